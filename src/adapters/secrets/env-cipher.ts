@@ -1,0 +1,56 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { InfraktError } from '../../core/errors.js';
+
+const VERSION = 'v1';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** Associated data binds a ciphertext to its app and key: moved elsewhere, it fails to decrypt. */
+function aad(appId: number, key: string): Buffer {
+  return Buffer.from(`infrakt-env\0app:${appId}\0key:${key}`, 'utf8');
+}
+
+export interface EnvCipher {
+  encrypt(appId: number, key: string, plaintext: string): string;
+  decrypt(appId: number, key: string, sealed: string, label?: { app: string }): string;
+}
+
+/** AES-256-GCM with a random 96-bit nonce per value. Sealed form: `v1.<nonce>.<ciphertext||tag>` (base64). */
+export function envCipher(masterKey: Buffer): EnvCipher {
+  if (masterKey.length !== 32) throw new InfraktError('SECRET', 'the master key must be 32 bytes');
+  return {
+    encrypt(appId, key, plaintext) {
+      const nonce = randomBytes(NONCE_BYTES);
+      const c = createCipheriv('aes-256-gcm', masterKey, nonce);
+      c.setAAD(aad(appId, key));
+      const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final(), c.getAuthTag()]);
+      return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
+    },
+    decrypt(appId, key, sealed, label) {
+      const who = `${key} of app ${label?.app ?? `#${appId}`}`;
+      const parts = sealed.split('.');
+      if (parts.length !== 3 || parts[0] !== VERSION) {
+        throw new InfraktError('SECRET', `cannot decrypt ${who}: unknown or corrupted format`, {
+          hint: 'set the variable again with infrakt env set',
+        });
+      }
+      const nonce = Buffer.from(parts[1] ?? '', 'base64');
+      const body = Buffer.from(parts[2] ?? '', 'base64');
+      if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES) {
+        throw new InfraktError('SECRET', `cannot decrypt ${who}: truncated ciphertext`, {
+          hint: 'set the variable again with infrakt env set',
+        });
+      }
+      try {
+        const d = createDecipheriv('aes-256-gcm', masterKey, nonce);
+        d.setAAD(aad(appId, key));
+        d.setAuthTag(body.subarray(body.length - TAG_BYTES));
+        return Buffer.concat([d.update(body.subarray(0, body.length - TAG_BYTES)), d.final()]).toString('utf8');
+      } catch {
+        throw new InfraktError('SECRET', `cannot decrypt ${who}: wrong master key or tampered value`, {
+          hint: 'restore the master.key this value was written with, or set the variable again',
+        });
+      }
+    },
+  };
+}

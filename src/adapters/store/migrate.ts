@@ -1,0 +1,36 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { InfraktError } from '../../core/errors.js';
+import type { Migration } from './migrations/types.js';
+
+export interface MigrationReport {
+  readonly from: number;
+  readonly to: number;
+  readonly applied: readonly string[];
+}
+
+/**
+ * Applies pending migrations, each in its own transaction together with the
+ * `user_version` bump, so a crash never leaves a half-applied version.
+ * A database written by a newer infrakt is refused rather than guessed at.
+ */
+export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[], file: string): MigrationReport {
+  const latest = migrations.at(-1)?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) {
+    throw new InfraktError(
+      'STATE_TOO_NEW',
+      `the state database ${file} is at schema version ${current}, newer than this infrakt understands (${latest})`,
+      { hint: 'upgrade infrakt, or point INFRAKT_HOME at another directory' },
+    );
+  }
+  const applied: string[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+    applied.push(`${m.version}-${m.name}`);
+  }
+  return { from: current, to: Math.max(current, latest), applied };
+}

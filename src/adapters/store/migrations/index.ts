@@ -1,0 +1,5 @@
+import { initial } from './0001-initial.js';
+import type { Migration } from './types.js';
+
+/** Every migration, in order. Add new ones at the end with a higher version. */
+export const MIGRATIONS: readonly Migration[] = [initial];

@@ -1,0 +1,63 @@
+import { chmodSync, statSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { InfraktError } from '../../core/errors.js';
+import { type MigrationReport, migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly raw: BetterSqlite3.Database;
+  readonly file: string;
+  readonly migration: MigrationReport;
+  close(): Promise<void>;
+}
+
+/** One connection per process: WAL for concurrent readers, a busy timeout for writers from other processes. */
+export function openStore(file: string): Store {
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = new BetterSqlite3(file);
+  } catch (e) {
+    throw new InfraktError('INTERNAL', `cannot open state database ${file}: ${(e as Error).message}`, {
+      hint: 'check that INFRAKT_HOME is writable',
+      cause: e,
+    });
+  }
+  raw.pragma('journal_mode = WAL');
+  restrictMode(file);
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('synchronous = NORMAL');
+  let migration: MigrationReport;
+  try {
+    migration = migrate(raw, MIGRATIONS, file);
+  } catch (e) {
+    raw.close();
+    throw e;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    db,
+    raw,
+    file,
+    migration,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+// The database holds hosts, users and encrypted env values: owner-only, like master.key.
+function restrictMode(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // -wal/-shm may not exist yet
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Timestamps are ISO-8601 UTC strings; JSON columns are TEXT holding JSON. */
+export interface ServersTable {
+  id: Generated<number>;
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  key_path: string | null;
+  provider: string | null;
+  root_dir: string;
+  status: string;
+  host_key_fingerprint: string | null;
+  /** The pinned host key as `<type> <base64>` (a known_hosts line without the host). */
+  host_key: string | null;
+  settings_json: string;
+  last_checked_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppsTable {
+  id: Generated<number>;
+  server_id: number;
+  name: string;
+  app_type: string;
+  domain: string | null;
+  port: number;
+  git_repo: string | null;
+  branch: string | null;
+  image: string | null;
+  status: string;
+  settings_json: string;
+  current_release: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeploymentsTable {
+  id: Generated<number>;
+  app_id: number;
+  release: number;
+  action: string;
+  source_type: string;
+  source_ref: string | null;
+  status: string;
+  host_port: number | null;
+  error: string | null;
+  triggered_by: string;
+  job_id: string | null;
+  details_json: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface EnvVarsTable {
+  id: Generated<number>;
+  app_id: number;
+  key: string;
+  /** `v1.<nonce b64>.<ciphertext+tag b64>` under the master key, AAD = app id + key. */
+  value_enc: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  status: string;
+  server_id: number | null;
+  app_id: number | null;
+  target: string;
+  params_json: string;
+  result_json: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_hint: string | null;
+  actor: string;
+  runner: string | null;
+  cancel_requested: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface JobStepsTable {
+  id: Generated<number>;
+  job_id: string;
+  idx: number;
+  name: string;
+  status: string;
+  exit_code: number | null;
+  detail: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface JobLogsTable {
+  id: Generated<number>;
+  job_id: string;
+  step_idx: number | null;
+  stream: string;
+  line: string;
+  ts: string;
+}
+
+export interface LocksTable {
+  name: string;
+  job_id: string | null;
+  holder: string;
+  acquired_at: string;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  ts: string;
+  actor: string;
+  action: string;
+  target: string;
+  details_json: string;
+}
+
+export interface ProxyRoutesTable {
+  id: Generated<number>;
+  server_id: number;
+  domain: string;
+  upstream_port: number;
+  app_id: number | null;
+  created_at: string;
+}
+
+export interface Database {
+  servers: ServersTable;
+  apps: AppsTable;
+  deployments: DeploymentsTable;
+  env_vars: EnvVarsTable;
+  jobs: JobsTable;
+  job_steps: JobStepsTable;
+  job_logs: JobLogsTable;
+  locks: LocksTable;
+  audit_events: AuditEventsTable;
+  proxy_routes: ProxyRoutesTable;
+}
+
+export type ServerRow = Selectable<ServersTable>;
+export type NewServerRow = Insertable<ServersTable>;
+export type ServerUpdate = Updateable<ServersTable>;
+export type AppRow = Selectable<AppsTable>;
+export type NewAppRow = Insertable<AppsTable>;
+export type DeploymentRow = Selectable<DeploymentsTable>;
+export type EnvVarRow = Selectable<EnvVarsTable>;
+export type JobRow = Selectable<JobsTable>;
+export type JobStepRow = Selectable<JobStepsTable>;
+export type JobLogRow = Selectable<JobLogsTable>;
+export type ProxyRouteRow = Selectable<ProxyRoutesTable>;

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { createJobRunner } from '../adapters/jobs/runner.js';
+import { ensureHome, resolvePaths } from '../adapters/local/home.js';
+import { envCipher } from '../adapters/secrets/env-cipher.js';
+import { loadMasterKey } from '../adapters/secrets/master-key.js';
+import { openStore } from '../adapters/store/open.js';
+import { type Ctx, systemClock } from '../services/context.js';
+import { info } from './output.js';
+
+export interface CliCtx extends Ctx {
+  close(): Promise<void>;
+}
+
+export function cliActor(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep 'unknown'
+  }
+  return `${user}@${hostname()} (cli)`;
+}
+
+/** Opens local state, creating it on first use (and saying so on stderr). */
+export async function openCliContext(): Promise<CliCtx> {
+  const paths = resolvePaths();
+  const fresh = !existsSync(paths.db);
+  const report = ensureHome(paths);
+  const store = openStore(paths.db);
+  if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
+  const cipher = envCipher(loadMasterKey(paths.masterKey));
+  const { connect } = await import('../adapters/connect.js');
+  const actor = cliActor();
+  const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
+  return {
+    store,
+    cipher,
+    paths,
+    clock: systemClock,
+    actor,
+    connect,
+    jobs,
+    close: () => store.close(),
+  };
+}
+
+/** Runs a command body with a context, always closing the database. */
+export async function withCtx<T>(fn: (ctx: CliCtx) => Promise<T>): Promise<T> {
+  const ctx = await openCliContext();
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,33 @@
+import { CommanderError } from 'commander';
+import { InfraktError, toInfraktError } from '../core/errors.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { ce } from './output.js';
+
+/** Prints `error: …` / `hint: …` on stderr and returns the exit code for the error class. */
+export function reportError(e: unknown, debug: boolean): number {
+  if (e instanceof CommanderError) {
+    // commander already printed its message; usage errors share the VALIDATION code.
+    return e.exitCode === 0 ? 0 : EXIT_CODES.VALIDATION;
+  }
+  const err = e instanceof InfraktError ? e : toInfraktError(e);
+  process.stderr.write(`${ce.red('error:')} ${err.message}\n`);
+  const tailText = err.details?.stderrTail;
+  if (typeof tailText === 'string' && tailText.trim() && err.code === 'COMMAND_FAILED') {
+    const cmd = err.details?.command;
+    if (typeof cmd === 'string') process.stderr.write(`${ce.dim('command:')} ${cmd}\n`);
+    process.stderr.write(
+      `${ce.dim(
+        tailText
+          .split('\n')
+          .map((l) => `  | ${l}`)
+          .join('\n'),
+      )}\n`,
+    );
+  }
+  if (err.hint) process.stderr.write(`${ce.yellow('hint:')} ${err.hint}\n`);
+  if (debug) {
+    const stack = (err.cause instanceof Error ? err.cause.stack : undefined) ?? err.stack;
+    if (stack) process.stderr.write(`${ce.dim(stack)}\n`);
+  }
+  return EXIT_CODES[err.code];
+}

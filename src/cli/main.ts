@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { registerAppCommands } from './commands/app.js';
+import { registerEnvCommands } from './commands/env.js';
+import { registerInit } from './commands/init.js';
+import { registerServerCommands } from './commands/server.js';
+import { reportError } from './errors.js';
+
+declare const INFRAKT_VERSION: string;
+
+export function buildProgram(): Command {
+  const program = new Command('infrakt')
+    .description('Self-hosted PaaS over plain SSH: servers, apps, env vars, databases and Caddy, no remote agent.')
+    .version(typeof INFRAKT_VERSION === 'string' ? INFRAKT_VERSION : 'dev', '-v, --version')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  registerInit(program);
+  registerServerCommands(program.command('server').description('manage servers'));
+  registerAppCommands(program.command('app').description('manage apps'));
+  registerEnvCommands(program.command('env').description('manage encrypted app environment variables'));
+
+  // Subcommands inherit exitOverride so usage errors surface as exceptions we map to exit codes.
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    return reportError(e, debug);
+  }
+}

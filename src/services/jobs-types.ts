@@ -1,0 +1,104 @@
+import type { InfraktError } from '../core/errors.js';
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const STEP_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'unchanged',
+  'skipped',
+  'failed',
+  'cancelled',
+] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+export type LogStream = 'info' | 'stdout' | 'stderr';
+
+export interface JobStep {
+  idx: number;
+  name: string;
+  status: StepStatus;
+  exitCode: number | null;
+  detail: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  target: string;
+  serverId: number | null;
+  appId: number | null;
+  actor: string;
+  params: Record<string, unknown>;
+  result: unknown;
+  error: { code: string; message: string; hint?: string } | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: JobStep[];
+}
+
+/** What a job body sees: steps are recorded (status, timestamps, exit code), logs are redacted by the runner. */
+export interface StepHandle {
+  log(line: string, stream?: LogStream): void;
+  /** Short human summary shown next to the step, e.g. "unchanged" reasons or a port. */
+  detail(text: string): void;
+  /** Marks the step as done without change (idempotent steps): status `unchanged`. */
+  unchanged(reason?: string): void;
+  exitCode(code: number): void;
+}
+
+export interface JobContext {
+  readonly id: string;
+  /** Aborted on `job cancel`, Ctrl-C, or API cancel: pass it to every executor call. */
+  readonly signal: AbortSignal;
+  step<T>(name: string, fn: (s: StepHandle) => Promise<T>): Promise<T>;
+  /** Records a step that was not run, with the reason. */
+  skip(name: string, reason: string): void;
+  log(line: string, stream?: LogStream): void;
+}
+
+export interface JobSpec {
+  kind: string;
+  /** Human label of what the job acts on, e.g. `web-1/api`. */
+  target: string;
+  serverId?: number;
+  appId?: number;
+  /** Must not contain secret values. */
+  params?: Record<string, unknown>;
+  /** Lock names held for the job's duration, e.g. `app:12`; contention → LOCKED (or wait). */
+  locks?: string[];
+  /** Wait for held locks up to this long instead of failing at once. */
+  waitForLocksMs?: number;
+  /** Steps known in advance, shown as pending. */
+  plannedSteps?: string[];
+}
+
+export type JobEvent =
+  | { type: 'status'; status: JobStatus; error?: JobRecord['error'] }
+  | { type: 'step'; step: JobStep }
+  | { type: 'log'; id: number; stepIdx: number | null; stream: LogStream; line: string; ts: string };
+
+export interface JobHandle<T> {
+  readonly id: string;
+  /** Resolves with the body's result, rejects with the job's InfraktError. */
+  readonly done: Promise<T>;
+}
+
+export interface Jobs {
+  /** Starts a job in this process and returns at once (API); the job outlives the caller's request. */
+  start<T>(spec: JobSpec, body: (job: JobContext) => Promise<T>): Promise<JobHandle<T>>;
+  /** Starts and awaits (CLI). */
+  run<T>(spec: JobSpec, body: (job: JobContext) => Promise<T>): Promise<{ jobId: string; result: T }>;
+  get(id: string): Promise<JobRecord>;
+  list(opts?: { limit?: number; status?: JobStatus; appId?: number; serverId?: number }): Promise<JobRecord[]>;
+  logs(id: string, opts?: { afterId?: number; limit?: number }): Promise<Extract<JobEvent, { type: 'log' }>[]>;
+  cancel(id: string): Promise<JobRecord>;
+  /** Live events of a job in this process (and, by polling the store, of jobs run by other processes). */
+  subscribe(id: string, listener: (e: JobEvent) => void): () => void;
+}
+
+export type JobError = InfraktError & { details?: { jobId?: string } };
