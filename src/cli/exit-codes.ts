@@ -16,6 +16,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   HEALTH_CHECK_FAILED: 14,
   TIMEOUT: 15,
   CANCELLED: 16,
+  INTERRUPTED: 17,
   SECRET: 20,
   STATE_TOO_NEW: 21,
   UNSUPPORTED: 22,

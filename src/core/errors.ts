@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'HEALTH_CHECK_FAILED',
   'TIMEOUT',
   'CANCELLED',
+  /** A job whose process died mid-run (found on the next start). */
+  'INTERRUPTED',
   'SECRET',
   'STATE_TOO_NEW',
   'UNSUPPORTED',
