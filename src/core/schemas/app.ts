@@ -19,6 +19,8 @@ export const gitUrlSchema = z
   .max(2048)
   .refine(
     (u) => {
+      // new URL() silently drops tabs/newlines and encodes spaces: refuse them before it can.
+      if (/[\s\x00-\x1f\x7f]/.test(u)) return false;
       if (u.startsWith('/')) return /^\/[A-Za-z0-9._/-]+$/.test(u) && !u.split('/').includes('..');
       try {
         const url = new URL(u);

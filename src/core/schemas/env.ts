@@ -1,5 +1,5 @@
 import { validation } from '../errors.js';
-import { ENV_KEY_RE, envValueSchema } from './common.js';
+import { envKeySchema, envValueSchema } from './common.js';
 
 export interface EnvPair {
   readonly key: string;
@@ -10,20 +10,23 @@ export interface EnvPair {
 export function parseEnvPairs(args: readonly string[]): EnvPair[] {
   if (args.length === 0) throw validation('no KEY=VALUE pairs given', 'usage: infrakt env set <app> KEY=VALUE ...');
   const seen = new Map<string, string>();
-  for (const arg of args) {
+  for (const [i, arg] of args.entries()) {
     const eq = arg.indexOf('=');
+    // The argument is never echoed: without a usable key it may well be a bare secret value.
     if (eq <= 0) {
       throw validation(
-        `malformed pair '${eq === 0 ? arg : arg.slice(0, 40)}': expected KEY=VALUE`,
+        `malformed pair #${i + 1}: ${eq === 0 ? 'missing the variable name before "="' : 'expected KEY=VALUE'}`,
         'write each variable as KEY=VALUE, e.g. DATABASE_URL=postgres://…',
       );
     }
     const key = arg.slice(0, eq);
     const value = arg.slice(eq + 1);
-    if (!ENV_KEY_RE.test(key)) {
+    if (!envKeySchema.safeParse(key).success) {
+      // Echo the name only when it is a plain word: `postgres://u:pw@h/db?x=1` must not be printed.
+      const shown = /^[A-Za-z0-9_-]{1,64}$/.test(key) ? ` '${key}'` : '';
       throw validation(
-        `invalid variable name '${key.slice(0, 60)}'`,
-        'names start with a letter or "_" and contain only letters, digits and "_"',
+        `invalid variable name${shown} in pair #${i + 1}`,
+        'names start with a letter or "_", contain only letters, digits and "_", at most 255 characters',
       );
     }
     const checked = envValueSchema.safeParse(value);
