@@ -1,4 +1,5 @@
 import type { InfraktError } from '../core/errors.js';
+import type { Secret } from '../core/secret.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -39,6 +40,10 @@ export interface JobRecord {
   startedAt: string | null;
   finishedAt: string | null;
   steps: JobStep[];
+  /** Who runs it, e.g. `pid 123 on laptop`; null before it started. */
+  runner?: string | null;
+  /** A cancel was asked for (by this or another process) and not yet acted on. */
+  cancelRequested?: boolean;
 }
 
 /** What a job body sees: steps are recorded (status, timestamps, exit code), logs are redacted by the runner. */
@@ -59,6 +64,8 @@ export interface JobContext {
   /** Records a step that was not run, with the reason. */
   skip(name: string, reason: string): void;
   log(line: string, stream?: LogStream): void;
+  /** Every line logged (and every step detail / error message stored) afterwards has these values scrubbed. */
+  addSecrets(...secrets: Secret[]): void;
 }
 
 export interface JobSpec {
@@ -89,16 +96,25 @@ export interface JobHandle<T> {
 }
 
 export interface Jobs {
-  /** Starts a job in this process and returns at once (API); the job outlives the caller's request. */
+  /**
+   * Starts a job in this process and returns at once (API); the job outlives the caller's request.
+   * The body begins on a later macrotask, so subscribing right after `await start()` sees every event.
+   * Lock contention without `waitForLocksMs` rejects with LOCKED (the attempt is recorded as a failed job).
+   */
   start<T>(spec: JobSpec, body: (job: JobContext) => Promise<T>): Promise<JobHandle<T>>;
   /** Starts and awaits (CLI). */
   run<T>(spec: JobSpec, body: (job: JobContext) => Promise<T>): Promise<{ jobId: string; result: T }>;
   get(id: string): Promise<JobRecord>;
   list(opts?: { limit?: number; status?: JobStatus; appId?: number; serverId?: number }): Promise<JobRecord[]>;
   logs(id: string, opts?: { afterId?: number; limit?: number }): Promise<Extract<JobEvent, { type: 'log' }>[]>;
+  /** Aborts the job's signal (this process) or flags it for its process (polled ~every 500 ms). */
   cancel(id: string): Promise<JobRecord>;
-  /** Live events of a job in this process (and, by polling the store, of jobs run by other processes). */
-  subscribe(id: string, listener: (e: JobEvent) => void): () => void;
+  /**
+   * Live events of a job in this process (and, by polling the store, of jobs run by other processes).
+   * With `afterId`, stored log lines after that id are replayed first (SSE Last-Event-ID); log events are
+   * delivered once each, in id order. A job that has already ended gets one final `status` event.
+   */
+  subscribe(id: string, listener: (e: JobEvent) => void, opts?: { afterId?: number }): () => void;
 }
 
 export type JobError = InfraktError & { details?: { jobId?: string } };

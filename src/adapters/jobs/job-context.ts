@@ -1,0 +1,162 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { InfraktError, isInfraktError } from '../../core/errors.js';
+import { isSecret, type Secret, scrub } from '../../core/secret.js';
+import type { JobContext, JobEvent, JobStep, LogStream, StepHandle, StepStatus } from '../../services/jobs-types.js';
+import type { JobQueries } from './rows.js';
+
+const MAX_LINE = 16 * 1024;
+const MAX_DETAIL = 300;
+
+export function cancelledError(reason?: unknown): InfraktError {
+  if (isInfraktError(reason) && reason.code === 'CANCELLED') return reason;
+  return new InfraktError('CANCELLED', 'job cancelled', { hint: 'run the command again when ready' });
+}
+
+/**
+ * The JobContext a body sees. Every step change and log line is written to the store synchronously
+ * (so another process polling sees it at once) and emitted to in-process subscribers; every text
+ * is scrubbed of the secrets registered with addSecrets first.
+ */
+export class LiveJob implements JobContext {
+  readonly secrets: Secret[] = [];
+  private readonly steps = new Map<number, JobStep>();
+  private readonly running = new Set<number>();
+  private nextIdx: number;
+  private readonly insStep;
+  private readonly updStep;
+
+  constructor(
+    readonly id: string,
+    readonly signal: AbortSignal,
+    planned: readonly string[],
+    raw: BetterSqlite3.Database,
+    private readonly q: JobQueries,
+    private readonly now: () => string,
+    private readonly emit: (e: JobEvent) => void,
+  ) {
+    planned.forEach((name, idx) => {
+      this.steps.set(idx, emptyStep(idx, name));
+    });
+    this.nextIdx = planned.length;
+    this.insStep = raw.prepare(
+      'INSERT INTO job_steps (job_id, idx, name, status, exit_code, detail, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.updStep = raw.prepare(
+      'UPDATE job_steps SET status = ?, exit_code = ?, detail = ?, started_at = ?, finished_at = ? WHERE job_id = ? AND idx = ?',
+    );
+  }
+
+  addSecrets(...secrets: Secret[]): void {
+    for (const s of secrets) if (isSecret(s) && !this.secrets.includes(s)) this.secrets.push(s);
+  }
+
+  scrub(text: string): string {
+    return this.secrets.length ? scrub(text, this.secrets) : text;
+  }
+
+  log(line: string, stream: LogStream = 'info'): void {
+    // Lines logged outside a step belong to the running step when exactly one runs.
+    const only = this.running.size === 1 ? [...this.running][0]! : null;
+    this.write(only, stream, line);
+  }
+
+  write(stepIdx: number | null, stream: LogStream, text: string): void {
+    const lines = String(text)
+      .replace(/\r?\n$/, '')
+      .split(/\r?\n/);
+    for (const l of lines) {
+      const clean = this.scrub(l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…[truncated]` : l);
+      const ts = this.now();
+      const id = this.q.insertLog(this.id, stepIdx, stream, clean, ts);
+      this.emit({ type: 'log', id, stepIdx, stream, line: clean, ts });
+    }
+  }
+
+  skip(name: string, reason: string): void {
+    const step = this.claim(name);
+    const now = this.now();
+    this.save({ ...step, status: 'skipped', detail: this.short(reason), startedAt: now, finishedAt: now });
+  }
+
+  async step<T>(name: string, fn: (s: StepHandle) => Promise<T>): Promise<T> {
+    if (this.signal.aborted) throw cancelledError(this.signal.reason);
+    const claimed = this.claim(name);
+    // Set from the step's callbacks; an object so TypeScript doesn't narrow them away.
+    const st = { unchanged: null as string | null, exitCode: null as number | null, detail: null as string | null };
+    const idx = claimed.idx;
+    const current = () => this.steps.get(idx)!;
+    this.running.add(idx);
+    this.save({ ...claimed, status: 'running', startedAt: this.now(), finishedAt: null });
+    const handle: StepHandle = {
+      log: (line, stream = 'info') => this.write(idx, stream, line),
+      detail: (text) => {
+        st.detail = this.short(text);
+        this.save({ ...current(), detail: st.detail });
+      },
+      unchanged: (reason) => {
+        st.unchanged = reason ?? '';
+      },
+      exitCode: (code) => {
+        st.exitCode = code;
+      },
+    };
+    try {
+      const result = await fn(handle);
+      const status: StepStatus = st.unchanged === null ? 'succeeded' : 'unchanged';
+      const d = st.unchanged ? this.short(st.unchanged) : st.detail;
+      this.end(idx, { ...current(), status, exitCode: st.exitCode, detail: d });
+      return result;
+    } catch (e) {
+      const aborted = this.signal.aborted;
+      const code = st.exitCode ?? errorExitCode(e);
+      const d = st.detail ?? (aborted ? 'cancelled' : this.short(firstLine(e)));
+      this.end(idx, { ...current(), status: aborted ? 'cancelled' : 'failed', exitCode: code, detail: d });
+      throw e;
+    }
+  }
+
+  private end(idx: number, step: JobStep): void {
+    this.running.delete(idx);
+    this.save({ ...step, finishedAt: this.now() });
+  }
+
+  // A planned step of that name still pending, or a new step at the end.
+  private claim(name: string): JobStep {
+    for (const s of this.steps.values()) if (s.name === name && s.status === 'pending') return s;
+    const step = emptyStep(this.nextIdx++, name);
+    this.steps.set(step.idx, step);
+    this.insStep.run(this.id, step.idx, name, 'pending', null, null, null, null);
+    return step;
+  }
+
+  private save(step: JobStep): void {
+    this.steps.set(step.idx, step);
+    this.updStep.run(step.status, step.exitCode, step.detail, step.startedAt, step.finishedAt, this.id, step.idx);
+    this.emit({ type: 'step', step: { ...step } });
+  }
+
+  private short(text: string): string {
+    const t = this.scrub(text);
+    return t.length > MAX_DETAIL ? `${t.slice(0, MAX_DETAIL - 1)}…` : t;
+  }
+}
+
+const emptyStep = (idx: number, name: string): JobStep => ({
+  idx,
+  name,
+  status: 'pending',
+  exitCode: null,
+  detail: null,
+  startedAt: null,
+  finishedAt: null,
+});
+
+function errorExitCode(e: unknown): number | null {
+  const c = isInfraktError(e) ? e.details?.exitCode : undefined;
+  return typeof c === 'number' ? c : null;
+}
+
+function firstLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0] ?? '';
+}

@@ -1,0 +1,166 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { breakLock, listLocks } from '../../src/adapters/jobs/locks.js';
+import { createJobRunner } from '../../src/adapters/jobs/runner.js';
+import { systemClock } from '../../src/services/context.js';
+import { type TempStore, tempStore, until } from '../harness/temp-store.js';
+
+let t: TempStore;
+beforeEach(() => {
+  t = tempStore();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+const spec = { kind: 'deploy', target: 'web-1/api', locks: ['app:1'] };
+const hold = () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  return { gate, release };
+};
+// A pid that surely belongs to no running process: a child that has exited.
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
+
+describe('store locks', () => {
+  it('a second job on a held lock fails LOCKED naming the holder, recorded as a failed job', async () => {
+    const jobs = t.runner();
+    const { gate, release } = hold();
+    const first = await jobs.start(spec, () => gate);
+    const err = await jobs.run(spec, async () => 1).catch((e) => e);
+    expect(err.code).toBe('LOCKED');
+    expect(err.message).toContain('app:1 is locked by tester@test (cli), pid');
+    expect(err.message).toContain(`job ${first.id}`);
+    expect(err.message).not.toMatch(/#[0-9a-f]{8}/);
+    expect(err.details.holderJobId).toBe(first.id);
+    expect((await jobs.get(err.details.jobId)).status).toBe('failed');
+    expect(listLocks(t.store.raw).map((l) => [l.name, l.jobId, l.holderState])).toEqual([['app:1', first.id, 'alive']]);
+    release();
+    await first.done;
+    expect(listLocks(t.store.raw)).toEqual([]);
+    await expect(jobs.run(spec, async () => 2)).resolves.toMatchObject({ result: 2 });
+  });
+
+  it('locks are all-or-nothing', async () => {
+    const jobs = t.runner();
+    const { gate, release } = hold();
+    const h = await jobs.start({ ...spec, locks: ['app:2'] }, () => gate);
+    await expect(jobs.run({ ...spec, locks: ['app:1', 'app:2'] }, async () => 1)).rejects.toMatchObject({
+      code: 'LOCKED',
+    });
+    expect(listLocks(t.store.raw).map((l) => l.name)).toEqual(['app:2']);
+    release();
+    await h.done;
+  });
+
+  it('waitForLocksMs waits (queued) and runs once the lock is free', async () => {
+    const jobs = t.runner();
+    const { gate, release } = hold();
+    const first = await jobs.start(spec, () => gate);
+    const second = await jobs.start({ ...spec, waitForLocksMs: 5000 }, async () => 'second');
+    await until(async () => (await jobs.logs(second.id)).some((l) => l.line.startsWith('waiting for lock app:1')));
+    expect((await jobs.get(second.id)).status).toBe('queued');
+    release();
+    await expect(second.done).resolves.toBe('second');
+    await first.done;
+  });
+
+  it('waitForLocksMs gives up with LOCKED', async () => {
+    const jobs = t.runner();
+    const { gate, release } = hold();
+    const first = await jobs.start(spec, () => gate);
+    const second = await jobs.start({ ...spec, waitForLocksMs: 300 }, async () => 1);
+    await expect(second.done).rejects.toMatchObject({ code: 'LOCKED' });
+    release();
+    await first.done;
+  });
+
+  it('a lock held by a dead process on this host is released automatically', async () => {
+    const raw = t.store.raw;
+    const jobs = t.runner(); // created first: its start-up recovery would already release the lock
+    raw
+      .prepare('INSERT INTO locks (name, job_id, holder, acquired_at) VALUES (?, NULL, ?, ?)')
+      .run('app:1', `bob (cli), pid ${deadPid()} on ${hostname()} #0badc0de`, new Date().toISOString());
+    expect(listLocks(raw)[0]?.holderState).toBe('dead');
+    const { jobId } = await jobs.run(spec, async () => 1);
+    expect((await jobs.logs(jobId)).map((l) => l.line).join('\n')).toContain(
+      'released stale lock app:1 held by bob (cli)',
+    );
+  });
+
+  it('a lock held on another host is reported and can be broken explicitly', async () => {
+    const raw = t.store.raw;
+    raw
+      .prepare('INSERT INTO locks (name, job_id, holder, acquired_at) VALUES (?, ?, ?, ?)')
+      .run('app:1', 'j_other', 'carol (api), pid 4242 on build-box #12345678', '2026-01-01T00:00:00.000Z');
+    const jobs = t.runner();
+    const err = await jobs.run(spec, async () => 1).catch((e) => e);
+    expect(err.code).toBe('LOCKED');
+    expect(err.message).toContain('carol (api), pid 4242 on build-box since 2026-01-01T00:00:00.000Z');
+    expect(err.hint).toContain('infrakt lock break app:1');
+    expect(breakLock(raw, 'app:1').holder).toBe('carol (api), pid 4242 on build-box');
+    await expect(jobs.run(spec, async () => 1)).resolves.toBeTruthy();
+    expect(() => breakLock(raw, 'app:1')).toThrow(/not found/);
+  });
+});
+
+describe('crash recovery', () => {
+  it('jobs of a dead process on this host are marked INTERRUPTED and their locks released', async () => {
+    const raw = t.store.raw;
+    const dead = `pid ${deadPid()} on ${hostname()} #0badc0de`;
+    const now = new Date().toISOString();
+    raw
+      .prepare(
+        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at, started_at) VALUES ('j_dead', 'deploy', 'running', 'w/a', 'x', ?, ?, ?)",
+      )
+      .run(dead, now, now);
+    raw
+      .prepare(
+        "INSERT INTO job_steps (job_id, idx, name, status, started_at) VALUES ('j_dead', 0, 'pull', 'running', ?)",
+      )
+      .run(now);
+    raw.prepare("INSERT INTO job_steps (job_id, idx, name, status) VALUES ('j_dead', 1, 'switch', 'pending')").run();
+    raw
+      .prepare(
+        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at) VALUES ('j_q', 'deploy', 'queued', 'w/a', 'x', ?, ?)",
+      )
+      .run(dead, now);
+    raw
+      .prepare(
+        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at) VALUES ('j_remote', 'deploy', 'running', 'w/a', 'x', 'pid 1 on other-host #12345678', ?)",
+      )
+      .run(now);
+    raw
+      .prepare("INSERT INTO locks (name, job_id, holder, acquired_at) VALUES ('app:1', 'j_dead', ?, ?)")
+      .run(`x, ${dead}`, now);
+
+    const jobs = createJobRunner({ store: t.store, clock: systemClock, actor: 'me' });
+    expect(jobs.recovered).toEqual({ jobs: ['j_dead', 'j_q'], locks: [] });
+    const rec = await jobs.get('j_dead');
+    expect(rec.status).toBe('failed');
+    expect(rec.error?.code).toBe('INTERRUPTED');
+    expect(rec.error?.message).toContain('is gone');
+    expect(rec.steps.map((s) => [s.status, s.detail])).toEqual([
+      ['failed', 'interrupted'],
+      ['skipped', 'not run'],
+    ]);
+    expect((await jobs.get('j_q')).status).toBe('failed');
+    expect((await jobs.get('j_remote')).status).toBe('running');
+    expect(listLocks(raw)).toEqual([]);
+    jobs.close();
+  });
+
+  it('this process’s own live jobs are not touched by a second runner', async () => {
+    const a = t.runner();
+    const { gate, release } = hold();
+    const h = await a.start(spec, () => gate);
+    await until(async () => (await a.get(h.id)).status === 'running');
+    const b = t.runner();
+    expect(b.recovered.jobs).toEqual([]);
+    release();
+    await h.done;
+  });
+});

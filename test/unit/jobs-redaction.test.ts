@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InfraktError } from '../../src/core/errors.js';
+import { secret } from '../../src/core/secret.js';
+import { type TempStore, tempStore } from '../harness/temp-store.js';
+
+let t: TempStore;
+beforeEach(() => {
+  t = tempStore();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+const VALUE = 'pw-9f8e7d6c5b4a';
+
+function dbBytes(): string {
+  // WAL mode: recent pages live in the -wal file; check both, before and after a checkpoint.
+  const parts = [t.file, `${t.file}-wal`].map((f) => {
+    try {
+      return readFileSync(f).toString('latin1');
+    } catch {
+      return '';
+    }
+  });
+  return parts.join('');
+}
+
+describe('job log redaction', () => {
+  it('a secret registered with addSecrets never lands in job_logs, steps, errors or results', async () => {
+    const jobs = t.runner();
+    const pw = secret(VALUE);
+    const err = await jobs
+      .run({ kind: 'db.create', target: 'web-1/pg' }, async (job) => {
+        job.addSecrets(pw);
+        job.log(`echo password=${VALUE}`);
+        await job.step('create role', async (s) => {
+          s.log(`psql: ALTER ROLE app PASSWORD '${VALUE}'`, 'stdout');
+          s.log(`multi\nline ${VALUE}\r\nend`, 'stderr');
+          s.detail(`user app / ${VALUE}`);
+        });
+        await job.step('verify', async () => {
+          throw new InfraktError('COMMAND_FAILED', `login with ${VALUE} failed`, {
+            hint: `try ${VALUE}`,
+            details: { stderrTail: `FATAL: password ${VALUE}` },
+          });
+        });
+      })
+      .catch((e) => e);
+    expect(err.message).toBe('login with [redacted] failed');
+    expect(err.hint).toBe('try [redacted]');
+    expect(err.details.stderrTail).toBe('FATAL: password [redacted]');
+    expect(JSON.stringify(err)).not.toContain(VALUE);
+    const logs = await jobs.logs(err.details.jobId);
+    expect(logs.map((l) => l.line)).toEqual([
+      'echo password=[redacted]',
+      "psql: ALTER ROLE app PASSWORD '[redacted]'",
+      'multi',
+      'line [redacted]',
+      'end',
+    ]);
+    const rec = await jobs.get(err.details.jobId);
+    expect(JSON.stringify(rec)).not.toContain(VALUE);
+    expect(dbBytes()).not.toContain(VALUE);
+    t.store.raw.pragma('wal_checkpoint(TRUNCATE)');
+    expect(dbBytes()).not.toContain(VALUE);
+  });
+
+  it('results are stored as JSON with Secrets redacted and scrubbed', async () => {
+    const jobs = t.runner();
+    const pw = secret(VALUE);
+    const { jobId, result } = await jobs.run({ kind: 'x', target: 'y' }, async (job) => {
+      job.addSecrets(pw);
+      return { password: pw, url: `postgres://app:${VALUE}@db/app` };
+    });
+    expect(result.password).toBe(pw);
+    expect((await jobs.get(jobId)).result).toEqual({ password: '[redacted]', url: 'postgres://app:[redacted]@db/app' });
+    expect(dbBytes()).not.toContain(VALUE);
+  });
+});
