@@ -26,11 +26,16 @@ export function migrate(db: BetterSqlite3.Database, migrations: readonly Migrati
   const applied: string[] = [];
   for (const m of migrations) {
     if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
-    applied.push(`${m.version}-${m.name}`);
+    // Re-read under the write lock: another process may have migrated since we looked.
+    const ran = db
+      .transaction(() => {
+        if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return false;
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+        return true;
+      })
+      .immediate();
+    if (ran) applied.push(`${m.version}-${m.name}`);
   }
   return { from: current, to: Math.max(current, latest), applied };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { InfraktError } from '../../core/errors.js';
@@ -20,6 +20,8 @@ export interface Store {
 export function openStore(file: string): Store {
   let raw: BetterSqlite3.Database;
   try {
+    // Create it owner-only before SQLite does (with the umask's mode); -wal/-shm inherit its mode.
+    closeSync(openSync(file, 'a', 0o600));
     raw = new BetterSqlite3(file);
   } catch (e) {
     throw new InfraktError('INTERNAL', `cannot open state database ${file}: ${(e as Error).message}`, {
@@ -27,17 +29,22 @@ export function openStore(file: string): Store {
       cause: e,
     });
   }
-  raw.pragma('journal_mode = WAL');
-  restrictMode(file);
-  raw.pragma('busy_timeout = 5000');
-  raw.pragma('foreign_keys = ON');
-  raw.pragma('synchronous = NORMAL');
   let migration: MigrationReport;
   try {
+    // busy_timeout first: switching to WAL and migrating take locks another process may hold.
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('journal_mode = WAL');
+    restrictMode(file);
+    raw.pragma('foreign_keys = ON');
+    raw.pragma('synchronous = NORMAL');
     migration = migrate(raw, MIGRATIONS, file);
   } catch (e) {
     raw.close();
-    throw e;
+    if (e instanceof InfraktError) throw e;
+    throw new InfraktError('STATE', `cannot use state database ${file}: ${(e as Error).message}`, {
+      hint: 'the file may be corrupt or not an infrakt database; restore it from a backup',
+      cause: e,
+    });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   return {
