@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { createJobRunner } from '../adapters/jobs/runner.js';
 import { ensureHome, resolvePaths } from '../adapters/local/home.js';
-import { envCipher } from '../adapters/secrets/env-cipher.js';
+import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
 import { type Ctx, systemClock } from '../services/context.js';
@@ -29,7 +29,7 @@ export async function openCliContext(): Promise<CliCtx> {
   const report = ensureHome(paths);
   const store = openStore(paths.db);
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
-  const cipher = envCipher(loadMasterKey(paths.masterKey));
+  const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   const { connect } = await import('../adapters/connect.js');
   const actor = cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });

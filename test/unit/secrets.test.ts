@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { envCipher } from '../../src/adapters/secrets/env-cipher.js';
+import { ensureHome, resolvePaths } from '../../src/adapters/local/home.js';
+import { envCipher, lazyEnvCipher } from '../../src/adapters/secrets/env-cipher.js';
 import { ensureMasterKey, loadMasterKey, MASTER_KEY_BYTES } from '../../src/adapters/secrets/master-key.js';
 import { main } from '../../src/cli/main.js';
 import { InfraktError } from '../../src/core/errors.js';
@@ -141,6 +142,31 @@ describe('master key file', () => {
     writeFileSync(file, randomBytes(n), { mode: 0o600 });
     const e = secretError(() => loadMasterKey(file));
     expect(e.message).toContain(`is ${n} bytes, expected 32`);
+  });
+
+  it('is never silently replaced once state exists (a lost key must be noticed, not papered over)', () => {
+    const paths = resolvePaths({ INFRAKT_HOME: join(dir, 'home') });
+    ensureHome(paths);
+    writeFileSync(paths.db, '');
+    rmSync(paths.masterKey);
+    expect(ensureHome(paths).created).toEqual([]);
+    expect(existsSync(paths.masterKey)).toBe(false);
+    expect(secretError(() => loadMasterKey(paths.masterKey)).message).toContain('is missing');
+  });
+
+  it('loaded lazily: a missing key fails a decrypt with an error naming the app and key', () => {
+    let loads = 0;
+    const missing = lazyEnvCipher(() => {
+      loads++;
+      return loadMasterKey(join(dir, 'master.key'));
+    });
+    expect(loads).toBe(0);
+    const e = secretError(() => missing.decrypt(1, 'API_TOKEN', 'v1.x.y', { app: 'web' }));
+    expect(e.message).toMatch(/^cannot decrypt API_TOKEN of app web: the master key .* is missing$/);
+    secretError(() => missing.encrypt(1, 'K', 'v'));
+    const key = randomBytes(32);
+    const lazy = lazyEnvCipher(() => key);
+    expect(lazy.decrypt(1, 'K', envCipher(key).encrypt(1, 'K', 'v'))).toBe('v');
   });
 
   it('tightens loosened permissions back to 0600', () => {

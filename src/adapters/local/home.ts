@@ -40,7 +40,11 @@ export function ensureHome(paths: Paths): InitReport {
     mkdirSync(paths.keys, { mode: 0o700 });
     created.push(paths.keys);
   }
-  if (ensureMasterKey(paths.masterKey)) created.push(paths.masterKey);
+  // A new key only for new state: with a database already here a missing key is lost, and a silent
+  // replacement would make every stored value undecryptable and mix keys. Loading it reports the loss.
+  if (!existsSync(paths.db) && ensureMasterKey(paths.masterKey)) {
+    created.push(paths.masterKey);
+  }
   if (!existsSync(paths.knownHosts)) {
     closeSync(openSync(paths.knownHosts, 'a', 0o600));
     created.push(paths.knownHosts);

@@ -54,3 +54,31 @@ export function envCipher(masterKey: Buffer): EnvCipher {
     },
   };
 }
+
+/**
+ * Loads the master key on first use, so commands that never touch env values work without it.
+ * A key that cannot be loaded fails a decrypt with an error naming the app and key.
+ */
+export function lazyEnvCipher(loadKey: () => Buffer): EnvCipher {
+  let cipher: EnvCipher | undefined;
+  const get = () => {
+    cipher ??= envCipher(loadKey());
+    return cipher;
+  };
+  return {
+    encrypt: (appId, key, plaintext) => get().encrypt(appId, key, plaintext),
+    decrypt(appId, key, sealed, label) {
+      let c: EnvCipher;
+      try {
+        c = get();
+      } catch (e) {
+        if (!(e instanceof InfraktError)) throw e;
+        throw new InfraktError('SECRET', `cannot decrypt ${key} of app ${label?.app ?? `#${appId}`}: ${e.message}`, {
+          hint: e.hint,
+          cause: e,
+        });
+      }
+      return c.decrypt(appId, key, sealed, label);
+    },
+  };
+}

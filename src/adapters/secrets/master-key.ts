@@ -26,7 +26,7 @@ export function loadMasterKey(file: string): Buffer {
       missing ? `the master key ${file} is missing` : `cannot read the master key ${file}`,
       {
         hint: missing
-          ? 'restore it from your backup; without it stored env values cannot be decrypted'
+          ? 'restore it from your backup (stored env values need it); if none were ever stored, infrakt init makes a new one'
           : 'check the file permissions',
       },
     );
