@@ -12,7 +12,7 @@ export function buildProgram(): Command {
     .description('Self-hosted PaaS over plain SSH: servers, apps, env vars, databases and Caddy, no remote agent.')
     .version(typeof INFRAKT_VERSION === 'string' ? INFRAKT_VERSION : 'dev', '-v, --version')
     .option('--debug', 'print stack traces for errors')
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError('hint: run the command with --help for usage')
     .exitOverride();
 
   registerInit(program);
