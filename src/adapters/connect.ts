@@ -1,10 +1,77 @@
 import { InfraktError } from '../core/errors.js';
-import type { Connect } from '../services/context.js';
+import type { Executor } from '../core/executor.js';
+import { LocalExecutor } from './local/local-executor.js';
+import { resolveAuth } from './ssh/auth.js';
+import { openSsh, type SshExecutor } from './ssh/ssh-executor.js';
+import type { ServerRow } from './store/schema.js';
 
-// Replaced by the ssh2/local executors (remote-execution work in progress).
-export const connect: Connect = async (server) => {
-  throw new InfraktError(
-    'UNSUPPORTED',
-    `cannot connect to ${server.name}: remote execution is not available in this build`,
+export type HostKeyPolicy =
+  /** Verify against the pin in the row (`host_key`, else `host_key_fingerprint`); refuse when there is none. */
+  | 'pinned'
+  /** Verify against the pin when there is one, otherwise accept and report the key (trust on first use). */
+  | 'tofu'
+  /** Accept only this fingerprint (`--fingerprint` on add/trust), ignoring the current pin. */
+  | { readonly fingerprint: string }
+  /** Accept whatever the server presents and report it (`server trust` without --fingerprint). */
+  | 'any';
+
+export interface ConnectOptions {
+  readonly signal?: AbortSignal;
+  /** Default `pinned`: every operation after `server add` verifies the pinned key. */
+  readonly hostKeyPolicy?: HostKeyPolicy;
+  readonly connectTimeoutMs?: number;
+  /** Concurrent exec channels on the connection (more are queued). Default 8. */
+  readonly maxChannels?: number;
+  /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export type ServerTarget = Pick<
+  ServerRow,
+  'name' | 'host' | 'port' | 'user' | 'key_path' | 'host_key' | 'host_key_fingerprint'
+>;
+
+export const isLocalHost = (host: string): boolean => host === 'local';
+
+/**
+ * Opens one connection to a server for one operation: the local executor for host `local`,
+ * else ssh2 with the pinned host key checked before any command is sent (HOST_KEY_MISMATCH names
+ * both fingerprints and `infrakt server trust <name>`). Close the executor when the operation ends.
+ */
+export async function connect(server: ServerTarget, opts: ConnectOptions = {}): Promise<Executor> {
+  if (isLocalHost(server.host)) return new LocalExecutor();
+  return connectSsh(server, opts);
+}
+
+/** The ssh flavour, typed so probe/trust can read `hostKey` off the connection. */
+export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}): Promise<SshExecutor> {
+  const env = opts.env ?? process.env;
+  const policy = opts.hostKeyPolicy ?? 'pinned';
+  const hasPin = Boolean(server.host_key || server.host_key_fingerprint);
+  if (policy === 'pinned' && !hasPin) {
+    throw new InfraktError('STATE', `server '${server.name}' has no pinned host key yet`, {
+      hint: `verify its fingerprint, then run: infrakt server trust ${server.name}`,
+    });
+  }
+  const expect =
+    typeof policy === 'object'
+      ? { fingerprint: policy.fingerprint }
+      : policy === 'any' || !hasPin
+        ? null
+        : { hostKey: server.host_key, fingerprint: server.host_key_fingerprint };
+  const auth = resolveAuth(
+    { keyPath: server.key_path, agentSocket: env.SSH_AUTH_SOCK || undefined, passphrase: env.INFRAKT_SSH_PASSPHRASE },
+    server.name,
   );
-};
+  return openSsh({
+    server: server.name,
+    host: server.host,
+    port: server.port,
+    username: server.user,
+    auth,
+    expect,
+    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
+    signal: opts.signal,
+  });
+}

@@ -30,6 +30,11 @@ export interface RunResult {
 export interface PutOptions {
   /** File mode, e.g. 0o600. Applied before the file becomes visible under its name. */
   readonly mode?: number;
+  /**
+   * Write as root through `sudo -n` when the server user is not root (the temp file, chmod and
+   * rename all happen under sudo). Ignored when already root.
+   */
+  readonly sudo?: boolean;
 }
 
 /**

@@ -1,0 +1,288 @@
+// Real OpenSSH sshd instances as "remote servers" for integration tests, e2e tests and benchmarks.
+// Each instance: own host key, key-only root login, 127.0.0.1 on a free port, everything under a temp
+// dir (absolute paths: sshd re-execs from / per connection). See notes/test-hosts.md.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SSHD_BIN = '/usr/sbin/sshd';
+const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
+
+export type KeyType = 'ed25519' | 'rsa' | 'ecdsa';
+
+export interface ClientKeys {
+  readonly dir: string;
+  /** Private key paths by type (no passphrase); all are authorised on every harness sshd. */
+  readonly ed25519: string;
+  readonly rsa: string;
+  readonly ecdsa: string;
+  /** An ed25519 key protected by `passphrase` (also authorised). */
+  readonly encrypted: string;
+  readonly passphrase: string;
+  /** A key that is NOT authorised anywhere (for SSH_AUTH tests). */
+  readonly stranger: string;
+  readonly authorizedKeys: string;
+}
+
+export interface SshdHost {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly user: 'root';
+  /** Private key to log in with (the shared client ed25519 key). */
+  readonly keyPath: string;
+  /** Temp dir of this instance (config, host key, log). */
+  readonly dir: string;
+  /** Remote state root for this "server" (pass as `server add --root`). */
+  readonly root: string;
+  readonly logPath: string;
+  /** Host public key line `<type> <base64>` and its `SHA256:` fingerprint. */
+  hostKey: string;
+  fingerprint: string;
+  readonly pid: () => number | undefined;
+  /** Connections accepted so far, counted from the VERBOSE log. */
+  connectionCount(): number;
+  /** Stops this sshd and starts another on the same port with a freshly generated host key. */
+  restartWithNewHostKey(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const isCi = () => process.env.CI === 'true';
+
+let ensured = false;
+/** Makes sure sshd can run here: installs openssh-server when missing (root on Debian), creates /run/sshd. */
+export function ensureSshd(): void {
+  if (ensured) return;
+  if (!existsSync(SSHD_BIN) || !existsSync('/usr/bin/ssh-keygen')) {
+    const root = process.getuid?.() === 0;
+    if (!root || !existsSync('/usr/bin/apt-get')) {
+      throw new Error(`openssh-server is missing (${SSHD_BIN}) and cannot be installed here (need root on Debian)`);
+    }
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'openssh-server', 'openssh-client'], {
+      stdio: 'ignore',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  }
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  ensured = true;
+}
+
+/** True when real sshd tests can run; under CI=true anything missing is an error, never a skip. */
+export function sshdAvailable(): boolean {
+  try {
+    ensureSshd();
+    return true;
+  } catch (e) {
+    if (isCi()) throw e;
+    return false;
+  }
+}
+
+function keygen(path: string, type: KeyType, passphrase = ''): void {
+  const bits = type === 'rsa' ? ['-b', '3072'] : type === 'ecdsa' ? ['-b', '256'] : [];
+  execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', passphrase, '-C', 'infrakt-test', '-f', path], {
+    stdio: 'ignore',
+  });
+}
+
+export function fingerprintOf(pubLine: string): string {
+  const b64 = pubLine.trim().split(/\s+/)[1] ?? '';
+  return `SHA256:${createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64').replace(/=+$/, '')}`;
+}
+
+let clientKeys: ClientKeys | undefined;
+const tempDirs: string[] = [];
+
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `ikt-test-${prefix}-`));
+  tempDirs.push(d);
+  return d;
+}
+
+/** Client key pairs for this test process (generated once). */
+export function getClientKeys(): ClientKeys {
+  if (clientKeys) return clientKeys;
+  ensureSshd();
+  const dir = tempDir('client');
+  const k = (n: string) => join(dir, n);
+  keygen(k('id_ed25519'), 'ed25519');
+  keygen(k('id_rsa'), 'rsa');
+  keygen(k('id_ecdsa'), 'ecdsa');
+  const passphrase = 'correct horse battery';
+  keygen(k('id_encrypted'), 'ed25519', passphrase);
+  keygen(k('id_stranger'), 'ed25519');
+  const pubs = ['id_ed25519', 'id_rsa', 'id_ecdsa', 'id_encrypted'].map((n) =>
+    readFileSync(`${k(n)}.pub`, 'utf8').trim(),
+  );
+  const authorizedKeys = k('authorized_keys');
+  writeFileSync(authorizedKeys, `${pubs.join('\n')}\n`, { mode: 0o600 });
+  clientKeys = {
+    dir,
+    ed25519: k('id_ed25519'),
+    rsa: k('id_rsa'),
+    ecdsa: k('id_ecdsa'),
+    encrypted: k('id_encrypted'),
+    passphrase,
+    stranger: k('id_stranger'),
+    authorizedKeys,
+  };
+  return clientKeys;
+}
+
+/** A free loopback TCP port (listen on :0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
+  return [
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${join(dir, 'host_key')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    'UsePAM no',
+    `AuthorizedKeysFile ${keys.authorizedKeys}`,
+    'StrictModes no',
+    'UseDNS no',
+    `Subsystem sftp ${SFTP_SERVER}`,
+    'MaxStartups 100:30:200',
+    'MaxSessions 50',
+    'AllowTcpForwarding yes',
+    'LogLevel VERBOSE',
+    '',
+  ].join('\n');
+}
+
+const listeningCount = (logPath: string) =>
+  existsSync(logPath) ? (readFileSync(logPath, 'utf8').match(/Server listening on/g) ?? []).length : 0;
+
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  deadlineMs = 10_000,
+): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// Start sshd in the foreground (-D) so this process owns it; -e is not used so the log goes to -E.
+async function launch(dir: string, port: number): Promise<ChildProcess> {
+  const logPath = join(dir, 'sshd.log');
+  const before = listeningCount(logPath);
+  const child = spawn(SSHD_BIN, ['-D', '-f', join(dir, 'sshd_config'), '-E', logPath], { stdio: 'ignore' });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  // Not a TCP probe: that would count as an accepted connection in the log.
+  await waitFor(`sshd on port ${port}`, () => {
+    if (exited) throw new Error(`sshd exited at start-up: ${tailOf(logPath)}`);
+    return listeningCount(logPath) > before;
+  });
+  return child;
+}
+
+const tailOf = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').trim().split('\n').slice(-3).join(' | ') : '');
+
+function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const running = new Set<SshdHost>();
+
+/** Starts one sshd on a free loopback port. */
+export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost> {
+  ensureSshd();
+  const keys = getClientKeys();
+  const dir = tempDir('sshd');
+  const root = join(dir, 'root');
+  mkdirSync(root, { mode: 0o755 });
+  const keyType = opts.hostKeyType ?? 'ed25519';
+  const logPath = join(dir, 'sshd.log');
+  let child: ChildProcess | undefined;
+  let port = 0;
+  const newHostKey = () => {
+    rmSync(join(dir, 'host_key'), { force: true });
+    rmSync(join(dir, 'host_key.pub'), { force: true });
+    keygen(join(dir, 'host_key'), keyType);
+    return readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  };
+  let hostKey = newHostKey();
+  // Another process may take the port between our probe and sshd's bind: retry with a new one.
+  for (let attempt = 0; ; attempt++) {
+    port = await freePort();
+    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys));
+    rmSync(logPath, { force: true });
+    try {
+      child = await launch(dir, port);
+      break;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
+  const host: SshdHost = {
+    host: '127.0.0.1',
+    port,
+    user: 'root',
+    keyPath: keys.ed25519,
+    dir,
+    root,
+    logPath,
+    hostKey,
+    fingerprint: fingerprintOf(hostKey),
+    pid: () => child?.pid,
+    connectionCount: () =>
+      existsSync(logPath)
+        ? (readFileSync(logPath, 'utf8').match(/^.*Connection from .* port \d+ on /gm) ?? []).length
+        : 0,
+    async restartWithNewHostKey() {
+      await stopChild(child);
+      hostKey = newHostKey();
+      host.hostKey = hostKey;
+      host.fingerprint = fingerprintOf(hostKey);
+      // The old log is kept by appending: sshd -E appends.
+      child = await launch(dir, port);
+    },
+    async stop() {
+      running.delete(host);
+      await stopChild(child);
+    },
+  };
+  running.add(host);
+  return host;
+}
+
+/** Starts `n` sshd instances in parallel. */
+export async function startSshdFleet(n: number, opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost[]> {
+  getClientKeys();
+  return Promise.all(Array.from({ length: n }, () => startSshd(opts)));
+}
+
+/** Stops every sshd this process started and removes the harness temp dirs. Call from afterAll. */
+export async function stopAllSshd(): Promise<void> {
+  await Promise.all([...running].map((h) => h.stop()));
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  clientKeys = undefined;
+}
