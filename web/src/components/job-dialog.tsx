@@ -1,0 +1,70 @@
+import { ExternalLink } from 'lucide-react';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import type { JobState } from '../lib/job-state.js';
+import { Dialog } from './dialog.js';
+import { JobView } from './job-view.js';
+import { useToast } from './toast.js';
+
+/** Shows a job started by a button, live, and toasts its outcome. Closing it does not stop the job. */
+export function JobDialog({ jobId, title, onClose }: { jobId: string | null; title: string; onClose: () => void }) {
+  const toast = useToast();
+  const finished = (s: JobState) => {
+    const j = s.job;
+    if (!j) return;
+    if (j.status === 'succeeded') toast.success(`${title}: done`, j.target);
+    else if (j.status === 'cancelled') toast.info(`${title}: cancelled`, j.target);
+    else toast.error(`${title}: failed`, j.error ? Object.assign(new Error(j.error.message), j.error) : undefined);
+  };
+  return (
+    <Dialog open={jobId !== null} onClose={onClose} title={title} wide>
+      {jobId ? (
+        <>
+          <JobView id={jobId} onFinished={finished} compact />
+          <Link
+            to={`/jobs/${jobId}`}
+            className="mt-3 inline-flex items-center gap-1 text-sm text-indigo-600 hover:underline dark:text-indigo-400"
+          >
+            Open in Jobs <ExternalLink aria-hidden className="size-3.5" />
+          </Link>
+        </>
+      ) : null}
+    </Dialog>
+  );
+}
+
+/**
+ * Runs an action that answers 202 `{ jobId }` and opens its live view.
+ * Actions that answer with a result instead get a toast.
+ */
+export function useJobLauncher() {
+  const [current, setCurrent] = useState<{ id: string; title: string } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const toast = useToast();
+  const launch = async (title: string, action: () => Promise<unknown>): Promise<string | null> => {
+    setBusy(title);
+    try {
+      const res = await action();
+      const id = jobIdOf(res);
+      if (id) setCurrent({ id, title });
+      else toast.success(title, 'done');
+      return id;
+    } catch (e) {
+      toast.error(`${title} failed`, e);
+      return null;
+    } finally {
+      setBusy(null);
+    }
+  };
+  const dialog = (
+    <JobDialog jobId={current?.id ?? null} title={current?.title ?? ''} onClose={() => setCurrent(null)} />
+  );
+  return { launch, dialog, busy };
+}
+
+export function jobIdOf(res: unknown): string | null {
+  if (res && typeof res === 'object' && typeof (res as { jobId?: unknown }).jobId === 'string') {
+    return (res as { jobId: string }).jobId;
+  }
+  return null;
+}

@@ -1,0 +1,117 @@
+import { useQuery } from '@tanstack/react-query';
+import { ArrowLeft, ExternalLink } from 'lucide-react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { endpoints } from '../api/endpoints.js';
+import { AppDeployments } from '../components/app-deployments.js';
+import { AppEnv } from '../components/app-env.js';
+import { AppLogs } from '../components/app-logs.js';
+import { QueryState } from '../components/states.js';
+import { Tabs } from '../components/tabs.js';
+import { Card, PageHeader, StatusBadge } from '../components/ui.js';
+import { formatTime } from '../lib/format.js';
+import { AppActions } from './apps.js';
+
+const TABS = [
+  { key: 'deployments', label: 'Deployments' },
+  { key: 'logs', label: 'Logs' },
+  { key: 'env', label: 'Environment' },
+] as const;
+type TabKey = (typeof TABS)[number]['key'];
+
+export default function AppDetailPage() {
+  const { name = '' } = useParams();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const tab = (TABS.find((t) => t.key === params.get('tab'))?.key ?? 'deployments') as TabKey;
+  const q = useQuery({
+    queryKey: ['app', name],
+    queryFn: ({ signal }) => endpoints.app(name, signal),
+    refetchInterval: (query) => (query.state.data?.status === 'deploying' ? 2_000 : 15_000),
+  });
+
+  return (
+    <>
+      <Link
+        to="/apps"
+        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200"
+      >
+        <ArrowLeft aria-hidden className="size-4" /> Apps
+      </Link>
+      <QueryState query={q}>
+        {(app) => (
+          <>
+            <PageHeader
+              title={
+                <span className="flex items-center gap-2">
+                  {app.name} <StatusBadge status={app.status} />
+                </span>
+              }
+              subtitle={
+                <>
+                  on{' '}
+                  <Link to={`/servers/${app.server}`} className="hover:underline">
+                    {app.server}
+                  </Link>{' '}
+                  · {app.type} · release {app.currentRelease ? `#${app.currentRelease}` : 'none'}
+                </>
+              }
+              actions={<AppActions app={app} onDestroyed={() => navigate('/apps')} />}
+            />
+            <Card className="mb-5">
+              <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-4">
+                <div>
+                  <dt className="text-xs text-zinc-500">Source</dt>
+                  <dd className="font-mono text-xs break-all">
+                    {app.image ?? (app.git ? `${app.git}#${app.branch ?? ''}` : 'compose file')}
+                  </dd>
+                </div>
+                <div>
+                  <dt className="text-xs text-zinc-500">Domain</dt>
+                  <dd className="font-mono text-xs break-all">
+                    {app.domain ? (
+                      <a
+                        href={`https://${app.domain}`}
+                        target="_blank"
+                        rel="noreferrer"
+                        className="inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
+                      >
+                        {app.domain} <ExternalLink aria-hidden className="size-3" />
+                      </a>
+                    ) : (
+                      '—'
+                    )}
+                  </dd>
+                </div>
+                <div>
+                  <dt className="text-xs text-zinc-500">Container port</dt>
+                  <dd className="tabular-nums">{app.port}</dd>
+                </div>
+                <div>
+                  <dt className="text-xs text-zinc-500">Updated</dt>
+                  <dd>{formatTime(app.updatedAt)}</dd>
+                </div>
+              </dl>
+            </Card>
+            <Tabs
+              tabs={[...TABS]}
+              active={tab}
+              onChange={(k) =>
+                setParams(
+                  (p) => {
+                    p.set('tab', k);
+                    return p;
+                  },
+                  { replace: true },
+                )
+              }
+            >
+              {tab === 'deployments' ? <AppDeployments app={app} /> : null}
+              {tab === 'logs' ? <AppLogs app={app.name} /> : null}
+              {tab === 'env' ? <AppEnv app={app} /> : null}
+            </Tabs>
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}

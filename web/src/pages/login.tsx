@@ -1,0 +1,89 @@
+import { KeyRound } from 'lucide-react';
+import { useState } from 'react';
+import { setApiKey } from '../api/auth.js';
+import { ApiError, isApiError } from '../api/client.js';
+import { endpoints } from '../api/endpoints.js';
+import { ErrorState } from '../components/states.js';
+import { Button, Field } from '../components/ui.js';
+
+/** Explains a refused key in the user's terms (the API's own message is about headers). */
+export function loginErrorFor(e: unknown): ApiError | unknown {
+  if (!isApiError(e)) return e;
+  if (e.status === 401 || e.status === 403) {
+    return new ApiError(
+      e.status,
+      e.code,
+      'That API key was not accepted.',
+      'Copy the key from $INFRAKT_HOME/api_key (default ~/.infrakt/api_key), or print it with: infrakt api-key show',
+    );
+  }
+  return e;
+}
+
+export function LoginPage() {
+  const [key, setKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const candidate = key.trim();
+    if (!candidate) {
+      setError(new ApiError(0, 'VALIDATION', 'Paste your API key first.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await endpoints.dashboard(undefined, candidate);
+      setApiKey(candidate);
+    } catch (err) {
+      setError(loginErrorFor(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="grid min-h-screen place-items-center px-4">
+      <div className="w-full max-w-md">
+        <div className="mb-6 flex items-center gap-2">
+          <span aria-hidden className="grid size-8 place-items-center rounded-md bg-indigo-600 font-bold text-white">
+            i
+          </span>
+          <h1 className="text-2xl font-semibold tracking-tight">infrakt</h1>
+        </div>
+        <form
+          onSubmit={submit}
+          className="space-y-4 rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
+          aria-labelledby="login-title"
+        >
+          <div>
+            <h2 id="login-title" className="flex items-center gap-2 text-lg font-semibold">
+              <KeyRound aria-hidden className="size-5 text-indigo-500" /> Sign in with your API key
+            </h2>
+            <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+              <code className="rounded bg-zinc-100 px-1 dark:bg-zinc-800">infrakt serve</code> prints where the key
+              lives (usually <code className="rounded bg-zinc-100 px-1 dark:bg-zinc-800">~/.infrakt/api_key</code>). It
+              is kept in this browser until you log out.
+            </p>
+          </div>
+          <Field
+            label="API key"
+            name="apiKey"
+            type="password"
+            autoComplete="current-password"
+            spellCheck={false}
+            autoFocus
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+          />
+          {error ? <ErrorState error={error} /> : null}
+          <Button type="submit" variant="primary" busy={busy} className="w-full">
+            Sign in
+          </Button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,172 @@
+import { useQuery } from '@tanstack/react-query';
+import { ArrowLeft } from 'lucide-react';
+import { useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { endpoints } from '../api/endpoints.js';
+import { Sparkline } from '../components/sparkline.js';
+import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
+import { Card, PageHeader, StatusBadge, Table, tdClass } from '../components/ui.js';
+import { formatAgo } from '../lib/format.js';
+import { type MetricPoint, pushPoint, toPoint } from '../lib/metrics.js';
+import { ServerActions } from './servers.js';
+
+const METRICS_EVERY_MS = 5_000;
+
+function Metrics({ name }: { name: string }) {
+  const [series, setSeries] = useState<MetricPoint[]>([]);
+  // Polled only while this page is open (and the tab visible): metrics cost an SSH round trip.
+  const q = useQuery({
+    queryKey: ['server', name, 'metrics'],
+    queryFn: ({ signal }) => endpoints.serverMetrics(name, signal),
+    refetchInterval: METRICS_EVERY_MS,
+    refetchIntervalInBackground: false,
+    staleTime: 0,
+    gcTime: 0,
+  });
+  useEffect(() => {
+    if (q.data) setSeries((s) => pushPoint(s, toPoint(q.data, q.dataUpdatedAt)));
+  }, [q.data, q.dataUpdatedAt]);
+
+  if (q.isPending && series.length === 0) return <Loading label="Collecting metrics…" />;
+  if (q.error && series.length === 0) return <ErrorState error={q.error} onRetry={() => q.refetch()} />;
+  const vals = (k: keyof Omit<MetricPoint, 't'>) => series.map((p) => p[k]).filter((v): v is number => v !== null);
+  return (
+    <div>
+      <div className="grid gap-4 sm:grid-cols-3">
+        <Sparkline label="CPU load (1 min)" values={vals('load')} />
+        <Sparkline label="Memory used" values={vals('memPct')} max={100} format={(n) => `${n.toFixed(0)}%`} />
+        <Sparkline label="Disk used" values={vals('diskPct')} max={100} format={(n) => `${n.toFixed(0)}%`} />
+      </div>
+      <p className="mt-2 text-xs text-zinc-500">
+        Refreshed every {METRICS_EVERY_MS / 1000}s while this page is open
+        {q.error ? ' · last refresh failed' : ''}
+      </p>
+    </div>
+  );
+}
+
+export default function ServerDetailPage() {
+  const { name = '' } = useParams();
+  const navigate = useNavigate();
+  const server = useQuery({ queryKey: ['server', name], queryFn: ({ signal }) => endpoints.server(name, signal) });
+  const apps = useQuery({
+    queryKey: ['apps'],
+    queryFn: ({ signal }) => endpoints.apps(signal),
+    select: (list) => list.filter((a) => a.server === name),
+  });
+  const containers = useQuery({
+    queryKey: ['server', name, 'containers'],
+    queryFn: ({ signal }) => endpoints.serverContainers(name, signal),
+    refetchInterval: 15_000,
+  });
+  const routes = useQuery({
+    queryKey: ['server', name, 'routes'],
+    queryFn: ({ signal }) => endpoints.proxyRoutes(name, signal),
+  });
+
+  return (
+    <>
+      <Link
+        to="/servers"
+        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200"
+      >
+        <ArrowLeft aria-hidden className="size-4" /> Servers
+      </Link>
+      <QueryState query={server}>
+        {(s) => (
+          <>
+            <PageHeader
+              title={
+                <span className="flex items-center gap-2">
+                  {s.name} <StatusBadge status={s.status} />
+                </span>
+              }
+              subtitle={
+                <span className="font-mono text-xs">
+                  {s.user}@{s.host}:{s.port} · root {s.root} · checked {formatAgo(s.lastCheckedAt)}
+                </span>
+              }
+              actions={<ServerActions server={s} onRemoved={() => navigate('/servers')} />}
+            />
+            {s.hostKeyFingerprint ? (
+              <p className="-mt-3 mb-4 text-xs text-zinc-500">
+                Host key <code className="break-all">{s.hostKeyFingerprint}</code>
+              </p>
+            ) : null}
+            {s.lastError ? (
+              <div className="mb-4">
+                <ErrorState error={new Error(s.lastError)} />
+              </div>
+            ) : null}
+            <div className="space-y-5">
+              <Card title="Metrics">
+                <Metrics name={s.name} />
+              </Card>
+              <div className="grid gap-5 lg:grid-cols-2">
+                <Card title="Apps">
+                  <QueryState query={apps} empty={<Empty title="No apps on this server" />}>
+                    {(list) => (
+                      <ul className="divide-y divide-zinc-200 dark:divide-zinc-800">
+                        {list.map((a) => (
+                          <li key={a.id} className="flex items-center justify-between gap-2 py-2 text-sm">
+                            <Link
+                              to={`/apps/${a.name}`}
+                              className="font-medium text-indigo-600 hover:underline dark:text-indigo-400"
+                            >
+                              {a.name}
+                            </Link>
+                            <span className="truncate text-xs text-zinc-500">
+                              {a.domain ?? a.image ?? a.git ?? a.type}
+                            </span>
+                            <StatusBadge status={a.status} />
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </QueryState>
+                </Card>
+                <Card title="Proxy routes">
+                  <QueryState query={routes} empty={<Empty title="No proxy routes" />}>
+                    {(list) => (
+                      <ul className="divide-y divide-zinc-200 dark:divide-zinc-800">
+                        {list.map((r) => (
+                          <li key={r.domain} className="flex items-center justify-between gap-2 py-2 text-sm">
+                            <span className="font-mono text-xs break-all">{r.domain}</span>
+                            <span className="text-xs text-zinc-500">
+                              → {r.app ? `${r.app} ` : ''}:{r.upstreamPort ?? r.port ?? '?'}
+                            </span>
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </QueryState>
+                </Card>
+              </div>
+              <Card title="Containers">
+                <QueryState query={containers} empty={<Empty title="No containers running" />}>
+                  {(list) => (
+                    <Table head={['Name', 'Image', 'State', 'Ports']} label="Containers">
+                      {list.map((c) => (
+                        <tr key={c.name}>
+                          <td className={`${tdClass} font-mono text-xs`}>{c.name}</td>
+                          <td className={`${tdClass} font-mono text-xs`}>{c.image ?? '—'}</td>
+                          <td className={tdClass}>
+                            <StatusBadge status={c.state ?? c.status ?? 'unknown'} />
+                            {c.status && c.state ? (
+                              <span className="ml-1 text-xs text-zinc-500">{c.status}</span>
+                            ) : null}
+                          </td>
+                          <td className={`${tdClass} font-mono text-xs`}>{c.ports || '—'}</td>
+                        </tr>
+                      ))}
+                    </Table>
+                  )}
+                </QueryState>
+              </Card>
+            </div>
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}
