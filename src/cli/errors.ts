@@ -24,7 +24,10 @@ export function reportError(e: unknown, debug: boolean): number {
       )}\n`,
     );
   }
-  if (err.hint) process.stderr.write(`${ce.yellow('hint:')} ${err.hint}\n`);
+  // Every bad-input error points somewhere: the command's help lists what it accepts.
+  const hint =
+    err.hint ?? (err.code === 'VALIDATION' ? 'run the command with --help for the accepted values' : undefined);
+  if (hint) process.stderr.write(`${ce.yellow('hint:')} ${hint}\n`);
   if (debug) {
     const stack = (err.cause instanceof Error ? err.cause.stack : undefined) ?? err.stack;
     if (stack) process.stderr.write(`${ce.dim(stack)}\n`);

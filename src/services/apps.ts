@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { AppRow, ServerRow } from '../adapters/store/schema.js';
+import { parseComposeFile, routedService } from '../core/plans/deploy-compose.js';
 import { InfraktError, notFound } from '../core/errors.js';
 import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType } from '../core/schemas/app.js';
 import { nameSchema } from '../core/schemas/common.js';
@@ -7,6 +9,27 @@ import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { getServerRow } from './servers.js';
+
+/** Validates a compose file (parses, has services, one service carries the app port) and keeps its content. */
+export function composeSetting(content: string, port: number): { content: string; sha256: string } {
+  if (content.length > 1_000_000) throw new InfraktError('VALIDATION', 'the compose file is larger than 1 MB');
+  routedService(parseComposeFile(content), port);
+  return { content, sha256: createHash('sha256').update(content).digest('hex') };
+}
+
+/** `app update --compose-file`: replaces a compose app's file (applied by the next deploy). */
+export async function updateComposeFile(ctx: Ctx, name: string, content: string, server?: string): Promise<AppView> {
+  const { app, server: srv } = await resolveApp(ctx, name, server);
+  if (app.app_type !== 'compose') {
+    throw new InfraktError('VALIDATION', `'${app.name}' is a ${app.app_type} app; only compose apps take a compose file`);
+  }
+  const compose = composeSetting(content, app.port);
+  const settings = { ...(JSON.parse(app.settings_json || '{}') as Record<string, unknown>), compose };
+  await updateApp(ctx, app.id, { settings_json: JSON.stringify(settings) });
+  await audit(ctx, 'app.update', `${srv.name}/${app.name}`, { compose: compose.sha256.slice(0, 16) });
+  const row = await ctx.store.db.selectFrom('apps').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
+  return toAppView(row, srv.name);
+}
 
 export interface AppView {
   id: number;
@@ -44,8 +67,16 @@ export function toAppView(app: AppRow, serverName: string): AppView {
   };
 }
 
-export async function createApp(ctx: Ctx, input: AppCreateInput): Promise<AppView> {
+/**
+ * `composeFile` is the content of the user's compose file (compose apps): it is validated here and stored
+ * with the app, so a deploy never depends on a file on the machine that created the app.
+ */
+export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?: string }): Promise<AppView> {
   const data = parseInput(appCreateSchema, input, 'app');
+  const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
+  if (compose && (data.image || data.git)) {
+    throw new InfraktError('VALIDATION', 'a compose file is for compose apps: drop --image/--git, or drop --compose-file');
+  }
   const server = await getServerRow(ctx, data.server);
   const clash = await ctx.store.db
     .selectFrom('apps')
@@ -62,6 +93,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput): Promise<AppVie
     throw new InfraktError(
       'CONFLICT',
       `domain ${data.domain} is already used by app '${clash.name}' on '${server.name}'`,
+      { hint: 'one domain routes to one app per server: choose another domain' },
     );
   }
   const type = inferAppType(data);
@@ -79,7 +111,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput): Promise<AppVie
       branch: type === 'git' ? data.branch : null,
       image: data.image ?? null,
       status: 'created',
-      settings_json: JSON.stringify({ health }),
+      settings_json: JSON.stringify({ health, ...(compose ? { compose } : {}) }),
       current_release: null,
       created_at: now,
       updated_at: now,

@@ -83,7 +83,9 @@ export async function deleteEnv(ctx: Ctx, appName: string, key: string, server?:
     .where('key', '=', key)
     .executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) {
-    throw new InfraktError('NOT_FOUND', `variable ${key} is not set on app '${app.name}'`);
+    throw new InfraktError('NOT_FOUND', `variable ${key} is not set on app '${app.name}'`, {
+      hint: `list variables with: infrakt env list ${app.name}`,
+    });
   }
   await audit(ctx, 'env.delete', `${srv.name}/${app.name}`, { key });
 }
