@@ -73,13 +73,18 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
     };
     try {
       const res = await endpoints.addServer(body);
-      const jobId = jobIdOf(res);
-      if (jobId) setStage({ kind: 'job', jobId, name: v.name });
-      else {
-        const server = unwrapOne<ServerView>(res, 'server');
+      await qc.invalidateQueries({ queryKey: ['servers'] });
+      const server = unwrapOne<ServerView>(res, 'server');
+      // Registering only records the server; a connection test pins (or checks) its host key.
+      try {
+        const test = await endpoints.testServer(v.name);
+        const jobId = jobIdOf(test);
+        if (jobId) setStage({ kind: 'job', jobId, name: v.name });
+        else await loadServer(v.name);
+      } catch (err) {
+        toast.error(`Connection test of ${v.name} failed`, err);
         if (server && typeof server === 'object' && 'name' in server) setStage({ kind: 'confirm', server });
         else await loadServer(v.name);
-        await qc.invalidateQueries({ queryKey: ['servers'] });
       }
     } catch (err) {
       if (isApiError(err)) setErrors(err.fieldErrors());

@@ -53,10 +53,13 @@ export function applyEvent(state: JobState, eventName: string, payload: unknown)
     const line = toLogLine(p);
     return line ? { ...state, logs: mergeLogs(state.logs, [line]) } : state;
   }
-  if (type === 'step' && p.step && typeof p.step === 'object' && state.job) {
-    return { ...state, job: { ...state.job, steps: upsertStep(state.job.steps, p.step as JobStep) } };
+  if (type === 'step' && state.job) {
+    // The API sends the step itself; a `{ type, step }` JobEvent is accepted too.
+    const step = (p.step && typeof p.step === 'object' ? p.step : p) as JobStep;
+    if (typeof step.idx !== 'number' || typeof step.name !== 'string') return state;
+    return { ...state, job: { ...state.job, steps: upsertStep(state.job.steps, step) } };
   }
-  if (type === 'status' && typeof p.status === 'string' && state.job) {
+  if ((type === 'status' || type === 'end') && typeof p.status === 'string' && state.job) {
     const error = (p.error as JobRecord['error'] | undefined) ?? state.job.error;
     return { ...state, job: { ...state.job, status: p.status as JobStatus, error } };
   }
