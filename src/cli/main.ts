@@ -2,7 +2,11 @@ import { Command } from 'commander';
 import { registerAppCommands } from './commands/app.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerInit } from './commands/init.js';
+import { registerJobCommands } from './commands/job.js';
+import { registerLockCommands } from './commands/lock.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerServerProvision } from './commands/server-provision.js';
+import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -16,9 +20,14 @@ export function buildProgram(): Command {
     .exitOverride();
 
   registerInit(program);
-  registerServerCommands(program.command('server').description('manage servers'));
+  const servers = program.command('server').description('manage servers');
+  registerServerCommands(servers);
+  registerServerProvision(servers);
+  registerServerRemoteCommands(servers);
   registerAppCommands(program.command('app').description('manage apps'));
   registerEnvCommands(program.command('env').description('manage encrypted app environment variables'));
+  registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
+  registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
   // Subcommands inherit exitOverride so usage errors surface as exceptions we map to exit codes.
   for (const cmd of program.commands) cmd.exitOverride();

@@ -72,7 +72,15 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         if (!a.controller.signal.aborted && q.cancelRequested(id)) a.controller.abort(cancelledError());
       }
     }, deps.cancelPollMs ?? 500);
-    cancelPoll.unref();
+    // Not unref'd: a running job is work in progress and keeps the process alive; cleared with the last job.
+  }
+
+  function jobSettled(id: string): void {
+    active.delete(id);
+    if (active.size === 0 && cancelPoll) {
+      clearInterval(cancelPoll);
+      cancelPoll = undefined;
+    }
   }
 
   async function waitForLocks(job: LiveJob, spec: JobSpec, started: number): Promise<void> {
@@ -179,7 +187,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       () => undefined,
     );
     active.set(id, { controller, settled });
-    void settled.then(() => active.delete(id));
+    void settled.then(() => jobSettled(id));
     watchCancels();
     return { id, done };
   }
