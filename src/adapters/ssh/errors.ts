@@ -26,7 +26,11 @@ export interface ConnectFailure {
 export function mapConnectError(e: unknown, f: ConnectFailure): InfraktError {
   if (e instanceof InfraktError) return e;
   const err = e as Error & { code?: string; level?: string };
-  const details = { host: f.target, ...(f.presented ? { presentedFingerprint: f.presented.fingerprint } : {}) };
+  // The presented public key is not secret; trust/probe pin it from here when authentication failed.
+  const details = {
+    host: f.target,
+    ...(f.presented ? { presentedFingerprint: f.presented.fingerprint, presentedKey: f.presented.line } : {}),
+  };
   if (f.mismatch) {
     return new InfraktError(
       'HOST_KEY_MISMATCH',

@@ -1,21 +1,16 @@
 import type { Command } from 'commander';
-import {
-  countApps,
-  getServer,
-  getServerRow,
-  listServers,
-  registerServer,
-  removeServer,
-} from '../../services/servers.js';
+import { addServer } from '../../services/server-remote.js';
+import { countApps, getServer, getServerRow, listServers, removeServer } from '../../services/servers.js';
 import { withCtx } from '../context.js';
-import { c, dash, printJson, printTable, status, success } from '../output.js';
+import { c, dash, info, printJson, printTable, status, success } from '../output.js';
 import { confirm } from '../prompt.js';
 import { intOption } from './options.js';
+import { reportProbe } from './server-remote.js';
 
 export function registerServerCommands(server: Command): void {
   server
     .command('add')
-    .description('register a server (and test the connection when remote execution is available)')
+    .description('register a server, test the connection and pin its host key (trust on first use)')
     .requiredOption('--name <name>', 'unique name for the server')
     .requiredOption('--host <host>', 'IP address or host name (`local` for this machine)')
     .option('--user <user>', 'SSH user', 'root')
@@ -27,7 +22,8 @@ export function registerServerCommands(server: Command): void {
     .option('--json', 'print the server as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
-        const row = await registerServer(ctx, {
+        // Registered either way; the probe result (and its status) is reported after.
+        const { server: view, probe } = await addServer(ctx, {
           name: o.name,
           host: o.host,
           user: o.user,
@@ -37,9 +33,14 @@ export function registerServerCommands(server: Command): void {
           root: o.root,
           fingerprint: o.fingerprint,
         });
-        const view = await getServer(ctx, row.name);
-        if (o.json) return printJson(view);
-        success(`registered server ${c.bold(view.name)} (${view.user}@${view.host}:${view.port})`);
+        if (o.json) printJson({ ...view, probe });
+        else success(`registered server ${c.bold(view.name)} (${view.user}@${view.host}:${view.port})`);
+        if (probe.status !== 'ok' && !o.json) {
+          info(
+            `server ${view.name} is registered with status ${view.status}; re-check with: infrakt server test ${view.name}`,
+          );
+        }
+        reportProbe(probe, o.json ? 'quiet' : 'human');
       });
     });
 
