@@ -54,7 +54,7 @@ export function ttyRenderer(out: NodeJS.WriteStream, steps: JobStep[], verbose: 
   let stopped = false;
 
   const draw = () => {
-    const cols = Math.max(20, (out.columns ?? 100) - 1);
+    const cols = Math.max(20, (out.columns || 100) - 1);
     const now = Date.now();
     const lines: string[] = [];
     for (const n of notes.splice(0)) lines.push(n);

@@ -146,6 +146,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       .immediate();
     const controller = new AbortController();
     const job = new LiveJob(id, controller.signal, planned, raw, q, now, emit(id));
+    controller.signal.addEventListener('abort', () => job.log('cancel requested: stopping'), { once: true });
     const began = Date.now();
 
     // Fail fast on contention when not asked to wait: the caller gets LOCKED, the attempt stays on record.

@@ -44,8 +44,15 @@ export function resultJson(value: unknown, job: LiveJob): string | null {
   return text.length > MAX_RESULT ? JSON.stringify({ truncated: true, bytes: text.length }) : text;
 }
 
+// Errors raised inside a job may point at `infrakt job logs <id>` before the id is known to them.
+const fillId = (hint: string, id: string) => hint.replaceAll('infrakt job logs <id>', `infrakt job logs ${id}`);
+
 export function storedError(err: InfraktError, job: LiveJob): StoredError {
-  return { code: err.code, message: job.scrub(err.message), hint: err.hint ? job.scrub(err.hint) : undefined };
+  return {
+    code: err.code,
+    message: job.scrub(err.message),
+    hint: err.hint ? fillId(job.scrub(err.hint), job.id) : undefined,
+  };
 }
 
 /** The error `run` and `done` reject with: the job's error, scrubbed, with `details.jobId`. */
@@ -55,7 +62,7 @@ export function jobError(err: InfraktError, jobId: string, job: LiveJob): Infrak
   details.jobId = jobId;
   const message = job.scrub(err.message);
   return new InfraktError(err.code, message, {
-    hint: err.hint ? job.scrub(err.hint) : undefined,
+    hint: err.hint ? fillId(job.scrub(err.hint), jobId) : undefined,
     details,
     // The original may carry secret text in its message or stack: only keep it when nothing was scrubbed.
     cause: message === err.message ? (err.cause ?? err) : undefined,
