@@ -1,10 +1,14 @@
 import { Command } from 'commander';
 import { registerAppCommands } from './commands/app.js';
+import { registerAppDeployCommands } from './commands/app-deploy.js';
 import { registerEnvCommands } from './commands/env.js';
+import { registerEnvPushCommand } from './commands/env-push.js';
 import { registerInit } from './commands/init.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLockCommands } from './commands/lock.js';
+import { registerProxyCommands } from './commands/proxy.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerServerSet } from './commands/server-proxy.js';
 import { registerServerProvision } from './commands/server-provision.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { reportError } from './errors.js';
@@ -24,8 +28,14 @@ export function buildProgram(): Command {
   registerServerCommands(servers);
   registerServerProvision(servers);
   registerServerRemoteCommands(servers);
-  registerAppCommands(program.command('app').description('manage apps'));
-  registerEnvCommands(program.command('env').description('manage encrypted app environment variables'));
+  registerServerSet(servers);
+  const apps = program.command('app').description('manage apps');
+  registerAppCommands(apps);
+  registerAppDeployCommands(apps);
+  const env = program.command('env').description('manage encrypted app environment variables');
+  registerEnvCommands(env);
+  registerEnvPushCommand(env);
+  registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createApp, listApps, resolveApp, toAppView } from '../../services/apps.js';
 import { withCtx } from '../context.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
+import { readComposeFile } from './app-deploy.js';
 import { intOption } from './options.js';
 
 export function registerAppCommands(app: Command): void {
@@ -15,6 +16,7 @@ export function registerAppCommands(app: Command): void {
     .option('--git <url>', 'git repository (https URL)')
     .option('--branch <branch>', 'git branch to deploy', 'main')
     .option('--image <image>', 'Docker image, e.g. nginx:alpine')
+    .option('--compose-file <path>', 'compose file of a compose app (its content is stored with the app)')
     .option('--health-path <path>', 'HTTP path checked before traffic is switched', '/')
     .option('--health-timeout <seconds>', 'how long a new release may take to become healthy', intOption)
     .option('--json', 'print the app as JSON')
@@ -28,6 +30,7 @@ export function registerAppCommands(app: Command): void {
           git: o.git,
           branch: o.branch,
           image: o.image,
+          ...(o.composeFile ? { composeFile: readComposeFile(o.composeFile) } : {}),
           health: {
             path: o.healthPath,
             ...(o.healthTimeout !== undefined ? { timeoutMs: o.healthTimeout * 1000 } : {}),

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { setProxySettings } from '../../services/proxy.js';
+import { withCtx } from '../context.js';
+import { c, printJson, success } from '../output.js';
+import { intOption } from './options.js';
+
+/** `server set <name> --proxy-…`: per-server proxy settings (tests and private networks move ports / TLS). */
+export function registerServerSet(server: Command): void {
+  server
+    .command('set <name>')
+    .description("change a server's proxy settings (applied by the next deploy or proxy reload)")
+    .option('--proxy-tls <mode>', 'auto (ACME), internal (local CA) or off (HTTP only)')
+    .option('--proxy-http-port <port>', 'port Caddy serves HTTP on', intOption)
+    .option('--proxy-https-port <port>', 'port Caddy serves HTTPS on', intOption)
+    .option('--proxy-admin <address>', 'Caddy admin address on the server loopback, e.g. localhost:2019')
+    .option('--json', 'print the settings as JSON')
+    .action(async (name: string, o) => {
+      await withCtx(async (ctx) => {
+        const proxy = await setProxySettings(ctx, name, {
+          ...(o.proxyTls !== undefined ? { tls: o.proxyTls } : {}),
+          ...(o.proxyHttpPort !== undefined ? { httpPort: o.proxyHttpPort } : {}),
+          ...(o.proxyHttpsPort !== undefined ? { httpsPort: o.proxyHttpsPort } : {}),
+          ...(o.proxyAdmin !== undefined ? { adminAddress: o.proxyAdmin } : {}),
+        });
+        if (o.json) return printJson({ server: name, proxy });
+        success(
+          `proxy of ${c.bold(name)}: tls ${proxy.tls}, http ${proxy.httpPort}, https ${proxy.httpsPort}, admin ${proxy.adminAddress}`,
+        );
+      });
+    });
+}

@@ -1,0 +1,68 @@
+import type { ProxySettings } from '../schemas/server.js';
+
+export interface CaddyRoute {
+  readonly domain: string;
+  /** Port on the server's loopback the domain is proxied to (a release's published port). */
+  readonly upstreamPort: number;
+}
+
+export interface CaddyConfigInput {
+  readonly proxy: ProxySettings;
+  readonly routes: readonly CaddyRoute[];
+  /** Certificates and Caddy's own state (kept under `<root>/caddy/data`). */
+  readonly storageDir?: string;
+}
+
+const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+const STORAGE = /^\/[A-Za-z0-9._/-]*$/;
+
+/**
+ * The whole Caddyfile of a server, rendered from state (never edited in place): same input, same bytes.
+ * Routes are sorted so that a reorder in the store is not a config change.
+ */
+export function renderCaddyfile(input: CaddyConfigInput): string {
+  const { proxy } = input;
+  const global = [`admin ${proxy.adminAddress}`];
+  if (proxy.httpPort !== 80) global.push(`http_port ${proxy.httpPort}`);
+  if (proxy.httpsPort !== 443) global.push(`https_port ${proxy.httpsPort}`);
+  if (input.storageDir) {
+    if (!STORAGE.test(input.storageDir)) throw new Error(`invalid storage dir: ${input.storageDir}`);
+    global.push(`storage file_system ${input.storageDir}`);
+  }
+  // A local CA must not try to install itself into the system trust store of the server.
+  if (proxy.tls === 'internal') global.push('skip_install_trust');
+  if (proxy.tls === 'off') global.push('auto_https off');
+  // Bounded drain on reload: in-flight requests to the previous config finish, then it is released.
+  global.push('grace_period 10s');
+
+  const seen = new Set<string>();
+  const sites = [...input.routes]
+    .sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0))
+    .map((r) => {
+      if (!DOMAIN.test(r.domain)) throw new Error(`invalid domain in proxy routes: ${r.domain}`);
+      if (!Number.isInteger(r.upstreamPort) || r.upstreamPort < 1 || r.upstreamPort > 65535) {
+        throw new Error(`invalid upstream port for ${r.domain}: ${r.upstreamPort}`);
+      }
+      if (seen.has(r.domain)) throw new Error(`duplicate proxy route: ${r.domain}`);
+      seen.add(r.domain);
+      const address = proxy.tls === 'off' ? `http://${r.domain}` : r.domain;
+      const body = [
+        ...(proxy.tls === 'internal' ? ['\ttls internal'] : []),
+        `\treverse_proxy 127.0.0.1:${r.upstreamPort} {`,
+        // A dial that fails (an upstream restarting) is retried instead of answered with a 502.
+        '\t\tlb_try_duration 5s',
+        '\t\tlb_try_interval 100ms',
+        '\t}',
+      ];
+      return [`${address} {`, ...body, '}'].join('\n');
+    });
+
+  return [
+    '# Managed by infrakt: rendered from its state on every change. Edits here are overwritten.',
+    '{',
+    ...global.map((g) => `\t${g}`),
+    '}',
+    ...sites.flatMap((s) => ['', s]),
+    '',
+  ].join('\n');
+}

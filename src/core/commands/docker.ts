@@ -1,0 +1,86 @@
+import { and, type Cmd, exec, mergeStderr, pipe, quietErr } from '../cmd/index.js';
+
+/** Labels infrakt puts on every container it starts: find an app's releases without any compose file. */
+export const LABEL_APP = 'infrakt.app';
+export const LABEL_ROOT = 'infrakt.root';
+export const LABEL_RELEASE = 'infrakt.release';
+export const LABEL_PROJECT = 'com.docker.compose.project';
+
+/** Image id (`sha256:…`) on stdout; exit 1 when the image is not present locally (never pulls). */
+export const imageId = (image: string): Cmd => exec('docker', 'image', 'inspect', '--format', '{{.Id}}', image);
+
+/** Repo digest if the image came from a registry (`name@sha256:…`), else empty. */
+export const imageDigest = (image: string): Cmd =>
+  exec('docker', 'image', 'inspect', '--format', '{{join .RepoDigests " "}}', image);
+
+export const pull = (image: string): Cmd => exec('docker', 'pull', '--quiet', image);
+
+/** Builds a directory's Dockerfile. Base images already present are used as they are (no --pull). */
+export const build = (tag: string, context: string): Cmd =>
+  mergeStderr(exec('docker', 'build', '--quiet', '--tag', tag, '--', context));
+
+export const rmi = (...images: string[]): Cmd => quietErr(exec('docker', 'rmi', '--force', ...images));
+
+const filters = (labels: Record<string, string>): string[] =>
+  Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
+
+/** Compose project names of every container (running or not) carrying these labels, one a line. */
+export const projectsByLabels = (labels: Record<string, string>): Cmd =>
+  exec('docker', 'ps', '-a', ...filters(labels), '--format', `{{.Label "${LABEL_PROJECT}"}}`);
+
+/**
+ * Removes one compose project with plain docker commands (works for compose v1 and v2, with or without the file):
+ * graceful stop (SIGTERM, `stopSeconds`), remove containers, then its networks and (optionally) volumes.
+ */
+export function removeProject(project: string, opts: { volumes?: boolean; stopSeconds?: number } = {}): Cmd {
+  const f = filters({ [LABEL_PROJECT]: project });
+  const each = (list: string[], ...rm: string[]) =>
+    pipe(exec('docker', ...list, ...f), exec('xargs', '-r', 'docker', ...rm));
+  const parts = [
+    each(['ps', '-q'], 'stop', '--time', String(opts.stopSeconds ?? 10)),
+    each(['ps', '-aq'], 'rm', '--force', '--volumes'),
+    each(['network', 'ls', '-q'], 'network', 'rm'),
+  ];
+  if (opts.volumes) parts.push(each(['volume', 'ls', '-q'], 'volume', 'rm', '--force'));
+  return and(...parts.map((p) => quietErr(p)));
+}
+
+/** The last lines of every container of a project (stdout and stderr merged), for failure reports. */
+export const projectLogs = (project: string, lines: number): Cmd =>
+  pipe(
+    exec('docker', 'ps', '-aq', ...filters({ [LABEL_PROJECT]: project })),
+    exec('xargs', '-r', '-n', '1', 'docker', 'logs', '--tail', String(lines)),
+  );
+
+/** Exit 0 when at least one container of the project is running. */
+export const projectRunning = (project: string): Cmd =>
+  pipe(exec('docker', 'ps', '-q', ...filters({ [LABEL_PROJECT]: project })), exec('grep', '-q', '.'));
+
+const eachOfProject = (project: string, list: string[], ...action: string[]): Cmd =>
+  pipe(exec('docker', ...list, ...filters({ [LABEL_PROJECT]: project })), exec('xargs', '-r', 'docker', ...action));
+
+/** Restarts every container of a project (stopped ones are started). */
+export const restartProject = (project: string): Cmd => eachOfProject(project, ['ps', '-aq'], 'restart');
+/** Stops every running container of a project (kept, so `app restart` / a deploy can follow). */
+export const stopProject = (project: string, stopSeconds = 10): Cmd =>
+  eachOfProject(project, ['ps', '-q'], 'stop', '--time', String(stopSeconds));
+
+/** Named volumes infrakt created for an app (shared by its releases), removed on destroy. */
+export const removeVolumesByLabels = (labels: Record<string, string>): Cmd =>
+  quietErr(
+    pipe(
+      exec('docker', 'volume', 'ls', '-q', ...filters(labels)),
+      exec('xargs', '-r', 'docker', 'volume', 'rm', '--force'),
+    ),
+  );
+
+export const removeNetwork = (name: string): Cmd => quietErr(exec('docker', 'network', 'rm', name));
+
+/** Every tag of a repository (e.g. all release images of an app), removed. */
+export const removeImagesByRepo = (repo: string): Cmd =>
+  quietErr(
+    pipe(
+      exec('docker', 'image', 'ls', '--quiet', '--filter', `reference=${repo}`),
+      exec('xargs', '-r', 'docker', 'rmi', '--force'),
+    ),
+  );

@@ -1,0 +1,127 @@
+import type { Cmd } from '../cmd/index.js';
+import type { ComposeFlavour } from '../commands/compose.js';
+import * as compose from '../commands/compose.js';
+import * as docker from '../commands/docker.js';
+import * as fs from '../commands/fs.js';
+import * as git from '../commands/git.js';
+import { appLayout, builtImage, releaseProject, servicesProject } from './layout.js';
+
+export type DeploySource =
+  | { readonly type: 'image'; readonly image: string }
+  | { readonly type: 'git'; readonly repo: string; readonly branch: string }
+  | { readonly type: 'compose'; readonly content: string };
+
+/** Why a deploy runs: a new source, a rollback to a kept release, or new variables for the current one. */
+export type DeployAction = 'deploy' | 'rollback' | 'env-push';
+
+export interface DeployPlanInput {
+  readonly app: string;
+  readonly root: string;
+  readonly release: number;
+  readonly port: number;
+  readonly flavour: ComposeFlavour;
+  readonly source: DeploySource;
+  readonly action: DeployAction;
+  readonly domain: string | null;
+}
+
+/**
+ * The step kinds the deploy service knows how to run. `cmds` are run in order and must exit 0;
+ * the other kinds need values only known while running (the port docker picked, the commit fetched).
+ */
+export type DeployStepKind =
+  | 'lock'
+  | 'prepare'
+  | 'source'
+  | 'build'
+  | 'write'
+  | 'services'
+  | 'start'
+  | 'health'
+  | 'switch'
+  | 'retire'
+  | 'prune'
+  | 'record';
+
+export interface DeployStep {
+  readonly name: string;
+  readonly kind: DeployStepKind;
+  readonly cmds?: readonly Cmd[];
+  /** Run when this step or a later one fails: undo what this step started, keep the serving release. */
+  readonly compensate?: readonly Cmd[];
+  /** Steps from here on act on traffic: a failure before `switch` never touches the serving release. */
+  readonly skippedBecause?: string;
+}
+
+/** Compose target of a release project. */
+export function releaseTarget(i: Pick<DeployPlanInput, 'app' | 'root' | 'release' | 'flavour'>): compose.ComposeTarget {
+  const l = appLayout(i.root, i.app);
+  return {
+    flavour: i.flavour,
+    project: releaseProject(i.app, i.release),
+    file: l.releaseFile(i.release),
+    envFile: l.envFile,
+  };
+}
+
+export function servicesTarget(i: Pick<DeployPlanInput, 'app' | 'root' | 'flavour'>): compose.ComposeTarget {
+  const l = appLayout(i.root, i.app);
+  return { flavour: i.flavour, project: servicesProject(i.app), file: l.servicesFile, envFile: l.envFile };
+}
+
+/**
+ * A deploy, rollback or env push as data: prepare → source → build → write → (services) → start beside the
+ * serving release → health → switch proxy → retire the previous release → prune old releases → record.
+ * Only `switch` changes what users are served; everything before it is undone by removing the new project.
+ */
+export function deployPlan(i: DeployPlanInput): DeployStep[] {
+  const l = appLayout(i.root, i.app);
+  const project = releaseProject(i.app, i.release);
+  const reuse = i.action !== 'deploy';
+  const steps: DeployStep[] = [
+    { name: 'lock app on server', kind: 'lock' },
+    {
+      name: 'prepare directories',
+      kind: 'prepare',
+      cmds: [fs.mkdirp(l.dir, 0o700), fs.mkdirp(l.releaseDir(i.release)), fs.mkdirp(l.backupsDir, 0o700)],
+    },
+  ];
+  if (reuse) {
+    steps.push({
+      name: 'reuse release source',
+      kind: 'source',
+      skippedBecause: `${i.action}: source of a kept release`,
+    });
+  } else if (i.source.type === 'image') {
+    steps.push({ name: 'check image', kind: 'source', cmds: [docker.imageId(i.source.image)] });
+  } else if (i.source.type === 'git') {
+    steps.push({
+      name: 'fetch git source',
+      kind: 'source',
+      cmds: [git.syncBranch(i.source.repo, i.source.branch, l.srcDir), git.headCommit(l.srcDir)],
+    });
+  } else {
+    steps.push({ name: 'validate compose file', kind: 'source' });
+  }
+  if (!reuse && i.source.type === 'git') {
+    steps.push({ name: 'build image', kind: 'build', compensate: [docker.rmi(builtImage(i.app, i.release))] });
+  }
+  steps.push({ name: 'write release files', kind: 'write' });
+  if (i.source.type !== 'image') steps.push({ name: 'update services in place', kind: 'services' });
+  steps.push(
+    {
+      name: 'start new release',
+      kind: 'start',
+      cmds: [compose.up(releaseTarget(i))],
+      compensate: [docker.removeProject(project, { stopSeconds: 5 })],
+    },
+    { name: 'health check', kind: 'health' },
+    i.domain
+      ? { name: 'switch proxy', kind: 'switch' }
+      : { name: 'switch proxy', kind: 'switch', skippedBecause: 'the app has no domain' },
+    { name: 'retire previous release', kind: 'retire' },
+    { name: 'prune old releases', kind: 'prune' },
+    { name: 'record release', kind: 'record' },
+  );
+  return steps;
+}

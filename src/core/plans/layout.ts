@@ -1,0 +1,47 @@
+/** Where an app lives on its server, and how its compose projects are named. Pure. */
+export interface AppLayout {
+  readonly dir: string;
+  /** The app's variables for compose (`env_file` / `--env-file`), mode 0600, written by `put`. */
+  readonly envFile: string;
+  readonly releasesDir: string;
+  /** Git checkout of the deployed branch. */
+  readonly srcDir: string;
+  readonly backupsDir: string;
+  releaseDir(release: number): string;
+  releaseFile(release: number): string;
+  /** For compose apps: the services that are updated in place (everything but the routed one). */
+  readonly servicesFile: string;
+}
+
+export function appLayout(root: string, app: string): AppLayout {
+  const dir = `${root}/apps/${app}`;
+  return {
+    dir,
+    envFile: `${dir}/.env`,
+    releasesDir: `${dir}/releases`,
+    srcDir: `${dir}/src`,
+    backupsDir: `${root}/backups`,
+    releaseDir: (n) => `${dir}/releases/${n}`,
+    releaseFile: (n) => `${dir}/releases/${n}/docker-compose.yml`,
+    servicesFile: `${dir}/services.yml`,
+  };
+}
+
+/** Each release is its own compose project so that it can start beside the one serving. */
+export const releaseProject = (app: string, release: number): string => `${app}-r${release}`;
+/** The in-place part of a compose app (databases, workers …): one stable project. */
+export const servicesProject = (app: string): string => `${app}-svc`;
+/** Network shared by the stable services and every release of a compose app. */
+export const sharedNetwork = (app: string): string => `${app}-svc-net`;
+/** Tag of an image built from a git source for one release (kept for rollback). */
+export const builtImage = (app: string, release: number): string => `infrakt-app/${app}:r${release}`;
+
+/** Releases kept on the server (files and built images) for rollback. */
+export const KEEP_RELEASES = 3;
+
+/** The releases to delete, given every release number present and the ones that must stay (current). */
+export function releasesToPrune(present: readonly number[], keep: readonly number[], count = KEEP_RELEASES): number[] {
+  const sorted = [...new Set(present)].sort((a, b) => b - a);
+  const kept = new Set([...sorted.slice(0, count), ...keep]);
+  return sorted.filter((n) => !kept.has(n)).sort((a, b) => a - b);
+}

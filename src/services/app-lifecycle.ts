@@ -1,0 +1,208 @@
+import type { AppRow, ServerRow } from '../adapters/store/schema.js';
+import * as compose from '../core/commands/compose.js';
+import * as docker from '../core/commands/docker.js';
+import * as fs from '../core/commands/fs.js';
+import { InfraktError } from '../core/errors.js';
+import { type Executor, runChecked, type StreamName } from '../core/executor.js';
+import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../core/plans/layout.js';
+import { appLockName, lockOnServer } from './app-remote-lock.js';
+import { resolveApp } from './apps.js';
+import { audit } from './audit.js';
+import type { Ctx } from './context.js';
+import { nowIso } from './context.js';
+import { appProjects } from './deploy.js';
+import type { JobPlan } from './job-plan.js';
+import type { JobContext } from './jobs-types.js';
+import { applyProxyConfig } from './proxy-config.js';
+import { appLock, detectFlavour } from './releases.js';
+
+async function connectStep(ctx: Ctx, job: JobContext, server: ServerRow): Promise<Executor> {
+  return job.step('connect', async (s) => {
+    const e = await ctx.connect(server, { signal: job.signal });
+    s.detail(e.target);
+    return e;
+  });
+}
+
+function lifecycleSpec(app: AppRow, server: ServerRow, kind: string) {
+  return {
+    kind,
+    target: `${server.name}/${app.name}`,
+    serverId: server.id,
+    appId: app.id,
+    params: { app: app.name },
+    locks: [appLock(app.id)],
+  };
+}
+
+function currentProjects(app: AppRow): string[] {
+  if (app.current_release === null) {
+    throw new InfraktError('STATE', `'${app.name}' is not deployed`, {
+      hint: `deploy it first: infrakt app deploy ${app.name}`,
+    });
+  }
+  return [
+    releaseProject(app.name, app.current_release),
+    ...(app.app_type === 'image' ? [] : [servicesProject(app.name)]),
+  ];
+}
+
+/** `app restart`: restarts the containers of the current release (and the app's other services). */
+export async function prepareRestart(
+  ctx: Ctx,
+  name: string,
+  opts: { server?: string } = {},
+): Promise<JobPlan<{ app: string }>> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  const projects = currentProjects(app);
+  return {
+    spec: lifecycleSpec(app, server, 'app.restart'),
+    body: async (job) => {
+      const ex = await connectStep(ctx, job, server);
+      try {
+        await job.step('restart containers', async () => {
+          for (const p of projects)
+            await runChecked(ex, docker.restartProject(p), { signal: job.signal, what: `restart ${p}` });
+        });
+        await ctx.store.db
+          .updateTable('apps')
+          .set({ status: 'running', updated_at: nowIso(ctx) })
+          .where('id', '=', app.id)
+          .execute();
+        await audit(ctx, 'app.restart', `${server.name}/${app.name}`, {});
+        return { app: app.name };
+      } finally {
+        await ex.close();
+      }
+    },
+  };
+}
+
+/** `app stop`: stops the containers (kept for `app restart` or the next deploy); status `stopped`. */
+export async function prepareStop(
+  ctx: Ctx,
+  name: string,
+  opts: { server?: string } = {},
+): Promise<JobPlan<{ app: string }>> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  const projects = currentProjects(app);
+  return {
+    spec: lifecycleSpec(app, server, 'app.stop'),
+    body: async (job) => {
+      const ex = await connectStep(ctx, job, server);
+      try {
+        await job.step('stop containers', async () => {
+          for (const p of projects)
+            await runChecked(ex, docker.stopProject(p), { signal: job.signal, what: `stop ${p}` });
+        });
+        await ctx.store.db
+          .updateTable('apps')
+          .set({ status: 'stopped', updated_at: nowIso(ctx) })
+          .where('id', '=', app.id)
+          .execute();
+        await audit(ctx, 'app.stop', `${server.name}/${app.name}`, {});
+        return { app: app.name };
+      } finally {
+        await ex.close();
+      }
+    },
+  };
+}
+
+/**
+ * `app destroy`: every container, volume and network of the app, its images, its directory and its route are
+ * removed on the server, then the record (with its variables and deployments) is deleted.
+ */
+export async function prepareDestroy(
+  ctx: Ctx,
+  name: string,
+  opts: { server?: string } = {},
+): Promise<JobPlan<{ app: string; removed: string[] }>> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  const l = appLayout(server.root_dir, app.name);
+  return {
+    spec: lifecycleSpec(app, server, 'app.destroy'),
+    body: async (job) => {
+      const ex = await connectStep(ctx, job, server);
+      const removed: string[] = [];
+      let unlock: (() => Promise<void>) | null = null;
+      try {
+        unlock = await job.step('lock app on server', () =>
+          lockOnServer(ctx, ex, {
+            root: server.root_dir,
+            name: appLockName(app.name),
+            server: server.name,
+            jobId: job.id,
+            signal: job.signal,
+          }),
+        );
+        await job.step('remove containers and networks', async (s) => {
+          const projects = new Set([...(await appProjects(ex, server, app)), servicesProject(app.name)]);
+          for (const p of projects)
+            await runChecked(ex, docker.removeProject(p, { volumes: true, stopSeconds: 5 }), {
+              signal: job.signal,
+              what: `remove ${p}`,
+            });
+          await ex.run(docker.removeNetwork(sharedNetwork(app.name)));
+          await ex.run(
+            docker.removeVolumesByLabels({ [docker.LABEL_APP]: app.name, [docker.LABEL_ROOT]: server.root_dir }),
+          );
+          removed.push(...projects);
+          s.detail([...projects].join(', '));
+        });
+        await job.step('remove images', async () => {
+          await ex.run(docker.removeImagesByRepo(`infrakt-app/${app.name}`));
+        });
+        await job.step('remove app directory', async (s) => {
+          await runChecked(ex, fs.rmrf(l.dir), { what: 'remove app directory' });
+          s.detail(l.dir);
+        });
+        await job.step('remove proxy route', async (s) => {
+          const res = await ctx.store.db.deleteFrom('proxy_routes').where('app_id', '=', app.id).executeTakeFirst();
+          if (Number(res.numDeletedRows) === 0) return s.unchanged('the app had no route');
+          await applyProxyConfig(ctx, ex, server, { log: (m) => s.log(m), jobId: job.id });
+          s.detail(app.domain ?? '');
+        });
+        await job.step('forget app', async () => {
+          await ctx.store.db.deleteFrom('apps').where('id', '=', app.id).execute();
+        });
+        await audit(ctx, 'app.destroy', `${server.name}/${app.name}`, { projects: removed });
+        return { app: app.name, removed };
+      } finally {
+        if (unlock) await unlock().catch(() => undefined);
+        await ex.close();
+      }
+    },
+  };
+}
+
+/** `app logs`: the last lines of the current release (and, for compose apps, the other services); `follow` streams. */
+export async function appLogs(
+  ctx: Ctx,
+  name: string,
+  opts: {
+    server?: string;
+    lines?: number;
+    follow?: boolean;
+    signal?: AbortSignal;
+    onLine: (stream: StreamName, line: string) => void;
+  },
+): Promise<void> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  const [project] = currentProjects(app);
+  const ex = await ctx.connect(server, opts.signal ? { signal: opts.signal } : {});
+  try {
+    const flavour = await detectFlavour(ex);
+    const l = appLayout(server.root_dir, app.name);
+    const target = { flavour, project: project!, file: l.releaseFile(app.current_release!), envFile: l.envFile };
+    const r = await ex.stream(
+      compose.logs(target, { lines: opts.lines ?? 100, follow: Boolean(opts.follow) }),
+      opts.onLine,
+      opts.signal ? { signal: opts.signal } : {},
+    );
+    if (r.exitCode !== 0 && !opts.signal?.aborted)
+      throw new InfraktError('COMMAND_FAILED', `compose logs exited ${r.exitCode}`);
+  } finally {
+    await ex.close();
+  }
+}

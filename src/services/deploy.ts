@@ -1,0 +1,460 @@
+import type { AppRow, ServerRow } from '../adapters/store/schema.js';
+import type { ComposeFlavour } from '../core/commands/compose.js';
+import * as compose from '../core/commands/compose.js';
+import * as docker from '../core/commands/docker.js';
+import * as fs from '../core/commands/fs.js';
+import { InfraktError, toInfraktError } from '../core/errors.js';
+import { type Executor, runChecked, tail } from '../core/executor.js';
+import { type DeployAction, type DeployStep, deployPlan, releaseTarget, servicesTarget } from '../core/plans/deploy.js';
+import { renderEnvFile } from '../core/plans/deploy-env.js';
+import { appLayout, builtImage, releaseProject, releasesToPrune, servicesProject } from '../core/plans/layout.js';
+import { scrub } from '../core/secret.js';
+import { appLockName, lockOnServer } from './app-remote-lock.js';
+import { resolveApp } from './apps.js';
+import { audit } from './audit.js';
+import type { Ctx } from './context.js';
+import { nowIso } from './context.js';
+import { decryptedEnv } from './env.js';
+import { waitHealthy } from './health-check.js';
+import type { JobPlan } from './job-plan.js';
+import type { JobContext } from './jobs-types.js';
+import { applyProxyConfig } from './proxy-config.js';
+import {
+  appSettings,
+  composeRelease,
+  gitSource,
+  imageSource,
+  type PreparedRelease,
+  reuseSource,
+  type SourceCtx,
+} from './release-source.js';
+import { appLock, detectFlavour, finishDeployment, type releaseDetails, startDeployment } from './releases.js';
+
+export interface DeployOptions {
+  server?: string;
+  /** Wait for a deploy already running on this app instead of failing with LOCKED. */
+  wait?: boolean;
+}
+
+export interface DeployResult {
+  app: string;
+  server: string;
+  action: DeployAction;
+  release: number;
+  deploymentId: number;
+  hostPort: number;
+  sourceRef: string;
+  /** From the start of the job to the new release serving (after the proxy switch). */
+  msToServing: number;
+}
+
+const LOCK_WAIT_MS = 15 * 60_000;
+
+interface ReleaseRequest {
+  action: DeployAction;
+  /** Rollback / env push: the kept release whose source is reused. */
+  from?: { release: number; details: ReturnType<typeof releaseDetails>; sourceRef: string };
+}
+
+/** Validates what can be checked locally (nothing runs remotely before this passes). */
+function checkDeployable(app: AppRow): void {
+  if (app.app_type.startsWith('db:')) {
+    throw new InfraktError('UNSUPPORTED', `'${app.name}' is a database`, {
+      hint: 'databases are managed with infrakt db',
+    });
+  }
+  if (app.app_type === 'compose') {
+    const s = appSettings(app);
+    if (!s.compose) {
+      throw new InfraktError('VALIDATION', `compose app '${app.name}' has no compose file`, {
+        hint: `give it one: infrakt app update ${app.name} --compose-file <path>`,
+      });
+    }
+  }
+}
+
+export function releasePlanSpec(
+  app: AppRow,
+  server: ServerRow,
+  kind: string,
+  params: Record<string, unknown>,
+  wait?: boolean,
+) {
+  return {
+    kind,
+    target: `${server.name}/${app.name}`,
+    serverId: server.id,
+    appId: app.id,
+    params,
+    locks: [appLock(app.id)],
+    ...(wait ? { waitForLocksMs: LOCK_WAIT_MS } : {}),
+  };
+}
+
+export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  checkDeployable(app);
+  if (app.app_type === 'compose') composeRelease(dryCtx(app, server), appSettings(app).compose!.content, {});
+  const plan = deployPlan(planInput(app, server, 0, 'v2', 'deploy'));
+  return {
+    spec: {
+      ...releasePlanSpec(app, server, 'app.deploy', { app: app.name }, opts.wait),
+      plannedSteps: ['connect', 'detect compose', ...plan.map((s) => s.name)],
+    },
+    body: (job) => runRelease(ctx, job, app.id, { action: 'deploy' }),
+  };
+}
+
+// For validating a compose file before any job runs: parsing/splitting is pure.
+const dryCtx = (app: AppRow, server: ServerRow): SourceCtx => ({
+  ex: undefined as unknown as Executor,
+  app,
+  root: server.root_dir,
+  release: 0,
+  flavour: 'v2',
+  log: () => {},
+});
+
+function planInput(app: AppRow, server: ServerRow, release: number, flavour: ComposeFlavour, action: DeployAction) {
+  const source =
+    app.app_type === 'image'
+      ? { type: 'image' as const, image: app.image ?? '' }
+      : app.app_type === 'git'
+        ? { type: 'git' as const, repo: app.git_repo ?? '', branch: app.branch ?? 'main' }
+        : { type: 'compose' as const, content: appSettings(app).compose?.content ?? '' };
+  return { app: app.name, root: server.root_dir, release, port: app.port, flavour, source, action, domain: app.domain };
+}
+
+/** Runs one deploy-like job: every step of `deployPlan`, over one connection, with compensation on failure. */
+export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: ReleaseRequest): Promise<DeployResult> {
+  const t0 = Date.now();
+  const row = await ctx.store.db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
+  if (!row) throw new InfraktError('NOT_FOUND', 'the app was removed before its deploy started');
+  const { app, server } = await resolveApp(
+    ctx,
+    row.name,
+    (await ctx.store.db.selectFrom('servers').select('name').where('id', '=', row.server_id).executeTakeFirstOrThrow())
+      .name,
+  );
+  const env = await decryptedEnv(ctx, app);
+  job.addSecrets(...env.values());
+  const l = appLayout(server.root_dir, app.name);
+  const ex = await job.step('connect', async (s) => {
+    const e = await ctx.connect(server, { signal: job.signal });
+    s.detail(e.target);
+    return e;
+  });
+  let releaseLock: (() => Promise<void>) | null = null;
+  let deploymentId: number | null = null;
+  let compensations: DeployStep['compensate'][] = [];
+  let switched = false;
+  try {
+    const flavour = await job.step('detect compose', async (s) => {
+      const f = await detectFlavour(ex);
+      s.detail(f === 'v2' ? 'docker compose (v2)' : 'docker-compose (v1)');
+      return f;
+    });
+    const dep = await startDeployment(ctx, app, req.action, job.id);
+    deploymentId = dep.id;
+    const release = dep.release;
+    const plan = deployPlan(planInput(app, server, release, flavour, req.action));
+    const sctx: SourceCtx = { ex, app, root: server.root_dir, release, flavour, log: (m) => job.log(m) };
+    let prepared: PreparedRelease | null = null;
+    let hostPort = 0;
+    let msToServing = 0;
+    const opts = { signal: job.signal };
+    for (const step of plan) {
+      if (step.skippedBecause && step.kind !== 'source') {
+        job.skip(step.name, step.skippedBecause);
+        continue;
+      }
+      await job.step(step.name, async (s) => {
+        switch (step.kind) {
+          case 'lock':
+            releaseLock = await lockOnServer(ctx, ex, {
+              root: server.root_dir,
+              name: appLockName(app.name),
+              server: server.name,
+              jobId: job.id,
+              signal: job.signal,
+            });
+            s.detail(appLockName(app.name));
+            return;
+          case 'prepare':
+            for (const c of step.cmds ?? []) await runChecked(ex, c, { ...opts, what: step.name });
+            return;
+          case 'source':
+            prepared = await source(ctx, sctx, req, step, s.detail.bind(s));
+            s.detail(prepared.sourceRef);
+            return;
+          case 'write': {
+            const p = prepared!;
+            await ex.put(l.envFile, renderEnvFile(env, flavour), { mode: 0o600 });
+            await ex.put(l.releaseFile(release), p.releaseFile, { mode: 0o644 });
+            if (p.sourceYaml !== undefined)
+              await ex.put(`${l.releaseDir(release)}/source.yml`, p.sourceYaml, { mode: 0o644 });
+            if (p.servicesFile !== null && req.action === 'deploy')
+              await ex.put(l.servicesFile, p.servicesFile, { mode: 0o644 });
+            s.detail(`${env.size} variable(s), release ${release}`);
+            return;
+          }
+          case 'build':
+            return;
+          case 'services': {
+            const p = prepared!;
+            if (p.servicesFile === null || req.action !== 'deploy') {
+              s.unchanged(p.servicesFile === null ? 'no other services' : 'kept as they are');
+              if (p.composeBuild && req.action === 'deploy')
+                await runChecked(
+                  ex,
+                  compose.build(releaseTarget({ app: app.name, root: server.root_dir, release, flavour })),
+                  { ...opts, what: 'compose build' },
+                );
+              return;
+            }
+            const t = servicesTarget({ app: app.name, root: server.root_dir, flavour });
+            if (p.composeBuild) await runChecked(ex, compose.build(t), { ...opts, what: 'compose build (services)' });
+            if (p.composeBuild)
+              await runChecked(
+                ex,
+                compose.build(releaseTarget({ app: app.name, root: server.root_dir, release, flavour })),
+                { ...opts, what: 'compose build' },
+              );
+            await runChecked(ex, compose.up(t), { ...opts, what: 'compose up (services)' });
+            return;
+          }
+          case 'start': {
+            compensations = [step.compensate];
+            for (const c of step.cmds ?? []) await runChecked(ex, c, { ...opts, what: 'compose up (new release)' });
+            const t = releaseTarget({ app: app.name, root: server.root_dir, release, flavour });
+            const out = await runChecked(ex, compose.port(t, prepared!.details.service, app.port), {
+              what: 'compose port',
+            });
+            hostPort = Number(out.stdout.trim().split('\n')[0]?.split(':').at(-1));
+            if (!Number.isInteger(hostPort) || hostPort <= 0)
+              throw new InfraktError('INTERNAL', `could not read the published port: ${out.stdout.trim()}`);
+            s.detail(`127.0.0.1:${hostPort}`);
+            return;
+          }
+          case 'health': {
+            const settings = appSettings(app);
+            const r = await waitHealthy(ex, {
+              port: hostPort,
+              health: settings.health,
+              project: releaseProject(app.name, release),
+              signal: job.signal,
+              log: (m) => s.log(m),
+            });
+            s.detail(`HTTP ${r.status} on ${settings.health.path} after ${r.attempts} probe(s), ${r.ms} ms`);
+            return;
+          }
+          case 'switch': {
+            await switchRoute(ctx, ex, server, app, hostPort, job.id, (m) => s.log(m));
+            switched = true;
+            msToServing = Date.now() - t0;
+            s.detail(`${app.domain} → 127.0.0.1:${hostPort}`);
+            return;
+          }
+          case 'retire': {
+            if (!app.domain) msToServing = Date.now() - t0;
+            switched = true;
+            // Traffic is on the new release: a failure here is reported, never undone (the next deploy retries).
+            try {
+              const retired = await retireOthers(
+                ex,
+                server,
+                app,
+                releaseProject(app.name, release),
+                appSettings(app).drainMs ?? 1000,
+                job.signal,
+              );
+              if (retired.length === 0) s.unchanged('no previous release running');
+              else s.detail(retired.join(', '));
+            } catch (e) {
+              s.log(`could not stop the previous release: ${toInfraktError(e).message}`, 'stderr');
+            }
+            return;
+          }
+          case 'prune': {
+            try {
+              const pruned = await pruneReleases(ex, server, app, release);
+              if (pruned.length === 0) s.unchanged('nothing to prune');
+              else s.detail(`removed release(s) ${pruned.join(', ')}`);
+            } catch (e) {
+              s.log(`could not prune old releases: ${toInfraktError(e).message}`, 'stderr');
+            }
+            return;
+          }
+          case 'record':
+            await finishDeployment(ctx, deploymentId!, app, {
+              status: 'succeeded',
+              release,
+              hostPort,
+              sourceRef: prepared!.sourceRef,
+              details: prepared!.details,
+            });
+            return;
+        }
+      });
+    }
+    await audit(ctx, `app.${req.action}`, `${server.name}/${app.name}`, { release });
+    return {
+      app: app.name,
+      server: server.name,
+      action: req.action,
+      release,
+      deploymentId: deploymentId!,
+      hostPort,
+      sourceRef: prepared!.sourceRef,
+      msToServing,
+    };
+  } catch (e) {
+    const err = toInfraktError(e);
+    const secrets = [...env.values()];
+    let logs = '';
+    if (!switched && compensations.length > 0 && deploymentId !== null) {
+      const dep = await ctx.store.db
+        .selectFrom('deployments')
+        .select('release')
+        .where('id', '=', deploymentId)
+        .executeTakeFirst();
+      if (dep) {
+        const project = releaseProject(app.name, dep.release);
+        // The app may print its own variables: scrub them before they reach the record or the error.
+        logs = scrub(
+          tail((await ex.run(docker.projectLogs(project, 30)).catch(() => ({ stdout: '' }))).stdout, 30),
+          secrets,
+        );
+        for (const c of compensations.flat()) if (c) await ex.run(c).catch(() => undefined);
+        job.log(`removed the new release ${project}; the previous release keeps serving`);
+      }
+    }
+    if (deploymentId !== null) {
+      // After the switch the new release serves: say so rather than pretend the old one does.
+      const error = `${switched ? 'switched to the new release, then: ' : ''}${scrub(err.message, secrets)}`;
+      await finishDeployment(ctx, deploymentId, app, { status: 'failed', error, logs, keepServing: true });
+    }
+    if (logs)
+      throw new InfraktError(err.code, err.message, {
+        hint: err.hint ?? 'the previous release keeps serving',
+        details: { ...err.details, containerLogs: logs },
+      });
+    throw err;
+  } finally {
+    if (releaseLock) await (releaseLock as () => Promise<void>)().catch(() => undefined);
+    await ex.close();
+  }
+}
+
+async function source(
+  ctx: Ctx,
+  s: SourceCtx,
+  req: ReleaseRequest,
+  step: DeployStep,
+  _detail: (t: string) => void,
+): Promise<PreparedRelease> {
+  if (req.from) return reuseSource(s, req.from.release, req.from.details, req.from.sourceRef);
+  if (s.app.app_type === 'image') return imageSource(s, s.app.image!);
+  if (s.app.app_type === 'git') {
+    const [sync, head] = step.cmds ?? [];
+    await runChecked(s.ex, sync!, { what: 'git fetch' });
+    const commit = (await runChecked(s.ex, head!, { what: 'git rev-parse' })).stdout.trim();
+    return gitSource(s, commit);
+  }
+  const { content } = appSettings(s.app).compose!;
+  void ctx;
+  return composeRelease(s, content, {});
+}
+
+/** Points the app's domain at the new release: store first, then the whole config; a failure restores both. */
+async function switchRoute(
+  ctx: Ctx,
+  ex: Executor,
+  server: ServerRow,
+  app: AppRow,
+  port: number,
+  jobId: string,
+  log: (l: string) => void,
+) {
+  const domain = app.domain!;
+  const before = await ctx.store.db
+    .selectFrom('proxy_routes')
+    .selectAll()
+    .where('server_id', '=', server.id)
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  if (before && before.app_id !== null && before.app_id !== app.id)
+    throw new InfraktError('CONFLICT', `$domainis routed to another app`);
+  if (before)
+    await ctx.store.db
+      .updateTable('proxy_routes')
+      .set({ upstream_port: port, app_id: app.id })
+      .where('id', '=', before.id)
+      .execute();
+  else
+    await ctx.store.db
+      .insertInto('proxy_routes')
+      .values({ server_id: server.id, domain, upstream_port: port, app_id: app.id, created_at: nowIso(ctx) })
+      .execute();
+  try {
+    await applyProxyConfig(ctx, ex, server, { log, jobId });
+  } catch (e) {
+    if (before)
+      await ctx.store.db
+        .updateTable('proxy_routes')
+        .set({ upstream_port: before.upstream_port, app_id: before.app_id })
+        .where('id', '=', before.id)
+        .execute();
+    else
+      await ctx.store.db
+        .deleteFrom('proxy_routes')
+        .where('server_id', '=', server.id)
+        .where('domain', '=', domain)
+        .execute();
+    throw e;
+  }
+}
+
+/** Every release project of the app on the server (also ones left by killed deploys), from container labels. */
+export async function appProjects(ex: Executor, server: ServerRow, app: Pick<AppRow, 'name'>): Promise<string[]> {
+  const r = await runChecked(
+    ex,
+    docker.projectsByLabels({ [docker.LABEL_APP]: app.name, [docker.LABEL_ROOT]: server.root_dir }),
+    { what: 'list releases' },
+  );
+  return [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+async function retireOthers(
+  ex: Executor,
+  server: ServerRow,
+  app: AppRow,
+  keep: string,
+  drainMs: number,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const others = (await appProjects(ex, server, app)).filter((p) => p !== keep && p !== servicesProject(app.name));
+  if (others.length === 0) return [];
+  // In-flight requests on the previous upstream finish before its containers get SIGTERM.
+  if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
+  for (const p of others) await runChecked(ex, docker.removeProject(p), { signal, what: `stop $p` });
+  return others;
+}
+
+async function pruneReleases(ex: Executor, server: ServerRow, app: AppRow, current: number): Promise<number[]> {
+  const l = appLayout(server.root_dir, app.name);
+  const names = (await runChecked(ex, fs.listDir(l.releasesDir))).stdout.split('\n').filter((n) => /^d+$/.test(n));
+  const prune = releasesToPrune(names.map(Number), [current]);
+  for (const n of prune) {
+    await runChecked(ex, fs.rmrf(l.releaseDir(n)), { what: `remove release $n` });
+    await ex.run(docker.rmi(builtImage(app.name, n)));
+  }
+  return prune;
+}

@@ -1,0 +1,208 @@
+import type { ServerRow } from '../adapters/store/schema.js';
+import { caddyPaths } from '../core/commands/caddy.js';
+import { InfraktError, notFound } from '../core/errors.js';
+import type { Executor } from '../core/executor.js';
+import { domainSchema, portSchema } from '../core/schemas/common.js';
+import { parseInput } from '../core/schemas/parse.js';
+import { type ProxySettings, proxySettingsSchema } from '../core/schemas/server.js';
+import { audit } from './audit.js';
+import type { Ctx } from './context.js';
+import { nowIso } from './context.js';
+import type { JobPlan } from './job-plan.js';
+import type { JobContext } from './jobs-types.js';
+import {
+  type ApplyResult,
+  applyProxyConfig,
+  caddyAnswers,
+  renderServerCaddyfile,
+  storedRoutes,
+} from './proxy-config.js';
+import { getServerRow, serverSettings, updateServer } from './servers.js';
+
+export interface ProxyRouteView {
+  domain: string;
+  upstreamPort: number;
+  app: string | null;
+}
+
+export const proxyLock = (serverId: number): string => `proxy:${serverId}`;
+
+/** Opens one connection, applies the server's config (in a job step) and closes it. */
+async function withServer<T>(ctx: Ctx, job: JobContext, server: ServerRow, fn: (ex: Executor) => Promise<T>) {
+  const ex = await job.step('connect', async (s) => {
+    const e = await ctx.connect(server, { signal: job.signal });
+    s.detail(e.target);
+    return e;
+  });
+  try {
+    return await fn(ex);
+  } finally {
+    await ex.close();
+  }
+}
+
+export async function applyStep(ctx: Ctx, job: JobContext, ex: Executor, server: ServerRow, force = false) {
+  return job.step('apply caddy config', async (s): Promise<ApplyResult> => {
+    const r = await applyProxyConfig(ctx, ex, server, { force, log: (l) => s.log(l), jobId: job.id });
+    if (!r.changed) s.unchanged('config already live');
+    else s.detail(r.mode);
+    return r;
+  });
+}
+
+function proxyPlan(
+  ctx: Ctx,
+  server: ServerRow,
+  kind: string,
+  params: Record<string, unknown>,
+  force: boolean,
+  before?: () => Promise<void>,
+): JobPlan<ApplyResult> {
+  return {
+    spec: {
+      kind,
+      target: server.name,
+      serverId: server.id,
+      params,
+      locks: [proxyLock(server.id)],
+      waitForLocksMs: 60_000,
+    },
+    body: async (job) => {
+      if (before) await before();
+      return withServer(ctx, job, server, (ex) => applyStep(ctx, job, ex, server, force));
+    },
+  };
+}
+
+/** `proxy setup`: Caddy runs with infrakt's config (started when not running, reloaded otherwise). */
+export async function prepareProxySetup(ctx: Ctx, serverName: string): Promise<JobPlan<ApplyResult>> {
+  const server = await getServerRow(ctx, serverName);
+  return proxyPlan(ctx, server, 'proxy.setup', {}, true);
+}
+
+export async function prepareProxyReload(ctx: Ctx, serverName: string): Promise<JobPlan<ApplyResult>> {
+  const server = await getServerRow(ctx, serverName);
+  return proxyPlan(ctx, server, 'proxy.reload', {}, true);
+}
+
+/** `proxy add <domain> --server --port`: a manual route (not tied to an app). */
+export async function prepareProxyAdd(
+  ctx: Ctx,
+  input: { domain: string; server: string; port: number },
+): Promise<JobPlan<ApplyResult>> {
+  const domain = parseInput(domainSchema, input.domain, 'domain');
+  const port = parseInput(portSchema, input.port, 'port');
+  const server = await getServerRow(ctx, input.server);
+  const clash = await ctx.store.db
+    .selectFrom('proxy_routes')
+    .select('domain')
+    .where('server_id', '=', server.id)
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  const app = await ctx.store.db
+    .selectFrom('apps')
+    .select('name')
+    .where('server_id', '=', server.id)
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  if (clash || app) {
+    throw new InfraktError(
+      'CONFLICT',
+      `${domain} already has a route on ${server.name}${app ? ` (app '${app.name}')` : ''}`,
+      {
+        hint: app
+          ? 'app routes follow their app: change or destroy the app'
+          : `remove it first: infrakt proxy remove ${domain} --server ${server.name}`,
+      },
+    );
+  }
+  return proxyPlan(ctx, server, 'proxy.add', { domain, port }, false, async () => {
+    await ctx.store.db
+      .insertInto('proxy_routes')
+      .values({ server_id: server.id, domain, upstream_port: port, app_id: null, created_at: nowIso(ctx) })
+      .execute();
+    await audit(ctx, 'proxy.add', `${server.name}/${domain}`, { port });
+  });
+}
+
+export async function prepareProxyRemove(
+  ctx: Ctx,
+  input: { domain: string; server: string },
+): Promise<JobPlan<ApplyResult>> {
+  const domain = parseInput(domainSchema, input.domain, 'domain');
+  const server = await getServerRow(ctx, input.server);
+  const row = await ctx.store.db
+    .selectFrom('proxy_routes')
+    .selectAll()
+    .where('server_id', '=', server.id)
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  if (!row) throw notFound('proxy route', domain, `list routes with: infrakt proxy domains ${server.name}`);
+  if (row.app_id !== null) {
+    throw new InfraktError('CONFLICT', `${domain} is the route of an app`, {
+      hint: 'it goes away when the app is destroyed (infrakt app destroy <app>)',
+    });
+  }
+  return proxyPlan(ctx, server, 'proxy.remove', { domain }, false, async () => {
+    await ctx.store.db.deleteFrom('proxy_routes').where('id', '=', row.id).execute();
+    await audit(ctx, 'proxy.remove', `${server.name}/${domain}`, {});
+  });
+}
+
+export async function listProxyRoutes(ctx: Ctx, serverName: string): Promise<ProxyRouteView[]> {
+  const server = await getServerRow(ctx, serverName);
+  const rows = await storedRoutes(ctx, server.id);
+  return rows.map((r) => ({ domain: r.domain, upstreamPort: r.upstream_port, app: r.app_name ?? null }));
+}
+
+export interface ProxyStatus {
+  server: string;
+  running: boolean;
+  adminAddress: string;
+  configPath: string;
+  /** The file on the server equals what the store renders (no drift, no pending change). */
+  inSync: boolean;
+  routes: ProxyRouteView[];
+}
+
+/** Read-only: is Caddy answering, and does the server's config match the store? */
+export async function proxyStatus(ctx: Ctx, serverName: string): Promise<ProxyStatus> {
+  const server = await getServerRow(ctx, serverName);
+  const { adminAddress } = serverSettings(server).proxy;
+  const want = await renderServerCaddyfile(ctx, server);
+  const paths = caddyPaths(server.root_dir);
+  const ex = await ctx.connect(server);
+  try {
+    const running = await caddyAnswers(ex, adminAddress);
+    const have = await ex.get(paths.config).then(
+      (b) => b.toString('utf8'),
+      () => null,
+    );
+    return {
+      server: server.name,
+      running,
+      adminAddress,
+      configPath: paths.config,
+      inSync: have === want,
+      routes: await listProxyRoutes(ctx, serverName),
+    };
+  } finally {
+    await ex.close();
+  }
+}
+
+/** Changes a server's proxy settings (TLS mode, ports, admin address); applied by the next proxy reload/deploy. */
+export async function setProxySettings(
+  ctx: Ctx,
+  serverName: string,
+  patch: Partial<ProxySettings>,
+): Promise<ProxySettings> {
+  const server = await getServerRow(ctx, serverName);
+  const current = serverSettings(server);
+  const proxy = parseInput(proxySettingsSchema, { ...current.proxy, ...patch }, 'proxy settings');
+  if (proxy.httpPort === proxy.httpsPort) throw new InfraktError('VALIDATION', 'the HTTP and HTTPS ports must differ');
+  const raw = JSON.parse(server.settings_json || '{}') as Record<string, unknown>;
+  await updateServer(ctx, server.id, { settings_json: JSON.stringify({ ...raw, proxy }) });
+  await audit(ctx, 'server.proxy', server.name, { ...proxy });
+  return proxy;
+}

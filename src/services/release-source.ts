@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import type { AppRow } from '../adapters/store/schema.js';
+import { exec } from '../core/cmd/index.js';
+import type { ComposeFlavour } from '../core/commands/compose.js';
+import * as docker from '../core/commands/docker.js';
+import * as fs from '../core/commands/fs.js';
+import { InfraktError } from '../core/errors.js';
+import { type Executor, runChecked } from '../core/executor.js';
+import { imageComposeFile, parseComposeFile, splitCompose } from '../core/plans/deploy-compose.js';
+import { appLayout, builtImage, releaseProject, servicesProject, sharedNetwork } from '../core/plans/layout.js';
+import { type HealthCheck, healthCheckSchema } from '../core/schemas/app.js';
+
+/** What an app row keeps in settings_json beyond its columns. */
+export interface AppSettings {
+  health: HealthCheck;
+  /** Compose apps: the user's compose file as uploaded by `app create --compose-file` (re-read on update). */
+  compose?: { content: string; sha256: string };
+  /** Pause between switching traffic and stopping the previous release (ms). */
+  drainMs?: number;
+}
+
+export function appSettings(app: Pick<AppRow, 'settings_json'>): AppSettings {
+  const raw = JSON.parse(app.settings_json || '{}') as Partial<AppSettings>;
+  return { ...raw, health: healthCheckSchema.parse(raw.health ?? {}) };
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** How a release was made, kept in the deployment's details (never any secret). */
+export interface ReleaseDetails {
+  kind: 'image' | 'compose';
+  project: string;
+  service: string;
+  flavour: ComposeFlavour;
+  /** Compose releases whose routed service is built: its image is tagged per release for rollback. */
+  routedBuilt?: boolean;
+  image?: string;
+  commit?: string;
+}
+
+export interface PreparedRelease {
+  details: ReleaseDetails;
+  /** Source identity shown in `app deployments`: image digest, git commit or compose hash. */
+  sourceRef: string;
+  releaseFile: string;
+  servicesFile: string | null;
+  /** The compose document to keep as `source.yml` (compose kinds). */
+  sourceYaml?: string;
+  /** Build with compose (routed or stable services have `build:`). */
+  composeBuild: boolean;
+}
+
+export interface SourceCtx {
+  ex: Executor;
+  app: AppRow;
+  root: string;
+  release: number;
+  flavour: ComposeFlavour;
+  log: (l: string) => void;
+}
+
+const labels = (s: SourceCtx) => ({ app: s.app.name, root: s.root, release: s.release });
+
+/** Image app: make sure the image is here (pull only when missing), tag it for this release. */
+export async function imageSource(s: SourceCtx, image: string): Promise<PreparedRelease> {
+  let id = await s.ex.run(docker.imageId(image));
+  if (id.exitCode !== 0) {
+    s.log(`image ${image} is not on the server: pulling it`);
+    await runChecked(s.ex, docker.pull(image), { what: `docker pull ${image}` });
+    id = await runChecked(s.ex, docker.imageId(image));
+  } else s.log(`image ${image} present (${id.stdout.trim().slice(0, 19)}), not pulled`);
+  const digests = (await s.ex.run(docker.imageDigest(image))).stdout.trim().split(' ').filter(Boolean);
+  const tag = builtImage(s.app.name, s.release);
+  await runChecked(s.ex, exec('docker', 'tag', image, tag), { what: 'tag release image' });
+  return imageRelease(s, tag, digests[0] ?? id.stdout.trim(), { image });
+}
+
+function imageRelease(s: SourceCtx, tag: string, sourceRef: string, extra: Partial<ReleaseDetails>): PreparedRelease {
+  const l = appLayout(s.root, s.app.name);
+  return {
+    details: {
+      kind: 'image',
+      project: releaseProject(s.app.name, s.release),
+      service: 'app',
+      flavour: s.flavour,
+      ...extra,
+    },
+    sourceRef,
+    releaseFile: imageComposeFile({ image: tag, port: s.app.port, envFile: l.envFile, labels: labels(s) }),
+    servicesFile: null,
+    composeBuild: false,
+  };
+}
+
+export function composeRelease(
+  s: SourceCtx,
+  yaml: string,
+  extra: { commit?: string; contextDir?: string; reuseBuiltImage?: boolean },
+): PreparedRelease {
+  const l = appLayout(s.root, s.app.name);
+  const doc = parseComposeFile(yaml);
+  const split = splitCompose({
+    doc,
+    port: s.app.port,
+    envFile: l.envFile,
+    labels: labels(s),
+    network: sharedNetwork(s.app.name),
+    servicesProject: servicesProject(s.app.name),
+    routedImage: builtImage(s.app.name, s.release),
+    dropBuild: Boolean(extra.reuseBuiltImage),
+    ...(extra.contextDir ? { contextDir: extra.contextDir } : {}),
+  });
+  return {
+    details: {
+      kind: 'compose',
+      project: releaseProject(s.app.name, s.release),
+      service: split.service,
+      flavour: s.flavour,
+      routedBuilt: split.routedBuilt,
+      ...(extra.commit ? { commit: extra.commit } : {}),
+    },
+    sourceRef: extra.commit ?? `sha256:${sha256(yaml).slice(0, 16)}`,
+    releaseFile: split.release,
+    servicesFile: split.services,
+    sourceYaml: yaml,
+    composeBuild: split.builds,
+  };
+}
+
+const REPO_COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
+
+/** Git app: the repo's compose file if it has one, else its Dockerfile built as this release's image. */
+export async function gitSource(s: SourceCtx, commit: string): Promise<PreparedRelease> {
+  const l = appLayout(s.root, s.app.name);
+  for (const name of REPO_COMPOSE_FILES) {
+    const text = await s.ex.get(`${l.srcDir}/${name}`).then(
+      (b) => b.toString('utf8'),
+      () => null,
+    );
+    if (text !== null) {
+      s.log(`using the repository's ${name}`);
+      return composeRelease(s, text, { commit, contextDir: l.srcDir });
+    }
+  }
+  if ((await s.ex.run(fs.testFile(`${l.srcDir}/Dockerfile`))).exitCode !== 0) {
+    throw new InfraktError('VALIDATION', `the repository has neither a compose file nor a Dockerfile at its root`, {
+      hint: `add a Dockerfile (or ${REPO_COMPOSE_FILES[0]}) to the branch ${s.app.branch}`,
+    });
+  }
+  const tag = builtImage(s.app.name, s.release);
+  s.log(`building ${tag} from the repository's Dockerfile`);
+  await runChecked(s.ex, docker.build(tag, l.srcDir), { what: 'docker build' });
+  return imageRelease(s, tag, commit, { commit });
+}
+
+/** Rollback / env push: a kept release becomes a new release, with the same image and compose source. */
+export async function reuseSource(
+  s: SourceCtx,
+  from: number,
+  prev: ReleaseDetails,
+  prevRef: string,
+): Promise<PreparedRelease> {
+  const l = appLayout(s.root, s.app.name);
+  const tag = builtImage(s.app.name, s.release);
+  const retag = () =>
+    runChecked(s.ex, exec('docker', 'tag', builtImage(s.app.name, from), tag), {
+      what: `re-tag the image of release ${from}`,
+    });
+  if (prev.kind === 'image') {
+    await retag();
+    return imageRelease(s, tag, prevRef, {
+      ...(prev.image ? { image: prev.image } : {}),
+      ...(prev.commit ? { commit: prev.commit } : {}),
+    });
+  }
+  const yaml = (await s.ex.get(`${l.releaseDir(from)}/source.yml`)).toString('utf8');
+  if (prev.routedBuilt) await retag();
+  const r = composeRelease(s, yaml, {
+    ...(prev.commit ? { commit: prev.commit } : {}),
+    contextDir: l.srcDir,
+    reuseBuiltImage: Boolean(prev.routedBuilt),
+  });
+  return { ...r, sourceRef: prevRef };
+}
