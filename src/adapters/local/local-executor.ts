@@ -57,7 +57,14 @@ export class LocalExecutor implements Executor {
         if (stopping) return;
         stopping = err;
         killGroup(child, 'SIGTERM');
-        killTimer = setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS);
+        killTimer = setTimeout(() => {
+          killGroup(child, 'SIGKILL');
+          // A process that left the group may still hold our pipes: stop waiting for them.
+          setTimeout(() => {
+            child.stdout.destroy();
+            child.stderr.destroy();
+          }, 1_000).unref();
+        }, KILL_GRACE_MS);
       };
       const onAbort = () => stop(cancelled(this.target, shown));
       const timer =
@@ -71,8 +78,9 @@ export class LocalExecutor implements Executor {
       child.once('error', (e) => {
         stopping ??= new InfraktError('COMMAND_FAILED', `cannot start /bin/sh: ${e.message}`);
       });
-      // 'exit', not 'close': a background grandchild may hold the pipes open after the shell ends.
-      child.once('exit', (code, sig) => {
+      // 'close' (all output read), like an SSH channel: a background process holding the pipes
+      // keeps the command running, as it does over ssh.
+      child.once('close', (code, sig) => {
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         this.#children.delete(child);
@@ -81,7 +89,7 @@ export class LocalExecutor implements Executor {
           if (stopping) return reject(stopping);
           resolve(typeof code === 'number' ? code : signalExitCode(sig));
         };
-        if (!stopping) return setImmediate(finish); // let pending output events drain first
+        if (!stopping) return finish();
         // Report only once nothing of the group survives (TERM had its grace, then KILL).
         void groupGone(child.pid, KILL_GRACE_MS).then(() => {
           killGroup(child, 'SIGKILL');

@@ -77,7 +77,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
       if (!presented) return fail(new Error('server presented no host key'));
       resolve(new SshExecutor(client, target, o.username, presented, o.maxChannels ?? DEFAULT_MAX_CHANNELS));
     });
-    client.once('error', fail);
+    client.on('error', fail); // 'on': ssh2 may emit more than one error while tearing down
     client.once('close', () => fail(new Error('connection closed during the handshake')));
     client.connect({
       host: o.host,

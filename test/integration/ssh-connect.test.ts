@@ -1,0 +1,145 @@
+// Connecting over real sshd: key types, auth failures, unreachable hosts, pinned host keys.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type ServerTarget } from '../../src/adapters/connect.js';
+import { exec } from '../../src/core/cmd/index.js';
+import { InfraktError } from '../../src/core/errors.js';
+import { freePort, getClientKeys, type SshdHost, sshdAvailable, startSshd, stopAllSshd } from '../harness/sshd.js';
+
+const available = sshdAvailable();
+
+const target = (h: SshdHost, extra: Partial<ServerTarget> = {}): ServerTarget => ({
+  name: 'web-1',
+  host: h.host,
+  port: h.port,
+  user: h.user,
+  key_path: h.keyPath,
+  host_key: h.hostKey,
+  host_key_fingerprint: h.fingerprint,
+  ...extra,
+});
+
+async function failure(p: Promise<unknown>): Promise<InfraktError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof InfraktError) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
+const noAgent = { SSH_AUTH_SOCK: '' } as NodeJS.ProcessEnv;
+
+describe.skipIf(!available)('connect() on real sshd', () => {
+  let h: SshdHost;
+  beforeAll(async () => {
+    h = await startSshd();
+  });
+  afterAll(stopAllSshd);
+
+  it.each(['ed25519', 'rsa', 'ecdsa'] as const)('logs in with an %s key', async (type) => {
+    const ex = await connect(target(h, { key_path: getClientKeys()[type] }), { env: noAgent });
+    const r = await ex.run(exec('id', '-un'));
+    await ex.close();
+    expect(r.stdout.trim()).toBe('root');
+  });
+
+  it('a passphrase-protected key: a clear SSH_AUTH error, or INFRAKT_SSH_PASSPHRASE unlocks it', async () => {
+    const keys = getClientKeys();
+    const err = await failure(connect(target(h, { key_path: keys.encrypted }), { env: noAgent }));
+    expect(err.code).toBe('SSH_AUTH');
+    expect(err.message).toMatch(/passphrase-protected/);
+    expect(err.hint).toMatch(/ssh-add|INFRAKT_SSH_PASSPHRASE/);
+    const ex = await connect(target(h, { key_path: keys.encrypted }), {
+      env: { ...noAgent, INFRAKT_SSH_PASSPHRASE: keys.passphrase },
+    });
+    expect((await ex.run(exec('true'))).exitCode).toBe(0);
+    await ex.close();
+    const wrong = await failure(
+      connect(target(h, { key_path: keys.encrypted }), { env: { ...noAgent, INFRAKT_SSH_PASSPHRASE: 'nope' } }),
+    );
+    expect(wrong.code).toBe('SSH_AUTH');
+  });
+
+  it('a key the server does not know → SSH_AUTH', async () => {
+    const err = await failure(connect(target(h, { key_path: getClientKeys().stranger }), { env: noAgent }));
+    expect(err.code).toBe('SSH_AUTH');
+    expect(err.message).toContain('web-1');
+  });
+
+  it('a missing key file → SSH_AUTH naming the path', async () => {
+    const err = await failure(connect(target(h, { key_path: '/nonexistent/id_ed25519' }), { env: noAgent }));
+    expect(err.code).toBe('SSH_AUTH');
+    expect(err.message).toContain('/nonexistent/id_ed25519');
+  });
+
+  it('nothing listening → SSH_UNREACHABLE, fast', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const err = await failure(connect(target(h, { port }), { env: noAgent }));
+    expect(err.code).toBe('SSH_UNREACHABLE');
+    expect(err.message).toMatch(/refused/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('a port that accepts but never speaks SSH → SSH_UNREACHABLE after the connect timeout', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as { port: number }).port;
+    const started = Date.now();
+    const err = await failure(connect(target(h, { port }), { env: noAgent, connectTimeoutMs: 500 }));
+    silent.close();
+    expect(err.code).toBe('SSH_UNREACHABLE');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('refuses to connect without a pinned key (pinned policy), and tofu reports the key', async () => {
+    const unpinned = target(h, { host_key: null, host_key_fingerprint: null });
+    const err = await failure(connect(unpinned, { env: noAgent }));
+    expect(err.code).toBe('STATE');
+    expect(err.hint).toContain('infrakt server trust web-1');
+    const ex = await connect(unpinned, { env: noAgent, hostKeyPolicy: 'tofu' });
+    expect((ex as unknown as { hostKey: { fingerprint: string } }).hostKey.fingerprint).toBe(h.fingerprint);
+    await ex.close();
+    // A pin given only as a fingerprint (server add --fingerprint) is enforced too.
+    const fpOnly = await connect(target(h, { host_key: null }), { env: noAgent });
+    await fpOnly.close();
+  });
+});
+
+describe.skipIf(!available)('host key mismatch', () => {
+  afterAll(stopAllSshd);
+
+  it('a different host key on the same port → HOST_KEY_MISMATCH before anything is sent', async () => {
+    const h = await startSshd();
+    const pinned = target(h);
+    const ex = await connect(pinned, { env: noAgent });
+    await ex.close();
+    await h.restartWithNewHostKey();
+    expect(h.fingerprint).not.toBe(pinned.host_key_fingerprint);
+    const logBefore = (await readFile(h.logPath, 'utf8')).length;
+
+    const marker = join(h.root, 'marker');
+    const attempt = async () => {
+      const ex2 = await connect(pinned, { env: noAgent });
+      await ex2.run(exec('touch', marker));
+    };
+    const err = await failure(attempt());
+    expect(err.code).toBe('HOST_KEY_MISMATCH');
+    expect(err.message).toContain(pinned.host_key_fingerprint as string);
+    expect(err.message).toContain(h.fingerprint);
+    expect(err.hint).toContain('infrakt server trust web-1');
+    expect(existsSync(marker)).toBe(false);
+    // The server saw a connection but no authentication: we hung up after the key exchange.
+    const log = (await readFile(h.logPath, 'utf8')).slice(logBefore);
+    expect(log).toMatch(/Connection from/);
+    expect(log).not.toMatch(/Accepted (publickey|key)/);
+    // A fingerprint-only pin is checked the same way.
+    const err2 = await failure(connect({ ...pinned, host_key: null }, { env: noAgent }));
+    expect(err2.code).toBe('HOST_KEY_MISMATCH');
+  });
+});
