@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppCommands } from './commands/app.js';
 import { registerAppDeployCommands } from './commands/app-deploy.js';
 import { registerEnvCommands } from './commands/env.js';
@@ -7,6 +8,7 @@ import { registerInit } from './commands/init.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLockCommands } from './commands/lock.js';
 import { registerProxyCommands } from './commands/proxy.js';
+import { registerServe } from './commands/serve.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerServerSet } from './commands/server-proxy.js';
 import { registerServerProvision } from './commands/server-provision.js';
@@ -38,6 +40,9 @@ export function buildProgram(): Command {
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
+
+  registerServe(program);
+  registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
 
   // Subcommands inherit exitOverride so usage errors surface as exceptions we map to exit codes.
   for (const cmd of program.commands) cmd.exitOverride();

@@ -1,0 +1,190 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { z } from 'zod';
+import { InfraktError, isInfraktError } from '../core/errors.js';
+import type { Ctx } from '../services/context.js';
+import type { Resolve } from '../services/ssrf.js';
+import {
+  type ClientAddress,
+  DEFAULT_RATE_LIMIT,
+  FailureLimiter,
+  type RateLimit,
+  requireApiKey,
+  socketAddress,
+} from './auth.js';
+import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
+import { apiError, errorHandler } from './errors.js';
+import { startJob } from './job-start.js';
+import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { appRoutes } from './routes/apps.js';
+import { envRoutes } from './routes/env.js';
+import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
+import { serverRoutes } from './routes/servers.js';
+import { systemRoutes, VERSION } from './routes/system.js';
+import { dashboardHandler } from './static.js';
+
+export interface ApiOptions {
+  /** The current API key (re-read when the file changes: see apiKeySource). */
+  apiKey: () => string;
+  /** Origins allowed to call the API from a browser; none = same-origin only. */
+  corsOrigins?: readonly string[];
+  rateLimit?: RateLimit;
+  clientAddress?: ClientAddress;
+  /** Accept absolute repository paths on the server as git sources (CLI-only by default). */
+  allowLocalGitPaths?: boolean;
+  /** DNS for the git URL SSRF check (tests inject one; default: the system resolver). */
+  resolve?: Resolve;
+  /** The built dashboard (dist/web); served at / with an SPA fallback when present. */
+  webRoot?: string | null;
+  log?: (line: string) => void;
+  ssePingMs?: number;
+  bodyLimitBytes?: number;
+}
+
+export const API_DESCRIPTION =
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health needs the ' +
+  'X-API-Key header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ' +
+  '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
+  SSE_DESCRIPTION;
+
+function validationFrom(error: z.ZodError, target: string): InfraktError {
+  const issues = error.issues.map((i) => ({
+    field: i.path.length ? i.path.map(String).join('.') : target,
+    message: i.message,
+  }));
+  const first = issues[0];
+  return new InfraktError('VALIDATION', first ? `invalid ${first.field}: ${first.message}` : `invalid ${target}`, {
+    details: { issues },
+    hint: issues.length > 1 ? `${issues.length} problems in the request; fix them and retry` : undefined,
+  });
+}
+
+export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const clientAddress = opts.clientAddress ?? socketAddress;
+  const limiter = new FailureLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
+
+  const api: Api = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationFrom(result.error, result.target === 'json' ? 'body' : result.target);
+    },
+  });
+  api.onError(errorHandler((err) => log(`error ${err.code}: ${err.message}`)));
+
+  api.use('/api/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+  if (opts.corsOrigins?.length) {
+    const allowed = new Set(opts.corsOrigins);
+    api.use(
+      '/api/*',
+      cors({
+        origin: (origin) => (allowed.has(origin) ? origin : null),
+        allowHeaders: ['X-API-Key', 'Content-Type', 'Last-Event-ID'],
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+        exposeHeaders: ['Location', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  const guard = requireApiKey({ apiKey: opts.apiKey, limiter, clientAddress });
+  api.use('/api/*', async (c, next) => {
+    if (c.req.path === '/api/health' && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    return guard(c, next);
+  });
+  api.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: opts.bodyLimitBytes ?? 1024 * 1024,
+      onError: (c) => apiError(c, new InfraktError('VALIDATION', 'request body too large (max 1 MiB)')),
+    }),
+  );
+  api.use('/api/*', async (c, next) => {
+    c.set('clientAddress', clientAddress(c));
+    c.set('ctx', { ...ctx, actor: `api (${c.var.clientAddress})` });
+    await next();
+  });
+
+  const deps: RouteDeps = {
+    resolve: opts.resolve,
+    allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    ssePingMs: opts.ssePingMs,
+    log,
+    async accepted(c, call) {
+      const started = await startJob(c.var.ctx, call, (e) => {
+        // Job failures are recorded on the job; only report what happened outside one.
+        if (!(isInfraktError(e) && typeof e.details?.jobId === 'string')) log(`background error: ${String(e)}`);
+      });
+      if (started.kind === 'done') return c.json({ result: started.result as never }, 200) as never;
+      const job = await c.var.ctx.jobs.get(started.jobId);
+      c.header('Location', `/api/jobs/${job.id}`);
+      return c.json({ jobId: job.id, job }, 202) as unknown as AcceptedResponse;
+    },
+  };
+
+  systemRoutes(api);
+  serverRoutes(api, deps);
+  appRoutes(api, deps);
+  envRoutes(api, deps);
+  jobRoutes(api, deps);
+
+  api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'The key in $INFRAKT_HOME/api_key (infrakt api-key show)',
+  });
+  let document: unknown;
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/openapi.json',
+      tags: ['system'],
+      summary: 'This OpenAPI 3.1 document',
+      security,
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document'), ...ERRORS },
+    }),
+    (c) => {
+      document ??= openApiDocument(api);
+      return c.json(document as Record<string, unknown>, 200);
+    },
+  );
+
+  const docs = (body: string, type: string) => (c: Context) =>
+    c.body(body, 200, {
+      'Content-Type': type,
+      'Content-Security-Policy': DOCS_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-cache',
+    });
+  api.get('/docs', docs(DOCS_HTML, 'text/html; charset=utf-8'));
+  api.get('/docs/docs.js', docs(DOCS_JS, 'text/javascript; charset=utf-8'));
+  api.get('/docs/docs.css', docs(DOCS_CSS, 'text/css; charset=utf-8'));
+
+  const web = opts.webRoot ? dashboardHandler(opts.webRoot) : null;
+  api.notFound((c) => {
+    if (c.req.path === '/api' || c.req.path.startsWith('/api/') || !web) {
+      return apiError(
+        c,
+        new InfraktError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {
+          hint: web ? 'see /docs for the API reference' : 'the dashboard is not built (npm run build); API docs: /docs',
+        }),
+      );
+    }
+    return web(c);
+  });
+  return api;
+}
+
+export function openApiDocument(api: Api) {
+  return api.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'infrakt API', version: VERSION, description: API_DESCRIPTION },
+    servers: [{ url: '/' }],
+    security,
+  });
+}

@@ -1,0 +1,60 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, TypedResponse } from 'hono';
+import type { z } from 'zod';
+import type { Ctx } from '../services/context.js';
+import type { JobRecord } from '../services/jobs-types.js';
+import type { Resolve } from '../services/ssrf.js';
+import { errorSchema } from './schemas.js';
+
+export type AcceptedResponse = Response & TypedResponse<{ jobId: string; job: JobRecord }, 202, 'json'>;
+
+export type ApiEnv = { Variables: { ctx: Ctx; clientAddress: string } };
+export type Api = OpenAPIHono<ApiEnv>;
+
+/** What route modules need besides the request: the per-request Ctx comes from `c.var.ctx`. */
+export interface RouteDeps {
+  /**
+   * Starts a service call as a job and answers 202 + `Location: /api/jobs/<id>` with the job,
+   * or 200 `{ result }` when the service finished without needing a job.
+   */
+  accepted<T>(c: Context<ApiEnv>, call: (ctx: Ctx) => Promise<T>): Promise<AcceptedResponse>;
+  /** DNS resolver for the SSRF check of git URLs (tests inject one). */
+  resolve: Resolve | undefined;
+  allowLocalGitPaths: boolean;
+  ssePingMs: number | undefined;
+  log(line: string): void;
+}
+
+const err = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
+
+/** The error answers every authenticated route can give, in the one `{ error }` shape. */
+export const ERRORS = {
+  400: err('Invalid input (VALIDATION)'),
+  401: err('Missing X-API-Key'),
+  403: err('Wrong X-API-Key'),
+  404: err('No such resource'),
+  409: err('Conflict with existing state'),
+  423: err('The app or server is locked by a running job'),
+  429: err('Too many failed API key attempts'),
+  500: err('Internal error'),
+} as const;
+
+/** Errors of routes that talk to a server over SSH. */
+export const REMOTE_ERRORS = {
+  ...ERRORS,
+  502: err('The server could not be reached or a remote command failed'),
+  504: err('The server did not answer in time'),
+} as const;
+
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const security = [{ ApiKey: [] as string[] }];
+
+export const isTrue = (v: string | undefined) => v === 'true' || v === '1';
+
+export function acceptedBody(job: JobRecord) {
+  return { jobId: job.id, job };
+}

@@ -1,0 +1,72 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { getServer, listServers, registerServer, removeServer } from '../../services/servers.js';
+import { type Api, ERRORS, isTrue, json, type RouteDeps, security } from '../route-kit.js';
+import { forceQuery, nameParam, serverAddBody, serverViewSchema } from '../schemas.js';
+
+const tags = ['servers'];
+
+/** Server registry routes (local state only; remote operations are in server-remote routes). */
+export function serverRoutes(api: Api, _deps: RouteDeps): void {
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/servers',
+      tags,
+      summary: 'List servers with status and app count',
+      security,
+      responses: { 200: json(z.array(serverViewSchema), 'Servers'), ...ERRORS },
+    }),
+    async (c) => c.json(await listServers(c.var.ctx), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/servers',
+      tags,
+      summary: 'Register a server (then test it to pin its host key)',
+      security,
+      request: { body: { content: { 'application/json': { schema: serverAddBody } }, required: true } },
+      responses: { 201: json(serverViewSchema, 'Registered'), ...ERRORS },
+    }),
+    async (c) => {
+      const row = await registerServer(c.var.ctx, c.req.valid('json'));
+      c.header('Location', `/api/servers/${row.name}`);
+      return c.json(await getServer(c.var.ctx, row.name), 201);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/servers/{name}',
+      tags,
+      summary: 'One server',
+      security,
+      request: { params: nameParam },
+      responses: { 200: json(serverViewSchema, 'Server'), ...ERRORS },
+    }),
+    async (c) => c.json(await getServer(c.var.ctx, c.req.valid('param').name), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/servers/{name}',
+      tags,
+      summary: 'Forget a server locally (409 when it has apps, unless force=true; nothing on the server changes)',
+      security,
+      request: { params: nameParam, query: forceQuery },
+      responses: {
+        200: json(z.object({ removed: z.string(), apps: z.number().int() }), 'Removed'),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const res = await removeServer(c.var.ctx, name, { force: isTrue(c.req.valid('query').force) });
+      return c.json({ removed: name, apps: res.apps }, 200);
+    },
+  );
+}

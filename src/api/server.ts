@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import type { Paths } from '../adapters/local/home.js';
+import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
+import { InfraktError } from '../core/errors.js';
+import type { Connect } from '../services/context.js';
+import { createApiApp } from './app.js';
+import { type ApiCtx, openApiContext } from './context.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  paths: Paths;
+  corsOrigins?: readonly string[];
+  allowLocalGitPaths?: boolean;
+  /** Built dashboard directory; default: dist/web next to the running bundle, if built. */
+  webRoot?: string | null;
+  connect?: Connect;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly apiKeyFile: string;
+  /** True when this start generated the key (first start). */
+  readonly keyCreated: boolean;
+  readonly webRoot: string | null;
+  readonly ctx: ApiCtx;
+  close(): Promise<void>;
+}
+
+export const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** dist/web from the bundle (dist/cli.js or dist/chunks/*.js), or from src/api when run from sources. */
+export function defaultWebRoot(from = dirname(fileURLToPath(import.meta.url))): string | null {
+  for (const dir of [join(from, 'web'), join(from, '..', 'web'), join(from, '..', '..', 'dist', 'web')]) {
+    if (existsSync(join(dir, 'index.html'))) return dir;
+  }
+  return null;
+}
+
+/** Initialises state, ensures the API key, and listens. One process: API, dashboard, job worker. */
+export async function startApiServer(opts: ServeOptions): Promise<RunningServer> {
+  const ctx = openApiContext(opts.paths, opts.connect ? { connect: opts.connect } : {});
+  const { created } = ensureApiKey(opts.paths.apiKey);
+  const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  const app = createApiApp(ctx, {
+    apiKey: apiKeySource(opts.paths.apiKey),
+    ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
+    allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    webRoot,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const host = opts.host.replace(/^\[(.*)\]$/, '$1');
+  let server: ReturnType<typeof serve>;
+  const info = await new Promise<AddressInfo>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, port: opts.port, hostname: host }, resolve);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      reject(
+        new InfraktError(
+          e.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
+          e.code === 'EADDRINUSE' ? `port ${opts.port} on ${host} is already in use` : `cannot listen: ${e.message}`,
+          { hint: e.code === 'EADDRINUSE' ? 'choose another with --port' : undefined },
+        ),
+      );
+    });
+  }).catch(async (e) => {
+    await ctx.close();
+    throw e;
+  });
+  const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+  return {
+    url: `http://${shown}:${info.port}`,
+    port: info.port,
+    host: info.address,
+    apiKeyFile: opts.paths.apiKey,
+    keyCreated: created,
+    webRoot,
+    ctx,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open event streams would keep close() waiting forever.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await ctx.close();
+    },
+  };
+}
