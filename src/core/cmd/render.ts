@@ -9,6 +9,23 @@ export interface RenderOptions {
 // Words made only of these characters mean the same quoted or not in POSIX sh.
 const SAFE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
 
+// POSIX reserved words: only special as the first word of a command.
+const RESERVED = new Set([
+  'case',
+  'do',
+  'done',
+  'elif',
+  'else',
+  'esac',
+  'fi',
+  'for',
+  'if',
+  'in',
+  'then',
+  'until',
+  'while',
+]);
+
 /** POSIX single-quote quoting: 'it'\''s' — the only character that needs care is `'`. */
 export function quote(s: string): string {
   if (SAFE_WORD.test(s)) return s;
@@ -41,10 +58,12 @@ export function render(cmd: Cmd, opts: RenderOptions = {}): string {
   switch (cmd.kind) {
     case 'exec': {
       const env = (cmd.env ?? []).map(([k, v]) => `${k}=${arg(v, opts)}`);
-      // A first word containing `=` would be read as an assignment: force quotes.
+      // The first word is the program: a reserved word there (`if`, `while`…) would change how the line
+      // parses, so it is force-quoted. (A word with `=`, read as an assignment, is quoted by quote() already —
+      // `=` is not a SAFE_WORD character; quoting it by hand without escaping `'` was an injection.)
       const [first, ...rest] = cmd.argv;
       const head =
-        first === undefined ? [] : [typeof first === 'string' && first.includes('=') ? `'${first}'` : arg(first, opts)];
+        first === undefined ? [] : [typeof first === 'string' && RESERVED.has(first) ? `'${first}'` : arg(first, opts)];
       return [...env, ...head, ...rest.map((a) => arg(a, opts))].join(' ');
     }
     case 'and':
