@@ -85,7 +85,7 @@ function payloads(m: string): string[] {
     '$$',
     '$0',
     '$@',
-    '${HOME}',
+    '$' + '{HOME}', // (split so the linter doesn't take it for a template slip)
     '%s%n%x',
     '\t\ttabs',
     '\u0001\u0002\u001b[31mred\u001b[0m\u007f',
