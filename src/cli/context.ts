@@ -34,6 +34,7 @@ export async function openCliContext(): Promise<CliCtx> {
   const actor = cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
   return {
+  for (const id of jobs.recovered.jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
     store,
     cipher,
     paths,
@@ -41,7 +42,10 @@ export async function openCliContext(): Promise<CliCtx> {
     actor,
     connect,
     jobs,
-    close: () => store.close(),
+    close: async () => {
+      jobs.close();
+      await store.close();
+    },
   };
 }
 
