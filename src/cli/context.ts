@@ -33,8 +33,8 @@ export async function openCliContext(): Promise<CliCtx> {
   const { connect } = await import('../adapters/connect.js');
   const actor = cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
-  return {
   for (const id of jobs.recovered.jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
+  return {
     store,
     cipher,
     paths,
