@@ -164,3 +164,24 @@ describe('crash recovery', () => {
     await h.done;
   });
 });
+
+describe('cancel while waiting for a lock', () => {
+  it('a queued job waiting for a lock ends cancelled without ever running', async () => {
+    const jobs = t.runner();
+    const { gate, release } = hold();
+    const first = await jobs.start(spec, () => gate);
+    let ran = false;
+    const second = await jobs.start({ ...spec, waitForLocksMs: 10_000 }, async () => {
+      ran = true;
+    });
+    await until(async () => (await jobs.logs(second.id)).length > 0);
+    const rec = await jobs.cancel(second.id);
+    expect(rec.status).toBe('cancelled');
+    expect(rec.startedAt).toBeNull();
+    await expect(second.done).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(ran).toBe(false);
+    expect(listLocks(t.store.raw).map((l) => l.jobId)).toEqual([first.id]);
+    release();
+    await first.done;
+  });
+});

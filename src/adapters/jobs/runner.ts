@@ -150,7 +150,14 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const began = Date.now();
 
     // Fail fast on contention when not asked to wait: the caller gets LOCKED, the attempt stays on record.
-    const first = spec.locks?.length ? acquire(raw, spec.locks, { jobId: id, holder, now: now() }) : null;
+    let first: ReturnType<typeof acquire> | null = null;
+    try {
+      first = spec.locks?.length ? acquire(raw, spec.locks, { jobId: id, holder, now: now() }) : null;
+    } catch (e) {
+      // e.g. the database stayed busy: never leave a queued job behind in a live process.
+      end(job, { ok: false, error: e });
+      throw jobError(toInfraktError(e), id, job);
+    }
     if (first && !first.ok && !spec.waitForLocksMs) {
       const err = lockedError(first.blocker!, deps.clock.now());
       end(job, { ok: false, error: err });
