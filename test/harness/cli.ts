@@ -9,6 +9,7 @@ import type { SshdHost } from './sshd.js';
 
 // Walks up to the infrakt package (this file may also run bundled into a temp file, e.g. by the bench).
 function findRepoRoot(): string {
+  if (process.env.INFRAKT_REPO_ROOT) return resolve(process.env.INFRAKT_REPO_ROOT);
   for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
     for (let d = start; ; d = dirname(d)) {
       const pkg = join(d, 'package.json');

@@ -38,7 +38,7 @@ describe.skipIf(!available)(`server exec on ${N} hosts`, () => {
   it('reports per-host exit codes and fails when any host fails (--json)', async () => {
     // Each host exits with the parity of its sshd port (last field of SSH_CONNECTION).
     const r = await runCli(
-      ['server', 'exec', '--all', '--json', '--concurrency', '5', '--', 'exit $(( ${SSH_CONNECTION##* } % 2 ))'],
+      ['server', 'exec', '--all', '--json', '--concurrency', '5', '--', 'set -- $SSH_CONNECTION; exit $(($4 % 2))'],
       { home },
     );
     const results = JSON.parse(r.stdout) as { server: string; exitCode: number; error: unknown }[];

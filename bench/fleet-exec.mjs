@@ -1,0 +1,232 @@
+// Fleet exec: `uptime` on 1, 10 and 50 harness sshd hosts (real OpenSSH on loopback).
+// infrakt CLI (`server exec`) vs Ansible ad-hoc (-m raw and -m shell, ANSIBLE_PIPELINING=True,
+// forks=50) vs a serial `ssh` loop vs a parallel `xargs -P` ssh loop; medians and ratios, plus SSH
+// handshakes per operation counted in the sshd logs. Targets: ≥ 5× faster than Ansible, faster
+// than xargs -P, exactly 1 handshake per server. Every tool uses the same key and the same pinned
+// known_hosts (StrictHostKeyChecking=yes) and pays the same remote login shell start-up.
+//
+//   node bench/fleet-exec.mjs            (or: npm run bench -- fleet-exec)
+//   BENCH_RUNS=5 BENCH_SIZES=1,10,50     runs per measurement, fleet sizes
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// The harness is TypeScript: bundle it once with esbuild (a dev dependency) and import it.
+async function loadHarness(root, dir) {
+  const { build } = await import(pathToFileURL(join(root, 'node_modules', 'esbuild', 'lib', 'main.js')).href);
+  const out = join(dir, 'harness.mjs');
+  await build({
+    stdin: {
+      contents: "export * from './test/harness/sshd.ts'; export * from './test/harness/cli.ts';",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    logLevel: 'warning',
+  });
+  return import(pathToFileURL(out).href);
+}
+
+function ensureAnsible() {
+  const has = () => spawnSync('sh', ['-c', 'command -v ansible'], { stdio: 'ignore' }).status === 0;
+  if (has()) return true;
+  if (process.getuid?.() !== 0) return false;
+  process.stdout.write('installing ansible (apt-get install --no-install-recommends ansible)…\n');
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  return r.status === 0 && has();
+}
+
+function timed(cmd, args, opts) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64e6, ...opts });
+  const ms = performance.now() - t0;
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.slice(0, 6).join(' ')}… exited ${r.status}: ${(r.stderr || r.stdout).slice(-600)}`);
+  return { ms, stdout: r.stdout };
+}
+
+export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) || 5, sizes } = {}) {
+  const fleetSizes = sizes ?? (process.env.BENCH_SIZES || '1,10,50').split(',').map(Number);
+  const maxN = Math.max(...fleetSizes);
+  const dir = mkdtempSync(join(tmpdir(), 'ikt-bench-fleet-'));
+  process.env.INFRAKT_REPO_ROOT = root;
+  const H = await loadHarness(root, dir);
+  H.ensureSshd();
+  const withAnsible = ensureAnsible();
+  const results = [];
+  let hosts = [];
+  try {
+    const t0 = performance.now();
+    hosts = await H.startSshdFleet(maxN);
+    const home = H.makeInfraktHome();
+    const names = hosts.map((_, i) => `h${String(i + 1).padStart(2, '0')}`);
+    // Setup, not measured: register every host (pins the host keys, writes known_hosts).
+    for (let i = 0; i < hosts.length; i += 8) {
+      await Promise.all(hosts.slice(i, i + 8).map((h, j) => H.registerHarnessServer(home, h, names[i + j])));
+    }
+    process.stdout.write(`${maxN} sshd hosts up and registered in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    const key = hosts[0].keyPath;
+    const knownHosts = join(home, 'known_hosts');
+    const sshOpts = [
+      '-i',
+      key,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+    ];
+    const env = { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1', SSH_AUTH_SOCK: '' };
+
+    const inventory = join(dir, 'inventory.ini');
+    writeFileSync(
+      inventory,
+      `${hosts.map((h, i) => `${names[i]} ansible_host=127.0.0.1 ansible_port=${h.port}`).join('\n')}\n\n[all:vars]\nansible_user=root\nansible_ssh_private_key_file=${key}\nansible_python_interpreter=/usr/bin/python3\nansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes'\n`,
+    );
+    const ansibleEnv = {
+      ...env,
+      ANSIBLE_PIPELINING: 'True',
+      ANSIBLE_FORKS: '50',
+      ANSIBLE_HOST_KEY_CHECKING: 'True',
+      ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'ansible-cp'),
+      ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-tmp'),
+      ANSIBLE_NOCOLOR: '1',
+    };
+
+    for (const n of fleetSizes) {
+      const subset = names.slice(0, n);
+      const ports = hosts.slice(0, n).map((h) => String(h.port));
+      const tools = {
+        infrakt: () =>
+          timed(
+            process.execPath,
+            [
+              join(root, 'bin', 'infrakt.js'),
+              'server',
+              'exec',
+              '--server',
+              subset.join(','),
+              '--concurrency',
+              '50',
+              '--',
+              'uptime',
+            ],
+            { env },
+          ),
+        'xargs -P ssh': () =>
+          timed(
+            'sh',
+            [
+              '-c',
+              `printf '%s\\n' "$@" | xargs -P 50 -I{} ssh ${sshOpts.join(' ')} -p {} root@127.0.0.1 uptime`,
+              'sh',
+              ...ports,
+            ],
+            { env },
+          ),
+        'serial ssh': () =>
+          timed(
+            'sh',
+            [
+              '-c',
+              `for p in "$@"; do ssh ${sshOpts.join(' ')} -p "$p" root@127.0.0.1 uptime || exit 1; done`,
+              'sh',
+              ...ports,
+            ],
+            { env },
+          ),
+        ...(withAnsible
+          ? {
+              'ansible -m raw': () =>
+                timed(
+                  'ansible',
+                  ['all', '-i', inventory, '--limit', subset.join(','), '-f', '50', '-m', 'raw', '-a', 'uptime'],
+                  { env: ansibleEnv },
+                ),
+              'ansible -m shell': () =>
+                timed(
+                  'ansible',
+                  ['all', '-i', inventory, '--limit', subset.join(','), '-f', '50', '-m', 'shell', '-a', 'uptime'],
+                  { env: ansibleEnv },
+                ),
+            }
+          : {}),
+      };
+      const samples = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
+      // Warm-up once each, then alternate tools so drift and background load hit all alike.
+      for (const f of Object.values(tools)) f();
+      const reps = n >= 50 ? Math.max(3, runs - 2) : runs;
+      for (let r = 0; r < reps; r++) for (const [k, f] of Object.entries(tools)) samples[k].push(f().ms);
+      // Handshakes: connections accepted by the subset's sshd during one infrakt operation.
+      const before = hosts.slice(0, n).map((h) => h.connectionCount());
+      tools.infrakt();
+      const perHost = hosts.slice(0, n).map((h, i) => h.connectionCount() - before[i]);
+      const row = {
+        hosts: n,
+        runs: reps,
+        medianMs: {},
+        handshakesPerServer: { min: Math.min(...perHost), max: Math.max(...perHost) },
+      };
+      for (const [k, xs] of Object.entries(samples)) row.medianMs[k] = Math.round(median(xs));
+      results.push(row);
+      printRow(row);
+    }
+  } finally {
+    await H.stopAllSshd();
+    H.cleanupHomes();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return summarize(results, withAnsible);
+}
+
+function printRow(row) {
+  const base = row.medianMs.infrakt;
+  process.stdout.write(`\n${row.hosts} host(s), median of ${row.runs} runs (ratio = tool / infrakt):\n`);
+  for (const [k, ms] of Object.entries(row.medianMs)) {
+    process.stdout.write(
+      `  ${k.padEnd(18)} ${(ms / 1000).toFixed(2).padStart(7)} s   ${k === 'infrakt' ? '' : `${(ms / base).toFixed(2)}×`}\n`,
+    );
+  }
+  process.stdout.write(
+    `  handshakes per server per operation (infrakt): ${row.handshakesPerServer.min}..${row.handshakesPerServer.max}\n`,
+  );
+}
+
+function summarize(results, withAnsible) {
+  const big = results.at(-1);
+  const vsXargs = big.medianMs['xargs -P ssh'] / big.medianMs.infrakt;
+  const vsAnsible = withAnsible ? big.medianMs['ansible -m shell'] / big.medianMs.infrakt : null;
+  const vsRaw = withAnsible ? big.medianMs['ansible -m raw'] / big.medianMs.infrakt : null;
+  const oneHandshake = results.every((r) => r.handshakesPerServer.min === 1 && r.handshakesPerServer.max === 1);
+  process.stdout.write(
+    `\ntargets at ${big.hosts} hosts: vs ansible -m shell ${vsAnsible?.toFixed(2) ?? 'n/a'}× (≥ 5), vs -m raw ${vsRaw?.toFixed(2) ?? 'n/a'}×, vs xargs -P ${vsXargs.toFixed(2)}× (> 1), 1 handshake per server: ${oneHandshake ? 'yes' : 'NO'}\n`,
+  );
+  const ok = oneHandshake && vsXargs > 1 && (vsAnsible === null || vsAnsible >= 5);
+  return { ok, results };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+    execFileSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: ROOT, stdio: 'inherit' });
+  const r = await run();
+  process.exitCode = r.ok ? 0 : 1;
+}
