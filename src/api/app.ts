@@ -18,9 +18,12 @@ import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
 import { apiError, errorHandler } from './errors.js';
 import { startJob } from './job-start.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { appOpsRoutes } from './routes/app-ops.js';
 import { appRoutes } from './routes/apps.js';
 import { envRoutes } from './routes/env.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
+import { proxyRoutes } from './routes/proxy.js';
+import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
 import { dashboardHandler } from './static.js';
@@ -59,6 +62,12 @@ function validationFrom(error: z.ZodError, target: string): InfraktError {
     details: { issues },
     hint: issues.length > 1 ? `${issues.length} problems in the request; fix them and retry` : undefined,
   });
+}
+
+async function acceptedJob(c: Context<ApiEnv>, jobId: string): Promise<AcceptedResponse> {
+  const job = await c.var.ctx.jobs.get(jobId);
+  c.header('Location', `/api/jobs/${job.id}`);
+  return c.json({ jobId: job.id, job }, 202) as never;
 }
 
 export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
@@ -120,15 +129,22 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
         if (!(isInfraktError(e) && typeof e.details?.jobId === 'string')) log(`background error: ${String(e)}`);
       });
       if (started.kind === 'done') return c.json({ result: started.result as never }, 200) as never;
-      const job = await c.var.ctx.jobs.get(started.jobId);
-      c.header('Location', `/api/jobs/${job.id}`);
-      return c.json({ jobId: job.id, job }, 202) as unknown as AcceptedResponse;
+      return acceptedJob(c, started.jobId);
+    },
+    async startPlan(c, plan) {
+      const handle = await c.var.ctx.jobs.start(plan.spec, plan.body);
+      // The outcome is recorded on the job; nobody awaits it here.
+      handle.done.catch(() => undefined);
+      return acceptedJob(c, handle.id);
     },
   };
 
   systemRoutes(api);
   serverRoutes(api, deps);
+  serverRemoteRoutes(api, deps);
+  proxyRoutes(api, deps);
   appRoutes(api, deps);
+  appOpsRoutes(api, deps);
   envRoutes(api, deps);
   jobRoutes(api, deps);
 

@@ -1,12 +1,17 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, TypedResponse } from 'hono';
+import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { Ctx } from '../services/context.js';
+import type { JobPlan } from '../services/job-plan.js';
 import type { JobRecord } from '../services/jobs-types.js';
 import type { Resolve } from '../services/ssrf.js';
 import { errorSchema } from './schemas.js';
 
-export type AcceptedResponse = Response & TypedResponse<{ jobId: string; job: JobRecord }, 202, 'json'>;
+/**
+ * A 202 `{ jobId, job }` response. Typed `never` for the route handlers' benefit: Hono's typed-JSON check
+ * cannot express `params: Record<string, unknown>`; the OpenAPI 202 schema documents the shape.
+ */
+export type AcceptedResponse = never;
 
 export type ApiEnv = { Variables: { ctx: Ctx; clientAddress: string } };
 export type Api = OpenAPIHono<ApiEnv>;
@@ -18,6 +23,8 @@ export interface RouteDeps {
    * or 200 `{ result }` when the service finished without needing a job.
    */
   accepted<T>(c: Context<ApiEnv>, call: (ctx: Ctx) => Promise<T>): Promise<AcceptedResponse>;
+  /** Starts a prepared job (validation already done by `prepare*`) and answers 202 + Location. */
+  startPlan<T>(c: Context<ApiEnv>, plan: JobPlan<T>): Promise<AcceptedResponse>;
   /** DNS resolver for the SSRF check of git URLs (tests inject one). */
   resolve: Resolve | undefined;
   allowLocalGitPaths: boolean;
@@ -34,6 +41,7 @@ export const ERRORS = {
   403: err('Wrong X-API-Key'),
   404: err('No such resource'),
   409: err('Conflict with existing state'),
+  422: err('Not possible in the current state (STATE)'),
   423: err('The app or server is locked by a running job'),
   429: err('Too many failed API key attempts'),
   500: err('Internal error'),

@@ -1,5 +1,9 @@
+import { InfraktError, toInfraktError } from '../core/errors.js';
+import { appLogs } from '../services/app-lifecycle.js';
+import { resolveApp } from '../services/apps.js';
 import type { Ctx } from '../services/context.js';
 import type { JobEvent, JobRecord, JobStatus } from '../services/jobs-types.js';
+import { errorBody } from './errors.js';
 import { lastEventId, type SseSink, sseResponse } from './sse.js';
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -70,6 +74,43 @@ export async function streamJobEvents(
       if (TERMINAL.has(snapshot.status)) finish(snapshot);
     },
     pingMs === undefined ? {} : { pingMs },
+  );
+}
+
+/**
+ * Follows an app's container logs as SSE `log` events (`{ stream, line }`, `id:` = line number in this
+ * stream). Ends with `end` when the log stream stops (e.g. the containers were removed) or `error`.
+ */
+export async function streamAppLogs(
+  ctx: Ctx,
+  name: string,
+  opts: { server?: string; lines: number; signal: AbortSignal; pingMs: number | undefined },
+): Promise<Response> {
+  const { app } = await resolveApp(ctx, name, opts.server); // 404 / 409 before the stream starts
+  if (app.current_release === null) {
+    throw new InfraktError('STATE', `'${app.name}' is not deployed`, {
+      hint: `deploy it first: infrakt app deploy ${app.name}`,
+    });
+  }
+  return sseResponse(
+    opts.signal,
+    async (sink) => {
+      let n = 0;
+      try {
+        await appLogs(ctx, name, {
+          ...(opts.server ? { server: opts.server } : {}),
+          lines: opts.lines,
+          follow: true,
+          signal: sink.signal,
+          onLine: (stream, line) => sink.send({ event: 'log', id: ++n, data: { stream, line } }),
+        });
+        sink.send({ event: 'end', data: { reason: 'the log stream ended' } });
+      } catch (e) {
+        if (!sink.closed) sink.send({ event: 'error', data: errorBody(toInfraktError(e)) });
+      }
+      sink.close();
+    },
+    opts.pingMs === undefined ? {} : { pingMs: opts.pingMs },
   );
 }
 
