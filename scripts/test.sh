@@ -6,4 +6,5 @@ npm run lint
 npm run typecheck
 npm run build
 bash scripts/test-setup.sh
+bash scripts/test-setup-vps.sh
 npx vitest run "$@"
