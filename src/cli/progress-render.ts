@@ -59,7 +59,24 @@ export function ttyRenderer(out: NodeJS.WriteStream, steps: JobStep[], verbose: 
     const lines: string[] = [];
     for (const n of notes.splice(0)) lines.push(n);
     const permanent = lines.length;
-    for (const s of [...byIdx.values()].sort((a, b) => a.idx - b.idx)) {
+    const all = [...byIdx.values()].sort((a, b) => a.idx - b.idx);
+    // The block must fit on the screen (cursor-up cannot reach scrolled-off lines): show a window
+    // around the first unfinished step and fold the rest into "… N" lines.
+    const room = Math.max(4, (out.rows || 40) - 2 - (verbose ? 2 * TAIL : 0));
+    let shown = all;
+    let before = 0;
+    let after = 0;
+    // Once stopped nothing is redrawn, so the final picture may scroll: show every step.
+    if (all.length > room && !stopped) {
+      const visible = room - 2;
+      const open = all.findIndex((s) => s.status === 'running' || s.status === 'pending');
+      const start = Math.max(0, Math.min((open === -1 ? all.length : open) - 1, all.length - visible));
+      shown = all.slice(start, start + visible);
+      before = start;
+      after = all.length - start - shown.length;
+    }
+    if (before) lines.push(ce.dim(`… ${before} earlier step(s)`));
+    for (const s of shown) {
       const sym = s.status === 'running' ? ce.cyan(SPINNER[frame % SPINNER.length]!) : SYMBOL[s.status];
       const time = stepTime(s, now);
       const detail = s.detail ? ce.dim(` — ${s.detail}`) : '';
@@ -68,6 +85,7 @@ export function ttyRenderer(out: NodeJS.WriteStream, steps: JobStep[], verbose: 
       );
       if (verbose && s.status === 'running') for (const l of tails.get(s.idx) ?? []) lines.push(ce.dim(`    │ ${l}`));
     }
+    if (after) lines.push(ce.dim(`… ${after} more step(s)`));
     if (verbose) for (const l of tails.get(null) ?? []) lines.push(ce.dim(`  │ ${l}`));
     const up = drawn > 0 ? `\x1b[${drawn}A\r\x1b[0J` : '';
     out.write(`${up}${lines.map((l) => clip(l, cols)).join('\n')}${lines.length ? '\n' : ''}`);

@@ -152,3 +152,27 @@ describe('runJob (CLI progress)', () => {
     expect(process.listenerCount('SIGINT')).toBe(0);
   });
 });
+
+describe('TTY output on a short screen', () => {
+  it('folds finished steps so the redrawn block always fits', async () => {
+    const out = fakeStream(true) as ReturnType<typeof fakeStream> & { rows?: number };
+    out.rows = 8;
+    const names = Array.from({ length: 12 }, (_, i) => `step ${i}`);
+    await runJob(
+      { jobs: t.runner() },
+      { ...spec, plannedSteps: names },
+      async (job) => {
+        for (const n of names) await job.step(n, async () => new Promise((r) => setTimeout(r, 5)));
+      },
+      { progress: out as never },
+    );
+    const text = out.text();
+    for (const m of text.matchAll(/\x1b\[(\d+)A/g)) expect(Number(m[1])).toBeLessThanOrEqual(6);
+    expect(text).toContain('earlier step(s)');
+    expect(
+      strip(text.slice(text.lastIndexOf('\x1b[0J')))
+        .split('\n')
+        .filter((l) => l.startsWith('✓')),
+    ).toHaveLength(12);
+  });
+});

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfraktError } from '../../src/core/errors.js';
 import { secret } from '../../src/core/secret.js';
@@ -252,5 +253,14 @@ describe('subscribe and logs', () => {
     off();
     expect(got.filter((e) => e.type === 'log').map((e) => (e as { line: string }).line)).toEqual(['before', 'after']);
     expect(got.some((e) => e.type === 'step' && e.step.status === 'succeeded')).toBe(true);
+  });
+});
+
+describe('runner identity', () => {
+  it('a custom runner label gets pid and host added (crash recovery needs them); the token is hidden', async () => {
+    const jobs = t.runner({ runner: 'infrakt serve' });
+    const { jobId } = await jobs.run(spec, async () => 1);
+    const rec = await jobs.get(jobId);
+    expect(rec.runner).toBe(`infrakt serve (pid ${process.pid} on ${hostname()})`);
   });
 });

@@ -11,7 +11,9 @@ export const defaultRunner = (): string => `pid ${process.pid} on ${hostname()}`
 
 /** The runner label stored on jobs and locks: `pid 123 on laptop #1a2b3c4d`. */
 export function runnerLabel(base: string = defaultRunner()): string {
-  return `${base} #${PROCESS_TOKEN}`;
+  // Crash recovery needs pid + host: add them to a custom label that lacks them.
+  const label = parseRunner(base) ? base : `${base} (${defaultRunner()})`;
+  return `${label} #${PROCESS_TOKEN}`;
 }
 
 /** The label without the process token, for people. */
