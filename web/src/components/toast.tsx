@@ -37,7 +37,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback(
     (tone: Tone, title: string, body?: string) => {
       const id = next.current++;
-      setToasts((ts) => [...ts.slice(-4), { id, tone, title, body }]);
+      setToasts((ts) => [...ts.slice(-2), { id, tone, title, body }]);
       // Errors stay longer: they usually carry a hint worth reading.
       setTimeout(() => dismiss(id), tone === 'error' ? 10_000 : 5_000);
     },

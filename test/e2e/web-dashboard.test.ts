@@ -1,0 +1,338 @@
+// The dashboard in real Chromium against `infrakt serve` on loopback and a real sshd "server":
+// log in (a wrong key is refused), add the server (host key confirmed), create an image app with a
+// domain, deploy and watch the steps live, see its logs stream, set an env var (masked), roll back,
+// destroy with the typed confirmation. A screenshot of each page goes to test-artifacts/screenshots/.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT } from '../harness/cli.js';
+import { freePort, type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+const APP = `web-${Math.random().toString(36).slice(2, 8)}`;
+const SERVER = 'e2e-web';
+const IMAGE = 'infrakt-test/web:1';
+
+/** Builds what the test drives when it is missing (`npm test` builds first; this covers one file). */
+function ensureBuilt(): void {
+  ensureCliBuilt();
+  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
+    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  }
+}
+
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+interface Served {
+  base: string;
+  key: string;
+  child: ChildProcess;
+  log: () => string;
+}
+
+/** `infrakt serve --port 0` picks a free port itself; the URL and the key file come from its output. */
+async function startServe(home: string): Promise<Served> {
+  let out = '';
+  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  let base = '';
+  await waitFor(
+    'infrakt serve to listen',
+    () => {
+      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
+      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+      return base !== '' && /API key\s+in (\S+)/.test(out);
+    },
+    20_000,
+  );
+  const keyFile = /API key\s+in (\S+)/.exec(out)?.[1] ?? join(home, 'api_key');
+  const key = readFileSync(keyFile, 'utf8').trim();
+  const health = await fetch(`${base}/api/health`);
+  expect(health.ok).toBe(true);
+  return { base, key, child, log: () => out };
+}
+
+/** "METHOD /path" of every route the API documents: stages whose routes are not there yet say so. */
+async function apiRoutes(s: Served): Promise<Set<string>> {
+  const res = await fetch(`${s.base}/api/openapi.json`, { headers: { 'X-API-Key': s.key } });
+  const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+  const out = new Set<string>();
+  for (const [path, ops] of Object.entries(doc.paths))
+    for (const m of Object.keys(ops)) out.add(`${m.toUpperCase()} ${path}`);
+  return out;
+}
+
+describe('web dashboard in Chromium', () => {
+  let home: string;
+  let sshd: SshdHost;
+  let served: Served;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let routes: Set<string>;
+  const consoleErrors: string[] = [];
+
+  const shot = async (name: string) => {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  };
+  const has = (route: string) => routes.has(route);
+
+  beforeAll(async () => {
+    ensureBuilt();
+    ensureChromium();
+    mkdirSync(SHOTS, { recursive: true });
+    home = makeInfraktHome();
+    sshd = await startSshd();
+    served = await startServe(home);
+    routes = await apiRoutes(served);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_FLAGS, `--host-resolver-rules=MAP *.test 127.0.0.1`],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    page.on('console', (m) => {
+      // The login check with a wrong key is expected to log a 403 resource error.
+      if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (served?.child.exitCode === null) {
+      served.child.kill('SIGTERM');
+      await new Promise((r) => served.child.once('exit', r));
+    }
+    await sshd?.stop();
+    cleanupHomes();
+  });
+
+  it('refuses a wrong key, then logs in with the real one', async () => {
+    await page.goto(`${served.base}/`);
+    const keyField = page.getByLabel('API key', { exact: true });
+    await keyField.fill('not-the-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(
+      page.getByRole('alert').filter({ hasText: 'That API key was not accepted' }).waitFor(),
+    ).resolves.toBeUndefined();
+    expect(await page.evaluate("localStorage.getItem('infrakt.apiKey')")).toBeNull();
+    await shot('01-login-refused');
+
+    await keyField.fill(served.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.locator('[data-stat="servers"]').waitFor();
+    expect(await page.locator('[data-stat="servers"]').textContent()).toBe('0');
+    await shot('02-dashboard-empty');
+  });
+
+  it('shows empty states on every list page', async () => {
+    for (const [path, text] of [
+      ['/servers', 'No servers yet'],
+      ['/apps', 'No apps yet'],
+      ['/jobs', 'No jobs yet'],
+    ] as const) {
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: path.slice(1), exact: false })
+        .first()
+        .click();
+      await page.getByText(text).waitFor();
+    }
+  });
+
+  it('adds the server and shows its host key fingerprint to confirm', async () => {
+    await page.getByRole('link', { name: 'Servers' }).first().click();
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a server' });
+    // Client-side validation first: nothing is sent for a bad name.
+    await dialog.getByLabel('Name', { exact: true }).fill('Bad Name');
+    await dialog.getByRole('button', { name: 'Add server' }).click();
+    await dialog.getByText('Name must be 1-63 characters').waitFor();
+
+    await dialog.getByLabel('Name', { exact: true }).fill(SERVER);
+    await dialog.getByLabel('Host', { exact: true }).fill(sshd.host);
+    await dialog.getByLabel('SSH port', { exact: true }).fill(String(sshd.port));
+    await dialog.getByLabel('Private key path', { exact: true }).fill(sshd.keyPath);
+    await dialog.getByLabel('Remote root', { exact: true }).fill(sshd.root);
+    await shot('03-server-add-form');
+    await dialog.getByRole('button', { name: 'Add server' }).click();
+
+    const confirm = page.getByRole('dialog', { name: 'Confirm the host key' });
+    await confirm.waitFor({ timeout: 60_000 });
+    await shot('04-server-host-key');
+    const row = page.locator(`tr[data-server="${SERVER}"]`);
+    if (has('POST /api/servers/{name}/test')) {
+      await expect(confirm.locator('[data-fingerprint]').textContent()).resolves.toBe(sshd.fingerprint);
+      await confirm.getByRole('button', { name: /It matches/ }).click();
+      await row.getByText('active').waitFor({ timeout: 30_000 });
+    } else {
+      // Registered but not probed: the dialog says so instead of showing a fingerprint.
+      await confirm.getByRole('button', { name: 'Keep it' }).click();
+      await row.waitFor();
+    }
+    await shot('05-servers');
+  });
+
+  it('shows the server detail page with metrics, apps and routes', async () => {
+    await page.getByRole('link', { name: SERVER, exact: true }).click();
+    await page.getByRole('heading', { name: SERVER }).waitFor();
+    await page.getByRole('heading', { name: 'Metrics' }).waitFor();
+    await page.getByText('No apps on this server').waitFor();
+    await shot('06-server-detail');
+  });
+
+  it('creates an image app with a domain (fields follow the app type)', async () => {
+    await page.getByRole('link', { name: 'Apps' }).first().click();
+    await page.getByRole('button', { name: 'Create app' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Create an app' });
+    await dialog.getByLabel('Git repository', { exact: true }).check();
+    await dialog.getByLabel('Repository', { exact: true }).waitFor();
+    expect(await dialog.getByLabel('Image', { exact: true }).count()).toBe(0);
+    await dialog.getByLabel('Docker image', { exact: true }).check();
+    await dialog.getByLabel('Name', { exact: true }).fill(APP);
+    await dialog.getByLabel('Server', { exact: true }).selectOption(SERVER);
+    await dialog.getByLabel('Image', { exact: true }).fill(IMAGE);
+    await dialog.getByLabel('Domain', { exact: true }).fill(`${APP}.test`);
+    await shot('07-app-create');
+    await dialog.getByRole('button', { name: 'Create app' }).click();
+    await page.getByRole('heading', { name: APP }).waitFor();
+    await shot('08-app-detail-new');
+  });
+
+  it('sets an env var and shows it masked, revealed only on request', async (ctx) => {
+    if (!has('PUT /api/apps/{name}/env')) ctx.skip('PUT /api/apps/{name}/env is not in the API yet');
+    await page.getByRole('tab', { name: 'Environment' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('APP_MESSAGE');
+    await page.getByLabel('Value', { exact: true }).fill('hello from e2e');
+    await page.getByRole('button', { name: 'Set variable' }).click();
+    const cell = page.locator('tr[data-env="APP_MESSAGE"] [data-env-value]');
+    await cell.waitFor();
+    expect(await cell.textContent()).toBe('••••••••');
+    expect(await page.content()).not.toContain('hello from e2e');
+    await shot('09-app-env-masked');
+    await page.getByRole('button', { name: 'Reveal APP_MESSAGE' }).click();
+    await page.getByText('hello from e2e').waitFor();
+    await page.getByRole('button', { name: 'Hide APP_MESSAGE' }).click();
+    await cell.getByText('••••••••').waitFor();
+  });
+
+  it('deploys and shows the steps completing live', async (ctx) => {
+    if (!has('POST /api/apps/{name}/deploy')) ctx.skip('POST /api/apps/{name}/deploy is not in the API yet');
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Deploy ${APP}` });
+    const job = dialog.locator('[data-job-status]');
+    await job.waitFor();
+    // Live: a step is seen unfinished, then the job ends succeeded without any reload.
+    await dialog
+      .locator('[data-step][data-status="running"], [data-step][data-status="pending"]')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await shot('10-deploy-running');
+    await dialog.locator('[data-job-status="succeeded"]').waitFor({ timeout: 120_000 });
+    const statuses = await dialog
+      .locator('[data-step]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 'succeeded' || s === 'unchanged' || s === 'skipped')).toBe(true);
+    await shot('11-deploy-succeeded');
+    await dialog.getByRole('button', { name: 'Close dialog' }).click();
+  });
+
+  it("streams the app's logs", async (ctx) => {
+    if (!has('GET /api/apps/{name}/logs/stream')) ctx.skip('GET /api/apps/{name}/logs/stream is not in the API yet');
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    const log = page.getByRole('log', { name: `Logs of ${APP}` });
+    await log.getByText('infrakt-test-web').first().waitFor({ timeout: 60_000 });
+    await page.getByLabel('Search logs', { exact: true }).fill('listening');
+    await log.getByText('listening on').first().waitFor();
+    await shot('12-app-logs');
+  });
+
+  it('rolls back to the first release', async (ctx) => {
+    if (!has('POST /api/apps/{name}/rollback')) ctx.skip('POST /api/apps/{name}/rollback is not in the API yet');
+    // A second deploy makes release #2; then roll back to #1 from the history.
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    const deploy = page.getByRole('dialog', { name: `Deploy ${APP}` });
+    await deploy.locator('[data-job-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await deploy.getByRole('button', { name: 'Close dialog' }).click();
+    await page.getByRole('tab', { name: 'Deployments' }).click();
+    const first = page.locator('tr[data-release="1"]').first();
+    await first.getByRole('button', { name: 'Roll back here' }).click();
+    const rb = page.getByRole('dialog', { name: `Roll back ${APP} to #1` });
+    await rb.locator('[data-job-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await rb.getByRole('button', { name: 'Close dialog' }).click();
+    await page.getByText('release #1').waitFor({ timeout: 15_000 });
+    await shot('13-app-deployments');
+  });
+
+  it('destroys the app only after its name is typed', async (ctx) => {
+    if (!has('DELETE /api/apps/{name}')) ctx.skip('DELETE /api/apps/{name} is not in the API yet');
+    await page.getByRole('button', { name: 'Destroy' }).first().click();
+    const dialog = page.getByRole('dialog', { name: `Destroy app ${APP}` });
+    const button = dialog.getByRole('button', { name: 'Destroy app' });
+    expect(await button.isDisabled()).toBe(true);
+    await dialog.getByLabel(`Type ${APP} to confirm`, { exact: true }).fill(`${APP}x`);
+    expect(await button.isDisabled()).toBe(true);
+    await dialog.getByLabel(`Type ${APP} to confirm`, { exact: true }).fill(APP);
+    await shot('14-destroy-confirm');
+    await button.click();
+    const job = page.getByRole('dialog', { name: `Destroy ${APP}` });
+    await job.locator('[data-job-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await job.getByRole('button', { name: 'Close dialog' }).click();
+    await page.getByRole('link', { name: 'Apps' }).first().click();
+    await page.getByText('No apps yet').waitFor();
+  });
+
+  it('shows jobs, the dashboard and databases pages, and logs out', async () => {
+    await page.getByRole('link', { name: 'Jobs' }).first().click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await shot('15-jobs');
+    await page.getByRole('link', { name: 'Databases' }).first().click();
+    await page.getByRole('heading', { name: 'Databases' }).waitFor();
+    await shot('16-databases');
+    await page.getByRole('link', { name: 'Dashboard' }).first().click();
+    await page.locator('[data-stat="servers"]').getByText('1').waitFor();
+    await shot('17-dashboard');
+
+    // A phone-sized viewport: the menu collapses behind a button.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await shot('18-phone-menu');
+    await page.getByRole('button', { name: 'Log out' }).last().click();
+    await page.getByLabel('API key', { exact: true }).waitFor();
+    expect(await page.evaluate("localStorage.getItem('infrakt.apiKey')")).toBeNull();
+    expect(consoleErrors).toEqual([]);
+  });
+});
