@@ -264,3 +264,20 @@ describe('runner identity', () => {
     expect(rec.runner).toBe(`infrakt serve (pid ${process.pid} on ${hostname()})`);
   });
 });
+
+describe('CANCELLED raised inside a body', () => {
+  it('ends the job (and the step) cancelled even without a cancel request', async () => {
+    const jobs = t.runner();
+    const err = await jobs
+      .run(spec, async (job) =>
+        job.step('stream', async () => {
+          throw new InfraktError('CANCELLED', 'command cancelled');
+        }),
+      )
+      .catch((e) => e);
+    expect(err.code).toBe('CANCELLED');
+    const rec = await jobs.get(err.details.jobId);
+    expect(rec.status).toBe('cancelled');
+    expect(rec.steps[0]?.status).toBe('cancelled');
+  });
+});

@@ -107,7 +107,7 @@ export class LiveJob implements JobContext {
       this.end(idx, { ...current(), status, exitCode: st.exitCode, detail: d });
       return result;
     } catch (e) {
-      const aborted = this.signal.aborted;
+      const aborted = this.signal.aborted || (isInfraktError(e) && e.code === 'CANCELLED');
       const code = st.exitCode ?? errorExitCode(e);
       const d = st.detail ?? (aborted ? 'cancelled' : this.short(firstLine(e)));
       this.end(idx, { ...current(), status: aborted ? 'cancelled' : 'failed', exitCode: code, detail: d });

@@ -109,7 +109,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       return;
     }
     const err = aborted ? cancelledError(job.signal.reason) : toInfraktError(outcome.error);
-    const status = aborted ? 'cancelled' : 'failed';
+    // A CANCELLED error (e.g. an executor whose own signal fired) ends the job cancelled too.
+    const status = err.code === 'CANCELLED' ? 'cancelled' : 'failed';
     const stored = storedError(err, job);
     for (const s of finalize(raw, job.id, status, { now: at, error: stored })) emit(job.id)({ type: 'step', step: s });
     emit(job.id)({ type: 'status', status, error: stored });
