@@ -52,6 +52,10 @@ describe('infrakt job / lock', () => {
     const locks = await runCli(['lock', 'list'], { home });
     expect(locks.stdout).toMatch(/app:1\s+child-hold, pid \d+ on \S+\s+\S+\s+j_\S+\s+running/);
 
+    const refused = await runCli(['lock', 'break', 'app:1'], { home });
+    expect(refused.code).toBe(4); // CONFLICT: its holder runs
+    expect(refused.stderr).toContain(`infrakt job cancel ${jobId}`);
+
     const listed = JSON.parse((await runCli(['job', 'list', '--status', 'running', '--json'], { home })).stdout);
     expect(listed.map((j: { id: string }) => j.id)).toEqual([jobId]);
 

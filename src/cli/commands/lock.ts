@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { breakLock, listLocks } from '../../adapters/jobs/locks.js';
+import { breakLock, isStale, listLocks } from '../../adapters/jobs/locks.js';
+import { InfraktError } from '../../core/errors.js';
 import type { Executor } from '../../core/executor.js';
 import { breakRemoteLock, listRemoteLocks } from '../../services/remote-lock.js';
 import { getServerRow } from '../../services/servers.js';
@@ -49,9 +50,18 @@ export function registerLockCommands(lock: Command): void {
     .command('break <name>')
     .description('remove a lock whose holder is gone (the holder is not stopped: make sure it is not running)')
     .option('--server <server>', 'break the lock on this server instead of the local one')
+    .option('--force', 'break a local lock even though its holder process is still running')
     .option('--json', 'print what was removed as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
+        if (!o.server && !o.force) {
+          const held = listLocks(ctx.store.raw).find((l) => l.name === name);
+          if (held?.holderState === 'alive' && !isStale(held)) {
+            throw new InfraktError('CONFLICT', `lock ${name} is held by a running process: ${held.holder}`, {
+              hint: `cancel its job instead (infrakt job cancel ${held.jobId ?? '<id>'}), or pass --force`,
+            });
+          }
+        }
         if (o.server) {
           const owner = await onServer(ctx, o.server, (ex, root) => breakRemoteLock(ex, { root, name }));
           if (o.json) return printJson({ broken: name, server: o.server, owner });
@@ -60,9 +70,6 @@ export function registerLockCommands(lock: Command): void {
         const removed = breakLock(ctx.store.raw, name);
         if (o.json) return printJson({ broken: name, lock: removed });
         success(`broke lock ${c.bold(name)} (held by ${removed.holder} since ${removed.acquiredAt})`);
-        if (removed.holderState === 'alive') {
-          process.stderr.write(c.yellow(`warning: its holder is still running (job ${dash(removed.jobId)})\n`));
-        }
       });
     });
 }
