@@ -266,7 +266,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           // A failing subscriber must not break the job.
         }
       };
-      if (active.has(id)) {
+      // A job that has just ended may still be in `active` for a few microtasks: the store path then
+      // delivers its final status instead of an emitter that will never fire again.
+      if (active.has(id) && !isTerminal(q.row(id)?.status ?? 'failed')) {
         if (opts.afterId !== undefined) for (const e of q.logs(id, opts.afterId, 100_000)) deliver(e);
         events.on(id, deliver);
         return () => events.off(id, deliver);
