@@ -80,6 +80,19 @@ describe.skipIf(!available)('ssh executor on real sshd', () => {
     expect(h.connectionCount()).toBe(before);
   });
 
+  it('a command timed out while queued for a channel gives its slot back', async () => {
+    const one = await connect(target(h), { maxChannels: 1 });
+    try {
+      const first = one.run(exec('sleep', '1'));
+      expect(await codeOf(one.run(exec('true'), { timeoutMs: 100 }))).toBe('TIMEOUT');
+      expect((await first).exitCode).toBe(0);
+      // With a leaked slot this would wait forever (and time out).
+      expect((await one.run(exec('echo', 'next'), { timeoutMs: 10_000 })).stdout).toBe('next\n');
+    } finally {
+      await one.close();
+    }
+  });
+
   it('timeout kills the remote process group and rejects with TIMEOUT', async () => {
     // A unique duration names the process in ps; a grandchild, so killing only the shell would miss it.
     const tag = `sleep ${300 + Math.floor(Math.random() * 1e6)}`;

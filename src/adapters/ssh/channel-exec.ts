@@ -110,8 +110,8 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     void host.slots.acquire().then(async () => {
+      if (settled) return host.slots.release(); // stopped while queued: hand the slot on
       acquired = true;
-      if (settled || stopping) return settle(() => {});
       if (!host.alive()) return settle(() => reject(connectionLost(host.target, o.shown)));
       let ch: ClientChannel;
       try {
