@@ -5,7 +5,7 @@ import { ensureHome, resolvePaths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
-import { type Ctx, systemClock } from '../services/context.js';
+import { type Connect, type Ctx, systemClock } from '../services/context.js';
 import { info } from './output.js';
 
 export interface CliCtx extends Ctx {
@@ -30,7 +30,8 @@ export async function openCliContext(): Promise<CliCtx> {
   const store = openStore(paths.db);
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
-  const { connect } = await import('../adapters/connect.js');
+  // ssh2 costs ~40 ms to load: only commands that actually connect pay for it.
+  const connect: Connect = async (server, opts) => (await import('../adapters/connect.js')).connect(server, opts);
   const actor = cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
   for (const id of jobs.recovered.jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
