@@ -10,8 +10,8 @@ import { registerLockCommands } from './commands/lock.js';
 import { registerProxyCommands } from './commands/proxy.js';
 import { registerServe } from './commands/serve.js';
 import { registerServerCommands } from './commands/server.js';
-import { registerServerSet } from './commands/server-proxy.js';
 import { registerServerProvision } from './commands/server-provision.js';
+import { registerServerSet } from './commands/server-proxy.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { reportError } from './errors.js';
 
@@ -22,6 +22,7 @@ export function buildProgram(): Command {
     .description('Self-hosted PaaS over plain SSH: servers, apps, env vars, databases and Caddy, no remote agent.')
     .version(typeof INFRAKT_VERSION === 'string' ? INFRAKT_VERSION : 'dev', '-v, --version')
     .option('--debug', 'print stack traces for errors')
+    .option('--verbose', 'show job log lines under the running step')
     .showHelpAfterError('hint: run the command with --help for usage')
     .exitOverride();
 

@@ -8,7 +8,7 @@ import { duration, plainRenderer, type Renderer, ttyRenderer } from './progress-
 export interface RunJobOptions {
   /** Print the job record as JSON on stdout instead of progress and a summary. */
   json?: boolean;
-  /** Show log lines under the running step (TTY) or every log line (plain). */
+  /** Show log lines under the running step (TTY) or every log line (plain). Default: the global `--verbose`. */
   verbose?: boolean;
   /** Where progress goes (default stderr; stdout stays for results). */
   progress?: NodeJS.WriteStream;
@@ -34,14 +34,16 @@ export async function runJob<T>(
   opts: RunJobOptions = {},
 ): Promise<RunJobResult<T>> {
   const out = opts.progress ?? process.stderr;
+  // A global flag like --debug (commander accepts it before or after the subcommand).
+  const verbose = opts.verbose ?? process.argv.includes('--verbose');
   const handle = await ctx.jobs.start(spec, body);
   const id = handle.id;
   const initial = await ctx.jobs.get(id);
   const renderer: Renderer | null = opts.json
     ? null
     : out.isTTY && process.env.TERM !== 'dumb'
-      ? ttyRenderer(out, initial.steps, Boolean(opts.verbose))
-      : plainRenderer(out, initial.steps, Boolean(opts.verbose));
+      ? ttyRenderer(out, initial.steps, verbose)
+      : plainRenderer(out, initial.steps, verbose);
   const off = renderer ? ctx.jobs.subscribe(id, (e) => renderer.event(e), { afterId: 0 }) : () => {};
 
   let interrupts = 0;
