@@ -182,16 +182,16 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   api.get('/docs/docs.css', docs(DOCS_CSS, 'text/css; charset=utf-8'));
 
   const web = opts.webRoot ? dashboardHandler(opts.webRoot) : null;
-  api.notFound((c) => {
-    if (c.req.path === '/api' || c.req.path.startsWith('/api/') || !web) {
-      return apiError(
-        c,
-        new InfraktError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {
-          hint: web ? 'see /docs for the API reference' : 'the dashboard is not built (npm run build); API docs: /docs',
-        }),
-      );
-    }
-    return web(c);
+  const notFound = (c: Context) =>
+    apiError(
+      c,
+      new InfraktError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {
+        hint: web ? 'see /docs for the API reference' : 'the dashboard is not built (npm run build); API docs: /docs',
+      }),
+    );
+  api.notFound(async (c) => {
+    if (c.req.path === '/api' || c.req.path.startsWith('/api/') || !web) return notFound(c);
+    return (await web(c)) ?? notFound(c);
   });
   return api;
 }

@@ -52,25 +52,26 @@ export function dashboardHandler(root: string) {
     return body;
   }
 
-  return async (c: Context) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.notFound();
+  /** The file's response, or null (→ the caller's 404). */
+  return async (c: Context): Promise<Response | null> => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return null;
     let path: string;
     try {
       path = decodeURIComponent(new URL(c.req.url).pathname);
     } catch {
-      return c.notFound();
+      return null;
     }
     const file = normalize(join(base, path));
-    if (file !== base && !file.startsWith(base + sep)) return c.notFound();
+    if (file !== base && !file.startsWith(base + sep)) return null;
     const ext = extname(file);
     let body = path.endsWith('/') ? null : await load(file);
     let served = file;
     if (!body) {
       // A missing asset is a 404; a missing page is the SPA's job (index.html).
-      if (ext && ext !== '.html') return c.notFound();
+      if (ext && ext !== '.html') return null;
       served = join(base, 'index.html');
       body = await load(served);
-      if (!body) return c.notFound();
+      if (!body) return null;
     }
     const type = TYPES[extname(served)] ?? 'application/octet-stream';
     const immutable = served.includes(`${sep}assets${sep}`) && HASHED.test(served);
