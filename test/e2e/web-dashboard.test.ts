@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT } from '../harness/cli.js';
 import { freePort, type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
 
@@ -128,6 +128,14 @@ describe('web dashboard in Chromium', () => {
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
   });
 
+  afterEach(async (ctx) => {
+    // What the page looked like when a step failed is the first thing to look at.
+    if (ctx.task.result?.state === 'fail' && page) {
+      const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await page.screenshot({ path: join(SHOTS, `failed-${name}.png`), fullPage: true }).catch(() => {});
+    }
+  });
+
   afterAll(async () => {
     await browser?.close();
     if (served?.child.exitCode === null) {
@@ -210,6 +218,11 @@ describe('web dashboard in Chromium', () => {
     await page.getByRole('heading', { name: SERVER }).waitFor();
     await page.getByRole('heading', { name: 'Metrics' }).waitFor();
     await page.getByText('No apps on this server').waitFor();
+    if (has('GET /api/servers/{name}/status')) {
+      // Live metrics over SSH: the chart captions fill in and the poll keeps going.
+      await page.getByText(/refreshed every \d+s while this page is open/).waitFor({ timeout: 30_000 });
+      await page.getByRole('img', { name: /Memory used: latest \d+%/ }).waitFor();
+    }
     await shot('06-server-detail');
   });
 
@@ -293,7 +306,11 @@ describe('web dashboard in Chromium', () => {
     const rb = page.getByRole('dialog', { name: `Roll back ${APP} to #1` });
     await rb.locator('[data-job-status="succeeded"]').waitFor({ timeout: 120_000 });
     await rb.getByRole('button', { name: 'Close dialog' }).click();
-    await page.getByText('release #1').waitFor({ timeout: 15_000 });
+    // The rollback is a new release (#3) of release #1's build, now the current one.
+    const current = page.locator('tr[data-current="true"]');
+    await current.getByText('rollback').waitFor({ timeout: 15_000 });
+    expect(await current.getAttribute('data-release')).toBe('3');
+    await page.getByText('release #3').waitFor();
     await shot('13-app-deployments');
   });
 

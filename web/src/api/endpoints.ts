@@ -4,17 +4,17 @@ import { createClient } from './client.js';
 import type {
   AppView,
   BackupView,
-  ContainerView,
   DashboardView,
   DatabaseCreated,
   DatabaseView,
-  Deployment,
+  DeploymentView,
   EnvEntry,
   JobAccepted,
   JobRecord,
-  MetricsSample,
+  ProbeResult,
   ProxyRouteView,
   ServerAddResult,
+  ServerStatusReport,
   ServerView,
 } from './types.js';
 
@@ -56,14 +56,13 @@ export const endpoints = {
   addServer: (body: Record<string, unknown>) => api.post<ServerAddResult>('/api/servers', body),
   removeServer: (name: string, force = false) =>
     api.del<unknown>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
-  testServer: (name: string) => api.post<JobAccepted & Record<string, unknown>>(`/api/servers/${e(name)}/test`),
+  testServer: (name: string) => api.post<ProbeResult>(`/api/servers/${e(name)}/test`),
+  trustServer: (name: string, fingerprint: string) =>
+    api.post<unknown>(`/api/servers/${e(name)}/trust`, { fingerprint }),
   provisionServer: (name: string) => api.post<JobAccepted>(`/api/servers/${e(name)}/provision`),
+  /** Live metrics and containers in one SSH round trip. */
   serverStatus: (name: string, signal?: AbortSignal) =>
-    api.get<Record<string, unknown>>(`/api/servers/${e(name)}/status`, { signal }),
-  serverMetrics: (name: string, signal?: AbortSignal) =>
-    api.get<MetricsSample>(`/api/servers/${e(name)}/metrics`, { signal }),
-  serverContainers: (name: string, signal?: AbortSignal) =>
-    list<ContainerView>(`/api/servers/${e(name)}/containers`, 'containers')(signal),
+    api.get<ServerStatusReport>(`/api/servers/${e(name)}/status`, { signal }),
   proxyRoutes: (server: string, signal?: AbortSignal) =>
     list<ProxyRouteView>(`/api/servers/${e(server)}/proxy/routes`, 'routes')(signal),
 
@@ -78,7 +77,7 @@ export const endpoints = {
   rollbackApp: (name: string, release?: number) =>
     api.post<JobAccepted>(`/api/apps/${e(name)}/rollback`, release === undefined ? {} : { release }),
   deployments: (name: string, signal?: AbortSignal) =>
-    list<Deployment>(`/api/apps/${e(name)}/deployments`, 'deployments')(signal),
+    list<DeploymentView>(`/api/apps/${e(name)}/deployments`, 'deployments')(signal),
   appLogs: (name: string, lines: number, signal?: AbortSignal) =>
     api.get<unknown>(`/api/apps/${e(name)}/logs?lines=${lines}`, { signal }),
   appLogStreamPath: (name: string, lines = 200) => `/api/apps/${e(name)}/logs/stream?lines=${lines}`,

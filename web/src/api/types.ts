@@ -1,27 +1,32 @@
 // Shapes the API returns. Where a service view exists we import it, so a change there breaks our build.
 import type { AppView } from '../../../src/services/apps.js';
+import type { DashboardView } from '../../../src/services/dashboard.js';
 import type { EnvEntry } from '../../../src/services/env.js';
 import type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../../../src/services/jobs-types.js';
+import type { ProxyRouteView } from '../../../src/services/proxy.js';
+import type { DeploymentView } from '../../../src/services/releases.js';
+import type { ProbeResult } from '../../../src/services/server-remote.js';
+import type { ServerStatusReport } from '../../../src/services/server-status.js';
 import type { ServerView } from '../../../src/services/servers.js';
 
-export type { AppView, EnvEntry, JobEvent, JobRecord, JobStatus, JobStep, ServerView, StepStatus };
+export type {
+  AppView,
+  DashboardView,
+  DeploymentView,
+  EnvEntry,
+  JobEvent,
+  JobRecord,
+  JobStatus,
+  JobStep,
+  ProbeResult,
+  ProxyRouteView,
+  ServerStatusReport,
+  ServerView,
+  StepStatus,
+};
 
 export interface JobAccepted {
   jobId: string;
-}
-
-export interface Deployment {
-  id: number;
-  release: number;
-  action: string;
-  sourceType?: string;
-  sourceRef?: string | null;
-  status: string;
-  error?: string | null;
-  triggeredBy?: string;
-  jobId: string | null;
-  startedAt: string;
-  finishedAt: string | null;
 }
 
 export interface DatabaseView {
@@ -46,44 +51,6 @@ export interface BackupView {
   name: string;
   size?: number | null;
   createdAt?: string | null;
-}
-
-export interface ContainerView {
-  name: string;
-  image?: string;
-  status?: string;
-  state?: string;
-  ports?: string;
-}
-
-export interface ProxyRouteView {
-  domain: string;
-  upstreamPort?: number;
-  port?: number;
-  app?: string | null;
-}
-
-export interface MetricsSample {
-  ts?: string;
-  load1?: number;
-  load5?: number;
-  load15?: number;
-  cpus?: number;
-  memTotal?: number;
-  memUsed?: number;
-  diskTotal?: number;
-  diskUsed?: number;
-  [k: string]: unknown;
-}
-
-export interface DashboardView {
-  servers?: { total: number; byStatus?: Record<string, number> } | number;
-  apps?: { total: number; byStatus?: Record<string, number> } | number;
-  databases?: { total: number; byStatus?: Record<string, number> } | number;
-  recentDeployments?: (Deployment & { app?: string; server?: string })[];
-  failing?: { kind: string; name: string; status: string; message?: string | null; jobId?: string | null }[];
-  jobs?: { running?: number; failed?: number };
-  [k: string]: unknown;
 }
 
 export interface ServerAddResult {

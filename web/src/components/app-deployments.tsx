@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { endpoints } from '../api/endpoints.js';
-import type { AppView, Deployment } from '../api/types.js';
+import type { AppView, DeploymentView } from '../api/types.js';
 import { formatAgo, formatDuration } from '../lib/format.js';
 import { useJobLauncher } from './job-dialog.js';
 import { JobView } from './job-view.js';
@@ -18,8 +18,8 @@ export function AppDeployments({ app }: { app: AppView }) {
   const [openJob, setOpenJob] = useState<string | null>(null);
   const jobs = useJobLauncher();
 
-  const canRollbackTo = (d: Deployment) =>
-    d.status === 'succeeded' && d.release !== app.currentRelease && (d.action === 'deploy' || d.action === 'rollback');
+  // The API keeps only some releases runnable; it refuses (and says why) if this one is gone.
+  const canRollbackTo = (d: DeploymentView) => d.status === 'succeeded' && !d.current;
 
   return (
     <div className="space-y-4">
@@ -47,8 +47,9 @@ export function AppDeployments({ app }: { app: AppView }) {
                     </p>
                   ) : null}
                 </td>
-                <td className={`${tdClass} max-w-48 truncate font-mono text-xs`} title={d.sourceRef ?? ''}>
-                  {d.sourceRef ?? d.sourceType ?? '—'}
+                <td className={`${tdClass} max-w-48 truncate font-mono text-xs`} title={d.source ?? ''}>
+                  {d.sourceType}
+                  {d.source ? ` ${d.source.replace(/^sha256:/, '').slice(0, 12)}` : ''}
                 </td>
                 <td className={`${tdClass} text-zinc-500`}>{formatAgo(d.startedAt)}</td>
                 <td className={`${tdClass} text-zinc-500 tabular-nums`}>{formatDuration(d.startedAt, d.finishedAt)}</td>

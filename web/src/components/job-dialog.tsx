@@ -7,13 +7,25 @@ import { JobView } from './job-view.js';
 import { useToast } from './toast.js';
 
 /** Shows a job started by a button, live, and toasts its outcome. Closing it does not stop the job. */
-export function JobDialog({ jobId, title, onClose }: { jobId: string | null; title: string; onClose: () => void }) {
+export function JobDialog({
+  jobId,
+  title,
+  onClose,
+  onSucceeded,
+}: {
+  jobId: string | null;
+  title: string;
+  onClose: () => void;
+  onSucceeded?: (() => void) | undefined;
+}) {
   const toast = useToast();
   const finished = (s: JobState) => {
     const j = s.job;
     if (!j) return;
-    if (j.status === 'succeeded') toast.success(`${title}: done`, j.target);
-    else if (j.status === 'cancelled') toast.info(`${title}: cancelled`, j.target);
+    if (j.status === 'succeeded') {
+      toast.success(`${title}: done`, j.target);
+      onSucceeded?.();
+    } else if (j.status === 'cancelled') toast.info(`${title}: cancelled`, j.target);
     else toast.error(`${title}: failed`, j.error ? Object.assign(new Error(j.error.message), j.error) : undefined);
   };
   return (
@@ -38,16 +50,23 @@ export function JobDialog({ jobId, title, onClose }: { jobId: string | null; tit
  * Actions that answer with a result instead get a toast.
  */
 export function useJobLauncher() {
-  const [current, setCurrent] = useState<{ id: string; title: string } | null>(null);
+  const [current, setCurrent] = useState<{ id: string; title: string; onSucceeded?: () => void } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const toast = useToast();
-  const launch = async (title: string, action: () => Promise<unknown>): Promise<string | null> => {
+  const launch = async (
+    title: string,
+    action: () => Promise<unknown>,
+    opts: { onSucceeded?: () => void } = {},
+  ): Promise<string | null> => {
     setBusy(title);
     try {
       const res = await action();
       const id = jobIdOf(res);
-      if (id) setCurrent({ id, title });
-      else toast.success(title, 'done');
+      if (id) setCurrent({ id, title, ...opts });
+      else {
+        toast.success(title, 'done');
+        opts.onSucceeded?.();
+      }
       return id;
     } catch (e) {
       toast.error(`${title} failed`, e);

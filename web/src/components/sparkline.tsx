@@ -48,6 +48,18 @@ export function Sparkline({
               vectorEffect="non-scaling-stroke"
             />
           </>
+        ) : last !== undefined ? (
+          // One sample so far: a flat line at its value rather than an empty chart.
+          <line
+            x1="0"
+            x2={width}
+            y1={y(last)}
+            y2={y(last)}
+            stroke="currentColor"
+            strokeWidth="1.5"
+            strokeDasharray="4 3"
+            vectorEffect="non-scaling-stroke"
+          />
         ) : null}
       </svg>
       <figcaption className="mt-1 flex justify-between text-xs text-zinc-500 tabular-nums">

@@ -4,6 +4,11 @@ export interface AppLogLine {
   stream: string;
 }
 
+// CSI / OSC escape sequences (colours, "erase line") that compose writes for terminals.
+const ANSI_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\r/g;
+
+export const stripAnsi = (s: string): string => s.replace(ANSI_RE, '');
+
 /** An app log event may be a plain line or `{ line | message, stream?, service? }`. */
 export function parseLogEvent(data: string): { text: string; stream: string }[] {
   let payload: unknown = data;
@@ -13,13 +18,13 @@ export function parseLogEvent(data: string): { text: string; stream: string }[] 
     // plain text line
   }
   const one = (p: unknown): { text: string; stream: string } | null => {
-    if (typeof p === 'string') return { text: p, stream: 'stdout' };
+    if (typeof p === 'string') return { text: stripAnsi(p), stream: 'stdout' };
     if (p && typeof p === 'object') {
       const o = p as Record<string, unknown>;
       const text = typeof o.line === 'string' ? o.line : typeof o.message === 'string' ? o.message : null;
       if (text === null) return null;
       const prefix = typeof o.service === 'string' && o.service ? `${o.service} | ` : '';
-      return { text: prefix + text, stream: typeof o.stream === 'string' ? o.stream : 'stdout' };
+      return { text: stripAnsi(prefix + text), stream: typeof o.stream === 'string' ? o.stream : 'stdout' };
     }
     return null;
   };

@@ -1,4 +1,4 @@
-import type { MetricsSample } from '../api/types.js';
+import type { ServerStatusReport } from '../api/types.js';
 
 export interface MetricPoint {
   t: number;
@@ -7,27 +7,23 @@ export interface MetricPoint {
   diskPct: number | null;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const pct = (used: unknown, total: unknown): number | null => {
-  const u = num(used);
-  const t = num(total);
-  return u !== null && t !== null && t > 0 ? (u / t) * 100 : null;
-};
+/** The root filesystem if reported, else the fullest disk (the one that will fill first). */
+export function mainDisk(s: Pick<ServerStatusReport, 'disks'>): ServerStatusReport['disks'][number] | null {
+  const root = s.disks.find((d) => d.mount === '/');
+  if (root) return root;
+  return s.disks.reduce<ServerStatusReport['disks'][number] | null>(
+    (best, d) => (best === null || d.usePercent > best.usePercent ? d : best),
+    null,
+  );
+}
 
-/** Reads one sample, tolerating nested shapes (`{ cpu: { load1 }, memory: { used, total } }`). */
-export function toPoint(s: MetricsSample, now = Date.now()): MetricPoint {
-  const r = s as Record<string, Record<string, unknown> | unknown>;
-  const o = (k: string) => (r[k] && typeof r[k] === 'object' ? (r[k] as Record<string, unknown>) : {});
-  const cpu = o('cpu');
-  const load = o('load');
-  const mem = o('memory');
-  const disk = o('disk');
-  const t = typeof s.ts === 'string' && !Number.isNaN(Date.parse(s.ts)) ? Date.parse(s.ts) : now;
+export function toPoint(s: Pick<ServerStatusReport, 'load' | 'memory' | 'disks'>, t: number): MetricPoint {
+  const mem = s.memory;
   return {
     t,
-    load: num(s.load1) ?? num(cpu.load1) ?? num(load.load1) ?? num(load['1m']),
-    memPct: num(r.memPct) ?? pct(s.memUsed, s.memTotal) ?? num(mem.percent) ?? pct(mem.used, mem.total),
-    diskPct: num(r.diskPct) ?? pct(s.diskUsed, s.diskTotal) ?? num(disk.percent) ?? pct(disk.used, disk.total),
+    load: s.load ? s.load.m1 : null,
+    memPct: mem && mem.totalBytes > 0 ? (mem.usedBytes / mem.totalBytes) * 100 : null,
+    diskPct: mainDisk(s)?.usePercent ?? null,
   };
 }
 

@@ -39,12 +39,15 @@ export function AppActions({ app, onDestroyed }: { app: AppView; onDestroyed?: (
       <ConfirmDialog
         open={destroying}
         onClose={() => setDestroying(false)}
-        onConfirm={async () => {
+        onConfirm={() => {
           setDestroying(false);
-          const id = await jobs.launch(`Destroy ${app.name}`, () => endpoints.destroyApp(app.name));
-          await qc.invalidateQueries({ queryKey: ['apps'] });
-          if (id === null) return;
-          onDestroyed?.();
+          // Leave the page only once the job succeeded: its live view is shown until then.
+          jobs.launch(`Destroy ${app.name}`, () => endpoints.destroyApp(app.name), {
+            onSucceeded: () => {
+              qc.invalidateQueries({ queryKey: ['apps'] });
+              onDestroyed?.();
+            },
+          });
         }}
         title={`Destroy app ${app.name}`}
         name={app.name}

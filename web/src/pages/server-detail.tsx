@@ -6,18 +6,18 @@ import { endpoints } from '../api/endpoints.js';
 import { Sparkline } from '../components/sparkline.js';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
 import { Card, PageHeader, StatusBadge, Table, tdClass } from '../components/ui.js';
-import { formatAgo } from '../lib/format.js';
-import { type MetricPoint, pushPoint, toPoint } from '../lib/metrics.js';
+import { formatAgo, formatBytes } from '../lib/format.js';
+import { type MetricPoint, mainDisk, pushPoint, toPoint } from '../lib/metrics.js';
 import { ServerActions } from './servers.js';
 
 const METRICS_EVERY_MS = 5_000;
 
-function Metrics({ name }: { name: string }) {
+/** Live status polled while this page is open (and the tab visible): each poll is one SSH round trip. */
+function useServerStatus(name: string) {
   const [series, setSeries] = useState<MetricPoint[]>([]);
-  // Polled only while this page is open (and the tab visible): metrics cost an SSH round trip.
   const q = useQuery({
-    queryKey: ['server', name, 'metrics'],
-    queryFn: ({ signal }) => endpoints.serverMetrics(name, signal),
+    queryKey: ['server', name, 'status'],
+    queryFn: ({ signal }) => endpoints.serverStatus(name, signal),
     refetchInterval: METRICS_EVERY_MS,
     refetchIntervalInBackground: false,
     staleTime: 0,
@@ -26,19 +26,35 @@ function Metrics({ name }: { name: string }) {
   useEffect(() => {
     if (q.data) setSeries((s) => pushPoint(s, toPoint(q.data, q.dataUpdatedAt)));
   }, [q.data, q.dataUpdatedAt]);
+  return { q, series };
+}
 
+function Metrics({ status }: { status: ReturnType<typeof useServerStatus> }) {
+  const { q, series } = status;
   if (q.isPending && series.length === 0) return <Loading label="Collecting metrics…" />;
   if (q.error && series.length === 0) return <ErrorState error={q.error} onRetry={() => q.refetch()} />;
   const vals = (k: keyof Omit<MetricPoint, 't'>) => series.map((p) => p[k]).filter((v): v is number => v !== null);
+  const s = q.data;
+  const mem = s?.memory;
+  const disk = s ? mainDisk(s) : null;
   return (
     <div>
       <div className="grid gap-4 sm:grid-cols-3">
-        <Sparkline label="CPU load (1 min)" values={vals('load')} />
+        <Sparkline label={`CPU load (1 min${s?.cpus ? `, ${s.cpus} CPUs` : ''})`} values={vals('load')} />
         <Sparkline label="Memory used" values={vals('memPct')} max={100} format={(n) => `${n.toFixed(0)}%`} />
-        <Sparkline label="Disk used" values={vals('diskPct')} max={100} format={(n) => `${n.toFixed(0)}%`} />
+        <Sparkline
+          label={`Disk used (${disk?.mount ?? '/'})`}
+          values={vals('diskPct')}
+          max={100}
+          format={(n) => `${n.toFixed(0)}%`}
+        />
       </div>
       <p className="mt-2 text-xs text-zinc-500">
-        Refreshed every {METRICS_EVERY_MS / 1000}s while this page is open
+        {s?.hostname ? `${s.hostname} · ` : ''}
+        {s?.kernel ? `${s.kernel} · ` : ''}
+        {mem ? `${formatBytes(mem.usedBytes)} of ${formatBytes(mem.totalBytes)} RAM · ` : ''}
+        {disk ? `${formatBytes(disk.availableBytes)} free on ${disk.mount} · ` : ''}
+        refreshed every {METRICS_EVERY_MS / 1000}s while this page is open
         {q.error ? ' · last refresh failed' : ''}
       </p>
     </div>
@@ -54,11 +70,7 @@ export default function ServerDetailPage() {
     queryFn: ({ signal }) => endpoints.apps(signal),
     select: (list) => list.filter((a) => a.server === name),
   });
-  const containers = useQuery({
-    queryKey: ['server', name, 'containers'],
-    queryFn: ({ signal }) => endpoints.serverContainers(name, signal),
-    refetchInterval: 15_000,
-  });
+  const status = useServerStatus(name);
   const routes = useQuery({
     queryKey: ['server', name, 'routes'],
     queryFn: ({ signal }) => endpoints.proxyRoutes(name, signal),
@@ -100,7 +112,7 @@ export default function ServerDetailPage() {
             ) : null}
             <div className="space-y-5">
               <Card title="Metrics">
-                <Metrics name={s.name} />
+                <Metrics status={status} />
               </Card>
               <div className="grid gap-5 lg:grid-cols-2">
                 <Card title="Apps">
@@ -133,7 +145,7 @@ export default function ServerDetailPage() {
                           <li key={r.domain} className="flex items-center justify-between gap-2 py-2 text-sm">
                             <span className="font-mono text-xs break-all">{r.domain}</span>
                             <span className="text-xs text-zinc-500">
-                              → {r.app ? `${r.app} ` : ''}:{r.upstreamPort ?? r.port ?? '?'}
+                              → {r.app ? `${r.app} ` : ''}127.0.0.1:{r.upstreamPort}
                             </span>
                           </li>
                         ))}
@@ -143,11 +155,15 @@ export default function ServerDetailPage() {
                 </Card>
               </div>
               <Card title="Containers">
-                <QueryState query={containers} empty={<Empty title="No containers running" />}>
-                  {(list) => (
+                <QueryState
+                  query={status.q}
+                  empty={<Empty title="No containers running" />}
+                  isEmpty={(st) => !st.containers?.length}
+                >
+                  {(st) => (
                     <Table head={['Name', 'Image', 'State', 'Ports']} label="Containers">
-                      {list.map((c) => (
-                        <tr key={c.name}>
+                      {(st.containers ?? []).map((c) => (
+                        <tr key={c.id}>
                           <td className={`${tdClass} font-mono text-xs`}>{c.name}</td>
                           <td className={`${tdClass} font-mono text-xs`}>{c.image ?? '—'}</td>
                           <td className={tdClass}>

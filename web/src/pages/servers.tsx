@@ -18,6 +18,30 @@ export function ServerActions({ server, onRemoved }: { server: ServerView; onRem
   const qc = useQueryClient();
   const [removing, setRemoving] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const test = async () => {
+    setTesting(true);
+    try {
+      const r = await endpoints.testServer(server.name);
+      if (r.status === 'ok') {
+        toast.success(
+          `${server.name} is reachable`,
+          `${r.system ?? ''} · ${r.durationMs} ms${r.pinned ? ` · host key pinned: ${r.fingerprint}` : ''}`,
+        );
+      } else {
+        toast.error(
+          `${server.name}: ${r.status.replaceAll('_', ' ')}`,
+          r.error ? Object.assign(new Error(r.error.message), r.error) : undefined,
+        );
+      }
+    } catch (e) {
+      toast.error(`Could not test ${server.name}`, e);
+    } finally {
+      setTesting(false);
+      await qc.invalidateQueries({ queryKey: ['servers'] });
+      await qc.invalidateQueries({ queryKey: ['server', server.name] });
+    }
+  };
   const remove = async () => {
     setBusy(true);
     try {
@@ -34,10 +58,7 @@ export function ServerActions({ server, onRemoved }: { server: ServerView; onRem
   };
   return (
     <div className="flex flex-wrap gap-1.5">
-      <Button
-        onClick={() => jobs.launch(`Test ${server.name}`, () => endpoints.testServer(server.name))}
-        busy={jobs.busy === `Test ${server.name}`}
-      >
+      <Button onClick={test} busy={testing}>
         Test
       </Button>
       <Button
