@@ -188,9 +188,11 @@ async function launch(dir: string, port: number): Promise<ChildProcess> {
   const logPath = join(dir, 'sshd.log');
   const before = listeningCount(logPath);
   const child = spawn(SSHD_BIN, ['-D', '-f', join(dir, 'sshd_config'), '-E', logPath], { stdio: 'ignore' });
+  children.add(child);
   let exited = false;
   child.once('exit', () => {
     exited = true;
+    children.delete(child);
   });
   // Not a TCP probe: that would count as an accepted connection in the log.
   await waitFor(`sshd on port ${port}`, () => {
@@ -211,6 +213,12 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
 }
 
 const running = new Set<SshdHost>();
+const children = new Set<ChildProcess>();
+// Never leave an sshd behind, even when the test process exits without afterAll (crash, signal
+// handler calling process.exit): kill by pid, synchronously, on exit.
+process.once('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+});
 
 /** Starts one sshd on a free loopback port. */
 export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost> {
