@@ -17,6 +17,7 @@ import {
 import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
 import { apiError, errorHandler } from './errors.js';
 import { startJob } from './job-start.js';
+import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appOpsRoutes } from './routes/app-ops.js';
 import { appRoutes } from './routes/apps.js';
@@ -122,6 +123,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     resolve: opts.resolve,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
     ssePingMs: opts.ssePingMs,
+    reads: new ReadCache(ctx.store),
     log,
     async accepted(c, call) {
       const started = await startJob(c.var.ctx, call, (e) => {

@@ -5,6 +5,7 @@ import type { Ctx } from '../services/context.js';
 import type { JobPlan } from '../services/job-plan.js';
 import type { JobRecord } from '../services/jobs-types.js';
 import type { Resolve } from '../services/ssrf.js';
+import type { ReadCache } from './read-cache.js';
 import { errorSchema } from './schemas.js';
 
 /**
@@ -29,6 +30,8 @@ export interface RouteDeps {
   resolve: Resolve | undefined;
   allowLocalGitPaths: boolean;
   ssePingMs: number | undefined;
+  /** Memo of hot read-only list bodies, invalidated by any database change. */
+  reads: ReadCache;
   log(line: string): void;
 }
 

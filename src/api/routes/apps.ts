@@ -23,7 +23,11 @@ export function appRoutes(api: Api, deps: RouteDeps): void {
       request: { query: serverQuery },
       responses: { 200: json(z.array(appViewSchema), 'Apps'), ...ERRORS },
     }),
-    async (c) => c.json(await listApps(c.var.ctx, { server: c.req.valid('query').server }), 200),
+    async (c) => {
+      const { server } = c.req.valid('query');
+      const res = await deps.reads.json(c, `apps?server=${server ?? ''}`, () => listApps(c.var.ctx, { server }));
+      return res as never; // the same JSON as c.json(listApps(...)), memoised
+    },
   );
 
   api.openapi(

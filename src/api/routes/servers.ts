@@ -7,7 +7,7 @@ import { forceQuery, nameParam, serverAddBody, serverViewSchema } from '../schem
 const tags = ['servers'];
 
 /** Server registry routes (local state only; remote operations are in server-remote routes). */
-export function serverRoutes(api: Api, _deps: RouteDeps): void {
+export function serverRoutes(api: Api, deps: RouteDeps): void {
   api.openapi(
     createRoute({
       method: 'get',
@@ -17,7 +17,7 @@ export function serverRoutes(api: Api, _deps: RouteDeps): void {
       security,
       responses: { 200: json(z.array(serverViewSchema), 'Servers'), ...ERRORS },
     }),
-    async (c) => c.json(await listServers(c.var.ctx), 200),
+    async (c) => (await deps.reads.json(c, 'servers', () => listServers(c.var.ctx))) as never,
   );
 
   api.openapi(
