@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AppRow, ServerRow } from '../adapters/store/schema.js';
-import { parseComposeFile, routedService } from '../core/plans/deploy-compose.js';
 import { InfraktError, notFound } from '../core/errors.js';
+import { parseComposeFile, routedService } from '../core/plans/deploy-compose.js';
 import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType } from '../core/schemas/app.js';
-import { nameSchema } from '../core/schemas/common.js';
+import { branchSchema, imageSchema, nameSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
@@ -17,16 +17,48 @@ export function composeSetting(content: string, port: number): { content: string
   return { content, sha256: createHash('sha256').update(content).digest('hex') };
 }
 
-/** `app update --compose-file`: replaces a compose app's file (applied by the next deploy). */
-export async function updateComposeFile(ctx: Ctx, name: string, content: string, server?: string): Promise<AppView> {
+export interface AppSourceUpdate {
+  image?: string;
+  branch?: string;
+  /** Content of a new compose file (compose apps). */
+  composeFile?: string;
+}
+
+/** `app update`: changes an app's source (image, branch or compose file); applied by the next deploy. */
+export async function updateAppSource(
+  ctx: Ctx,
+  name: string,
+  patch: AppSourceUpdate,
+  server?: string,
+): Promise<AppView> {
   const { app, server: srv } = await resolveApp(ctx, name, server);
-  if (app.app_type !== 'compose') {
-    throw new InfraktError('VALIDATION', `'${app.name}' is a ${app.app_type} app; only compose apps take a compose file`);
+  const set: Partial<AppRow> = {};
+  const changed: Record<string, unknown> = {};
+  const wrongType = (opt: string, type: string) =>
+    new InfraktError('VALIDATION', `${opt} is for ${type} apps; '${app.name}' is a ${app.app_type} app`);
+  if (patch.image !== undefined) {
+    if (app.app_type !== 'image') throw wrongType('--image', 'image');
+    set.image = parseInput(imageSchema, patch.image, 'image');
+    changed.image = set.image;
   }
-  const compose = composeSetting(content, app.port);
-  const settings = { ...(JSON.parse(app.settings_json || '{}') as Record<string, unknown>), compose };
-  await updateApp(ctx, app.id, { settings_json: JSON.stringify(settings) });
-  await audit(ctx, 'app.update', `${srv.name}/${app.name}`, { compose: compose.sha256.slice(0, 16) });
+  if (patch.branch !== undefined) {
+    if (app.app_type !== 'git') throw wrongType('--branch', 'git');
+    set.branch = parseInput(branchSchema, patch.branch, 'branch');
+    changed.branch = set.branch;
+  }
+  if (patch.composeFile !== undefined) {
+    if (app.app_type !== 'compose') throw wrongType('--compose-file', 'compose');
+    const compose = composeSetting(patch.composeFile, app.port);
+    set.settings_json = JSON.stringify({
+      ...(JSON.parse(app.settings_json || '{}') as Record<string, unknown>),
+      compose,
+    });
+    changed.compose = compose.sha256.slice(0, 16);
+  }
+  if (Object.keys(set).length === 0)
+    throw new InfraktError('VALIDATION', 'nothing to update', { hint: 'pass --image, --branch or --compose-file' });
+  await updateApp(ctx, app.id, set);
+  await audit(ctx, 'app.update', `${srv.name}/${app.name}`, changed);
   const row = await ctx.store.db.selectFrom('apps').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
   return toAppView(row, srv.name);
 }
@@ -75,7 +107,10 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
   const data = parseInput(appCreateSchema, input, 'app');
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
   if (compose && (data.image || data.git)) {
-    throw new InfraktError('VALIDATION', 'a compose file is for compose apps: drop --image/--git, or drop --compose-file');
+    throw new InfraktError(
+      'VALIDATION',
+      'a compose file is for compose apps: drop --image/--git, or drop --compose-file',
+    );
   }
   const server = await getServerRow(ctx, data.server);
   const clash = await ctx.store.db

@@ -18,6 +18,7 @@ import { decryptedEnv } from './env.js';
 import { waitHealthy } from './health-check.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobContext } from './jobs-types.js';
+import { pullPolicy } from './proxy.js';
 import { applyProxyConfig } from './proxy-config.js';
 import {
   appSettings,
@@ -158,7 +159,15 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
     deploymentId = dep.id;
     const release = dep.release;
     const plan = deployPlan(planInput(app, server, release, flavour, req.action));
-    const sctx: SourceCtx = { ex, app, root: server.root_dir, release, flavour, log: (m) => job.log(m) };
+    const sctx: SourceCtx = {
+      ex,
+      app,
+      root: server.root_dir,
+      release,
+      flavour,
+      pull: pullPolicy(server),
+      log: (m) => job.log(m),
+    };
     let prepared: PreparedRelease | null = null;
     let hostPort = 0;
     let msToServing = 0;

@@ -52,6 +52,8 @@ export interface PreparedRelease {
 
 export interface SourceCtx {
   ex: Executor;
+  /** `never`: a missing image is an error instead of a registry pull. */
+  pull?: 'missing' | 'never';
   app: AppRow;
   root: string;
   release: number;
@@ -65,6 +67,11 @@ const labels = (s: SourceCtx) => ({ app: s.app.name, root: s.root, release: s.re
 export async function imageSource(s: SourceCtx, image: string): Promise<PreparedRelease> {
   let id = await s.ex.run(docker.imageId(image));
   if (id.exitCode !== 0) {
+    if (s.pull === 'never') {
+      throw new InfraktError('NOT_FOUND', `image ${image} is not on the server and its pull policy is never`, {
+        hint: 'load the image on the server (docker load / docker build), or: infrakt server set <server> --pull-policy missing',
+      });
+    }
     s.log(`image ${image} is not on the server: pulling it`);
     await runChecked(s.ex, docker.pull(image), { what: `docker pull ${image}` });
     id = await runChecked(s.ex, docker.imageId(image));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import { appLogs, prepareDestroy, prepareRestart, prepareStop } from '../../services/app-lifecycle.js';
-import { updateComposeFile } from '../../services/apps.js';
+import { updateAppSource } from '../../services/apps.js';
 import { type DeployResult, prepareDeploy } from '../../services/deploy.js';
 import type { JobPlan } from '../../services/job-plan.js';
 import { listDeployments } from '../../services/releases.js';
@@ -158,15 +158,22 @@ export function registerAppDeployCommands(app: Command): void {
 
   app
     .command('update <name>')
-    .description('change an app (for now: the compose file of a compose app; applied by the next deploy)')
-    .requiredOption('--compose-file <path>', 'the new compose file')
+    .description("change an app's source (image, branch or compose file); applied by the next deploy")
+    .option('--image <image>', 'new image (image apps)')
+    .option('--branch <branch>', 'new branch (git apps)')
+    .option('--compose-file <path>', 'new compose file (compose apps)')
     .option('--server <server>', 'server of the app')
     .option('--json', 'print the app as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
-        const view = await updateComposeFile(ctx, name, readComposeFile(o.composeFile), o.server);
+        const patch = {
+          ...(o.image !== undefined ? { image: o.image } : {}),
+          ...(o.branch !== undefined ? { branch: o.branch } : {}),
+          ...(o.composeFile !== undefined ? { composeFile: readComposeFile(o.composeFile) } : {}),
+        };
+        const view = await updateAppSource(ctx, name, patch, o.server);
         if (o.json) return printJson(view);
-        success(`updated the compose file of ${c.bold(view.name)}; apply with: infrakt app deploy ${view.name}`);
+        success(`updated ${c.bold(view.name)}; apply with: infrakt app deploy ${view.name}`);
       });
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setProxySettings } from '../../services/proxy.js';
+import { setProxySettings, setPullPolicy } from '../../services/proxy.js';
 import { withCtx } from '../context.js';
 import { c, printJson, success } from '../output.js';
 import { intOption } from './options.js';
@@ -8,21 +8,23 @@ import { intOption } from './options.js';
 export function registerServerSet(server: Command): void {
   server
     .command('set <name>')
-    .description("change a server's proxy settings (applied by the next deploy or proxy reload)")
+    .description("change a server's proxy settings and image pull policy (applied by the next deploy / proxy reload)")
     .option('--proxy-tls <mode>', 'auto (ACME), internal (local CA) or off (HTTP only)')
     .option('--proxy-http-port <port>', 'port Caddy serves HTTP on', intOption)
     .option('--proxy-https-port <port>', 'port Caddy serves HTTPS on', intOption)
     .option('--proxy-admin <address>', 'Caddy admin address on the server loopback, e.g. localhost:2019')
+    .option('--pull-policy <policy>', 'missing (pull images not on the server) or never (fail instead)')
     .option('--json', 'print the settings as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
+        const pull = o.pullPolicy !== undefined ? await setPullPolicy(ctx, name, o.pullPolicy) : undefined;
         const proxy = await setProxySettings(ctx, name, {
           ...(o.proxyTls !== undefined ? { tls: o.proxyTls } : {}),
           ...(o.proxyHttpPort !== undefined ? { httpPort: o.proxyHttpPort } : {}),
           ...(o.proxyHttpsPort !== undefined ? { httpsPort: o.proxyHttpsPort } : {}),
           ...(o.proxyAdmin !== undefined ? { adminAddress: o.proxyAdmin } : {}),
         });
-        if (o.json) return printJson({ server: name, proxy });
+        if (o.json) return printJson({ server: name, proxy, ...(pull ? { pull } : {}) });
         success(
           `proxy of ${c.bold(name)}: tls ${proxy.tls}, http ${proxy.httpPort}, https ${proxy.httpsPort}, admin ${proxy.adminAddress}`,
         );

@@ -19,7 +19,11 @@ export const pull = (image: string): Cmd => exec('docker', 'pull', '--quiet', im
 export const build = (tag: string, context: string): Cmd =>
   mergeStderr(exec('docker', 'build', '--quiet', '--tag', tag, '--', context));
 
-export const rmi = (...images: string[]): Cmd => quietErr(exec('docker', 'rmi', '--force', ...images));
+/**
+ * Removes image *references* (tags). Never an image id and never --force: a release tag shares its id with
+ * the image it was made from, and removing by id would delete the user's image too.
+ */
+export const rmi = (...refs: string[]): Cmd => quietErr(exec('docker', 'rmi', ...refs));
 
 const filters = (labels: Record<string, string>): string[] =>
   Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
@@ -76,11 +80,11 @@ export const removeVolumesByLabels = (labels: Record<string, string>): Cmd =>
 
 export const removeNetwork = (name: string): Cmd => quietErr(exec('docker', 'network', 'rm', name));
 
-/** Every tag of a repository (e.g. all release images of an app), removed. */
+/** Every tag of a repository (all release images of an app) untagged, by tag: images tagged otherwise stay. */
 export const removeImagesByRepo = (repo: string): Cmd =>
   quietErr(
     pipe(
-      exec('docker', 'image', 'ls', '--quiet', '--filter', `reference=${repo}`),
-      exec('xargs', '-r', 'docker', 'rmi', '--force'),
+      exec('docker', 'image', 'ls', '--filter', `reference=${repo}`, '--format', '{{.Repository}}:{{.Tag}}'),
+      exec('xargs', '-r', 'docker', 'rmi'),
     ),
   );

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { render } from '../../../src/core/cmd/index.js';
+import { deployPlan } from '../../../src/core/plans/deploy.js';
+import {
+  imageComposeFile,
+  parseComposeFile,
+  routedService,
+  splitCompose,
+} from '../../../src/core/plans/deploy-compose.js';
+import { renderEnvFile } from '../../../src/core/plans/deploy-env.js';
+import { appLayout, releasesToPrune } from '../../../src/core/plans/layout.js';
+import { Secret } from '../../../src/core/secret.js';
+
+const base = {
+  app: 'web',
+  root: '/srv/ikt',
+  release: 4,
+  port: 3000,
+  flavour: 'v2',
+  domain: 'web.example.com',
+} as const;
+
+describe('deployPlan', () => {
+  it('image deploy: ordered steps, only start has a compensation, switch after health', () => {
+    const steps = deployPlan({ ...base, action: 'deploy', source: { type: 'image', image: 'nginx:alpine' } });
+    expect(steps.map((s) => s.name)).toEqual([
+      'lock app on server',
+      'prepare directories',
+      'check image',
+      'write release files',
+      'start new release',
+      'health check',
+      'switch proxy',
+      'retire previous release',
+      'prune old releases',
+      'record release',
+    ]);
+    const start = steps.find((s) => s.kind === 'start')!;
+    expect(start.cmds!.map((c) => render(c))).toEqual([
+      'docker compose --project-name web-r4 --file /srv/ikt/apps/web/releases/4/docker-compose.yml --env-file /srv/ikt/apps/web/.env up --detach --no-build --pull never --remove-orphans 2>&1',
+    ]);
+    expect(render(start.compensate![0]!)).toContain("--filter 'label=com.docker.compose.project=web-r4'");
+    expect(steps.filter((s) => s.compensate).map((s) => s.kind)).toEqual(['start']);
+    expect(steps.findIndex((s) => s.kind === 'health')).toBeLessThan(steps.findIndex((s) => s.kind === 'switch'));
+    expect(render(steps[1]!.cmds![0]!)).toBe('mkdir -p /srv/ikt/apps/web && chmod 700 /srv/ikt/apps/web');
+  });
+
+  it('git deploy builds; compose deploy updates the other services in place', () => {
+    const git = deployPlan({ ...base, action: 'deploy', source: { type: 'git', repo: '/repos/x', branch: 'main' } });
+    expect(git.map((s) => s.kind)).toEqual([
+      'lock',
+      'prepare',
+      'source',
+      'build',
+      'write',
+      'services',
+      'start',
+      'health',
+      'switch',
+      'retire',
+      'prune',
+      'record',
+    ]);
+    const compose = deployPlan({ ...base, action: 'deploy', source: { type: 'compose', content: 'services: {}' } });
+    expect(compose.map((s) => s.kind)).toContain('services');
+  });
+
+  it('no domain: the switch is skipped with a reason; rollback reuses the source', () => {
+    const steps = deployPlan({ ...base, domain: null, action: 'rollback', source: { type: 'image', image: 'x' } });
+    expect(steps.find((s) => s.kind === 'switch')?.skippedBecause).toBe('the app has no domain');
+    expect(steps.find((s) => s.kind === 'source')?.skippedBecause).toMatch(/rollback/);
+  });
+});
+
+describe('release files', () => {
+  const labels = { app: 'web', root: '/srv/ikt', release: 4 };
+  it('image release: one service on a docker-chosen loopback port, never pulled', () => {
+    const doc = parse(
+      imageComposeFile({ image: 'infrakt-app/web:r4', port: 3000, envFile: '/srv/ikt/apps/web/.env', labels }),
+    );
+    expect(doc).toEqual({
+      services: {
+        app: {
+          image: 'infrakt-app/web:r4',
+          pull_policy: 'never',
+          restart: 'unless-stopped',
+          ports: ['127.0.0.1::3000'],
+          env_file: ['/srv/ikt/apps/web/.env'],
+          labels: { 'infrakt.app': 'web', 'infrakt.root': '/srv/ikt', 'infrakt.release': '4' },
+        },
+      },
+    });
+  });
+
+  const userCompose = `
+services:
+  web:
+    image: infrakt-test/web:1
+    ports: ["8080:3000"]
+    container_name: fixed
+    depends_on: [cache]
+    volumes: [data:/data]
+  cache:
+    image: infrakt-test/redis:7
+    depends_on: [web]
+volumes:
+  data: {}
+`;
+  it('splits a compose app: routed service per release, the others stable, shared network and volumes', () => {
+    const doc = parseComposeFile(userCompose);
+    expect(routedService(doc, 3000)).toBe('web');
+    const split = splitCompose({
+      doc,
+      port: 3000,
+      envFile: '/e',
+      labels,
+      network: 'web-svc-net',
+      servicesProject: 'web-svc',
+      routedImage: 'infrakt-app/web:r4',
+    });
+    const rel = parse(split.release);
+    expect(rel.services.web.ports).toEqual(['127.0.0.1::3000']);
+    expect(rel.services.web.container_name).toBeUndefined();
+    expect(rel.services.web.depends_on).toBeUndefined();
+    expect(rel.services.web.env_file).toEqual(['/e']);
+    expect(rel.networks).toEqual({ default: { external: true, name: 'web-svc-net' } });
+    expect(rel.volumes.data).toEqual({
+      name: 'web-svc_data',
+      labels: { 'infrakt.app': 'web', 'infrakt.root': '/srv/ikt' },
+    });
+    const svc = parse(split.services!);
+    expect(Object.keys(svc.services)).toEqual(['cache']);
+    expect(svc.services.cache.depends_on).toEqual([]);
+    expect(svc.networks.default).toEqual({ name: 'web-svc-net' });
+    expect(split.routedBuilt).toBe(false);
+  });
+
+  it('a built routed service gets the per-release tag; rollback drops the build', () => {
+    const doc = parseComposeFile('services:\n  app:\n    build: .\n    expose: ["3000"]\n');
+    const fresh = splitCompose({
+      doc,
+      port: 3000,
+      envFile: '/e',
+      labels,
+      network: 'n',
+      servicesProject: 'p',
+      routedImage: 'infrakt-app/web:r4',
+      contextDir: '/srv/src',
+    });
+    expect(parse(fresh.release).services.app).toMatchObject({ build: '/srv/src', image: 'infrakt-app/web:r4' });
+    expect(fresh.builds).toBe(true);
+    expect(fresh.services).toBeNull();
+    const again = splitCompose({
+      doc,
+      port: 3000,
+      envFile: '/e',
+      labels,
+      network: 'n',
+      servicesProject: 'p',
+      routedImage: 'infrakt-app/web:r5',
+      dropBuild: true,
+    });
+    expect(parse(again.release).services.app.build).toBeUndefined();
+    expect(again.builds).toBe(false);
+  });
+
+  it('refuses compose files that do not parse or do not say which service serves the port', () => {
+    expect(() => parseComposeFile('services: [')).toThrow(/does not parse/);
+    expect(() => parseComposeFile('version: "3"')).toThrow(/no services/);
+    expect(() => parseComposeFile('services:\n  a:\n    ports: [1]')).toThrow(/image or a build/);
+    const two = parseComposeFile('services:\n  a:\n    image: x\n  b:\n    image: y\n');
+    expect(() => routedService(two, 3000)).toThrow(/no service/);
+  });
+});
+
+describe('env file', () => {
+  const vars = new Map([
+    ['A', new Secret('plain')],
+    ['B', new Secret(`it's $HOME # \\n`)],
+  ]);
+  it('single-quotes every value, escaping per compose flavour', () => {
+    expect(renderEnvFile(vars, 'v2').reveal()).toBe("A='plain'\nB='it\\'s $HOME # \\n'\n");
+    expect(renderEnvFile(vars, 'v1').reveal()).toBe("A='plain'\nB='it\\'s $HOME # \\\\n'\n");
+  });
+  it('is a Secret and refuses line breaks', () => {
+    expect(String(renderEnvFile(vars, 'v2'))).toBe('[redacted]');
+    expect(() => renderEnvFile(new Map([['X', new Secret('a\nb')]]), 'v2')).toThrow(/line break/);
+  });
+});
+
+describe('layout and pruning', () => {
+  it('puts everything under <root>/apps/<name>', () => {
+    const l = appLayout('/srv/ikt', 'web');
+    expect([l.dir, l.envFile, l.releaseFile(2), l.srcDir]).toEqual([
+      '/srv/ikt/apps/web',
+      '/srv/ikt/apps/web/.env',
+      '/srv/ikt/apps/web/releases/2/docker-compose.yml',
+      '/srv/ikt/apps/web/src',
+    ]);
+  });
+  it('keeps the newest three releases and the current one', () => {
+    expect(releasesToPrune([1, 2, 3, 4, 5], [5])).toEqual([1, 2]);
+    expect(releasesToPrune([1, 2, 3, 4, 5], [1])).toEqual([2]);
+    expect(releasesToPrune([1, 2], [2])).toEqual([]);
+  });
+});
