@@ -89,7 +89,8 @@ ReportPage: acng-report.html
 ExThreshold: 4
 CONF
   say "apt cache: starting apt-cacher-ng on 127.0.0.1 and $bridge_ip:$ACNG_PORT"
-  setsid apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=0 </dev/null >>"$ACNG_DIR/log/start.log" 2>&1
+  # 8>&-: the daemon must not inherit (and hold forever) the build lock on fd 8.
+  setsid apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=0 </dev/null >>"$ACNG_DIR/log/start.log" 2>&1 8>&-
   local deadline=$((SECONDS + 15))
   until curl -s -o /dev/null --max-time 2 "http://$bridge_ip:$ACNG_PORT/acng-report.html"; do
     ((SECONDS < deadline)) || die "apt-cacher-ng did not come up (log $ACNG_DIR/log)"
@@ -101,7 +102,6 @@ recipe_hash() {
   {
     printf '%s\n' "$TAG" "$1" "$2"
     (cd "$VPS_DIR" && find build.sh rootfs -type f -print0 | sort -z | xargs -0 sha256sum)
-    sha256sum "$ROOT/test/harness/images/lib.sh"
   } | sha256sum | cut -c1-16
 }
 

@@ -9,8 +9,7 @@
 #                  (it stands in for a cloud provider's local mirror; re-runs are served from cache)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../images/lib.sh
-. "$here/../images/lib.sh"
+: "${DOCKER:=docker}"
 
 tag=${1:?usage: build.sh <tag> <hash> <mirror> [proxy]}
 hash=${2:?usage: build.sh <tag> <hash> <mirror> [proxy]}
@@ -22,7 +21,8 @@ suite=trixie
 packages=(systemd systemd-sysv dbus openssh-server sudo python3-systemd iptables nftables procps
   iproute2 curl ca-certificates)
 
-make_workdir
+# Self-contained (no shared lib): the recipe hash covers exactly the files in this directory.
+BUILD_WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/ikt-vps-build.XXXXXX")
 root=$BUILD_WORKDIR/rootfs
 mounted=()
 cleanup() {
@@ -90,4 +90,6 @@ for m in "${mounted[@]}"; do umount -l "$m"; done
 mounted=()
 
 say "docker import $tag"
-import_rootfs "$root" "$tag" 'CMD ["/sbin/init"]' 'ENV container=docker' "LABEL infrakt.test.recipe=$hash"
+tar --numeric-owner --xattrs -C "$root" -cf - . |
+  "$DOCKER" import --change 'CMD ["/sbin/init"]' --change 'ENV container=docker' \
+    --change "LABEL infrakt.test.recipe=$hash" - "$tag" >/dev/null
