@@ -108,8 +108,8 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
     const home = H.makeInfraktHome();
     const names = hosts.map((_, i) => `h${String(i + 1).padStart(2, '0')}`);
     // Setup, not measured: register every host (pins the host keys, writes known_hosts).
-    for (let i = 0; i < hosts.length; i += 8) {
-      await Promise.all(hosts.slice(i, i + 8).map((h, j) => H.registerHarnessServer(home, h, names[i + j])));
+    for (let i = 0; i < hosts.length; i += 4) {
+      await Promise.all(hosts.slice(i, i + 4).map((h, j) => H.registerHarnessServer(home, h, names[i + j])));
     }
     process.stdout.write(`${maxN} sshd hosts up and registered in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     const rc = loginShellMs();

@@ -46,6 +46,8 @@ const STATUS_OF: Partial<Record<string, ProbeStatus>> = {
   SSH_UNREACHABLE: 'unreachable',
   SSH_AUTH: 'auth_failed',
   HOST_KEY_MISMATCH: 'host_key_mismatch',
+  // Connected, but the trivial command never came back: for the user the server is not usable.
+  TIMEOUT: 'unreachable',
 };
 
 // Server row status for a probe result; provisioning/failed are kept on success (a probe doesn't provision).
@@ -78,7 +80,7 @@ export async function probeServer(ctx: Ctx, row: ServerRow, opts: { fingerprint?
   try {
     const ex = await connectWith(ctx, row, policy);
     try {
-      const r = await ex.run(exec('uname', '-srm'), { timeoutMs: 15_000 });
+      const r = await ex.run(exec('uname', '-srm'), { timeoutMs: 30_000 });
       const key = hostKeyOf(ex);
       if (key && !row.host_key) pin = key;
       result = {

@@ -122,8 +122,17 @@ export async function registerHarnessServer(
   const args = ['server', 'add', '--name', name, '--host', host.host, '--port', String(host.port)];
   args.push('--user', host.user, '--key', host.keyPath, '--root', host.root, '--json', ...(opts.extraArgs ?? []));
   const r = await runCli(args, { home, ...(opts.env ? { env: opts.env } : {}) });
-  if (r.code !== 0) throw new Error(`server add ${name} failed (exit ${r.code}): ${r.stderr.trim()}`);
+  if (r.code !== 0 && !r.stdout.trim().startsWith('{'))
+    throw new Error(`server add ${name} failed (exit ${r.code}): ${r.stderr.trim()}`);
   const view = JSON.parse(r.stdout) as RegisteredServer;
-  if (view.probe.status !== 'ok') throw new Error(`server add ${name}: probe ${view.probe.status}`);
-  return view;
+  if (view.probe.status === 'ok') return view;
+  // A loaded machine can make the first probe time out: re-check (pins on first success).
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const t = await runCli(['server', 'test', name, '--json'], { home, ...(opts.env ? { env: opts.env } : {}) });
+    if (t.code === 0) {
+      const shown = await runCli(['server', 'show', name, '--json'], { home });
+      return { ...(JSON.parse(shown.stdout) as RegisteredServer), probe: JSON.parse(t.stdout) };
+    }
+  }
+  throw new Error(`server add ${name}: probe ${view.probe.status}`);
 }
