@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppCommands } from './commands/app.js';
 import { registerAppDeployCommands } from './commands/app-deploy.js';
+import { registerDbCommands } from './commands/db.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
 import { registerInit } from './commands/init.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
+  registerDbCommands(program.command('db').description('manage databases and their backups'));
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
@@ -53,6 +55,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
+  // `db create --version <tag>` is the database's version: after `db`, program options are not parsed.
+  if (argv[2] === 'db') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
     return 0;
