@@ -185,3 +185,67 @@ describe('cancel while waiting for a lock', () => {
     await first.done;
   });
 });
+
+describe('heartbeat', () => {
+  const insert = (id: string, runner: string, beatAgoMs: number | null) => {
+    const now = Date.now();
+    t.store.raw
+      .prepare(
+        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at, heartbeat_at) VALUES (?, 'deploy', 'running', 'w/a', 'x', ?, ?, ?)",
+      )
+      .run(
+        id,
+        runner,
+        new Date(now - 3_600_000).toISOString(),
+        beatAgoMs === null ? null : new Date(now - beatAgoMs).toISOString(),
+      );
+  };
+
+  it('a job of an uncheckable process (other hostname) is recovered once its heartbeat is silent for a minute', async () => {
+    insert('j_silent', 'pid 7 on old-container #12345678', 120_000);
+    insert('j_fresh', 'pid 7 on other-container #12345678', 2_000);
+    insert('j_never', 'worker-without-pid', null);
+    t.store.raw
+      .prepare(
+        "INSERT INTO locks (name, job_id, holder, acquired_at) VALUES ('app:1', 'j_silent', 'x, pid 7 on old-container #12345678', ?)",
+      )
+      .run(new Date().toISOString());
+    const jobs = t.runner();
+    expect([...jobs.recovered.jobs].sort()).toEqual(['j_never', 'j_silent']);
+    expect((await jobs.get('j_silent')).error?.code).toBe('INTERRUPTED');
+    expect((await jobs.get('j_fresh')).status).toBe('running');
+    expect(listLocks(t.store.raw)).toEqual([]);
+  });
+
+  it('a running job keeps its heartbeat fresh', async () => {
+    const jobs = t.runner({ heartbeatMs: 20 });
+    const { gate, release } = hold();
+    const h = await jobs.start(spec, () => gate);
+    const beat = () =>
+      (t.store.raw.prepare('SELECT heartbeat_at FROM jobs WHERE id = ?').get(h.id) as { heartbeat_at: string })
+        .heartbeat_at;
+    const first = beat();
+    await until(() => beat() > first, 3000, 'a newer heartbeat');
+    release();
+    await h.done;
+  });
+
+  it('a runner started earlier recovers a dead process’s job before taking its lock', async () => {
+    const jobs = t.runner();
+    const dead = `pid ${deadPid()} on ${hostname()} #0badc0de`;
+    const now = new Date().toISOString();
+    t.store.raw
+      .prepare(
+        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at) VALUES ('j_gone', 'deploy', 'running', 'w/a', 'x', ?, ?)",
+      )
+      .run(dead, now);
+    t.store.raw
+      .prepare("INSERT INTO locks (name, job_id, holder, acquired_at) VALUES ('app:1', 'j_gone', ?, ?)")
+      .run(`x, ${dead}`, now);
+    const { jobId } = await jobs.run(spec, async () => 1);
+    expect((await jobs.get('j_gone')).error?.code).toBe('INTERRUPTED');
+    expect((await jobs.logs(jobId)).map((l) => l.line)).toContain(
+      'marked job j_gone failed: the process running it is gone',
+    );
+  });
+});

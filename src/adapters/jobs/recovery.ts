@@ -2,37 +2,45 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { isInfraktError } from '../../core/errors.js';
 import { finalize } from './finalize.js';
 import { displayRunner, liveness } from './identity.js';
-import { isStale, listLocks } from './locks.js';
+import { isStale, listLocks, type StoreLock } from './locks.js';
+
+/** The running process refreshes `heartbeat_at` every HEARTBEAT_MS; silence this long means it is gone. */
+export const HEARTBEAT_MS = 5_000;
+export const HEARTBEAT_STALE_MS = 60_000;
 
 export interface Recovery {
   /** Jobs marked failed with INTERRUPTED because their process is gone. */
   jobs: string[];
   /** Store locks released because their holder is gone or their job has ended. */
-  locks: string[];
+  locks: StoreLock[];
 }
 
 /**
- * Crash recovery, run when a runner is created: a job left queued/running by a process of this
- * host that no longer exists is marked failed (INTERRUPTED) and its locks released. Jobs of other
- * hosts are left alone: we cannot tell whether they still run.
+ * Crash recovery, run when a runner is created and before a job takes locks: a job left queued/running
+ * by a process of this host that no longer exists is marked failed (INTERRUPTED) and its locks
+ * released. A job of a process we cannot check by pid (another hostname) is recovered only once
+ * its heartbeat has been silent for HEARTBEAT_STALE_MS.
  */
 export function recoverInterrupted(raw: BetterSqlite3.Database, now: string): Recovery {
   const rows = raw
-    .prepare("SELECT id, runner FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id")
-    .all() as {
-    id: string;
-    runner: string | null;
-  }[];
+    .prepare(
+      "SELECT id, runner, heartbeat_at, created_at FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id",
+    )
+    .all() as { id: string; runner: string | null; heartbeat_at: string | null; created_at: string }[];
   const jobs: string[] = [];
+  const staleBefore = Date.parse(now) - HEARTBEAT_STALE_MS;
   for (const r of rows) {
-    if (liveness(r.runner) !== 'dead') continue;
+    const state = liveness(r.runner);
+    // A process we cannot check by pid (another hostname: e.g. a restarted container) is judged by its heartbeat.
+    const silent = state === 'unknown' && Date.parse(r.heartbeat_at ?? r.created_at) < staleBefore;
+    if (state !== 'dead' && !silent) continue;
     if (interrupt(raw, r.id, r.runner ?? 'unknown', now)) jobs.push(r.id);
   }
-  const locks: string[] = [];
+  const locks: StoreLock[] = [];
   for (const l of listLocks(raw)) {
     if (!isStale(l)) continue;
     raw.prepare('DELETE FROM locks WHERE name = ? AND acquired_at = ?').run(l.name, l.acquiredAt);
-    locks.push(l.name);
+    locks.push(l);
   }
   return { jobs, locks };
 }

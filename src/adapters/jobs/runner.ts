@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { InfraktError, toInfraktError } from '../../core/errors.js';
 import type { Clock } from '../../services/context.js';
@@ -8,10 +7,11 @@ import { finalize, transition } from './finalize.js';
 import { liveness, runnerLabel } from './identity.js';
 import { cancelledError, LiveJob } from './job-context.js';
 import { acquire, lockedError } from './locks.js';
-import { interrupt, type Recovery, recoverInterrupted } from './recovery.js';
+import { HEARTBEAT_MS, interrupt, type Recovery, recoverInterrupted } from './recovery.js';
 import { isTerminal, jobQueries } from './rows.js';
 import { checkSpec, jobError, resultJson, storedError } from './spec.js';
 import { storeSubscription } from './subscribe.js';
+import { newJobId, sleep } from './util.js';
 
 export interface JobRunnerDeps {
   store: Store;
@@ -23,6 +23,8 @@ export interface JobRunnerDeps {
   cancelPollMs?: number;
   /** How often a subscription to another process's job polls the store (default 250 ms). */
   subscribePollMs?: number;
+  /** How often running jobs' heartbeat is refreshed (default 5 s). */
+  heartbeatMs?: number;
 }
 
 export interface JobRunner extends Jobs {
@@ -39,8 +41,6 @@ interface Active {
 
 const LOCK_POLL_MS = 200;
 const CANCEL_WAIT_MS = 2000;
-
-export const newJobId = (): string => `j_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 
 /** The durable job runner over the SQLite store (see DESIGN.md §4). */
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
@@ -71,8 +71,18 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       for (const [id, a] of active) {
         if (!a.controller.signal.aborted && q.cancelRequested(id)) a.controller.abort(cancelledError());
       }
+      if (Date.now() - lastBeat >= (deps.heartbeatMs ?? HEARTBEAT_MS)) beat();
     }, deps.cancelPollMs ?? 500);
     // Not unref'd: a running job is work in progress and keeps the process alive; cleared with the last job.
+  }
+
+  let lastBeat = 0;
+  // Tells other processes (crash recovery) that our jobs are alive, when our pid can't be checked.
+  function beat(): void {
+    lastBeat = Date.now();
+    const ids = [...active.keys()];
+    if (ids.length === 0) return;
+    raw.prepare(`UPDATE jobs SET heartbeat_at = ? WHERE id IN (${ids.map(() => '?').join(',')})`).run(now(), ...ids);
   }
 
   function jobSettled(id: string): void {
@@ -125,8 +135,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       .transaction(() => {
         raw
           .prepare(
-            `INSERT INTO jobs (id, kind, status, server_id, app_id, target, params_json, actor, runner, created_at)
-             VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO jobs (id, kind, status, server_id, app_id, target, params_json, actor, runner, created_at, heartbeat_at)
+             VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             id,
@@ -137,6 +147,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
             JSON.stringify(spec.params ?? {}),
             deps.actor,
             runner,
+            created,
             created,
           );
         const ins = raw.prepare("INSERT INTO job_steps (job_id, idx, name, status) VALUES (?, ?, ?, 'pending')");
@@ -150,6 +161,12 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     controller.signal.addEventListener('abort', () => job.log('cancel requested: stopping'), { once: true });
     const began = Date.now();
 
+    // Jobs of processes that died since this runner started must not block: recover them first.
+    if (spec.locks?.length) {
+      const r = recoverInterrupted(raw, now());
+      for (const j of r.jobs) job.log(`marked job ${j} failed: the process running it is gone`);
+      for (const l of r.locks) job.log(`released stale lock ${l.name} held by ${l.holder} since ${l.acquiredAt}`);
+    }
     // Fail fast on contention when not asked to wait: the caller gets LOCKED, the attempt stays on record.
     let first: ReturnType<typeof acquire> | null = null;
     try {
@@ -281,16 +298,4 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     },
   };
   return jobs;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

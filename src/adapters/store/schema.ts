@@ -80,6 +80,8 @@ export interface JobsTable {
   actor: string;
   runner: string | null;
   cancel_requested: number;
+  /** Refreshed every few seconds by the process running the job (migration 0005). */
+  heartbeat_at: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
