@@ -17,10 +17,12 @@ import {
 import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
 import { apiError, errorHandler } from './errors.js';
 import { startJob } from './job-start.js';
+import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appOpsRoutes } from './routes/app-ops.js';
 import { appRoutes } from './routes/apps.js';
+import { databaseRoutes } from './routes/databases.js';
 import { envRoutes } from './routes/env.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
@@ -133,10 +135,11 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       if (started.kind === 'done') return c.json({ result: started.result as never }, 200) as never;
       return acceptedJob(c, started.jobId);
     },
-    async startPlan(c, plan) {
+    secrets: new OneTimeSecrets(),
+    async startPlan(c, plan, onResult) {
       const handle = await c.var.ctx.jobs.start(plan.spec, plan.body);
       // The outcome is recorded on the job; nobody awaits it here.
-      handle.done.catch(() => undefined);
+      handle.done.then((r) => onResult?.(r, handle.id)).catch(() => undefined);
       return acceptedJob(c, handle.id);
     },
   };
@@ -148,6 +151,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   appRoutes(api, deps);
   appOpsRoutes(api, deps);
   envRoutes(api, deps);
+  databaseRoutes(api, deps);
   jobRoutes(api, deps);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {

@@ -5,6 +5,7 @@ import type { Ctx } from '../services/context.js';
 import type { JobPlan } from '../services/job-plan.js';
 import type { JobRecord } from '../services/jobs-types.js';
 import type { Resolve } from '../services/ssrf.js';
+import type { OneTimeSecrets } from './one-time.js';
 import type { ReadCache } from './read-cache.js';
 import { errorSchema } from './schemas.js';
 
@@ -25,7 +26,13 @@ export interface RouteDeps {
    */
   accepted<T>(c: Context<ApiEnv>, call: (ctx: Ctx) => Promise<T>): Promise<AcceptedResponse>;
   /** Starts a prepared job (validation already done by `prepare*`) and answers 202 + Location. */
-  startPlan<T>(c: Context<ApiEnv>, plan: JobPlan<T>): Promise<AcceptedResponse>;
+  startPlan<T>(
+    c: Context<ApiEnv>,
+    plan: JobPlan<T>,
+    onResult?: (result: T, jobId: string) => void,
+  ): Promise<AcceptedResponse>;
+  /** One-time secrets produced by jobs (new database credentials). */
+  secrets: OneTimeSecrets;
   /** DNS resolver for the SSRF check of git URLs (tests inject one). */
   resolve: Resolve | undefined;
   allowLocalGitPaths: boolean;
