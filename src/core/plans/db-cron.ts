@@ -65,7 +65,8 @@ function value(expr: string, f: Field, s: string): number {
 
 /** Every value a field matches, sorted; `full` when it matches its whole range (`*`). */
 function expand(expr: string, f: Field, text: string): { values: number[]; full: boolean } {
-  if (/[LW#?]/i.test(text)) bad(expr, `"${text}" uses L, W, # or ?, which cannot be converted`);
+  const special = /[#?]/.test(text) || text.split(/[,/-]/).some((t) => /^(\d*L|\d+W|LW)$/i.test(t));
+  if (special) bad(expr, `"${text}" uses L, W, # or ?, which cannot be converted`);
   const out = new Set<number>();
   for (const part of text.split(',')) {
     const m = /^([^/]+)(?:\/(\d{1,2}))?$/.exec(part);
