@@ -69,6 +69,20 @@ export async function runChecks(
 }
 
 /**
+ * Every action of the plan is idempotent (running it twice ends in the same state), so one whose
+ * channel was lost runs once more; on a connection that is really gone it fails again at once.
+ */
+async function onceMore<T>(s: StepHandle, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof InfraktError && e.code === 'SSH_UNREACHABLE')) throw e;
+    s.log(`${what}: ${e.message}; running it again (idempotent)`);
+    return fn();
+  }
+}
+
+/**
  * Runs one action: exit codes the step's retry policy calls transient are retried with backoff;
  * any other failure is a configuration error and stops the step with its hint.
  */
@@ -82,17 +96,19 @@ export async function runAction(
 ): Promise<void> {
   s.log(`→ ${action.what}`);
   if (action.kind === 'put') {
-    await ex.put(action.path, action.content, { mode: action.mode, sudo: true });
+    await onceMore(s, action.what, () => ex.put(action.path, action.content, { mode: action.mode, sudo: true }));
     return;
   }
   const sleep = opts.sleep ?? defaultSleep;
   const delays = action.retry?.delaysMs ?? [];
   for (let attempt = 0; ; attempt++) {
-    const res = await ex.stream(action.cmd, (stream, line) => s.log(line, stream), {
-      timeoutMs: remaining(deadline, step),
-      signal: opts.signal,
-      ...(action.stdin === undefined ? {} : { stdin: action.stdin }),
-    });
+    const res = await onceMore(s, action.what, () =>
+      ex.stream(action.cmd, (stream, line) => s.log(line, stream), {
+        timeoutMs: remaining(deadline, step),
+        signal: opts.signal,
+        ...(action.stdin === undefined ? {} : { stdin: action.stdin }),
+      }),
+    );
     s.exitCode(res.exitCode);
     if (res.exitCode === 0) return;
     const delay = delays[attempt];

@@ -28,6 +28,8 @@ interface HostModel {
   script: Map<string, number[]>;
   actions: string[];
   puts: string[];
+  /** Actions whose text contains a key lose their channel once (SSH_UNREACHABLE). */
+  lose: Set<string>;
 }
 
 const TRIXIE: OsRelease = { id: 'debian', versionId: '13', codename: 'trixie', pretty: 'Debian GNU/Linux 13 (trixie)' };
@@ -76,6 +78,12 @@ function modelExecutor(h: HostModel): Executor {
     const step = actionOwner.get(text);
     if (!step) throw new Error(`unexpected command: ${text}`);
     h.actions.push(text);
+    for (const k of h.lose) {
+      if (text.includes(k)) {
+        h.lose.delete(k);
+        throw new InfraktError('SSH_UNREACHABLE', 'connection to model lost while running a command');
+      }
+    }
     for (const [key, codes] of h.script) {
       if (text.includes(key) && codes.length > 0) {
         const code = codes.shift() as number;
@@ -110,7 +118,17 @@ let host: HostModel;
 let ctx: Ctx;
 
 function fresh(over: Partial<HostModel> = {}): HostModel {
-  return { os: TRIXIE, user: 'root', sudoOk: true, done: new Set(), script: new Map(), actions: [], puts: [], ...over };
+  return {
+    os: TRIXIE,
+    user: 'root',
+    sudoOk: true,
+    done: new Set(),
+    script: new Map(),
+    actions: [],
+    puts: [],
+    lose: new Set(),
+    ...over,
+  };
 }
 
 async function setup(user = 'root') {
@@ -170,6 +188,18 @@ describe('provisionServer', () => {
     expect(host.actions.filter((a) => a.includes(' update')).length).toBe(3);
     const logs = await jobs.logs(r.jobId);
     expect(logs.map((l) => l.line)).toContain('apt-get update: exit 100 (transient), retry 1/3 in 2 s');
+  });
+
+  it('an action whose channel was lost runs once more (every action is idempotent)', async () => {
+    await setup();
+    host.lose.add('ufw default deny incoming');
+    const r = await provision();
+    expect(r.steps.find((s) => s.name === 'firewall')?.status).toBe('changed');
+    expect(host.actions.filter((a) => a.startsWith('ufw default deny')).length).toBe(2);
+    const logs = (await jobs.logs(r.jobId)).map((l) => l.line);
+    expect(logs).toContain(
+      'ufw policy: connection to model lost while running a command; running it again (idempotent)',
+    );
   });
 
   it('retries run out: the step fails after its retries', async () => {

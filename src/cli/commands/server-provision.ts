@@ -1,12 +1,10 @@
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { toInfraktError } from '../../core/errors.js';
+import { runPlan } from '../../services/job-plan.js';
 import { prepareProvision } from '../../services/provision.js';
 import { withCtx } from '../context.js';
 import { c, printJson, printTable } from '../output.js';
-import { runJob } from '../progress.js';
-
-// Progress has nowhere to go with --json (stdout carries the result): drop it.
-const sink = new Writable({ write: (_chunk, _enc, done) => done() }) as unknown as NodeJS.WriteStream;
+import { runJob, withLogsHint } from '../progress.js';
 
 const STATUS: Record<string, string> = { changed: 'changed', unchanged: 'unchanged', 'would-change': 'would change' };
 
@@ -22,11 +20,16 @@ export function registerServerProvision(server: Command): void {
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const plan = await prepareProvision(ctx, name, { dryRun: Boolean(o.dryRun) });
-        const { jobId, result } = await runJob(ctx, plan.spec, plan.body, {
-          verbose: Boolean(o.verbose),
-          ...(o.json ? { progress: sink } : {}),
-        });
-        if (o.json) return printJson({ jobId, ...result });
+        if (o.json) {
+          // The result (per-step status and detail) is the output; no progress, no summary line.
+          const r = await runPlan(ctx, plan).catch((e: unknown) => {
+            const err = toInfraktError(e);
+            const jobId = err.details?.jobId;
+            throw typeof jobId === 'string' ? withLogsHint(err, jobId) : err;
+          });
+          return printJson(r);
+        }
+        const { result } = await runJob(ctx, plan.spec, plan.body, { verbose: Boolean(o.verbose) });
         if (result.dryRun) {
           printTable(
             ['STEP', 'STATUS', 'DETAIL'],
