@@ -1,4 +1,5 @@
 // Connecting over real sshd: key types, auth failures, unreachable hosts, pinned host keys.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type ServerTarget } from '../../src/adapters/connect.js';
 import { exec } from '../../src/core/cmd/index.js';
 import { InfraktError } from '../../src/core/errors.js';
-import { freePort, getClientKeys, type SshdHost, sshdAvailable, startSshd, stopAllSshd } from '../harness/sshd.js';
+import {
+  freePort,
+  getClientKeys,
+  type SshdHost,
+  sshdAvailable,
+  startSshd,
+  stopAllSshd,
+  waitFor,
+} from '../harness/sshd.js';
 
 const available = sshdAvailable();
 
@@ -62,6 +71,25 @@ describe.skipIf(!available)('connect() on real sshd', () => {
       connect(target(h, { key_path: keys.encrypted }), { env: { ...noAgent, INFRAKT_SSH_PASSPHRASE: 'nope' } }),
     );
     expect(wrong.code).toBe('SSH_AUTH');
+  });
+
+  it('authenticates through ssh-agent (SSH_AUTH_SOCK), also for a passphrase-protected key file', async () => {
+    const keys = getClientKeys();
+    const sock = join(keys.dir, `agent-${process.pid}.sock`);
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      await waitFor('ssh-agent socket', () => existsSync(sock));
+      execFileSync('ssh-add', ['-q', keys.ed25519], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const env = { SSH_AUTH_SOCK: sock } as NodeJS.ProcessEnv;
+      const viaAgent = await connect(target(h, { key_path: null }), { env });
+      expect((await viaAgent.run(exec('true'))).exitCode).toBe(0);
+      await viaAgent.close();
+      // The encrypted key file cannot be read without a passphrase: the agent signs instead.
+      const encrypted = await connect(target(h, { key_path: keys.encrypted }), { env });
+      await encrypted.close();
+    } finally {
+      agent.kill('SIGTERM');
+    }
   });
 
   it('a key the server does not know → SSH_AUTH', async () => {
