@@ -30,13 +30,12 @@ export function AppDeployments({ app }: { app: AppView }) {
               <tr
                 key={d.id}
                 data-release={d.release}
-                className={d.release === app.currentRelease ? 'bg-emerald-50/60 dark:bg-emerald-950/20' : ''}
+                data-current={d.current ? 'true' : undefined}
+                className={d.current ? 'bg-emerald-50/60 dark:bg-emerald-950/20' : ''}
               >
                 <td className={`${tdClass} tabular-nums font-medium`}>
                   #{d.release}
-                  {d.release === app.currentRelease ? (
-                    <span className="ml-1 text-xs text-emerald-600">current</span>
-                  ) : null}
+                  {d.current ? <span className="ml-1 text-xs text-emerald-600">current</span> : null}
                 </td>
                 <td className={tdClass}>{d.action}</td>
                 <td className={tdClass}>
@@ -45,6 +44,14 @@ export function AppDeployments({ app }: { app: AppView }) {
                     <p className="mt-0.5 max-w-xs truncate text-xs text-red-600" title={d.error}>
                       {d.error}
                     </p>
+                  ) : null}
+                  {d.logs ? (
+                    <details className="mt-1 text-xs">
+                      <summary className="cursor-pointer text-zinc-500">Container output</summary>
+                      <pre className="mt-1 max-h-48 max-w-md overflow-auto rounded bg-zinc-950 p-2 text-zinc-200">
+                        {d.logs}
+                      </pre>
+                    </details>
                   ) : null}
                 </td>
                 <td className={`${tdClass} max-w-48 truncate font-mono text-xs`} title={d.source ?? ''}>

@@ -26,6 +26,18 @@ export function useJob(id: string | null, onFinished?: (s: JobState) => void) {
   const finishedRef = useRef(onFinished);
   finishedRef.current = onFinished;
   const qc = useQueryClient();
+  const watchedRef = useRef(false);
+  const firedRef = useRef<string | null>(null);
+  const status = state.job?.status;
+
+  // Runs as soon as the end is seen (even if the view closes right after): whatever the job
+  // touched (apps, servers, deployments) may have changed.
+  useEffect(() => {
+    if (!id || !isTerminal(status) || !watchedRef.current || firedRef.current === id) return;
+    firedRef.current = id;
+    finishedRef.current?.(stateRef.current);
+    void qc.invalidateQueries();
+  }, [id, status, qc]);
 
   useEffect(() => {
     if (!id) return;
@@ -33,12 +45,19 @@ export function useJob(id: string | null, onFinished?: (s: JobState) => void) {
     const { signal } = ac;
     setState({ job: null, logs: [] });
     setError(null);
+    watchedRef.current = false;
+    let first = true;
     const set = (fn: (s: JobState) => JobState) => {
       stateRef.current = fn(stateRef.current);
       setState(stateRef.current);
     };
     const refreshSnapshot = async () => {
       const job = await endpoints.job(id, signal);
+      if (first) {
+        // A job that was already over when opened is history, not news: no "finished" callback.
+        watchedRef.current = !isTerminal(job.status);
+        first = false;
+      }
       set((s) => ({ ...s, job }));
       const logs = await endpoints.jobLogs(id, signal).catch(() => []);
       const lines = unwrapList<unknown>(logs, 'logs')
@@ -54,8 +73,6 @@ export function useJob(id: string | null, onFinished?: (s: JobState) => void) {
         if (!signal.aborted) setError(e);
         return;
       }
-      // A job that was already over when opened is history, not news: no "finished" callback.
-      const watched = !isTerminal(stateRef.current.job?.status);
       let lastEventId: string | null = null;
       let streamWorks = true;
       while (!signal.aborted && !isTerminal(stateRef.current.job?.status)) {
@@ -90,14 +107,9 @@ export function useJob(id: string | null, onFinished?: (s: JobState) => void) {
           await refreshSnapshot().catch(() => {});
         }
       }
-      if (!signal.aborted && watched) {
-        finishedRef.current?.(stateRef.current);
-        // Whatever the job touched (apps, servers, deployments) may have changed.
-        await qc.invalidateQueries();
-      }
     })();
     return () => ac.abort();
-  }, [id, qc]);
+  }, [id]);
 
   return { ...state, error, live };
 }
