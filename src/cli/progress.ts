@@ -22,7 +22,7 @@ export interface RunJobResult<T> {
 
 /**
  * Runs a job for a CLI command: live step progress, Ctrl-C cancels the job (a second Ctrl-C
- * quits at once; the next infrakt run marks the job interrupted), a summary line at the end
+ * quits at once and the runner records the job as interrupted), a summary line at the end
  * (`✓ deploy web-1/api succeeded in 3.2s (job j_…)`), or the job record with `--json`.
  * On failure it throws the job's InfraktError (its code gives the exit code) with
  * `infrakt job logs <id>` in the hint.
@@ -55,7 +55,7 @@ export async function runJob<T>(
       return;
     }
     renderer?.stop();
-    out.write(`quit; job ${id} will be marked interrupted on the next run\n`);
+    out.write(`quit; job ${id} is recorded as interrupted\n`);
     process.exit(EXIT_CODES.CANCELLED);
   };
   process.on('SIGINT', onSigint);

@@ -29,7 +29,7 @@ afterAll(async () => {
   child?.cleanup();
 });
 
-function run(mode: 'hold' | 'contend') {
+function run(mode: 'hold' | 'contend' | 'exit') {
   const p = spawn(process.execPath, [child.file, db, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(p);
   let out = '';
@@ -114,5 +114,15 @@ describe('jobs across processes', () => {
     // The contender's own runner start-up recovers it; its job then takes the lock.
     const next = run('contend');
     expect(JSON.parse(await next.line(/^\{/)).ok).toBe(true);
+  });
+
+  it('process.exit() mid-job (second Ctrl-C): the job is recorded interrupted on the way out', async () => {
+    const quitter = run('exit');
+    const jobId = (await quitter.line(/^READY /)).split(' ')[1]!;
+    expect(await quitter.exited).toBe(16);
+    // Read the store directly: no new runner (and so no start-up recovery) involved.
+    const row = store.raw.prepare('SELECT status, error_code FROM jobs WHERE id = ?').get(jobId);
+    expect(row).toEqual({ status: 'failed', error_code: 'INTERRUPTED' });
+    expect(listLocks(store.raw)).toEqual([]);
   });
 });

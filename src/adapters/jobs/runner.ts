@@ -241,6 +241,19 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     return q.record(id);
   }
 
+  // process.exit() (e.g. a second Ctrl-C) skips every pending promise: record our jobs as interrupted
+  // synchronously (better-sqlite3 is synchronous) rather than leaving them for the next start to find.
+  const onExit = () => {
+    for (const id of active.keys()) {
+      try {
+        interrupt(raw, id, runner, now());
+      } catch {
+        // the store may already be closed
+      }
+    }
+  };
+  process.on('exit', onExit);
+
   const jobs: JobRunner = {
     recovered,
     start,
@@ -293,6 +306,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       return storeSubscription(q, id, deliver, opts.afterId, deps.subscribePollMs ?? 250);
     },
     close() {
+      process.off('exit', onExit);
       if (cancelPoll) clearInterval(cancelPoll);
       cancelPoll = undefined;
     },
