@@ -1,4 +1,5 @@
 import type { AppRow, ServerRow } from '../adapters/store/schema.js';
+import { and } from '../core/cmd/index.js';
 import type { ComposeFlavour } from '../core/commands/compose.js';
 import * as compose from '../core/commands/compose.js';
 import * as docker from '../core/commands/docker.js';
@@ -96,11 +97,11 @@ export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions 
   const { app, server } = await resolveApp(ctx, name, opts.server);
   checkDeployable(app);
   if (app.app_type === 'compose') composeRelease(dryCtx(app, server), appSettings(app).compose!.content, {});
-  const plan = deployPlan(planInput(app, server, 0, 'v2', 'deploy'));
+  const plan = deployPlan(planInput(app, server, 0, 'deploy'));
   return {
     spec: {
       ...releasePlanSpec(app, server, 'app.deploy', { app: app.name }, opts.wait),
-      plannedSteps: ['connect', 'detect compose', ...plan.map((s) => s.name)],
+      plannedSteps: ['connect', ...plan.map((s) => s.name)],
     },
     body: (job) => runRelease(ctx, job, app.id, { action: 'deploy' }),
   };
@@ -116,14 +117,14 @@ const dryCtx = (app: AppRow, server: ServerRow): SourceCtx => ({
   log: () => {},
 });
 
-function planInput(app: AppRow, server: ServerRow, release: number, flavour: ComposeFlavour, action: DeployAction) {
+function planInput(app: AppRow, server: ServerRow, release: number, action: DeployAction) {
   const source =
     app.app_type === 'image'
       ? { type: 'image' as const, image: app.image ?? '' }
       : app.app_type === 'git'
         ? { type: 'git' as const, repo: app.git_repo ?? '', branch: app.branch ?? 'main' }
         : { type: 'compose' as const, content: appSettings(app).compose?.content ?? '' };
-  return { app: app.name, root: server.root_dir, release, port: app.port, flavour, source, action, domain: app.domain };
+  return { app: app.name, root: server.root_dir, release, port: app.port, source, action, domain: app.domain };
 }
 
 /** Runs one deploy-like job: every step of `deployPlan`, over one connection, with compensation on failure. */
@@ -150,15 +151,11 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
   let compensations: DeployStep['compensate'][] = [];
   let switched = false;
   try {
-    const flavour = await job.step('detect compose', async (s) => {
-      const f = await detectFlavour(ex);
-      s.detail(f === 'v2' ? 'docker compose (v2)' : 'docker-compose (v1)');
-      return f;
-    });
     const dep = await startDeployment(ctx, app, req.action, job.id);
     deploymentId = dep.id;
     const release = dep.release;
-    const plan = deployPlan(planInput(app, server, release, flavour, req.action));
+    const plan = deployPlan(planInput(app, server, release, req.action));
+    let flavour: ComposeFlavour = 'v2';
     const sctx: SourceCtx = {
       ex,
       app,
@@ -179,31 +176,44 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
       }
       await job.step(step.name, async (s) => {
         switch (step.kind) {
-          case 'lock':
-            releaseLock = await lockOnServer(ctx, ex, {
-              root: server.root_dir,
-              name: appLockName(app.name),
-              server: server.name,
-              jobId: job.id,
-              signal: job.signal,
-            });
-            s.detail(appLockName(app.name));
+          case 'prepare': {
+            // Independent round trips side by side: server lock, compose flavour, directories.
+            const [unlock, f] = await Promise.all([
+              lockOnServer(ctx, ex, {
+                root: server.root_dir,
+                name: appLockName(app.name),
+                server: server.name,
+                jobId: job.id,
+                signal: job.signal,
+              }),
+              detectFlavour(ex),
+              ...(step.cmds ?? []).map((c) => runChecked(ex, c, { ...opts, what: step.name })),
+            ]);
+            releaseLock = unlock as () => Promise<void>;
+            flavour = f as ComposeFlavour;
+            sctx.flavour = flavour;
+            s.detail(
+              `${appLockName(app.name)} held; ${flavour === 'v2' ? 'docker compose (v2)' : 'docker-compose (v1)'}`,
+            );
             return;
-          case 'prepare':
-            for (const c of step.cmds ?? []) await runChecked(ex, c, { ...opts, what: step.name });
-            return;
+          }
           case 'source':
             prepared = await source(ctx, sctx, req, step, s.detail.bind(s));
             s.detail(prepared.sourceRef);
             return;
           case 'write': {
             const p = prepared!;
-            await ex.put(l.envFile, renderEnvFile(env, flavour), { mode: 0o600 });
-            await ex.put(l.releaseFile(release), p.releaseFile, { mode: 0o644 });
-            if (p.sourceYaml !== undefined)
-              await ex.put(`${l.releaseDir(release)}/source.yml`, p.sourceYaml, { mode: 0o644 });
-            if (p.servicesFile !== null && req.action === 'deploy')
-              await ex.put(l.servicesFile, p.servicesFile, { mode: 0o644 });
+            // The variables travel as file content (SFTP/stdin, 0600), never on a command line.
+            await Promise.all([
+              ex.put(l.envFile, renderEnvFile(env, flavour), { mode: 0o600 }),
+              ex.put(l.releaseFile(release), p.releaseFile, { mode: 0o644 }),
+              ...(p.sourceYaml !== undefined
+                ? [ex.put(`${l.releaseDir(release)}/source.yml`, p.sourceYaml, { mode: 0o644 })]
+                : []),
+              ...(p.servicesFile !== null && req.action === 'deploy'
+                ? [ex.put(l.servicesFile, p.servicesFile, { mode: 0o644 })]
+                : []),
+            ]);
             s.detail(`${env.size} variable(s), release ${release}`);
             return;
           }
@@ -234,12 +244,27 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
           }
           case 'start': {
             compensations = [step.compensate];
-            for (const c of step.cmds ?? []) await runChecked(ex, c, { ...opts, what: 'compose up (new release)' });
             const t = releaseTarget({ app: app.name, root: server.root_dir, release, flavour });
-            const out = await runChecked(ex, compose.port(t, prepared!.details.service, app.port), {
-              what: 'compose port',
+            const portCmd = compose.port(t, prepared!.details.service, app.port);
+            let out = await runChecked(ex, and(compose.up(t), portCmd), {
+              ...opts,
+              what: 'compose up (new release)',
+            }).catch(async (e) => {
+              // `up` returned before the container published its port (a restart in progress): ask again.
+              if ((await ex.run(compose.up(t), opts)).exitCode !== 0) throw e;
+              for (let i = 0; i < 10; i++) {
+                const r = await ex.run(portCmd, opts);
+                if (r.exitCode === 0) return r;
+                await new Promise((res) => setTimeout(res, 300));
+              }
+              throw e;
             });
-            hostPort = Number(out.stdout.trim().split('\n')[0]?.split(':').at(-1));
+            // `compose port` prints `127.0.0.1:<port>` last, after compose up's own output.
+            hostPort = Number(out.stdout.trim().split('\n').at(-1)?.split(':').at(-1));
+            if (!Number.isInteger(hostPort) || hostPort <= 0) {
+              out = await runChecked(ex, portCmd, { what: 'compose port' });
+              hostPort = Number(out.stdout.trim().split('\n').at(-1)?.split(':').at(-1));
+            }
             if (!Number.isInteger(hostPort) || hostPort <= 0)
               throw new InfraktError('INTERNAL', `could not read the published port: ${out.stdout.trim()}`);
             s.detail(`127.0.0.1:${hostPort}`);
@@ -267,31 +292,30 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
           case 'retire': {
             if (!app.domain) msToServing = Date.now() - t0;
             switched = true;
-            // Traffic is on the new release: a failure here is reported, never undone (the next deploy retries).
-            try {
-              const retired = await retireOthers(
+            // Traffic is on the new release: failures here are reported, never undone (the next deploy retries).
+            const [retired, pruned] = await Promise.all([
+              retireOthers(
                 ex,
                 server,
                 app,
                 releaseProject(app.name, release),
-                appSettings(app).drainMs ?? 1000,
+                appSettings(app).drainMs ?? 250,
                 job.signal,
-              );
-              if (retired.length === 0) s.unchanged('no previous release running');
-              else s.detail(retired.join(', '));
-            } catch (e) {
-              s.log(`could not stop the previous release: ${toInfraktError(e).message}`, 'stderr');
-            }
-            return;
-          }
-          case 'prune': {
-            try {
-              const pruned = await pruneReleases(ex, server, app, release);
-              if (pruned.length === 0) s.unchanged('nothing to prune');
-              else s.detail(`removed release(s) ${pruned.join(', ')}`);
-            } catch (e) {
-              s.log(`could not prune old releases: ${toInfraktError(e).message}`, 'stderr');
-            }
+              ).catch((e) => {
+                s.log(`could not stop the previous release: ${toInfraktError(e).message}`, 'stderr');
+                return [] as string[];
+              }),
+              pruneReleases(ex, server, app, release).catch((e) => {
+                s.log(`could not prune old releases: ${toInfraktError(e).message}`, 'stderr');
+                return [] as number[];
+              }),
+            ]);
+            const what = [
+              ...(retired.length ? [`stopped ${retired.join(', ')}`] : []),
+              ...(pruned.length ? [`pruned release(s) ${pruned.join(', ')}`] : []),
+            ];
+            if (what.length === 0) s.unchanged('no previous release running, nothing to prune');
+            else s.detail(what.join('; '));
             return;
           }
           case 'record':
@@ -335,6 +359,7 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
           secrets,
         );
         for (const c of compensations.flat()) if (c) await ex.run(c).catch(() => undefined);
+        if (logs) for (const line of logs.split('\n')) job.log(`[${project}] ${line}`, 'stderr');
         job.log(`removed the new release ${project}; the previous release keeps serving`);
       }
     }
@@ -406,7 +431,7 @@ async function switchRoute(
       .values({ server_id: server.id, domain, upstream_port: port, app_id: app.id, created_at: nowIso(ctx) })
       .execute();
   try {
-    await applyProxyConfig(ctx, ex, server, { log, jobId });
+    await applyProxyConfig(ctx, ex, server, { log, jobId, expectChange: true });
   } catch (e) {
     if (before)
       await ctx.store.db

@@ -1,5 +1,6 @@
 import type { ServerRow } from '../adapters/store/schema.js';
 import { renderCaddyfile } from '../core/caddy/render.js';
+import { and, exec, or } from '../core/cmd/index.js';
 import * as caddy from '../core/commands/caddy.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError } from '../core/errors.js';
@@ -49,17 +50,24 @@ export async function caddyAnswers(ex: Executor, adminAddress: string): Promise<
 
 export type ProxyApplyMode = 'systemd' | 'reload' | 'start';
 
-/** Makes the running Caddy use `<root>/caddy/Caddyfile`: reload (systemd or admin API), or start it. */
+/**
+ * Makes the running Caddy use `<root>/caddy/Caddyfile`: a reload (of the systemd unit when there is one, else
+ * through the admin API: one round trip either way), or a start when nothing answers on the admin address.
+ */
 async function applyRunning(ex: Executor, server: ServerRow, log: (l: string) => void): Promise<ProxyApplyMode> {
   const paths = caddy.caddyPaths(server.root_dir);
   const { adminAddress } = serverSettings(server).proxy;
+  if (await caddyAnswers(ex, adminAddress)) {
+    const cmd = or(
+      and(caddy.systemdActive(), caddy.systemdReload(), exec('echo', 'systemd')),
+      caddy.reload(paths.config, adminAddress),
+    );
+    const res = await runChecked(ex, cmd, { what: 'caddy reload' });
+    return res.stdout.trim().endsWith('systemd') ? 'systemd' : 'reload';
+  }
   if ((await ex.run(caddy.systemdActive())).exitCode === 0) {
     await runChecked(ex, caddy.systemdReload(), { what: 'systemctl reload caddy' });
     return 'systemd';
-  }
-  if (await caddyAnswers(ex, adminAddress)) {
-    await runChecked(ex, caddy.reload(paths.config, adminAddress), { what: 'caddy reload' });
-    return 'reload';
   }
   log(`caddy is not running: starting it (admin ${adminAddress})`);
   const res = await ex.run(caddy.start(paths));
@@ -87,7 +95,7 @@ export async function applyProxyConfig(
   ctx: Ctx,
   ex: Executor,
   server: ServerRow,
-  opts: { force?: boolean; log?: (l: string) => void; jobId?: string } = {},
+  opts: { force?: boolean; log?: (l: string) => void; jobId?: string; expectChange?: boolean } = {},
 ): Promise<ApplyResult> {
   // Deploys of different apps on one server each re-render the whole config: one at a time, on the server.
   const unlock = await lockOnServer(ctx, ex, {
@@ -108,22 +116,31 @@ async function applyLocked(
   ctx: Ctx,
   ex: Executor,
   server: ServerRow,
-  opts: { force?: boolean; log?: (l: string) => void },
+  opts: { force?: boolean; log?: (l: string) => void; expectChange?: boolean },
 ): Promise<ApplyResult> {
   const log = opts.log ?? (() => {});
   const paths = caddy.caddyPaths(server.root_dir);
   const text = await renderServerCaddyfile(ctx, server);
-  await runChecked(ex, fs.mkdirp(paths.data, 0o700), { what: 'create caddy dir' });
-  const current = await ex.get(paths.config).then(
-    (b) => b.toString('utf8'),
-    () => null,
-  );
+  if (!opts.expectChange) await runChecked(ex, fs.mkdirp(paths.data, 0o700), { what: 'create caddy dir' });
+  // A deploy always changes the route: skip reading the current file (one round trip less).
+  const current = opts.expectChange
+    ? ''
+    : await ex.get(paths.config).then(
+        (b) => b.toString('utf8'),
+        () => null,
+      );
   const { adminAddress } = serverSettings(server).proxy;
-  if (current === text && !opts.force && (await caddyAnswers(ex, adminAddress))) {
+  if (!opts.expectChange && current === text && !opts.force && (await caddyAnswers(ex, adminAddress))) {
     return { changed: false, mode: 'unchanged' };
   }
   await ex.put(paths.candidate, text, { mode: 0o644 });
-  const check = await ex.run(caddy.validate(paths.candidate));
+  // Validate, keep the previous file, swap: one round trip; nothing is swapped unless the candidate validates.
+  const swap = and(
+    caddy.validate(paths.candidate),
+    fs.cpIfExists(paths.config, paths.previous),
+    fs.mv(paths.candidate, paths.config),
+  );
+  const check = await ex.run(swap);
   if (check.exitCode !== 0) {
     await ex.run(fs.rmFile(paths.candidate));
     throw new InfraktError('COMMAND_FAILED', `the rendered Caddy config does not validate on ${server.name}`, {
@@ -131,17 +148,13 @@ async function applyLocked(
       hint: 'nothing was changed; this is a bug in infrakt, please report it with the output above',
     });
   }
-  await runChecked(ex, fs.cpIfExists(paths.config, paths.previous), { what: 'keep previous caddy config' });
-  await runChecked(ex, fs.mv(paths.candidate, paths.config), { what: 'swap caddy config' });
   try {
     const mode = await applyRunning(ex, server, log);
     return { changed: true, mode };
   } catch (e) {
-    // Put the previous config back so that the file matches what Caddy serves (a failed reload keeps it live).
-    if (current !== null) {
-      await ex.put(paths.config, current, { mode: 0o644 });
-      log('reload failed: restored the previous Caddy config');
-    }
+    // A failed reload keeps the old config live: put its file back so that the file matches what Caddy serves.
+    await ex.run(current === null ? fs.rmFile(paths.config) : fs.mv(paths.previous, paths.config));
+    log('reload failed: restored the previous Caddy config');
     throw e;
   }
 }

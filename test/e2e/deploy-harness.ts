@@ -178,7 +178,8 @@ export async function underLoad(
           (e) => {
             if (!(e instanceof ReusedSocketClosed)) throw e;
             report.resentOnClosedKeepAlive++;
-            return getOnce(o.port, o.host, '/', agent).then((x) => x.result);
+            // Resent once on a fresh connection (every pooled socket of the old server may be closing).
+            return getOnce(o.port, o.host, '/').then((x) => x.result);
           },
         );
         if (r.status !== 200) {

@@ -1,6 +1,6 @@
-import type { Cmd } from '../cmd/index.js';
+import { and, type Cmd } from '../cmd/index.js';
+import type * as compose from '../commands/compose.js';
 import type { ComposeFlavour } from '../commands/compose.js';
-import * as compose from '../commands/compose.js';
 import * as docker from '../commands/docker.js';
 import * as fs from '../commands/fs.js';
 import * as git from '../commands/git.js';
@@ -19,7 +19,6 @@ export interface DeployPlanInput {
   readonly root: string;
   readonly release: number;
   readonly port: number;
-  readonly flavour: ComposeFlavour;
   readonly source: DeploySource;
   readonly action: DeployAction;
   readonly domain: string | null;
@@ -30,7 +29,6 @@ export interface DeployPlanInput {
  * the other kinds need values only known while running (the port docker picked, the commit fetched).
  */
 export type DeployStepKind =
-  | 'lock'
   | 'prepare'
   | 'source'
   | 'build'
@@ -40,7 +38,6 @@ export type DeployStepKind =
   | 'health'
   | 'switch'
   | 'retire'
-  | 'prune'
   | 'record';
 
 export interface DeployStep {
@@ -54,7 +51,9 @@ export interface DeployStep {
 }
 
 /** Compose target of a release project. */
-export function releaseTarget(i: Pick<DeployPlanInput, 'app' | 'root' | 'release' | 'flavour'>): compose.ComposeTarget {
+export function releaseTarget(
+  i: Pick<DeployPlanInput, 'app' | 'root' | 'release'> & { flavour: ComposeFlavour },
+): compose.ComposeTarget {
   const l = appLayout(i.root, i.app);
   return {
     flavour: i.flavour,
@@ -64,7 +63,9 @@ export function releaseTarget(i: Pick<DeployPlanInput, 'app' | 'root' | 'release
   };
 }
 
-export function servicesTarget(i: Pick<DeployPlanInput, 'app' | 'root' | 'flavour'>): compose.ComposeTarget {
+export function servicesTarget(
+  i: Pick<DeployPlanInput, 'app' | 'root'> & { flavour: ComposeFlavour },
+): compose.ComposeTarget {
   const l = appLayout(i.root, i.app);
   return { flavour: i.flavour, project: servicesProject(i.app), file: l.servicesFile, envFile: l.envFile };
 }
@@ -79,11 +80,18 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
   const project = releaseProject(i.app, i.release);
   const reuse = i.action !== 'deploy';
   const steps: DeployStep[] = [
-    { name: 'lock app on server', kind: 'lock' },
     {
-      name: 'prepare directories',
+      // The service takes the server lock and detects the compose flavour alongside (independent round trips).
+      name: 'prepare server',
       kind: 'prepare',
-      cmds: [fs.mkdirp(l.dir, 0o700), fs.mkdirp(l.releaseDir(i.release)), fs.mkdirp(l.backupsDir, 0o700)],
+      cmds: [
+        and(
+          fs.mkdirp(l.dir, 0o700),
+          fs.mkdirp(l.releaseDir(i.release)),
+          fs.mkdirp(l.backupsDir, 0o700),
+          fs.mkdirp(`${i.root}/caddy/data`, 0o700),
+        ),
+      ],
     },
   ];
   if (reuse) {
@@ -109,18 +117,14 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
   steps.push({ name: 'write release files', kind: 'write' });
   if (i.source.type !== 'image') steps.push({ name: 'update services in place', kind: 'services' });
   steps.push(
-    {
-      name: 'start new release',
-      kind: 'start',
-      cmds: [compose.up(releaseTarget(i))],
-      compensate: [docker.removeProject(project, { stopSeconds: 5 })],
-    },
+    // compose up + compose port in one round trip (built by the service: they need the detected flavour).
+    { name: 'start new release', kind: 'start', compensate: [docker.removeProject(project, { stopSeconds: 5 })] },
     { name: 'health check', kind: 'health' },
     i.domain
       ? { name: 'switch proxy', kind: 'switch' }
       : { name: 'switch proxy', kind: 'switch', skippedBecause: 'the app has no domain' },
+    // Stopping the previous release and pruning releases beyond the last three run side by side.
     { name: 'retire previous release', kind: 'retire' },
-    { name: 'prune old releases', kind: 'prune' },
     { name: 'record release', kind: 'record' },
   );
   return steps;

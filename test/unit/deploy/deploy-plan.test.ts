@@ -25,31 +25,28 @@ describe('deployPlan', () => {
   it('image deploy: ordered steps, only start has a compensation, switch after health', () => {
     const steps = deployPlan({ ...base, action: 'deploy', source: { type: 'image', image: 'nginx:alpine' } });
     expect(steps.map((s) => s.name)).toEqual([
-      'lock app on server',
-      'prepare directories',
+      'prepare server',
       'check image',
       'write release files',
       'start new release',
       'health check',
       'switch proxy',
       'retire previous release',
-      'prune old releases',
       'record release',
     ]);
     const start = steps.find((s) => s.kind === 'start')!;
-    expect(start.cmds!.map((c) => render(c))).toEqual([
-      'docker compose --project-name web-r4 --file /srv/ikt/apps/web/releases/4/docker-compose.yml --env-file /srv/ikt/apps/web/.env up --detach --no-build --pull never --remove-orphans 2>&1',
-    ]);
     expect(render(start.compensate![0]!)).toContain("--filter 'label=com.docker.compose.project=web-r4'");
+    expect(render(steps[1]!.cmds![0]!)).toBe("docker image inspect --format '{{.Id}}' nginx:alpine");
     expect(steps.filter((s) => s.compensate).map((s) => s.kind)).toEqual(['start']);
     expect(steps.findIndex((s) => s.kind === 'health')).toBeLessThan(steps.findIndex((s) => s.kind === 'switch'));
-    expect(render(steps[1]!.cmds![0]!)).toBe('mkdir -p /srv/ikt/apps/web && chmod 700 /srv/ikt/apps/web');
+    expect(render(steps[0]!.cmds![0]!)).toBe(
+      'mkdir -p /srv/ikt/apps/web && chmod 700 /srv/ikt/apps/web && mkdir -p /srv/ikt/apps/web/releases/4 && mkdir -p /srv/ikt/backups && chmod 700 /srv/ikt/backups && mkdir -p /srv/ikt/caddy/data && chmod 700 /srv/ikt/caddy/data',
+    );
   });
 
   it('git deploy builds; compose deploy updates the other services in place', () => {
     const git = deployPlan({ ...base, action: 'deploy', source: { type: 'git', repo: '/repos/x', branch: 'main' } });
     expect(git.map((s) => s.kind)).toEqual([
-      'lock',
       'prepare',
       'source',
       'build',
@@ -59,7 +56,6 @@ describe('deployPlan', () => {
       'health',
       'switch',
       'retire',
-      'prune',
       'record',
     ]);
     const compose = deployPlan({ ...base, action: 'deploy', source: { type: 'compose', content: 'services: {}' } });
