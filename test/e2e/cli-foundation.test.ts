@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { allFiles, fileMode, filesContaining, removeDir, tempDir } from '../helpers/state.js';
-import { buildCli, closedPort, dumpDb, infrakt, infraktAsync, type RunResult, withDb } from './cli-harness.js';
+import { buildCli, closedPort, dumpDb, infrakt, infraktAsync, ROOT, type RunResult, withDb } from './cli-harness.js';
 
 // Local state for people: the built binary, a temp INFRAKT_HOME, no TTY, NO_COLOR.
 let base: string;
@@ -352,6 +352,30 @@ describe('damaged or foreign state gives clear errors', () => {
       expect(r.stderr).not.toMatch(/^error:/m);
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([]);
+    }
+  });
+});
+
+describe('launcher code cache (bin/infrakt.js)', () => {
+  const dist = join(ROOT, 'dist');
+  const cacheFile = join(dist, 'cli.js.v8cache');
+  const buildId = () => /^\/\* infrakt-build:([\w-]+) \*\//.exec(readFileSync(join(dist, 'cli.js'), 'utf8'))?.[1];
+  const cacheId = () => readFileSync(cacheFile).subarray(0, 36).toString();
+
+  it('is written for the current build and survives stale or corrupt caches', () => {
+    const home = homeFor('launcher');
+    const id = buildId();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    ok(infrakt(home, ['--version']));
+    expect(cacheId()).toBe(id);
+    for (const bad of [
+      Buffer.from(`not-this-build\n${'x'.repeat(5000)}`),
+      Buffer.from(`${id}\n${'garbage'.repeat(999)}`),
+    ]) {
+      writeFileSync(cacheFile, bad);
+      expect(json(ok(infrakt(home, ['server', 'list', '--json'])))).toEqual([]);
+      expect(cacheId()).toBe(id);
+      expect(readFileSync(cacheFile).length).toBeGreaterThan(10_000);
     }
   });
 });
