@@ -1,0 +1,96 @@
+// deployApp over a recording executor and a real SQLite store: what runs, in which order, what a failing
+// health check undoes, and that variables never reach a command line, the record or the job log.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
+import { createApp } from '../../../src/services/apps.js';
+import type { Ctx } from '../../../src/services/context.js';
+import { prepareDeploy } from '../../../src/services/deploy.js';
+import { setEnv } from '../../../src/services/env.js';
+import { runPlan } from '../../../src/services/job-plan.js';
+import { listDeployments } from '../../../src/services/releases.js';
+import { registerServer } from '../../../src/services/servers.js';
+import { RecordingExecutor } from '../../harness/recording-executor.js';
+import { openTestState, type TestState } from '../../helpers/state.js';
+
+const SECRET = 'sup3r-s3cret-value';
+
+describe('deployApp (recording executor, real store)', () => {
+  let state: TestState;
+  let jobs: JobRunner;
+  let ex: RecordingExecutor;
+  let ctx: Ctx;
+
+  beforeEach(async () => {
+    state = openTestState();
+    jobs = createJobRunner({ store: state.ctx.store, clock: { now: () => new Date() }, actor: 'tester' });
+    ex = new RecordingExecutor();
+    ex.on('version --short', { stdout: 'v2\n' })
+      .on('docker image inspect --format', { stdout: 'sha256:abc\n' })
+      .on("docker image inspect --format '{{join", { stdout: '' })
+      .on(' port app 3000', { stdout: '127.0.0.1:49200\n' })
+      .on('label=infrakt.app=web', { stdout: 'web-r0\n' });
+    ctx = { ...state.ctx, jobs, connect: async () => ex };
+    await registerServer(ctx, { name: 'box', host: '10.0.0.5', root: '/srv/ikt' });
+    await createApp(ctx, {
+      server: 'box',
+      name: 'web',
+      image: 'infrakt-test/web:1',
+      port: 3000,
+      domain: 'web.example.com',
+      health: { path: '/health', intervalMs: 100, timeoutMs: 1000 },
+    });
+    await setEnv(ctx, 'web', [`API_KEY=${SECRET}`]);
+  });
+
+  afterEach(async () => {
+    jobs.close();
+    await state.close();
+  });
+
+  it('runs the plan over one connection: start beside, health, switch, retire; variables only as file content', async () => {
+    const res = await runPlan(ctx, await prepareDeploy(ctx, 'web'));
+    expect(res).toMatchObject({ release: 1, hostPort: 49200, sourceRef: 'sha256:abc' });
+    const upIdx = ex.commands.findIndex((c) => c.includes('--project-name web-r1') && c.includes(' up --detach'));
+    const reloadIdx = ex.commands.findIndex((c) => c.startsWith('caddy reload') || c.includes('caddy reload'));
+    const retireIdx = ex.commands.findIndex((c) => c.includes('label=com.docker.compose.project=web-r0'));
+    expect(upIdx).toBeGreaterThan(-1);
+    expect(ex.tcp).toContain(49200);
+    expect(reloadIdx).toBeGreaterThan(upIdx);
+    expect(retireIdx).toBeGreaterThan(reloadIdx);
+    const env = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/.env')!;
+    expect(env).toMatchObject({ secret: true, mode: 0o600, content: `API_KEY='${SECRET}'\n` });
+    expect(ex.puts.find((p) => p.path === '/srv/ikt/caddy/Caddyfile.next')?.content).toContain(
+      'reverse_proxy 127.0.0.1:49200',
+    );
+    for (const c of ex.commands) expect(c).not.toContain(SECRET);
+    expect(ex.closed).toBe(true);
+    const [dep] = await listDeployments(ctx, 'web');
+    expect(dep).toMatchObject({
+      release: 1,
+      status: 'succeeded',
+      current: true,
+      source: 'sha256:abc',
+      hostPort: 49200,
+    });
+  });
+
+  it('a failing health check removes the new release, keeps the route, and records why (scrubbed)', async () => {
+    ex.tcpAnswer = () => 'HTTP/1.1 503 Unavailable\r\n\r\n';
+    ex.on('xargs -r -n 1 docker logs', { stdout: `booting with API_KEY=${SECRET}\nnot ready\n` });
+    const err = await runPlan(ctx, await prepareDeploy(ctx, 'web')).catch((e) => e);
+    expect(err.code).toBe('HEALTH_CHECK_FAILED');
+    expect(
+      ex.commands.some((c) => c.includes('label=com.docker.compose.project=web-r1') && c.includes('docker rm --force')),
+    ).toBe(true);
+    expect(ex.commands.some((c) => c.includes('caddy reload'))).toBe(false);
+    const [dep] = await listDeployments(ctx, 'web');
+    expect(dep?.status).toBe('failed');
+    expect(dep?.error).toMatch(/not healthy within 1 s \(last probe: HTTP 503 on \/health\)/);
+    expect(dep?.logs).toContain('not ready');
+    expect(JSON.stringify(dep)).not.toContain(SECRET);
+    const logs = await jobs.logs(dep!.jobId!);
+    expect(JSON.stringify(logs)).not.toContain(SECRET);
+    const routes = await ctx.store.db.selectFrom('proxy_routes').selectAll().execute();
+    expect(routes).toEqual([]);
+  });
+});
