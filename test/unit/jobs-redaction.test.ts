@@ -66,6 +66,21 @@ describe('job log redaction', () => {
     expect(dbBytes()).not.toContain(VALUE);
   });
 
+  it('a secret spanning a line break or the long-line cut does not leak in parts', async () => {
+    const jobs = t.runner();
+    const multi = 'first-half-9f8e\nsecond-half-7d6c';
+    const { jobId } = await jobs.run({ kind: 'x', target: 'y' }, async (job) => {
+      job.addSecrets(secret(multi), secret(VALUE));
+      job.log(`key: ${multi} end`);
+      job.log(`${'x'.repeat(16 * 1024 - 5)}${VALUE}`);
+    });
+    const text = (await jobs.logs(jobId)).map((l) => l.line).join('\n');
+    expect(text).not.toContain('first-half');
+    expect(text).not.toContain('second-half');
+    expect(text).not.toContain(VALUE.slice(0, 5));
+    expect(dbBytes()).not.toContain('first-half');
+  });
+
   it('results are stored as JSON with Secrets redacted and scrubbed', async () => {
     const jobs = t.runner();
     const pw = secret(VALUE);

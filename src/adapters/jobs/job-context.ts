@@ -61,11 +61,12 @@ export class LiveJob implements JobContext {
   }
 
   write(stepIdx: number | null, stream: LogStream, text: string): void {
-    const lines = String(text)
+    // Scrub before splitting and truncating: a secret spanning a line break or the cut must not leak in parts.
+    const lines = this.scrub(String(text))
       .replace(/\r?\n$/, '')
       .split(/\r?\n/);
     for (const l of lines) {
-      const clean = this.scrub(l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…[truncated]` : l);
+      const clean = l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…[truncated]` : l;
       const ts = this.now();
       const id = this.q.insertLog(this.id, stepIdx, stream, clean, ts);
       this.emit({ type: 'log', id, stepIdx, stream, line: clean, ts });
