@@ -1,10 +1,21 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { allFiles, fileMode, filesContaining, removeDir, tempDir } from '../helpers/state.js';
-import { buildCli, closedPort, dumpDb, infrakt, infraktAsync, ROOT, type RunResult, withDb } from './cli-harness.js';
+import {
+  BIN,
+  buildCli,
+  closedPort,
+  dumpDb,
+  infrakt,
+  infraktAsync,
+  ROOT,
+  type RunResult,
+  withDb,
+} from './cli-harness.js';
 
 // Local state for people: the built binary, a temp INFRAKT_HOME, no TTY, NO_COLOR.
 let base: string;
@@ -285,6 +296,28 @@ describe('servers, apps and env vars', () => {
     addServer(home(), 's3');
     expect(ok(run('server', 'remove', 's3')).stdout).toContain('removed server s3');
     expect(ok(run('server', 'list', '--json')).stdout).not.toContain('s3');
+  });
+});
+
+describe('colour', () => {
+  // `script` gives the CLI a pseudo-terminal, the only place colours may appear.
+  const onTty = (home: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const r = spawnSync('script', ['-qec', ['node', BIN, ...args].join(' '), '/dev/null'], {
+      env: { ...process.env, INFRAKT_HOME: home, TERM: 'xterm', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (r.error) throw r.error;
+    return r.stdout;
+  };
+
+  it('is used on a terminal and never with NO_COLOR', () => {
+    const home = homeFor('main');
+    // An undefined value removes the variable from the child's environment.
+    const tty = onTty(home, ['server', 'list'], { NO_COLOR: undefined });
+    expect(tty).toMatch(/^\x1b\[1mNAME/m);
+    expect(onTty(home, ['server', 'list'], { NO_COLOR: '1' })).not.toContain('\x1b[');
+    expect(onTty(home, ['server', 'show', 'nope'], { NO_COLOR: '1' })).toMatch(/^error: /m);
   });
 });
 
