@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT } from '../harness/cli.js';
-import { freePort, type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
+import { type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -182,8 +182,16 @@ describe('web dashboard in Chromium', () => {
 
   it('adds the server and shows its host key fingerprint to confirm', async () => {
     await page.getByRole('link', { name: 'Servers' }).first().click();
-    await page.getByRole('button', { name: 'Add server' }).click();
+    // Keyboard: Escape closes the dialog and focus goes back to the button that opened it.
+    const opener = page.getByRole('button', { name: 'Add server' });
+    await opener.click();
     const dialog = page.getByRole('dialog', { name: 'Add a server' });
+    await dialog.waitFor();
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('name');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await opener.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await opener.click();
     // Client-side validation first: nothing is sent for a bad name.
     await dialog.getByLabel('Name', { exact: true }).fill('Bad Name');
     await dialog.getByRole('button', { name: 'Add server' }).click();
@@ -336,12 +344,27 @@ describe('web dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Jobs' }).first().click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     await shot('15-jobs');
+    if (has('POST /api/apps/{name}/deploy')) {
+      // A finished job opened from the list: its steps and its log, kept.
+      await page.getByRole('link', { name: 'app.deploy' }).first().click();
+      await page.locator('[data-job-status="succeeded"]').waitFor();
+      await page.getByRole('button', { name: /start new release/ }).click();
+      await page.getByText('Log — step start new release').waitFor();
+      await shot('15b-job-detail');
+      await page.getByRole('link', { name: 'Jobs' }).first().click();
+    }
     await page.getByRole('link', { name: 'Databases' }).first().click();
     await page.getByRole('heading', { name: 'Databases' }).waitFor();
     await shot('16-databases');
     await page.getByRole('link', { name: 'Dashboard' }).first().click();
     await page.locator('[data-stat="servers"]').getByText('1').waitFor();
     await shot('17-dashboard');
+    // Dark mode follows the system setting.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const bg = await page.evaluate('getComputedStyle(document.body).backgroundColor');
+    await shot('17b-dashboard-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(bg).not.toBe(await page.evaluate('getComputedStyle(document.body).backgroundColor'));
 
     // A phone-sized viewport: the menu collapses behind a button.
     await page.setViewportSize({ width: 390, height: 844 });

@@ -63,6 +63,17 @@ export default function DashboardPage() {
                 <StatCard label="Apps" to="/apps" Icon={Boxes} value={tally(d.apps)} />
                 <StatCard label="Databases" to="/databases" Icon={Database} value={tally(d.databases)} />
               </div>
+              <p className="flex flex-wrap gap-x-4 gap-y-1 text-sm text-zinc-600 dark:text-zinc-400">
+                <Link to="/jobs" className="hover:underline">
+                  <span className="font-medium tabular-nums">{d.jobs.running}</span> job(s) running
+                </Link>
+                <span>
+                  <span className="font-medium tabular-nums">{d.jobs.queued}</span> queued
+                </span>
+                <span className={d.jobs.failedLast24h ? 'text-red-600 dark:text-red-400' : ''}>
+                  <span className="font-medium tabular-nums">{d.jobs.failedLast24h}</span> failed in the last 24 h
+                </span>
+              </p>
               <Card
                 title={
                   <span className="flex items-center gap-1.5">
