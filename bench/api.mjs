@@ -19,6 +19,12 @@ const rssMb = (pid) => {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
   return m ? Number(m[1]) / 1024 : Number.NaN;
 };
+/** CPU time (user + system) of a process so far, in ms: a figure the machine's other load barely moves. */
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+};
+const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Registers servers and apps straight into the store (the API under test only reads them). */
@@ -101,7 +107,11 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
     const apps = await (await fetch(`${url}/api/apps`, { headers: { 'X-API-Key': key } })).json();
     if (apps.length !== APPS) throw new Error(`expected ${APPS} apps, got ${apps.length}`);
     autocannon(root, `${url}/api/apps`, key, 4, 2); // warm-up (JIT, caches)
-    const results = conns.map((c) => autocannon(root, `${url}/api/apps`, key, c, duration));
+    const results = conns.map((c) => {
+      const before = cpuMs(child.pid);
+      const r = autocannon(root, `${url}/api/apps`, key, c, duration);
+      return { ...r, serverCpuMsPerReq: (cpuMs(child.pid) - before) / r.total };
+    });
     const loaded = rssMb(child.pid);
 
     const f = (n) => n.toFixed(2);
@@ -113,11 +123,14 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
     );
     for (const r of results) {
       process.stdout.write(
-        `  ${String(r.connections).padStart(3)} connection(s): p50 ${r.p50} ms  p99 ${r.p99} ms  ${Math.round(r.rps)} req/s  (${r.total} requests)\n`,
+        `  ${String(r.connections).padStart(3)} connection(s): p50 ${r.p50} ms  p99 ${r.p99} ms  ${Math.round(r.rps)} req/s  (${r.total} requests; server CPU ${r.serverCpuMsPerReq.toFixed(2)} ms/request)\n`,
       );
     }
     const single = results[0];
     const ok = idle <= TARGET_RSS_MB && single.p99 <= TARGET_P99_MS;
+    process.stdout.write(
+      `machine load average (1 min) at the end: ${loadAvg()} on ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} CPUs\n`,
+    );
     process.stdout.write(
       `${ok ? 'OK' : 'MISSED'}: idle RSS ${f(idle)} MB, p99 ${single.p99} ms at ${single.connections} connection(s) (target ≤ ${TARGET_P99_MS} ms)\n`,
     );
