@@ -5,7 +5,7 @@ import type { ComposeFlavour } from '../core/commands/compose.js';
 import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError } from '../core/errors.js';
-import { type Executor, runChecked } from '../core/executor.js';
+import { commandFailed, type Executor, runChecked } from '../core/executor.js';
 import { imageComposeFile, parseComposeFile, splitCompose } from '../core/plans/deploy-compose.js';
 import { appLayout, builtImage, releaseProject, servicesProject, sharedNetwork } from '../core/plans/layout.js';
 import { type HealthCheck, healthCheckSchema } from '../core/schemas/app.js';
@@ -65,8 +65,9 @@ const labels = (s: SourceCtx) => ({ app: s.app.name, root: s.root, release: s.re
 
 /** Image app: make sure the image is here (pull only when missing), tag it for this release. */
 export async function imageSource(s: SourceCtx, image: string): Promise<PreparedRelease> {
-  let id = await s.ex.run(docker.imageId(image));
-  if (id.exitCode !== 0) {
+  const tag = builtImage(s.app.name, s.release);
+  let r = await s.ex.run(docker.inspectAndTag(image, tag));
+  if (r.exitCode !== 0 && r.stdout.trim() === '') {
     if (s.pull === 'never') {
       throw new InfraktError('NOT_FOUND', `image ${image} is not on the server and its pull policy is never`, {
         hint: 'load the image on the server (docker load / docker build), or: infrakt server set <server> --pull-policy missing',
@@ -74,12 +75,12 @@ export async function imageSource(s: SourceCtx, image: string): Promise<Prepared
     }
     s.log(`image ${image} is not on the server: pulling it`);
     await runChecked(s.ex, docker.pull(image), { what: `docker pull ${image}` });
-    id = await runChecked(s.ex, docker.imageId(image));
-  } else s.log(`image ${image} present (${id.stdout.trim().slice(0, 19)}), not pulled`);
-  const digests = (await s.ex.run(docker.imageDigest(image))).stdout.trim().split(' ').filter(Boolean);
-  const tag = builtImage(s.app.name, s.release);
-  await runChecked(s.ex, exec('docker', 'tag', image, tag), { what: 'tag release image' });
-  return imageRelease(s, tag, digests[0] ?? id.stdout.trim(), { image });
+    r = await s.ex.run(docker.inspectAndTag(image, tag));
+  } else if (r.exitCode === 0) s.log(`image ${image} present (${r.stdout.trim().slice(0, 19)}), not pulled`);
+  if (r.exitCode !== 0)
+    throw commandFailed(s.ex.target, docker.inspectAndTag(image, tag), r, 'inspect and tag the image');
+  const [id = '', digests = ''] = r.stdout.trim().split('\n').at(-1)!.split('|');
+  return imageRelease(s, tag, digests.split(' ').filter(Boolean)[0] ?? id, { image });
 }
 
 function imageRelease(s: SourceCtx, tag: string, sourceRef: string, extra: Partial<ReleaseDetails>): PreparedRelease {

@@ -134,6 +134,23 @@ describe('image app deploy (built CLI, sshd, Docker, Caddy)', () => {
     expect(deps.stdout).not.toContain(value);
   });
 
+  it('logs, stop and restart act on the current release', async () => {
+    const logs = await env.ok(['app', 'logs', app, '--lines', '20']);
+    expect(logs.stdout).toMatch(/infrakt-test-web v\d listening on :3000/);
+    await env.ok(['app', 'stop', app]);
+    const stopped = JSON.parse((await env.ok(['app', 'show', app, '--json'])).stdout) as { status: string };
+    expect(stopped.status).toBe('stopped');
+    expect(docker('ps', '-q', '--filter', `label=infrakt.app=${app}`)).toBe('');
+    await env.ok(['app', 'restart', app]);
+    const deadline = Date.now() + 20_000;
+    let body = '';
+    while (Date.now() < deadline && !body.includes('version=')) {
+      body = (await get(env.httpPort, domain).catch(() => ({ status: 0, body: '' }))).body;
+      if (!body.includes('version=')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(body).toContain('version=v1');
+  });
+
   it('destroy leaves no container, volume, network, directory or route', async () => {
     const r = await env.cli(['app', 'destroy', app]);
     expect(r.code).toBe(7); // no TTY, no --force: refused, nothing changed

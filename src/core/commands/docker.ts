@@ -13,6 +13,16 @@ export const imageId = (image: string): Cmd => exec('docker', 'image', 'inspect'
 export const imageDigest = (image: string): Cmd =>
   exec('docker', 'image', 'inspect', '--format', '{{join .RepoDigests " "}}', image);
 
+/**
+ * One round trip for a present image: `<id>|<repo digests>` on stdout, then the release tag. Exit non-zero with
+ * empty stdout when the image is not present (never pulls).
+ */
+export const inspectAndTag = (image: string, tag: string): Cmd =>
+  and(
+    exec('docker', 'image', 'inspect', '--format', '{{.Id}}|{{join .RepoDigests " "}}', image),
+    exec('docker', 'tag', image, tag),
+  );
+
 export const pull = (image: string): Cmd => exec('docker', 'pull', '--quiet', image);
 
 /** Builds a directory's Dockerfile. Base images already present are used as they are (no --pull). */

@@ -101,7 +101,11 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
       skippedBecause: `${i.action}: source of a kept release`,
     });
   } else if (i.source.type === 'image') {
-    steps.push({ name: 'check image', kind: 'source', cmds: [docker.imageId(i.source.image)] });
+    steps.push({
+      name: 'check image',
+      kind: 'source',
+      cmds: [docker.inspectAndTag(i.source.image, builtImage(i.app, i.release))],
+    });
   } else if (i.source.type === 'git') {
     steps.push({
       name: 'fetch git source',

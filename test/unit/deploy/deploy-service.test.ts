@@ -25,8 +25,7 @@ describe('deployApp (recording executor, real store)', () => {
     jobs = createJobRunner({ store: state.ctx.store, clock: { now: () => new Date() }, actor: 'tester' });
     ex = new RecordingExecutor();
     ex.on('version --short', { stdout: 'v2\n' })
-      .on('docker image inspect --format', { stdout: 'sha256:abc\n' })
-      .on("docker image inspect --format '{{join", { stdout: '' })
+      .on('docker image inspect --format', { stdout: 'sha256:abc|\n' })
       .on(' port app 3000', { stdout: '127.0.0.1:49200\n' })
       .on('label=infrakt.app=web', { stdout: 'web-r0\n' });
     ctx = { ...state.ctx, jobs, connect: async () => ex };
