@@ -378,6 +378,18 @@ describe('damaged or foreign state gives clear errors', () => {
     expect(withDb(home, (db) => db.pragma('user_version', { simple: true }))).toBe(9999);
   });
 
+  it('INFRAKT_HOME that is a file, or a database that is not one → exit STATE', () => {
+    const file = join(base, 'not-a-dir');
+    writeFileSync(file, 'x');
+    expect(failed(infrakt(file, ['server', 'list']), 'STATE').stderr).toContain('is not a directory');
+    const home = homeFor('garbage-db');
+    ok(infrakt(home, ['init']));
+    writeFileSync(join(home, 'infrakt.db'), 'not sqlite '.repeat(500));
+    rmSync(join(home, 'infrakt.db-wal'), { force: true });
+    rmSync(join(home, 'infrakt.db-shm'), { force: true });
+    failed(infrakt(home, ['server', 'list']), 'STATE');
+  });
+
   it('concurrent first use by several processes migrates once and all succeed', async () => {
     const home = homeFor('concurrent');
     const runs = await Promise.all(Array.from({ length: 6 }, () => infraktAsync(home, ['server', 'list', '--json'])));

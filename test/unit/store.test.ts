@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,28 @@ describe('local home', () => {
     expect(fileMode(paths.masterKey).toString(8)).toBe('600');
     expect(fileMode(paths.knownHosts).toString(8)).toBe('600');
     expect(ensureHome(paths).created).toEqual([]);
+  });
+
+  it('tightens a loosened home or keys directory back to 0700', () => {
+    const paths = resolvePaths({ INFRAKT_HOME: join(dir, 'home') });
+    ensureHome(paths);
+    chmodSync(paths.home, 0o755);
+    chmodSync(paths.keys, 0o777);
+    expect(ensureHome(paths).created).toEqual([]);
+    expect(fileMode(paths.home).toString(8)).toBe('700');
+    expect(fileMode(paths.keys).toString(8)).toBe('700');
+  });
+
+  it('a home that is a file, or cannot be created → a clear STATE error', () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const notDir = thrown(() => ensureHome(resolvePaths({ INFRAKT_HOME: file })));
+    expect(notDir.code).toBe('STATE');
+    expect(notDir.message).toContain('is not a directory');
+    const under = thrown(() => ensureHome(resolvePaths({ INFRAKT_HOME: join(file, 'home') })));
+    expect(under.code).toBe('STATE');
+    expect(under.message).toContain(join(file, 'home'));
+    expect(under.hint).toContain('INFRAKT_HOME');
   });
 
   it('defaults to ~/.infrakt and honours INFRAKT_HOME', () => {

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { InfraktError } from '../../core/errors.js';
 import { ensureMasterKey } from '../secrets/master-key.js';
 
 export interface Paths {
@@ -30,15 +31,37 @@ export interface InitReport {
 
 /** Creates whatever part of the local state is missing. Never overwrites anything. */
 export function ensureHome(paths: Paths): InitReport {
+  try {
+    return createMissing(paths);
+  } catch (e) {
+    if (e instanceof InfraktError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new InfraktError('STATE', `cannot set up infrakt state in ${paths.home} (${code})`, {
+      hint: 'point INFRAKT_HOME at a directory you can write to',
+      cause: e,
+    });
+  }
+}
+
+function createMissing(paths: Paths): InitReport {
   const created: string[] = [];
   if (!existsSync(paths.home)) {
     mkdirSync(paths.home, { recursive: true, mode: 0o700 });
     created.push(paths.home);
   }
-  if ((statSync(paths.home).mode & 0o077) !== 0) chmodSync(paths.home, 0o700);
-  if (!existsSync(paths.keys)) {
-    mkdirSync(paths.keys, { mode: 0o700 });
-    created.push(paths.keys);
+  if (!statSync(paths.home).isDirectory()) {
+    throw new InfraktError('STATE', `INFRAKT_HOME ${paths.home} is not a directory`, {
+      hint: 'point INFRAKT_HOME at a directory (it is created if missing)',
+    });
+  }
+  // Owner-only: the directory holds the master key, SSH keys and the database.
+  for (const dir of [paths.home, paths.keys]) {
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { mode: 0o700 });
+      created.push(dir);
+    } else if ((statSync(dir).mode & 0o077) !== 0) {
+      chmodSync(dir, 0o700);
+    }
   }
   // A new key only for new state: with a database already here a missing key is lost, and a silent
   // replacement would make every stored value undecryptable and mix keys. Loading it reports the loss.
