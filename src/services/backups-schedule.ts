@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ServerRow } from '../adapters/store/schema.js';
 import { and, type Cmd, exec, quietErr, toFile } from '../core/cmd/index.js';
-import * as fs from '../core/commands/fs.js';
 import { asRoot } from '../core/commands/sudo.js';
 import * as systemd from '../core/commands/systemd.js';
-import { InfraktError } from '../core/errors.js';
+import { InfraktError, toInfraktError } from '../core/errors.js';
 import { type Executor, runChecked } from '../core/executor.js';
 import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from '../core/plans/db-backup-script.js';
 import { parseCron } from '../core/plans/db-cron.js';
@@ -191,29 +190,42 @@ export async function scheduledStatuses(ctx: Ctx, dbs: readonly DatabaseView[]):
         .selectAll()
         .where('name', '=', serverName)
         .executeTakeFirstOrThrow();
-      let ex: Executor | null = null;
-      try {
-        ex = await ctx.connect(server);
-        for (const d of list) {
-          const r = await ex.run(fs.cat(`${server.root_dir}/backups/${d.name}/last-schedule.json`));
-          if (r.exitCode !== 0) {
-            out.set(d.id, { status: 'never', at: null, message: null });
-            continue;
-          }
-          const j = JSON.parse(r.stdout) as { status?: string; finishedAt?: string; message?: string };
-          out.set(d.id, {
-            status: j.status === 'ok' ? 'ok' : 'failed',
-            at: j.finishedAt ?? null,
-            message: j.message || null,
+      const dirs = list.map((d) => `${server.root_dir}/backups/${d.name}`);
+      let last: unknown = null;
+      // One round trip per server; a second attempt rides out a dropped connection.
+      for (let attempt = 0; attempt < 2 && out.size < list.length; attempt++) {
+        let ex: Executor | null = null;
+        try {
+          ex = await ctx.connect(server);
+          const r = await runChecked(ex, exec('sh', '-c', READ_STATUSES, 'sh', ...dirs), {
+            what: 'read backup status',
           });
+          const lines = r.stdout.split('\n');
+          for (const [i, d] of list.entries()) out.set(d.id, parseStatus(lines[i] ?? ''));
+        } catch (e) {
+          last = e;
+        } finally {
+          if (ex) await ex.close().catch(() => undefined);
         }
-      } catch {
-        for (const d of list)
-          if (!out.has(d.id)) out.set(d.id, { status: 'unknown', at: null, message: 'server unreachable' });
-      } finally {
-        if (ex) await ex.close().catch(() => undefined);
+      }
+      if (out.size < list.length) {
+        const why = toInfraktError(last).message;
+        for (const d of list) if (!out.has(d.id)) out.set(d.id, { status: 'unknown', at: null, message: why });
       }
     }),
   );
   return out;
+}
+
+// One line per directory: its last-schedule.json (first line), or an empty line when there is none.
+const READ_STATUSES = 'for d in "$@"; do head -n 1 "$d/last-schedule.json" 2>/dev/null || echo; done';
+
+function parseStatus(line: string): ScheduledStatus {
+  if (!line.trim()) return { status: 'never', at: null, message: null };
+  try {
+    const j = JSON.parse(line) as { status?: string; finishedAt?: string; message?: string };
+    return { status: j.status === 'ok' ? 'ok' : 'failed', at: j.finishedAt ?? null, message: j.message || null };
+  } catch {
+    return { status: 'unknown', at: null, message: 'unreadable status file' };
+  }
 }

@@ -135,7 +135,8 @@ describe.skipIf(!runIt)('db: postgres through the CLI', () => {
     const [good] = (await env.json<{ backups: { name: string }[] }>(['db', 'backups', name])).backups;
     const bad = '20200101T000000Z.dump';
     const data = readFileSync(`${dir}/${good!.name}`);
-    data[Math.floor(data.length / 2)] ^= 0xff;
+    const mid = Math.floor(data.length / 2);
+    data[mid] = (data[mid] ?? 0) ^ 0xff;
     await run(
       'sh',
       ['-c', 'cat >"$1" && cp "$2" "$3"', 'sh', `${dir}/${bad}`, `${dir}/${good!.name}.json`, `${dir}/${bad}.json`],

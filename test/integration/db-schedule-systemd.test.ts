@@ -1,0 +1,130 @@
+// The systemd schedule on a real systemd host (the fresh-VPS container, systemd as PID 1): the timer and
+// service infrakt installs over SSH are accepted by systemd, the timer is enabled and active, starting the
+// service runs the backup script, pruning keeps --keep, a failed run is reported, and --unschedule removes
+// the units. The VPS has no Docker (installing it takes minutes): its `docker` is a stub that answers like a
+// running redis container (`inspect` → true, `exec` → an RDB), so the dump itself is not what this file
+// tests — the harness-server tests (db-redis, db-postgres) take real dumps from real containers.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSsh } from '../../src/adapters/connect.js';
+import { createJobRunner } from '../../src/adapters/jobs/runner.js';
+import { prepareSchedule, scheduledStatuses } from '../../src/services/backups-schedule.js';
+import type { Ctx } from '../../src/services/context.js';
+import { listDatabases, prepareCreateDatabase } from '../../src/services/databases.js';
+import { runPlan } from '../../src/services/job-plan.js';
+import { shouldRunDockerTests } from '../harness/docker.js';
+import { getClientKeys } from '../harness/sshd.js';
+import { startVps, type Vps } from '../harness/vps/start-vps.js';
+import { openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
+
+const runIt = (await shouldRunDockerTests()) && (process.env.CI === 'true' || (await vpsImagePresent()));
+
+async function vpsImagePresent(): Promise<boolean> {
+  const { docker } = await import('../harness/vps/start-vps.js');
+  return (await docker(['image', 'inspect', 'infrakt-test/vps:trixie'])).code === 0;
+}
+
+const STUB_DOCKER = `#!/bin/sh
+# test stub standing in for a running redis container
+case $1 in
+  inspect) if [ -e /run/ikt-db-down ]; then exit 1; fi; echo true ;;
+  exec) printf 'REDIS0010'; head -c 256 /dev/zero ;;
+  *) exit 99 ;;
+esac
+`;
+
+describe.skipIf(!runIt)('db: scheduled backups with a systemd timer on a systemd host', () => {
+  let vps: Vps;
+  let state: TestState;
+  let dir: string;
+  let ctx: Ctx;
+  let close = () => {};
+  const ROOT = '/opt/infrakt';
+
+  beforeAll(async () => {
+    const keys = getClientKeys();
+    vps = await startVps({ publicKey: readFileSync(`${keys.ed25519}.pub`, 'utf8') });
+    await vps.sh('cat > /usr/local/bin/docker && chmod 755 /usr/local/bin/docker', { input: STUB_DOCKER });
+    dir = tempDir();
+    state = openTestState(`${dir}/home`);
+    const jobs = createJobRunner({ store: state.ctx.store, clock: state.ctx.clock, actor: 'test', runner: 'test' });
+    close = () => jobs.close();
+    ctx = {
+      ...state.ctx,
+      clock: { now: () => new Date() },
+      jobs,
+      connect: (s) => connectSsh(s, { hostKeyPolicy: 'any' }),
+    };
+    const now = new Date().toISOString();
+    await ctx.store.db
+      .insertInto('servers')
+      .values({
+        name: 'vps',
+        host: vps.ip,
+        port: 22,
+        user: 'root',
+        key_path: keys.ed25519,
+        provider: null,
+        root_dir: ROOT,
+        status: 'active',
+        host_key_fingerprint: null,
+        host_key: null,
+        settings_json: '{}',
+        last_checked_at: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    // The record only (its create job needs Docker, which this host does not have).
+    await prepareCreateDatabase(ctx, { server: 'vps', name: 'cache', type: 'redis', version: '7' });
+  }, 180_000);
+
+  afterAll(async () => {
+    close();
+    await state?.close();
+    if (dir) removeDir(dir);
+    await vps?.stop();
+  }, 60_000);
+
+  it('installs an enabled, active timer; runs, prunes to --keep and reports a failed run; unschedules', async () => {
+    const result = await runPlan(ctx, await prepareSchedule(ctx, 'cache', { cron: '*/5 * * * *', keep: 2 }));
+    const unit = result.schedule!.unit;
+    expect(result.schedule).toMatchObject({
+      mechanism: 'systemd',
+      onCalendar: '*-*-* *:00,05,10,15,20,25,30,35,40,45,50,55:00',
+    });
+    const state1 = await vps.sh(`systemctl is-enabled ${unit}.timer && systemctl is-active ${unit}.timer`);
+    expect(state1.stdout.trim().split('\n')).toEqual(['enabled', 'active']);
+    const cal = await vps.sh(`systemctl show -p TimersCalendar ${unit}.timer`);
+    expect(cal.stdout).toMatch(/OnCalendar=\*-\*-\* \*:00,05,10,.*,55:00/);
+
+    // What the timer triggers, three times: oneshot `systemctl start` returns when the run has finished.
+    for (let i = 0; i < 3; i++) {
+      const r = await vps.sh(`systemctl start ${unit}.service`, { timeoutMs: 60_000 });
+      expect(r.code).toBe(0);
+    }
+    const files = (await vps.sh(`ls -1 ${ROOT}/backups/cache`)).stdout.trim().split('\n');
+    expect(files.filter((f) => /^\d{8}T\d{6}Z\.rdb\.gz$/.test(f))).toHaveLength(2);
+    const dbs = await listDatabases(ctx);
+    expect((await scheduledStatuses(ctx, dbs)).get(dbs[0]!.id)).toMatchObject({ status: 'ok' });
+
+    await vps.sh('touch /run/ikt-db-down');
+    const failed = await vps.sh(`systemctl start ${unit}.service`, { timeoutMs: 60_000 });
+    expect(failed.code).not.toBe(0);
+    expect((await vps.sh(`systemctl is-failed ${unit}.service`)).stdout.trim()).toBe('failed');
+    expect((await scheduledStatuses(ctx, dbs)).get(dbs[0]!.id)).toMatchObject({
+      status: 'failed',
+      message: 'the database container is not running',
+    });
+    const journal = await vps.sh(`journalctl -u ${unit}.service --no-pager -n 20`);
+    expect(journal.stdout).toContain('backup failed: the database container is not running');
+
+    await runPlan(ctx, await prepareSchedule(ctx, 'cache', { cron: null }));
+    const gone = await vps.sh(
+      `ls /etc/systemd/system/${unit}.timer /etc/systemd/system/${unit}.service 2>&1; systemctl is-active ${unit}.timer`,
+    );
+    expect(gone.stdout).toContain('No such file');
+    expect(gone.stdout.trim().split('\n').at(-1)).not.toBe('active');
+  }, 240_000);
+});
