@@ -156,6 +156,7 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
     const release = dep.release;
     const plan = deployPlan(planInput(app, server, release, req.action));
     let flavour: ComposeFlavour = 'v2';
+    const before: { projects: string[]; releases: number[] } = { projects: [], releases: [] };
     const sctx: SourceCtx = {
       ex,
       app,
@@ -187,6 +188,16 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
                 signal: job.signal,
               }),
               detectFlavour(ex),
+              // What runs and what is kept now: the releases to retire and prune once the new one serves.
+              appProjects(ex, server, app).then((p) => {
+                before.projects = p;
+              }),
+              ex.run(fs.listDir(l.releasesDir)).then((r) => {
+                before.releases = r.stdout
+                  .split('\n')
+                  .filter((n) => /^\d+$/.test(n))
+                  .map(Number);
+              }),
               ...(step.cmds ?? []).map((c) => runChecked(ex, c, { ...opts, what: step.name })),
             ]);
             releaseLock = unlock as () => Promise<void>;
@@ -296,8 +307,8 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
             const [retired, pruned] = await Promise.all([
               retireOthers(
                 ex,
-                server,
                 app,
+                before.projects,
                 releaseProject(app.name, release),
                 appSettings(app).drainMs ?? 250,
                 job.signal,
@@ -305,7 +316,7 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
                 s.log(`could not stop the previous release: ${toInfraktError(e).message}`, 'stderr');
                 return [] as string[];
               }),
-              pruneReleases(ex, server, app, release).catch((e) => {
+              pruneReleases(ex, server, app, [...before.releases, release], release).catch((e) => {
                 s.log(`could not prune old releases: ${toInfraktError(e).message}`, 'stderr');
                 return [] as number[];
               }),
@@ -468,27 +479,35 @@ export async function appProjects(ex: Executor, server: ServerRow, app: Pick<App
 
 async function retireOthers(
   ex: Executor,
-  server: ServerRow,
   app: AppRow,
+  projects: readonly string[],
   keep: string,
   drainMs: number,
   signal: AbortSignal,
 ): Promise<string[]> {
-  const others = (await appProjects(ex, server, app)).filter((p) => p !== keep && p !== servicesProject(app.name));
+  const others = projects.filter((p) => p !== keep && p !== servicesProject(app.name));
   if (others.length === 0) return [];
   // In-flight requests on the previous upstream finish before its containers get SIGTERM.
   if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
-  for (const p of others) await runChecked(ex, docker.removeProject(p), { signal, what: `stop $p` });
+  await Promise.all(others.map((p) => runChecked(ex, docker.removeProject(p), { signal, what: `stop ${p}` })));
   return others;
 }
 
-async function pruneReleases(ex: Executor, server: ServerRow, app: AppRow, current: number): Promise<number[]> {
+async function pruneReleases(
+  ex: Executor,
+  server: ServerRow,
+  app: AppRow,
+  present: readonly number[],
+  current: number,
+): Promise<number[]> {
   const l = appLayout(server.root_dir, app.name);
-  const names = (await runChecked(ex, fs.listDir(l.releasesDir))).stdout.split('\n').filter((n) => /^d+$/.test(n));
-  const prune = releasesToPrune(names.map(Number), [current]);
-  for (const n of prune) {
-    await runChecked(ex, fs.rmrf(l.releaseDir(n)), { what: `remove release $n` });
-    await ex.run(docker.rmi(builtImage(app.name, n)));
-  }
+  const prune = releasesToPrune(present, [current]);
+  await Promise.all(
+    prune.map((n) =>
+      runChecked(ex, and(fs.rmrf(l.releaseDir(n)), docker.rmi(builtImage(app.name, n))), {
+        what: `remove release ${n}`,
+      }),
+    ),
+  );
   return prune;
 }

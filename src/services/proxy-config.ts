@@ -1,6 +1,6 @@
 import type { ServerRow } from '../adapters/store/schema.js';
 import { renderCaddyfile } from '../core/caddy/render.js';
-import { and, exec, or } from '../core/cmd/index.js';
+import { and, exec, or, toFile } from '../core/cmd/index.js';
 import * as caddy from '../core/commands/caddy.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError } from '../core/errors.js';
@@ -133,14 +133,15 @@ async function applyLocked(
   if (!opts.expectChange && current === text && !opts.force && (await caddyAnswers(ex, adminAddress))) {
     return { changed: false, mode: 'unchanged' };
   }
-  await ex.put(paths.candidate, text, { mode: 0o644 });
-  // Validate, keep the previous file, swap: one round trip; nothing is swapped unless the candidate validates.
+  // Write (content on stdin), validate, keep the previous file, swap: one round trip; nothing is swapped
+  // unless the candidate validates.
   const swap = and(
+    toFile(exec('cat'), paths.candidate),
     caddy.validate(paths.candidate),
     fs.cpIfExists(paths.config, paths.previous),
     fs.mv(paths.candidate, paths.config),
   );
-  const check = await ex.run(swap);
+  const check = await ex.run(swap, { stdin: text });
   if (check.exitCode !== 0) {
     await ex.run(fs.rmFile(paths.candidate));
     throw new InfraktError('COMMAND_FAILED', `the rendered Caddy config does not validate on ${server.name}`, {
