@@ -11,7 +11,7 @@ export const imageId = (image: string): Cmd => exec('docker', 'image', 'inspect'
 
 /** Repo digest if the image came from a registry (`name@sha256:…`), else empty. */
 export const imageDigest = (image: string): Cmd =>
-  exec('docker', 'image', 'inspect', '--format', '{{join .RepoDigests " "}}', image);
+  exec('docker', 'image', 'inspect', '--format', '{{range .RepoDigests}}{{.}} {{end}}', image);
 
 /**
  * One round trip for a present image: `<id>|<repo digests>` on stdout, then the release tag. Exit non-zero with
@@ -19,7 +19,7 @@ export const imageDigest = (image: string): Cmd =>
  */
 export const inspectAndTag = (image: string, tag: string): Cmd =>
   and(
-    exec('docker', 'image', 'inspect', '--format', '{{.Id}}|{{join .RepoDigests " "}}', image),
+    exec('docker', 'image', 'inspect', '--format', '{{.Id}}|{{range .RepoDigests}}{{.}} {{end}}', image),
     exec('docker', 'tag', image, tag),
   );
 

@@ -37,7 +37,7 @@ describe('deployPlan', () => {
     const start = steps.find((s) => s.kind === 'start')!;
     expect(render(start.compensate![0]!)).toContain("--filter 'label=com.docker.compose.project=web-r4'");
     expect(render(steps[1]!.cmds![0]!)).toBe(
-      'docker image inspect --format \'{{.Id}}|{{join .RepoDigests " "}}\' nginx:alpine && docker tag nginx:alpine infrakt-app/web:r4',
+      "docker image inspect --format '{{.Id}}|{{range .RepoDigests}}{{.}} {{end}}' nginx:alpine && docker tag nginx:alpine infrakt-app/web:r4",
     );
     expect(steps.filter((s) => s.compensate).map((s) => s.kind)).toEqual(['start']);
     expect(steps.findIndex((s) => s.kind === 'health')).toBeLessThan(steps.findIndex((s) => s.kind === 'switch'));
