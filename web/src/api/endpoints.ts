@@ -3,9 +3,9 @@ import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
   AppView,
-  BackupView,
+  BackupList,
+  Credentials,
   DashboardView,
-  DatabaseCreated,
   DatabaseView,
   DeploymentView,
   EnvEntry,
@@ -90,11 +90,12 @@ export const endpoints = {
   pushEnv: (app: string) => api.post<JobAccepted>(`/api/apps/${e(app)}/env/push`),
 
   databases: list<DatabaseView>('/api/databases', 'databases'),
-  createDatabase: (body: Record<string, unknown>) => api.post<DatabaseCreated>('/api/databases', body),
+  createDatabase: (body: Record<string, unknown>) => api.post<JobAccepted>('/api/databases', body),
+  /** The connection strings of a database created by this job: answered once, then forgotten by the API. */
+  claimCredentials: (jobId: string) => api.post<Credentials>(`/api/jobs/${e(jobId)}/credentials`),
   destroyDatabase: (name: string) => api.del<JobAccepted>(`/api/databases/${e(name)}`),
-  backups: (name: string, signal?: AbortSignal) =>
-    list<BackupView>(`/api/databases/${e(name)}/backups`, 'backups')(signal),
-  runBackup: (name: string) => api.post<JobAccepted>(`/api/databases/${e(name)}/backups`),
+  backups: (name: string, signal?: AbortSignal) => api.get<BackupList>(`/api/databases/${e(name)}/backups`, { signal }),
+  runBackup: (name: string) => api.post<JobAccepted>(`/api/databases/${e(name)}/backups`, {}),
   restoreBackup: (name: string, backup: string) =>
     api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { backup }),
 

@@ -1,4 +1,6 @@
 // Shapes the API returns. Where a service view exists we import it, so a change there breaks our build.
+import type { z } from 'zod';
+import type { backupListSchema, credentialsSchema, databaseViewSchema } from '../../../src/api/schemas-db.js';
 import type { AppView } from '../../../src/services/apps.js';
 import type { DashboardView } from '../../../src/services/dashboard.js';
 import type { EnvEntry } from '../../../src/services/env.js';
@@ -29,30 +31,6 @@ export interface JobAccepted {
   jobId: string;
 }
 
-export interface DatabaseView {
-  id?: number;
-  name: string;
-  server: string;
-  type: string;
-  version?: string | null;
-  port?: number | null;
-  status: string;
-  createdAt?: string;
-}
-
-export interface DatabaseCreated {
-  jobId?: string;
-  /** Shown once: the API does not keep the password. */
-  connectionString?: string;
-  password?: string;
-}
-
-export interface BackupView {
-  name: string;
-  size?: number | null;
-  createdAt?: string | null;
-}
-
 export interface ServerAddResult {
   server?: ServerView;
   hostKeyFingerprint?: string | null;
@@ -60,3 +38,9 @@ export interface ServerAddResult {
   jobId?: string;
   [k: string]: unknown;
 }
+
+export type DatabaseView = z.infer<typeof databaseViewSchema>;
+export type BackupList = z.infer<typeof backupListSchema>;
+export type BackupView = BackupList['backups'][number];
+/** `connectionString` / `networkConnectionString`, handed out once after the create job. */
+export type Credentials = z.infer<typeof credentialsSchema>;

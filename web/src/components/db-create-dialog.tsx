@@ -3,7 +3,6 @@ import { AlertTriangle } from 'lucide-react';
 import { useState } from 'react';
 import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
-import type { DatabaseCreated } from '../api/types.js';
 import { DB_KINDS, type DbFields, hasErrors, validateDatabaseForm } from '../lib/validation.js';
 import { CopyButton } from './copy-button.js';
 import { Dialog } from './dialog.js';
@@ -15,19 +14,14 @@ import { Button, Field, SelectField } from './ui.js';
 const EMPTY: Record<DbFields, string> = { name: '', server: '', type: 'postgres', version: '' };
 const DEFAULT_VERSION: Record<string, string> = { postgres: '16', mysql: '8', redis: '7-alpine', mongo: '7' };
 
-function secretOf(res: unknown): string | null {
-  if (!res || typeof res !== 'object') return null;
-  const r = res as DatabaseCreated & { result?: DatabaseCreated };
-  return r.connectionString ?? r.result?.connectionString ?? null;
-}
-
 export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [v, setV] = useState(EMPTY);
   const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
   const [submitError, setSubmitError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [jobId, setJobId] = useState<string | null>(null);
-  const [secret, setSecret] = useState<string | null>(null);
+  const [secret, setSecret] = useState<Record<string, string> | null>(null);
+  const [claimError, setClaimError] = useState<unknown>(null);
   const servers = useQuery({
     queryKey: ['servers'],
     queryFn: ({ signal }) => endpoints.servers(signal),
@@ -43,6 +37,7 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
     setSubmitError(null);
     setJobId(null);
     setSecret(null);
+    setClaimError(null);
     onClose();
   };
   const set = (k: DbFields) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
@@ -60,7 +55,6 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
       const body: Record<string, string> = { name: values.name, server: values.server, type: values.type };
       if (values.version.trim()) body.version = values.version.trim();
       const res = await endpoints.createDatabase(body);
-      setSecret(secretOf(res));
       setJobId(jobIdOf(res));
       await qc.invalidateQueries({ queryKey: ['databases'] });
     } catch (err) {
@@ -71,7 +65,15 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
     }
   };
 
-  const created = jobId !== null || secret !== null;
+  // The API hands the connection strings out once, after the job succeeded; we keep them only in this dialog.
+  const claim = async (id: string) => {
+    try {
+      setSecret(await endpoints.claimCredentials(id));
+    } catch (e) {
+      setClaimError(e);
+    }
+  };
+  const created = jobId !== null;
   return (
     <Dialog
       open={open}
@@ -81,7 +83,7 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
       footer={
         created ? (
           <Button variant="primary" onClick={close}>
-            I saved it — close
+            {secret ? 'I saved it — close' : 'Close'}
           </Button>
         ) : (
           <>
@@ -107,24 +109,35 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
                 It contains the password, which infrakt does not keep. It will not be shown again — store it in a
                 password manager or in an app's environment variables.
               </p>
-              <div className="mt-2 flex flex-wrap items-center gap-2">
-                <code
-                  className="min-w-0 flex-1 rounded bg-white px-2 py-1.5 font-mono text-xs break-all dark:bg-zinc-950"
-                  data-connection-string
-                >
-                  {secret}
-                </code>
-                <CopyButton text={secret} />
-              </div>
+              {Object.entries(secret).map(([label, value]) => (
+                <div key={label} className="mt-2">
+                  <p className="text-xs font-medium text-amber-900/80 dark:text-amber-200/80">
+                    {label === 'connectionString'
+                      ? 'On the server (127.0.0.1)'
+                      : label === 'networkConnectionString'
+                        ? 'From apps on the infrakt network'
+                        : label}
+                  </p>
+                  <div className="mt-1 flex flex-wrap items-center gap-2">
+                    <code
+                      className="min-w-0 flex-1 rounded bg-white px-2 py-1.5 font-mono text-xs break-all dark:bg-zinc-950"
+                      data-connection-string={label}
+                    >
+                      {value}
+                    </code>
+                    <CopyButton text={value} />
+                  </div>
+                </div>
+              ))}
             </div>
           ) : null}
+          {claimError ? <ErrorState error={claimError} /> : null}
           {jobId ? (
             <JobView
               id={jobId}
               compact
               onFinished={(s) => {
-                const fromJob = secretOf(s.job);
-                if (fromJob && !secret) setSecret(fromJob);
+                if (s.job?.status === 'succeeded' && !secret) void claim(s.job.id);
               }}
             />
           ) : null}

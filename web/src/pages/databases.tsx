@@ -28,20 +28,49 @@ function Backups({ db }: { db: DatabaseView }) {
       >
         Run backup now
       </Button>
-      <QueryState query={q} empty={<Empty title="No backups yet" />}>
+      <QueryState
+        query={q}
+        empty={<Empty title="No backups yet" />}
+        isEmpty={(l) => l.backups.length === 0 && !l.lastManual}
+      >
         {(list) => (
-          <Table head={['Backup', 'Size', 'Taken', '']} label={`Backups of ${db.name}`}>
-            {list.map((b) => (
-              <tr key={b.name}>
-                <td className={`${tdClass} font-mono text-xs break-all`}>{b.name}</td>
-                <td className={`${tdClass} tabular-nums`}>{formatBytes(b.size)}</td>
-                <td className={`${tdClass} text-zinc-500`}>{formatTime(b.createdAt)}</td>
-                <td className={`${tdClass} text-right`}>
-                  <Button onClick={() => setRestoring(b.name)}>Restore</Button>
-                </td>
-              </tr>
-            ))}
-          </Table>
+          <div className="space-y-3">
+            {[list.lastManual, list.lastScheduled].map((r) =>
+              r ? (
+                <p key={r.trigger} className="flex flex-wrap items-center gap-2 text-sm">
+                  <span className="text-zinc-500">Last {r.trigger} backup</span>
+                  <StatusBadge status={r.status} />
+                  <span className="text-zinc-500">{formatTime(r.finishedAt)}</span>
+                  {r.status !== 'succeeded' && r.message ? (
+                    <span className="text-red-600 dark:text-red-400">{r.message}</span>
+                  ) : null}
+                </p>
+              ) : null,
+            )}
+            {list.schedule ? (
+              <p className="text-sm text-zinc-500">
+                Scheduled <code>{list.schedule.cron}</code>, keeping {list.schedule.keep}
+              </p>
+            ) : null}
+            <Table head={['Backup', 'Size', 'Taken', 'Verified', '']} label={`Backups of ${db.name}`}>
+              {list.backups.map((b) => (
+                <tr key={b.name}>
+                  <td className={`${tdClass} font-mono text-xs break-all`}>
+                    {b.name}
+                    {b.trigger ? <span className="ml-1 font-sans text-zinc-500">({b.trigger})</span> : null}
+                  </td>
+                  <td className={`${tdClass} tabular-nums`}>{formatBytes(b.size)}</td>
+                  <td className={`${tdClass} text-zinc-500`}>{formatTime(b.createdAt)}</td>
+                  <td className={tdClass}>
+                    {b.verified ? <StatusBadge status="ok" /> : <StatusBadge status="unverified" />}
+                  </td>
+                  <td className={`${tdClass} text-right`}>
+                    <Button onClick={() => setRestoring(b.name)}>Restore</Button>
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          </div>
         )}
       </QueryState>
       {jobs.dialog}
