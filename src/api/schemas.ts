@@ -141,7 +141,23 @@ export const forceQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).
 export const serverAddBody = serverAddSchema
   .extend({ proxy: proxySettingsSchema.partial().optional() })
   .meta({ id: 'ServerAdd' });
-export const appCreateBody = appCreateSchema.meta({ id: 'AppCreate' });
+export const appCreateBody = appCreateSchema
+  .safeExtend({
+    composeFile: z
+      .string()
+      .max(1_000_000)
+      .optional()
+      .describe('Content of a compose file (compose apps): stored with the app, validated before saving'),
+  })
+  .meta({ id: 'AppCreate' });
+export const appUpdateBody = z
+  .object({
+    image: z.string().optional(),
+    branch: z.string().optional(),
+    composeFile: z.string().max(1_000_000).optional(),
+    server: nameSchema.optional(),
+  })
+  .meta({ id: 'AppUpdate', description: 'The source of the app; applied by the next deploy' });
 
 const envValue = z.string();
 export const envSetBody = z

@@ -190,3 +190,46 @@ describe('route table', () => {
     }
   });
 });
+
+describe('local changes to apps and proxy settings', () => {
+  it('PATCH /api/apps/:name changes the image; wrong field for the type → 400', async () => {
+    await setup();
+    const res = await f.req('/api/apps/api', { method: 'PATCH', json: { image: 'nginx:1.27' } });
+    expect(res.status).toBe(200);
+    expect((await body(res)).image).toBe('nginx:1.27');
+    expect((await f.req('/api/apps/api', { method: 'PATCH', json: { branch: 'dev' } })).status).toBe(400);
+    expect((await f.req('/api/apps/api', { method: 'PATCH', json: {} })).status).toBe(400);
+  });
+
+  it('PUT proxy settings changes only what is given', async () => {
+    await setup();
+    const first = await f.req('/api/servers/web-1/proxy/settings', {
+      method: 'PUT',
+      json: { httpPort: 8080, adminAddress: '127.0.0.1:2020' },
+    });
+    expect(await body(first)).toEqual({ tls: 'auto', httpPort: 8080, httpsPort: 443, adminAddress: '127.0.0.1:2020' });
+    const second = await f.req('/api/servers/web-1/proxy/settings', { method: 'PUT', json: { tls: 'off' } });
+    expect(await body(second)).toEqual({ tls: 'off', httpPort: 8080, httpsPort: 443, adminAddress: '127.0.0.1:2020' });
+    const bad = await f.req('/api/servers/web-1/proxy/settings', {
+      method: 'PUT',
+      json: { adminAddress: '0.0.0.0:2019' },
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('compose apps can be created with the compose file content', async () => {
+    await setup();
+    const composeFile = 'services:\n  web:\n    image: nginx:alpine\n    ports:\n      - "3000"\n';
+    const res = await f.req('/api/apps', {
+      method: 'POST',
+      json: { server: 'web-1', name: 'stack', port: 3000, composeFile },
+    });
+    expect(res.status).toBe(201);
+    expect((await body(res)).type).toBe('compose');
+    const broken = await f.req('/api/apps', {
+      method: 'POST',
+      json: { server: 'web-1', name: 'stack2', port: 3000, composeFile: 'services: [' },
+    });
+    expect(broken.status).toBe(400);
+  });
+});

@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
-import { createApp, listApps, resolveApp, toAppView } from '../../services/apps.js';
+import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps.js';
 import { assertPublicGitUrl } from '../../services/ssrf.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
-import { appCreateBody, appViewSchema, nameParam, serverQuery } from '../schemas.js';
+import { appCreateBody, appUpdateBody, appViewSchema, nameParam, serverQuery } from '../schemas.js';
 
 const tags = ['apps'];
 
@@ -74,6 +74,25 @@ export function appRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const { app, server } = await resolveApp(c.var.ctx, c.req.valid('param').name, c.req.valid('query').server);
       return c.json(toAppView(app, server.name), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/apps/{name}',
+      tags,
+      summary: "Change an app's source (image, branch or compose file); applied by the next deploy",
+      security,
+      request: {
+        params: nameParam,
+        body: { content: { 'application/json': { schema: appUpdateBody } }, required: true },
+      },
+      responses: { 200: json(appViewSchema, 'Updated'), ...ERRORS },
+    }),
+    async (c) => {
+      const { server, ...patch } = c.req.valid('json');
+      return c.json(await updateAppSource(c.var.ctx, c.req.valid('param').name, patch, server), 200);
     },
   );
 }

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { domainSchema, portSchema } from '../../core/schemas/common.js';
+import { proxySettingsSchema } from '../../core/schemas/server.js';
 import {
   listProxyRoutes,
   prepareProxyAdd,
@@ -8,14 +9,33 @@ import {
   prepareProxyRemove,
   prepareProxySetup,
   proxyStatus,
+  setProxySettings,
 } from '../../services/proxy.js';
-import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
+import { type Api, ERRORS, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { jobAcceptedSchema, nameParam } from '../schemas.js';
 import { proxyRouteSchema, proxyStatusSchema } from '../schemas-remote.js';
 
 const tags = ['proxy'];
 const accepted = { 202: json(jobAcceptedSchema, 'Job started; follow it at Location') };
 const routeBody = z.object({ domain: domainSchema, port: portSchema }).meta({ id: 'ProxyRouteAdd' });
+// Not `.partial()`: zod would fill the defaults in, resetting every setting the request leaves out.
+const ps = proxySettingsSchema.shape;
+const settingsBody = z
+  .object({
+    tls: ps.tls.unwrap().optional(),
+    httpPort: ps.httpPort.unwrap().optional(),
+    httpsPort: ps.httpsPort.unwrap().optional(),
+    adminAddress: ps.adminAddress.unwrap().optional(),
+  })
+  .meta({ id: 'ProxySettingsPatch' });
+const settingsView = z
+  .object({
+    tls: z.enum(['auto', 'internal', 'off']),
+    httpPort: z.number().int(),
+    httpsPort: z.number().int(),
+    adminAddress: z.string(),
+  })
+  .meta({ id: 'ProxySettings' });
 const domainParam = z.object({ name: nameParam.shape.name, domain: domainSchema });
 
 /** The Caddy proxy of a server (`infrakt proxy …`): routes are state, the config is rendered from it. */
@@ -102,5 +122,21 @@ export function proxyRoutes(api: Api, deps: RouteDeps): void {
       responses: { 200: json(proxyStatusSchema, 'Proxy status'), ...REMOTE_ERRORS },
     }),
     async (c) => c.json(await proxyStatus(c.var.ctx, c.req.valid('param').name), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/servers/{name}/proxy/settings',
+      tags,
+      summary: 'Change the proxy settings (TLS mode, ports, admin address); applied by the next reload or deploy',
+      security,
+      request: {
+        params: nameParam,
+        body: { content: { 'application/json': { schema: settingsBody } }, required: true },
+      },
+      responses: { 200: json(settingsView, 'The settings now'), ...ERRORS },
+    }),
+    async (c) => c.json(await setProxySettings(c.var.ctx, c.req.valid('param').name, c.req.valid('json')), 200),
   );
 }
