@@ -55,6 +55,18 @@ describe.skipIf(!runIt)('db: postgres through the CLI', () => {
 
   afterAll(async () => {
     sampler.stop();
+    // Where the time goes, per job and step (for the report).
+    const jobs = await env?.cli(['job', 'list', '--json', '--limit', '20']).catch(() => null);
+    if (jobs?.code === 0) {
+      const recs = JSON.parse(jobs.stdout) as {
+        kind: string;
+        steps?: { name: string; startedAt: string | null; finishedAt: string | null }[];
+      }[];
+      for (const j of recs.filter((r) => r.kind.startsWith('db.')))
+        process.stdout.write(
+          `${j.kind}: ${(j.steps ?? []).map((st) => `${st.name}=${st.startedAt && st.finishedAt ? Date.parse(st.finishedAt) - Date.parse(st.startedAt) : '-'}ms`).join(' ')}\n`,
+        );
+    }
     await env?.cli(['db', 'destroy', name, '--server', env.server, '--force']).catch(() => undefined);
     await env?.close();
     process.stdout.write(`db-postgres timings (ms): ${JSON.stringify(timings)}\n`);

@@ -147,6 +147,39 @@ describe.skipIf(!runIt)('db: redis through the CLI, and the cron schedule', () =
     expect(existsSync(cronFile)).toBe(false);
   }, 300_000);
 
+  it('--save-to-env stores the in-network connection string encrypted in the app, and prints none', async () => {
+    await env.ok(['app', 'create', '--server', env.server, '--name', 'web', '--image', 'infrakt-test/web:1']);
+    const kv = `${env.prefix}-kv`;
+    const r = await env.ok([
+      'db',
+      'create',
+      '--server',
+      env.server,
+      '--name',
+      kv,
+      '--type',
+      'redis',
+      '--version',
+      '7',
+      '--save-to-env',
+      'web',
+    ]);
+    expect(r.stdout).toContain('saved (encrypted) as REDIS_URL of app web');
+    expect(r.stdout).not.toMatch(/redis:\/\/:/);
+    const got = await env.ok(['env', 'get', 'web', 'REDIS_URL']);
+    const url = got.stdout.trim();
+    expect(url).toMatch(new RegExp(`^redis://:[A-Za-z0-9_-]{32}@${kv}:6379/0$`));
+    const password = new URL(url).password;
+    expect(readFileSync(`${env.home}/infrakt.db`).includes(Buffer.from(password))).toBe(false);
+    // The saved password is the live one (through the published port on the server).
+    const show = await env.json<{ port: number }>(['db', 'show', kv]);
+    const ping = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(show.port), '--no-auth-warning', 'PING'], {
+      env: { ...process.env, REDISCLI_AUTH: password },
+    });
+    expect(ping.stdout.trim()).toBe('PONG');
+    await env.ok(['db', 'destroy', kv, '--force']);
+  }, 300_000);
+
   it('downloads a backup and checks its sha256', async () => {
     const out = `${env.home}/dl.rdb.gz`;
     const r = await env.json<{ path: string; size: number; sha256: string }>(['db', 'backup', name, '--download', out]);
