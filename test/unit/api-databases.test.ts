@@ -22,7 +22,10 @@ async function settled(id: string) {
 
 describe('databases over the API', () => {
   it('create → 202 job; a failed create leaves nothing and no credentials', async () => {
-    const res = await f.req('/api/databases', { method: 'POST', json: { server: 'web-1', name: 'main', type: 'redis' } });
+    const res = await f.req('/api/databases', {
+      method: 'POST',
+      json: { server: 'web-1', name: 'main', type: 'redis' },
+    });
     expect(res.status).toBe(202);
     const { jobId } = await body(res);
     expect(res.headers.get('location')).toBe(`/api/jobs/${jobId}`);
@@ -35,7 +38,10 @@ describe('databases over the API', () => {
   });
 
   it('bad input → 400 before any job; unknown database → 404', async () => {
-    const bad = await f.req('/api/databases', { method: 'POST', json: { server: 'web-1', name: 'main', type: 'oracle' } });
+    const bad = await f.req('/api/databases', {
+      method: 'POST',
+      json: { server: 'web-1', name: 'main', type: 'oracle' },
+    });
     expect(bad.status).toBe(400);
     expect((await body(bad)).error.details.issues[0].field).toBe('type');
     expect((await f.req('/api/databases/nope')).status).toBe(404);
