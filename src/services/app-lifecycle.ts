@@ -4,6 +4,7 @@ import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError } from '../core/errors.js';
 import { type Executor, runChecked, type StreamName } from '../core/executor.js';
+import { releaseTarget } from '../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../core/plans/layout.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { resolveApp } from './apps.js';
@@ -14,7 +15,7 @@ import { appProjects } from './deploy.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobContext } from './jobs-types.js';
 import { applyProxyConfig } from './proxy-config.js';
-import { appLock, detectFlavour } from './releases.js';
+import { appLock, detectFlavour, keptRelease, releaseDetails } from './releases.js';
 
 async function connectStep(ctx: Ctx, job: JobContext, server: ServerRow): Promise<Executor> {
   return job.step('connect', async (s) => {
@@ -60,10 +61,39 @@ export async function prepareRestart(
     body: async (job) => {
       const ex = await connectStep(ctx, job, server);
       try {
+        // Services first (the routed release may depend on them), then the release.
         await job.step('restart containers', async () => {
-          for (const p of projects)
+          for (const p of [...projects].reverse())
             await runChecked(ex, docker.restartProject(p), { signal: job.signal, what: `restart ${p}` });
         });
+        if (app.domain) {
+          // A restarted container may be given another loopback port: point the route at the one it has now.
+          await job.step('update proxy route', async (s) => {
+            const dep = await keptRelease(ctx, app, app.current_release!);
+            const flavour = await detectFlavour(ex);
+            const t = releaseTarget({ app: app.name, root: server.root_dir, release: app.current_release!, flavour });
+            const out = await runChecked(ex, compose.port(t, releaseDetails(dep).service || 'app', app.port), {
+              what: 'compose port',
+            });
+            const port = Number(out.stdout.trim().split('\n').at(-1)?.split(':').at(-1));
+            if (!Number.isInteger(port) || port <= 0)
+              throw new InfraktError('INTERNAL', `no published port: ${out.stdout}`);
+            const route = await ctx.store.db
+              .selectFrom('proxy_routes')
+              .select(['id', 'upstream_port'])
+              .where('app_id', '=', app.id)
+              .executeTakeFirst();
+            if (route?.upstream_port === port) return s.unchanged(`still 127.0.0.1:${port}`);
+            if (route)
+              await ctx.store.db
+                .updateTable('proxy_routes')
+                .set({ upstream_port: port })
+                .where('id', '=', route.id)
+                .execute();
+            await applyProxyConfig(ctx, ex, server, { log: (m) => s.log(m), jobId: job.id, expectChange: true });
+            s.detail(`${app.domain} → 127.0.0.1:${port}`);
+          });
+        }
         await ctx.store.db
           .updateTable('apps')
           .set({ status: 'running', updated_at: nowIso(ctx) })

@@ -148,6 +148,8 @@ export interface LoadReport {
   bodies: Map<string, number>;
   /** Body of the last successful response. */
   last: string;
+  /** Requests answered while `during` ran (the redeploy window itself). */
+  inWindow: number;
 }
 
 /**
@@ -200,6 +202,7 @@ export async function underLoad(
   try {
     await during();
   } finally {
+    report.inWindow = report.requests;
     done = true;
     await Promise.all(workers);
     agent.destroy();
