@@ -16,6 +16,7 @@ export function AppActions({ app, onDestroyed }: { app: AppView; onDestroyed?: (
   const [destroying, setDestroying] = useState(false);
   const deploy = `Deploy ${app.name}`;
   const stop = `Stop ${app.name}`;
+  const restart = `Restart ${app.name}`;
   return (
     <div className="flex flex-wrap gap-1.5">
       <Button
@@ -31,6 +32,13 @@ export function AppActions({ app, onDestroyed }: { app: AppView; onDestroyed?: (
         disabled={app.status === 'stopped' || app.status === 'created'}
       >
         Stop
+      </Button>
+      <Button
+        onClick={() => jobs.launch(restart, () => endpoints.restartApp(app.name))}
+        busy={jobs.busy === restart}
+        disabled={app.currentRelease === null}
+      >
+        Restart
       </Button>
       <Button variant="ghost" className="text-red-600 dark:text-red-400" onClick={() => setDestroying(true)}>
         Destroy
