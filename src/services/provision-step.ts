@@ -39,12 +39,21 @@ const remaining = (deadline: number, step: ProvisionStep): number => {
   return left;
 };
 
-/** Runs a read-only command; one that lost its channel is asked again (a dead connection fails again at once). */
-export function runReadOnly(ex: Executor, cmd: Cmd, opts: RunOptions): Promise<RunResult> {
-  return ex.run(cmd, opts).catch((e: unknown) => {
-    if (e instanceof InfraktError && e.code === 'SSH_UNREACHABLE') return ex.run(cmd, opts);
-    throw e;
-  });
+const LOST_CHANNEL_RETRIES = 2;
+const lostChannel = (e: unknown) => e instanceof InfraktError && e.code === 'SSH_UNREACHABLE';
+
+/**
+ * Runs a read-only command; one that lost its channel is asked again (twice at most: a connection
+ * that is really gone fails again at once).
+ */
+export async function runReadOnly(ex: Executor, cmd: Cmd, opts: RunOptions): Promise<RunResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ex.run(cmd, opts);
+    } catch (e) {
+      if (!lostChannel(e) || attempt >= LOST_CHANNEL_RETRIES) throw e;
+    }
+  }
 }
 
 /** Runs a step's checks in order; stops at the first that says "work to do". */
@@ -70,15 +79,16 @@ export async function runChecks(
 
 /**
  * Every action of the plan is idempotent (running it twice ends in the same state), so one whose
- * channel was lost runs once more; on a connection that is really gone it fails again at once.
+ * channel was lost runs again (twice at most); on a connection that is really gone it fails again at once.
  */
 async function onceMore<T>(s: StepHandle, what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (!(e instanceof InfraktError && e.code === 'SSH_UNREACHABLE')) throw e;
-    s.log(`${what}: ${e.message}; running it again (idempotent)`);
-    return fn();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!lostChannel(e) || attempt >= LOST_CHANNEL_RETRIES) throw e;
+      s.log(`${what}: ${(e as Error).message}; running it again (idempotent)`);
+    }
   }
 }
 
