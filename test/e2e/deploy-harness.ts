@@ -168,6 +168,7 @@ export async function underLoad(
     failureSamples: [],
     bodies: new Map(),
     last: '',
+    inWindow: 0,
   };
   let done = false;
   const max = o.maxRequests ?? 500_000;
