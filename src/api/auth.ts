@@ -58,6 +58,22 @@ export const socketAddress: ClientAddress = (c) => {
 };
 
 /**
+ * Behind a reverse proxy on this machine every peer is 127.0.0.1: one client's failures would lock out
+ * everyone. With `--trust-proxy`, a loopback peer's request is attributed to the last X-Forwarded-For
+ * entry (the one the proxy appended; anything before it is client-supplied and ignored).
+ */
+export function proxiedAddress(socket: ClientAddress = socketAddress): ClientAddress {
+  return (c) => {
+    const peer = socket(c);
+    const loopback = peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.');
+    const xff = c.req.header('X-Forwarded-For');
+    if (!loopback || !xff) return peer;
+    const last = xff.split(',').pop()?.trim();
+    return last && /^[0-9a-fA-F:.]{2,45}$/.test(last) ? last : peer;
+  };
+}
+
+/**
  * `X-API-Key` on every request it guards: missing → 401, wrong → 403 (constant-time compare),
  * too many failures from one address → 429 with Retry-After. The key is never logged or echoed.
  */

@@ -8,6 +8,7 @@ import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
 import { InfraktError } from '../core/errors.js';
 import type { Connect } from '../services/context.js';
 import { createApiApp } from './app.js';
+import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';
 
 export interface ServeOptions {
@@ -16,6 +17,8 @@ export interface ServeOptions {
   paths: Paths;
   corsOrigins?: readonly string[];
   allowLocalGitPaths?: boolean;
+  /** Attribute requests from a local reverse proxy to X-Forwarded-For (per-client rate limiting). */
+  trustProxy?: boolean;
   /** Built dashboard directory; default: dist/web next to the running bundle, if built. */
   webRoot?: string | null;
   connect?: Connect;
@@ -54,6 +57,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     apiKey: apiKeySource(opts.paths.apiKey),
     ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
     ...(opts.log ? { log: opts.log } : {}),
   });

@@ -174,3 +174,28 @@ describe('CORS', () => {
     }
   });
 });
+
+describe('--trust-proxy', () => {
+  it('attributes loopback requests to the address the proxy appended, and only loopback ones', async () => {
+    const { proxiedAddress } = await import('../../src/api/auth.js');
+    const g = apiFixture({ clientAddress: proxiedAddress(), rateLimit: { max: 2, windowMs: 60_000 } });
+    try {
+      const wrong = (addr: string, xff: string) =>
+        g.req('/api/servers', { addr, headers: { 'X-API-Key': 'wrong', 'X-Forwarded-For': xff } });
+      // The attacker behind the proxy fails twice; a spoofed first entry does not change who it is.
+      expect((await wrong('127.0.0.1', '203.0.113.1')).status).toBe(403);
+      expect((await wrong('127.0.0.1', '1.1.1.1, 203.0.113.1')).status).toBe(403);
+      expect((await wrong('127.0.0.1', '203.0.113.1')).status).toBe(429);
+      // The owner, also behind the proxy, is not locked out.
+      expect(
+        (await g.req('/api/servers', { addr: '127.0.0.1', headers: { 'X-Forwarded-For': '198.51.100.7' } })).status,
+      ).toBe(200);
+      // A direct (non-loopback) peer cannot choose its bucket with the header.
+      expect((await wrong('192.0.2.50', '198.51.100.99')).status).toBe(403);
+      expect((await wrong('192.0.2.50', '198.51.100.98')).status).toBe(403);
+      expect((await wrong('192.0.2.50', '198.51.100.97')).status).toBe(429);
+    } finally {
+      await g.cleanup();
+    }
+  });
+});

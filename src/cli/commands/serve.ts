@@ -35,49 +35,59 @@ export function registerServe(program: Command): void {
       collect,
     )
     .option('--allow-local-git', 'accept absolute repository paths on the server as git sources over the API')
-    .action(async (o: { port: number; host: string; corsOrigin?: string[]; allowLocalGit?: boolean }) => {
-      if (o.port < 0 || o.port > 65535)
-        throw validation(`invalid --port ${o.port}`, 'use 1-65535 (0 picks a free port)');
-      const corsOrigins = (o.corsOrigin ?? []).map(checkOrigin);
-      const paths = resolvePaths();
-      const { startApiServer, isLoopback } = await import('../../api/server.js');
-      const srv = await startApiServer({
-        port: o.port,
-        host: o.host,
-        paths,
-        corsOrigins,
-        allowLocalGitPaths: Boolean(o.allowLocalGit),
-      });
-      const out = (s: string) => process.stdout.write(`${s}\n`);
-      out(`${c.green('✓')} infrakt API listening on ${c.bold(srv.url)}`);
-      out(`  dashboard  ${srv.webRoot ? `${srv.url}/` : 'not built (run: npm run build)'}`);
-      out(`  API docs   ${srv.url}/docs   (OpenAPI: ${srv.url}/api/openapi.json)`);
-      if (srv.keyCreated && process.stdout.isTTY) {
-        // First start on a terminal: show the new key once; later starts only say where it is.
-        out(`  API key    ${loadApiKey(srv.apiKeyFile)}`);
-        out(`             generated now, stored in ${srv.apiKeyFile} (0600)`);
-      } else {
-        out(`  API key    in ${srv.apiKeyFile} (print it with: infrakt api-key show)`);
-      }
-      if (corsOrigins.length) out(`  CORS       ${corsOrigins.join(', ')}`);
-      if (isLoopback(srv.host)) {
-        out(
-          `  only this machine can connect. To use it from elsewhere, tunnel it:  ssh -L ${srv.port}:127.0.0.1:${srv.port} <this host>`,
-        );
-        out(`  or put it behind a TLS reverse proxy (e.g. Caddy: reverse_proxy 127.0.0.1:${srv.port}).`);
-      } else {
-        info(
-          `${c.yellow('warning:')} bound to ${srv.host}: the API key would cross the network in plain HTTP. ` +
-            'Serve it through a TLS reverse proxy or an SSH tunnel instead.',
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          info(`${sig}: shutting down (running jobs are marked interrupted on the next start)`);
-          srv.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
-    });
+    .option('--trust-proxy', 'behind a reverse proxy on this host: rate-limit by X-Forwarded-For, not 127.0.0.1')
+    .action(
+      async (o: {
+        port: number;
+        host: string;
+        corsOrigin?: string[];
+        allowLocalGit?: boolean;
+        trustProxy?: boolean;
+      }) => {
+        if (o.port < 0 || o.port > 65535)
+          throw validation(`invalid --port ${o.port}`, 'use 1-65535 (0 picks a free port)');
+        const corsOrigins = (o.corsOrigin ?? []).map(checkOrigin);
+        const paths = resolvePaths();
+        const { startApiServer, isLoopback } = await import('../../api/server.js');
+        const srv = await startApiServer({
+          port: o.port,
+          host: o.host,
+          paths,
+          corsOrigins,
+          allowLocalGitPaths: Boolean(o.allowLocalGit),
+          trustProxy: Boolean(o.trustProxy),
+        });
+        const out = (s: string) => process.stdout.write(`${s}\n`);
+        out(`${c.green('✓')} infrakt API listening on ${c.bold(srv.url)}`);
+        out(`  dashboard  ${srv.webRoot ? `${srv.url}/` : 'not built (run: npm run build)'}`);
+        out(`  API docs   ${srv.url}/docs   (OpenAPI: ${srv.url}/api/openapi.json)`);
+        if (srv.keyCreated && process.stdout.isTTY) {
+          // First start on a terminal: show the new key once; later starts only say where it is.
+          out(`  API key    ${loadApiKey(srv.apiKeyFile)}`);
+          out(`             generated now, stored in ${srv.apiKeyFile} (0600)`);
+        } else {
+          out(`  API key    in ${srv.apiKeyFile} (print it with: infrakt api-key show)`);
+        }
+        if (corsOrigins.length) out(`  CORS       ${corsOrigins.join(', ')}`);
+        if (isLoopback(srv.host)) {
+          out(
+            `  only this machine can connect. To use it from elsewhere, tunnel it:  ssh -L ${srv.port}:127.0.0.1:${srv.port} <this host>`,
+          );
+          out(`  or put it behind a TLS reverse proxy (e.g. Caddy: reverse_proxy 127.0.0.1:${srv.port}).`);
+        } else {
+          info(
+            `${c.yellow('warning:')} bound to ${srv.host}: the API key would cross the network in plain HTTP. ` +
+              'Serve it through a TLS reverse proxy or an SSH tunnel instead.',
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const stop = (sig: string) => {
+            info(`${sig}: shutting down (running jobs are marked interrupted on the next start)`);
+            srv.close().then(resolve, resolve);
+          };
+          process.once('SIGINT', () => stop('SIGINT'));
+          process.once('SIGTERM', () => stop('SIGTERM'));
+        });
+      },
+    );
 }
