@@ -287,6 +287,27 @@ describe('servers, apps and env vars', () => {
     });
   });
 
+  it('server remove with apps asks on a terminal: "n" changes nothing, "y" removes', () => {
+    addServer(home(), 'tty');
+    ok(run('app', 'create', '--server', 'tty', '--name', 'asked'));
+    const answer = (reply: string) =>
+      spawnSync('script', ['-qec', `node ${BIN} server remove tty`, '/dev/null'], {
+        input: `${reply}\n`,
+        env: { ...process.env, INFRAKT_HOME: home(), NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const before = dumpDb(home());
+    const no = answer('n');
+    expect(no.stdout).toContain("Server 'tty' has 1 app(s). Remove it and forget them? [y/N]");
+    expect(no.status).toBe(EXIT_CODES.ABORTED);
+    expect(dumpDb(home())).toEqual(before);
+    const yes = answer('y');
+    expect(yes.status).toBe(0);
+    expect(yes.stdout).toContain('removed server tty and forgot 1 app(s)');
+    expect(ok(run('server', 'list', '--json')).stdout).not.toContain('"tty"');
+  });
+
   it('server remove --force forgets the server and its apps; a server without apps goes without asking', () => {
     ok(run('server', 'remove', 's1', '--force'));
     expect(json<{ name: string }[]>(ok(run('server', 'list', '--json'))).map((s) => s.name)).toEqual(['s2']);
