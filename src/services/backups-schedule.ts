@@ -11,7 +11,7 @@ import { audit } from './audit.js';
 import { writeBackupScript } from './backups.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { connectStep, dbJobSpec } from './databases.js';
+import { connectStep, dbJobSpec } from './databases-job.js';
 import type { DatabaseView, DbSchedule, DbSettings } from './databases-model.js';
 import { resolveDatabase } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';

@@ -10,7 +10,7 @@ import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { connectStep, dbJobSpec, waitHealthy } from './databases.js';
+import { connectStep, dbJobSpec, waitHealthy } from './databases-job.js';
 import { type DbSettings, resolveDatabase } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
 

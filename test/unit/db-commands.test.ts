@@ -121,6 +121,7 @@ describe('in-container scripts through a real sh with stub tools', () => {
   it('mongo: mongodump reads the password from a 0600 config file that is removed afterwards', () => {
     stub(
       'mongodump',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       'for a in "$@"; do case $a in --config=*) f=${a#--config=}; stat -c "mode=%a" "$f"; cat "$f"; echo "cfg=$f";; esac; done; printf "arg=%s\\n" "$@"',
     );
     const r = sh(d.MONGO_DUMP_SCRIPT, [], { MONGO_INITDB_ROOT_PASSWORD: PW, MONGO_INITDB_ROOT_USERNAME: 'root' });
