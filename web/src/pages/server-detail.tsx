@@ -5,6 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import { Sparkline } from '../components/sparkline.js';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
+import { TrustHostKey } from '../components/trust-host-key.js';
 import { Card, PageHeader, StatusBadge, Table, tdClass } from '../components/ui.js';
 import { formatAgo, formatBytes } from '../lib/format.js';
 import { type MetricPoint, mainDisk, pushPoint, toPoint } from '../lib/metrics.js';
@@ -108,6 +109,11 @@ export default function ServerDetailPage() {
             {s.lastError ? (
               <div className="mb-4">
                 <ErrorState error={new Error(s.lastError)} />
+              </div>
+            ) : null}
+            {s.status === 'host_key_mismatch' ? (
+              <div className="mb-4">
+                <TrustHostKey server={s.name} />
               </div>
             ) : null}
             <div className="space-y-5">
