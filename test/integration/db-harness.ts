@@ -11,10 +11,10 @@ import { type SshdHost, startSshd, stopAllSshd } from '../harness/sshd.js';
 export const rand = (): string => randomBytes(4).toString('hex');
 
 /** Official names the product defaults to, backed by the local test images (never pulled). */
-const TAGS: [string, string][] = [
-  [TEST_IMAGES.postgres, 'postgres:15'],
-  [TEST_IMAGES.redis, 'redis:7'],
-];
+const TAGS = {
+  postgres: [TEST_IMAGES.postgres, 'postgres:15'],
+  redis: [TEST_IMAGES.redis, 'redis:7'],
+} as const;
 
 export interface DbEnv {
   home: string;
@@ -27,11 +27,12 @@ export interface DbEnv {
   close(): Promise<void>;
 }
 
-export async function dbEnv(): Promise<DbEnv> {
+/** `engines`: only the tags this file uses (another file may remove its own tag while this one runs). */
+export async function dbEnv(engines: readonly (keyof typeof TAGS)[]): Promise<DbEnv> {
   await requireDocker();
   await ensureTestImages();
   const added: string[] = [];
-  for (const [from, to] of TAGS) {
+  for (const [from, to] of engines.map((e) => TAGS[e])) {
     const has = await docker(['image', 'inspect', to], { check: false });
     if (has.code !== 0) {
       await docker(['tag', from, to]);

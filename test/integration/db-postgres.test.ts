@@ -49,7 +49,7 @@ describe.skipIf(!runIt)('db: postgres through the CLI', () => {
     psql("SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM items");
 
   beforeAll(async () => {
-    env = await dbEnv();
+    env = await dbEnv(['postgres']);
     name = `${env.prefix}-pg`;
   }, 300_000);
 

@@ -47,7 +47,7 @@ describe.skipIf(!runIt)('db: redis through the CLI, and the cron schedule', () =
   };
 
   beforeAll(async () => {
-    env = await dbEnv();
+    env = await dbEnv(['redis']);
     name = `${env.prefix}-cache`;
   }, 300_000);
 
