@@ -105,7 +105,12 @@ async function deployAndWatch(home, app, httpPort, domain, marker) {
   const ms = performance.now() - t0;
   if (code !== 0) throw new Error(`deploy exited ${code}: ${err.slice(-800)}`);
   const record = JSON.parse(out);
-  return { ms, servingMs, inJobMsToServing: record.result?.msToServing ?? null };
+  const steps = Object.fromEntries(
+    (record.steps ?? [])
+      .filter((st) => st.startedAt && st.finishedAt)
+      .map((st) => [st.name, Date.parse(st.finishedAt) - Date.parse(st.startedAt)]),
+  );
+  return { ms, servingMs, inJobMsToServing: record.result?.msToServing ?? null, steps };
 }
 
 export async function run({ root = ROOT } = {}) {
@@ -155,6 +160,7 @@ export async function run({ root = ROOT } = {}) {
     const ours = [];
     const serving = [];
     const handshakes = [];
+    const stepTimes = {};
     let version = 1;
     await deployAndWatch(home, app, httpPort, domain, 'version=v1');
     for (let i = 0; i < runs; i++) {
@@ -165,6 +171,9 @@ export async function run({ root = ROOT } = {}) {
       handshakes.push(host.connectionCount() - before);
       ours.push(r.ms);
       serving.push(r.servingMs);
+      for (const [name, ms] of Object.entries(r.steps)) {
+        stepTimes[name] = [...(stepTimes[name] ?? []), ms];
+      }
     }
 
     // Baseline: the same generated compose file, raw over ssh (same key, pinned known_hosts), alternating images.
@@ -215,6 +224,9 @@ export async function run({ root = ROOT } = {}) {
         `ratio: ${ratio.toFixed(2)}× (target ≤ 1.5×)`,
         `SSH handshakes per deploy: ${hs} (target 1) [${handshakes.join(', ')}]`,
         `deploy → new release serving through Caddy: median ${f(mServing)}  [${serving.map((x) => (x === null ? '-' : f(x))).join(', ')}]`,
+        `job steps (median): ${Object.entries(stepTimes)
+          .map(([n, xs]) => `${n} ${f(median(xs))}`)
+          .join(' | ')}`,
         '',
       ].join('\n'),
     );

@@ -135,9 +135,12 @@ async function applyLocked(
   }
   // Write (content on stdin), validate, keep the previous file, swap: one round trip; nothing is swapped
   // unless the candidate validates.
+  // A running Caddy validates on reload and keeps its config live when the new one is bad (we then restore the
+  // file): a separate `caddy validate` is only needed before a first start.
+  const running = await caddyAnswers(ex, adminAddress);
   const swap = and(
     toFile(exec('cat'), paths.candidate),
-    caddy.validate(paths.candidate),
+    ...(running ? [] : [caddy.validate(paths.candidate)]),
     fs.cpIfExists(paths.config, paths.previous),
     fs.mv(paths.candidate, paths.config),
   );
