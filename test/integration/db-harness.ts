@@ -27,8 +27,11 @@ export interface DbEnv {
   close(): Promise<void>;
 }
 
-/** `engines`: only the tags this file uses (another file may remove its own tag while this one runs). */
-export async function dbEnv(engines: readonly (keyof typeof TAGS)[]): Promise<DbEnv> {
+/**
+ * `engines`: the official names this file needs (default both). A tag this call added is removed at the end,
+ * unless a container still uses it (another test file running at the same time may rely on it).
+ */
+export async function dbEnv(engines: readonly (keyof typeof TAGS)[] = ['postgres', 'redis']): Promise<DbEnv> {
   await requireDocker();
   await ensureTestImages();
   const added: string[] = [];
@@ -61,7 +64,10 @@ export async function dbEnv(engines: readonly (keyof typeof TAGS)[]): Promise<Db
     json: async <T>(args: readonly string[]) => JSON.parse((await ok([...args, '--json'])).stdout) as T,
     close: async () => {
       await cleanupDocker(prefix).catch(() => undefined);
-      for (const t of added) await docker(['rmi', t], { check: false });
+      for (const t of added) {
+        const users = await docker(['ps', '-aq', '--filter', `ancestor=${t}`], { check: false });
+        if (users.stdout.trim() === '') await docker(['rmi', t], { check: false });
+      }
       await stopAllSshd();
       cleanupHomes();
     },
