@@ -1,6 +1,6 @@
 // Connecting over real sshd: key types, auth failures, unreachable hosts, pinned host keys.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,25 @@ describe.skipIf(!available)('connect() on real sshd', () => {
     // A pin given only as a fingerprint (server add --fingerprint) is enforced too.
     const fpOnly = await connect(target(h, { host_key: null }), { env: noAgent });
     await fpOnly.close();
+  });
+});
+
+describe.skipIf(!available)('a server with several host keys', () => {
+  afterAll(stopAllSshd);
+
+  it('presents the pinned type, not just its preferred one (no false mismatch)', async () => {
+    const h = await startSshd();
+    const ecKey = join(h.dir, 'ecdsa_host_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', ecKey]);
+    appendFileSync(join(h.dir, 'sshd_config'), `HostKey ${ecKey}\n`);
+    process.kill(h.pid() as number, 'SIGHUP'); // sshd re-execs with the new config
+    await waitFor('sshd reload', () => (readFileSync(h.logPath, 'utf8').match(/Server listening/g) ?? []).length >= 2);
+    const ecLine = readFileSync(`${ecKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    for (const line of [h.hostKey, ecLine]) {
+      const ex = await connect(target(h, { host_key: line, host_key_fingerprint: null }), { env: noAgent });
+      expect((ex as unknown as { hostKey: { line: string } }).hostKey.line).toBe(line);
+      await ex.close();
+    }
   });
 });
 

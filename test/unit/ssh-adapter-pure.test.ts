@@ -2,7 +2,12 @@
 // known_hosts lines, host key parsing, status parsing.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fingerprintOfBlob, hostKeyFromBlob, hostKeyFromLine } from '../../src/adapters/ssh/host-key.js';
+import {
+  fingerprintOfBlob,
+  hostKeyFromBlob,
+  hostKeyFromLine,
+  preferHostKeyType,
+} from '../../src/adapters/ssh/host-key.js';
 import { knownHostsPattern, renderKnownHosts } from '../../src/adapters/ssh/known-hosts.js';
 import { killProcessGroupCommand, MarkerParser, wrapInProcessGroup } from '../../src/adapters/ssh/process-group.js';
 import { putCommand } from '../../src/adapters/ssh/ssh-executor.js';
@@ -71,6 +76,14 @@ describe('host keys and known_hosts', () => {
     expect(hostKeyFromBlob(blob).fingerprint).toBe(fingerprintOfBlob(blob));
     expect(hostKeyFromLine('ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl')).toBeNull();
     expect(hostKeyFromLine('garbage')).toBeNull();
+  });
+  it('asks for the pinned host key type first (in the shape ssh2 applies in order)', async () => {
+    expect(preferHostKeyType('ecdsa-sha2-nistp256')).toEqual({
+      remove: ['ecdsa-sha2-nistp256'],
+      prepend: ['ecdsa-sha2-nistp256'],
+    });
+    expect(preferHostKeyType('ssh-rsa')?.prepend).toEqual(['ssh-rsa', 'rsa-sha2-256', 'rsa-sha2-512']);
+    expect(preferHostKeyType('sk-ssh-ed25519@openssh.com')).toBeNull();
   });
   it('uses [host]:port except on 22', () => {
     expect(knownHostsPattern('10.0.0.5', 22)).toBe('10.0.0.5');

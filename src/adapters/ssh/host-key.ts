@@ -33,8 +33,28 @@ export function hostKeyFromLine(line: string): HostKeyInfo | null {
   return info.type === type ? info : null;
 }
 
-/** Host key algorithms to ask for so the server presents the same key type as the pin. */
+const SUPPORTED = new Set([
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+]);
+
+/** Host key algorithms that make a server present a key of this type. */
 export function algorithmsFor(type: string): string[] {
   if (type === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
-  return [type];
+  return SUPPORTED.has(type) ? [type] : [];
+}
+
+/**
+ * ssh2 `algorithms.serverHostKey` edit putting the pinned type first, so a server with several host
+ * keys presents the pinned one. ssh2 skips a prepend already in its list and unshifts one at a
+ * time: remove first, then prepend in reverse. Null for types ssh2 does not know.
+ */
+export function preferHostKeyType(type: string): { remove: string[]; prepend: string[] } | null {
+  const algos = algorithmsFor(type);
+  return algos.length ? { remove: algos, prepend: [...algos].reverse() } : null;
 }

@@ -19,7 +19,7 @@ import type { SshAuth } from './auth.js';
 import { OutputCapture } from './capture.js';
 import { channelExec } from './channel-exec.js';
 import { mapConnectError } from './errors.js';
-import { algorithmsFor, type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine } from './host-key.js';
+import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
 import { Slots } from './slots.js';
 
 export interface SshConnectOptions {
@@ -52,6 +52,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
   const target = `${o.username}@${o.host}:${o.port}`;
   const pinned = o.expect?.hostKey ? hostKeyFromLine(o.expect.hostKey) : null;
   const expectedFp = pinned?.fingerprint ?? o.expect?.fingerprint ?? null;
+  const prefer = pinned ? preferHostKeyType(pinned.type) : null;
   let presented: HostKeyInfo | null = null;
   let mismatch: { expected: string; presented: HostKeyInfo } | null = null;
   const client = new ssh2.Client();
@@ -90,7 +91,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
       keepaliveInterval: o.keepaliveMs ?? 15_000,
       keepaliveCountMax: 3,
       // Ask for the pinned key's type first so a server with several host keys shows the pinned one.
-      ...(pinned ? { algorithms: { serverHostKey: { prepend: algorithmsFor(pinned.type) } as never } } : {}),
+      ...(prefer ? { algorithms: { serverHostKey: prefer as never } } : {}),
       // Runs before authentication: a mismatch ends the connection before any command is sent.
       hostVerifier: (blob: Buffer) => {
         presented = hostKeyFromBlob(blob);
