@@ -65,8 +65,9 @@ export async function dbEnv(engines: readonly (keyof typeof TAGS)[] = ['postgres
     close: async () => {
       await cleanupDocker(prefix).catch(() => undefined);
       for (const t of added) {
-        const users = await docker(['ps', '-aq', '--filter', `ancestor=${t}`], { check: false });
-        if (users.stdout.trim() === '') await docker(['rmi', t], { check: false });
+        // Containers created under this very name (not merely from the same image id).
+        const users = await docker(['ps', '-a', '--format', '{{.Image}}'], { check: false });
+        if (!users.stdout.split('\n').includes(t)) await docker(['rmi', t], { check: false });
       }
       await stopAllSshd();
       cleanupHomes();
