@@ -133,7 +133,11 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
       ch.on('exit', (code: number | null, sig?: string) => {
         exitCode = typeof code === 'number' ? code : signalExitCode(sig);
       });
-      ch.on('close', () => {
+      // ssh2 repeats the exit status on 'close'. It is the only copy when exit-status arrived in the same
+      // read as the channel confirmation: 'exit' then fired before the listener above was attached.
+      ch.on('close', (closeCode?: number | null, closeSig?: string) => {
+        if (exitCode === null && typeof closeCode === 'number') exitCode = closeCode;
+        else if (exitCode === null && typeof closeSig === 'string') exitCode = signalExitCode(closeSig);
         const rest = parser.end();
         if (rest.length > 0) o.onStdout(rest);
         if (stopping) {
