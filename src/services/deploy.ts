@@ -429,7 +429,9 @@ async function switchRoute(
     .where('domain', '=', domain)
     .executeTakeFirst();
   if (before && before.app_id !== null && before.app_id !== app.id)
-    throw new InfraktError('CONFLICT', `$domainis routed to another app`);
+    throw new InfraktError('CONFLICT', `${domain} is routed to another app`, {
+      hint: 'give this app another domain, or destroy the app that has it',
+    });
   if (before)
     await ctx.store.db
       .updateTable('proxy_routes')
