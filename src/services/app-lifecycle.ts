@@ -67,7 +67,7 @@ export async function prepareRestart(
             await runChecked(ex, docker.restartProject(p), { signal: job.signal, what: `restart ${p}` });
         });
         if (app.domain) {
-          // A restarted container may be given another loopback port: point the route at the one it has now.
+          // Releases publish a fixed port now; ones deployed with a Docker-chosen port may have moved: follow them.
           await job.step('update proxy route', async (s) => {
             const dep = await keptRelease(ctx, app, app.current_release!);
             const flavour = await detectFlavour(ex);

@@ -5,10 +5,11 @@ import * as compose from '../core/commands/compose.js';
 import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
-import { type Executor, runChecked, tail } from '../core/executor.js';
+import { commandFailed, type Executor, runChecked, tail } from '../core/executor.js';
 import { type DeployAction, type DeployStep, deployPlan, releaseTarget, servicesTarget } from '../core/plans/deploy.js';
 import { renderEnvFile } from '../core/plans/deploy-env.js';
 import { appLayout, builtImage, releaseProject, releasesToPrune, servicesProject } from '../core/plans/layout.js';
+import { portTaken } from '../core/plans/release-ports.js';
 import { scrub } from '../core/secret.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { resolveApp } from './apps.js';
@@ -21,6 +22,7 @@ import type { JobPlan } from './job-plan.js';
 import type { JobContext } from './jobs-types.js';
 import { pullPolicy } from './proxy.js';
 import { applyProxyConfig } from './proxy-config.js';
+import { chooseReleasePort } from './release-port.js';
 import {
   appSettings,
   composeRelease,
@@ -198,6 +200,11 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
                   .filter((n) => /^\d+$/.test(n))
                   .map(Number);
               }),
+              // The release's fixed loopback port (survives a Docker restart), rendered into its compose file.
+              chooseReleasePort(ctx, ex, server).then((p) => {
+                hostPort = p;
+                sctx.hostPort = p;
+              }),
               ...(step.cmds ?? []).map((c) => runChecked(ex, c, { ...opts, what: step.name })),
             ]);
             releaseLock = unlock as () => Promise<void>;
@@ -256,28 +263,20 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
           case 'start': {
             compensations = [step.compensate];
             const t = releaseTarget({ app: app.name, root: server.root_dir, release, flavour });
-            const portCmd = compose.port(t, prepared!.details.service, app.port);
-            let out = await runChecked(ex, and(compose.up(t), portCmd), {
-              ...opts,
-              what: 'compose up (new release)',
-            }).catch(async (e) => {
-              // `up` returned before the container published its port (a restart in progress): ask again.
-              if ((await ex.run(compose.up(t), opts)).exitCode !== 0) throw e;
-              for (let i = 0; i < 10; i++) {
-                const r = await ex.run(portCmd, opts);
-                if (r.exitCode === 0) return r;
-                await new Promise((res) => setTimeout(res, 300));
-              }
-              throw e;
-            });
-            // `compose port` prints `127.0.0.1:<port>` last, after compose up's own output.
-            hostPort = Number(out.stdout.trim().split('\n').at(-1)?.split(':').at(-1));
-            if (!Number.isInteger(hostPort) || hostPort <= 0) {
-              out = await runChecked(ex, portCmd, { what: 'compose port' });
-              hostPort = Number(out.stdout.trim().split('\n').at(-1)?.split(':').at(-1));
+            const up = compose.up(t);
+            let r = await ex.run(up, opts);
+            if (r.exitCode !== 0 && portTaken(r.stdout + r.stderr)) {
+              // Something took the port between its choice and the start: once more on another one.
+              const taken = hostPort;
+              hostPort = await chooseReleasePort(ctx, ex, server, [taken]);
+              s.log(`127.0.0.1:${taken} was taken meanwhile: starting on 127.0.0.1:${hostPort}`);
+              await ex.put(l.releaseFile(release), prepared!.renderRelease(hostPort), { mode: 0o644 });
+              r = await ex.run(up, opts);
+            } else if (r.exitCode !== 0) {
+              // `up` can fail while a container is still being restarted: ask once more.
+              r = await ex.run(up, opts);
             }
-            if (!Number.isInteger(hostPort) || hostPort <= 0)
-              throw new InfraktError('INTERNAL', `could not read the published port: ${out.stdout.trim()}`);
+            if (r.exitCode !== 0) throw commandFailed(ex.target, up, r, 'compose up (new release)');
             s.detail(`127.0.0.1:${hostPort}`);
             return;
           }

@@ -43,6 +43,8 @@ export interface PreparedRelease {
   /** Source identity shown in `app deployments`: image digest, git commit or compose hash. */
   sourceRef: string;
   releaseFile: string;
+  /** The release file again with another host port (the chosen one was taken before the release started). */
+  renderRelease: (hostPort: number) => string;
   servicesFile: string | null;
   /** The compose document to keep as `source.yml` (compose kinds). */
   sourceYaml?: string;
@@ -58,6 +60,8 @@ export interface SourceCtx {
   root: string;
   release: number;
   flavour: ComposeFlavour;
+  /** Fixed loopback port the release publishes its app port on (unset only when nothing will start). */
+  hostPort?: number;
   log: (l: string) => void;
 }
 
@@ -85,6 +89,8 @@ export async function imageSource(s: SourceCtx, image: string): Promise<Prepared
 
 function imageRelease(s: SourceCtx, tag: string, sourceRef: string, extra: Partial<ReleaseDetails>): PreparedRelease {
   const l = appLayout(s.root, s.app.name);
+  const render = (hostPort: number | undefined) =>
+    imageComposeFile({ image: tag, port: s.app.port, hostPort, envFile: l.envFile, labels: labels(s) });
   return {
     details: {
       kind: 'image',
@@ -94,7 +100,8 @@ function imageRelease(s: SourceCtx, tag: string, sourceRef: string, extra: Parti
       ...extra,
     },
     sourceRef,
-    releaseFile: imageComposeFile({ image: tag, port: s.app.port, envFile: l.envFile, labels: labels(s) }),
+    releaseFile: render(s.hostPort),
+    renderRelease: render,
     servicesFile: null,
     composeBuild: false,
   };
@@ -107,17 +114,20 @@ export function composeRelease(
 ): PreparedRelease {
   const l = appLayout(s.root, s.app.name);
   const doc = parseComposeFile(yaml);
-  const split = splitCompose({
-    doc,
-    port: s.app.port,
-    envFile: l.envFile,
-    labels: labels(s),
-    network: sharedNetwork(s.app.name),
-    servicesProject: servicesProject(s.app.name),
-    routedImage: builtImage(s.app.name, s.release),
-    dropBuild: Boolean(extra.reuseBuiltImage),
-    ...(extra.contextDir ? { contextDir: extra.contextDir } : {}),
-  });
+  const splitWith = (hostPort: number | undefined) =>
+    splitCompose({
+      doc,
+      port: s.app.port,
+      hostPort,
+      envFile: l.envFile,
+      labels: labels(s),
+      network: sharedNetwork(s.app.name),
+      servicesProject: servicesProject(s.app.name),
+      routedImage: builtImage(s.app.name, s.release),
+      dropBuild: Boolean(extra.reuseBuiltImage),
+      ...(extra.contextDir ? { contextDir: extra.contextDir } : {}),
+    });
+  const split = splitWith(s.hostPort);
   return {
     details: {
       kind: 'compose',
@@ -129,6 +139,7 @@ export function composeRelease(
     },
     sourceRef: extra.commit ?? `sha256:${sha256(yaml).slice(0, 16)}`,
     releaseFile: split.release,
+    renderRelease: (hostPort) => splitWith(hostPort).release,
     servicesFile: split.services,
     sourceYaml: yaml,
     composeBuild: split.builds,

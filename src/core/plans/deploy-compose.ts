@@ -16,12 +16,19 @@ const labelsOf = (l: ReleaseLabels, withRelease: boolean): Obj => ({
   ...(withRelease ? { 'infrakt.release': String(l.release) } : {}),
 });
 
-/** `127.0.0.1::PORT`: Docker picks a free loopback port for each release, so two releases never clash. */
-export const loopbackPort = (containerPort: number): string => `127.0.0.1::${containerPort}`;
+/**
+ * `127.0.0.1:HOST:PORT`: the release's fixed loopback port, chosen at deploy time so it survives a Docker
+ * restart or a reboot (a Docker-chosen port changes and strands the route). Without a host port (validation
+ * only, nothing starts) Docker would choose.
+ */
+export const loopbackPort = (containerPort: number, hostPort?: number): string =>
+  hostPort ? `127.0.0.1:${hostPort}:${containerPort}` : `127.0.0.1::${containerPort}`;
 
 export interface ImageReleaseInput {
   readonly image: string;
   readonly port: number;
+  /** Loopback port on the server that publishes `port`. */
+  readonly hostPort?: number;
   readonly envFile: string;
   readonly labels: ReleaseLabels;
 }
@@ -34,7 +41,7 @@ export function imageComposeFile(i: ImageReleaseInput): string {
         image: i.image,
         pull_policy: 'never',
         restart: 'unless-stopped',
-        ports: [loopbackPort(i.port)],
+        ports: [loopbackPort(i.port, i.hostPort)],
         env_file: [i.envFile],
         labels: labelsOf(i.labels, true),
       },
@@ -94,6 +101,8 @@ export function routedService(doc: Obj, port: number): string {
 export interface ComposeSplitInput {
   readonly doc: Obj;
   readonly port: number;
+  /** Loopback port on the server that publishes `port` of the routed service. */
+  readonly hostPort?: number;
   readonly envFile: string;
   readonly labels: ReleaseLabels;
   /** Name of the network shared by the stable services and the releases. */
@@ -128,8 +137,8 @@ function absolutiseBuild(svc: Obj, dir: string | undefined): void {
 }
 
 /**
- * Splits a compose app for a zero-downtime switch: the routed service goes into a per-release project with a
- * fresh loopback port; the other services stay in one stable project that is updated in place. Both join one
+ * Splits a compose app for a zero-downtime switch: the routed service goes into a per-release project with its
+ * own loopback port; the other services stay in one stable project that is updated in place. Both join one
  * named network, so service names still resolve across the two.
  */
 export function splitCompose(i: ComposeSplitInput): ComposeSplit {
@@ -150,7 +159,7 @@ export function splitCompose(i: ComposeSplitInput): ComposeSplit {
   absolutiseBuild(routed, i.contextDir);
   if (routedBuilt) routed.image = i.routedImage;
   if (i.dropBuild) delete routed.build;
-  routed.ports = [loopbackPort(i.port)];
+  routed.ports = [loopbackPort(i.port, i.hostPort)];
   routed.pull_policy = routed.build ? 'never' : (routed.pull_policy ?? 'never');
   routed.restart = routed.restart ?? 'unless-stopped';
   routed.env_file = [

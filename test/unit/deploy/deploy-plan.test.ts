@@ -73,9 +73,15 @@ describe('deployPlan', () => {
 
 describe('release files', () => {
   const labels = { app: 'web', root: '/srv/ikt', release: 4 };
-  it('image release: one service on a docker-chosen loopback port, never pulled', () => {
+  it('image release: one service on its fixed loopback port, never pulled', () => {
     const doc = parse(
-      imageComposeFile({ image: 'infrakt-app/web:r4', port: 3000, envFile: '/srv/ikt/apps/web/.env', labels }),
+      imageComposeFile({
+        image: 'infrakt-app/web:r4',
+        port: 3000,
+        hostPort: 24001,
+        envFile: '/srv/ikt/apps/web/.env',
+        labels,
+      }),
     );
     expect(doc).toEqual({
       services: {
@@ -83,7 +89,7 @@ describe('release files', () => {
           image: 'infrakt-app/web:r4',
           pull_policy: 'never',
           restart: 'unless-stopped',
-          ports: ['127.0.0.1::3000'],
+          ports: ['127.0.0.1:24001:3000'],
           env_file: ['/srv/ikt/apps/web/.env'],
           labels: { 'infrakt.app': 'web', 'infrakt.root': '/srv/ikt', 'infrakt.release': '4' },
         },
@@ -111,6 +117,7 @@ volumes:
     const split = splitCompose({
       doc,
       port: 3000,
+      hostPort: 24002,
       envFile: '/e',
       labels,
       network: 'web-svc-net',
@@ -118,7 +125,7 @@ volumes:
       routedImage: 'infrakt-app/web:r4',
     });
     const rel = parse(split.release);
-    expect(rel.services.web.ports).toEqual(['127.0.0.1::3000']);
+    expect(rel.services.web.ports).toEqual(['127.0.0.1:24002:3000']);
     expect(rel.services.web.container_name).toBeUndefined();
     expect(rel.services.web.depends_on).toBeUndefined();
     expect(rel.services.web.env_file).toEqual(['/e']);

@@ -14,6 +14,13 @@ import { openTestState, type TestState } from '../../helpers/state.js';
 
 const SECRET = 'sup3r-s3cret-value';
 
+/** `ss -Htan` output with every port of the release range listening except `free`. */
+const ssAllBut = (...free: number[]) =>
+  Array.from({ length: 10000 }, (_, i) => 20000 + i)
+    .filter((p) => !free.includes(p))
+    .map((p) => `LISTEN 0 4096 127.0.0.1:${p} 0.0.0.0:*`)
+    .join('\n');
+
 describe('deployApp (recording executor, real store)', () => {
   let state: TestState;
   let jobs: JobRunner;
@@ -26,7 +33,6 @@ describe('deployApp (recording executor, real store)', () => {
     ex = new RecordingExecutor();
     ex.on('version --short', { stdout: 'v2\n' })
       .on('docker image inspect --format', { stdout: 'sha256:abc|\n' })
-      .on(' port app 3000', { stdout: '127.0.0.1:49200\n' })
       .on('label=infrakt.app=web', { stdout: 'web-r0\n' });
     ctx = { ...state.ctx, jobs, connect: async () => ex };
     await registerServer(ctx, { name: 'box', host: '10.0.0.5', root: '/srv/ikt' });
@@ -47,19 +53,23 @@ describe('deployApp (recording executor, real store)', () => {
   });
 
   it('runs the plan over one connection: start beside, health, switch, retire; variables only as file content', async () => {
+    ex.on('ss -Htan', { stdout: `${ssAllBut(24242, 24243)}\n---\n127.0.0.1:24243->80/tcp\n` });
     const res = await runPlan(ctx, await prepareDeploy(ctx, 'web'));
-    expect(res).toMatchObject({ release: 1, hostPort: 49200, sourceRef: 'sha256:abc' });
+    expect(res).toMatchObject({ release: 1, hostPort: 24242, sourceRef: 'sha256:abc' });
     const upIdx = ex.commands.findIndex((c) => c.includes('--project-name web-r1') && c.includes(' up --detach'));
     const reloadIdx = ex.commands.findIndex((c) => c.startsWith('caddy reload') || c.includes('caddy reload'));
     const retireIdx = ex.commands.findIndex((c) => c.includes('label=com.docker.compose.project=web-r0'));
     expect(upIdx).toBeGreaterThan(-1);
-    expect(ex.tcp).toContain(49200);
+    // The port free on the server is published explicitly, so it survives a Docker restart.
+    const rel = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/releases/1/docker-compose.yml')!;
+    expect(rel.content).toContain('127.0.0.1:24242:3000');
+    expect(ex.tcp).toContain(24242);
     expect(reloadIdx).toBeGreaterThan(upIdx);
     expect(retireIdx).toBeGreaterThan(reloadIdx);
     const env = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/.env')!;
     expect(env).toMatchObject({ secret: true, mode: 0o600, content: `API_KEY='${SECRET}'\n` });
     const swap = ex.commands.findIndex((c) => c.startsWith('cat > /srv/ikt/caddy/Caddyfile.next && '));
-    expect(ex.stdins[swap]).toContain('reverse_proxy 127.0.0.1:49200');
+    expect(ex.stdins[swap]).toContain('reverse_proxy 127.0.0.1:24242');
     for (const c of ex.commands) expect(c).not.toContain(SECRET);
     expect(ex.closed).toBe(true);
     const [dep] = await listDeployments(ctx, 'web');
@@ -68,8 +78,26 @@ describe('deployApp (recording executor, real store)', () => {
       status: 'succeeded',
       current: true,
       source: 'sha256:abc',
-      hostPort: 49200,
+      hostPort: 24242,
     });
+  });
+
+  it('a port taken between its choice and the start: one more try on another port', async () => {
+    const taken = 'Error response from daemon: Bind for 127.0.0.1:24242 failed: port is already allocated';
+    ex.on(/--project-name web-r1 .* up --detach/, { exitCode: 1, stdout: taken }, 1);
+    // Both ports look free at the first scan; the one that failed is never picked again.
+    ex.on('ss -Htan', { stdout: ssAllBut(24242, 24243) });
+    const res = await runPlan(ctx, await prepareDeploy(ctx, 'web'));
+    const files = ex.puts.filter((p) => p.path === '/srv/ikt/apps/web/releases/1/docker-compose.yml');
+    expect(files).toHaveLength(2);
+    const first = /127\.0\.0\.1:(\d+):3000/.exec(files[0]!.content)![1];
+    expect([24242, 24243]).toContain(res.hostPort);
+    expect(String(res.hostPort)).not.toBe(first);
+    expect(files[1]!.content).toContain(`127.0.0.1:${res.hostPort}:3000`);
+    const ups = ex.commands.filter((c) => c.includes('--project-name web-r1') && c.includes(' up --detach'));
+    expect(ups).toHaveLength(2);
+    const [dep] = await listDeployments(ctx, 'web');
+    expect(dep).toMatchObject({ status: 'succeeded', hostPort: res.hostPort });
   });
 
   it('a failing health check removes the new release, keeps the route, and records why (scrubbed)', async () => {

@@ -1,0 +1,46 @@
+import type { ServerRow } from '../adapters/store/schema.js';
+import { exec, quietErr, seq } from '../core/cmd/index.js';
+import { InfraktError } from '../core/errors.js';
+import type { Executor } from '../core/executor.js';
+import { listeningPorts, pickReleasePort } from '../core/plans/release-ports.js';
+import type { Ctx } from './context.js';
+
+/**
+ * A free loopback port for a new release on `server`: not recorded for any release, route or database of the
+ * server in the store, and not in use there now (one round trip: `ss` and `docker ps` together).
+ */
+export async function chooseReleasePort(
+  ctx: Ctx,
+  ex: Executor,
+  server: ServerRow,
+  exclude: readonly number[] = [],
+): Promise<number> {
+  const [r, recorded, routes, dbs] = await Promise.all([
+    ex.run(
+      seq(quietErr(exec('ss', '-Htan')), exec('echo', '---'), quietErr(exec('docker', 'ps', '--format', '{{.Ports}}'))),
+    ),
+    ctx.store.db
+      .selectFrom('deployments')
+      .innerJoin('apps', 'apps.id', 'deployments.app_id')
+      .select('deployments.host_port')
+      .where('apps.server_id', '=', server.id)
+      .where('deployments.host_port', 'is not', null)
+      .execute(),
+    ctx.store.db.selectFrom('proxy_routes').select('upstream_port').where('server_id', '=', server.id).execute(),
+    ctx.store.db
+      .selectFrom('apps')
+      .select('port')
+      .where('server_id', '=', server.id)
+      .where('app_type', 'like', 'db:%')
+      .execute(),
+  ]);
+  const [ss = '', dockerPorts = ''] = r.stdout.split('\n---\n');
+  const used = listeningPorts(ss, dockerPorts);
+  for (const p of exclude) used.add(p);
+  for (const d of recorded) if (d.host_port !== null) used.add(d.host_port);
+  for (const x of routes) used.add(x.upstream_port);
+  for (const d of dbs) used.add(d.port);
+  const port = pickReleasePort(used, Math.random());
+  if (port === null) throw new InfraktError('STATE', `no free loopback port for a release on ${server.name}`);
+  return port;
+}
