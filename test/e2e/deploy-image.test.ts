@@ -48,6 +48,24 @@ describe('image app deploy (built CLI, sshd, Docker, Caddy)', () => {
     expect(other.body).not.toContain('version=v1');
   });
 
+  it('keeps serving after Docker stops and starts the container (the host port is fixed, not Docker-chosen)', async () => {
+    const id = docker('ps', '-q', '--filter', `label=infrakt.app=${app}`).trim();
+    expect(id).toMatch(/^[0-9a-f]+$/);
+    const before = docker('port', id, '3000/tcp').trim();
+    // What a daemon restart or a reboot does to the container; a Docker-chosen port would change here.
+    docker('stop', '--time', '2', id);
+    docker('start', id);
+    expect(docker('port', id, '3000/tcp').trim()).toBe(before);
+    const deadline = Date.now() + 20_000;
+    let res = { status: 0, body: '' };
+    while (Date.now() < deadline && !res.body.includes('version=v1')) {
+      res = await get(env.httpPort, domain).catch(() => ({ status: 0, body: '' }));
+      if (!res.body.includes('version=v1')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('version=v1');
+  });
+
   it('redeploys web:1 → web:2 under load with zero failed requests', async () => {
     await env.ok(['app', 'update', app, '--image', 'infrakt-test/web:2']);
     const report = await underLoad(
