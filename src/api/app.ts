@@ -117,7 +117,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   );
   api.use('/api/*', async (c, next) => {
     c.set('clientAddress', clientAddress(c));
-    c.set('ctx', { ...ctx, actor: `api (${c.var.clientAddress})` });
+    c.set('ctx', { ...ctx, actor: `api (${c.var.clientAddress})`, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
     await next();
   });
 

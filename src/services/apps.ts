@@ -9,6 +9,7 @@ import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { getServerRow } from './servers.js';
+import { assertPublicGitUrl } from './ssrf.js';
 
 /** Validates a compose file (parses, has services, one service carries the app port) and keeps its content. */
 export function composeSetting(content: string, port: number): { content: string; sha256: string } {
@@ -99,12 +100,19 @@ export function toAppView(app: AppRow, serverName: string): AppView {
   };
 }
 
+/** SSRF guard for an https git source: every address its host resolves to must be public. */
+export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): Promise<void> {
+  await assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
+}
+
 /**
  * `composeFile` is the content of the user's compose file (compose apps): it is validated here and stored
  * with the app, so a deploy never depends on a file on the machine that created the app.
  */
 export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?: string }): Promise<AppView> {
   const data = parseInput(appCreateSchema, input, 'app');
+  // An https source must point at a public host (CLI and API alike); repositories on the server are exempt.
+  if (data.git && !data.git.startsWith('/')) await assertGitSource(ctx, data.git);
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
   if (compose && (data.image || data.git)) {
     throw new InfraktError(

@@ -4,6 +4,7 @@ import type { Store } from '../adapters/store/open.js';
 import type { ServerRow } from '../adapters/store/schema.js';
 import type { Executor } from '../core/executor.js';
 import type { Jobs } from './jobs-types.js';
+import type { Resolve } from './ssrf.js';
 
 export interface Clock {
   now(): Date;
@@ -28,6 +29,8 @@ export interface Ctx {
   readonly connect: Connect;
   /** Durable job runner: every mutating remote operation runs as a job. */
   readonly jobs: Jobs;
+  /** DNS for the SSRF check of https git URLs (tests inject one; default: the system resolver). */
+  readonly resolve?: Resolve;
 }
 
 export const nowIso = (ctx: Pick<Ctx, 'clock'>): string => ctx.clock.now().toISOString();

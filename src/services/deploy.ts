@@ -12,7 +12,7 @@ import { appLayout, builtImage, releaseProject, releasesToPrune, servicesProject
 import { portTaken } from '../core/plans/release-ports.js';
 import { scrub } from '../core/secret.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
-import { resolveApp } from './apps.js';
+import { assertGitSource, resolveApp } from './apps.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
@@ -401,12 +401,14 @@ async function source(
   if (s.app.app_type === 'image') return imageSource(s, s.app.image!);
   if (s.app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
+    // Checked again right before the fetch: the name may resolve elsewhere now (DNS rebinding).
+    const repo = s.app.git_repo ?? '';
+    if (!repo.startsWith('/')) await assertGitSource(ctx, repo);
     await runChecked(s.ex, sync!, { what: 'git fetch' });
     const commit = (await runChecked(s.ex, head!, { what: 'git rev-parse' })).stdout.trim();
     return gitSource(s, commit);
   }
   const { content } = appSettings(s.app).compose!;
-  void ctx;
   return composeRelease(s, content, {});
 }
 

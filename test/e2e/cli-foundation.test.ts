@@ -123,7 +123,7 @@ describe('servers, apps and env vars', () => {
     expect(
       json(ok(run('app', 'create', '--server', 's1', '--name', 'web', '--image', 'nginx:alpine', '--json'))),
     ).toMatchObject({ name: 'web', server: 's1', type: 'image', port: 3000, image: 'nginx:alpine' });
-    const git = ok(run('app', 'create', '--server', 's2', '--name', 'web', '--git', 'https://example.com/r.git'));
+    const git = ok(run('app', 'create', '--server', 's2', '--name', 'web', '--git', 'https://140.82.112.3/r.git'));
     expect(git.stdout).toContain('created git app web on s2');
     ok(run('app', 'create', '--server', 's1', '--name', 'api', '--domain', 'API.example.com', '--port', '8080'));
 
@@ -243,6 +243,7 @@ describe('servers, apps and env vars', () => {
       ['app port abc', create('--name', 'n', '--port', 'abc'), 'VALIDATION'],
       ['bad image', create('--name', 'n', '--image', 'Nginx Latest'), 'VALIDATION'],
       ['http git URL', create('--name', 'n', '--git', 'http://example.com/r.git'), 'VALIDATION'],
+      ['private git host', create('--name', 'n', '--git', 'https://10.1.2.3/r.git'), 'VALIDATION'],
       ['image and git', create('--name', 'n', '--image', 'nginx', '--git', 'https://x.io/r'), 'VALIDATION'],
       ['branch -x', create('--name', 'n', '--git', 'https://x.io/r', '--branch', '-x'), 'VALIDATION'],
       ['unknown server (app create)', ['app', 'create', '--server', 'nope', '--name', 'n'], 'NOT_FOUND'],

@@ -1,0 +1,71 @@
+// The SSRF guard for https git sources in the service layer (shared by CLI and API): at app create, and again
+// right before the deploy fetches (the name may resolve elsewhere by then). Resolvers are injected: no DNS.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
+import { createApp, listApps } from '../../../src/services/apps.js';
+import type { Ctx } from '../../../src/services/context.js';
+import { prepareDeploy } from '../../../src/services/deploy.js';
+import { runPlan } from '../../../src/services/job-plan.js';
+import { listDeployments } from '../../../src/services/releases.js';
+import { registerServer } from '../../../src/services/servers.js';
+import { RecordingExecutor } from '../../harness/recording-executor.js';
+import { openTestState, type TestState } from '../../helpers/state.js';
+
+describe('https git sources must resolve to public addresses', () => {
+  let state: TestState;
+  let jobs: JobRunner;
+  let ex: RecordingExecutor;
+  let ctx: Ctx;
+  let answer: string[];
+
+  beforeEach(async () => {
+    state = openTestState();
+    jobs = createJobRunner({ store: state.ctx.store, clock: { now: () => new Date() }, actor: 'tester' });
+    ex = new RecordingExecutor();
+    ex.on('version --short', { stdout: 'v2\n' });
+    answer = ['140.82.112.3'];
+    ctx = { ...state.ctx, jobs, connect: async () => ex, resolve: async () => answer };
+    await registerServer(ctx, { name: 'box', host: '10.0.0.5', root: '/srv/ikt' });
+  });
+
+  afterEach(async () => {
+    jobs.close();
+    await state.close();
+  });
+
+  it('app create refuses a host resolving to a private address, and creates nothing', async () => {
+    answer = ['140.82.112.3', '169.254.169.254'];
+    const err = await createApp(ctx, { server: 'box', name: 'site', git: 'https://git.example.com/site.git' }).catch(
+      (e) => e,
+    );
+    expect(err).toMatchObject({ code: 'VALIDATION' });
+    expect(err.message).toMatch(/non-public address/);
+    expect(await listApps(ctx, {})).toEqual([]);
+  });
+
+  it('app create accepts a public host and a repository path on the server (not resolved)', async () => {
+    let asked = 0;
+    const c = {
+      ...ctx,
+      resolve: async () => {
+        asked++;
+        return answer;
+      },
+    };
+    await createApp(c, { server: 'box', name: 'site', git: 'https://git.example.com/site.git' });
+    await createApp(c, { server: 'box', name: 'local', git: '/srv/repos/local.git' });
+    expect(asked).toBe(1);
+    expect((await listApps(ctx, {})).map((a) => a.name).sort()).toEqual(['local', 'site']);
+  });
+
+  it('deploy checks again before fetching: a name rebound to loopback is refused, nothing fetched', async () => {
+    await createApp(ctx, { server: 'box', name: 'site', git: 'https://git.example.com/site.git' });
+    answer = ['127.0.0.1'];
+    const err = await runPlan(ctx, await prepareDeploy(ctx, 'site')).catch((e) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION' });
+    expect(err.message).toMatch(/non-public address/);
+    expect(ex.commands.some((c) => c.includes('git.example.com'))).toBe(false);
+    const [dep] = await listDeployments(ctx, 'site');
+    expect(dep?.status).toBe('failed');
+  });
+});
