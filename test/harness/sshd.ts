@@ -276,10 +276,28 @@ export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<S
     async stop() {
       running.delete(host);
       await stopChild(child);
+      stopServerCaddy(host.root);
     },
   };
   running.add(host);
   return host;
+}
+
+/**
+ * infrakt's `proxy setup` starts Caddy on a server without systemd with a pidfile under the server
+ * root: that Caddy was started by the test, so it ends with the test server.
+ */
+function stopServerCaddy(root: string): void {
+  const pidFile = join(root, 'caddy', 'caddy.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    // Only if it is the Caddy of this root (the pid may have been reused).
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root)) process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
 }
 
 /** Starts `n` sshd instances in parallel. */

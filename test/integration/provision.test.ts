@@ -349,7 +349,12 @@ describe.skipIf(!runnable)(
         30_000,
       );
       expect(status).toMatch(/Banned IP list:\s+\d+\.\d+\.\d+\.\d+/);
-      expect(await reachable(vps.ip, 22)).toBe(false);
+      // The jail reports the ban before its firewall action has run: poll for the effect.
+      await until(
+        'port 22 blocked for the banned address',
+        async () => ((await reachable(vps.ip, 22)) ? undefined : true),
+        20_000,
+      );
       await vps.sh('fail2ban-client unban --all');
       expect(await reachable(vps.ip, 22)).toBe(true);
     });
