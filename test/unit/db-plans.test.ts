@@ -11,6 +11,7 @@ import {
 } from '../../src/core/plans/db-backup-script.js';
 import {
   connectionStrings,
+  DB_PORT_RANGE,
   pickPort,
   renderDbCompose,
   renderDbEnv,
@@ -18,6 +19,7 @@ import {
   usedPorts,
 } from '../../src/core/plans/db-compose.js';
 import { parseCron } from '../../src/core/plans/db-cron.js';
+import { RELEASE_PORT_RANGE } from '../../src/core/plans/release-ports.js';
 import { Secret } from '../../src/core/secret.js';
 import { generatePassword } from '../../src/services/databases-model.js';
 
@@ -94,7 +96,7 @@ describe('port choice', () => {
     );
     expect([...used].sort()).toEqual([15000, 15001, 15002, 8080]);
     expect(pickPort(used, 0)).toBe(15003);
-    expect(pickPort(new Set(), 0.999999)).toBe(29999);
+    expect(pickPort(new Set(), 0.999999)).toBe(19999);
   });
 });
 
@@ -143,5 +145,11 @@ describe('schedule units', () => {
     expect(renderCronFile(i, '0 3 * * *', 7)).toContain(
       '0 3 * * * root /bin/sh /opt/infrakt/backups/mydb/backup.sh schedule 7 >>/opt/infrakt/backups/mydb/cron.log 2>&1\n',
     );
+  });
+});
+
+describe('database and app release port ranges', () => {
+  it('never overlap, so a stopped release port is never handed to a database (or back)', () => {
+    expect(DB_PORT_RANGE.max < RELEASE_PORT_RANGE.min || RELEASE_PORT_RANGE.max < DB_PORT_RANGE.min).toBe(true);
   });
 });

@@ -100,7 +100,8 @@ export function connectionStrings(
 }
 
 /** Host ports tried for databases: below Linux's ephemeral range (32768+), so outgoing connections never hold them. */
-export const DB_PORT_RANGE = { min: 15000, max: 29999 } as const;
+// Disjoint from app release ports (RELEASE_PORT_RANGE, 20000-29999): neither can take the other's recorded port.
+export const DB_PORT_RANGE = { min: 15000, max: 19999 } as const;
 
 /** Ports in use from `ss -Htan` output (local address column) plus `docker ps` port mappings. */
 export function usedPorts(ssOutput: string, dockerPorts: string): Set<number> {
