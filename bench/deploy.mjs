@@ -180,7 +180,11 @@ export async function run({ root = ROOT } = {}) {
     const rel = readFileSync(join(host.root, 'apps', app, 'releases', String(runs + 1), 'docker-compose.yml'), 'utf8');
     const files = [1, 2].map((v) => {
       const f = join(host.root, `raw-${v}.yml`);
-      writeFileSync(f, rel.replace(/image: \S+/, `image: infrakt-test/web:${v}`));
+      // The release's fixed host port is held by the running release: the baseline lets Docker choose one.
+      const raw = rel
+        .replace(/image: \S+/, `image: infrakt-test/web:${v}`)
+        .replace(/127\.0\.0\.1:\d+:(\d+)/g, '127.0.0.1::$1');
+      writeFileSync(f, raw);
       return f;
     });
     const ssh = (remote) => {
