@@ -7,10 +7,9 @@ import { type Executor, runChecked, type StreamName } from '../core/executor.js'
 import { releaseTarget } from '../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../core/plans/layout.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
-import { resolveApp } from './apps.js';
+import { resolveApp, updateApp } from './apps.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
-import { nowIso } from './context.js';
 import { appProjects } from './deploy.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobContext } from './jobs-types.js';
@@ -94,18 +93,19 @@ export async function prepareRestart(
             s.detail(`${app.domain} → 127.0.0.1:${port}`);
           });
         }
-        await ctx.store.db
-          .updateTable('apps')
-          .set({ status: 'running', updated_at: nowIso(ctx) })
-          .where('id', '=', app.id)
-          .execute();
-        await audit(ctx, 'app.restart', `${server.name}/${app.name}`, {});
-        return { app: app.name };
+        return settle(ctx, app, server, 'running', 'app.restart');
       } finally {
         await ex.close();
       }
     },
   };
+}
+
+/** Records the app's new status and the audit event once its containers did what was asked. */
+async function settle(ctx: Ctx, app: AppRow, server: ServerRow, status: 'running' | 'stopped', action: string) {
+  await updateApp(ctx, app.id, { status });
+  await audit(ctx, action, `${server.name}/${app.name}`, {});
+  return { app: app.name };
 }
 
 /** `app stop`: stops the containers (kept for `app restart` or the next deploy); status `stopped`. */
@@ -125,13 +125,7 @@ export async function prepareStop(
           for (const p of projects)
             await runChecked(ex, docker.stopProject(p), { signal: job.signal, what: `stop ${p}` });
         });
-        await ctx.store.db
-          .updateTable('apps')
-          .set({ status: 'stopped', updated_at: nowIso(ctx) })
-          .where('id', '=', app.id)
-          .execute();
-        await audit(ctx, 'app.stop', `${server.name}/${app.name}`, {});
-        return { app: app.name };
+        return settle(ctx, app, server, 'stopped', 'app.stop');
       } finally {
         await ex.close();
       }

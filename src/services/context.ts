@@ -1,3 +1,4 @@
+import type { HostKeyPolicy } from '../adapters/connect.js';
 import type { Paths } from '../adapters/local/home.js';
 import type { EnvCipher } from '../adapters/secrets/env-cipher.js';
 import type { Store } from '../adapters/store/open.js';
@@ -13,7 +14,10 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /** Opens one connection to a server for one operation (ssh2, or the local executor for host `local`). */
-export type Connect = (server: ServerRow, opts?: { signal?: AbortSignal }) => Promise<Executor>;
+export type Connect = (
+  server: ServerRow,
+  opts?: { signal?: AbortSignal; hostKeyPolicy?: HostKeyPolicy },
+) => Promise<Executor>;
 
 /**
  * Everything a use-case may touch. Built by each entry point (CLI, API, MCP);

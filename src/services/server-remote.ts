@@ -36,10 +36,8 @@ interface PresentedKey {
 // The ssh executor exposes the verified host key; the local one has none.
 const hostKeyOf = (ex: Executor): PresentedKey | null => (ex as Partial<{ hostKey: PresentedKey }>).hostKey ?? null;
 
-/** Connects with a host-key policy (our connect() reads it; other Connect implementations ignore it). */
 function connectWith(ctx: Ctx, row: ServerRow, policy: HostKeyPolicy, signal?: AbortSignal): Promise<Executor> {
-  const opts = { hostKeyPolicy: policy, ...(signal ? { signal } : {}) };
-  return ctx.connect(row, opts);
+  return ctx.connect(row, { hostKeyPolicy: policy, ...(signal ? { signal } : {}) });
 }
 
 const STATUS_OF: Partial<Record<string, ProbeStatus>> = {

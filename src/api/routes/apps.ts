@@ -2,7 +2,6 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
 import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps.js';
-import { assertPublicGitUrl } from '../../services/ssrf.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
 import { appCreateBody, appUpdateBody, appViewSchema, nameParam, serverQuery } from '../schemas.js';
 
@@ -52,9 +51,8 @@ export function appRoutes(api: Api, deps: RouteDeps): void {
             details: { issues: [{ field: 'git', message: 'must be an https:// URL' }] },
           });
         }
-      } else if (input.git) {
-        await assertPublicGitUrl(input.git, deps.resolve ? { resolve: deps.resolve } : {});
       }
+      // createApp checks https sources against public addresses (with the resolver in c.var.ctx).
       const view = await createApp(c.var.ctx, input);
       c.header('Location', `/api/apps/${view.name}?server=${view.server}`);
       return c.json(view, 201);
