@@ -76,7 +76,13 @@ export async function prepareRestart(
             });
             const port = Number(out.stdout.trim().split('\n').at(-1)?.split(':').at(-1));
             if (!Number.isInteger(port) || port <= 0)
-              throw new InfraktError('INTERNAL', `no published port: ${out.stdout}`);
+              throw new InfraktError(
+                'STATE',
+                `the restarted release of '${app.name}' publishes no port (not running?)`,
+                {
+                  hint: `see why with: infrakt app logs ${app.name} — then fix and redeploy`,
+                },
+              );
             const route = await ctx.store.db
               .selectFrom('proxy_routes')
               .select(['id', 'upstream_port'])
