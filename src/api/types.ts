@@ -5,8 +5,11 @@
  * HTTP status of src/api/errors.ts. Jobs: 202 + `Location: /api/jobs/<id>` + JobAccepted.
  */
 
+import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
+import type { appCreateBody, serverAddBody } from './schemas.js';
+import type { databaseCreateBody } from './schemas-db.js';
 
 export type { AppLogLine, AppView, DeploymentView } from '../core/schemas/views/apps.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
@@ -38,6 +41,11 @@ export type {
   TrustResult,
 } from '../core/schemas/views/servers.js';
 export type { ApiErrorBody } from './errors.js';
+
+/** Bodies of the create requests, as a client may send them (before defaults and coercion). */
+export type ServerAddRequest = z.input<typeof serverAddBody>;
+export type AppCreateRequest = z.input<typeof appCreateBody>;
+export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;
 
 /**
  * SSE events of `GET /api/jobs/:id/events` (read with fetch + X-API-Key; resume with `Last-Event-ID`

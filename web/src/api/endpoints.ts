@@ -3,11 +3,13 @@
 import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
+  AppCreateRequest,
   AppLogLine,
   AppView,
   BackupList,
   Credentials,
   DashboardView,
+  DatabaseCreateRequest,
   DatabaseView,
   DeploymentView,
   EnvDeleted,
@@ -19,6 +21,7 @@ import type {
   JobRecord,
   ProbeResult,
   ProxyRouteView,
+  ServerAddRequest,
   ServerRemoved,
   ServerStatusReport,
   ServerView,
@@ -35,7 +38,7 @@ export const endpoints = {
 
   servers: (signal?: AbortSignal) => api.get<ServerView[]>('/api/servers', { signal }),
   server: (name: string, signal?: AbortSignal) => api.get<ServerView>(`/api/servers/${e(name)}`, { signal }),
-  addServer: (body: Record<string, unknown>) => api.post<ServerView>('/api/servers', body),
+  addServer: (body: ServerAddRequest) => api.post<ServerView>('/api/servers', body),
   removeServer: (name: string, force = false) =>
     api.del<ServerRemoved>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
   testServer: (name: string) => api.post<ProbeResult>(`/api/servers/${e(name)}/test`),
@@ -50,7 +53,7 @@ export const endpoints = {
 
   apps: (signal?: AbortSignal) => api.get<AppView[]>('/api/apps', { signal }),
   app: (name: string, signal?: AbortSignal) => api.get<AppView>(`/api/apps/${e(name)}`, { signal }),
-  createApp: (body: Record<string, unknown>) => api.post<AppView>('/api/apps', body),
+  createApp: (body: AppCreateRequest) => api.post<AppView>('/api/apps', body),
   deployApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/deploy`),
   stopApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/stop`),
   restartApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/restart`),
@@ -70,7 +73,7 @@ export const endpoints = {
   pushEnv: (app: string) => api.post<JobAccepted>(`/api/apps/${e(app)}/env/push`),
 
   databases: (signal?: AbortSignal) => api.get<DatabaseView[]>('/api/databases', { signal }),
-  createDatabase: (body: Record<string, unknown>) => api.post<JobAccepted>('/api/databases', body),
+  createDatabase: (body: DatabaseCreateRequest) => api.post<JobAccepted>('/api/databases', body),
   /** The connection strings of a database created by this job: answered once, then forgotten by the API. */
   claimCredentials: (jobId: string) => api.post<Credentials>(`/api/jobs/${e(jobId)}/credentials`),
   destroyDatabase: (name: string) => api.del<JobAccepted>(`/api/databases/${e(name)}`),

@@ -1,6 +1,7 @@
 // The shapes the API returns: types only, inferred on the server side from the view schemas its routes
 // document (src/core/schemas/views/). They vanish from the bundle; a change there breaks our build.
 export type {
+  AppCreateRequest,
   AppLogLine,
   AppLogStreamEvent,
   AppView,
@@ -9,6 +10,7 @@ export type {
   CountByStatus,
   Credentials,
   DashboardView,
+  DatabaseCreateRequest,
   DatabaseView,
   DeploymentView,
   EnvDeleted,
@@ -23,6 +25,7 @@ export type {
   JobStreamEvent,
   ProbeResult,
   ProxyRouteView,
+  ServerAddRequest,
   ServerRemoved,
   ServerStatusReport,
   ServerView,

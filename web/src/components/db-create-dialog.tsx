@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle } from 'lucide-react';
 import { useState } from 'react';
 import { endpoints } from '../api/endpoints.js';
-import type { Credentials } from '../api/types.js';
+import type { Credentials, DatabaseCreateRequest } from '../api/types.js';
 import { useForm } from '../lib/use-form.js';
 import { DB_KINDS, type DbFields, validateDatabaseForm } from '../lib/validation.js';
 import { CopyButton } from './copy-button.js';
@@ -37,7 +37,9 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
     values: { ...v, server },
     validate: validateDatabaseForm,
     send: async (values) => {
-      const body: Record<string, string> = { name: values.name, server: values.server, type: values.type };
+      // validateDatabaseForm has checked the type is one of DB_KINDS.
+      const type = values.type as DatabaseCreateRequest['type'];
+      const body: DatabaseCreateRequest = { name: values.name, server: values.server, type };
       if (values.version.trim()) body.version = values.version.trim();
       const res = await endpoints.createDatabase(body);
       setJobId(res.jobId);

@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { ShieldCheck } from 'lucide-react';
 import { useState } from 'react';
 import { endpoints } from '../api/endpoints.js';
-import type { ServerView } from '../api/types.js';
+import type { ServerAddRequest, ServerView } from '../api/types.js';
 import { useForm } from '../lib/use-form.js';
 import { checkPort, type FieldErrors, type ServerFields, validateServerForm } from '../lib/validation.js';
 import { Dialog } from './dialog.js';
@@ -12,6 +12,7 @@ import { useToast } from './toast.js';
 import { Button, Field, SelectField, StatusBadge } from './ui.js';
 
 type ProxyFields = 'proxyTls' | 'proxyAdmin' | 'proxyHttpPort' | 'proxyHttpsPort';
+type ProxyTls = NonNullable<NonNullable<ServerAddRequest['proxy']>['tls']>;
 
 const EMPTY: Record<ServerFields | ProxyFields, string> = {
   name: '',
@@ -55,11 +56,11 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
   const submit = form.onSubmit({
     validate,
     send: async (v) => {
-      const body: Record<string, unknown> = { name: v.name, host: v.host.trim(), port: Number(v.port || 22) };
+      const body: ServerAddRequest = { name: v.name, host: v.host.trim(), port: Number(v.port || 22) };
       for (const k of ['user', 'keyPath', 'provider', 'root', 'fingerprint'] as const)
         if (v[k].trim()) body[k] = v[k].trim();
       body.proxy = {
-        tls: v.proxyTls,
+        tls: v.proxyTls as ProxyTls, // one of the select's options
         httpPort: Number(v.proxyHttpPort),
         httpsPort: Number(v.proxyHttpsPort),
         adminAddress: v.proxyAdmin,
