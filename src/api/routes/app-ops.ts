@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { StreamName } from '../../core/executor.js';
 import { appLogs, prepareDestroy, prepareRestart, prepareStop } from '../../services/app-lifecycle.js';
-import { prepareDeploy } from '../../services/deploy.js';
+import { prepareDeploy } from '../../services/deploy/deploy-app.js';
 import { listDeployments } from '../../services/releases.js';
 import { prepareEnvPush, prepareRollback } from '../../services/rollback.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
