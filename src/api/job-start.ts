@@ -1,5 +1,5 @@
+import type { Jobs } from '../core/jobs.js';
 import type { Ctx } from '../services/context.js';
-import type { Jobs } from '../services/jobs-types.js';
 
 export type Started<T> = { kind: 'job'; jobId: string } | { kind: 'done'; result: T };
 

@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import type { JobRecord } from '../core/jobs.js';
 import type { Ctx } from '../services/context.js';
 import type { JobPlan } from '../services/job-plan.js';
-import type { JobRecord } from '../services/jobs-types.js';
 import type { Resolve } from '../services/ssrf.js';
 import type { OneTimeSecrets } from './one-time.js';
 import type { ReadCache } from './read-cache.js';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { JOB_STATUSES, type JobRecord, type JobStep, STEP_STATUSES } from '../core/jobs.js';
 import { appCreateSchema } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 import type { AppView } from '../services/apps.js';
 import type { DashboardView } from '../services/dashboard.js';
 import type { EnvEntry } from '../services/env.js';
-import { JOB_STATUSES, type JobRecord, type JobStep, STEP_STATUSES } from '../services/jobs-types.js';
 import type { ServerView } from '../services/servers.js';
 
 /**

@@ -4,10 +4,10 @@
  * HTTP status of src/api/errors.ts. Jobs: 202 + `Location: /api/jobs/<id>` + JobAccepted.
  */
 
+export type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../core/jobs.js';
 export type { AppView } from '../services/apps.js';
 export type { DashboardView, FailingThing, RecentDeployment } from '../services/dashboard.js';
 export type { EnvEntry } from '../services/env.js';
-export type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../services/jobs-types.js';
 export type { ProxyRouteView, ProxyStatus } from '../services/proxy.js';
 export type { DeploymentView } from '../services/releases.js';
 export type { ProbeResult, TrustResult } from '../services/server-remote.js';
@@ -15,7 +15,7 @@ export type { ContainerInfo, DiskUsage, ServerStatusReport } from '../services/s
 export type { ServerView } from '../services/servers.js';
 export type { ApiErrorBody } from './errors.js';
 
-import type { JobRecord, JobStep } from '../services/jobs-types.js';
+import type { JobRecord, JobStep } from '../core/jobs.js';
 
 /** 202 body of every route that starts a job. */
 export interface JobAccepted {

@@ -4,6 +4,7 @@ import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError } from '../core/errors.js';
 import { type Executor, runChecked, type StreamName } from '../core/executor.js';
+import type { JobContext } from '../core/jobs.js';
 import { releaseTarget } from '../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../core/plans/layout.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
@@ -12,7 +13,6 @@ import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { appProjects } from './deploy.js';
 import type { JobPlan } from './job-plan.js';
-import type { JobContext } from './jobs-types.js';
 import { applyProxyConfig } from './proxy-config.js';
 import { appLock, detectFlavour, keptRelease, releaseDetails } from './releases.js';
 

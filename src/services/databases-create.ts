@@ -6,6 +6,7 @@ import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import { type Executor, runChecked, tail } from '../core/executor.js';
+import type { JobContext } from '../core/jobs.js';
 import { renderBackupScript } from '../core/plans/db-backup-script.js';
 import {
   connectionStrings,
@@ -38,7 +39,6 @@ import {
 } from './databases-model.js';
 import { setEnv } from './env.js';
 import type { JobPlan } from './job-plan.js';
-import type { JobContext } from './jobs-types.js';
 import { detectFlavour } from './releases.js';
 import { getServerRow } from './servers.js';
 

@@ -3,9 +3,9 @@ import { exec } from '../core/cmd/index.js';
 import { containerState } from '../core/commands/db-dump.js';
 import { InfraktError } from '../core/errors.js';
 import { type Executor, tail } from '../core/executor.js';
+import type { JobContext } from '../core/jobs.js';
 import { type Secret, scrub } from '../core/secret.js';
 import type { Ctx } from './context.js';
-import type { JobContext } from './jobs-types.js';
 import { appLock } from './releases.js';
 
 const HEALTH_TIMEOUT_MS = 180_000;

@@ -1,8 +1,8 @@
 import { type Cmd, render } from '../core/cmd/index.js';
 import { InfraktError } from '../core/errors.js';
 import { type Executor, type RunOptions, type RunResult, tail } from '../core/executor.js';
+import type { StepHandle } from '../core/jobs.js';
 import type { Action, Check, ProvisionStep } from '../core/plans/provision.js';
-import type { StepHandle } from './jobs-types.js';
 
 export interface CheckOutcome {
   readonly ok: boolean;

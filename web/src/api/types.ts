@@ -1,10 +1,10 @@
 // Shapes the API returns. Where a service view exists we import it, so a change there breaks our build.
 import type { z } from 'zod';
 import type { backupListSchema, credentialsSchema, databaseViewSchema } from '../../../src/api/schemas-db.js';
+import type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../../../src/core/jobs.js';
 import type { AppView } from '../../../src/services/apps.js';
 import type { DashboardView } from '../../../src/services/dashboard.js';
 import type { EnvEntry } from '../../../src/services/env.js';
-import type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../../../src/services/jobs-types.js';
 import type { ProxyRouteView } from '../../../src/services/proxy.js';
 import type { DeploymentView } from '../../../src/services/releases.js';
 import type { ProbeResult } from '../../../src/services/server-remote.js';

@@ -1,5 +1,9 @@
-import type { InfraktError } from '../core/errors.js';
-import type { Secret } from '../core/secret.js';
+/**
+ * The job port: what services see of the durable job runner (adapters/jobs implements it). Pure types and the
+ * status vocabularies shared by the store, the API schemas and the CLI.
+ */
+import type { InfraktError } from './errors.js';
+import type { Secret } from './secret.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
