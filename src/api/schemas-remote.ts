@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import type { ServerStatusReport } from '../core/commands/server-status.js';
 import { fingerprintSchema, nameSchema } from '../core/schemas/common.js';
 import type { ProxyRouteView, ProxyStatus } from '../services/proxy.js';
 import type { DeploymentView } from '../services/releases.js';
 import type { ProbeResult, TrustResult } from '../services/server-remote.js';
-import type { ServerStatusReport } from '../services/server-status.js';
 
 /** OpenAPI shapes of the remote-operation views (checked against the service types below). */
 

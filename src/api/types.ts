@@ -4,6 +4,7 @@
  * HTTP status of src/api/errors.ts. Jobs: 202 + `Location: /api/jobs/<id>` + JobAccepted.
  */
 
+export type { ContainerInfo, DiskUsage, ServerStatusReport } from '../core/commands/server-status.js';
 export type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../core/jobs.js';
 export type { AppView } from '../services/apps.js';
 export type { DashboardView, FailingThing, RecentDeployment } from '../services/dashboard.js';
@@ -11,7 +12,6 @@ export type { EnvEntry } from '../services/env.js';
 export type { ProxyRouteView, ProxyStatus } from '../services/proxy.js';
 export type { DeploymentView } from '../services/releases.js';
 export type { ProbeResult, TrustResult } from '../services/server-remote.js';
-export type { ContainerInfo, DiskUsage, ServerStatusReport } from '../services/server-status.js';
 export type { ServerView } from '../services/servers.js';
 export type { ApiErrorBody } from './errors.js';
 

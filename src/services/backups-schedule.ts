@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ServerRow } from '../adapters/store/schema.js';
 import { and, type Cmd, exec, quietErr, toFile } from '../core/cmd/index.js';
+import { parseLastScheduledRuns, readLastScheduledRuns, type ScheduledStatus } from '../core/commands/db-backup.js';
 import { asRoot } from '../core/commands/sudo.js';
 import * as systemd from '../core/commands/systemd.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import { type Executor, runChecked } from '../core/executor.js';
-import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from '../core/plans/db-backup-script.js';
+import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from '../core/plans/db-backup-schedule.js';
+import { dbLayout } from '../core/plans/db-compose.js';
 import { parseCron } from '../core/plans/db-cron.js';
 import { audit } from './audit.js';
 import { writeBackupScript } from './backups.js';
@@ -169,12 +171,6 @@ export async function prepareSchedule(
   };
 }
 
-export interface ScheduledStatus {
-  status: 'ok' | 'failed' | 'never' | 'unknown';
-  at: string | null;
-  message: string | null;
-}
-
 /**
  * The last scheduled run of each scheduled database (one connection per server, in parallel; an unreachable
  * server gives `unknown`). For `db list` and `server status`.
@@ -190,18 +186,16 @@ export async function scheduledStatuses(ctx: Ctx, dbs: readonly DatabaseView[]):
         .selectAll()
         .where('name', '=', serverName)
         .executeTakeFirstOrThrow();
-      const dirs = list.map((d) => `${server.root_dir}/backups/${d.name}`);
+      const dirs = list.map((d) => dbLayout(server.root_dir, d.name).backupsDir);
       let last: unknown = null;
       // One round trip per server; a second attempt rides out a dropped connection.
       for (let attempt = 0; attempt < 2 && out.size < list.length; attempt++) {
         let ex: Executor | null = null;
         try {
           ex = await ctx.connect(server);
-          const r = await runChecked(ex, exec('sh', '-c', READ_STATUSES, 'sh', ...dirs), {
-            what: 'read backup status',
-          });
-          const lines = r.stdout.split('\n');
-          for (const [i, d] of list.entries()) out.set(d.id, parseStatus(lines[i] ?? ''));
+          const r = await runChecked(ex, readLastScheduledRuns(dirs), { what: 'read backup status' });
+          const statuses = parseLastScheduledRuns(r.stdout, list.length);
+          for (const [i, d] of list.entries()) out.set(d.id, statuses[i]!);
         } catch (e) {
           last = e;
         } finally {
@@ -215,17 +209,4 @@ export async function scheduledStatuses(ctx: Ctx, dbs: readonly DatabaseView[]):
     }),
   );
   return out;
-}
-
-// One line per directory: its last-schedule.json (first line), or an empty line when there is none.
-const READ_STATUSES = 'for d in "$@"; do head -n 1 "$d/last-schedule.json" 2>/dev/null || echo; done';
-
-function parseStatus(line: string): ScheduledStatus {
-  if (!line.trim()) return { status: 'never', at: null, message: null };
-  try {
-    const j = JSON.parse(line) as { status?: string; finishedAt?: string; message?: string };
-    return { status: j.status === 'ok' ? 'ok' : 'failed', at: j.finishedAt ?? null, message: j.message || null };
-  } catch {
-    return { status: 'unknown', at: null, message: 'unreadable status file' };
-  }
 }

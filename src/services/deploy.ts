@@ -9,8 +9,8 @@ import { commandFailed, type Executor, runChecked, tail } from '../core/executor
 import type { JobContext } from '../core/jobs.js';
 import { type DeployAction, type DeployStep, deployPlan, releaseTarget, servicesTarget } from '../core/plans/deploy.js';
 import { renderEnvFile } from '../core/plans/deploy-env.js';
+import { portTaken } from '../core/plans/host-ports.js';
 import { appLayout, builtImage, releaseProject, releasesToPrune, servicesProject } from '../core/plans/layout.js';
-import { portTaken } from '../core/plans/release-ports.js';
 import { scrub } from '../core/secret.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { assertGitSource, resolveApp } from './apps.js';

@@ -2,6 +2,7 @@ import type { HostKeyPolicy } from '../adapters/connect.js';
 import { writeKnownHosts } from '../adapters/ssh/known-hosts.js';
 import type { ServerRow } from '../adapters/store/schema.js';
 import { exec, quote, raw } from '../core/cmd/index.js';
+import { parseServerStatus, type ServerStatusReport, statusCommand } from '../core/commands/server-status.js';
 import { InfraktError, isInfraktError, toInfraktError, validation } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { fingerprintSchema } from '../core/schemas/common.js';
@@ -10,7 +11,6 @@ import type { ProxySettings, ServerAddInput } from '../core/schemas/server.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { parseStatus, type ServerStatusReport, statusCommand } from './server-status.js';
 import { getServer, getServerRow, registerServer, type ServerView, updateServer } from './servers.js';
 
 export type ProbeStatus = 'ok' | 'unreachable' | 'auth_failed' | 'host_key_mismatch';
@@ -189,7 +189,7 @@ export async function serverStatus(ctx: Ctx, name: string): Promise<ServerStatus
   const ex = await ctx.connect(row);
   try {
     const r = await ex.run(statusCommand(row.root_dir), { timeoutMs: 30_000 });
-    return parseStatus(row.name, ex.target, r.stdout);
+    return parseServerStatus(row.name, ex.target, r.stdout);
   } finally {
     await ex.close();
   }

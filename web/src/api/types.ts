@@ -1,6 +1,7 @@
 // Shapes the API returns. Where a service view exists we import it, so a change there breaks our build.
 import type { z } from 'zod';
 import type { backupListSchema, credentialsSchema, databaseViewSchema } from '../../../src/api/schemas-db.js';
+import type { ServerStatusReport } from '../../../src/core/commands/server-status.js';
 import type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../../../src/core/jobs.js';
 import type { AppView } from '../../../src/services/apps.js';
 import type { DashboardView } from '../../../src/services/dashboard.js';
@@ -8,7 +9,6 @@ import type { EnvEntry } from '../../../src/services/env.js';
 import type { ProxyRouteView } from '../../../src/services/proxy.js';
 import type { DeploymentView } from '../../../src/services/releases.js';
 import type { ProbeResult } from '../../../src/services/server-remote.js';
-import type { ServerStatusReport } from '../../../src/services/server-status.js';
 import type { ServerView } from '../../../src/services/servers.js';
 
 export type {

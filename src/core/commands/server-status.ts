@@ -1,4 +1,4 @@
-import { type Cmd, exec, or, quietErr, raw, seq } from '../core/cmd/index.js';
+import { type Cmd, exec, or, quietErr, raw, seq } from '../cmd/index.js';
 
 /** Live metrics of a server, gathered in one round trip (`server status`). */
 export interface ServerStatusReport {
@@ -158,7 +158,7 @@ function parseContainers(lines: string[], notes: string[]): ContainerInfo[] | nu
   return out;
 }
 
-export function parseStatus(name: string, target: string, out: string): ServerStatusReport {
+export function parseServerStatus(name: string, target: string, out: string): ServerStatusReport {
   const s = sections(out);
   const first = (k: string) =>
     s
