@@ -98,7 +98,7 @@ export async function streamAppLogs(
       let n = 0;
       try {
         await appLogs(ctx, name, {
-          ...(opts.server ? { server: opts.server } : {}),
+          server: opts.server,
           lines: opts.lines,
           follow: true,
           signal: sink.signal,

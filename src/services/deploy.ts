@@ -29,6 +29,7 @@ import {
   gitSource,
   imageSource,
   type PreparedRelease,
+  type ReleaseNaming,
   reuseSource,
   type SourceCtx,
 } from './release-source.js';
@@ -98,7 +99,7 @@ export function releasePlanSpec(
 export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   checkDeployable(app);
-  if (app.app_type === 'compose') composeRelease(dryCtx(app, server), appSettings(app).compose!.content, {});
+  if (app.app_type === 'compose') composeRelease(dryRelease(app, server), appSettings(app).compose!.content, {});
   const plan = deployPlan(planInput(app, server, 0, 'deploy'));
   return {
     spec: {
@@ -110,13 +111,11 @@ export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions 
 }
 
 // For validating a compose file before any job runs: parsing/splitting is pure.
-const dryCtx = (app: AppRow, server: ServerRow): SourceCtx => ({
-  ex: undefined as unknown as Executor,
+const dryRelease = (app: AppRow, server: ServerRow): ReleaseNaming => ({
   app,
   root: server.root_dir,
   release: 0,
   flavour: 'v2',
-  log: () => {},
 });
 
 function planInput(app: AppRow, server: ServerRow, release: number, action: DeployAction) {

@@ -140,7 +140,7 @@ async function provisionBody(
         const o = await applyStep(ex as Executor, step, s, {
           signal: job.signal,
           dryRun: opts.dryRun,
-          ...(opts.sleep ? { sleep: opts.sleep } : {}),
+          sleep: opts.sleep,
         });
         // A dry run's "would change" is a plain detail: the step ran its checks and changed nothing.
         if (o.status === 'unchanged') s.unchanged(o.detail);

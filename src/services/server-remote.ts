@@ -37,7 +37,7 @@ interface PresentedKey {
 const hostKeyOf = (ex: Executor): PresentedKey | null => (ex as Partial<{ hostKey: PresentedKey }>).hostKey ?? null;
 
 function connectWith(ctx: Ctx, row: ServerRow, policy: HostKeyPolicy, signal?: AbortSignal): Promise<Executor> {
-  return ctx.connect(row, { hostKeyPolicy: policy, ...(signal ? { signal } : {}) });
+  return ctx.connect(row, { hostKeyPolicy: policy, signal });
 }
 
 const STATUS_OF: Partial<Record<string, ProbeStatus>> = {
@@ -255,13 +255,13 @@ async function execOne(ctx: Ctx, row: ServerRow, input: FleetExecInput): Promise
     durationMs: Math.round(performance.now() - started),
   });
   try {
-    const ex = await ctx.connect(row, input.signal ? { signal: input.signal } : {});
+    const ex = await ctx.connect(row, { signal: input.signal });
     try {
       // raw: the user's own command line, run by their login shell as `ssh host '<command>'` would
       // (our wrapper itself runs POSIX sh; `exec` keeps the process group).
       const r = await ex.run(raw(`exec "\${SHELL:-/bin/sh}" -c ${quote(input.command)}`), {
-        ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
-        ...(input.signal ? { signal: input.signal } : {}),
+        timeoutMs: input.timeoutMs,
+        signal: input.signal,
         ...(input.onLine ? { onLine: (s, l) => input.onLine?.(row.name, s, l) } : {}),
       });
       return done({ exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, error: null });

@@ -167,9 +167,9 @@ export function registerAppDeployCommands(app: Command): void {
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const patch = {
-          ...(o.image !== undefined ? { image: o.image } : {}),
-          ...(o.branch !== undefined ? { branch: o.branch } : {}),
-          ...(o.composeFile !== undefined ? { composeFile: readComposeFile(o.composeFile) } : {}),
+          image: o.image,
+          branch: o.branch,
+          composeFile: o.composeFile === undefined ? undefined : readComposeFile(o.composeFile),
         };
         const view = await updateAppSource(ctx, name, patch, o.server);
         if (o.json) return printJson(view);

@@ -24,7 +24,7 @@ export function registerServerSet(server: Command): void {
           ...(o.proxyHttpsPort !== undefined ? { httpsPort: o.proxyHttpsPort } : {}),
           ...(o.proxyAdmin !== undefined ? { adminAddress: o.proxyAdmin } : {}),
         });
-        if (o.json) return printJson({ server: name, proxy, ...(pull ? { pull } : {}) });
+        if (o.json) return printJson({ server: name, proxy, pull });
         success(
           `proxy of ${c.bold(name)}: tls ${proxy.tls}, http ${proxy.httpPort}, https ${proxy.httpsPort}, admin ${proxy.adminAddress}`,
         );

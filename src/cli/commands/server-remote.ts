@@ -85,7 +85,7 @@ export function registerServerRemoteCommands(server: Command): void {
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const r = await trustServer(ctx, name, {
-          ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}),
+          fingerprint: o.fingerprint,
           confirm: async (previous, current) => {
             process.stderr.write(
               `${ce.dim('pinned:   ')} ${previous ?? '(none)'}\n${ce.dim('presented:')} ${current}\n`,
