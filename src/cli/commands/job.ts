@@ -4,9 +4,9 @@ import { JOB_STATUSES, type JobEvent, type JobRecord, type JobStatus } from '../
 import { resolveApp } from '../../services/apps.js';
 import { getServerRow } from '../../services/servers.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
 import { duration } from '../progress-render.js';
-import { intOption } from './options.js';
 
 type LogEvent = Extract<JobEvent, { type: 'log' }>;
 

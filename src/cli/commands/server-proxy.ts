@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { setProxySettings, setPullPolicy } from '../../services/proxy.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, printJson, success } from '../output.js';
-import { intOption } from './options.js';
 
 /** `server set <name> --proxy-…`: per-server proxy settings (tests and private networks move ports / TLS). */
 export function registerServerSet(server: Command): void {
