@@ -188,8 +188,10 @@ export async function scheduledStatuses(ctx: Ctx, dbs: readonly DatabaseView[]):
         .executeTakeFirstOrThrow();
       const dirs = list.map((d) => dbLayout(server.root_dir, d.name).backupsDir);
       let last: unknown = null;
+      // `out` is shared by every server: this server is done when each of its own databases has a status.
+      const done = () => list.every((d) => out.has(d.id));
       // One round trip per server; a second attempt rides out a dropped connection.
-      for (let attempt = 0; attempt < 2 && out.size < list.length; attempt++) {
+      for (let attempt = 0; attempt < 2 && !done(); attempt++) {
         let ex: Executor | null = null;
         try {
           ex = await ctx.connect(server);
@@ -202,7 +204,7 @@ export async function scheduledStatuses(ctx: Ctx, dbs: readonly DatabaseView[]):
           if (ex) await ex.close().catch(() => undefined);
         }
       }
-      if (out.size < list.length) {
+      if (!done()) {
         const why = toInfraktError(last).message;
         for (const d of list) if (!out.has(d.id)) out.set(d.id, { status: 'unknown', at: null, message: why });
       }
