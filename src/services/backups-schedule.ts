@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerRow } from '../adapters/store/schema.js';
 import { and, type Cmd, exec, quietErr, toFile } from '../core/cmd/index.js';
 import { parseLastScheduledRuns, readLastScheduledRuns, type ScheduledStatus } from '../core/commands/db-backup.js';
+import { detectScheduler, parseScheduler, type Scheduler } from '../core/commands/scheduler.js';
 import { asRoot } from '../core/commands/sudo.js';
 import * as systemd from '../core/commands/systemd.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
@@ -21,19 +22,12 @@ import type { JobPlan } from './job-plan.js';
 const SYSTEMD_DIR = '/etc/systemd/system';
 const CRON_DIR = '/etc/cron.d';
 
-// systemd when it is PID 1 (sd_booted's test), else a cron daemon with /etc/cron.d, else nothing.
-const DETECT = exec(
-  'sh',
-  '-c',
-  'if [ -d /run/systemd/system ]; then echo systemd; elif [ -d /etc/cron.d ] && { command -v cron || command -v crond; } >/dev/null 2>&1; then echo cron; else echo none; fi',
-);
-
 export const rootHash = (root: string): string => createHash('sha256').update(root).digest('hex');
 
-async function detectScheduler(ex: Executor): Promise<'systemd' | 'cron'> {
-  const r = await runChecked(ex, DETECT, { what: 'detect scheduler' });
-  const m = r.stdout.trim();
-  if (m === 'systemd' || m === 'cron') return m;
+async function findScheduler(ex: Executor): Promise<Scheduler> {
+  const r = await runChecked(ex, detectScheduler(), { what: 'detect scheduler' });
+  const m = parseScheduler(r.stdout);
+  if (m) return m;
   throw new InfraktError('UNSUPPORTED', `${ex.target} has neither systemd (as PID 1) nor a cron daemon`, {
     hint: 'install cron on the server (apt-get install cron), or run backups from elsewhere: infrakt db backup <name>',
   });
@@ -98,7 +92,7 @@ export async function prepareSchedule(
             s.detail(await writeBackupScript(ex, server.root_dir, app.name, settings));
           });
           const mechanism = await job.step('scheduler', async (s) => {
-            const m = await detectScheduler(ex);
+            const m = await findScheduler(ex);
             s.detail(
               m === 'systemd'
                 ? `systemd timer ${unit}.timer (OnCalendar=${parsed.onCalendar})`

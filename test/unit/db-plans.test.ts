@@ -1,8 +1,11 @@
 // Pure database plans: the compose file (127.0.0.1 only, named volume, health check, infrakt network, no
-// secret), the .env, connection strings, passwords, cron → systemd OnCalendar, and the schedule units.
+// secret), the .env, connection strings, passwords, cron → systemd OnCalendar, the schedule units and the
+// scheduler detection.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { render } from '../../src/core/cmd/index.js';
 import { DB_ENGINES } from '../../src/core/commands/db-engines.js';
+import { detectScheduler, parseScheduler } from '../../src/core/commands/scheduler.js';
 import {
   renderCronFile,
   renderServiceUnit,
@@ -124,5 +127,19 @@ describe('schedule units', () => {
     expect(renderCronFile(i, '0 3 * * *', 7)).toContain(
       '0 3 * * * root /bin/sh /opt/infrakt/backups/mydb/backup.sh schedule 7 >>/opt/infrakt/backups/mydb/cron.log 2>&1\n',
     );
+  });
+});
+
+describe('scheduler detection', () => {
+  it('one command: systemd as PID 1, else cron with /etc/cron.d, else none', () => {
+    expect(render(detectScheduler())).toBe(
+      "sh -c 'if [ -d /run/systemd/system ]; then echo systemd; elif [ -d /etc/cron.d ] && { command -v cron || command -v crond; } >/dev/null 2>&1; then echo cron; else echo none; fi'",
+    );
+  });
+  it('reads its answer', () => {
+    expect(parseScheduler('systemd\n')).toBe('systemd');
+    expect(parseScheduler('cron\n')).toBe('cron');
+    expect(parseScheduler('none\n')).toBeNull();
+    expect(parseScheduler('')).toBeNull();
   });
 });
