@@ -4,8 +4,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { InfraktError } from '../core/errors.js';
-import type { Ctx } from '../services/context.js';
-import type { Resolve } from '../services/ssrf.js';
+import type { Ctx } from '../services/shared/context.js';
+import type { Resolve } from '../services/shared/ssrf.js';
 import {
   API_KEY_HEADER,
   type ClientAddress,
@@ -20,10 +20,12 @@ import { apiError, errorHandler } from './errors.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
-import { appOpsRoutes } from './routes/app-ops.js';
+import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
 import { databaseRoutes } from './routes/databases.js';
+import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
+import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
@@ -141,7 +143,9 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
   appRoutes(api, deps);
-  appOpsRoutes(api, deps);
+  deployRoutes(api, deps);
+  appLifecycleRoutes(api, deps);
+  envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);
   jobRoutes(api, deps);

@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import type { Ctx } from '../services/context.js';
-import type { JobPlan } from '../services/job-plan.js';
-import type { Resolve } from '../services/ssrf.js';
+import type { Ctx } from '../services/shared/context.js';
+import type { JobPlan } from '../services/shared/job-plan.js';
+import type { Resolve } from '../services/shared/ssrf.js';
 import { API_KEY_HEADER } from './auth.js';
 import type { OneTimeSecrets } from './one-time.js';
 import type { ReadCache } from './read-cache.js';

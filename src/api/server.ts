@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import type { Paths } from '../adapters/local/home.js';
 import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
 import { InfraktError } from '../core/errors.js';
-import type { Connect } from '../services/context.js';
+import type { Connect } from '../services/shared/context.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';

@@ -1,8 +1,8 @@
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import type { JobEvent, JobRecord, JobStatus } from '../core/jobs.js';
-import { appLogs } from '../services/app-lifecycle.js';
-import { resolveApp } from '../services/apps.js';
-import type { Ctx } from '../services/context.js';
+import { appLogs } from '../services/apps/app-lifecycle.js';
+import { resolveApp } from '../services/apps/apps.js';
+import type { Ctx } from '../services/shared/context.js';
 import { errorBody } from './errors.js';
 import { lastEventId, type SseSink, sseResponse } from './sse.js';
 

@@ -1,4 +1,4 @@
-import type { DeployResult } from '../services/deploy/deploy-app.js';
+import type { DeployResult } from '../services/apps/deploy/deploy-app.js';
 import { c } from './output.js';
 
 /** The line under a deploy, rollback or env push: the new release, where it serves, and how fast. */

@@ -1,7 +1,7 @@
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import type { JobContext, JobRecord, JobSpec } from '../core/jobs.js';
-import type { Ctx } from '../services/context.js';
-import type { JobPlan } from '../services/job-plan.js';
+import type { Ctx } from '../services/shared/context.js';
+import type { JobPlan } from '../services/shared/job-plan.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { c, ce, printJson } from './output.js';
 import { duration, plainRenderer, type Renderer, ttyRenderer } from './progress-render.js';

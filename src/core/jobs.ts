@@ -6,10 +6,10 @@ import type { InfraktError } from './errors.js';
 import type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream } from './schemas/views/jobs.js';
 import type { Secret } from './secret.js';
 
-export type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from '../core/schemas/views/jobs.js';
+export type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from './schemas/views/jobs.js';
 // The job records and log lines are views (the API, `--json` and the dashboard show them as they are):
 // their zod schemas are the one definition, next to the other views.
-export { JOB_STATUSES, STEP_STATUSES } from '../core/schemas/views/jobs.js';
+export { JOB_STATUSES, STEP_STATUSES } from './schemas/views/jobs.js';
 
 /** What a job body sees: steps are recorded (status, timestamps, exit code), logs are redacted by the runner. */
 export interface StepHandle {

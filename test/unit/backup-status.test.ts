@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfraktError } from '../../src/core/errors.js';
 import type { DatabaseView } from '../../src/core/schemas/views/databases.js';
-import { scheduledStatuses } from '../../src/services/backups-schedule.js';
-import { registerServer } from '../../src/services/servers.js';
+import { scheduledStatuses } from '../../src/services/databases/backups-schedule.js';
+import { registerServer } from '../../src/services/servers/servers.js';
 import { shExecutor } from '../harness/sh-executor.js';
 import { openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
 

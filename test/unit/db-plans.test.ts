@@ -15,7 +15,7 @@ import {
 import { connectionStrings, renderDbCompose, renderDbEnv, renderRedisAuth } from '../../src/core/plans/db-compose.js';
 import { parseCron } from '../../src/core/plans/db-cron.js';
 import { Secret } from '../../src/core/secret.js';
-import { generatePassword } from '../../src/services/databases-model.js';
+import { generatePassword } from '../../src/services/databases/model.js';
 
 const PW = new Secret('pw_0123456789-abcdefghijklmnopqrstu');
 

@@ -3,9 +3,14 @@ import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
 import { backupListSchema, credentialsSchema, databaseViewSchema } from '../../core/schemas/views/databases.js';
 import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
-import { listBackups, prepareBackup, prepareRestore } from '../../services/backups.js';
-import { prepareSchedule } from '../../services/backups-schedule.js';
-import { getDatabase, listDatabases, prepareCreateDatabase, prepareDestroyDatabase } from '../../services/databases.js';
+import { listBackups, prepareBackup, prepareRestore } from '../../services/databases/backups.js';
+import { prepareSchedule } from '../../services/databases/backups-schedule.js';
+import {
+  getDatabase,
+  listDatabases,
+  prepareCreateDatabase,
+  prepareDestroyDatabase,
+} from '../../services/databases/databases.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { jobIdParam, nameParam, serverQuery } from '../schemas.js';
 import { backupBody, databaseCreateBody, restoreBody, scheduleBody } from '../schemas-db.js';

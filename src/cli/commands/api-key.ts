@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { rotateApiKey, showApiKey } from '../../services/api-key.js';
+import { rotateApiKey, showApiKey } from '../../services/system/api-key.js';
 import { localPaths } from '../context.js';
 import { info, printJson } from '../output.js';
 

@@ -6,7 +6,7 @@ import {
   prepareProxyRemove,
   prepareProxySetup,
   proxyStatus,
-} from '../../services/proxy.js';
+} from '../../services/proxy/proxy.js';
 import { withCtx } from '../context.js';
 import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';

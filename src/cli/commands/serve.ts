@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { validation } from '../../core/errors.js';
-import { currentApiKey } from '../../services/api-key.js';
+import { currentApiKey } from '../../services/system/api-key.js';
 import { localPaths } from '../context.js';
 import { intOption } from '../options.js';
 import { c, info } from '../output.js';

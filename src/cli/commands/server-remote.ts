@@ -2,8 +2,14 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import type { ServerStatusReport } from '../../core/schemas/views/servers.js';
-import { fleetExec, serverStatus, syncKnownHosts, testServer, trustServer } from '../../services/server-remote.js';
-import { getServerRow } from '../../services/servers.js';
+import {
+  fleetExec,
+  serverStatus,
+  syncKnownHosts,
+  testServer,
+  trustServer,
+} from '../../services/servers/server-remote.js';
+import { getServerRow } from '../../services/servers/servers.js';
 import { withCtx } from '../context.js';
 import { intOption } from '../options.js';
 import { c, ce, dash, printJson, printTable, success } from '../output.js';
