@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppCommands } from './commands/app.js';
 import { registerAppDeployCommands } from './commands/app-deploy.js';
+import { registerCatalogCommands } from './commands/catalog.js';
+import { registerCatalogInstallCommands } from './commands/catalog-install.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
@@ -41,6 +43,9 @@ export function buildProgram(): Command {
   registerEnvPushCommand(env);
   registerDbCommands(program.command('db').description('manage databases and their backups'));
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
+  const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
+  registerCatalogCommands(catalog);
+  registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
@@ -55,8 +60,9 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
-  // `db create --version <tag>` is the database's version: after `db`, program options are not parsed.
-  if (argv[2] === 'db') program.enablePositionalOptions();
+  // `db create --version <tag>` / `catalog show --version <v>` are versions of the thing: after these
+  // commands, program options are not parsed.
+  if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
     return 0;

@@ -11,6 +11,7 @@ import { type CliCtx, withCtx } from '../context.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
 import { runJob } from '../progress.js';
 import { confirmByName } from '../prompt.js';
+import { updateAuthCli } from './app-auth.js';
 import { intOption } from './options.js';
 
 /** Runs a prepared job with progress; `--json` prints the job record (with its result). */
@@ -162,10 +163,15 @@ export function registerAppDeployCommands(app: Command): void {
     .option('--image <image>', 'new image (image apps)')
     .option('--branch <branch>', 'new branch (git apps)')
     .option('--compose-file <path>', 'new compose file (compose apps)')
+    .option('--auth <spec>', 'forward:URL (forward_auth, e.g. Authentik), basic:USER (password prompted) or none')
     .option('--server <server>', 'server of the app')
     .option('--json', 'print the app as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
+        if (o.auth !== undefined) {
+          await updateAuthCli(ctx, name, o);
+          if (o.image === undefined && o.branch === undefined && o.composeFile === undefined) return;
+        }
         const patch = {
           ...(o.image !== undefined ? { image: o.image } : {}),
           ...(o.branch !== undefined ? { branch: o.branch } : {}),
