@@ -50,7 +50,7 @@ describe('host installer contract', () => {
     const marker = join(dir, 'pwned');
     const values = {
       A: `$(touch ${marker})`,
-      B: "it's `touch " + marker + '`; echo',
+      B: `it's \`touch ${marker}\`; echo`,
       C: 'line1\nline2',
       D: '',
       E: 'plain-word_1.2',
