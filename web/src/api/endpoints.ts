@@ -4,6 +4,9 @@ import { createClient } from './client.js';
 import type {
   AppView,
   BackupList,
+  CatalogEntryDetail,
+  CatalogEntrySummary,
+  CatalogOutputs,
   Credentials,
   DashboardView,
   DatabaseView,
@@ -98,6 +101,13 @@ export const endpoints = {
   runBackup: (name: string) => api.post<JobAccepted>(`/api/databases/${e(name)}/backups`, {}),
   restoreBackup: (name: string, backup: string) =>
     api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { backup }),
+
+  catalog: list<CatalogEntrySummary>('/api/catalog', 'entries'),
+  catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
+  installCatalog: (id: string, body: Record<string, unknown>) =>
+    api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
+  claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
 
   jobs: list<JobRecord>('/api/jobs?limit=100', 'jobs'),
   job: async (id: string, signal?: AbortSignal) =>

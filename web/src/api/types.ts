@@ -2,6 +2,11 @@
 import type { z } from 'zod';
 import type { backupListSchema, credentialsSchema, databaseViewSchema } from '../../../src/api/schemas-db.js';
 import type { AppView } from '../../../src/services/apps.js';
+import type {
+  CatalogEntryDetail,
+  CatalogEntrySummary,
+  CatalogInputView,
+} from '../../../src/services/catalog/catalog-index.js';
 import type { DashboardView } from '../../../src/services/dashboard.js';
 import type { EnvEntry } from '../../../src/services/env.js';
 import type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../../../src/services/jobs-types.js';
@@ -13,6 +18,9 @@ import type { ServerView } from '../../../src/services/servers.js';
 
 export type {
   AppView,
+  CatalogEntryDetail,
+  CatalogEntrySummary,
+  CatalogInputView,
   DashboardView,
   DeploymentView,
   EnvEntry,
@@ -44,3 +52,8 @@ export type BackupList = z.infer<typeof backupListSchema>;
 export type BackupView = BackupList['backups'][number];
 /** `connectionString` / `networkConnectionString`, handed out once after the create job. */
 export type Credentials = z.infer<typeof credentialsSchema>;
+
+/** Outputs of a catalog install, handed out once by the API (secrets included). */
+export interface CatalogOutputs {
+  outputs: { label: string; value: string; secret: boolean }[];
+}
