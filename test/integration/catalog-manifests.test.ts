@@ -58,7 +58,8 @@ describe('shipped catalog', () => {
     expect(cat.entries.filter((e) => e.manifest.kind === 'host').length).toBeGreaterThanOrEqual(5);
     expect(cat.stacks.map((s) => s.stack.id).sort()).toEqual(['edge', 'monitoring', 'ops', 'remote-access', 'sso']);
     const ids = new Set(cat.entries.map((e) => e.manifest.id));
-    for (const s of cat.stacks) for (const e of s.stack.entries) expect(ids.has(e.entry), `${s.stack.id} → ${e.entry}`).toBe(true);
+    for (const s of cat.stacks)
+      for (const e of s.stack.entries) expect(ids.has(e.entry), `${s.stack.id} → ${e.entry}`).toBe(true);
   });
 
   it('entries that touch the Docker socket declare it, and go through the socket proxy', () => {
@@ -67,7 +68,8 @@ describe('shipped catalog', () => {
     for (const id of socketUsers) {
       const e = compose.find((x) => x.manifest.id === id)!;
       expect(e.manifest.docker_socket?.access, id).toBe('proxy');
-      if (id !== 'socket-proxy') expect(e.template, id).toMatch(/DOCKER_HOST: tcp:\/\/socket-proxy:2375|-H", "tcp:\/\/socket-proxy:2375/);
+      if (id !== 'socket-proxy')
+        expect(e.template, id).toMatch(/DOCKER_HOST: tcp:\/\/socket-proxy:2375|-H", "tcp:\/\/socket-proxy:2375/);
     }
   });
 
@@ -93,22 +95,41 @@ describe('shipped catalog', () => {
         routedImage: `infrakt-app/${id}:r1`,
       });
       expect(split.service).toBe(m.routes[0]!.service);
-      const files: [string, string][] = [['template.yml', e.template!], ['release.yml', split.release]];
+      const files: [string, string][] = [
+        ['template.yml', e.template!],
+        ['release.yml', split.release],
+      ];
       if (split.services) files.push(['services.yml', split.services]);
       const [bin, ...pre] = composeCommand('v2');
       for (const [name, text] of files) {
         writeFileSync(join(work, name), text);
-        const r = await run(bin, [...pre, '--project-name', id, '--file', join(work, name), '--env-file', join(work, '.env'), 'config', '--format', 'json'], {
-          check: false,
-          timeoutMs: 60_000,
-        });
+        const r = await run(
+          bin,
+          [
+            ...pre,
+            '--project-name',
+            id,
+            '--file',
+            join(work, name),
+            '--env-file',
+            join(work, '.env'),
+            'config',
+            '--format',
+            'json',
+          ],
+          {
+            check: false,
+            timeoutMs: 60_000,
+          },
+        );
         expect(r.code, `${id}/${name}: ${r.stderr}`).toBe(0);
         // A variable compose could not resolve means a rendering gap (warnings go to stderr).
         expect(r.stderr, `${id}/${name}`).not.toMatch(/variable is not set/);
         const cfg = JSON.parse(r.stdout) as ConfigJson;
         for (const [svc, def] of Object.entries(cfg.services)) {
           expect(pinnedImage(def.image ?? ''), `${id}/${name}: ${svc} image ${def.image}`).toBe(true);
-          for (const p of def.ports ?? []) expect(p.host_ip, `${id}/${name}: ${svc} publishes ${p.published}`).toBe('127.0.0.1');
+          for (const p of def.ports ?? [])
+            expect(p.host_ip, `${id}/${name}: ${svc} publishes ${p.published}`).toBe('127.0.0.1');
         }
         // The generated secrets travel in the env file, never in the compose files on disk.
         for (const s of rendered.secretEnv) expect(text, `${id}/${name}`).not.toContain(rendered.env[s]);
