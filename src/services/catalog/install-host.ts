@@ -222,15 +222,22 @@ export async function prepareHostInstall(
         for (;;) {
           attempt++;
           const stepName = attempt === 1 ? 'install' : `install (attempt ${attempt})`;
-          const code = await job.step(stepName, async (s) => {
-            const c = await runOnce(run, installScript, s);
-            s.exitCode(c);
-            s.detail(`exit ${c}: ${exitMeaning(c)}`);
-            if (c !== EXIT_OK && !(retryable(c) && attempt < attemptsAllowed)) throw installerFailed(m.id, c, attempt);
-            return c;
-          });
-          lastCode = code;
-          if (code === EXIT_OK) break;
+          try {
+            lastCode = await job.step(stepName, async (s) => {
+              const c = await runOnce(run, installScript, s);
+              s.exitCode(c);
+              s.detail(`exit ${c}: ${exitMeaning(c)}`);
+              // A failed attempt is a failed step, retried or not.
+              if (c !== EXIT_OK) throw installerFailed(m.id, c, attempt);
+              return c;
+            });
+            break;
+          } catch (e) {
+            const code = isInfraktError(e) ? e.details?.exitCode : undefined;
+            if (typeof code !== 'number' || !retryable(code) || attempt >= attemptsAllowed || job.signal.aborted)
+              throw e;
+            lastCode = code;
+          }
           const delay = retryDelaySeconds(m.retries.backoff_seconds, attempt);
           job.log(
             `installer exited 2 (install error): retrying in ${delay} s (attempt ${attempt + 1} of ${attemptsAllowed})`,
