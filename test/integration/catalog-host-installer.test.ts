@@ -104,7 +104,8 @@ describe.skipIf(!runIt)('catalog host installers on a systemd host', () => {
     expect(first.ok).toBe(true);
     if (!first.ok) return;
     expect(first.result).toMatchObject({ kind: 'host', outcome: 'installed', attempts: 1 });
-    const token = String((first.result.outputs[0]?.value as { reveal(): string }).reveal());
+    const out = first.result.outputs[0]!.value;
+    const token = typeof out === 'string' ? out : out.reveal();
     expect(token).toMatch(/^[0-9a-f]{32}$/);
     const log = await logText(first.jobId);
     expect(log).toContain('mode=ok token=[redacted]');
