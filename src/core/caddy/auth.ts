@@ -81,5 +81,13 @@ export function authLines(auth: RouteAuth): string[] {
     `\t\tcopy_headers ${IDENTITY_HEADERS.join(' ')}`,
     '\t}',
   );
+  // Caddy 2.6 sets a header the auth answer lacked to its literal placeholder text
+  // ("{http.reverse_proxy.header.X}"): remove those, so an app sees only what the endpoint said.
+  IDENTITY_HEADERS.forEach((h, i) => {
+    lines.push(
+      `\t@ikt_unset_${i} header_regexp ${h} ^\\{http\\.reverse_proxy\\.header\\.`,
+      `\trequest_header @ikt_unset_${i} -${h}`,
+    );
+  });
   return lines;
 }
