@@ -28,11 +28,11 @@ const summarySchema = z
     kind: z.enum(['compose', 'host']),
     tags: z.array(z.string()),
     source: z.enum(['builtin', 'user']),
-    dockerSocket: z.enum(['none', 'proxy', 'direct']).openapi({
+    dockerSocket: z.enum(['none', 'proxy', 'direct']).meta({
       description: '`direct`: the app gets full control of this server; `proxy`: a filtered socket proxy',
     }),
   })
-  .openapi('CatalogEntrySummary');
+  .meta({ id: 'CatalogEntrySummary' });
 
 const inputSchema = z
   .object({
@@ -55,7 +55,7 @@ const inputSchema = z
     visible_if: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
     generate: z.string().optional(),
   })
-  .openapi('CatalogInput');
+  .meta({ id: 'CatalogInput' });
 
 const detailSchema = summarySchema
   .extend({
@@ -69,7 +69,7 @@ const detailSchema = summarySchema
     upgradeNotes: z.string().nullable(),
     idempotencyCheck: z.boolean(),
   })
-  .openapi('CatalogEntry');
+  .meta({ id: 'CatalogEntry' });
 
 const stackSchema = z
   .object({
@@ -80,12 +80,12 @@ const stackSchema = z
     inputs: z.array(z.object({ name: z.string(), type: z.string(), label: z.string(), required: z.boolean() })),
     source: z.enum(['builtin', 'user']),
   })
-  .openapi('CatalogStack');
+  .meta({ id: 'CatalogStack' });
 
 const values = z
   .record(z.string(), z.union([z.string().max(65_536), z.number(), z.boolean()]))
   .default({})
-  .openapi({ description: 'Input values by input name; secrets left out are generated' });
+  .meta({ description: 'Input values by input name; secrets left out are generated' });
 
 const installBody = z
   .object({
@@ -95,17 +95,17 @@ const installBody = z
     version: z.string().optional(),
     values,
   })
-  .openapi('CatalogInstallBody');
+  .meta({ id: 'CatalogInstallBody' });
 
 const upgradeBody = z
   .object({ server: z.string().optional(), to: z.string().optional(), values })
-  .openapi('CatalogUpgradeBody');
+  .meta({ id: 'CatalogUpgradeBody' });
 
 const outputsSchema = z
   .object({ outputs: z.array(z.object({ label: z.string(), value: z.string(), secret: z.boolean() })) })
-  .openapi('CatalogOutputs');
+  .meta({ id: 'CatalogOutputs' });
 
-const idParam = z.object({ id: entryIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
+const idParam = z.object({ id: entryIdSchema });
 const asStrings = (v: Record<string, string | number | boolean>) =>
   Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
 
