@@ -95,6 +95,13 @@ export function registerCatalogCommands(catalog: Command): void {
     if (d.volumes.length) out('volumes', d.volumes.map((v) => `${v.name} (${v.description})`).join(', '));
     if (d.os) out('systems', d.os.map((x) => `${x.id}${x.min_version ? ` ≥ ${x.min_version}` : ''}`).join(', '));
     out('time limit', `${d.timeoutSeconds} s`);
+    if (d.kind === 'host')
+      out(
+        're-runs',
+        d.idempotencyCheck
+          ? 'check.sh: a run on a server already in this state reports "unchanged"'
+          : 'no check.sh: every run installs again',
+      );
     if (d.dockerSocket !== 'none')
       out(
         'docker',
