@@ -1,8 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { INPUT_TYPES } from '../../core/catalog/input-types.js';
 import { entryIdSchema } from '../../core/catalog/manifest-schema.js';
 import { InfraktError } from '../../core/errors.js';
+import {
+  catalogEntryDetailSchema,
+  catalogEntrySummarySchema,
+  catalogInstallBody,
+  catalogOutputsSchema,
+  catalogStackViewSchema,
+  catalogUpgradeBody,
+} from '../../core/schemas/views/catalog.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import { isSecret } from '../../core/secret.js';
 import { entryDetail, findEntry, listEntries, openCatalog } from '../../services/catalog/catalog-index.js';
 import { prepareCatalogInstall } from '../../services/catalog/install.js';
@@ -10,100 +18,10 @@ import { listStacks } from '../../services/catalog/stacks.js';
 import { prepareCatalogUpgrade } from '../../services/catalog/upgrade.js';
 import { OneTimeSecrets } from '../one-time.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, jobIdParam, nameParam } from '../schemas.js';
+import { jobIdParam, nameParam } from '../schemas.js';
 
 const tags = ['catalog'];
 const accepted = { 202: json(jobAcceptedSchema, 'Install job started; follow it at Location (and /events)') };
-
-const summarySchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    version: z.string(),
-    versions: z.array(z.string()),
-    description: z.string(),
-    category: z.string(),
-    icon: z.string(),
-    website: z.string(),
-    kind: z.enum(['compose', 'host']),
-    tags: z.array(z.string()),
-    source: z.enum(['builtin', 'user']),
-    dockerSocket: z.enum(['none', 'proxy', 'direct']).meta({
-      description: '`direct`: the app gets full control of this server; `proxy`: a filtered socket proxy',
-    }),
-  })
-  .meta({ id: 'CatalogEntrySummary' });
-
-const inputSchema = z
-  .object({
-    name: z.string(),
-    type: z.enum(INPUT_TYPES),
-    label: z.string(),
-    help: z.string().optional(),
-    placeholder: z.string().optional(),
-    required: z.boolean(),
-    default: z.string().optional(),
-    env: z.string(),
-    secret: z.boolean(),
-    pattern: z.string().optional(),
-    pattern_message: z.string().optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    min_length: z.number().optional(),
-    max_length: z.number().optional(),
-    allowed_values: z.array(z.string()).optional(),
-    visible_if: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-    generate: z.string().optional(),
-  })
-  .meta({ id: 'CatalogInput' });
-
-const detailSchema = summarySchema
-  .extend({
-    inputs: z.array(inputSchema),
-    outputs: z.array(z.object({ label: z.string(), secret: z.boolean() })),
-    route: z.object({ service: z.string(), port: z.number() }).nullable(),
-    volumes: z.array(z.object({ name: z.string(), description: z.string() })),
-    os: z.array(z.object({ id: z.string(), min_version: z.string().optional() })).nullable(),
-    timeoutSeconds: z.number(),
-    dockerSocketReason: z.string().nullable(),
-    upgradeNotes: z.string().nullable(),
-    idempotencyCheck: z.boolean(),
-  })
-  .meta({ id: 'CatalogEntry' });
-
-const stackSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string(),
-    entries: z.array(z.object({ entry: z.string(), name: z.string() })),
-    inputs: z.array(z.object({ name: z.string(), type: z.string(), label: z.string(), required: z.boolean() })),
-    source: z.enum(['builtin', 'user']),
-  })
-  .meta({ id: 'CatalogStack' });
-
-const values = z
-  .record(z.string(), z.union([z.string().max(65_536), z.number(), z.boolean()]))
-  .default({})
-  .meta({ description: 'Input values by input name; secrets left out are generated' });
-
-const installBody = z
-  .object({
-    server: z.string(),
-    name: z.string().optional(),
-    domain: z.string().optional(),
-    version: z.string().optional(),
-    values,
-  })
-  .meta({ id: 'CatalogInstallBody' });
-
-const upgradeBody = z
-  .object({ server: z.string().optional(), to: z.string().optional(), values })
-  .meta({ id: 'CatalogUpgradeBody' });
-
-const outputsSchema = z
-  .object({ outputs: z.array(z.object({ label: z.string(), value: z.string(), secret: z.boolean() })) })
-  .meta({ id: 'CatalogOutputs' });
 
 const idParam = z.object({ id: entryIdSchema });
 const asStrings = (v: Record<string, string | number | boolean>) =>
@@ -135,7 +53,7 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       summary: 'Catalog entries (newest version of each), filtered by category and search text',
       security,
       request: { query: z.object({ category: z.string().optional(), search: z.string().optional() }) },
-      responses: { 200: json(z.array(summarySchema), 'Entries'), ...REMOTE_ERRORS },
+      responses: { 200: json(z.array(catalogEntrySummarySchema), 'Entries'), ...REMOTE_ERRORS },
     }),
     (c) => c.json(listEntries(openCatalog({ catalogDirs }), c.req.valid('query')), 200),
   );
@@ -147,7 +65,7 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       tags,
       summary: 'Stacks: entries installed in order with shared inputs',
       security,
-      responses: { 200: json(z.array(stackSchema), 'Stacks'), ...REMOTE_ERRORS },
+      responses: { 200: json(z.array(catalogStackViewSchema), 'Stacks'), ...REMOTE_ERRORS },
     }),
     (c) => c.json(listStacks(openCatalog({ catalogDirs })), 200),
   );
@@ -160,7 +78,7 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       summary: 'One entry with its inputs (types, validation, conditions), outputs, route and requirements',
       security,
       request: { params: idParam, query: z.object({ version: z.string().optional() }) },
-      responses: { 200: json(detailSchema, 'Entry'), ...REMOTE_ERRORS },
+      responses: { 200: json(catalogEntryDetailSchema, 'Entry'), ...REMOTE_ERRORS },
     }),
     (c) => {
       const cat = openCatalog({ catalogDirs });
@@ -179,7 +97,10 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
         'Every input is validated before the job starts: a bad value answers 400 naming it (`details.issues[].field` ' +
         'is `inputs.<name>`). Secrets left out are generated. Compose entries become compose apps (same deploy engine).',
       security,
-      request: { params: idParam, body: { content: { 'application/json': { schema: installBody } }, required: true } },
+      request: {
+        params: idParam,
+        body: { content: { 'application/json': { schema: catalogInstallBody } }, required: true },
+      },
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
     async (c) => {
@@ -206,7 +127,7 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       security,
       request: {
         params: nameParam,
-        body: { content: { 'application/json': { schema: upgradeBody } }, required: false },
+        body: { content: { 'application/json': { schema: catalogUpgradeBody } }, required: false },
       },
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
@@ -230,7 +151,7 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       summary: 'The outputs of a finished install (URLs, admin users, generated passwords): answered once',
       security,
       request: { params: jobIdParam },
-      responses: { 200: json(outputsSchema, 'Outputs, secrets included'), ...REMOTE_ERRORS },
+      responses: { 200: json(catalogOutputsSchema, 'Outputs, secrets included'), ...REMOTE_ERRORS },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

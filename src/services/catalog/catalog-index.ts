@@ -6,9 +6,9 @@ import {
   type CatalogSource,
   loadCatalog,
 } from '../../adapters/catalog/catalog-dir.js';
-import type { CatalogInput } from '../../core/catalog/input-types.js';
 import type { CatalogManifest } from '../../core/catalog/manifest-schema.js';
 import { InfraktError } from '../../core/errors.js';
+import type { CatalogEntryDetail, CatalogEntrySummary, CatalogInputView } from '../../core/schemas/views/catalog.js';
 
 export interface CatalogOptions {
   /** Extra catalog folders (a user's own entries), after the built-in one. */
@@ -71,56 +71,7 @@ export function findEntry(cat: Catalog, id: string, version?: string): CatalogEn
   return hit;
 }
 
-export interface CatalogEntrySummary {
-  id: string;
-  name: string;
-  version: string;
-  /** Every version available (newest first). */
-  versions: string[];
-  description: string;
-  category: string;
-  icon: string;
-  website: string;
-  kind: 'compose' | 'host';
-  tags: string[];
-  source: CatalogSource;
-  /** `direct`: the app gets full control of this server (Docker socket); `proxy`: filtered by a socket proxy. */
-  dockerSocket: 'none' | 'proxy' | 'direct';
-}
-
-export interface CatalogInputView {
-  name: string;
-  type: CatalogInput['type'];
-  label: string;
-  help?: string | undefined;
-  placeholder?: string | undefined;
-  required: boolean;
-  default?: string | undefined;
-  env: string;
-  secret: boolean;
-  pattern?: string | undefined;
-  pattern_message?: string | undefined;
-  min?: number | undefined;
-  max?: number | undefined;
-  min_length?: number | undefined;
-  max_length?: number | undefined;
-  allowed_values?: string[] | undefined;
-  visible_if?: Record<string, string | string[]> | undefined;
-  generate?: string | undefined;
-}
-
-export interface CatalogEntryDetail extends CatalogEntrySummary {
-  inputs: CatalogInputView[];
-  outputs: { label: string; secret: boolean }[];
-  route: { service: string; port: number } | null;
-  volumes: { name: string; description: string }[];
-  os: { id: string; min_version?: string | undefined }[] | null;
-  timeoutSeconds: number;
-  dockerSocketReason: string | null;
-  upgradeNotes: string | null;
-  /** Host entries: a check.sh makes a second run report "unchanged". */
-  idempotencyCheck: boolean;
-}
+export type { CatalogEntryDetail, CatalogEntrySummary, CatalogInputView };
 
 export const SOCKET_WARNING = {
   direct: 'full control of this server: the app talks to the Docker socket directly',

@@ -11,7 +11,7 @@ import { createApp, updateApp } from '../apps.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
-import { runRelease } from '../deploy.js';
+import { runRelease } from '../deploy/run-release.js';
 import type { JobPlan } from '../job-plan.js';
 import { getServerRow } from '../servers.js';
 import { type CatalogAppSettings, deployStepNames, writeEnv } from './app-records.js';

@@ -4,11 +4,13 @@
 // updated in place return to it too; the new release never took traffic.
 import { renderEntry, valuesFromEnv } from '../../core/catalog/render.js';
 import { InfraktError, toInfraktError } from '../../core/errors.js';
+import { appJobSpec } from '../app-job-spec.js';
 import { resolveApp, updateApp } from '../apps.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
-import { type DeployResult, releasePlanSpec, runRelease } from '../deploy.js';
+import type { DeployResult } from '../deploy/deploy-app.js';
+import { runRelease } from '../deploy/run-release.js';
 import { decryptedEnv } from '../env.js';
 import type { JobPlan } from '../job-plan.js';
 import { sha256 } from '../release-source.js';
@@ -66,16 +68,10 @@ export async function prepareCatalogUpgrade(
   const rendered = renderEntry(m, resolved.values, { app: app.name, server: server.name, domain: app.domain });
   const route = m.routes[0]!;
   const template = entry.template!;
-  const spec = releasePlanSpec(app, server, 'catalog.upgrade', {
-    app: app.name,
-    entry: m.id,
-    from: installed.version,
-    to: m.version,
-  });
   return {
-    spec: {
-      ...spec,
-      plannedSteps: [
+    spec: appJobSpec(app, server, 'catalog.upgrade', {
+      params: { app: app.name, entry: m.id, from: installed.version, to: m.version },
+      steps: [
         'apply new version',
         ...deployStepNames({
           app: app.name,
@@ -85,7 +81,7 @@ export async function prepareCatalogUpgrade(
           domain: app.domain,
         }),
       ],
-    },
+    }),
     body: async (job) => {
       job.addSecrets(...secretValues(m, resolved.values), ...stored.values());
       const before = { settings_json: app.settings_json, port: app.port, env: await envSnapshot(ctx, app.id) };

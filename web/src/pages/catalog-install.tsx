@@ -13,7 +13,6 @@ import {
   visibleInputs,
 } from '../components/catalog-form.js';
 import { CopyButton } from '../components/copy-button.js';
-import { jobIdOf } from '../components/job-dialog.js';
 import { JobView } from '../components/job-view.js';
 import { ErrorState, QueryState } from '../components/states.js';
 import { Button, Card, Field, PageHeader, SelectField } from '../components/ui.js';
@@ -93,7 +92,7 @@ function Installer({ entry }: { entry: CatalogEntryDetail }) {
         version: entry.version,
         values: valuesToSend(entry.inputs, values),
       });
-      setJobId(jobIdOf(res));
+      setJobId(res.jobId);
       setStep('job');
       await qc.invalidateQueries({ queryKey: ['apps'] });
     } catch (err) {
