@@ -22,6 +22,7 @@ import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
+import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
@@ -49,6 +50,8 @@ export interface ApiOptions {
   log?: (line: string) => void;
   ssePingMs?: number;
   bodyLimitBytes?: number;
+  /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
+  catalogDirs?: readonly string[];
 }
 
 export const API_DESCRIPTION =
@@ -149,6 +152,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   envRoutes(api, deps);
   databaseRoutes(api, deps);
   jobRoutes(api, deps);
+  catalogRoutes(api, deps, opts.catalogDirs);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',

@@ -19,6 +19,8 @@ export interface ServeOptions {
   allowLocalGitPaths?: boolean;
   /** Attribute requests from a local reverse proxy to X-Forwarded-For (per-client rate limiting). */
   trustProxy?: boolean;
+  /** Extra catalog folders offered by /api/catalog (absolute paths). */
+  catalogDirs?: readonly string[];
   /** Built dashboard directory; default: dist/web next to the running bundle, if built. */
   webRoot?: string | null;
   connect?: Connect;
@@ -60,6 +62,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
     log: opts.log,
+    catalogDirs: opts.catalogDirs,
   });
   const host = opts.host.replace(/^\[(.*)\]$/, '$1');
   let server: ReturnType<typeof serve>;

@@ -3,6 +3,8 @@ import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerBackupCommands } from './commands/backups.js';
+import { registerCatalogCommands } from './commands/catalog.js';
+import { registerCatalogInstallCommands } from './commands/catalog-install.js';
 import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
@@ -46,6 +48,9 @@ export function buildProgram(): Command {
   registerDbCommands(db);
   registerBackupCommands(db);
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
+  const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
+  registerCatalogCommands(catalog);
+  registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
@@ -60,8 +65,9 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
-  // `db create --version <tag>` is the database's version: after `db`, program options are not parsed.
-  if (argv[2] === 'db') program.enablePositionalOptions();
+  // `db create --version <tag>` / `catalog show --version <v>` are versions of the thing: after these
+  // commands, program options are not parsed.
+  if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
     return 0;

@@ -162,6 +162,14 @@ describe('every answer is the documented view', () => {
     await conforms('GET /api/jobs/{id}', '/api/jobs/j_nope', {}, 404);
   });
 
+  it('the catalog: entries, one entry, stacks', async () => {
+    const list = await conforms('GET /api/catalog', '/api/catalog');
+    expect(list.length).toBeGreaterThanOrEqual(20);
+    await conforms('GET /api/catalog/{id}', '/api/catalog/authentik');
+    await conforms('GET /api/catalog/{id}', '/api/catalog/swapfile');
+    await conforms('GET /api/catalog/stacks', '/api/catalog/stacks');
+  });
+
   it('deleting a server', async () => {
     await conforms('DELETE /api/servers/{name}', '/api/servers/web-1?force=true');
   });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
+import { updateAuthCli } from '../app-auth.js';
 import { withCtx } from '../context.js';
 import { intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
@@ -97,10 +98,15 @@ export function registerAppCommands(app: Command): void {
     .option('--image <image>', 'new image (image apps)')
     .option('--branch <branch>', 'new branch (git apps)')
     .option('--compose-file <path>', 'new compose file (compose apps)')
+    .option('--auth <spec>', 'forward:URL (forward_auth, e.g. Authentik), basic:USER (password prompted) or none')
     .option('--server <server>', 'server of the app')
     .option('--json', 'print the app as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
+        if (o.auth !== undefined) {
+          await updateAuthCli(ctx, name, o);
+          if (o.image === undefined && o.branch === undefined && o.composeFile === undefined) return;
+        }
         const patch = {
           image: o.image,
           branch: o.branch,

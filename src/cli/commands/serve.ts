@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { validation } from '../../core/errors.js';
 import { currentApiKey } from '../../services/system/api-key.js';
@@ -36,6 +37,12 @@ export function registerServe(program: Command): void {
     )
     .option('--allow-local-git', 'accept absolute repository paths on the server as git sources over the API')
     .option('--trust-proxy', 'behind a reverse proxy on this host: rate-limit by X-Forwarded-For, not 127.0.0.1')
+    .option(
+      '--catalog-dir <dir>',
+      'also offer the catalog entries in this folder (repeatable)',
+      collect,
+      [] as string[],
+    )
     .action(
       async (o: {
         port: number;
@@ -43,6 +50,7 @@ export function registerServe(program: Command): void {
         corsOrigin?: string[];
         allowLocalGit?: boolean;
         trustProxy?: boolean;
+        catalogDir?: string[];
       }) => {
         if (o.port < 0 || o.port > 65535)
           throw validation(`invalid --port ${o.port}`, 'use 1-65535 (0 picks a free port)');
@@ -56,6 +64,7 @@ export function registerServe(program: Command): void {
           corsOrigins,
           allowLocalGitPaths: Boolean(o.allowLocalGit),
           trustProxy: Boolean(o.trustProxy),
+          catalogDirs: (o.catalogDir ?? []).map((d) => resolve(d)),
         });
         const out = (s: string) => process.stdout.write(`${s}\n`);
         out(`${c.green('✓')} infrakt API listening on ${c.bold(srv.url)}`);

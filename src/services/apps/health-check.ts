@@ -75,7 +75,8 @@ export async function waitForHealthyResponse(
     if (o.signal?.aborted) throw new InfraktError('CANCELLED', 'deploy cancelled during the health check');
     attempts++;
     const r = await probe(ex, o.port, o.health.path);
-    if (isHealthy(r.status)) return { status: r.status!, attempts, ms: now() - started };
+    if (isHealthy(r.status) || (r.status !== null && o.health.accept?.includes(r.status)))
+      return { status: r.status!, attempts, ms: now() - started };
     last = r.status !== null ? `HTTP ${r.status} on ${o.health.path}` : (r.error ?? 'no answer');
     if (attempts % 5 === 0) o.log?.(`not healthy yet: ${last}`);
     if (attempts % 3 === 0 && (await ex.run(docker.projectRunning(o.project))).exitCode !== 0) {

@@ -5,6 +5,7 @@ import * as caddy from '../../core/commands/caddy.js';
 import * as fs from '../../core/commands/fs.js';
 import { InfraktError } from '../../core/errors.js';
 import { commandFailed, type Executor, runChecked, tail } from '../../core/executor.js';
+import { routeAuthOf } from '../apps/app-auth-settings.js';
 import { serverSettings } from '../servers/servers.js';
 import type { Ctx } from '../shared/context.js';
 import { lockOnServer, proxyLockName } from '../shared/lock-on-server.js';
@@ -14,7 +15,13 @@ export async function storedRoutes(ctx: Ctx, serverId: number) {
   return ctx.store.db
     .selectFrom('proxy_routes')
     .leftJoin('apps', 'apps.id', 'proxy_routes.app_id')
-    .select(['proxy_routes.domain', 'proxy_routes.upstream_port', 'proxy_routes.app_id', 'apps.name as app_name'])
+    .select([
+      'proxy_routes.domain',
+      'proxy_routes.upstream_port',
+      'proxy_routes.app_id',
+      'apps.name as app_name',
+      'apps.settings_json as app_settings',
+    ])
     .where('proxy_routes.server_id', '=', serverId)
     .orderBy('proxy_routes.domain')
     .execute();
@@ -25,7 +32,11 @@ export async function renderServerCaddyfile(ctx: Ctx, server: ServerRow): Promis
   const routes = await storedRoutes(ctx, server.id);
   return renderCaddyfile({
     proxy: serverSettings(server).proxy,
-    routes: routes.map((r) => ({ domain: r.domain, upstreamPort: r.upstream_port })),
+    routes: routes.map((r) => ({
+      domain: r.domain,
+      upstreamPort: r.upstream_port,
+      auth: routeAuthOf(r.app_settings),
+    })),
     storageDir: caddy.caddyPaths(server.root_dir).data,
   });
 }

@@ -7,6 +7,9 @@ import type {
   AppLogLine,
   AppView,
   BackupList,
+  CatalogEntryDetail,
+  CatalogEntrySummary,
+  CatalogOutputs,
   Credentials,
   DashboardView,
   DatabaseCreateRequest,
@@ -81,6 +84,13 @@ export const endpoints = {
   runBackup: (name: string) => api.post<JobAccepted>(`/api/databases/${e(name)}/backups`, {}),
   restoreBackup: (name: string, backup: string) =>
     api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { backup }),
+
+  catalog: (signal?: AbortSignal) => api.get<CatalogEntrySummary[]>('/api/catalog', { signal }),
+  catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
+  installCatalog: (id: string, body: Record<string, unknown>) =>
+    api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
+  claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
 
   jobs: (signal?: AbortSignal) => api.get<JobRecord[]>('/api/jobs?limit=100', { signal }),
   job: (id: string, signal?: AbortSignal) => api.get<JobRecord>(`/api/jobs/${e(id)}`, { signal }),

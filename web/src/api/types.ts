@@ -32,3 +32,13 @@ export type {
   StepStatus,
   TrustResult,
 } from '../../../src/api/types.js';
+export type {
+  CatalogEntryDetail,
+  CatalogEntrySummary,
+  CatalogInputView,
+} from '../../../src/services/catalog/catalog-index.js';
+
+/** Outputs of a catalog install, handed out once by the API (secrets included). */
+export interface CatalogOutputs {
+  outputs: { label: string; value: string; secret: boolean }[];
+}
