@@ -9,7 +9,7 @@ import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { getServerRow } from './servers.js';
-import { assertPublicGitUrl } from './ssrf.js';
+import { assertPublicGitUrl, type PublicGitUrl } from './ssrf.js';
 
 /** Validates a compose file (parses, has services, one service carries the app port) and keeps its content. */
 export function composeSetting(content: string, port: number): { content: string; sha256: string } {
@@ -101,8 +101,8 @@ export function toAppView(app: AppRow, serverName: string): AppView {
 }
 
 /** SSRF guard for an https git source: every address its host resolves to must be public. */
-export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): Promise<void> {
-  await assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
+export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): Promise<PublicGitUrl> {
+  return assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ComposeFlavour } from '../core/commands/compose.js';
 import * as compose from '../core/commands/compose.js';
 import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
+import * as git from '../core/commands/git.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import { commandFailed, type Executor, runChecked, tail } from '../core/executor.js';
 import { type DeployAction, type DeployStep, deployPlan, releaseTarget, servicesTarget } from '../core/plans/deploy.js';
@@ -401,10 +402,14 @@ async function source(
   if (s.app.app_type === 'image') return imageSource(s, s.app.image!);
   if (s.app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
-    // Checked again right before the fetch: the name may resolve elsewhere now (DNS rebinding).
+    // Checked again right before the fetch (the name may resolve elsewhere now), and the fetch is pinned to
+    // the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
     const repo = s.app.git_repo ?? '';
-    if (!repo.startsWith('/')) await assertGitSource(ctx, repo);
-    await runChecked(s.ex, sync!, { what: 'git fetch' });
+    const checked = repo.startsWith('/') ? null : await assertGitSource(ctx, repo);
+    const fetch = checked
+      ? git.syncBranch(checked.url, s.app.branch ?? 'main', appLayout(s.root, s.app.name).srcDir, checked)
+      : sync!;
+    await runChecked(s.ex, fetch, { what: 'git fetch' });
     const commit = (await runChecked(s.ex, head!, { what: 'git rev-parse' })).stdout.trim();
     return gitSource(s, commit);
   }
