@@ -189,4 +189,28 @@ describe.skipIf(!available)('host key mismatch', () => {
     const err2 = await failure(connect({ ...pinned, host_key: null }, { env: noAgent }));
     expect(err2.code).toBe('HOST_KEY_MISMATCH');
   });
+
+  it('a stored host key that cannot be read, with no fingerprint, fails closed (issue 11 item 5)', async () => {
+    const h = await startSshd();
+    const marker = join(h.root, 'marker-damaged-pin');
+    const logBefore = (await readFile(h.logPath, 'utf8')).length;
+    for (const damaged of ['ssh-ed25519 !!!not-base64!!!', 'garbage', `ssh-rsa ${h.hostKey.split(' ')[1]}`]) {
+      const err = await failure(
+        (async () => {
+          const ex = await connect(target(h, { host_key: damaged, host_key_fingerprint: null }), { env: noAgent });
+          await ex.run(exec('touch', marker));
+        })(),
+      );
+      expect(err.code).toBe('HOST_KEY_MISMATCH');
+      expect(err.hint).toContain('infrakt server trust web-1');
+    }
+    expect(existsSync(marker)).toBe(false);
+    // Refused before connecting: sshd never even saw a connection.
+    expect((await readFile(h.logPath, 'utf8')).slice(logBefore)).not.toMatch(/Connection from/);
+    // A damaged key line with a usable fingerprint still verifies against the fingerprint.
+    const ex = await connect(target(h, { host_key: 'garbage' }), { env: noAgent });
+    expect((await ex.run(exec('true'))).exitCode).toBe(0);
+    await ex.close();
+  });
 });
+
