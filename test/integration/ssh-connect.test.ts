@@ -213,4 +213,3 @@ describe.skipIf(!available)('host key mismatch', () => {
     await ex.close();
   });
 });
-

@@ -77,9 +77,7 @@ describe('rate limiting of failures per address', () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await body(blocked)).error.code).toBe('RATE_LIMITED');
     expect((await f.req('/api/servers', { addr: '203.0.113.66', headers: { 'X-API-Key': '' } })).status).toBe(429);
-    expect((await f.req('/api/servers', { addr: '203.0.113.67', headers: { 'X-API-Key': 'wrong' } })).status).toBe(
-      403,
-    );
+    expect((await f.req('/api/servers', { addr: '203.0.113.67', headers: { 'X-API-Key': 'wrong' } })).status).toBe(403);
   });
 
   it('a local process cannot lock the owner out: 100 failures from 127.0.0.1, then the right key gets 200 at once', async () => {
