@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { InfraktError, isInfraktError } from '../core/errors.js';
 import type { Ctx } from '../services/context.js';
+import { localServerRefused } from '../services/servers.js';
 import type { Resolve } from '../services/ssrf.js';
 import {
   type ClientAddress,
@@ -40,6 +41,8 @@ export interface ApiOptions {
   clientAddress?: ClientAddress;
   /** Accept absolute repository paths on the server as git sources (CLI-only by default). */
   allowLocalGitPaths?: boolean;
+  /** Act on servers with host `local` (this machine) over the API; off unless `serve --allow-local-server`. */
+  allowLocalServer?: boolean;
   /** DNS for the git URL SSRF check (tests inject one; default: the system resolver). */
   resolve?: Resolve;
   /** The built dashboard (dist/web); served at / with an SPA fallback when present. */
@@ -72,6 +75,12 @@ async function acceptedJob(c: Context<ApiEnv>, jobId: string): Promise<AcceptedR
   c.header('Location', `/api/jobs/${job.id}`);
   return c.json({ jobId: job.id, job }, 202) as never;
 }
+
+/** Without the opt-in, no API request runs anything on the control host through a `local` server. */
+const refuseLocal =
+  (connect: Ctx['connect']): Ctx['connect'] =>
+  (server, o) =>
+    server.host === 'local' ? Promise.reject(localServerRefused()) : connect(server, o);
 
 export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -117,13 +126,19 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   );
   api.use('/api/*', async (c, next) => {
     c.set('clientAddress', clientAddress(c));
-    c.set('ctx', { ...ctx, actor: `api (${c.var.clientAddress})`, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+    c.set('ctx', {
+      ...ctx,
+      actor: `api (${c.var.clientAddress})`,
+      connect: opts.allowLocalServer ? ctx.connect : refuseLocal(ctx.connect),
+      ...(opts.resolve ? { resolve: opts.resolve } : {}),
+    });
     await next();
   });
 
   const deps: RouteDeps = {
     resolve: opts.resolve,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    allowLocalServer: Boolean(opts.allowLocalServer),
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
     log,

@@ -17,6 +17,7 @@ export interface ServeOptions {
   paths: Paths;
   corsOrigins?: readonly string[];
   allowLocalGitPaths?: boolean;
+  allowLocalServer?: boolean;
   /** Attribute requests from a local reverse proxy to X-Forwarded-For (per-client rate limiting). */
   trustProxy?: boolean;
   /** Built dashboard directory; default: dist/web next to the running bundle, if built. */
@@ -57,6 +58,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     apiKey: apiKeySource(opts.paths.apiKey),
     ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    allowLocalServer: Boolean(opts.allowLocalServer),
     ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
     ...(opts.log ? { log: opts.log } : {}),

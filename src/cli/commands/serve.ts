@@ -35,6 +35,7 @@ export function registerServe(program: Command): void {
       collect,
     )
     .option('--allow-local-git', 'accept absolute repository paths on the server as git sources over the API')
+    .option('--allow-local-server', 'let API clients register and act on host `local` (commands on this machine)')
     .option('--trust-proxy', 'behind a reverse proxy on this host: rate-limit by X-Forwarded-For, not 127.0.0.1')
     .action(
       async (o: {
@@ -42,6 +43,7 @@ export function registerServe(program: Command): void {
         host: string;
         corsOrigin?: string[];
         allowLocalGit?: boolean;
+        allowLocalServer?: boolean;
         trustProxy?: boolean;
       }) => {
         if (o.port < 0 || o.port > 65535)
@@ -55,6 +57,7 @@ export function registerServe(program: Command): void {
           paths,
           corsOrigins,
           allowLocalGitPaths: Boolean(o.allowLocalGit),
+          allowLocalServer: Boolean(o.allowLocalServer),
           trustProxy: Boolean(o.trustProxy),
         });
         const out = (s: string) => process.stdout.write(`${s}\n`);
