@@ -8,10 +8,9 @@ import * as git from '../core/commands/git.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import { commandFailed, type Executor, runChecked, tail } from '../core/executor.js';
 import { type DeployAction, type DeployStep, deployPlan, releaseTarget, servicesTarget } from '../core/plans/deploy.js';
-import { renderEnvFile } from '../core/plans/deploy-env.js';
 import { appLayout, builtImage, releaseProject, releasesToPrune, servicesProject } from '../core/plans/layout.js';
 import { portTaken } from '../core/plans/release-ports.js';
-import { scrub } from '../core/secret.js';
+import { Secret, scrub } from '../core/secret.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { assertGitSource, resolveApp } from './apps.js';
 import { audit } from './audit.js';
@@ -168,6 +167,7 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
       flavour,
       pull: pullPolicy(server),
       log: (m) => job.log(m),
+      env: new Map([...env].map(([k, v]) => [k, v.reveal()])),
     };
     let prepared: PreparedRelease | null = null;
     let hostPort = 0;
@@ -222,15 +222,15 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
             return;
           case 'write': {
             const p = prepared!;
-            // The variables travel as file content (SFTP/stdin, 0600), never on a command line.
+            // The variables are in the compose files (see compose-env.ts): file content over SFTP/stdin, 0600,
+            // never on a command line.
             await Promise.all([
-              ex.put(l.envFile, renderEnvFile(env, flavour), { mode: 0o600 }),
-              ex.put(l.releaseFile(release), p.releaseFile, { mode: 0o644 }),
+              ex.put(l.releaseFile(release), new Secret(p.releaseFile), { mode: 0o600 }),
               ...(p.sourceYaml !== undefined
                 ? [ex.put(`${l.releaseDir(release)}/source.yml`, p.sourceYaml, { mode: 0o644 })]
                 : []),
               ...(p.servicesFile !== null && req.action === 'deploy'
-                ? [ex.put(l.servicesFile, p.servicesFile, { mode: 0o644 })]
+                ? [ex.put(l.servicesFile, new Secret(p.servicesFile), { mode: 0o600 })]
                 : []),
             ]);
             s.detail(`${env.size} variable(s), release ${release}`);
@@ -271,7 +271,7 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
               const taken = hostPort;
               hostPort = await chooseReleasePort(ctx, ex, server, [taken]);
               s.log(`127.0.0.1:${taken} was taken meanwhile: starting on 127.0.0.1:${hostPort}`);
-              await ex.put(l.releaseFile(release), prepared!.renderRelease(hostPort), { mode: 0o644 });
+              await ex.put(l.releaseFile(release), new Secret(prepared!.renderRelease(hostPort)), { mode: 0o600 });
               r = await ex.run(up, opts);
             } else if (r.exitCode !== 0) {
               // `up` can fail while a container is still being restarted: ask once more.

@@ -62,6 +62,8 @@ export interface SourceCtx {
   flavour: ComposeFlavour;
   /** Fixed loopback port the release publishes its app port on (unset only when nothing will start). */
   hostPort?: number;
+  /** The app's variables (revealed): they go into the release's compose file, which is written 0600. */
+  env?: ReadonlyMap<string, string>;
   log: (l: string) => void;
 }
 
@@ -88,9 +90,8 @@ export async function imageSource(s: SourceCtx, image: string): Promise<Prepared
 }
 
 function imageRelease(s: SourceCtx, tag: string, sourceRef: string, extra: Partial<ReleaseDetails>): PreparedRelease {
-  const l = appLayout(s.root, s.app.name);
   const render = (hostPort: number | undefined) =>
-    imageComposeFile({ image: tag, port: s.app.port, hostPort, envFile: l.envFile, labels: labels(s) });
+    imageComposeFile({ image: tag, port: s.app.port, hostPort, ...(s.env ? { env: s.env } : {}), labels: labels(s) });
   return {
     details: {
       kind: 'image',
@@ -119,7 +120,7 @@ export function composeRelease(
       doc,
       port: s.app.port,
       hostPort,
-      envFile: l.envFile,
+      ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
       network: sharedNetwork(s.app.name),
       servicesProject: servicesProject(s.app.name),

@@ -5,6 +5,7 @@ import { branchSchema, domainSchema, imageSchema, nameSchema, portSchema } from 
 import { parseEnvPairs } from '../../src/core/schemas/env.js';
 import { parseInput } from '../../src/core/schemas/parse.js';
 import { serverAddSchema } from '../../src/core/schemas/server.js';
+import { ENV_CORPUS } from '../helpers/env-corpus.js';
 
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown) => schema.safeParse(v).success;
 
@@ -265,6 +266,11 @@ describe('KEY=VALUE pairs', () => {
     expect(parseEnvPairs([`_K1=${v}`])).toEqual([{ key: '_K1', value: v }]);
   });
 
+  it('accepts every value of the hostile env corpus (each reaches the container byte for byte)', () => {
+    for (const [k, v] of ENV_CORPUS) expect(parseEnvPairs([`${k}=${v}`])).toEqual([{ key: k, value: v }]);
+    expect(parseEnvPairs(['E=🚀'])).toEqual([{ key: 'E', value: '🚀' }]);
+  });
+
   it('lets the last of repeated keys win', () => {
     expect(parseEnvPairs(['A=1', 'B=2', 'A=3'])).toEqual([
       { key: 'A', value: '3' },
@@ -282,6 +288,14 @@ describe('KEY=VALUE pairs', () => {
     ['name over 255 characters', `${'K'.repeat(256)}=v`],
     ['NUL in value', 'K=a\0b'],
     ['value over 64 KiB', `K=${'x'.repeat(65_537)}`],
+    // Issue 11 item 9: refused clearly instead of silently changed or dropped.
+    ['value over 64 KiB in UTF-8 (fewer characters)', `K=${'日'.repeat(30_000)}`],
+    ['a lone high surrogate', 'K=a\ud800b'],
+    ['a lone low surrogate', 'K=\udc00'],
+    ['a reversed surrogate pair', 'K=\udc00\ud800'],
+    ['__proto__ as a name', '__proto__=x'],
+    ['constructor as a name', 'constructor=x'],
+    ['prototype as a name', 'prototype=x'],
   ])('rejects %s', (_why, pair) => {
     validationError(() => parseEnvPairs([pair]));
   });
