@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose ${VAR} interpolation syntax, not JS templates
 // Issue 11 item 3 on real parts: a corpus of awkward values (quotes, backslashes, `$`, `${X}`, `#`, spaces,
 // unicode, control characters, PEM keys and other multi-line values) set with the built CLI, deployed through
 // real compose v2 (`docker compose`) and v1 (`docker-compose`, on a server whose docker has no compose

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose ${VAR} interpolation syntax, not JS templates
 // Hostile and awkward environment values (issue 11 item 3): every one must reach the container byte for
 // byte with compose v1 and v2. Used by the unit tests of the rendering and by the real-compose e2e test.
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose ${VAR} interpolation syntax, not JS templates
 // How variables are written into release compose files (issue 11 item 3): every value survives a YAML
 // parse and compose's `$$` unescaping; `${VAR}` references to the app's variables follow compose's grammar.
 import { describe, expect, it } from 'vitest';

@@ -9,7 +9,6 @@ import {
   splitCompose,
 } from '../../../src/core/plans/deploy-compose.js';
 import { appLayout, releasesToPrune } from '../../../src/core/plans/layout.js';
-import { Secret } from '../../../src/core/secret.js';
 
 const base = {
   app: 'web',
@@ -78,7 +77,10 @@ describe('release files', () => {
         image: 'infrakt-app/web:r4',
         port: 3000,
         hostPort: 24001,
-        env: new Map([['A', 'plain'], ['B', "it's $HOME # \\n"]]),
+        env: new Map([
+          ['A', 'plain'],
+          ['B', "it's $HOME # \\n"],
+        ]),
         labels,
       }),
     );
