@@ -124,6 +124,20 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       onError: (c) => apiError(c, new InfraktError('VALIDATION', 'request body too large (max 1 MiB)')),
     }),
   );
+  // A body the routes cannot read (text/plain, a form) is the client's mistake: 400, never a 500.
+  api.use('/api/*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const length = c.req.header('content-length');
+      const hasBody = length !== undefined ? Number(length) > 0 : c.req.raw.body !== null;
+      const type = c.req.header('content-type') ?? '';
+      if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
+        throw new InfraktError('VALIDATION', `request body must be JSON, not ${type.split(';')[0] || 'untyped'}`, {
+          hint: 'send Content-Type: application/json',
+        });
+      }
+    }
+    await next();
+  });
   api.use('/api/*', async (c, next) => {
     c.set('clientAddress', clientAddress(c));
     c.set('ctx', {

@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { InfraktError, validation } from '../../core/errors.js';
+import { readRegularFile } from './bounded-file.js';
 
 /** An SSH private key is a few KiB; anything bigger is not one (and is never read whole). */
 export const MAX_KEY_BYTES = 64 * 1024;
@@ -16,28 +17,10 @@ const unreadable = (path: string, server?: string) =>
  * One error for every way it can fail, so the message never tells whether a path exists.
  */
 export function readKeyFile(path: string, server?: string): Buffer {
-  let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    return readRegularFile(path, MAX_KEY_BYTES);
   } catch {
     throw unreadable(path, server);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_KEY_BYTES) throw unreadable(path, server);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } catch (e) {
-    if (e instanceof InfraktError) throw e;
-    throw unreadable(path, server);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -61,7 +61,13 @@ export function parseComposeFile(text: string, what = 'compose file'): Obj {
     const e = doc.errors[0]!;
     throw validation(`${what} does not parse: ${e.message.split('\n')[0]}`, 'fix the YAML and try again');
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // An alias "billion laughs" expands past the limit: a bad input, not an internal error.
+    throw validation(`${what} does not parse: ${(e as Error).message}`, 'use fewer YAML aliases (anchors *x)');
+  }
   if (!isObj(data) || !isObj(data.services) || Object.keys(data.services).length === 0) {
     throw validation(`${what} has no services`, 'a compose file needs a top-level "services:" map');
   }

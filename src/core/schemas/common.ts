@@ -95,12 +95,23 @@ export const sshUserSchema = z
   .trim()
   .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Unix user name');
 
-/** Absolute POSIX path without tricks; used for the per-server remote root. */
+/**
+ * Absolute POSIX path without tricks; used for the per-server remote root (everything infrakt keeps on a
+ * server, and what `app destroy` removes below). Normalised (`//`, `/./` and a trailing `/` collapse), and
+ * never `/` itself.
+ */
 export const remoteRootSchema = z
   .string()
   .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"')
   .refine((p) => !p.split('/').includes('..'), { message: 'must not contain ".."' })
-  .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p));
+  .transform(
+    (p) =>
+      `/${p
+        .split('/')
+        .filter((s) => s !== '' && s !== '.')
+        .join('/')}`,
+  )
+  .refine((p) => p !== '/', { message: 'must be a directory below "/", not "/" itself' });
 
 export const fingerprintSchema = z
   .string()
