@@ -55,12 +55,15 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
+  // --json among infrakt's own arguments (not in a remote command after `--`): failures print JSON too.
+  const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
+  const json = own.slice(2).includes('--json');
   // `db create --version <tag>` is the database's version: after `db`, program options are not parsed.
   if (argv[2] === 'db') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
-    return reportError(e, debug);
+    return reportError(e, debug, json);
   }
 }

@@ -139,6 +139,12 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
       { hint: 'one domain routes to one app per server: choose another domain' },
     );
   }
+  // Refused here, not at the first deploy: an app is created with the source it deploys.
+  if (!data.image && !data.git && !compose) {
+    throw new InfraktError('VALIDATION', `app '${data.name}' needs a source`, {
+      hint: 'pass --image <ref>, --git <https URL or server path>, or --compose-file <path>',
+    });
+  }
   const type = inferAppType(data);
   const health = healthCheckSchema.parse(data.health ?? {});
   const now = nowIso(ctx);

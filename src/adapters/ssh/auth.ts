@@ -67,7 +67,7 @@ export function resolveAuth(src: AuthSource, server: string): SshAuth {
     const p = join(sshDir, name);
     if (existsSync(p)) return loadKey(p, src, server);
   }
-  throw new InfraktError('SSH_AUTH', `no SSH credentials for ${server}`, {
-    hint: 'pass --key <path> to server add, or start ssh-agent (SSH_AUTH_SOCK) with your key loaded',
+  throw new InfraktError('SSH_AUTH', `no SSH key or ssh-agent is available to log in to ${server}; nothing was tried`, {
+    hint: 'pass --key <path> (server add), or start ssh-agent (SSH_AUTH_SOCK) with your key loaded (ssh-add)',
   });
 }

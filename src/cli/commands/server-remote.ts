@@ -28,9 +28,12 @@ export function reportProbe(p: ProbeResult, mode: 'human' | 'json' | 'quiet'): v
     return;
   }
   const err = p.error;
+  // No host key seen means nothing reached the server: a credentials problem found before connecting (no key,
+  // no agent, an unreadable key) is not an authentication the server refused.
+  const beforeConnecting = p.status === 'auth_failed' && p.fingerprint === null;
   throw new InfraktError(
     (err?.code as InfraktError['code']) ?? 'SSH_UNREACHABLE',
-    `${p.server}: ${PROBE_LABEL[p.status]} — ${err?.message ?? 'connection failed'}`,
+    `${p.server}: ${beforeConnecting ? '' : `${PROBE_LABEL[p.status]} — `}${err?.message ?? 'connection failed'}`,
     { hint: err?.hint },
   );
 }
@@ -80,7 +83,7 @@ export function registerServerRemoteCommands(server: Command): void {
     .command('trust <name>')
     .description('pin the host key the server presents now (after a reinstall); shows old and new')
     .option('--fingerprint <SHA256:...>', 'accept only this fingerprint (no prompt)')
-    .option('--yes', 'pin without asking')
+    .option('-y, --yes', 'pin without asking')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
@@ -93,7 +96,7 @@ export function registerServerRemoteCommands(server: Command): void {
             if (!o.yes) {
               await confirm(
                 `Trust ${current} for ${name}? Check it out of band (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server)`,
-                `verify the fingerprint, then pass --fingerprint ${current} (or --yes)`,
+                `verify the fingerprint, then pass --fingerprint ${current} (or -y/--yes)`,
               );
             }
           },
