@@ -1,6 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import { downloadBackup, listBackups, prepareBackup, prepareRestore } from '../../services/backups.js';
@@ -8,6 +5,7 @@ import { prepareSchedule, scheduledStatuses } from '../../services/backups-sched
 import { getDatabase, listDatabases, prepareDestroyDatabase } from '../../services/databases.js';
 import { prepareCreateDatabase } from '../../services/databases-create.js';
 import { withCtx } from '../context.js';
+import { fileSink, progressBar } from '../download-file.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
 import { runJob } from '../progress.js';
 import { confirm, confirmByName } from '../prompt.js';
@@ -161,14 +159,12 @@ export function registerDbCommands(db: Command): void {
         if (modes > 1) throw new InfraktError('VALIDATION', 'choose one of --schedule, --unschedule and --download');
         if (o.download !== undefined) {
           const dest = typeof o.download === 'string' ? o.download : '.';
+          const bar = progressBar(`downloading`, o.json ? null : process.stderr);
           const r = await downloadBackup(ctx, name, o.backup, {
             server: o.server,
-            write: async (file, data) => {
-              const path = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, basename(file)) : dest;
-              await writeFile(path, data, { mode: 0o600 });
-              return path;
-            },
-          });
+            open: fileSink(dest),
+            progress: bar.update,
+          }).finally(() => bar.done());
           if (o.json) return printJson(r);
           return success(`downloaded ${r.backup} (${bytes(r.size)}, sha256 checked) to ${r.path}`);
         }
