@@ -58,10 +58,9 @@ describe('--compose-file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ikt-test-compose-'));
     try {
       execFileSync('mkfifo', [join(dir, 'fifo')]);
+      // A blocking open of the FIFO or a read of /dev/zero would never return: reaching the end is the proof.
       for (const p of ['/dev/zero', '/dev/urandom', join(dir, 'fifo'), dir]) {
-        const t0 = Date.now();
         expect(() => readComposeFile(p)).toThrow(/not a regular file/);
-        expect(Date.now() - t0).toBeLessThan(2000);
       }
       expect(() => readComposeFile(join(dir, 'missing.yml'))).toThrow(/missing or unreadable/);
     } finally {

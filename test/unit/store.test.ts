@@ -260,7 +260,9 @@ describe('constraints', () => {
 
   it('domains are unique per server', async () => {
     await createApp(state.ctx, { server: 's1', name: 'a', domain: 'x.example.com', image: 'nginx:alpine' });
-    const e = await rejection(createApp(state.ctx, { server: 's1', name: 'b', domain: 'X.example.com', image: 'nginx:alpine' }));
+    const e = await rejection(
+      createApp(state.ctx, { server: 's1', name: 'b', domain: 'X.example.com', image: 'nginx:alpine' }),
+    );
     expect(e.code).toBe('CONFLICT');
     await createApp(state.ctx, { server: 's2', name: 'b', domain: 'x.example.com', image: 'nginx:alpine' });
   });
