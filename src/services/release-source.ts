@@ -113,7 +113,6 @@ export function composeRelease(
   yaml: string,
   extra: { commit?: string; contextDir?: string; reuseBuiltImage?: boolean },
 ): PreparedRelease {
-  const l = appLayout(s.root, s.app.name);
   const doc = parseComposeFile(yaml);
   const splitWith = (hostPort: number | undefined) =>
     splitCompose({

@@ -61,7 +61,13 @@ describe('db backup --download', () => {
     const r = await downloadBackup(ctx(), 'cache', undefined, {
       open: async (file) => {
         const sink = await fileSink(`${dir}/out`)(file);
-        return { ...sink, write: async (c) => (seen.push(c.length), sink.write(c)) };
+        return {
+          ...sink,
+          write: async (c) => {
+            seen.push(c.length);
+            await sink.write(c);
+          },
+        };
       },
       chunkBytes: 64 * 1024,
     });
