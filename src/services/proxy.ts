@@ -5,6 +5,7 @@ import type { Executor } from '../core/executor.js';
 import { domainSchema, portSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
 import { type ProxySettings, proxySettingsSchema } from '../core/schemas/server.js';
+import type { ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
@@ -17,29 +18,10 @@ import {
   renderServerCaddyfile,
   storedRoutes,
 } from './proxy-config.js';
+import { withServer } from './server-session.js';
 import { getServerRow, serverSettings, updateServer } from './servers.js';
 
-export interface ProxyRouteView {
-  domain: string;
-  upstreamPort: number;
-  app: string | null;
-}
-
 export const proxyLock = (serverId: number): string => `proxy:${serverId}`;
-
-/** Opens one connection, applies the server's config (in a job step) and closes it. */
-async function withServer<T>(ctx: Ctx, job: JobContext, server: ServerRow, fn: (ex: Executor) => Promise<T>) {
-  const ex = await job.step('connect', async (s) => {
-    const e = await ctx.connect(server, { signal: job.signal });
-    s.detail(e.target);
-    return e;
-  });
-  try {
-    return await fn(ex);
-  } finally {
-    await ex.close();
-  }
-}
 
 export async function applyStep(ctx: Ctx, job: JobContext, ex: Executor, server: ServerRow, force = false) {
   return job.step('apply caddy config', async (s): Promise<ApplyResult> => {
@@ -83,7 +65,7 @@ function proxyPlan(
       await change?.apply();
       let result: ApplyResult;
       try {
-        result = await withServer(ctx, job, server, (ex) => applyStep(ctx, job, ex, server, force));
+        result = await withServer(ctx, job, server, { lock: null }, ({ ex }) => applyStep(ctx, job, ex, server, force));
       } catch (e) {
         await change?.undo();
         throw e;
@@ -194,16 +176,6 @@ export async function listProxyRoutes(ctx: Ctx, serverName: string): Promise<Pro
   return rows.map((r) => ({ domain: r.domain, upstreamPort: r.upstream_port, app: r.app_name ?? null }));
 }
 
-export interface ProxyStatus {
-  server: string;
-  running: boolean;
-  adminAddress: string;
-  configPath: string;
-  /** The file on the server equals what the store renders (no drift, no pending change). */
-  inSync: boolean;
-  routes: ProxyRouteView[];
-}
-
 /** Read-only: is Caddy answering, and does the server's config match the store? */
 export async function proxyStatus(ctx: Ctx, serverName: string): Promise<ProxyStatus> {
   const server = await getServerRow(ctx, serverName);
@@ -257,7 +229,7 @@ export async function setProxySettings(
   ctx: Ctx,
   serverName: string,
   patch: Partial<ProxySettings>,
-): Promise<ProxySettings> {
+): Promise<ProxySettingsView> {
   const server = await getServerRow(ctx, serverName);
   const current = serverSettings(server);
   const proxy = parseInput(proxySettingsSchema, { ...current.proxy, ...patch }, 'proxy settings');

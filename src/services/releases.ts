@@ -1,9 +1,11 @@
-import type { AppRow, DeploymentRow } from '../adapters/store/schema.js';
+import type { AppRow, DeploymentRow, ServerRow } from '../adapters/store/schema.js';
 import type { ComposeFlavour } from '../core/commands/compose.js';
 import * as compose from '../core/commands/compose.js';
+import * as docker from '../core/commands/docker.js';
 import { InfraktError } from '../core/errors.js';
-import type { Executor } from '../core/executor.js';
+import { type Executor, runChecked } from '../core/executor.js';
 import type { DeployAction } from '../core/plans/deploy.js';
+import type { DeploymentView } from '../core/schemas/views/apps.js';
 import { resolveApp } from './apps.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
@@ -21,6 +23,23 @@ export async function detectFlavour(ex: Executor): Promise<ComposeFlavour> {
     });
   }
   return f;
+}
+
+/** Every release project of the app on the server (also ones left by killed deploys), from container labels. */
+export async function appProjects(ex: Executor, server: ServerRow, app: Pick<AppRow, 'name'>): Promise<string[]> {
+  const r = await runChecked(
+    ex,
+    docker.projectsByLabels({ [docker.LABEL_APP]: app.name, [docker.LABEL_ROOT]: server.root_dir }),
+    { what: 'list releases' },
+  );
+  return [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /**
@@ -118,26 +137,6 @@ export async function finishDeployment(ctx: Ctx, id: number, app: AppRow, o: Dep
 
 export const releaseDetails = (row: Pick<DeploymentRow, 'details_json'>): ReleaseDetails =>
   JSON.parse(row.details_json || '{}') as ReleaseDetails;
-
-export interface DeploymentView {
-  id: number;
-  release: number;
-  action: string;
-  /** image / git / compose */
-  sourceType: string;
-  /** Image digest, git commit or compose hash. */
-  source: string | null;
-  status: string;
-  current: boolean;
-  hostPort: number | null;
-  error: string | null;
-  /** Last lines of the failed release's containers (scrubbed of the app's variables). */
-  logs: string | null;
-  by: string;
-  jobId: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
 
 export async function listDeployments(
   ctx: Ctx,
