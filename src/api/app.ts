@@ -127,10 +127,10 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   // A body the routes cannot read (text/plain, a form) is the client's mistake: 400, never a 500.
   api.use('/api/*', async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const length = c.req.header('content-length');
-      const hasBody = length !== undefined ? Number(length) > 0 : c.req.raw.body !== null;
+      // A body is what Content-Length / Transfer-Encoding announce; a declared non-JSON type is refused as is.
       const type = c.req.header('content-type') ?? '';
-      if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
+      const announced = c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length')) > 0;
+      if ((type !== '' || announced) && !/^application\/json\s*(;|$)/i.test(type)) {
         throw new InfraktError('VALIDATION', `request body must be JSON, not ${type.split(';')[0] || 'untyped'}`, {
           hint: 'send Content-Type: application/json',
         });
