@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import { EXIT_CODES } from './exit-codes.js';
-import { ce } from './output.js';
+import { ce, jsonPrinted } from './output.js';
 
 /** `{"error":{"code","message","hint"}}` on stdout, for a command run with --json. */
 function printJsonError(code: string, message: string, hint: string | undefined, jobId?: unknown): void {
@@ -40,7 +40,8 @@ export function reportError(e: unknown, debug: boolean, json = false): number {
   const hint =
     err.hint ?? (err.code === 'VALIDATION' ? 'run the command with --help for the accepted values' : undefined);
   if (hint) process.stderr.write(`${ce.yellow('hint:')} ${hint}\n`);
-  if (json) printJsonError(err.code, err.message, hint, err.details?.jobId);
+  // One JSON document on stdout: a command that printed its result (e.g. per-host results) and then fails keeps it.
+  if (json && !jsonPrinted()) printJsonError(err.code, err.message, hint, err.details?.jobId);
   if (debug) {
     const stack = (err.cause instanceof Error ? err.cause.stack : undefined) ?? err.stack;
     if (stack) process.stderr.write(`${ce.dim(stack)}\n`);
