@@ -17,6 +17,7 @@ export interface ServeOptions {
   paths: Paths;
   corsOrigins?: readonly string[];
   allowLocalGitPaths?: boolean;
+  allowLocalServer?: boolean;
   /** Attribute requests from a local reverse proxy to X-Forwarded-For (per-client rate limiting). */
   trustProxy?: boolean;
   /** Extra catalog folders offered by /api/catalog (absolute paths). */
@@ -59,6 +60,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     apiKey: apiKeySource(opts.paths.apiKey),
     corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    allowLocalServer: Boolean(opts.allowLocalServer),
     ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
     log: opts.log,

@@ -65,6 +65,9 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
+  // --json among infrakt's own arguments (not in a remote command after `--`): failures print JSON too.
+  const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
+  const json = own.slice(2).includes('--json');
   // `db create --version <tag>` / `catalog show --version <v>` are versions of the thing: after these
   // commands, program options are not parsed.
   if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
@@ -72,6 +75,6 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
-    return reportError(e, debug);
+    return reportError(e, debug, json);
   }
 }

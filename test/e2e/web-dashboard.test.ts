@@ -3,7 +3,7 @@
 // domain, deploy and watch the steps live, see its logs stream, set an env var (masked), roll back,
 // destroy with the typed confirmation. A screenshot of each page goes to test-artifacts/screenshots/.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -206,7 +206,10 @@ describe('web dashboard in Chromium', () => {
     await dialog.getByLabel('Name', { exact: true }).fill(SERVER);
     await dialog.getByLabel('Host', { exact: true }).fill(sshd.host);
     await dialog.getByLabel('SSH port', { exact: true }).fill(String(sshd.port));
-    await dialog.getByLabel('Private key path', { exact: true }).fill(sshd.keyPath);
+    // Over the API a key must be a file in $INFRAKT_HOME/keys/: the user copies it there and names it.
+    mkdirSync(join(home, 'keys'), { recursive: true, mode: 0o700 });
+    copyFileSync(sshd.keyPath, join(home, 'keys', 'id_test'));
+    await dialog.getByLabel('Private key path', { exact: true }).fill('id_test');
     await dialog.getByLabel('Remote root', { exact: true }).fill(sshd.root);
     await shot('03-server-add-form');
     await dialog.getByRole('button', { name: 'Add server' }).click();

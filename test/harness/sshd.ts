@@ -144,8 +144,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
+function sshdConfig(dir: string, port: number, keys: ClientKeys, pathDir?: string): string {
   return [
+    ...(pathDir ? [`SetEnv PATH=${pathDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] : []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${join(dir, 'host_key')}`,
@@ -221,10 +222,26 @@ process.once('exit', () => {
 });
 
 /** Starts one sshd on a free loopback port. */
-export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost> {
+export async function startSshd(opts: { hostKeyType?: KeyType; composeV1Only?: boolean } = {}): Promise<SshdHost> {
   ensureSshd();
   const keys = getClientKeys();
   const dir = tempDir('sshd');
+  // A "server" with only compose v1: its sessions find a docker CLI without the compose plugin first.
+  const pathDir = opts.composeV1Only ? join(dir, 'bin') : undefined;
+  if (pathDir) {
+    mkdirSync(pathDir);
+    writeFileSync(
+      join(pathDir, 'docker'),
+      [
+        '#!/bin/sh',
+        '# docker without its compose plugin (this test server has only docker-compose v1)',
+        `if [ "\${1:-}" = compose ]; then echo "docker: 'compose' is not a docker command." >&2; exit 1; fi`,
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin exec docker "$@"',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  }
   const root = join(dir, 'root');
   mkdirSync(root, { mode: 0o755 });
   const keyType = opts.hostKeyType ?? 'ed25519';
@@ -241,7 +258,7 @@ export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<S
   // Another process may take the port between our probe and sshd's bind: retry with a new one.
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
-    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys));
+    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys, pathDir));
     rmSync(logPath, { force: true });
     try {
       child = await launch(dir, port);

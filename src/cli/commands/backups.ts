@@ -1,11 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import { downloadBackup, listBackups, prepareBackup, prepareRestore } from '../../services/databases/backups.js';
 import { prepareSchedule } from '../../services/databases/backups-schedule.js';
 import { withCtx } from '../context.js';
+import { fileSink, progressBar } from '../download-file.js';
 import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
 import { runPlanCli } from '../progress.js';
@@ -39,14 +37,12 @@ export function registerBackupCommands(db: Command): void {
         if (modes > 1) throw new InfraktError('VALIDATION', 'choose one of --schedule, --unschedule and --download');
         if (o.download !== undefined) {
           const dest = typeof o.download === 'string' ? o.download : '.';
+          const bar = progressBar(`downloading`, o.json ? null : process.stderr);
           const r = await downloadBackup(ctx, name, o.backup, {
             server: o.server,
-            write: async (file, data) => {
-              const path = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, basename(file)) : dest;
-              await writeFile(path, data, { mode: 0o600 });
-              return path;
-            },
-          });
+            open: fileSink(dest),
+            progress: bar.update,
+          }).finally(() => bar.done());
           if (o.json) return printJson(r);
           return success(`downloaded ${r.backup} (${bytes(r.size)}, sha256 checked) to ${r.path}`);
         }
@@ -108,14 +104,15 @@ export function registerBackupCommands(db: Command): void {
     .description('verify a backup, then restore it into the running database (replaces its data)')
     .option('--server <server>', 'server of the database')
     .option('--force', 'do not ask for confirmation')
+    .option('-y, --yes', 'same as --force: answer yes to the confirmation')
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, backup: string, o) => {
       await withCtx(async (ctx) => {
         const plan = await prepareRestore(ctx, name, backup, { server: o.server });
-        if (!o.force)
+        if (!o.force && !o.yes)
           await confirm(
             `Restore ${backup} into ${name}, replacing its current data?`,
-            'pass --force to restore without confirmation',
+            'pass -y/--yes (or --force) to restore without confirmation',
           );
         const r = await runPlanCli(ctx, plan, o.json);
         if (!o.json) process.stdout.write(`  restored ${r.backup} into ${r.database} in ${r.ms} ms\n`);

@@ -113,15 +113,16 @@ export function registerDbCommands(db: Command): void {
     .description('stop the database and delete its containers, data volume, schedule and app dir (backups are kept)')
     .option('--server <server>', 'server of the database')
     .option('--force', 'do not ask for the name to be typed')
+    .option('-y, --yes', 'same as --force: answer yes to the confirmation')
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const plan = await prepareDestroyDatabase(ctx, name, { server: o.server });
-        if (!o.force)
+        if (!o.force && !o.yes)
           await confirmByName(
             `This deletes database '${name}' and all its data`,
             name,
-            `pass --force to destroy '${name}' without confirmation`,
+            `pass -y/--yes (or --force) to destroy '${name}' without confirmation`,
           );
         const r = await runPlanCli(ctx, plan, o.json);
         if (!o.json) process.stdout.write(`  backups kept in ${r.backupsKept} on the server\n`);

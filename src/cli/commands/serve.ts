@@ -36,6 +36,7 @@ export function registerServe(program: Command): void {
       collect,
     )
     .option('--allow-local-git', 'accept absolute repository paths on the server as git sources over the API')
+    .option('--allow-local-server', 'let API clients register and act on host `local` (commands on this machine)')
     .option('--trust-proxy', 'behind a reverse proxy on this host: rate-limit by X-Forwarded-For, not 127.0.0.1')
     .option(
       '--catalog-dir <dir>',
@@ -49,6 +50,7 @@ export function registerServe(program: Command): void {
         host: string;
         corsOrigin?: string[];
         allowLocalGit?: boolean;
+        allowLocalServer?: boolean;
         trustProxy?: boolean;
         catalogDir?: string[];
       }) => {
@@ -63,6 +65,7 @@ export function registerServe(program: Command): void {
           paths,
           corsOrigins,
           allowLocalGitPaths: Boolean(o.allowLocalGit),
+          allowLocalServer: Boolean(o.allowLocalServer),
           trustProxy: Boolean(o.trustProxy),
           catalogDirs: (o.catalogDir ?? []).map((d) => resolve(d)),
         });

@@ -61,7 +61,7 @@ export function registerServerRemoteCommands(server: Command): void {
     .command('trust <name>')
     .description('pin the host key the server presents now (after a reinstall); shows old and new')
     .option('--fingerprint <SHA256:...>', 'accept only this fingerprint (no prompt)')
-    .option('--yes', 'pin without asking')
+    .option('-y, --yes', 'pin without asking')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
@@ -74,7 +74,7 @@ export function registerServerRemoteCommands(server: Command): void {
             if (!o.yes) {
               await confirm(
                 `Trust ${current} for ${name}? Check it out of band (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server)`,
-                `verify the fingerprint, then pass --fingerprint ${current} (or --yes)`,
+                `verify the fingerprint, then pass --fingerprint ${current} (or -y/--yes)`,
               );
             }
           },

@@ -1,6 +1,6 @@
 import type { AppRow } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
-import { envKeySchema } from '../../core/schemas/common.js';
+import { envKeySchema, MAX_ENV_TOTAL_BYTES, utf8Length } from '../../core/schemas/common.js';
 import { parseEnvPairs } from '../../core/schemas/env.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import { type EnvEntry, MASK } from '../../core/schemas/views/env.js';
@@ -14,6 +14,14 @@ import { resolveApp } from './apps.js';
 export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[], server?: string): Promise<string[]> {
   const parsed = parseEnvPairs(pairs);
   const { app, server: srv } = await resolveApp(ctx, appName, server);
+  const all = await decryptedEnv(ctx, app);
+  for (const { key, value } of parsed) all.set(key, new Secret(value));
+  const total = [...all].reduce((n, [k, v]) => n + utf8Length(`${k}=${v.reveal()}`) + 1, 0);
+  if (total > MAX_ENV_TOTAL_BYTES) {
+    throw new InfraktError('VALIDATION', `the variables of '${app.name}' would take ${total} bytes`, {
+      hint: `a process environment holds at most ${MAX_ENV_TOTAL_BYTES / 1024} KiB here: put large data in a file or volume`,
+    });
+  }
   const now = nowIso(ctx);
   await ctx.store.db.transaction().execute(async (trx) => {
     for (const { key, value } of parsed) {

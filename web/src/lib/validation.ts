@@ -87,7 +87,8 @@ export const checkRemoteRoot: Check = (v) => {
   if (!/^\/[A-Za-z0-9._/-]*$/.test(v)) {
     return 'must be an absolute path of letters, digits, ".", "_", "-" and "/"';
   }
-  return v.split('/').includes('..') ? 'must not contain ".."' : null;
+  if (v.split('/').includes('..')) return 'must not contain ".."';
+  return v.split('/').every((s) => s === '' || s === '.') ? 'must be a directory below "/", not "/" itself' : null;
 };
 
 export const checkFingerprint: Check = (v) =>
