@@ -47,6 +47,8 @@ export interface ApiOptions {
   log?: (line: string) => void;
   ssePingMs?: number;
   bodyLimitBytes?: number;
+  /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
+  mcp?: { allowWrites: boolean };
 }
 
 export const API_DESCRIPTION =
@@ -119,6 +121,13 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     c.set('clientAddress', clientAddress(c));
     c.set('ctx', { ...ctx, actor: `api (${c.var.clientAddress})`, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
     await next();
+  });
+
+  // MCP at /mcp, behind the same API key; the SDK loads on the first MCP request only.
+  api.use('/mcp', guard);
+  api.all('/mcp', async (c) => {
+    const { mcpHandler } = await import('../mcp/http.js');
+    return mcpHandler(ctx, { allowWrites: Boolean(opts.mcp?.allowWrites), clientAddress })(c);
   });
 
   const deps: RouteDeps = {

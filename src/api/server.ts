@@ -23,6 +23,8 @@ export interface ServeOptions {
   webRoot?: string | null;
   connect?: Connect;
   log?: (line: string) => void;
+  /** Offer MCP write tools at /mcp (each still needs confirm: true). */
+  mcpAllowWrites?: boolean;
 }
 
 export interface RunningServer {
@@ -60,6 +62,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
     ...(opts.log ? { log: opts.log } : {}),
+    mcp: { allowWrites: Boolean(opts.mcpAllowWrites) },
   });
   const host = opts.host.replace(/^\[(.*)\]$/, '$1');
   let server: ReturnType<typeof serve>;

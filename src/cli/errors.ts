@@ -3,9 +3,16 @@ import { InfraktError, toInfraktError } from '../core/errors.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { ce } from './output.js';
 
+export const EXIT_WITH = 'infrakt.exit';
+
+/** Ends a command with this exit status and nothing more printed (for commands with their own exit convention). */
+export const exitWith = (status: number): CommanderError => new CommanderError(status, EXIT_WITH, '');
+
 /** Prints `error: …` / `hint: …` on stderr and returns the exit code for the error class. */
 export function reportError(e: unknown, debug: boolean): number {
   if (e instanceof CommanderError) {
+    // A command's own documented exit status (e.g. `plan`: 2 = changes), already reported by the command.
+    if (e.code === EXIT_WITH) return e.exitCode;
     // commander already printed its message; usage errors share the VALIDATION code.
     return e.exitCode === 0 ? 0 : EXIT_CODES.VALIDATION;
   }

@@ -5,6 +5,7 @@ import { registerAppDeployCommands } from './commands/app-deploy.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
+import { registerFleetCommands } from './commands/fleet.js';
 import { registerInit } from './commands/init.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLockCommands } from './commands/lock.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
+  registerFleetCommands(program, servers);
   registerServe(program);
   registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
 

@@ -3,11 +3,13 @@ import { InfraktError } from '../core/errors.js';
 import { envKeySchema } from '../core/schemas/common.js';
 import { parseEnvPairs } from '../core/schemas/env.js';
 import { parseInput } from '../core/schemas/parse.js';
+import { secretRef } from '../core/schemas/secret.js';
 import { Secret } from '../core/secret.js';
 import { resolveApp } from './apps.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
+import { resolveSecretRefs, secretExists } from './secrets/secrets.js';
 
 export interface EnvEntry {
   key: string;
@@ -22,6 +24,7 @@ export const MASK = '********';
 export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[], server?: string): Promise<string[]> {
   const parsed = parseEnvPairs(pairs);
   const { app, server: srv } = await resolveApp(ctx, appName, server);
+  await checkSecretRefs(ctx, parsed);
   const now = nowIso(ctx);
   await ctx.store.db.transaction().execute(async (trx) => {
     for (const { key, value } of parsed) {
@@ -90,7 +93,22 @@ export async function deleteEnv(ctx: Ctx, appName: string, key: string, server?:
   await audit(ctx, 'env.delete', `${srv.name}/${app.name}`, { key });
 }
 
-/** All variables of an app decrypted, as Secrets (for deploy-time push). */
+/** A value `secret:NAME` is a reference to a stored secret: it must exist when it is set. */
+async function checkSecretRefs(ctx: Ctx, pairs: readonly { key: string; value: string }[]): Promise<void> {
+  for (const { key, value } of pairs) {
+    const ref = secretRef(value);
+    if (ref !== null && !(await secretExists(ctx, ref))) {
+      throw new InfraktError('NOT_FOUND', `${key} refers to secret '${ref}', which does not exist`, {
+        hint: `create it first with: infrakt secret set ${ref}`,
+      });
+    }
+  }
+}
+
+/**
+ * All variables of an app decrypted, as Secrets (for deploy-time push). `secret:NAME` values are resolved to
+ * the named secret's current value, so a rotated secret reaches the app with the next deploy or env push.
+ */
 export async function decryptedEnv(ctx: Ctx, app: AppRow): Promise<Map<string, Secret>> {
   const rows = await ctx.store.db
     .selectFrom('env_vars')
@@ -98,7 +116,6 @@ export async function decryptedEnv(ctx: Ctx, app: AppRow): Promise<Map<string, S
     .where('app_id', '=', app.id)
     .orderBy('key')
     .execute();
-  return new Map(
-    rows.map((r) => [r.key, new Secret(ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name }))]),
-  );
+  const stored = new Map(rows.map((r) => [r.key, ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name })]));
+  return resolveSecretRefs(ctx, stored);
 }

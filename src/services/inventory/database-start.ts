@@ -1,0 +1,43 @@
+import * as compose from '../../core/commands/compose.js';
+import { runChecked } from '../../core/executor.js';
+import { dbLayout } from '../../core/plans/db-compose.js';
+import type { Ctx } from '../context.js';
+import { connectStep, dbJobSpec, waitHealthy } from '../databases-job.js';
+import { resolveDatabase } from '../databases-model.js';
+import type { JobPlan } from '../job-plan.js';
+import { detectFlavour } from '../releases.js';
+
+/**
+ * Starts a database whose containers are not running (drift found by `plan`): `compose up` of the files
+ * `db create` wrote, then the same health wait. Data and password are untouched.
+ */
+export async function prepareStartDatabase(
+  ctx: Ctx,
+  name: string,
+  server: string,
+): Promise<JobPlan<{ database: string }>> {
+  const { app, server: srv } = await resolveDatabase(ctx, name, server);
+  const l = dbLayout(srv.root_dir, app.name);
+  return {
+    spec: dbJobSpec(app, srv, 'db.start', ['connect', 'start', 'wait healthy']),
+    body: async (job) => {
+      const ex = await connectStep(ctx, job, srv);
+      try {
+        const flavour = await detectFlavour(ex);
+        await job.step('start', async (s) => {
+          await runChecked(ex, compose.up({ flavour, project: app.name, file: l.composeFile }), {
+            signal: job.signal,
+            what: 'compose up',
+          });
+          s.detail(app.name);
+        });
+        await job.step('wait healthy', async (s) => {
+          s.detail(`healthy after ${await waitHealthy(ex, app.name, job.signal, [])} ms`);
+        });
+        return { database: app.name };
+      } finally {
+        await ex.close();
+      }
+    },
+  };
+}
