@@ -54,6 +54,18 @@ function issuesFromZod(error: z.ZodError, root: unknown, lc: LineCounter): Inven
   const out: InventoryIssue[] = [];
   for (const issue of error.issues) {
     const path = issue.path.filter((s): s is Seg => typeof s !== 'symbol');
+    if (issue.code === 'invalid_key') {
+      // A bad name (a map key): point at the key itself, with the key schema's own message.
+      const key = String(path.at(-1));
+      const pos = lc.linePos(offsetOf(root, path.slice(0, -1), key));
+      out.push({
+        line: pos.line,
+        column: pos.col,
+        field: fieldOf(path),
+        message: issue.issues[0]?.message ?? issue.message,
+      });
+      continue;
+    }
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
     for (const key of keys) {
       const pos = lc.linePos(offsetOf(root, path, key));
