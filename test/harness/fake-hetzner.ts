@@ -136,7 +136,7 @@ export class FakeHetzner {
     this.send(res, status, { error: { code, message, details } });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const authorized = req.headers.authorization === `Bearer ${this.opts.token}`;
     const record = (status: number) =>
@@ -218,7 +218,7 @@ export class FakeHetzner {
     });
   }
 
-  private createSshKey(res: ServerResponse, b: Record<string, unknown>): void {
+  private createSshKey(res: ServerResponse, b: Record<string, unknown>) {
     const name = b.name;
     const pub = b.public_key;
     if (typeof name !== 'string' || !name || typeof pub !== 'string' || !/^ssh-[a-z0-9-]+ [A-Za-z0-9+/=]+/.test(pub))
@@ -242,7 +242,7 @@ export class FakeHetzner {
     this.send(res, 201, { ssh_key: key });
   }
 
-  private createServer(res: ServerResponse, b: Record<string, unknown>): void {
+  private createServer(res: ServerResponse, b: Record<string, unknown>) {
     this.createBodies.push(b);
     const invalid = (field: string, msg: string) =>
       this.error(res, 400, 'invalid_input', `invalid input in field '${field}'`, {
@@ -325,7 +325,7 @@ export class FakeHetzner {
     action.finished = new Date().toISOString();
   }
 
-  private deleteServer(res: ServerResponse, id: number): void {
+  private deleteServer(res: ServerResponse, id: number) {
     const s = this.servers.get(id);
     if (!s) return this.error(res, 404, 'not_found', 'server not found');
     s.status = 'deleting';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { utils } from 'ssh2';
 import { Secret } from '../../core/secret.js';
 import { hostKeyFromLine } from '../ssh/host-key.js';
 
@@ -13,18 +13,10 @@ export interface GeneratedHostKey {
 }
 
 /** A fresh ed25519 host key for a server infrakt is about to create (ssh2 writes the OpenSSH format). */
-export async function generateHostKey(): Promise<GeneratedHostKey> {
-  const { utils } = await import('ssh2');
+export function generateHostKey(): GeneratedHostKey {
   const pair = utils.generateKeyPairSync('ed25519', { comment: 'infrakt-host-key' });
   const line = pair.public.trim().split(/\s+/).slice(0, 2).join(' ');
   const info = hostKeyFromLine(line);
   if (!info) throw new Error('generated host key did not parse');
   return { privateKey: new Secret(pair.private), publicKey: pair.public.trim(), line, fingerprint: info.fingerprint };
-}
-
-/** The MD5 fingerprint the Hetzner API shows for an SSH key (`aa:bb:…`), from an OpenSSH public key line. */
-export function md5Fingerprint(publicKey: string): string {
-  const b64 = publicKey.trim().split(/\s+/)[1] ?? '';
-  const hex = createHash('md5').update(Buffer.from(b64, 'base64')).digest('hex');
-  return hex.match(/../g)!.join(':');
 }

@@ -3,9 +3,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type HcloudServer, type HetznerApi, hetznerApi, waitForAction } from '../../adapters/providers/hetzner/api.js';
 import { HetznerApiError } from '../../adapters/providers/hetzner/client.js';
-import { generateHostKey, md5Fingerprint } from '../../adapters/providers/host-key.js';
+import { hostKeyFromLine } from '../../adapters/ssh/host-key.js';
 import { InfraktError, isInfraktError } from '../../core/errors.js';
 import { hostKeyUserData } from '../../core/providers/cloud-init.js';
+import { md5Fingerprint } from '../../core/providers/ssh-key.js';
 import { nameSchema, remoteRootSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import { audit } from '../audit.js';
@@ -151,7 +152,8 @@ async function runCreate(
         },
       );
     }
-    const hk = await generateHostKey();
+    // ssh2 (key generation) loads only for a create.
+    const hk = (await import('../../adapters/providers/host-key.js')).generateHostKey();
     const now = nowIso(ctx);
     // Recorded before the create call: a retry after a crash or timeout finds this and resumes.
     await ctx.store.db
@@ -232,7 +234,7 @@ async function runCreate(
       .select('id')
       .where('name', '=', input.name)
       .executeTakeFirst();
-    const fingerprint = (await import('../../adapters/ssh/host-key.js')).hostKeyFromLine(hostKey)!.fingerprint;
+    const fingerprint = hostKeyFromLine(hostKey)!.fingerprint;
     if (!exists) {
       await registerServer(ctx, {
         name: input.name,

@@ -36,7 +36,7 @@ describe('named secrets', () => {
   it('bad names and empty values are refused without echoing the value', async () => {
     state = openTestState();
     await expect(setSecret(state.ctx, 'bad name', 'x')).rejects.toMatchObject({ code: 'VALIDATION' });
-    const e = await setSecret(state.ctx, 'ok', '').catch((x) => x as Error);
+    const e = (await setSecret(state.ctx, 'ok', '').catch((x) => x)) as Error;
     expect(e.message).toBe('invalid value for secret ok: the value is empty');
   });
 
