@@ -1,9 +1,8 @@
 import { InfraktError } from '../../core/errors.js';
-import type { ProviderSpec } from '../../core/inventory/model.js';
 import { healthCheckSchema } from '../../core/schemas/app.js';
-import { domainSchema, portSchema } from '../../core/schemas/common.js';
+import { domainSchema, hostSchema, portSchema, remoteRootSchema, sshUserSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
-import { type ProxySettings, proxySettingsSchema, serverAddSchema } from '../../core/schemas/server.js';
+import { type ProxySettings, proxySettingsSchema } from '../../core/schemas/server.js';
 import { resolveApp, type updateApp } from '../apps.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
@@ -67,6 +66,7 @@ export async function updateAppFields(
     });
     set.settings_json = JSON.stringify({ ...(JSON.parse(app.settings_json || '{}') as object), health });
   }
+  if (Object.keys(set).length === 0) return { routeRemoved: false };
   let routeRemoved = false;
   await ctx.store.db.transaction().execute(async (trx) => {
     if (set.domain !== undefined) {
@@ -92,24 +92,18 @@ export interface ServerFieldPatch {
   labels?: Record<string, string>;
   proxy?: ProxySettings;
   pullPolicy?: 'missing' | 'never';
-  /** Provider servers: what they were created as (kept with the server's settings). */
-  provider?: ProviderSpec;
 }
 
 /** Connection fields and settings of a registered server (validated; root only while it has no apps). */
 export async function updateServerFields(ctx: Ctx, name: string, patch: ServerFieldPatch): Promise<void> {
   const row = await getServerRow(ctx, name);
-  const conn = parseInput(
-    serverAddSchema.partial(),
-    {
-      host: patch.host,
-      user: patch.user,
-      port: patch.port,
-      keyPath: patch.keyPath ?? undefined,
-      root: patch.root,
-    },
-    'server',
-  );
+  // Each given field on its own: a schema with defaults would fill in (and overwrite) the ones not given.
+  const conn = {
+    host: patch.host === undefined ? undefined : parseInput(hostSchema, patch.host, 'host'),
+    user: patch.user === undefined ? undefined : parseInput(sshUserSchema, patch.user, 'user'),
+    port: patch.port === undefined ? undefined : parseInput(portSchema, patch.port, 'port'),
+    root: patch.root === undefined ? undefined : parseInput(remoteRootSchema, patch.root, 'root'),
+  };
   if (conn.root !== undefined && conn.root !== row.root_dir && (await countApps(ctx, row.id)) > 0) {
     throw new InfraktError('UNSUPPORTED', `server '${name}' has apps under ${row.root_dir}: its root cannot move`, {
       hint: 'keep root as it is, or destroy its apps and databases first',

@@ -3,8 +3,8 @@ import { parse } from 'yaml';
 import { hetznerApi } from '../../../src/adapters/providers/hetzner/api.js';
 import { HetznerApiError, HetznerClient, rateLimitWait } from '../../../src/adapters/providers/hetzner/client.js';
 import { generateHostKey } from '../../../src/adapters/providers/host-key.js';
-import { md5Fingerprint } from '../../../src/core/providers/ssh-key.js';
 import { hostKeyUserData } from '../../../src/core/providers/cloud-init.js';
+import { md5Fingerprint } from '../../../src/core/providers/ssh-key.js';
 import { Secret } from '../../../src/core/secret.js';
 import { FakeHetzner } from '../../harness/fake-hetzner.js';
 
