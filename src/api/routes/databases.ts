@@ -1,20 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
+import { backupListSchema, credentialsSchema, databaseViewSchema } from '../../core/schemas/views/databases.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import { listBackups, prepareBackup, prepareRestore } from '../../services/backups.js';
 import { prepareSchedule } from '../../services/backups-schedule.js';
 import { getDatabase, listDatabases, prepareCreateDatabase, prepareDestroyDatabase } from '../../services/databases.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, jobIdParam, nameParam, serverQuery } from '../schemas.js';
-import {
-  backupBody,
-  backupListSchema,
-  credentialsSchema,
-  databaseCreateBody,
-  databaseViewSchema,
-  restoreBody,
-  scheduleBody,
-} from '../schemas-db.js';
+import { jobIdParam, nameParam, serverQuery } from '../schemas.js';
+import { backupBody, databaseCreateBody, restoreBody, scheduleBody } from '../schemas-db.js';
 
 const tags = ['databases'];
 const accepted = { 202: json(jobAcceptedSchema, 'Job started; follow it at Location') };

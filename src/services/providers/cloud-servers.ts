@@ -9,13 +9,14 @@ import { hostKeyUserData } from '../../core/providers/cloud-init.js';
 import { md5Fingerprint } from '../../core/providers/ssh-key.js';
 import { nameSchema, remoteRootSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
+import type { ServerView } from '../../core/schemas/views/servers.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
 import type { JobPlan } from '../job-plan.js';
 import type { JobContext } from '../jobs-types.js';
 import { probeServer, syncKnownHosts } from '../server-remote.js';
-import { getServer, registerServer, removeServer, type ServerView } from '../servers.js';
+import { getServer, registerServer, removeServer } from '../servers.js';
 import { providerClient } from './providers.js';
 
 export const MANAGED_BY = { 'managed-by': 'infrakt' } as const;
