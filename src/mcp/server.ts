@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Ctx } from '../services/context.js';
+import type { JobSpec, Jobs } from '../services/jobs-types.js';
 import { knownSecretValues } from '../services/secrets/known-secrets.js';
 import { toolRunner } from './tool-kit.js';
 import { registerReadTools } from './tools-read.js';
@@ -14,9 +15,25 @@ export interface McpOptions {
   readonly via: string;
 }
 
+/** Every job started through MCP records how it came (`params.via`), whatever runner runs it. */
+function jobsVia(jobs: Jobs, via: string): Jobs {
+  const mark = (spec: JobSpec): JobSpec => ({ ...spec, params: { ...spec.params, via } });
+  return {
+    ...jobs,
+    start: (spec, body) => jobs.start(mark(spec), body),
+    run: (spec, body) => jobs.run(mark(spec), body),
+    get: (id) => jobs.get(id),
+    list: (o) => jobs.list(o),
+    logs: (id, o) => jobs.logs(id, o),
+    cancel: (id) => jobs.cancel(id),
+    subscribe: (id, l, o) => jobs.subscribe(id, l, o),
+  };
+}
+
 /** An MCP server over infrakt's services. Read-only unless asked; every result scrubbed of secrets. */
 export function createMcpServer(ctx: Ctx, opts: McpOptions): McpServer {
-  const mcpCtx: Ctx = { ...ctx, actor: `mcp (${opts.via})` };
+  const via = `mcp (${opts.via})`;
+  const mcpCtx: Ctx = { ...ctx, actor: via, jobs: jobsVia(ctx.jobs, via) };
   const mcp = new McpServer(
     { name: 'infrakt', version: typeof INFRAKT_VERSION === 'string' ? INFRAKT_VERSION : 'dev' },
     {

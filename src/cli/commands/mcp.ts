@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withCtx } from '../context.js';
+import { cliActor, withCtx } from '../context.js';
 
 export function registerMcpCommand(program: Command): void {
   program
@@ -9,6 +9,9 @@ export function registerMcpCommand(program: Command): void {
     .action(async (o) => {
       // The SDK loads only here: other commands do not pay for it.
       const { serveMcpStdio } = await import('../../mcp/stdio.js');
-      await withCtx((ctx) => serveMcpStdio(ctx, { allowWrites: Boolean(o.allowWrites) }));
+      // Jobs started through MCP carry it as their actor (and in their params), like `api` for the HTTP API.
+      await withCtx((ctx) => serveMcpStdio(ctx, { allowWrites: Boolean(o.allowWrites) }), {
+        actor: `mcp (stdio) ${cliActor()}`,
+      });
     });
 }
