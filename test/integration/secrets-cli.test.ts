@@ -25,7 +25,20 @@ describe('secrets (built CLI, harness server, real Redis)', { timeout: 300_000 }
 
   it('db create --store-as-secret keeps the connection string out of the output and in a secret', async () => {
     const name = `${env.prefix}-cache`;
-    const r = await env.cli(['db', 'create', '--server', env.server, '--name', name, '--type', 'redis', '--version', '7', '--store-as-secret', 'cache-url']);
+    const r = await env.cli([
+      'db',
+      'create',
+      '--server',
+      env.server,
+      '--name',
+      name,
+      '--type',
+      'redis',
+      '--version',
+      '7',
+      '--store-as-secret',
+      'cache-url',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/redis:\/\//);
     expect(r.stdout).toContain('stored (encrypted) as secret cache-url');
@@ -34,17 +47,52 @@ describe('secrets (built CLI, harness server, real Redis)', { timeout: 300_000 }
     const list = JSON.parse((await env.cli(['secret', 'list', '--json'])).stdout) as { name: string; source: string }[];
     expect(list.find((s) => s.name === 'cache-url')?.source).toBe(`db create ${env.server}/${name}`);
     // A second database may not overwrite it.
-    const again = await env.cli(['db', 'create', '--server', env.server, '--name', `${name}-2`, '--type', 'redis', '--version', '7', '--store-as-secret', 'cache-url']);
+    const again = await env.cli([
+      'db',
+      'create',
+      '--server',
+      env.server,
+      '--name',
+      `${name}-2`,
+      '--type',
+      'redis',
+      '--version',
+      '7',
+      '--store-as-secret',
+      'cache-url',
+    ]);
     expect(again.code).toBe(4);
     expect(JSON.parse((await env.cli(['db', 'list', '--json'])).stdout)).toHaveLength(1);
   });
 
   it('server exec --store-as-secret stores stdout without printing it; a failing command stores nothing', async () => {
-    const r = await env.cli(['server', 'exec', '--server', env.server, '--store-as-secret', 'generated', '--', 'printf', 'tok-%s', '5d1e9b77c0']);
+    const r = await env.cli([
+      'server',
+      'exec',
+      '--server',
+      env.server,
+      '--store-as-secret',
+      'generated',
+      '--',
+      'printf',
+      'tok-%s',
+      '5d1e9b77c0',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('5d1e9b77c0');
     expect((await env.cli(['secret', 'get', 'generated'])).stdout).toBe('tok-5d1e9b77c0\n');
-    const failed = await env.cli(['server', 'exec', '--server', env.server, '--store-as-secret', 'nope', '--', 'sh', '-c', 'echo leaked-9f8e7d; exit 3']);
+    const failed = await env.cli([
+      'server',
+      'exec',
+      '--server',
+      env.server,
+      '--store-as-secret',
+      'nope',
+      '--',
+      'sh',
+      '-c',
+      'echo leaked-9f8e7d; exit 3',
+    ]);
     expect(failed.code).toBe(13);
     expect(failed.stdout + failed.stderr).not.toContain('leaked-9f8e7d');
     expect((await env.cli(['secret', 'get', 'nope'])).code).toBe(3);

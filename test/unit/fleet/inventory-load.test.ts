@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isInfraktError } from '../../../src/core/errors.js';
 import { parseInventory } from '../../../src/core/inventory/load.js';
@@ -107,5 +109,18 @@ describe('infrakt schema inventory', () => {
     const text = JSON.stringify(s);
     expect(text).toContain('"additionalProperties":false');
     expect(text).toContain('values, or secret:NAME references');
+  });
+});
+
+describe('the README example', () => {
+  it('is a valid infrakt.yaml (schema and references)', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+    const block = readme.match(/```yaml\n(version: 1\n[\s\S]*?)```/)?.[1];
+    expect(block).toBeDefined();
+    const loaded = parseInventory('README.md', block!);
+    const d = buildDesired(loaded, new Set(['stripe-key']));
+    expect(d.state.servers.map((s) => s.name)).toEqual(['web-1', 'web-2']);
+    expect(d.state.apps.map((a) => a.name)).toEqual(['api', 'worker']);
+    expect(d.state.databases[0]).toMatchObject({ name: 'api-db', version: '16', secret: 'api-db' });
   });
 });
