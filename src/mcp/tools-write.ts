@@ -6,7 +6,7 @@ import { prepareRestart } from '../services/app-lifecycle.js';
 import { audit } from '../services/audit.js';
 import { prepareBackup } from '../services/backups.js';
 import type { Ctx } from '../services/context.js';
-import { prepareDeploy } from '../services/deploy.js';
+import { prepareDeploy } from '../services/deploy/deploy-app.js';
 import { applyInventory } from '../services/inventory/apply.js';
 import { planInventory } from '../services/inventory/plan.js';
 import type { JobPlan } from '../services/job-plan.js';

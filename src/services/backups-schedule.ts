@@ -8,14 +8,15 @@ import { type Executor, runChecked } from '../core/executor.js';
 import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from '../core/plans/db-backup-script.js';
 import { parseCron } from '../core/plans/db-cron.js';
 import type { DatabaseView, DbSchedule } from '../core/schemas/views/databases.js';
+import { appJobSpec } from './app-job-spec.js';
 import { audit } from './audit.js';
 import { writeBackupScript } from './backups.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { connectStep, dbJobSpec } from './databases-job.js';
 import type { DbSettings } from './databases-model.js';
 import { resolveDatabase } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
+import { withServer } from './server-session.js';
 
 const SYSTEMD_DIR = '/etc/systemd/system';
 const CRON_DIR = '/etc/cron.d';
@@ -78,18 +79,12 @@ export async function prepareSchedule(
   const unit = scheduleUnit(app.name, rootHash(server.root_dir));
   const input = { name: app.name, type: settings.type, root: server.root_dir };
   return {
-    spec: {
-      ...dbJobSpec(app, server, parsed ? 'db.schedule' : 'db.unschedule', [
-        'connect',
-        'backup script',
-        'scheduler',
-        'install',
-      ]),
+    spec: appJobSpec(app, server, parsed ? 'db.schedule' : 'db.unschedule', {
       params: { database: app.name, cron: parsed?.cron ?? null, keep },
-    },
-    body: async (job) => {
-      const ex = await connectStep(ctx, job, server);
-      try {
+      steps: ['connect', 'backup script', 'scheduler', 'install'],
+    }),
+    body: (job) =>
+      withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
         const u = (cmd: Cmd) => asRoot(cmd, server.user);
         let schedule: DbSchedule | null = null;
         if (parsed) {
@@ -163,10 +158,7 @@ export async function prepareSchedule(
           keep,
         });
         return { database: app.name, schedule };
-      } finally {
-        await ex.close();
-      }
-    },
+      }),
   };
 }
 

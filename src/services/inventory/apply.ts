@@ -8,7 +8,7 @@ import { prepareSchedule } from '../backups-schedule.js';
 import type { Ctx } from '../context.js';
 import { prepareDestroyDatabase } from '../databases.js';
 import { prepareCreateDatabase } from '../databases-create.js';
-import { prepareDeploy } from '../deploy.js';
+import { prepareDeploy } from '../deploy/deploy-app.js';
 import { deleteEnv, setEnv } from '../env.js';
 import type { JobPlan } from '../job-plan.js';
 import { createCloudServer, destroyCloudServer } from '../providers/cloud-servers.js';
