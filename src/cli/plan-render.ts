@@ -1,4 +1,4 @@
-import type { Change, Plan } from '../core/inventory/diff.js';
+import type { Change, Plan } from '../core/inventory/change.js';
 import type { ApplyReport, ChangeResult } from '../services/inventory/apply.js';
 import { c } from './output.js';
 

@@ -9,7 +9,7 @@ import { FakeHetzner } from '../harness/fake-hetzner.js';
 import { fingerprintOf, getClientKeys, sshdAvailable, stopAllSshd } from '../harness/sshd.js';
 import { removeDir, tempDir } from '../helpers/state.js';
 
-const TOKEN = 'T0k3n'.repeat(12) + 'abcd';
+const TOKEN = `${'T0k3n'.repeat(12)}abcd`;
 const runnable = sshdAvailable() && process.getuid?.() === 0;
 
 describe.skipIf(!runnable && process.env.CI !== 'true')(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { prepareCreateCloudServer, prepareDestroyCloudServer } from '../../services/providers/cloud-servers.js';
 import { addProvider, listProviders, removeProvider } from '../../services/providers/providers.js';
+import { prepareCreateCloudServer } from '../../services/providers/server-create.js';
+import { prepareDestroyCloudServer } from '../../services/providers/server-destroy.js';
 import { prepareProvision } from '../../services/provision.js';
 import { withCtx } from '../context.js';
 import { c, printJson, printTable, success } from '../output.js';

@@ -1,4 +1,5 @@
-import { diffInventory, type Plan } from '../../core/inventory/diff.js';
+import type { Plan } from '../../core/inventory/change.js';
+import { diffInventory } from '../../core/inventory/diff.js';
 import type { LoadedInventory } from '../../core/inventory/load.js';
 import type { LiveServer } from '../../core/inventory/model.js';
 import type { Ctx } from '../context.js';
