@@ -52,16 +52,16 @@ export function defaultWebRoot(from = dirname(fileURLToPath(import.meta.url))): 
 
 /** Initialises state, ensures the API key, and listens. One process: API, dashboard, job worker. */
 export async function startApiServer(opts: ServeOptions): Promise<RunningServer> {
-  const ctx = openApiContext(opts.paths, opts.connect ? { connect: opts.connect } : {});
+  const ctx = openApiContext(opts.paths, { connect: opts.connect });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
   const app = createApiApp(ctx, {
     apiKey: apiKeySource(opts.paths.apiKey),
-    ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
+    corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
     ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
-    ...(opts.log ? { log: opts.log } : {}),
+    log: opts.log,
     mcp: { allowWrites: Boolean(opts.mcpAllowWrites) },
   });
   const host = opts.host.replace(/^\[(.*)\]$/, '$1');

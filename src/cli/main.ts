@@ -5,11 +5,14 @@ import { registerAppDeployCommands } from './commands/app-deploy.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
-import { registerFleetCommands } from './commands/fleet.js';
 import { registerInit } from './commands/init.js';
+import { registerInventoryCommands } from './commands/inventory.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLockCommands } from './commands/lock.js';
+import { registerMcpCommand } from './commands/mcp.js';
+import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerProxyCommands } from './commands/proxy.js';
+import { registerSecretCommands } from './commands/secret.js';
 import { registerServe } from './commands/serve.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerServerProvision } from './commands/server-provision.js';
@@ -45,7 +48,16 @@ export function buildProgram(): Command {
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
-  registerFleetCommands(program, servers);
+  // Fleet as code (issue 14): cloud servers, secrets, providers, inventory plan/apply/export/schema, MCP.
+  registerServerCloudCommands(servers);
+  registerSecretCommands(
+    program.command('secret').description('named secrets: referenced as secret:NAME in env and infrakt.yaml'),
+  );
+  registerProviderCommands(
+    program.command('provider').description('cloud provider accounts (API tokens stored encrypted)'),
+  );
+  registerInventoryCommands(program);
+  registerMcpCommand(program);
   registerServe(program);
   registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
 

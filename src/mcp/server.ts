@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { JobSpec, Jobs } from '../core/jobs.js';
 import type { Ctx } from '../services/context.js';
-import type { JobSpec, Jobs } from '../services/jobs-types.js';
 import { knownSecretValues } from '../services/secrets/known-secrets.js';
 import { toolRunner } from './tool-kit.js';
 import { registerReadTools } from './tools-read.js';

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { INSPECT_COMMANDS, inspectCommand } from '../core/inspect/allowlist.js';
+import { JOB_STATUSES } from '../core/jobs.js';
 import { nameSchema } from '../core/schemas/common.js';
 import { appLogs } from '../services/app-lifecycle.js';
 import { listApps, resolveApp, toAppView } from '../services/apps.js';
@@ -8,7 +9,6 @@ import { listBackups } from '../services/backups.js';
 import type { Ctx } from '../services/context.js';
 import { listDatabases } from '../services/databases.js';
 import { planInventory } from '../services/inventory/plan.js';
-import { JOB_STATUSES } from '../services/jobs-types.js';
 import { listProxyRoutes } from '../services/proxy.js';
 import { listDeployments } from '../services/releases.js';
 import { serverStatus } from '../services/server-remote.js';

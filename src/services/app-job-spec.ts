@@ -1,5 +1,5 @@
 import type { AppRow, ServerRow } from '../adapters/store/schema.js';
-import type { JobSpec } from './jobs-types.js';
+import type { JobSpec } from '../core/jobs.js';
 import { appLock } from './releases.js';
 
 /** How long `--wait` waits for a job already running on the app (a deploy can take minutes). */

@@ -87,7 +87,7 @@ export function toAppView(app: AppRow, serverName: string): AppView {
 
 /** SSRF guard for an https git source: every address its host resolves to must be public. */
 export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): Promise<void> {
-  await assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
+  await assertPublicGitUrl(url, { resolve: ctx.resolve });
 }
 
 /**
@@ -139,7 +139,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
       branch: type === 'git' ? data.branch : null,
       image: data.image ?? null,
       status: 'created',
-      settings_json: JSON.stringify({ health, ...(compose ? { compose } : {}) }),
+      settings_json: JSON.stringify({ health, compose }),
       current_release: null,
       created_at: now,
       updated_at: now,

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { ServerRow } from '../adapters/store/schema.js';
 import { and, type Cmd, exec, quietErr, toFile } from '../core/cmd/index.js';
+import { parseLastScheduledRuns, readLastScheduledRuns, type ScheduledStatus } from '../core/commands/db-backup.js';
+import { detectScheduler, parseScheduler, type Scheduler } from '../core/commands/scheduler.js';
 import { asRoot } from '../core/commands/sudo.js';
 import * as systemd from '../core/commands/systemd.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import { type Executor, runChecked } from '../core/executor.js';
-import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from '../core/plans/db-backup-script.js';
+import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from '../core/plans/db-backup-schedule.js';
+import { dbLayout } from '../core/plans/db-compose.js';
 import { parseCron } from '../core/plans/db-cron.js';
 import type { DatabaseView, DbSchedule } from '../core/schemas/views/databases.js';
 import { appJobSpec } from './app-job-spec.js';
@@ -21,19 +24,12 @@ import { withServer } from './server-session.js';
 const SYSTEMD_DIR = '/etc/systemd/system';
 const CRON_DIR = '/etc/cron.d';
 
-// systemd when it is PID 1 (sd_booted's test), else a cron daemon with /etc/cron.d, else nothing.
-const DETECT = exec(
-  'sh',
-  '-c',
-  'if [ -d /run/systemd/system ]; then echo systemd; elif [ -d /etc/cron.d ] && { command -v cron || command -v crond; } >/dev/null 2>&1; then echo cron; else echo none; fi',
-);
-
 export const rootHash = (root: string): string => createHash('sha256').update(root).digest('hex');
 
-async function detectScheduler(ex: Executor): Promise<'systemd' | 'cron'> {
-  const r = await runChecked(ex, DETECT, { what: 'detect scheduler' });
-  const m = r.stdout.trim();
-  if (m === 'systemd' || m === 'cron') return m;
+async function findScheduler(ex: Executor): Promise<Scheduler> {
+  const r = await runChecked(ex, detectScheduler(), { what: 'detect scheduler' });
+  const m = parseScheduler(r.stdout);
+  if (m) return m;
   throw new InfraktError('UNSUPPORTED', `${ex.target} has neither systemd (as PID 1) nor a cron daemon`, {
     hint: 'install cron on the server (apt-get install cron), or run backups from elsewhere: infrakt db backup <name>',
   });
@@ -92,7 +88,7 @@ export async function prepareSchedule(
             s.detail(await writeBackupScript(ex, server.root_dir, app.name, settings));
           });
           const mechanism = await job.step('scheduler', async (s) => {
-            const m = await detectScheduler(ex);
+            const m = await findScheduler(ex);
             s.detail(
               m === 'systemd'
                 ? `systemd timer ${unit}.timer (OnCalendar=${parsed.onCalendar})`
@@ -162,12 +158,6 @@ export async function prepareSchedule(
   };
 }
 
-export interface ScheduledStatus {
-  status: 'ok' | 'failed' | 'never' | 'unknown';
-  at: string | null;
-  message: string | null;
-}
-
 /**
  * The last scheduled run of each scheduled database (one connection per server, in parallel; an unreachable
  * server gives `unknown`). For `db list` and `server status`.
@@ -183,42 +173,29 @@ export async function scheduledStatuses(ctx: Ctx, dbs: readonly DatabaseView[]):
         .selectAll()
         .where('name', '=', serverName)
         .executeTakeFirstOrThrow();
-      const dirs = list.map((d) => `${server.root_dir}/backups/${d.name}`);
+      const dirs = list.map((d) => dbLayout(server.root_dir, d.name).backupsDir);
       let last: unknown = null;
+      // `out` is shared by every server: this server is done when each of its own databases has a status.
+      const done = () => list.every((d) => out.has(d.id));
       // One round trip per server; a second attempt rides out a dropped connection.
-      for (let attempt = 0; attempt < 2 && out.size < list.length; attempt++) {
+      for (let attempt = 0; attempt < 2 && !done(); attempt++) {
         let ex: Executor | null = null;
         try {
           ex = await ctx.connect(server);
-          const r = await runChecked(ex, exec('sh', '-c', READ_STATUSES, 'sh', ...dirs), {
-            what: 'read backup status',
-          });
-          const lines = r.stdout.split('\n');
-          for (const [i, d] of list.entries()) out.set(d.id, parseStatus(lines[i] ?? ''));
+          const r = await runChecked(ex, readLastScheduledRuns(dirs), { what: 'read backup status' });
+          const statuses = parseLastScheduledRuns(r.stdout, list.length);
+          for (const [i, d] of list.entries()) out.set(d.id, statuses[i]!);
         } catch (e) {
           last = e;
         } finally {
           if (ex) await ex.close().catch(() => undefined);
         }
       }
-      if (out.size < list.length) {
+      if (!done()) {
         const why = toInfraktError(last).message;
         for (const d of list) if (!out.has(d.id)) out.set(d.id, { status: 'unknown', at: null, message: why });
       }
     }),
   );
   return out;
-}
-
-// One line per directory: its last-schedule.json (first line), or an empty line when there is none.
-const READ_STATUSES = 'for d in "$@"; do head -n 1 "$d/last-schedule.json" 2>/dev/null || echo; done';
-
-function parseStatus(line: string): ScheduledStatus {
-  if (!line.trim()) return { status: 'never', at: null, message: null };
-  try {
-    const j = JSON.parse(line) as { status?: string; finishedAt?: string; message?: string };
-    return { status: j.status === 'ok' ? 'ok' : 'failed', at: j.finishedAt ?? null, message: j.message || null };
-  } catch {
-    return { status: 'unknown', at: null, message: 'unreadable status file' };
-  }
 }

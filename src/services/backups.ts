@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
-import { exec } from '../core/cmd/index.js';
+import {
+  BACKUP_FILE_RE,
+  listBackupDir,
+  parseBackupListing,
+  parseBackupRun,
+  parseSidecar,
+  renderBackupScript,
+  runBackupScript,
+} from '../core/commands/db-backup.js';
 import * as dbc from '../core/commands/db-dump.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError } from '../core/errors.js';
 import { type Executor, runChecked, tail } from '../core/executor.js';
-import { BACKUP_FILE_RE, renderBackupScript } from '../core/plans/db-backup-script.js';
 import { dbLayout } from '../core/plans/db-compose.js';
-import type { BackupList, BackupView, RunStatus } from '../core/schemas/views/databases.js';
+import type { BackupList } from '../core/schemas/views/databases.js';
 import { appJobSpec } from './app-job-spec.js';
 import { appLockName } from './app-remote-lock.js';
 import { audit } from './audit.js';
@@ -72,7 +79,7 @@ export async function prepareBackup(
         });
         return await job.step('dump and verify', async (s) => {
           const lines: string[] = [];
-          const cmd = exec('sh', l.backupScript, 'manual', String(keep));
+          const cmd = runBackupScript(l.backupScript, keep);
           const r = await ex.stream(
             cmd,
             (stream, line) => {
@@ -82,30 +89,25 @@ export async function prepareBackup(
             { signal: job.signal },
           );
           s.exitCode(r.exitCode);
-          const done = lines.map((x) => /^BACKUP (\S+) (\d+) ([0-9a-f]{64})$/.exec(x)).find(Boolean);
+          const { done, failure, pruned } = parseBackupRun(lines);
           if (r.exitCode !== 0 || !done) {
-            const why = lines
-              .filter((x) => x.startsWith('backup failed: '))
-              .at(-1)
-              ?.slice('backup failed: '.length);
             throw new InfraktError(
               'COMMAND_FAILED',
-              `backup of ${app.name} failed: ${why ?? `the backup script exited ${r.exitCode}`}`,
+              `backup of ${app.name} failed: ${failure ?? `the backup script exited ${r.exitCode}`}`,
               {
                 hint: 'nothing was kept; see the job log (infrakt job logs <id>)',
                 details: { exitCode: r.exitCode, stderrTail: tail(r.stderr) },
               },
             );
           }
-          const [, file = '', size = '0', sha256 = ''] = done;
+          const { file, size, sha256 } = done;
           s.detail(`${file}, ${size} bytes, verified`);
-          const pruned = lines.filter((x) => x.startsWith('pruned ')).map((x) => x.slice(7));
-          await audit(ctx, 'db.backup', `${server.name}/${app.name}`, { file, size: Number(size) });
+          await audit(ctx, 'db.backup', `${server.name}/${app.name}`, { file, size });
           return {
             database: app.name,
             file,
             path: `${l.backupsDir}/${file}`,
-            size: Number(size),
+            size,
             sha256,
             pruned,
             ms: Date.now() - t0,
@@ -116,69 +118,21 @@ export async function prepareBackup(
   };
 }
 
-// Prints every sidecar/status JSON (one line each) and every backup file name, in one round trip.
-const LIST_SCRIPT =
-  'cd "$1" 2>/dev/null || exit 0; for f in *; do [ -f "$f" ] || continue; case $f in *.json) printf "J %s " "$f"; head -n 1 "$f";; *) printf "F %s\\n" "$f";; esac; done';
-
-interface ServerListing {
-  files: Set<string>;
-  json: Map<string, unknown>;
-}
-
-async function readListing(ex: Executor, dir: string): Promise<ServerListing> {
-  const r = await runChecked(ex, exec('sh', '-c', LIST_SCRIPT, 'sh', dir), { what: 'list backups' });
-  const files = new Set<string>();
-  const json = new Map<string, unknown>();
-  for (const line of r.stdout.split('\n')) {
-    if (line.startsWith('F ')) files.add(line.slice(2));
-    else if (line.startsWith('J ')) {
-      const sp = line.indexOf(' ', 2);
-      try {
-        json.set(line.slice(2, sp), JSON.parse(line.slice(sp + 1)));
-      } catch {
-        // a damaged sidecar: the file shows as unverified
-      }
-    }
-  }
-  return { files, json };
-}
-
-function toRunStatus(v: unknown): RunStatus | null {
-  if (!v || typeof v !== 'object') return null;
-  return v as RunStatus;
-}
-
 /** `db backups <name>`: the backups on the server (newest first) and the last manual and scheduled results. */
 export async function listBackups(ctx: Ctx, name: string, opts: { server?: string } = {}): Promise<BackupList> {
   const { app, server, settings } = await resolveDatabase(ctx, name, opts.server);
   const l = dbLayout(server.root_dir, app.name);
   const ex = await ctx.connect(server);
   try {
-    const { files, json } = await readListing(ex, l.backupsDir);
-    const backups = [...files]
-      .filter((f) => BACKUP_FILE_RE.test(f))
-      .sort()
-      .reverse()
-      .map((f): BackupView => {
-        const meta = json.get(`${f}.json`) as
-          | Partial<{ size: number; sha256: string; createdAt: string; trigger: string }>
-          | undefined;
-        return {
-          name: f,
-          size: meta?.size ?? null,
-          sha256: meta?.sha256 ?? null,
-          createdAt: meta?.createdAt ?? null,
-          trigger: meta?.trigger ?? null,
-          verified: meta !== undefined,
-        };
-      });
+    const r = await runChecked(ex, listBackupDir(l.backupsDir), { what: 'list backups' });
+    const { backups, lastManual, lastScheduled } = parseBackupListing(r.stdout);
     return {
       database: app.name,
       server: server.name,
       dir: l.backupsDir,
       backups,
-      lastManual: toRunStatus(json.get('last-manual.json')),
-      lastScheduled: toRunStatus(json.get('last-schedule.json')),
+      lastManual,
+      lastScheduled,
       schedule: settings.schedule ?? null,
     };
   } finally {
@@ -195,12 +149,7 @@ async function verifyOnServer(ex: Executor, dir: string, file: string, settings:
       hint: 'list backups with: infrakt db backups <name>',
     });
   const side = await ex.run(fs.cat(`${path}.json`));
-  let meta: { sha256?: string; size?: number } | null = null;
-  try {
-    meta = side.exitCode === 0 ? (JSON.parse(side.stdout) as { sha256?: string; size?: number }) : null;
-  } catch {
-    meta = null;
-  }
+  const meta = side.exitCode === 0 ? parseSidecar(side.stdout) : null;
   if (!meta?.sha256)
     throw new InfraktError(
       'STATE',
@@ -320,11 +269,8 @@ export async function downloadBackup(
   try {
     let file = backup === undefined ? undefined : checkBackupName(backup);
     if (file === undefined) {
-      const { files } = await readListing(ex, l.backupsDir);
-      file = [...files]
-        .filter((f) => BACKUP_FILE_RE.test(f))
-        .sort()
-        .at(-1);
+      const listed = await runChecked(ex, listBackupDir(l.backupsDir), { what: 'list backups' });
+      file = parseBackupListing(listed.stdout).backups[0]?.name;
       if (!file)
         throw new InfraktError('NOT_FOUND', `database '${app.name}' has no backups yet`, {
           hint: `take one: infrakt db backup ${app.name}`,
@@ -338,7 +284,12 @@ export async function downloadBackup(
           hint: `list backups with: infrakt db backups ${app.name}`,
         });
     }
-    const expected = side.exitCode === 0 ? (JSON.parse(side.stdout) as { sha256?: string }).sha256 : undefined;
+    const sidecar = side.exitCode === 0 ? parseSidecar(side.stdout) : null;
+    if (side.exitCode === 0 && !sidecar)
+      throw new InfraktError('STATE', `backup '${file}' has an unreadable checksum record (${file}.json); not saved`, {
+        hint: 'it is damaged on the server; download a backup listed as verified by: infrakt db backups <name>',
+      });
+    const expected = sidecar?.sha256;
     const data = await ex.get(`${l.backupsDir}/${file}`);
     const sha256 = createHash('sha256').update(data).digest('hex');
     if (expected && expected !== sha256)

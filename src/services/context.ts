@@ -3,13 +3,10 @@ import type { Paths } from '../adapters/local/home.js';
 import type { EnvCipher } from '../adapters/secrets/env-cipher.js';
 import type { Store } from '../adapters/store/open.js';
 import type { ServerRow } from '../adapters/store/schema.js';
+import type { Clock } from '../core/clock.js';
 import type { Executor } from '../core/executor.js';
-import type { Jobs } from './jobs-types.js';
+import type { Jobs } from '../core/jobs.js';
 import type { Resolve } from './ssrf.js';
-
-export interface Clock {
-  now(): Date;
-}
 
 export const systemClock: Clock = { now: () => new Date() };
 

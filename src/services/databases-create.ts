@@ -1,21 +1,22 @@
 import type { AppRow, ServerRow } from '../adapters/store/schema.js';
 import { and, exec, or, quietErr, seq, toFile } from '../core/cmd/index.js';
 import * as compose from '../core/commands/compose.js';
+import { renderBackupScript } from '../core/commands/db-backup.js';
 import { DB_ENGINES, imageFor } from '../core/commands/db-engines.js';
 import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
+import { parsePortsInUse, portsInUse } from '../core/commands/ports.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import { type Executor, runChecked, tail } from '../core/executor.js';
-import { renderBackupScript } from '../core/plans/db-backup-script.js';
+import type { JobContext } from '../core/jobs.js';
 import {
   connectionStrings,
   dbLayout,
-  pickPort,
   renderDbCompose,
   renderDbEnv,
   renderRedisAuth,
-  usedPorts,
 } from '../core/plans/db-compose.js';
+import { DB_PORT_RANGE, pickFreePort } from '../core/plans/host-ports.js';
 import { DOCKER_NETWORK } from '../core/plans/provision.js';
 import type { DbType } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
@@ -40,7 +41,6 @@ import {
 } from './databases-model.js';
 import { setEnv } from './env.js';
 import type { JobPlan } from './job-plan.js';
-import type { JobContext } from './jobs-types.js';
 import { detectFlavour } from './releases.js';
 import { secretExists, setSecret } from './secrets/secrets.js';
 import { type ServerSession, withServer } from './server-session.js';
@@ -358,11 +358,8 @@ async function checkStoreAsSecret(ctx: Ctx, input: CreateDatabaseInput): Promise
 }
 
 async function choosePort(ctx: Ctx, ex: Executor, server: ServerRow): Promise<number> {
-  const r = await ex.run(
-    seq(quietErr(exec('ss', '-Htan')), exec('echo', '---'), quietErr(exec('docker', 'ps', '--format', '{{.Ports}}'))),
-  );
-  const [ss = '', dockerPorts = ''] = r.stdout.split('\n---\n');
-  const used = usedPorts(ss, dockerPorts);
+  const r = await ex.run(portsInUse());
+  const used = parsePortsInUse(r.stdout);
   const others = await ctx.store.db
     .selectFrom('apps')
     .select('port')
@@ -370,7 +367,7 @@ async function choosePort(ctx: Ctx, ex: Executor, server: ServerRow): Promise<nu
     .where('app_type', 'like', 'db:%')
     .execute();
   for (const o of others) used.add(o.port);
-  const port = pickPort(used, Math.random());
+  const port = pickFreePort(used, Math.random(), DB_PORT_RANGE);
   if (port === null) throw new InfraktError('STATE', `no free port for a database on ${server.name}`);
   return port;
 }

@@ -1,5 +1,5 @@
+import type { JobContext, JobSpec } from '../core/jobs.js';
 import type { Ctx } from './context.js';
-import type { JobContext, JobSpec } from './jobs-types.js';
 
 /**
  * A mutating operation, validated and ready to run as a job: entry points run it through `ctx.jobs.run`

@@ -1,8 +1,8 @@
 import { type Cmd, render } from '../core/cmd/index.js';
 import { InfraktError } from '../core/errors.js';
 import { type Executor, type RunOptions, type RunResult, tail } from '../core/executor.js';
+import type { StepHandle } from '../core/jobs.js';
 import type { Action, Check, ProvisionStep } from '../core/plans/provision.js';
-import type { StepHandle } from './jobs-types.js';
 
 export interface CheckOutcome {
   readonly ok: boolean;
@@ -69,7 +69,7 @@ export async function runChecks(
     const res = await runReadOnly(ex, c.cmd, {
       timeoutMs: remaining(deadline, step),
       signal,
-      ...(c.stdin === undefined ? {} : { stdin: c.stdin }),
+      stdin: c.stdin,
     });
     output = (res.stdout || res.stderr).trim();
     if (res.exitCode !== 0) return { ok: false, output };
@@ -116,7 +116,7 @@ export async function runAction(
       ex.stream(action.cmd, (stream, line) => s.log(line, stream), {
         timeoutMs: remaining(deadline, step),
         signal: opts.signal,
-        ...(action.stdin === undefined ? {} : { stdin: action.stdin }),
+        stdin: action.stdin,
       }),
     );
     s.exitCode(res.exitCode);

@@ -5,13 +5,13 @@ import * as osCmd from '../core/commands/os.js';
 import { canSudo } from '../core/commands/sudo.js';
 import { InfraktError, toInfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
+import type { JobContext } from '../core/jobs.js';
 import { provisionPlan } from '../core/plans/provision.js';
 import { type HostFacts, packagePlan, parseHostFacts } from '../core/plans/provision-os.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import type { JobPlan } from './job-plan.js';
-import type { JobContext } from './jobs-types.js';
 import { applyStep, runReadOnly, type StepOutcome, type StepRunOptions } from './provision-step.js';
 import { getServerRow, serverSettings, updateServer } from './servers.js';
 
@@ -140,7 +140,7 @@ async function provisionBody(
         const o = await applyStep(ex as Executor, step, s, {
           signal: job.signal,
           dryRun: opts.dryRun,
-          ...(opts.sleep ? { sleep: opts.sleep } : {}),
+          sleep: opts.sleep,
         });
         // A dry run's "would change" is a plain detail: the step ran its checks and changed nothing.
         if (o.status === 'unchanged') s.unchanged(o.detail);

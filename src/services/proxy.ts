@@ -2,6 +2,7 @@ import type { ServerRow } from '../adapters/store/schema.js';
 import { caddyPaths } from '../core/commands/caddy.js';
 import { InfraktError, notFound } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
+import type { JobContext } from '../core/jobs.js';
 import { domainSchema, portSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
 import { type ProxySettings, proxySettingsSchema } from '../core/schemas/server.js';
@@ -10,7 +11,6 @@ import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import type { JobPlan } from './job-plan.js';
-import type { JobContext } from './jobs-types.js';
 import {
   type ApplyResult,
   applyProxyConfig,

@@ -1,8 +1,8 @@
 import type { ServerRow } from '../adapters/store/schema.js';
-import { exec, quietErr, seq } from '../core/cmd/index.js';
+import { parsePortsInUse, portsInUse } from '../core/commands/ports.js';
 import { InfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
-import { listeningPorts, pickReleasePort } from '../core/plans/release-ports.js';
+import { pickFreePort, RELEASE_PORT_RANGE } from '../core/plans/host-ports.js';
 import type { Ctx } from './context.js';
 
 /**
@@ -16,9 +16,7 @@ export async function chooseReleasePort(
   exclude: readonly number[] = [],
 ): Promise<number> {
   const [r, recorded, routes, dbs] = await Promise.all([
-    ex.run(
-      seq(quietErr(exec('ss', '-Htan')), exec('echo', '---'), quietErr(exec('docker', 'ps', '--format', '{{.Ports}}'))),
-    ),
+    ex.run(portsInUse()),
     ctx.store.db
       .selectFrom('deployments')
       .innerJoin('apps', 'apps.id', 'deployments.app_id')
@@ -34,13 +32,12 @@ export async function chooseReleasePort(
       .where('app_type', 'like', 'db:%')
       .execute(),
   ]);
-  const [ss = '', dockerPorts = ''] = r.stdout.split('\n---\n');
-  const used = listeningPorts(ss, dockerPorts);
+  const used = parsePortsInUse(r.stdout);
   for (const p of exclude) used.add(p);
   for (const d of recorded) if (d.host_port !== null) used.add(d.host_port);
   for (const x of routes) used.add(x.upstream_port);
   for (const d of dbs) used.add(d.port);
-  const port = pickReleasePort(used, Math.random());
+  const port = pickFreePort(used, Math.random(), RELEASE_PORT_RANGE);
   if (port === null) throw new InfraktError('STATE', `no free loopback port for a release on ${server.name}`);
   return port;
 }

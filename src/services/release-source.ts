@@ -54,20 +54,24 @@ export interface PreparedRelease {
   dockerfile?: { tag: string; context: string };
 }
 
-export interface SourceCtx {
-  ex: Executor;
-  /** `never`: a missing image is an error instead of a registry pull. */
-  pull?: 'missing' | 'never';
+/** What naming and rendering a release takes: no server, so a compose file can be checked before any job runs. */
+export interface ReleaseNaming {
   app: AppRow;
   root: string;
   release: number;
   flavour: ComposeFlavour;
   /** Fixed loopback port the release publishes its app port on (unset only when nothing will start). */
   hostPort?: number;
+}
+
+export interface SourceCtx extends ReleaseNaming {
+  ex: Executor;
+  /** `never`: a missing image is an error instead of a registry pull. */
+  pull?: 'missing' | 'never';
   log: (l: string) => void;
 }
 
-const labels = (s: SourceCtx) => ({ app: s.app.name, root: s.root, release: s.release });
+const labels = (s: ReleaseNaming) => ({ app: s.app.name, root: s.root, release: s.release });
 
 /** Image app: make sure the image is here (pull only when missing), tag it for this release. */
 export async function imageSource(s: SourceCtx, image: string): Promise<PreparedRelease> {
@@ -89,7 +93,12 @@ export async function imageSource(s: SourceCtx, image: string): Promise<Prepared
   return imageRelease(s, tag, digests.split(' ').filter(Boolean)[0] ?? id, { image });
 }
 
-function imageRelease(s: SourceCtx, tag: string, sourceRef: string, extra: Partial<ReleaseDetails>): PreparedRelease {
+function imageRelease(
+  s: ReleaseNaming,
+  tag: string,
+  sourceRef: string,
+  extra: Partial<ReleaseDetails>,
+): PreparedRelease {
   const l = appLayout(s.root, s.app.name);
   const render = (hostPort: number | undefined) =>
     imageComposeFile({ image: tag, port: s.app.port, hostPort, envFile: l.envFile, labels: labels(s) });
@@ -110,7 +119,7 @@ function imageRelease(s: SourceCtx, tag: string, sourceRef: string, extra: Parti
 }
 
 export function composeRelease(
-  s: SourceCtx,
+  s: ReleaseNaming,
   yaml: string,
   extra: { commit?: string; contextDir?: string; reuseBuiltImage?: boolean },
 ): PreparedRelease {
@@ -127,7 +136,7 @@ export function composeRelease(
       servicesProject: servicesProject(s.app.name),
       routedImage: builtImage(s.app.name, s.release),
       dropBuild: Boolean(extra.reuseBuiltImage),
-      ...(extra.contextDir ? { contextDir: extra.contextDir } : {}),
+      contextDir: extra.contextDir,
     });
   const split = splitWith(s.hostPort);
   return {
@@ -137,7 +146,7 @@ export function composeRelease(
       service: split.service,
       flavour: s.flavour,
       routedBuilt: split.routedBuilt,
-      ...(extra.commit ? { commit: extra.commit } : {}),
+      commit: extra.commit,
     },
     sourceRef: extra.commit ?? `sha256:${sha256(yaml).slice(0, 16)}`,
     releaseFile: split.release,
@@ -187,15 +196,12 @@ export async function reuseSource(
     });
   if (prev.kind === 'image') {
     await retag();
-    return imageRelease(s, tag, prevRef, {
-      ...(prev.image ? { image: prev.image } : {}),
-      ...(prev.commit ? { commit: prev.commit } : {}),
-    });
+    return imageRelease(s, tag, prevRef, { image: prev.image, commit: prev.commit });
   }
   const yaml = (await s.ex.get(`${l.releaseDir(from)}/source.yml`)).toString('utf8');
   if (prev.routedBuilt) await retag();
   const r = composeRelease(s, yaml, {
-    ...(prev.commit ? { commit: prev.commit } : {}),
+    commit: prev.commit,
     contextDir: l.srcDir,
     reuseBuiltImage: Boolean(prev.routedBuilt),
   });

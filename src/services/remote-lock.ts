@@ -46,7 +46,7 @@ export async function acquireRemoteLock(ex: Executor, o: AcquireRemoteLockOption
   let broke = false;
   let unreadable = 0;
   for (;;) {
-    const r = await ex.run(cmd, { stdin: lockCmd.ownerFile(owner), ...(o.signal ? { signal: o.signal } : {}) });
+    const r = await ex.run(cmd, { stdin: lockCmd.ownerFile(owner), signal: o.signal });
     if (r.exitCode === 0) return { root: o.root, name: o.name, owner };
     if (r.exitCode !== lockCmd.LOCK_HELD_EXIT) throw commandFailed(ex.target, cmd, r, 'taking the server lock');
     const current = lockCmd.parseOwner(r.stdout);
@@ -57,7 +57,7 @@ export async function acquireRemoteLock(ex: Executor, o: AcquireRemoteLockOption
     }
     if (current && !broke && o.isStale?.(current)) {
       broke = true;
-      await ex.run(lockCmd.breakLock(o.root, o.name), o.signal ? { signal: o.signal } : {});
+      await ex.run(lockCmd.breakLock(o.root, o.name), { signal: o.signal });
       continue;
     }
     if (Date.now() - started + POLL_MS > (o.waitMs ?? 0)) throw remoteLockedError(ex.target, o, current);

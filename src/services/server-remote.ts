@@ -2,6 +2,7 @@ import type { HostKeyPolicy } from '../adapters/connect.js';
 import { writeKnownHosts } from '../adapters/ssh/known-hosts.js';
 import type { ServerRow } from '../adapters/store/schema.js';
 import { exec, quote, raw } from '../core/cmd/index.js';
+import { parseServerStatus, statusCommand } from '../core/commands/server-status.js';
 import { InfraktError, isInfraktError, toInfraktError, validation } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { fingerprintSchema } from '../core/schemas/common.js';
@@ -17,7 +18,6 @@ import type {
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { parseStatus, statusCommand } from './server-status.js';
 import { getServer, getServerRow, registerServer, updateServer } from './servers.js';
 
 interface PresentedKey {
@@ -29,7 +29,7 @@ interface PresentedKey {
 const hostKeyOf = (ex: Executor): PresentedKey | null => (ex as Partial<{ hostKey: PresentedKey }>).hostKey ?? null;
 
 function connectWith(ctx: Ctx, row: ServerRow, policy: HostKeyPolicy, signal?: AbortSignal): Promise<Executor> {
-  return ctx.connect(row, { hostKeyPolicy: policy, ...(signal ? { signal } : {}) });
+  return ctx.connect(row, { hostKeyPolicy: policy, signal });
 }
 
 const STATUS_OF: Partial<Record<string, ProbeStatus>> = {
@@ -174,7 +174,7 @@ export async function serverStatus(ctx: Ctx, name: string): Promise<ServerStatus
   const ex = await ctx.connect(row);
   try {
     const r = await ex.run(statusCommand(row.root_dir), { timeoutMs: 30_000 });
-    return parseStatus(row.name, ex.target, r.stdout);
+    return parseServerStatus(row.name, ex.target, r.stdout);
   } finally {
     await ex.close();
   }
@@ -240,13 +240,13 @@ async function execOne(ctx: Ctx, row: ServerRow, input: FleetExecInput): Promise
     durationMs: Math.round(performance.now() - started),
   });
   try {
-    const ex = await ctx.connect(row, input.signal ? { signal: input.signal } : {});
+    const ex = await ctx.connect(row, { signal: input.signal });
     try {
       // raw: the user's own command line, run by their login shell as `ssh host '<command>'` would
       // (our wrapper itself runs POSIX sh; `exec` keeps the process group).
       const r = await ex.run(raw(`exec "\${SHELL:-/bin/sh}" -c ${quote(input.command)}`), {
-        ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
-        ...(input.signal ? { signal: input.signal } : {}),
+        timeoutMs: input.timeoutMs,
+        signal: input.signal,
         ...(input.onLine ? { onLine: (s, l) => input.onLine?.(row.name, s, l) } : {}),
       });
       return done({ exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, error: null });

@@ -1,8 +1,8 @@
 import type { ServerRow } from '../adapters/store/schema.js';
 import type { Executor } from '../core/executor.js';
+import type { JobContext } from '../core/jobs.js';
 import { lockOnServer } from './app-remote-lock.js';
 import type { Ctx } from './context.js';
-import type { JobContext } from './jobs-types.js';
 
 /** The lock a job holds on the server (`<root>/locks/<name>.lock`) while it works there. */
 export interface ServerLock {

@@ -8,8 +8,8 @@ import { createJobRunner, type JobRunner } from '../../src/adapters/jobs/runner.
 import type { ServerRow } from '../../src/adapters/store/schema.js';
 import { InfraktError } from '../../src/core/errors.js';
 import type { Executor } from '../../src/core/executor.js';
+import type { JobContext } from '../../src/core/jobs.js';
 import type { Ctx } from '../../src/services/context.js';
-import type { JobContext } from '../../src/services/jobs-types.js';
 import { acquireRemoteLock } from '../../src/services/remote-lock.js';
 import { type ServerLock, type ServerSession, withServer } from '../../src/services/server-session.js';
 import { registerServer } from '../../src/services/servers.js';

@@ -45,10 +45,7 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
         // Body optional: a bare POST (no Content-Type) validates as {}.
         const body = c.req.valid('json');
         const server = body.server ?? c.req.valid('query').server;
-        return start(c, c.req.valid('param').name, {
-          ...(server ? { server } : {}),
-          ...(body.wait ? { wait: true } : {}),
-        });
+        return start(c, c.req.valid('param').name, { server, wait: body.wait });
       },
     );
 
@@ -86,9 +83,9 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const body = c.req.valid('json');
       const plan = await prepareRollback(c.var.ctx, c.req.valid('param').name, {
-        ...((body.server ?? c.req.valid('query').server) ? { server: body.server ?? c.req.valid('query').server } : {}),
-        ...(body.release !== undefined ? { to: body.release } : {}),
-        ...(body.wait ? { wait: true } : {}),
+        server: body.server ?? c.req.valid('query').server,
+        to: body.release,
+        wait: body.wait,
       });
       return deps.startPlan(c, plan);
     },
@@ -106,7 +103,7 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const server = c.req.valid('query').server;
-      return deps.startPlan(c, await prepareDestroy(c.var.ctx, c.req.valid('param').name, server ? { server } : {}));
+      return deps.startPlan(c, await prepareDestroy(c.var.ctx, c.req.valid('param').name, { server }));
     },
   );
 
@@ -126,8 +123,8 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const q = c.req.valid('query');
       const list = await listDeployments(c.var.ctx, c.req.valid('param').name, {
-        ...(q.server ? { server: q.server } : {}),
-        ...(q.limit ? { limit: q.limit } : {}),
+        server: q.server,
+        limit: q.limit,
       });
       return c.json(list, 200);
     },
@@ -147,7 +144,7 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
       const q = c.req.valid('query');
       const lines: AppLogLine[] = [];
       await appLogs(c.var.ctx, c.req.valid('param').name, {
-        ...(q.server ? { server: q.server } : {}),
+        server: q.server,
         lines: q.lines ?? 100,
         signal: c.req.raw.signal,
         onLine: (stream, line) => {
@@ -175,7 +172,7 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const q = c.req.valid('query');
       const res = await streamAppLogs(c.var.ctx, c.req.valid('param').name, {
-        ...(q.server ? { server: q.server } : {}),
+        server: q.server,
         lines: q.lines ?? 100,
         signal: c.req.raw.signal,
         pingMs: deps.ssePingMs,

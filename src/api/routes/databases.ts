@@ -139,8 +139,8 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       const { keep } = c.req.valid('json');
       const { server } = c.req.valid('query');
       const plan = await prepareBackup(c.var.ctx, c.req.valid('param').name, {
-        ...(server ? { server } : {}),
-        ...(keep !== undefined ? { keep } : {}),
+        server,
+        keep,
       });
       return deps.startPlan(c, plan);
     },
@@ -182,8 +182,8 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       const { server } = c.req.valid('query');
       const plan = await prepareSchedule(c.var.ctx, c.req.valid('param').name, {
         cron,
-        ...(server ? { server } : {}),
-        ...(keep !== undefined ? { keep } : {}),
+        server,
+        keep,
       });
       return deps.startPlan(c, plan);
     },

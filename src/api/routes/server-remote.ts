@@ -107,7 +107,7 @@ export function serverRemoteRoutes(api: Api, deps: RouteDeps): void {
               servers: [server.name],
               command,
               signal: job.signal,
-              ...(timeoutMs ? { timeoutMs } : {}),
+              timeoutMs,
               onLine: (_server, stream, line) => s.log(line, stream),
             });
             if (!r) throw new InfraktError('INTERNAL', 'exec returned no result');

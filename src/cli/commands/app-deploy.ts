@@ -1,41 +1,15 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InfraktError } from '../../core/errors.js';
 import { appLogs, prepareDestroy, prepareRestart, prepareStop } from '../../services/app-lifecycle.js';
 import { updateAppSource } from '../../services/apps.js';
-import { type DeployResult, prepareDeploy } from '../../services/deploy/deploy-app.js';
-import type { JobPlan } from '../../services/job-plan.js';
+import { prepareDeploy } from '../../services/deploy/deploy-app.js';
 import { listDeployments } from '../../services/releases.js';
 import { prepareRollback } from '../../services/rollback.js';
-import { type CliCtx, withCtx } from '../context.js';
+import { withCtx } from '../context.js';
+import { intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
-import { runJob } from '../progress.js';
+import { printRelease } from '../print-release.js';
+import { runPlanCli } from '../progress.js';
 import { confirmByName } from '../prompt.js';
-import { intOption } from './options.js';
-
-/** Runs a prepared job with progress; `--json` prints the job record (with its result). */
-export async function runPlanCli<T>(ctx: CliCtx, plan: JobPlan<T>, json: boolean): Promise<T> {
-  const { result } = await runJob(ctx, plan.spec, plan.body, { json });
-  return result;
-}
-
-export function printRelease(r: DeployResult): void {
-  process.stdout.write(
-    `  release ${c.bold(String(r.release))} serving on 127.0.0.1:${r.hostPort} ${c.dim(`(${r.sourceRef.slice(0, 32)}, ${r.msToServing} ms to serving)`)}\n`,
-  );
-}
-
-/** Reads a compose file given on the command line (its content is stored with the app). */
-export function readComposeFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InfraktError(
-      'VALIDATION',
-      `cannot read compose file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
-  }
-}
 
 export function registerAppDeployCommands(app: Command): void {
   app
@@ -167,9 +141,9 @@ export function registerAppDeployCommands(app: Command): void {
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const patch = {
-          ...(o.image !== undefined ? { image: o.image } : {}),
-          ...(o.branch !== undefined ? { branch: o.branch } : {}),
-          ...(o.composeFile !== undefined ? { composeFile: readComposeFile(o.composeFile) } : {}),
+          image: o.image,
+          branch: o.branch,
+          composeFile: o.composeFile === undefined ? undefined : readComposeFile(o.composeFile),
         };
         const view = await updateAppSource(ctx, name, patch, o.server);
         if (o.json) return printJson(view);

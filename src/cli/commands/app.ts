@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { createApp, listApps, resolveApp, toAppView } from '../../services/apps.js';
 import { withCtx } from '../context.js';
+import { intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
-import { readComposeFile } from './app-deploy.js';
-import { intOption } from './options.js';
 
 export function registerAppCommands(app: Command): void {
   app

@@ -8,11 +8,10 @@ import { prepareSchedule, scheduledStatuses } from '../../services/backups-sched
 import { getDatabase, listDatabases, prepareDestroyDatabase } from '../../services/databases.js';
 import { prepareCreateDatabase } from '../../services/databases-create.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
-import { runJob } from '../progress.js';
+import { runJob, runPlanCli } from '../progress.js';
 import { confirm, confirmByName } from '../prompt.js';
-import { runPlanCli } from './app-deploy.js';
-import { intOption } from './options.js';
 
 const bytes = (n: number | null) =>
   n === null

@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ensureHome, resolvePaths } from '../../adapters/local/home.js';
-import { ensureMasterKey } from '../../adapters/secrets/master-key.js';
-import { openStore } from '../../adapters/store/open.js';
-import { InfraktError } from '../../core/errors.js';
+import { initHome } from '../../services/home.js';
+import { localPaths } from '../context.js';
 import { c, printJson, success } from '../output.js';
 
 export function registerInit(program: Command): void {
@@ -12,38 +9,18 @@ export function registerInit(program: Command): void {
     .description('create the local state directory, database and master key (safe to re-run)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const paths = resolvePaths();
-      const dbExisted = existsSync(paths.db);
-      const created = [...ensureHome(paths).created];
-      const store = openStore(paths.db);
-      const migrated = store.migration.applied;
-      try {
-        if (!existsSync(paths.masterKey)) {
-          // Lost key: replace it only when nothing was encrypted under it.
-          const stored = Number(store.raw.prepare('SELECT count(*) FROM env_vars').pluck().get());
-          if (stored > 0) {
-            throw new InfraktError('SECRET', `the master key ${paths.masterKey} is missing`, {
-              hint: `${stored} stored env value(s) need it: restore master.key from your backup`,
-            });
-          }
-          if (ensureMasterKey(paths.masterKey)) created.push(paths.masterKey);
-        }
-      } finally {
-        await store.close();
-      }
-      if (!dbExisted) created.splice(1, 0, paths.db);
-      const changed = created.length > 0 || migrated.length > 0;
+      const r = await initHome(localPaths());
       if (opts.json) {
-        printJson({ home: paths.home, changed, created, migrations: migrated });
+        printJson({ home: r.home, changed: r.changed, created: r.created, migrations: r.migrations });
         return;
       }
-      if (!changed) {
-        process.stdout.write(`infrakt is already initialised at ${paths.home}; nothing changed\n`);
+      if (!r.changed) {
+        process.stdout.write(`infrakt is already initialised at ${r.home}; nothing changed\n`);
         return;
       }
-      success(`initialised infrakt at ${paths.home}`);
-      for (const f of created) process.stdout.write(`  created ${c.dim(f)}\n`);
-      if (dbExisted && migrated.length) process.stdout.write(`  migrated database: ${migrated.join(', ')}\n`);
-      process.stdout.write(`  back up ${paths.masterKey}: without it stored env values cannot be decrypted\n`);
+      success(`initialised infrakt at ${r.home}`);
+      for (const f of r.created) process.stdout.write(`  created ${c.dim(f)}\n`);
+      if (r.dbExisted && r.migrations.length) process.stdout.write(`  migrated database: ${r.migrations.join(', ')}\n`);
+      process.stdout.write(`  back up ${r.masterKey}: without it stored env values cannot be decrypted\n`);
     });
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { validation } from '../../core/errors.js';
+import { JOB_STATUSES, type JobEvent, type JobRecord, type JobStatus } from '../../core/jobs.js';
 import { resolveApp } from '../../services/apps.js';
-import { JOB_STATUSES, type JobEvent, type JobRecord, type JobStatus } from '../../services/jobs-types.js';
 import { getServerRow } from '../../services/servers.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
 import { duration } from '../progress-render.js';
-import { intOption } from './options.js';
 
 type LogEvent = Extract<JobEvent, { type: 'log' }>;
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { setProxySettings, setPullPolicy } from '../../services/proxy.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, printJson, success } from '../output.js';
-import { intOption } from './options.js';
 
 /** `server set <name> --proxy-…`: per-server proxy settings (tests and private networks move ports / TLS). */
 export function registerServerSet(server: Command): void {
@@ -24,7 +24,7 @@ export function registerServerSet(server: Command): void {
           ...(o.proxyHttpsPort !== undefined ? { httpsPort: o.proxyHttpsPort } : {}),
           ...(o.proxyAdmin !== undefined ? { adminAddress: o.proxyAdmin } : {}),
         });
-        if (o.json) return printJson({ server: name, proxy, ...(pull ? { pull } : {}) });
+        if (o.json) return printJson({ server: name, proxy, pull });
         success(
           `proxy of ${c.bold(name)}: tls ${proxy.tls}, http ${proxy.httpPort}, https ${proxy.httpsPort}, admin ${proxy.adminAddress}`,
         );

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { addServer } from '../../services/server-remote.js';
 import { countApps, getServer, getServerRow, listServers, removeServer } from '../../services/servers.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, dash, info, printJson, printTable, status, success } from '../output.js';
+import { reportProbe } from '../probe-report.js';
 import { confirm } from '../prompt.js';
-import { intOption } from './options.js';
-import { reportProbe } from './server-remote.js';
 
 export function registerServerCommands(server: Command): void {
   server

@@ -1,12 +1,11 @@
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
-import type { Executor } from '../../core/executor.js';
 import { type DeployAction, deployPlan } from '../../core/plans/deploy.js';
 import { appJobSpec } from '../app-job-spec.js';
 import { resolveApp } from '../apps.js';
 import type { Ctx } from '../context.js';
 import type { JobPlan } from '../job-plan.js';
-import { appSettings, composeRelease, type SourceCtx } from '../release-source.js';
+import { appSettings, composeRelease, type ReleaseNaming } from '../release-source.js';
 import { planInput, type ReleaseRequest } from './release-run.js';
 import { runRelease } from './run-release.js';
 
@@ -49,7 +48,7 @@ function checkDeployable(app: AppRow): void {
 export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   checkDeployable(app);
-  if (app.app_type === 'compose') composeRelease(dryCtx(app, server), appSettings(app).compose!.content, {});
+  if (app.app_type === 'compose') composeRelease(dryRelease(app, server), appSettings(app).compose!.content, {});
   return releaseJobPlan(ctx, app, server, {
     kind: 'app.deploy',
     params: { app: app.name },
@@ -81,11 +80,9 @@ export function releaseJobPlan(
 }
 
 // For validating a compose file before any job runs: parsing/splitting is pure.
-const dryCtx = (app: AppRow, server: ServerRow): SourceCtx => ({
-  ex: undefined as unknown as Executor,
+const dryRelease = (app: AppRow, server: ServerRow): ReleaseNaming => ({
   app,
   root: server.root_dir,
   release: 0,
   flavour: 'v2',
-  log: () => {},
 });

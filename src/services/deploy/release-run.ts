@@ -3,6 +3,7 @@ import type { Cmd } from '../../core/cmd/index.js';
 import type { ComposeFlavour, ComposeTarget } from '../../core/commands/compose.js';
 import { InfraktError } from '../../core/errors.js';
 import type { Executor } from '../../core/executor.js';
+import type { JobContext, StepHandle } from '../../core/jobs.js';
 import {
   type DeployAction,
   type DeployStep,
@@ -13,7 +14,6 @@ import {
 import { type AppLayout, appLayout } from '../../core/plans/layout.js';
 import type { Secret } from '../../core/secret.js';
 import type { Ctx } from '../context.js';
-import type { JobContext, StepHandle } from '../jobs-types.js';
 import { pullPolicy } from '../proxy.js';
 import { appSettings, type PreparedRelease, type ReleaseDetails, type SourceCtx } from '../release-source.js';
 import { startDeployment } from '../releases.js';

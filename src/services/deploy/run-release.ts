@@ -1,11 +1,11 @@
 import { InfraktError } from '../../core/errors.js';
+import type { JobContext } from '../../core/jobs.js';
 import type { DeployStep, DeployStepKind } from '../../core/plans/deploy.js';
 import { appLockName } from '../app-remote-lock.js';
 import { resolveApp } from '../apps.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
 import { decryptedEnv } from '../env.js';
-import type { JobContext } from '../jobs-types.js';
 import { withServer } from '../server-session.js';
 import type { DeployResult } from './deploy-app.js';
 import { failRelease } from './fail-release.js';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { HetznerApi } from '../../adapters/providers/hetzner/api.js';
 import { HetznerApiError } from '../../adapters/providers/hetzner/client.js';
 import { InfraktError } from '../../core/errors.js';
+import type { JobContext, StepHandle } from '../../core/jobs.js';
 import { md5Fingerprint } from '../../core/providers/ssh-key.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
-import type { JobContext, StepHandle } from '../jobs-types.js';
 import { probeServer } from '../server-remote.js';
 
 export const MANAGED_BY = { 'managed-by': 'infrakt' } as const;

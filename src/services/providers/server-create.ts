@@ -2,6 +2,7 @@ import { type HcloudServer, hetznerApi, waitForAction } from '../../adapters/pro
 import { HetznerApiError } from '../../adapters/providers/hetzner/client.js';
 import { hostKeyFromLine } from '../../adapters/ssh/host-key.js';
 import { InfraktError } from '../../core/errors.js';
+import type { JobContext } from '../../core/jobs.js';
 import { hostKeyUserData } from '../../core/providers/cloud-init.js';
 import { nameSchema, remoteRootSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
@@ -10,7 +11,6 @@ import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
 import type { JobPlan } from '../job-plan.js';
-import type { JobContext } from '../jobs-types.js';
 import { syncKnownHosts } from '../server-remote.js';
 import { getServer, registerServer } from '../servers.js';
 import { ensureSshKey, MANAGED_BY, recordExternalId, resolveKey, SLUG, sleep, waitForSsh } from './cloud-helpers.js';

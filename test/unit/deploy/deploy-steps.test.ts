@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
 import { render } from '../../../src/core/cmd/index.js';
 import { InfraktError } from '../../../src/core/errors.js';
+import type { JobStep } from '../../../src/core/jobs.js';
 import { type DeployStepKind, deployPlan } from '../../../src/core/plans/deploy.js';
 import { appLockName } from '../../../src/services/app-remote-lock.js';
 import { createApp, resolveApp } from '../../../src/services/apps.js';
@@ -31,7 +32,6 @@ import { updateServices } from '../../../src/services/deploy/steps/update-servic
 import { writeReleaseFiles } from '../../../src/services/deploy/steps/write-release-files.js';
 import { decryptedEnv, setEnv } from '../../../src/services/env.js';
 import { runPlan } from '../../../src/services/job-plan.js';
-import type { JobStep } from '../../../src/services/jobs-types.js';
 import { listDeployments } from '../../../src/services/releases.js';
 import { withServer } from '../../../src/services/server-session.js';
 import { registerServer } from '../../../src/services/servers.js';

@@ -1,6 +1,6 @@
 import * as compose from '../../../core/commands/compose.js';
 import { commandFailed } from '../../../core/executor.js';
-import { portTaken } from '../../../core/plans/release-ports.js';
+import { portTaken } from '../../../core/plans/host-ports.js';
 import { chooseReleasePort } from '../../release-port.js';
 import { preparedOf, type ReleaseStep, releaseTargetOf } from '../release-run.js';
 

@@ -1,6 +1,10 @@
-import type { InfraktError } from '../core/errors.js';
-import type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream } from '../core/schemas/views/jobs.js';
-import type { Secret } from '../core/secret.js';
+/**
+ * The job port: what services see of the durable job runner (adapters/jobs implements it). Pure types and the
+ * status vocabularies shared by the store, the API schemas and the CLI.
+ */
+import type { InfraktError } from './errors.js';
+import type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream } from './schemas/views/jobs.js';
+import type { Secret } from './secret.js';
 
 export type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from '../core/schemas/views/jobs.js';
 // The job records and log lines are views (the API, `--json` and the dashboard show them as they are):

@@ -1,5 +1,5 @@
-import { type Cmd, exec, or, quietErr, raw, seq } from '../core/cmd/index.js';
-import type { ContainerInfo, DiskUsage, ServerStatusReport } from '../core/schemas/views/servers.js';
+import { type Cmd, exec, or, quietErr, raw, seq } from '../cmd/index.js';
+import type { ContainerInfo, DiskUsage, ServerStatusReport } from '../schemas/views/servers.js';
 
 const section = (name: string): Cmd => exec('echo', `@@${name}`);
 
@@ -119,7 +119,7 @@ function parseContainers(lines: string[], notes: string[]): ContainerInfo[] | nu
   return out;
 }
 
-export function parseStatus(name: string, target: string, out: string): ServerStatusReport {
+export function parseServerStatus(name: string, target: string, out: string): ServerStatusReport {
   const s = sections(out);
   const first = (k: string) =>
     s
