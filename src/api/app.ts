@@ -55,6 +55,8 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
   catalogDirs?: readonly string[];
+  /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
+  mcp?: { allowWrites: boolean };
 }
 
 export const API_DESCRIPTION =
@@ -152,6 +154,13 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       ...(opts.resolve ? { resolve: opts.resolve } : {}),
     });
     await next();
+  });
+
+  // MCP at /mcp, behind the same API key; the SDK loads on the first MCP request only.
+  api.use('/mcp', guard);
+  api.all('/mcp', async (c) => {
+    const { mcpHandler } = await import('../mcp/http.js');
+    return mcpHandler(ctx, { allowWrites: Boolean(opts.mcp?.allowWrites), clientAddress })(c);
   });
 
   const deps: RouteDeps = {

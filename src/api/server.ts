@@ -26,6 +26,8 @@ export interface ServeOptions {
   webRoot?: string | null;
   connect?: Connect;
   log?: (line: string) => void;
+  /** Offer MCP write tools at /mcp (each still needs confirm: true). */
+  mcpAllowWrites?: boolean;
 }
 
 export interface RunningServer {
@@ -65,6 +67,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     webRoot,
     log: opts.log,
     catalogDirs: opts.catalogDirs,
+    mcp: { allowWrites: Boolean(opts.mcpAllowWrites) },
   });
   const host = opts.host.replace(/^\[(.*)\]$/, '$1');
   let server: ReturnType<typeof serve>;

@@ -3,6 +3,11 @@ import { InfraktError, toInfraktError } from '../core/errors.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { ce, jsonPrinted } from './output.js';
 
+export const EXIT_WITH = 'infrakt.exit';
+
+/** Ends a command with this exit status and nothing more printed (for commands with their own exit convention). */
+export const exitWith = (status: number): CommanderError => new CommanderError(status, EXIT_WITH, '');
+
 /** `{"error":{"code","message","hint"}}` on stdout, for a command run with --json. */
 function printJsonError(code: string, message: string, hint: string | undefined, jobId?: unknown): void {
   const error = { code, message, ...(hint ? { hint } : {}), ...(typeof jobId === 'string' ? { jobId } : {}) };
@@ -15,6 +20,8 @@ function printJsonError(code: string, message: string, hint: string | undefined,
  */
 export function reportError(e: unknown, debug: boolean, json = false): number {
   if (e instanceof CommanderError) {
+    // A command's own documented exit status (e.g. `plan`: 2 = changes), already reported by the command.
+    if (e.code === EXIT_WITH) return e.exitCode;
     // commander already printed its message; usage errors share the VALIDATION code.
     if (e.exitCode !== 0 && json) {
       printJsonError('VALIDATION', e.message.replace(/^error: /, ''), 'run the command with --help for usage');

@@ -10,10 +10,14 @@ import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
 import { registerInit } from './commands/home.js';
+import { registerInventoryCommands } from './commands/inventory.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLockCommands } from './commands/locks.js';
+import { registerMcpCommand } from './commands/mcp.js';
+import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
+import { registerSecretCommands } from './commands/secret.js';
 import { registerServe } from './commands/serve.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
@@ -54,6 +58,16 @@ export function buildProgram(): Command {
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
+  // Fleet as code (issue 14): cloud servers, secrets, providers, inventory plan/apply/export/schema, MCP.
+  registerServerCloudCommands(servers);
+  registerSecretCommands(
+    program.command('secret').description('named secrets: referenced as secret:NAME in env and infrakt.yaml'),
+  );
+  registerProviderCommands(
+    program.command('provider').description('cloud provider accounts (API tokens stored encrypted)'),
+  );
+  registerInventoryCommands(program);
+  registerMcpCommand(program);
   registerServe(program);
   registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
 

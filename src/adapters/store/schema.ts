@@ -133,6 +133,45 @@ export interface ProxyRoutesTable {
   created_at: string;
 }
 
+/** A named secret (`secret set`, `--store-as-secret`); sealed like env values, bound to its name. */
+export interface SecretsTable {
+  id: Generated<number>;
+  name: string;
+  value_enc: string;
+  /** Who made it: `user`, `db create <name>`, `server exec <server>`, … (never the value). */
+  source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProvidersTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  /** The API token, sealed like env values and bound to the provider name. */
+  token_enc: string;
+  settings_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProviderServersTable {
+  id: Generated<number>;
+  name: string;
+  provider_id: number;
+  /** The provider's id of the machine (null until the create call answered). */
+  external_id: string | null;
+  server_type: string;
+  location: string;
+  image: string;
+  /** `<type> <base64>` of the host key infrakt generated and injected: pinned before the first connection. */
+  host_key: string;
+  status: string;
+  details_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   servers: ServersTable;
   apps: AppsTable;
@@ -144,6 +183,9 @@ export interface Database {
   locks: LocksTable;
   audit_events: AuditEventsTable;
   proxy_routes: ProxyRoutesTable;
+  secrets: SecretsTable;
+  providers: ProvidersTable;
+  provider_servers: ProviderServersTable;
   catalog_host_installs: CatalogHostInstallsTable;
 }
 
@@ -173,3 +215,6 @@ export type JobRow = Selectable<JobsTable>;
 export type JobStepRow = Selectable<JobStepsTable>;
 export type JobLogRow = Selectable<JobLogsTable>;
 export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
+export type SecretRow = Selectable<SecretsTable>;
+export type ProviderRow = Selectable<ProvidersTable>;
+export type ProviderServerRow = Selectable<ProviderServersTable>;

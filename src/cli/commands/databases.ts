@@ -19,6 +19,7 @@ export function registerDbCommands(db: Command): void {
     .option('--version <version>', 'image tag (default: postgres 16, mysql 8, redis 7-alpine, mongo 7)')
     .option('--save-to-env <app>', "store the connection string in this app's encrypted env instead of printing it")
     .option('--env-key <key>', 'variable name for --save-to-env (default DATABASE_URL / REDIS_URL / MONGODB_URI)')
+    .option('--store-as-secret <name>', 'store the connection string as this named secret instead of printing it')
     .option('--json', 'print the database (and the connection string, once) as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
@@ -29,6 +30,7 @@ export function registerDbCommands(db: Command): void {
           version: o.version,
           saveToEnv: o.saveToEnv,
           envKey: o.envKey,
+          storeAsSecret: o.storeAsSecret,
         });
         // --json: no progress; the one JSON document carries the connection string (shown once).
         const r = o.json
@@ -43,9 +45,17 @@ export function registerDbCommands(db: Command): void {
                   connectionString: r.connectionString.reveal(),
                   networkConnectionString: r.networkConnectionString?.reveal(),
                 }
-              : { savedToEnv: r.savedToEnv }),
+              : r.storedAsSecret
+                ? { storedAsSecret: r.storedAsSecret }
+                : { savedToEnv: r.savedToEnv }),
           });
         success(`${d.type} ${d.version} ${c.bold(d.name)} on ${d.server}: 127.0.0.1:${d.port} (server-local only)`);
+        if (r.storedAsSecret) {
+          process.stdout.write(
+            `  connection string stored (encrypted) as secret ${r.storedAsSecret}; use it as secret:${r.storedAsSecret} in env or infrakt.yaml\n`,
+          );
+          return;
+        }
         if (r.savedToEnv) {
           process.stdout.write(
             `  connection string saved (encrypted) as ${r.savedToEnv.key} of app ${r.savedToEnv.app}; apply with: infrakt env push ${r.savedToEnv.app}\n`,
