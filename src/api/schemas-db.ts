@@ -34,7 +34,7 @@ export const databaseCreateBody = z
   .object({
     server: nameSchema,
     name: nameSchema,
-    type: z.enum(['postgres', 'mysql', 'redis', 'mongo']),
+    type: z.enum(['postgres', 'mysql', 'mariadb', 'redis', 'mongo']),
     version: z.string().optional().describe('Image tag, e.g. 16 (default: the engine default)'),
     saveToEnv: nameSchema.optional().describe("Store the connection string in this app's encrypted env instead"),
     envKey: envKeySchema.optional(),
