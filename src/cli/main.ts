@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppCommands } from './commands/app.js';
 import { registerAppDeployCommands } from './commands/app-deploy.js';
+import { registerBackupTargetCommands } from './commands/backup-target.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
@@ -40,6 +41,9 @@ export function buildProgram(): Command {
   registerEnvCommands(env);
   registerEnvPushCommand(env);
   registerDbCommands(program.command('db').description('manage databases and their backups'));
+  registerBackupTargetCommands(
+    program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
+  );
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));

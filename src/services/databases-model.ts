@@ -4,6 +4,7 @@ import type { AppRow, ServerRow } from '../adapters/store/schema.js';
 import { DB_ENGINES } from '../core/commands/db-engines.js';
 import { InfraktError } from '../core/errors.js';
 import { DB_TYPES, type DbType } from '../core/schemas/app.js';
+import type { Retention } from '../core/schemas/backup-target.js';
 import { nameSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
 import { Secret } from '../core/secret.js';
@@ -23,6 +24,9 @@ export interface DbSchedule {
   keep: number;
   mechanism: 'systemd' | 'cron';
   unit: string;
+  /** Off-site: each scheduled backup is also pushed to this target (restic), with this retention. */
+  target?: string | null;
+  retention?: Retention | null;
 }
 
 /** What infrakt keeps about a database in `apps.settings_json` (no secret: the password is not stored). */

@@ -15,6 +15,8 @@ export interface SftpLocation {
   readonly hostKeys: readonly string[];
   /** Required fingerprint given at `add` (checked at first contact), or null (trust on first use). */
   readonly fingerprint: string | null;
+  /** A private key is stored (sealed) for this target; otherwise the server's own SSH identity is used. */
+  readonly hasKey: boolean;
 }
 
 /** An S3-compatible bucket: `https://endpoint[:port]/bucket[/prefix]`, path-style addressing. */
