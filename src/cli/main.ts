@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppCommands } from './commands/app.js';
+import { registerAppBackupCommands } from './commands/app-backup.js';
 import { registerAppDeployCommands } from './commands/app-deploy.js';
 import { registerBackupTargetCommands } from './commands/backup-target.js';
 import { registerDbCommands } from './commands/db.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   const apps = program.command('app').description('manage apps');
   registerAppCommands(apps);
   registerAppDeployCommands(apps);
+  registerAppBackupCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
