@@ -22,6 +22,7 @@ import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appOpsRoutes } from './routes/app-ops.js';
 import { appRoutes } from './routes/apps.js';
+import { backupTargetRoutes } from './routes/backup-targets.js';
 import { databaseRoutes } from './routes/databases.js';
 import { envRoutes } from './routes/env.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
@@ -152,6 +153,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   appOpsRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);
+  backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {

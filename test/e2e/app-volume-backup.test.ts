@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SshdHost, startSshd } from '../harness/sshd.js';
 import { tempDir } from '../helpers/state.js';
-import { type DeployEnv, deployEnv, docker, get, rand, removeAppImages } from './deploy-harness.js';
+import { type DeployEnv, deployEnv, docker, rand, removeAppImages } from './deploy-harness.js';
 
 interface Job<R> {
   status: string;

@@ -15,6 +15,7 @@ const ServerDetailPage = lazy(() => import('./pages/server-detail.js'));
 const AppsPage = lazy(() => import('./pages/apps.js'));
 const AppDetailPage = lazy(() => import('./pages/app-detail.js'));
 const DatabasesPage = lazy(() => import('./pages/databases.js'));
+const BackupsPage = lazy(() => import('./pages/backups.js'));
 const JobsPage = lazy(() => import('./pages/jobs.js'));
 const JobDetailPage = lazy(() => import('./pages/job-detail.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found.js'));
@@ -44,6 +45,7 @@ function Routed() {
           <Route path="/apps" element={<AppsPage />} />
           <Route path="/apps/:name" element={<AppDetailPage />} />
           <Route path="/databases" element={<DatabasesPage />} />
+          <Route path="/backups" element={<BackupsPage />} />
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/:id" element={<JobDetailPage />} />
           <Route path="*" element={<NotFoundPage />} />

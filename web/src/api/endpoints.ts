@@ -2,11 +2,15 @@
 import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
+  AppBackupList,
   AppView,
   BackupList,
+  BackupOverview,
+  BackupTargetView,
   Credentials,
   DashboardView,
   DatabaseView,
+  DbSnapshotView,
   DeploymentView,
   EnvEntry,
   JobAccepted,
@@ -95,9 +99,32 @@ export const endpoints = {
   claimCredentials: (jobId: string) => api.post<Credentials>(`/api/jobs/${e(jobId)}/credentials`),
   destroyDatabase: (name: string) => api.del<JobAccepted>(`/api/databases/${e(name)}`),
   backups: (name: string, signal?: AbortSignal) => api.get<BackupList>(`/api/databases/${e(name)}/backups`, { signal }),
-  runBackup: (name: string) => api.post<JobAccepted>(`/api/databases/${e(name)}/backups`, {}),
+  runBackup: (name: string, target?: string) =>
+    api.post<JobAccepted>(`/api/databases/${e(name)}/backups`, target ? { target } : {}),
   restoreBackup: (name: string, backup: string) =>
     api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { backup }),
+  dbSnapshots: (name: string, target: string, signal?: AbortSignal) =>
+    api.get<{ database: string; target: string; snapshots: DbSnapshotView[] }>(
+      `/api/databases/${e(name)}/snapshots?target=${e(target)}`,
+      { signal },
+    ),
+  restoreFromTarget: (name: string, target: string, snapshot: string) =>
+    api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { fromTarget: target, snapshot }),
+
+  backupOverview: (signal?: AbortSignal) => api.get<BackupOverview>('/api/backups/overview', { signal }),
+  backupTargets: list<BackupTargetView>('/api/backup-targets', 'targets'),
+  addBackupTarget: (body: Record<string, unknown>) =>
+    api.post<{ target: BackupTargetView; passwordGenerated: boolean }>('/api/backup-targets', body),
+  removeBackupTarget: (name: string) => api.del<unknown>(`/api/backup-targets/${e(name)}`),
+  testBackupTarget: (name: string) => api.post<JobAccepted>(`/api/backup-targets/${e(name)}/test`),
+  verifyBackupTarget: (name: string, readDataSubset?: string) =>
+    api.post<JobAccepted>(`/api/backup-targets/${e(name)}/verify`, readDataSubset ? { readDataSubset } : {}),
+  appBackups: (name: string, signal?: AbortSignal) =>
+    api.get<AppBackupList>(`/api/apps/${e(name)}/backups`, { signal }),
+  runAppBackup: (name: string, target?: string) =>
+    api.post<JobAccepted>(`/api/apps/${e(name)}/backups`, target ? { target } : {}),
+  restoreApp: (name: string, snapshot: string, fromTarget?: string | null) =>
+    api.post<JobAccepted>(`/api/apps/${e(name)}/restore`, fromTarget ? { snapshot, fromTarget } : { snapshot }),
 
   jobs: list<JobRecord>('/api/jobs?limit=100', 'jobs'),
   job: async (id: string, signal?: AbortSignal) =>

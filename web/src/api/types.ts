@@ -2,6 +2,11 @@
 import type { z } from 'zod';
 import type { backupListSchema, credentialsSchema, databaseViewSchema } from '../../../src/api/schemas-db.js';
 import type { AppView } from '../../../src/services/apps.js';
+import type { AppBackupList } from '../../../src/services/backup-targets/app-restore.js';
+import type { DbSnapshotView } from '../../../src/services/backup-targets/db-offsite.js';
+import type { BackupOverview } from '../../../src/services/backup-targets/overview.js';
+import type { BackupRunView } from '../../../src/services/backup-targets/runs.js';
+import type { BackupTargetView } from '../../../src/services/backup-targets/targets.js';
 import type { DashboardView } from '../../../src/services/dashboard.js';
 import type { EnvEntry } from '../../../src/services/env.js';
 import type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../../../src/services/jobs-types.js';
@@ -12,8 +17,13 @@ import type { ServerStatusReport } from '../../../src/services/server-status.js'
 import type { ServerView } from '../../../src/services/servers.js';
 
 export type {
+  AppBackupList,
   AppView,
+  BackupOverview,
+  BackupRunView,
+  BackupTargetView,
   DashboardView,
+  DbSnapshotView,
   DeploymentView,
   EnvEntry,
   JobEvent,
