@@ -106,7 +106,7 @@ export async function prepareSchedule(
         'scheduler',
         'install',
       ]),
-      params: { database: app.name, cron: parsed?.cron ?? null, keep, target: offsite?.target ?? null },
+      params: { database: app.name, cron: parsed?.cron ?? null, keep, ...(offsite ? { target: offsite.target } : {}) },
     },
     body: async (job) => {
       const ex = await connectStep(ctx, job, server);
