@@ -144,6 +144,7 @@ describe('the credentials wrapper through a real /bin/sh', () => {
   // A stand-in restic: prints its argv (one per line), the password file's content and the S3 variables.
   writeFileSync(
     join(bin, 'restic'),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
     '#!/bin/sh\nfor a in "$@"; do printf "arg:%s\\n" "$a"; done\nprintf "pw:%s\\n" "$(cat "$RESTIC_PASSWORD_FILE")"\nprintf "id:%s\\nkey:%s\\n" "${AWS_ACCESS_KEY_ID:-}" "${AWS_SECRET_ACCESS_KEY:-}"\n',
   );
   chmodSync(join(bin, 'restic'), 0o755);

@@ -44,7 +44,11 @@ function Targets() {
                 </td>
                 <td className={tdClass}>
                   {t.lastCheck ? (
-                    <span className="flex flex-wrap items-center gap-1.5" title={t.lastCheck.message}>
+                    <span
+                      className="flex flex-wrap items-center gap-1.5"
+                      title={t.lastCheck.message}
+                      data-check={`${t.lastCheck.kind} ${t.lastCheck.status}`}
+                    >
                       {t.lastCheck.kind} <StatusBadge status={t.lastCheck.status} />
                       <span className="text-xs text-zinc-500">{formatTime(t.lastCheck.at)}</span>
                     </span>
