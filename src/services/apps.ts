@@ -5,6 +5,7 @@ import { parseComposeFile, routedService } from '../core/plans/deploy-compose.js
 import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType } from '../core/schemas/app.js';
 import { branchSchema, imageSchema, nameSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
+import type { AppView } from '../core/schemas/views/apps.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
@@ -62,22 +63,6 @@ export async function updateAppSource(
   await audit(ctx, 'app.update', `${srv.name}/${app.name}`, changed);
   const row = await ctx.store.db.selectFrom('apps').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
   return toAppView(row, srv.name);
-}
-
-export interface AppView {
-  id: number;
-  name: string;
-  server: string;
-  type: string;
-  domain: string | null;
-  port: number;
-  git: string | null;
-  branch: string | null;
-  image: string | null;
-  status: string;
-  currentRelease: number | null;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export type AppWithServer = { app: AppRow; server: ServerRow };

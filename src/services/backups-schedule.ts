@@ -8,6 +8,7 @@ import { type Executor, runChecked } from '../core/executor.js';
 import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from '../core/plans/db-backup-script.js';
 import { parseCron } from '../core/plans/db-cron.js';
 import type { Retention } from '../core/schemas/backup-target.js';
+import type { DatabaseView, DbSchedule } from '../core/schemas/views/databases.js';
 import { audit } from './audit.js';
 import { installOffsite, removeOffsite } from './backup-targets/schedule-offsite.js';
 import { resolveTarget } from './backup-targets/targets.js';
@@ -15,7 +16,7 @@ import { writeBackupScript } from './backups.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { connectStep, dbJobSpec } from './databases-job.js';
-import type { DatabaseView, DbSchedule, DbSettings } from './databases-model.js';
+import type { DbSettings } from './databases-model.js';
 import { resolveDatabase } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
 

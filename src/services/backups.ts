@@ -6,6 +6,7 @@ import { InfraktError } from '../core/errors.js';
 import { type Executor, runChecked, tail } from '../core/executor.js';
 import { BACKUP_FILE_RE, renderBackupScript } from '../core/plans/db-backup-script.js';
 import { dbLayout } from '../core/plans/db-compose.js';
+import type { BackupList, BackupView, RunStatus } from '../core/schemas/views/databases.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
@@ -13,36 +14,6 @@ import { nowIso } from './context.js';
 import { connectStep, dbJobSpec, waitHealthy } from './databases-job.js';
 import { type DbSettings, resolveDatabase } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
-
-export interface BackupView {
-  /** File name, e.g. `20261122T031500Z.dump` (what `db restore` and `--download` take). */
-  name: string;
-  size: number | null;
-  sha256: string | null;
-  createdAt: string | null;
-  trigger: string | null;
-  /** Verified when it was taken (the sidecar exists); false for a file without one. */
-  verified: boolean;
-}
-
-export interface RunStatus {
-  trigger: 'manual' | 'schedule';
-  status: 'ok' | 'failed';
-  startedAt: string;
-  finishedAt: string;
-  message: string;
-  file: string;
-}
-
-export interface BackupList {
-  database: string;
-  server: string;
-  dir: string;
-  backups: BackupView[];
-  lastManual: RunStatus | null;
-  lastScheduled: RunStatus | null;
-  schedule: DbSettings['schedule'] | null;
-}
 
 export interface BackupResult {
   database: string;

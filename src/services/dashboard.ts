@@ -1,41 +1,5 @@
+import type { CountByStatus, DashboardView } from '../core/schemas/views/dashboard.js';
 import type { Ctx } from './context.js';
-
-export interface CountByStatus {
-  total: number;
-  byStatus: Record<string, number>;
-}
-
-export interface RecentDeployment {
-  id: number;
-  app: string;
-  server: string;
-  release: number;
-  action: string;
-  status: string;
-  sourceRef: string | null;
-  triggeredBy: string;
-  jobId: string | null;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-export interface FailingThing {
-  kind: 'server' | 'app' | 'database' | 'job';
-  name: string;
-  status: string;
-  message: string | null;
-  jobId: string | null;
-}
-
-export interface DashboardView {
-  servers: CountByStatus;
-  apps: CountByStatus;
-  databases: CountByStatus;
-  jobs: { running: number; queued: number; failedLast24h: number };
-  recentDeployments: RecentDeployment[];
-  failing: FailingThing[];
-}
 
 const FAILING_SERVER = ['unreachable', 'auth_failed', 'host_key_mismatch', 'failed'];
 const DAY_MS = 86_400_000;

@@ -20,6 +20,7 @@ import { DOCKER_NETWORK } from '../core/plans/provision.js';
 import type { DbType } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
+import type { DatabaseView } from '../core/schemas/views/databases.js';
 import { type Secret, scrub } from '../core/secret.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { resolveApp } from './apps.js';
@@ -28,7 +29,6 @@ import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { connectStep, dbJobSpec, waitHealthy } from './databases-job.js';
 import {
-  type DatabaseView,
   type DbSettings,
   dbTypeSchema,
   dbVersionSchema,

@@ -4,9 +4,9 @@ import type { AppRow, ServerRow } from '../adapters/store/schema.js';
 import { DB_ENGINES } from '../core/commands/db-engines.js';
 import { InfraktError } from '../core/errors.js';
 import { DB_TYPES, type DbType } from '../core/schemas/app.js';
-import type { Retention } from '../core/schemas/backup-target.js';
 import { nameSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
+import type { DatabaseView, DbSchedule } from '../core/schemas/views/databases.js';
 import { Secret } from '../core/secret.js';
 import type { Ctx } from './context.js';
 import { getServerRow } from './servers.js';
@@ -18,17 +18,6 @@ export const dbVersionSchema = z
 
 export const dbTypeSchema = z.enum(DB_TYPES, { error: `must be one of: ${DB_TYPES.join(', ')}` });
 
-export interface DbSchedule {
-  cron: string;
-  onCalendar: string;
-  keep: number;
-  mechanism: 'systemd' | 'cron';
-  unit: string;
-  /** Off-site: each scheduled backup is also pushed to this target (restic), with this retention. */
-  target?: string | null;
-  retention?: Retention | null;
-}
-
 /** What infrakt keeps about a database in `apps.settings_json` (no secret: the password is not stored). */
 export interface DbSettings {
   type: DbType;
@@ -37,24 +26,6 @@ export interface DbSettings {
   containerPort: number;
   hostPort: number | null;
   schedule?: DbSchedule | null;
-}
-
-export interface DatabaseView {
-  id: number;
-  name: string;
-  server: string;
-  type: DbType;
-  version: string;
-  image: string;
-  /** Host port on the server's 127.0.0.1 (null until created). */
-  port: number | null;
-  /** The host name and port for containers on the `infrakt` network. */
-  networkHost: string;
-  networkPort: number;
-  status: string;
-  schedule: DbSchedule | null;
-  createdAt: string;
-  updatedAt: string;
 }
 
 /** URL-safe password from the CSPRNG: 24 bytes = 192 bits (≥ 144), 32 characters of [A-Za-z0-9_-]. */

@@ -2,12 +2,13 @@ import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
 import { runChecked } from '../core/executor.js';
 import { dbLayout } from '../core/plans/db-compose.js';
+import type { DatabaseView } from '../core/schemas/views/databases.js';
 import { appLockName, lockOnServer } from './app-remote-lock.js';
 import { audit } from './audit.js';
 import { removeSchedule } from './backups-schedule.js';
 import type { Ctx } from './context.js';
 import { connectStep, dbJobSpec } from './databases-job.js';
-import { type DatabaseView, resolveDatabase, toDatabaseView } from './databases-model.js';
+import { resolveDatabase, toDatabaseView } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
 import { getServerRow } from './servers.js';
 

@@ -3,20 +3,12 @@ import { InfraktError } from '../core/errors.js';
 import { envKeySchema } from '../core/schemas/common.js';
 import { parseEnvPairs } from '../core/schemas/env.js';
 import { parseInput } from '../core/schemas/parse.js';
+import { type EnvEntry, MASK } from '../core/schemas/views/env.js';
 import { Secret } from '../core/secret.js';
 import { resolveApp } from './apps.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-
-export interface EnvEntry {
-  key: string;
-  /** Present only when the caller asked to reveal values. */
-  value?: string;
-  updatedAt: string;
-}
-
-export const MASK = '********';
 
 /** Sets one or more variables atomically (all pairs validated first, written in one transaction). */
 export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[], server?: string): Promise<string[]> {
@@ -55,6 +47,7 @@ export async function getEnv(ctx: Ctx, appName: string, key: string, server?: st
   return new Secret(ctx.cipher.decrypt(app.id, key, row.value_enc, { app: app.name }));
 }
 
+/** The variables of an app, values masked unless `reveal` (the same view in the CLI and the API). */
 export async function listEnv(
   ctx: Ctx,
   appName: string,
@@ -69,8 +62,8 @@ export async function listEnv(
     .execute();
   return rows.map((r) => ({
     key: r.key,
+    value: opts.reveal ? ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name }) : MASK,
     updatedAt: r.updated_at,
-    ...(opts.reveal ? { value: ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name }) } : {}),
   }));
 }
 

@@ -1,50 +1,11 @@
 import type { InfraktError } from '../core/errors.js';
+import type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream } from '../core/schemas/views/jobs.js';
 import type { Secret } from '../core/secret.js';
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export const STEP_STATUSES = [
-  'pending',
-  'running',
-  'succeeded',
-  'unchanged',
-  'skipped',
-  'failed',
-  'cancelled',
-] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
-export type LogStream = 'info' | 'stdout' | 'stderr';
-
-export interface JobStep {
-  idx: number;
-  name: string;
-  status: StepStatus;
-  exitCode: number | null;
-  detail: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface JobRecord {
-  id: string;
-  kind: string;
-  status: JobStatus;
-  target: string;
-  serverId: number | null;
-  appId: number | null;
-  actor: string;
-  params: Record<string, unknown>;
-  result: unknown;
-  error: { code: string; message: string; hint?: string } | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  steps: JobStep[];
-  /** Who runs it, e.g. `pid 123 on laptop`; null before it started. */
-  runner?: string | null;
-  /** A cancel was asked for (by this or another process) and not yet acted on. */
-  cancelRequested?: boolean;
-}
+export type { JobLogLine, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from '../core/schemas/views/jobs.js';
+// The job records and log lines are views (the API, `--json` and the dashboard show them as they are):
+// their zod schemas are the one definition, next to the other views.
+export { JOB_STATUSES, STEP_STATUSES } from '../core/schemas/views/jobs.js';
 
 /** What a job body sees: steps are recorded (status, timestamps, exit code), logs are redacted by the runner. */
 export interface StepHandle {
@@ -87,7 +48,7 @@ export interface JobSpec {
 export type JobEvent =
   | { type: 'status'; status: JobStatus; error?: JobRecord['error'] }
   | { type: 'step'; step: JobStep }
-  | { type: 'log'; id: number; stepIdx: number | null; stream: LogStream; line: string; ts: string };
+  | JobLogLine;
 
 export interface JobHandle<T> {
   readonly id: string;
@@ -106,7 +67,7 @@ export interface Jobs {
   run<T>(spec: JobSpec, body: (job: JobContext) => Promise<T>): Promise<{ jobId: string; result: T }>;
   get(id: string): Promise<JobRecord>;
   list(opts?: { limit?: number; status?: JobStatus; appId?: number; serverId?: number }): Promise<JobRecord[]>;
-  logs(id: string, opts?: { afterId?: number; limit?: number }): Promise<Extract<JobEvent, { type: 'log' }>[]>;
+  logs(id: string, opts?: { afterId?: number; limit?: number }): Promise<JobLogLine[]>;
   /** Aborts the job's signal (this process) or flags it for its process (polled ~every 500 ms). */
   cancel(id: string): Promise<JobRecord>;
   /**

@@ -5,6 +5,7 @@ import type { Executor } from '../core/executor.js';
 import { domainSchema, portSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
 import { type ProxySettings, proxySettingsSchema } from '../core/schemas/server.js';
+import type { ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
@@ -18,12 +19,6 @@ import {
   storedRoutes,
 } from './proxy-config.js';
 import { getServerRow, serverSettings, updateServer } from './servers.js';
-
-export interface ProxyRouteView {
-  domain: string;
-  upstreamPort: number;
-  app: string | null;
-}
 
 export const proxyLock = (serverId: number): string => `proxy:${serverId}`;
 
@@ -155,16 +150,6 @@ export async function listProxyRoutes(ctx: Ctx, serverName: string): Promise<Pro
   return rows.map((r) => ({ domain: r.domain, upstreamPort: r.upstream_port, app: r.app_name ?? null }));
 }
 
-export interface ProxyStatus {
-  server: string;
-  running: boolean;
-  adminAddress: string;
-  configPath: string;
-  /** The file on the server equals what the store renders (no drift, no pending change). */
-  inSync: boolean;
-  routes: ProxyRouteView[];
-}
-
 /** Read-only: is Caddy answering, and does the server's config match the store? */
 export async function proxyStatus(ctx: Ctx, serverName: string): Promise<ProxyStatus> {
   const server = await getServerRow(ctx, serverName);
@@ -218,7 +203,7 @@ export async function setProxySettings(
   ctx: Ctx,
   serverName: string,
   patch: Partial<ProxySettings>,
-): Promise<ProxySettings> {
+): Promise<ProxySettingsView> {
   const server = await getServerRow(ctx, serverName);
   const current = serverSettings(server);
   const proxy = parseInput(proxySettingsSchema, { ...current.proxy, ...patch }, 'proxy settings');

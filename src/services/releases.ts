@@ -4,6 +4,7 @@ import * as compose from '../core/commands/compose.js';
 import { InfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import type { DeployAction } from '../core/plans/deploy.js';
+import type { DeploymentView } from '../core/schemas/views/apps.js';
 import { resolveApp } from './apps.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
@@ -118,26 +119,6 @@ export async function finishDeployment(ctx: Ctx, id: number, app: AppRow, o: Dep
 
 export const releaseDetails = (row: Pick<DeploymentRow, 'details_json'>): ReleaseDetails =>
   JSON.parse(row.details_json || '{}') as ReleaseDetails;
-
-export interface DeploymentView {
-  id: number;
-  release: number;
-  action: string;
-  /** image / git / compose */
-  sourceType: string;
-  /** Image digest, git commit or compose hash. */
-  source: string | null;
-  status: string;
-  current: boolean;
-  hostPort: number | null;
-  error: string | null;
-  /** Last lines of the failed release's containers (scrubbed of the app's variables). */
-  logs: string | null;
-  by: string;
-  jobId: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
 
 export async function listDeployments(
   ctx: Ctx,

@@ -7,26 +7,18 @@ import type { Executor } from '../core/executor.js';
 import { fingerprintSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
 import type { ProxySettings, ServerAddInput } from '../core/schemas/server.js';
+import type {
+  ProbeResult,
+  ProbeStatus,
+  ServerStatusReport,
+  ServerView,
+  TrustResult,
+} from '../core/schemas/views/servers.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { parseStatus, type ServerStatusReport, statusCommand } from './server-status.js';
-import { getServer, getServerRow, registerServer, type ServerView, updateServer } from './servers.js';
-
-export type ProbeStatus = 'ok' | 'unreachable' | 'auth_failed' | 'host_key_mismatch';
-
-export interface ProbeResult {
-  readonly server: string;
-  readonly status: ProbeStatus;
-  /** Fingerprint of the key the server presented (null when it was never reached). */
-  readonly fingerprint: string | null;
-  /** True when this check pinned a key that was not pinned before (trust on first use). */
-  readonly pinned: boolean;
-  /** `uname -srm` of the server when the check got that far. */
-  readonly system: string | null;
-  readonly error: { code: string; message: string; hint?: string } | null;
-  readonly durationMs: number;
-}
+import { parseStatus, statusCommand } from './server-status.js';
+import { getServer, getServerRow, registerServer, updateServer } from './servers.js';
 
 interface PresentedKey {
   readonly fingerprint: string;
@@ -135,13 +127,6 @@ export async function testServer(ctx: Ctx, name: string): Promise<ProbeResult> {
   const probe = await probeServer(ctx, row, row.host_key_fingerprint ? { fingerprint: row.host_key_fingerprint } : {});
   await audit(ctx, 'server.test', name, { status: probe.status });
   return probe;
-}
-
-export interface TrustResult {
-  readonly server: string;
-  readonly previous: string | null;
-  readonly current: string;
-  readonly changed: boolean;
 }
 
 /**

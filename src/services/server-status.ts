@@ -1,44 +1,5 @@
 import { type Cmd, exec, or, quietErr, raw, seq } from '../core/cmd/index.js';
-
-/** Live metrics of a server, gathered in one round trip (`server status`). */
-export interface ServerStatusReport {
-  readonly name: string;
-  readonly target: string;
-  readonly hostname: string | null;
-  readonly kernel: string | null;
-  readonly cpus: number | null;
-  readonly uptimeSeconds: number | null;
-  readonly load: { readonly m1: number; readonly m5: number; readonly m15: number } | null;
-  readonly memory: {
-    readonly totalBytes: number;
-    readonly availableBytes: number;
-    readonly usedBytes: number;
-    readonly swapTotalBytes: number;
-    readonly swapFreeBytes: number;
-  } | null;
-  readonly disks: readonly DiskUsage[];
-  /** null when Docker is missing or not usable; see `notes`. */
-  readonly containers: readonly ContainerInfo[] | null;
-  readonly notes: readonly string[];
-}
-
-export interface DiskUsage {
-  readonly mount: string;
-  readonly filesystem: string;
-  readonly sizeBytes: number;
-  readonly usedBytes: number;
-  readonly availableBytes: number;
-  readonly usePercent: number;
-}
-
-export interface ContainerInfo {
-  readonly id: string;
-  readonly name: string;
-  readonly image: string;
-  readonly state: string;
-  readonly status: string;
-  readonly ports: string;
-}
+import type { ContainerInfo, DiskUsage, ServerStatusReport } from '../core/schemas/views/servers.js';
 
 const section = (name: string): Cmd => exec('echo', `@@${name}`);
 

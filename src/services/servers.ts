@@ -7,27 +7,10 @@ import {
   type ServerAddInput,
   serverAddSchema,
 } from '../core/schemas/server.js';
+import type { ServerView } from '../core/schemas/views/servers.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-
-export interface ServerView {
-  id: number;
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  keyPath: string | null;
-  provider: string | null;
-  root: string;
-  status: string;
-  hostKeyFingerprint: string | null;
-  lastCheckedAt: string | null;
-  lastError: string | null;
-  appCount: number;
-  proxy: ProxySettings;
-  createdAt: string;
-}
 
 export function serverSettings(
   row: Pick<ServerRow, 'settings_json'>,

@@ -1,13 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import type { StreamName } from '../../core/executor.js';
+import { type AppLogLine, appLogLineSchema, deploymentViewSchema } from '../../core/schemas/views/apps.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import { appLogs, prepareDestroy, prepareRestart, prepareStop } from '../../services/app-lifecycle.js';
 import { prepareDeploy } from '../../services/deploy.js';
 import { listDeployments } from '../../services/releases.js';
 import { prepareEnvPush, prepareRollback } from '../../services/rollback.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, nameParam, serverQuery } from '../schemas.js';
-import { appLogsQuery, deployBody, deploymentSchema, logLineSchema, rollbackBody } from '../schemas-remote.js';
+import { nameParam, serverQuery } from '../schemas.js';
+import { appLogsQuery, deployBody, rollbackBody } from '../schemas-remote.js';
 import { streamAppLogs } from '../streams.js';
 import { SSE_DESCRIPTION } from './jobs.js';
 
@@ -120,7 +121,7 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
         params: nameParam,
         query: serverQuery.extend({ limit: z.coerce.number().int().min(1).max(500).optional() }),
       },
-      responses: { 200: json(z.array(deploymentSchema), 'Deployments'), ...REMOTE_ERRORS },
+      responses: { 200: json(z.array(deploymentViewSchema), 'Deployments'), ...REMOTE_ERRORS },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -140,11 +141,11 @@ export function appOpsRoutes(api: Api, deps: RouteDeps): void {
       summary: 'The last `lines` log lines of the current release (default 100)',
       security,
       request: { params: nameParam, query: appLogsQuery },
-      responses: { 200: json(z.array(logLineSchema), 'Log lines, oldest first'), ...REMOTE_ERRORS },
+      responses: { 200: json(z.array(appLogLineSchema), 'Log lines, oldest first'), ...REMOTE_ERRORS },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const lines: { stream: StreamName; line: string }[] = [];
+      const lines: AppLogLine[] = [];
       await appLogs(c.var.ctx, c.req.valid('param').name, {
         ...(q.server ? { server: q.server } : {}),
         lines: q.lines ?? 100,

@@ -1,6 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { nameSchema } from '../../core/schemas/common.js';
+import {
+  appBackupListSchema,
+  backupOverviewSchema,
+  backupTargetViewSchema,
+  targetAddedSchema,
+  targetRemovedSchema,
+} from '../../core/schemas/views/backups.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import { Secret } from '../../core/secret.js';
 import { listAppBackups, prepareAppRestore } from '../../services/backup-targets/app-restore.js';
 import { prepareAppBackup } from '../../services/backup-targets/app-volumes.js';
@@ -8,7 +15,8 @@ import { backupOverview } from '../../services/backup-targets/overview.js';
 import { prepareTestTarget, prepareVerifyTarget } from '../../services/backup-targets/target-ops.js';
 import { addTarget, listTargets, removeTarget } from '../../services/backup-targets/targets.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, nameParam, serverQuery } from '../schemas.js';
+import { nameParam, serverQuery } from '../schemas.js';
+import { appBackupBody, appRestoreBody, targetAddBody } from '../schemas-backups.js';
 
 const tags = ['backups'];
 const accepted = { 202: json(jobAcceptedSchema, 'Job started; follow it at Location') };
@@ -16,69 +24,6 @@ const body = <S extends z.ZodType>(schema: S, required = true) => ({
   content: { 'application/json': { schema } },
   required,
 });
-
-const check = z.object({
-  kind: z.string(),
-  at: z.string(),
-  status: z.string(),
-  message: z.string(),
-  server: z.string(),
-});
-export const targetViewSchema = z
-  .object({
-    name: z.string(),
-    kind: z.enum(['sftp', 's3']),
-    location: z.string(),
-    hostKeyFingerprint: z.string().nullable(),
-    accessKeyId: z.string().nullable(),
-    hasKey: z.boolean(),
-    lastCheck: check.nullable(),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'BackupTarget' });
-
-const targetAddBody = z
-  .object({
-    name: nameSchema,
-    sftp: z.string().max(1100).optional().describe('user@host[:port]:/path'),
-    sshKey: z.string().max(20_000).optional().describe('PEM/OpenSSH private key for the SFTP login (no passphrase)'),
-    fingerprint: z.string().max(100).optional().describe('SHA256:… the SFTP host key must have'),
-    s3: z.string().max(2048).optional().describe('https://endpoint/bucket[/prefix]'),
-    accessKeyId: z.string().max(128).optional(),
-    secretAccessKey: z.string().max(1024).optional().describe('Write-only: never returned'),
-    region: z.string().max(32).optional(),
-    caCert: z.string().max(20_000).optional().describe('PEM CA certificate of the S3 endpoint'),
-    allowHttp: z.boolean().optional(),
-    repoPassword: z.string().max(1024).optional().describe('Adopt an existing repository (write-only)'),
-  })
-  .meta({ id: 'BackupTargetAdd' });
-
-const retention = {
-  keepDaily: z.number().int().min(1).max(10_000).optional(),
-  keepWeekly: z.number().int().min(1).max(10_000).optional(),
-  keepMonthly: z.number().int().min(1).max(10_000).optional(),
-};
-export const appBackupBody = z
-  .object({
-    target: nameSchema.optional().describe('Off-site target (default: the server local repository)'),
-    ...retention,
-  })
-  .meta({ id: 'AppBackup' });
-const appRestoreBody = z
-  .object({ snapshot: z.string().regex(/^[0-9a-f]{8,64}$/), fromTarget: nameSchema.optional() })
-  .meta({ id: 'AppRestore' });
-
-const run = z.object({
-  target: z.string().nullable(),
-  status: z.string(),
-  snapshotId: z.string().nullable(),
-  bytes: z.number().nullable(),
-  message: z.string().nullable(),
-  jobId: z.string().nullable(),
-  at: z.string(),
-});
-
-const passthrough = z.record(z.string(), z.unknown());
 
 /** Off-site backup targets and app volume backups. Secrets are write-only: never in any response. */
 export function backupTargetRoutes(api: Api, deps: RouteDeps): void {
@@ -89,7 +34,7 @@ export function backupTargetRoutes(api: Api, deps: RouteDeps): void {
       tags,
       summary: 'List backup targets (no secret in it)',
       security,
-      responses: { 200: json(z.array(targetViewSchema), 'Targets'), ...REMOTE_ERRORS },
+      responses: { 200: json(z.array(backupTargetViewSchema), 'Targets'), ...REMOTE_ERRORS },
     }),
     async (c) => c.json(await listTargets(c.var.ctx), 200),
   );
@@ -103,7 +48,7 @@ export function backupTargetRoutes(api: Api, deps: RouteDeps): void {
       security,
       request: { body: body(targetAddBody) },
       responses: {
-        201: json(z.object({ target: targetViewSchema, passwordGenerated: z.boolean() }), 'Added'),
+        201: json(targetAddedSchema, 'Added'),
         ...REMOTE_ERRORS,
       },
     }),
@@ -135,7 +80,7 @@ export function backupTargetRoutes(api: Api, deps: RouteDeps): void {
       summary: 'Forget a target (its repository is not touched); refused while a schedule uses it',
       security,
       request: { params: nameParam },
-      responses: { 200: json(z.object({ name: z.string(), location: z.string() }), 'Removed'), ...REMOTE_ERRORS },
+      responses: { 200: json(targetRemovedSchema, 'Removed'), ...REMOTE_ERRORS },
     }),
     async (c) => c.json(await removeTarget(c.var.ctx, c.req.valid('param').name), 200),
   );
@@ -184,7 +129,7 @@ export function backupTargetRoutes(api: Api, deps: RouteDeps): void {
       tags,
       summary: 'Last local and off-site backup of every database and app (from local records, no SSH)',
       security,
-      responses: { 200: json(passthrough, 'Overview'), ...REMOTE_ERRORS },
+      responses: { 200: json(backupOverviewSchema, 'Overview'), ...REMOTE_ERRORS },
     }),
     async (c) => c.json(await backupOverview(c.var.ctx), 200),
   );
@@ -198,24 +143,7 @@ export function backupTargetRoutes(api: Api, deps: RouteDeps): void {
       security,
       request: { params: nameParam, query: serverQuery },
       responses: {
-        200: json(
-          z.object({
-            app: z.string(),
-            server: z.string(),
-            snapshots: z.array(
-              z.object({
-                id: z.string(),
-                shortId: z.string(),
-                time: z.string(),
-                target: z.string().nullable(),
-                paths: z.array(z.string()),
-              }),
-            ),
-            runs: z.array(run),
-            errors: z.array(z.object({ target: z.string().nullable(), message: z.string() })),
-          }),
-          'Backups',
-        ),
+        200: json(appBackupListSchema, 'Backups'),
         ...REMOTE_ERRORS,
       },
     }),

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
 import { parseRetention } from '../../core/schemas/backup-target.js';
 import { nameSchema } from '../../core/schemas/common.js';
+import { dbSnapshotListSchema } from '../../core/schemas/views/backups.js';
+import { backupListSchema, credentialsSchema, databaseViewSchema } from '../../core/schemas/views/databases.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import {
   listDbSnapshots,
   prepareOffsiteBackup,
@@ -12,16 +15,8 @@ import { listBackups, prepareBackup, prepareRestore } from '../../services/backu
 import { prepareSchedule } from '../../services/backups-schedule.js';
 import { getDatabase, listDatabases, prepareCreateDatabase, prepareDestroyDatabase } from '../../services/databases.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, jobIdParam, nameParam, serverQuery } from '../schemas.js';
-import {
-  backupBody,
-  backupListSchema,
-  credentialsSchema,
-  databaseCreateBody,
-  databaseViewSchema,
-  restoreBody,
-  scheduleBody,
-} from '../schemas-db.js';
+import { jobIdParam, nameParam, serverQuery } from '../schemas.js';
+import { backupBody, databaseCreateBody, restoreBody, scheduleBody } from '../schemas-db.js';
 
 const tags = ['databases'];
 const accepted = { 202: json(jobAcceptedSchema, 'Job started; follow it at Location') };
@@ -223,22 +218,7 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
         query: serverQuery.extend({ target: nameSchema }),
       },
       responses: {
-        200: json(
-          z.object({
-            database: z.string(),
-            target: z.string(),
-            snapshots: z.array(
-              z.object({
-                id: z.string(),
-                shortId: z.string(),
-                time: z.string(),
-                host: z.string(),
-                file: z.string().nullable(),
-              }),
-            ),
-          }),
-          'Snapshots',
-        ),
+        200: json(dbSnapshotListSchema, 'Snapshots'),
         ...REMOTE_ERRORS,
       },
     }),

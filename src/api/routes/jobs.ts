@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { jobLogLineSchema, jobRecordSchema } from '../../core/schemas/views/jobs.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
-import { jobIdParam, jobLogSchema, jobRecordSchema, jobsQuery, logsQuery } from '../schemas.js';
+import { jobIdParam, jobsQuery, logsQuery } from '../schemas.js';
 import { streamJobEvents } from '../streams.js';
 
 const tags = ['jobs'];
@@ -54,7 +55,7 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
       summary: 'Log lines of a job (redacted), after a cursor',
       security,
       request: { params: jobIdParam, query: logsQuery },
-      responses: { 200: json(z.array(jobLogSchema), 'Log lines'), ...ERRORS },
+      responses: { 200: json(z.array(jobLogLineSchema), 'Log lines'), ...ERRORS },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
-import type { ProbeResult } from '../../services/server-remote.js';
+import type { ProbeResult, ServerStatusReport } from '../../core/schemas/views/servers.js';
 import { fleetExec, serverStatus, syncKnownHosts, testServer, trustServer } from '../../services/server-remote.js';
-import type { ServerStatusReport } from '../../services/server-status.js';
 import { getServerRow } from '../../services/servers.js';
 import { withCtx } from '../context.js';
 import { c, ce, dash, printJson, printTable, success } from '../output.js';

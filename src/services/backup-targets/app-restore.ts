@@ -7,6 +7,7 @@ import * as vol from '../../core/commands/volumes.js';
 import { InfraktError } from '../../core/errors.js';
 import { runChecked } from '../../core/executor.js';
 import { releaseProject } from '../../core/plans/layout.js';
+import type { AppBackupList, AppSnapshotView } from '../../core/schemas/views/backups.js';
 import { appLockName, lockOnServer } from '../app-remote-lock.js';
 import { resolveApp } from '../apps.js';
 import { audit } from '../audit.js';
@@ -17,26 +18,10 @@ import { appSettings } from '../release-source.js';
 import { keptRelease } from '../releases.js';
 import { addRepoSecrets, appContainerIds, appJobSpec, appVolumes, repoFor } from './app-volumes.js';
 import { openRepoStep } from './push.js';
-import { type BackupRunView, runsOf, targetOfSnapshot } from './runs.js';
+import { runsOf, targetOfSnapshot } from './runs.js';
 import { openSession } from './session.js';
 
-export interface AppSnapshotView {
-  id: string;
-  shortId: string;
-  time: string;
-  /** Target name, or null for the server's local repository. */
-  target: string | null;
-  paths: string[];
-}
-
-export interface AppBackupList {
-  app: string;
-  server: string;
-  snapshots: AppSnapshotView[];
-  runs: BackupRunView[];
-  /** Repositories that could not be read (unreachable target …), with why. */
-  errors: { target: string | null; message: string }[];
-}
+export type { AppBackupList, AppSnapshotView };
 
 /** `app backups APP`: snapshots of the app in its local repository and every target it was backed up to. */
 export async function listAppBackups(ctx: Ctx, name: string, opts: { server?: string } = {}): Promise<AppBackupList> {

@@ -8,6 +8,7 @@ import { runChecked } from '../../core/executor.js';
 import { BACKUP_FILE_RE } from '../../core/plans/db-backup-script.js';
 import { dbLayout } from '../../core/plans/db-compose.js';
 import type { Retention } from '../../core/schemas/backup-target.js';
+import type { DbSnapshotList, DbSnapshotView } from '../../core/schemas/views/backups.js';
 import { audit } from '../audit.js';
 import { type BackupResult, prepareBackup, prepareRestore } from '../backups.js';
 import type { Ctx } from '../context.js';
@@ -113,14 +114,7 @@ export async function prepareOffsiteBackup(
   };
 }
 
-export interface DbSnapshotView {
-  id: string;
-  shortId: string;
-  time: string;
-  host: string;
-  /** The dump file it holds, e.g. `20261122T031500Z.dump`. */
-  file: string | null;
-}
+export type { DbSnapshotView };
 
 const dumpIn = (s: Snapshot): string | null =>
   s.paths.map((p) => p.split('/').at(-1) ?? '').find((f) => BACKUP_FILE_RE.test(f)) ?? null;
@@ -130,7 +124,7 @@ export async function listDbSnapshots(
   ctx: Ctx,
   name: string,
   opts: { server?: string; target: string },
-): Promise<{ database: string; target: string; snapshots: DbSnapshotView[] }> {
+): Promise<DbSnapshotList> {
   const { app, server } = await resolveDatabase(ctx, name, opts.server);
   const target = await resolveTarget(ctx, opts.target);
   const ex = await ctx.connect(server);

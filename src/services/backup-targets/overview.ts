@@ -1,13 +1,10 @@
+import type { BackupOverview } from '../../core/schemas/views/backups.js';
 import type { Ctx } from '../context.js';
 import { isDatabase, toDatabaseView } from '../databases-model.js';
 import { lastRuns, type SubjectRuns } from './runs.js';
-import { type BackupTargetView, listTargets } from './targets.js';
+import { listTargets } from './targets.js';
 
-export interface BackupOverview {
-  targets: BackupTargetView[];
-  databases: ({ name: string; server: string; type: string; scheduleTarget: string | null } & SubjectRuns)[];
-  apps: ({ name: string; server: string; type: string } & SubjectRuns)[];
-}
+export type { BackupOverview };
 
 /**
  * The backup state of everything, from local records only (no SSH, so the dashboard stays fast): targets with

@@ -1,18 +1,9 @@
 import type { BackupRunRow } from '../../adapters/store/schema.js';
+import type { BackupRunView } from '../../core/schemas/views/backups.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
 
-/** One backup run infrakt ran (or read back from a server's scheduled run). */
-export interface BackupRunView {
-  /** Target name; null = the server's local repository (app volumes). */
-  target: string | null;
-  status: 'ok' | 'failed';
-  snapshotId: string | null;
-  bytes: number | null;
-  message: string | null;
-  jobId: string | null;
-  at: string;
-}
+export type { BackupRunView };
 
 export const toRunView = (r: BackupRunRow): BackupRunView => ({
   target: r.target,

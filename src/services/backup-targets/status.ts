@@ -1,19 +1,12 @@
 import { exec } from '../../core/cmd/index.js';
 import { toInfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
+import type { OffsiteStatus } from '../../core/schemas/views/backups.js';
+import type { DatabaseView } from '../../core/schemas/views/databases.js';
 import type { Ctx } from '../context.js';
-import type { DatabaseView } from '../databases-model.js';
 import { lastRuns } from './runs.js';
 
-/** The last off-site backup of a database or app: run by infrakt (recorded locally) or by its schedule (on the server). */
-export interface OffsiteStatus {
-  status: 'ok' | 'failed' | 'unknown';
-  target: string | null;
-  at: string | null;
-  snapshotId: string | null;
-  message: string | null;
-  by: 'infrakt' | 'schedule';
-}
+export type { OffsiteStatus };
 
 // One line per directory: its last-offsite.json (first line), or an empty line.
 const READ = 'for d in "$@"; do head -n 1 "$d/last-offsite.json" 2>/dev/null || echo; done';

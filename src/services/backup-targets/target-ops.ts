@@ -25,7 +25,7 @@ export async function serverForTarget(ctx: Ctx, server?: string): Promise<Server
     'VALIDATION',
     all.length === 0
       ? 'no server to reach the target from'
-      : 'several servers: pass --server to say which one reaches the target',
+      : 'several servers: say which one reaches the target (--server)',
     { hint: all.length === 0 ? 'add one: infrakt server add …' : 'e.g. --server prod-1' },
   );
 }

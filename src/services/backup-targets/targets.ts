@@ -11,6 +11,7 @@ import {
 } from '../../core/schemas/backup-target.js';
 import { fingerprintSchema, nameSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
+import type { BackupTargetView, TargetAdded, TargetCheck } from '../../core/schemas/views/backups.js';
 import { Secret } from '../../core/secret.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
@@ -21,28 +22,6 @@ export interface TargetSecrets {
   repoPassword: Secret;
   secretAccessKey: Secret | null;
   sshKey: Secret | null;
-}
-
-export interface TargetCheck {
-  kind: 'test' | 'verify';
-  at: string;
-  status: 'ok' | 'failed';
-  message: string;
-  server: string;
-}
-
-export interface BackupTargetView {
-  name: string;
-  kind: 'sftp' | 's3';
-  /** e.g. `sftp:backup@nas:/srv/restic` or `s3:https://s3.example.com/bucket/prefix`. */
-  location: string;
-  /** SFTP: the pinned host key's fingerprint (null until first contact); S3: the access key id. */
-  hostKeyFingerprint: string | null;
-  accessKeyId: string | null;
-  /** SFTP: a private key is stored for the target (else the server's own SSH identity is used). */
-  hasKey: boolean;
-  lastCheck: TargetCheck | null;
-  createdAt: string;
 }
 
 /** A target with its location and (on demand) its secrets. */
@@ -97,11 +76,8 @@ export interface AddTargetInput {
   repoPassword?: Secret;
 }
 
-export interface AddTargetResult {
-  target: BackupTargetView;
-  /** A password was generated (the user must be told how to recover it), or the given one adopted. */
-  passwordGenerated: boolean;
-}
+export type { BackupTargetView, TargetCheck };
+export type AddTargetResult = TargetAdded;
 
 function buildLocation(i: AddTargetInput): { location: TargetLocation; secrets: Omit<TargetSecrets, 'repoPassword'> } {
   if (Boolean(i.sftp) === Boolean(i.s3))

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
+import type { BackupTargetAddRequest } from '../api/types.js';
 import { Dialog } from './dialog.js';
 import { ErrorState } from './states.js';
 import { Button, Field, SelectField } from './ui.js';
@@ -41,8 +42,8 @@ export function AddTargetDialog({ open, onClose }: { open: boolean; onClose: () 
     setBusy(true);
     setError(null);
     try {
-      const body: Record<string, unknown> = { name: v.name.trim() };
-      const put = (k: Key) => {
+      const body: BackupTargetAddRequest = { name: v.name.trim() };
+      const put = (k: Exclude<Key, 'name' | 'kind'>) => {
         if (v[k].trim()) body[k] = k === 'sshKey' || k === 'caCert' ? v[k] : v[k].trim();
       };
       if (v.kind === 'sftp') for (const k of ['sftp', 'sshKey', 'fingerprint'] as const) put(k);
