@@ -3,37 +3,21 @@ import * as compose from '../core/commands/compose.js';
 import * as docker from '../core/commands/docker.js';
 import * as fs from '../core/commands/fs.js';
 import { InfraktError } from '../core/errors.js';
-import { type Executor, runChecked, type StreamName } from '../core/executor.js';
+import { runChecked, type StreamName } from '../core/executor.js';
 import { releaseTarget } from '../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../core/plans/layout.js';
-import { appLockName, lockOnServer } from './app-remote-lock.js';
+import { appJobSpec } from './app-job-spec.js';
+import { appLockName } from './app-remote-lock.js';
 import { resolveApp, updateApp } from './apps.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
-import { appProjects } from './deploy.js';
 import type { JobPlan } from './job-plan.js';
-import type { JobContext } from './jobs-types.js';
 import { applyProxyConfig } from './proxy-config.js';
-import { appLock, detectFlavour, keptRelease, releaseDetails } from './releases.js';
+import { appProjects, detectFlavour, keptRelease, releaseDetails } from './releases.js';
+import { withServer } from './server-session.js';
 
-async function connectStep(ctx: Ctx, job: JobContext, server: ServerRow): Promise<Executor> {
-  return job.step('connect', async (s) => {
-    const e = await ctx.connect(server, { signal: job.signal });
-    s.detail(e.target);
-    return e;
-  });
-}
-
-function lifecycleSpec(app: AppRow, server: ServerRow, kind: string) {
-  return {
-    kind,
-    target: `${server.name}/${app.name}`,
-    serverId: server.id,
-    appId: app.id,
-    params: { app: app.name },
-    locks: [appLock(app.id)],
-  };
-}
+const lifecycleSpec = (app: AppRow, server: ServerRow, kind: string) =>
+  appJobSpec(app, server, kind, { params: { app: app.name } });
 
 function currentProjects(app: AppRow): string[] {
   if (app.current_release === null) {
@@ -57,9 +41,8 @@ export async function prepareRestart(
   const projects = currentProjects(app);
   return {
     spec: lifecycleSpec(app, server, 'app.restart'),
-    body: async (job) => {
-      const ex = await connectStep(ctx, job, server);
-      try {
+    body: (job) =>
+      withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
         // Services first (the routed release may depend on them), then the release.
         await job.step('restart containers', async () => {
           for (const p of [...projects].reverse())
@@ -100,10 +83,7 @@ export async function prepareRestart(
           });
         }
         return settle(ctx, app, server, 'running', 'app.restart');
-      } finally {
-        await ex.close();
-      }
-    },
+      }),
   };
 }
 
@@ -124,18 +104,14 @@ export async function prepareStop(
   const projects = currentProjects(app);
   return {
     spec: lifecycleSpec(app, server, 'app.stop'),
-    body: async (job) => {
-      const ex = await connectStep(ctx, job, server);
-      try {
+    body: (job) =>
+      withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
         await job.step('stop containers', async () => {
           for (const p of projects)
             await runChecked(ex, docker.stopProject(p), { signal: job.signal, what: `stop ${p}` });
         });
         return settle(ctx, app, server, 'stopped', 'app.stop');
-      } finally {
-        await ex.close();
-      }
-    },
+      }),
   };
 }
 
@@ -150,22 +126,12 @@ export async function prepareDestroy(
 ): Promise<JobPlan<{ app: string; removed: string[] }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   const l = appLayout(server.root_dir, app.name);
+  const lock = { name: appLockName(app.name), step: 'lock app on server' };
   return {
     spec: lifecycleSpec(app, server, 'app.destroy'),
-    body: async (job) => {
-      const ex = await connectStep(ctx, job, server);
-      const removed: string[] = [];
-      let unlock: (() => Promise<void>) | null = null;
-      try {
-        unlock = await job.step('lock app on server', () =>
-          lockOnServer(ctx, ex, {
-            root: server.root_dir,
-            name: appLockName(app.name),
-            server: server.name,
-            jobId: job.id,
-            signal: job.signal,
-          }),
-        );
+    body: (job) =>
+      withServer(ctx, job, server, { lock }, async ({ ex }) => {
+        const removed: string[] = [];
         await job.step('remove containers and networks', async (s) => {
           const projects = new Set([...(await appProjects(ex, server, app)), servicesProject(app.name)]);
           for (const p of projects)
@@ -198,11 +164,7 @@ export async function prepareDestroy(
         });
         await audit(ctx, 'app.destroy', `${server.name}/${app.name}`, { projects: removed });
         return { app: app.name, removed };
-      } finally {
-        if (unlock) await unlock().catch(() => undefined);
-        await ex.close();
-      }
-    },
+      }),
   };
 }
 

@@ -9,16 +9,17 @@ import { renderCronFile, renderServiceUnit, renderTimerUnit, scheduleUnit } from
 import { parseCron } from '../core/plans/db-cron.js';
 import type { Retention } from '../core/schemas/backup-target.js';
 import type { DatabaseView, DbSchedule } from '../core/schemas/views/databases.js';
+import { appJobSpec } from './app-job-spec.js';
 import { audit } from './audit.js';
 import { installOffsite, removeOffsite } from './backup-targets/schedule-offsite.js';
 import { resolveTarget } from './backup-targets/targets.js';
 import { writeBackupScript } from './backups.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { connectStep, dbJobSpec } from './databases-job.js';
 import type { DbSettings } from './databases-model.js';
 import { resolveDatabase } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
+import { withServer } from './server-session.js';
 
 const SYSTEMD_DIR = '/etc/systemd/system';
 const CRON_DIR = '/etc/cron.d';
@@ -99,19 +100,12 @@ export async function prepareSchedule(
   const unit = scheduleUnit(app.name, rootHash(server.root_dir));
   const input = { name: app.name, type: settings.type, root: server.root_dir };
   return {
-    spec: {
-      ...dbJobSpec(app, server, parsed ? 'db.schedule' : 'db.unschedule', [
-        'connect',
-        'backup script',
-        ...(offsite ? ['off-site target'] : []),
-        'scheduler',
-        'install',
-      ]),
+    spec: appJobSpec(app, server, parsed ? 'db.schedule' : 'db.unschedule', {
       params: { database: app.name, cron: parsed?.cron ?? null, keep, ...(offsite ? { target: offsite.target } : {}) },
-    },
-    body: async (job) => {
-      const ex = await connectStep(ctx, job, server);
-      try {
+      steps: ['connect', 'backup script', ...(offsite ? ['off-site target'] : []), 'scheduler', 'install'],
+    }),
+    body: (job) =>
+      withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
         const u = (cmd: Cmd) => asRoot(cmd, server.user);
         let schedule: DbSchedule | null = null;
         if (parsed) {
@@ -201,10 +195,7 @@ export async function prepareSchedule(
           keep,
         });
         return { database: app.name, schedule };
-      } finally {
-        await ex.close();
-      }
-    },
+      }),
   };
 }
 

@@ -7,13 +7,15 @@ import { type Executor, runChecked, tail } from '../core/executor.js';
 import { BACKUP_FILE_RE, renderBackupScript } from '../core/plans/db-backup-script.js';
 import { dbLayout } from '../core/plans/db-compose.js';
 import type { BackupList, BackupView, RunStatus } from '../core/schemas/views/databases.js';
-import { appLockName, lockOnServer } from './app-remote-lock.js';
+import { appJobSpec } from './app-job-spec.js';
+import { appLockName } from './app-remote-lock.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { connectStep, dbJobSpec, waitHealthy } from './databases-job.js';
+import { waitHealthy } from './databases-job.js';
 import { type DbSettings, resolveDatabase } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
+import { withServer } from './server-session.js';
 
 export interface BackupResult {
   database: string;
@@ -58,14 +60,13 @@ export async function prepareBackup(
     throw new InfraktError('VALIDATION', '--keep must be a whole number (0 = keep all)');
   const l = dbLayout(server.root_dir, app.name);
   return {
-    spec: {
-      ...dbJobSpec(app, server, 'db.backup', ['connect', 'backup script', 'dump and verify']),
+    spec: appJobSpec(app, server, 'db.backup', {
       params: { database: app.name, keep },
-    },
-    body: async (job) => {
+      steps: ['connect', 'backup script', 'dump and verify'],
+    }),
+    body: (job) => {
       const t0 = Date.now();
-      const ex = await connectStep(ctx, job, server);
-      try {
+      return withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
         await job.step('backup script', async (s) => {
           s.detail(await writeBackupScript(ex, server.root_dir, app.name, settings));
         });
@@ -110,9 +111,7 @@ export async function prepareBackup(
             ms: Date.now() - t0,
           };
         });
-      } finally {
-        await ex.close();
-      }
+      });
     },
   };
 }
@@ -240,30 +239,13 @@ export async function prepareRestore(
   const { app, server, settings } = await resolveDatabase(ctx, name, opts.server);
   const l = dbLayout(server.root_dir, app.name);
   return {
-    spec: {
-      ...dbJobSpec(app, server, 'db.restore', [
-        'connect',
-        'lock on server',
-        'verify backup',
-        'restore',
-        'wait healthy',
-      ]),
+    spec: appJobSpec(app, server, 'db.restore', {
       params: { database: app.name, backup: file },
-    },
-    body: async (job) => {
+      steps: ['connect', 'lock on server', 'verify backup', 'restore', 'wait healthy'],
+    }),
+    body: (job) => {
       const t0 = Date.now();
-      const ex = await connectStep(ctx, job, server);
-      let unlock: (() => Promise<void>) | null = null;
-      try {
-        unlock = await job.step('lock on server', () =>
-          lockOnServer(ctx, ex, {
-            root: server.root_dir,
-            name: appLockName(app.name),
-            server: server.name,
-            jobId: job.id,
-            signal: job.signal,
-          }),
-        );
+      return withServer(ctx, job, server, { lock: { name: appLockName(app.name) } }, async ({ ex }) => {
         const v = await job.step('verify backup', async (s) => {
           const state = await ex.run(dbc.containerState(l.container));
           if (state.exitCode !== 0 || !state.stdout.startsWith('running'))
@@ -305,10 +287,7 @@ export async function prepareRestore(
           .execute();
         await audit(ctx, 'db.restore', `${server.name}/${app.name}`, { backup: file });
         return { database: app.name, backup: file, ms: Date.now() - t0 };
-      } finally {
-        if (unlock) await unlock().catch(() => undefined);
-        await ex.close();
-      }
+      });
     },
   };
 }

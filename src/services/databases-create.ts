@@ -22,12 +22,13 @@ import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { parseInput } from '../core/schemas/parse.js';
 import type { DatabaseView } from '../core/schemas/views/databases.js';
 import { type Secret, scrub } from '../core/secret.js';
-import { appLockName, lockOnServer } from './app-remote-lock.js';
+import { appJobSpec } from './app-job-spec.js';
+import { appLockName } from './app-remote-lock.js';
 import { resolveApp } from './apps.js';
 import { audit } from './audit.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { connectStep, dbJobSpec, waitHealthy } from './databases-job.js';
+import { waitHealthy } from './databases-job.js';
 import {
   type DbSettings,
   dbTypeSchema,
@@ -40,6 +41,7 @@ import { setEnv } from './env.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobContext } from './jobs-types.js';
 import { detectFlavour } from './releases.js';
+import { type ServerSession, withServer } from './server-session.js';
 import { getServerRow } from './servers.js';
 
 export interface CreateDatabaseInput {
@@ -134,7 +136,10 @@ export async function prepareCreateDatabase(
   steps.push('write files', 'network', 'start', 'wait healthy', 'backup script');
   if (target) steps.push('save to env');
   return {
-    spec: { ...dbJobSpec(app, server, 'db.create', [...steps, 'record']), params: { database: name, type, version } },
+    spec: appJobSpec(app, server, 'db.create', {
+      params: { database: name, type, version },
+      steps: [...steps, 'record'],
+    }),
     body: (job) => runCreate(ctx, job, app, server, settings, target ? { app: target, key: envKey } : null),
   };
 }
@@ -150,28 +155,44 @@ async function runCreate(
   const t0 = Date.now();
   const password = generatePassword();
   job.addSecrets(password);
+  // The lock is taken after detecting compose, in its own step; withServer releases it whatever happens.
+  const lock = { name: appLockName(app.name), deferred: true };
+  try {
+    return await withServer(ctx, job, server, { lock }, (session) =>
+      createOnServer(ctx, job, session, { app, server, settings, saveTo, password, t0 }),
+    );
+  } catch (err) {
+    const e = toInfraktError(err);
+    await ctx.store.db.deleteFrom('apps').where('id', '=', app.id).execute();
+    throw e;
+  }
+}
+
+async function createOnServer(
+  ctx: Ctx,
+  job: JobContext,
+  session: ServerSession,
+  c: {
+    app: AppRow;
+    server: ServerRow;
+    settings: DbSettings;
+    saveTo: { app: AppRow; key: string } | null;
+    password: Secret;
+    t0: number;
+  },
+): Promise<CreateDatabaseResult> {
+  const { app, server, settings, saveTo, password, t0 } = c;
+  const x = session.ex;
   const l = dbLayout(server.root_dir, app.name);
   const opts = { signal: job.signal };
-  let ex: Executor | null = null;
-  let unlock: (() => Promise<void>) | null = null;
   let created = false;
   try {
-    ex = await connectStep(ctx, job, server);
-    const x = ex;
     const flavour = await job.step('detect compose', async (s) => {
       const f = await detectFlavour(x);
       s.detail(f);
       return f;
     });
-    unlock = await job.step('lock on server', () =>
-      lockOnServer(ctx, x, {
-        root: server.root_dir,
-        name: appLockName(app.name),
-        server: server.name,
-        jobId: job.id,
-        signal: job.signal,
-      }),
-    );
+    await job.step('lock on server', session.lock);
     await job.step('check name is free', async () => {
       // Something of that name on the server (another infrakt install, a leftover): refuse, touch nothing.
       const r = await x.run(or(fs.testDir(l.dir), quietErr(toFile(exec('docker', 'inspect', app.name), '/dev/null'))));
@@ -294,21 +315,16 @@ async function runCreate(
       ms: Date.now() - t0,
     };
   } catch (err) {
-    const e = toInfraktError(err);
-    if (ex && created) {
+    if (created) {
       // Nothing half-made stays behind: containers, volume, files.
-      await ex.run(docker.removeProject(app.name, { volumes: true, stopSeconds: 2 })).catch(() => undefined);
-      await ex
+      await x.run(docker.removeProject(app.name, { volumes: true, stopSeconds: 2 })).catch(() => undefined);
+      await x
         .run(docker.removeVolumesByLabels({ [docker.LABEL_APP]: app.name, [docker.LABEL_ROOT]: server.root_dir }))
         .catch(() => undefined);
-      await ex.run(seq(fs.rmrf(l.dir), fs.rmrf(l.backupsDir))).catch(() => undefined);
+      await x.run(seq(fs.rmrf(l.dir), fs.rmrf(l.backupsDir))).catch(() => undefined);
       job.log(`removed the partly created database ${app.name}`);
     }
-    await ctx.store.db.deleteFrom('apps').where('id', '=', app.id).execute();
-    throw e;
-  } finally {
-    if (unlock) await unlock().catch(() => undefined);
-    if (ex) await ex.close();
+    throw err;
   }
 }
 

@@ -1,34 +1,10 @@
-import type { AppRow, ServerRow } from '../adapters/store/schema.js';
 import { exec } from '../core/cmd/index.js';
 import { containerState } from '../core/commands/db-dump.js';
 import { InfraktError } from '../core/errors.js';
 import { type Executor, tail } from '../core/executor.js';
 import { type Secret, scrub } from '../core/secret.js';
-import type { Ctx } from './context.js';
-import type { JobContext } from './jobs-types.js';
-import { appLock } from './releases.js';
 
 const HEALTH_TIMEOUT_MS = 180_000;
-
-export async function connectStep(ctx: Ctx, job: JobContext, server: ServerRow): Promise<Executor> {
-  return job.step('connect', async (s) => {
-    const e = await ctx.connect(server, { signal: job.signal });
-    s.detail(e.target);
-    return e;
-  });
-}
-
-export function dbJobSpec(app: Pick<AppRow, 'id' | 'name'>, server: ServerRow, kind: string, steps?: string[]) {
-  return {
-    kind,
-    target: `${server.name}/${app.name}`,
-    serverId: server.id,
-    appId: app.id,
-    params: { database: app.name },
-    locks: [appLock(app.id)],
-    ...(steps ? { plannedSteps: steps } : {}),
-  };
-}
 
 /** Polls the container's health until `healthy`; a container that exits or restarts fails at once (with its logs). */
 export async function waitHealthy(

@@ -3,13 +3,14 @@ import * as fs from '../core/commands/fs.js';
 import { runChecked } from '../core/executor.js';
 import { dbLayout } from '../core/plans/db-compose.js';
 import type { DatabaseView } from '../core/schemas/views/databases.js';
-import { appLockName, lockOnServer } from './app-remote-lock.js';
+import { appJobSpec } from './app-job-spec.js';
+import { appLockName } from './app-remote-lock.js';
 import { audit } from './audit.js';
 import { removeSchedule } from './backups-schedule.js';
 import type { Ctx } from './context.js';
-import { connectStep, dbJobSpec } from './databases-job.js';
 import { resolveDatabase, toDatabaseView } from './databases-model.js';
 import type { JobPlan } from './job-plan.js';
+import { withServer } from './server-session.js';
 import { getServerRow } from './servers.js';
 
 export async function listDatabases(ctx: Ctx, opts: { server?: string } = {}): Promise<DatabaseView[]> {
@@ -42,27 +43,19 @@ export async function prepareDestroyDatabase(
   const { app, server, settings } = await resolveDatabase(ctx, name, opts.server);
   const l = dbLayout(server.root_dir, app.name);
   return {
-    spec: dbJobSpec(app, server, 'db.destroy', [
-      'connect',
-      'lock on server',
-      'remove schedule',
-      'remove containers and volume',
-      'remove app directory',
-      'forget database',
-    ]),
-    body: async (job) => {
-      const ex = await connectStep(ctx, job, server);
-      let unlock: (() => Promise<void>) | null = null;
-      try {
-        unlock = await job.step('lock on server', () =>
-          lockOnServer(ctx, ex, {
-            root: server.root_dir,
-            name: appLockName(app.name),
-            server: server.name,
-            jobId: job.id,
-            signal: job.signal,
-          }),
-        );
+    spec: appJobSpec(app, server, 'db.destroy', {
+      params: { database: app.name },
+      steps: [
+        'connect',
+        'lock on server',
+        'remove schedule',
+        'remove containers and volume',
+        'remove app directory',
+        'forget database',
+      ],
+    }),
+    body: (job) =>
+      withServer(ctx, job, server, { lock: { name: appLockName(app.name) } }, async ({ ex }) => {
         await job.step('remove schedule', async (s) => {
           if (!settings.schedule) return s.unchanged('no schedule');
           await removeSchedule(ex, server, app.name, settings.schedule);
@@ -88,11 +81,7 @@ export async function prepareDestroyDatabase(
         });
         await audit(ctx, 'db.destroy', `${server.name}/${app.name}`, {});
         return { database: app.name, backupsKept: l.backupsDir };
-      } finally {
-        if (unlock) await unlock().catch(() => undefined);
-        await ex.close();
-      }
-    },
+      }),
   };
 }
 

@@ -18,23 +18,10 @@ import {
   renderServerCaddyfile,
   storedRoutes,
 } from './proxy-config.js';
+import { withServer } from './server-session.js';
 import { getServerRow, serverSettings, updateServer } from './servers.js';
 
 export const proxyLock = (serverId: number): string => `proxy:${serverId}`;
-
-/** Opens one connection, applies the server's config (in a job step) and closes it. */
-async function withServer<T>(ctx: Ctx, job: JobContext, server: ServerRow, fn: (ex: Executor) => Promise<T>) {
-  const ex = await job.step('connect', async (s) => {
-    const e = await ctx.connect(server, { signal: job.signal });
-    s.detail(e.target);
-    return e;
-  });
-  try {
-    return await fn(ex);
-  } finally {
-    await ex.close();
-  }
-}
 
 export async function applyStep(ctx: Ctx, job: JobContext, ex: Executor, server: ServerRow, force = false) {
   return job.step('apply caddy config', async (s): Promise<ApplyResult> => {
@@ -64,7 +51,7 @@ function proxyPlan(
     },
     body: async (job) => {
       if (before) await before();
-      return withServer(ctx, job, server, (ex) => applyStep(ctx, job, ex, server, force));
+      return withServer(ctx, job, server, { lock: null }, ({ ex }) => applyStep(ctx, job, ex, server, force));
     },
   };
 }

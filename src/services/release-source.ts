@@ -50,6 +50,8 @@ export interface PreparedRelease {
   sourceYaml?: string;
   /** Build with compose (routed or stable services have `build:`). */
   composeBuild: boolean;
+  /** A git app without a compose file: its Dockerfile, built as the release's image by the `build` step. */
+  dockerfile?: { tag: string; context: string };
 }
 
 export interface SourceCtx {
@@ -148,7 +150,7 @@ export function composeRelease(
 
 const REPO_COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
 
-/** Git app: the repo's compose file if it has one, else its Dockerfile built as this release's image. */
+/** Git app: the repo's compose file if it has one, else its Dockerfile (built as this release's image later). */
 export async function gitSource(s: SourceCtx, commit: string): Promise<PreparedRelease> {
   const l = appLayout(s.root, s.app.name);
   for (const name of REPO_COMPOSE_FILES) {
@@ -167,9 +169,7 @@ export async function gitSource(s: SourceCtx, commit: string): Promise<PreparedR
     });
   }
   const tag = builtImage(s.app.name, s.release);
-  s.log(`building ${tag} from the repository's Dockerfile`);
-  await runChecked(s.ex, docker.build(tag, l.srcDir), { what: 'docker build' });
-  return imageRelease(s, tag, commit, { commit });
+  return { ...imageRelease(s, tag, commit, { commit }), dockerfile: { tag, context: l.srcDir } };
 }
 
 /** Rollback / env push: a kept release becomes a new release, with the same image and compose source. */

@@ -1,8 +1,9 @@
-import type { AppRow, DeploymentRow } from '../adapters/store/schema.js';
+import type { AppRow, DeploymentRow, ServerRow } from '../adapters/store/schema.js';
 import type { ComposeFlavour } from '../core/commands/compose.js';
 import * as compose from '../core/commands/compose.js';
+import * as docker from '../core/commands/docker.js';
 import { InfraktError } from '../core/errors.js';
-import type { Executor } from '../core/executor.js';
+import { type Executor, runChecked } from '../core/executor.js';
 import type { DeployAction } from '../core/plans/deploy.js';
 import type { DeploymentView } from '../core/schemas/views/apps.js';
 import { resolveApp } from './apps.js';
@@ -22,6 +23,23 @@ export async function detectFlavour(ex: Executor): Promise<ComposeFlavour> {
     });
   }
   return f;
+}
+
+/** Every release project of the app on the server (also ones left by killed deploys), from container labels. */
+export async function appProjects(ex: Executor, server: ServerRow, app: Pick<AppRow, 'name'>): Promise<string[]> {
+  const r = await runChecked(
+    ex,
+    docker.projectsByLabels({ [docker.LABEL_APP]: app.name, [docker.LABEL_ROOT]: server.root_dir }),
+    { what: 'list releases' },
+  );
+  return [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /**

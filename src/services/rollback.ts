@@ -1,7 +1,7 @@
 import { InfraktError } from '../core/errors.js';
 import { resolveApp } from './apps.js';
 import type { Ctx } from './context.js';
-import { type DeployResult, releasePlanSpec, runRelease } from './deploy.js';
+import { type DeployResult, releaseJobPlan } from './deploy/deploy-app.js';
 import type { JobPlan } from './job-plan.js';
 import { keptRelease, releaseDetails } from './releases.js';
 
@@ -39,10 +39,12 @@ export async function prepareRollback(
   }
   const row = await keptRelease(ctx, app, to);
   const from = { release: to, details: releaseDetails(row), sourceRef: row.source_ref ?? '' };
-  return {
-    spec: releasePlanSpec(app, server, 'app.rollback', { app: app.name, to }, opts.wait),
-    body: (job) => runRelease(ctx, job, app.id, { action: 'rollback', from }),
-  };
+  return releaseJobPlan(ctx, app, server, {
+    kind: 'app.rollback',
+    params: { app: app.name, to },
+    req: { action: 'rollback', from },
+    wait: opts.wait,
+  });
 }
 
 /**
@@ -62,8 +64,10 @@ export async function prepareEnvPush(
   }
   const row = await keptRelease(ctx, app, app.current_release);
   const from = { release: row.release, details: releaseDetails(row), sourceRef: row.source_ref ?? '' };
-  return {
-    spec: releasePlanSpec(app, server, 'env.push', { app: app.name }, opts.wait),
-    body: (job) => runRelease(ctx, job, app.id, { action: 'env-push', from }),
-  };
+  return releaseJobPlan(ctx, app, server, {
+    kind: 'env.push',
+    params: { app: app.name },
+    req: { action: 'env-push', from },
+    wait: opts.wait,
+  });
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type AppLogLine, appLogLineSchema, deploymentViewSchema } from '../../core/schemas/views/apps.js';
 import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import { appLogs, prepareDestroy, prepareRestart, prepareStop } from '../../services/app-lifecycle.js';
-import { prepareDeploy } from '../../services/deploy.js';
+import { prepareDeploy } from '../../services/deploy/deploy-app.js';
 import { listDeployments } from '../../services/releases.js';
 import { prepareEnvPush, prepareRollback } from '../../services/rollback.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import { appLogs, prepareDestroy, prepareRestart, prepareStop } from '../../services/app-lifecycle.js';
 import { updateAppSource } from '../../services/apps.js';
-import { type DeployResult, prepareDeploy } from '../../services/deploy.js';
+import { type DeployResult, prepareDeploy } from '../../services/deploy/deploy-app.js';
 import type { JobPlan } from '../../services/job-plan.js';
 import { listDeployments } from '../../services/releases.js';
 import { prepareRollback } from '../../services/rollback.js';

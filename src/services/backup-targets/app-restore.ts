@@ -8,7 +8,8 @@ import { InfraktError } from '../../core/errors.js';
 import { runChecked } from '../../core/executor.js';
 import { releaseProject } from '../../core/plans/layout.js';
 import type { AppBackupList, AppSnapshotView } from '../../core/schemas/views/backups.js';
-import { appLockName, lockOnServer } from '../app-remote-lock.js';
+import { appJobSpec } from '../app-job-spec.js';
+import { appLockName } from '../app-remote-lock.js';
 import { resolveApp } from '../apps.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
@@ -16,7 +17,8 @@ import { waitHealthy } from '../health-check.js';
 import type { JobPlan } from '../job-plan.js';
 import { appSettings } from '../release-source.js';
 import { keptRelease } from '../releases.js';
-import { addRepoSecrets, appContainerIds, appJobSpec, appVolumes, repoFor } from './app-volumes.js';
+import { withServer } from '../server-session.js';
+import { addRepoSecrets, appContainerIds, appVolumes, repoFor } from './app-volumes.js';
 import { openRepoStep } from './push.js';
 import { runsOf, targetOfSnapshot } from './runs.js';
 import { openSession } from './session.js';
@@ -85,11 +87,9 @@ export async function prepareAppRestore(
   const target = opts.target ?? (await targetOfSnapshot(ctx, server.id, 'app', app.name, snapshot)).target ?? null;
   const where = target ? `target ${target}` : 'local repository';
   return {
-    spec: appJobSpec(
-      app,
-      server,
-      'app.restore',
-      [
+    spec: appJobSpec(app, server, 'app.restore', {
+      params: { app: app.name, snapshot, target },
+      steps: [
         'connect',
         'lock on server',
         `open ${where}`,
@@ -100,113 +100,107 @@ export async function prepareAppRestore(
         'start containers',
         'health check',
       ],
-      { snapshot, target },
-    ),
+    }),
     body: async (job) => {
       const t0 = Date.now();
       const repo = await repoFor(ctx, server, target);
       addRepoSecrets(job, repo);
-      const ex = await job.step('connect', async (s) => {
-        const e = await ctx.connect(server, { signal: job.signal });
-        s.detail(e.target);
-        return e;
-      });
-      let unlock: (() => Promise<void>) | null = null;
       const stage = `${server.root_dir}/backups/.restore-${randomBytes(4).toString('hex')}`;
-      try {
-        unlock = await job.step('lock on server', () =>
-          lockOnServer(ctx, ex, {
-            root: server.root_dir,
-            name: appLockName(app.name),
-            server: server.name,
-            jobId: job.id,
-            signal: job.signal,
-          }),
-        );
-        const session = await openRepoStep(ctx, job, ex, server, repo, { create: false, root: true });
+      return withServer(ctx, job, server, { lock: { name: appLockName(app.name) } }, async ({ ex }) => {
         try {
-          const { snap, volumes } = await job.step('find snapshot', async (s) => {
-            const r = await session.checked(
-              restic.snapshots({ tag: restic.subjectTag('app', app.name) }),
-              'listing snapshots',
-              { signal: job.signal, root: true },
-            );
-            const found: Snapshot[] = parseSnapshots(r.stdout).filter((x) => x.id.startsWith(snapshot));
-            if (found.length !== 1)
-              throw new InfraktError(
-                'NOT_FOUND',
-                `no single snapshot '${snapshot}' of app ${app.name} in the ${where}`,
-                {
-                  hint: `list them with: infrakt app backups ${app.name}`,
-                },
-              );
-            const current = await appVolumes(ex, server, app);
-            const byMount = new Map(current.map((v) => [v.mountpoint, v]));
-            const missing = found[0]!.paths.filter((p) => !byMount.has(p));
-            if (missing.length)
-              throw new InfraktError(
-                'STATE',
-                `the snapshot holds ${missing.join(', ')}, which is no volume of ${app.name} now`,
-                {
-                  hint: 'deploy the app (its volumes are created by the deploy), then restore',
-                },
-              );
-            s.detail(`${found[0]!.shortId} of ${found[0]!.time}: ${found[0]!.paths.length} volume(s)`);
-            return { snap: found[0]!, volumes: found[0]!.paths.map((p) => byMount.get(p)!) };
-          });
-          await job.step('fetch volumes', async (s) => {
-            await runChecked(ex, asRoot(fs.mkdirp(stage, 0o700), server.user), { what: 'mkdir staging' });
-            const r = await session.checked(restic.restoreTo(snap.id, stage, snap.paths), 'reading the snapshot', {
-              signal: job.signal,
-              root: true,
-            });
-            s.exitCode(r.exitCode);
-            s.detail(`into ${stage}`);
-          });
-          const ids = await job.step('stop containers', async (s) => {
-            const running = await appContainerIds(ex, server, app);
-            if (running.length) await runChecked(ex, asRoot(vol.stop(running), server.user), { what: 'docker stop' });
-            s.detail(`${running.length} stopped`);
-            return running;
-          });
+          const session = await openRepoStep(ctx, job, ex, server, repo, { create: false, root: true });
           try {
-            await job.step('replace volumes', async (s) => {
-              for (const v of volumes)
-                await runChecked(ex, asRoot(vol.replaceContent(`${stage}${v.mountpoint}`, v.mountpoint), server.user), {
-                  what: `restore volume ${v.name}`,
-                });
-              s.detail(volumes.map((v) => v.name).join(', '));
+            const { snap, volumes } = await job.step('find snapshot', async (s) => {
+              const r = await session.checked(
+                restic.snapshots({ tag: restic.subjectTag('app', app.name) }),
+                'listing snapshots',
+                { signal: job.signal, root: true },
+              );
+              const found: Snapshot[] = parseSnapshots(r.stdout).filter((x) => x.id.startsWith(snapshot));
+              if (found.length !== 1)
+                throw new InfraktError(
+                  'NOT_FOUND',
+                  `no single snapshot '${snapshot}' of app ${app.name} in the ${where}`,
+                  {
+                    hint: `list them with: infrakt app backups ${app.name}`,
+                  },
+                );
+              const current = await appVolumes(ex, server, app);
+              const byMount = new Map(current.map((v) => [v.mountpoint, v]));
+              const missing = found[0]!.paths.filter((p) => !byMount.has(p));
+              if (missing.length)
+                throw new InfraktError(
+                  'STATE',
+                  `the snapshot holds ${missing.join(', ')}, which is no volume of ${app.name} now`,
+                  {
+                    hint: 'deploy the app (its volumes are created by the deploy), then restore',
+                  },
+                );
+              s.detail(`${found[0]!.shortId} of ${found[0]!.time}: ${found[0]!.paths.length} volume(s)`);
+              return { snap: found[0]!, volumes: found[0]!.paths.map((p) => byMount.get(p)!) };
             });
+            await job.step('fetch volumes', async (s) => {
+              await runChecked(ex, asRoot(fs.mkdirp(stage, 0o700), server.user), { what: 'mkdir staging' });
+              const r = await session.checked(restic.restoreTo(snap.id, stage, snap.paths), 'reading the snapshot', {
+                signal: job.signal,
+                root: true,
+              });
+              s.exitCode(r.exitCode);
+              s.detail(`into ${stage}`);
+            });
+            const ids = await job.step('stop containers', async (s) => {
+              const running = await appContainerIds(ex, server, app);
+              if (running.length) await runChecked(ex, asRoot(vol.stop(running), server.user), { what: 'docker stop' });
+              s.detail(`${running.length} stopped`);
+              return running;
+            });
+            try {
+              await job.step('replace volumes', async (s) => {
+                for (const v of volumes)
+                  await runChecked(
+                    ex,
+                    asRoot(vol.replaceContent(`${stage}${v.mountpoint}`, v.mountpoint), server.user),
+                    {
+                      what: `restore volume ${v.name}`,
+                    },
+                  );
+                s.detail(volumes.map((v) => v.name).join(', '));
+              });
+            } finally {
+              // Whatever happened, the app runs again (with what its volumes hold now: the job says which).
+              await job.step('start containers', async (s) => {
+                if (ids.length) await runChecked(ex, asRoot(vol.start(ids), server.user), { what: 'docker start' });
+                s.detail(`${ids.length} started`);
+              });
+            }
+            await job.step('health check', async (s) => {
+              if (app.current_release === null || app.app_type.startsWith('db:')) return s.unchanged('not deployed');
+              const dep = await keptRelease(ctx, app, app.current_release);
+              if (!dep.host_port) return s.unchanged('the release publishes no port');
+              const r = await waitHealthy(ex, {
+                port: dep.host_port,
+                health: appSettings(app).health,
+                project: releaseProject(app.name, app.current_release),
+                signal: job.signal,
+                log: (l) => s.log(l),
+              });
+              s.detail(`HTTP ${r.status} after ${r.ms} ms`);
+            });
+            await audit(ctx, 'app.restore', `${server.name}/${app.name}`, { snapshot: snap.id, target });
+            return {
+              app: app.name,
+              snapshot: snap.id,
+              target,
+              volumes: volumes.map((v) => v.name),
+              ms: Date.now() - t0,
+            };
           } finally {
-            // Whatever happened, the app runs again (with what its volumes hold now: the job says which).
-            await job.step('start containers', async (s) => {
-              if (ids.length) await runChecked(ex, asRoot(vol.start(ids), server.user), { what: 'docker start' });
-              s.detail(`${ids.length} started`);
-            });
+            await session.close();
           }
-          await job.step('health check', async (s) => {
-            if (app.current_release === null || app.app_type.startsWith('db:')) return s.unchanged('not deployed');
-            const dep = await keptRelease(ctx, app, app.current_release);
-            if (!dep.host_port) return s.unchanged('the release publishes no port');
-            const r = await waitHealthy(ex, {
-              port: dep.host_port,
-              health: appSettings(app).health,
-              project: releaseProject(app.name, app.current_release),
-              signal: job.signal,
-              log: (l) => s.log(l),
-            });
-            s.detail(`HTTP ${r.status} after ${r.ms} ms`);
-          });
-          await audit(ctx, 'app.restore', `${server.name}/${app.name}`, { snapshot: snap.id, target });
-          return { app: app.name, snapshot: snap.id, target, volumes: volumes.map((v) => v.name), ms: Date.now() - t0 };
         } finally {
-          await session.close();
+          await ex.run(asRoot(fs.rmrf(stage), server.user)).catch(() => undefined);
         }
-      } finally {
-        await ex.run(asRoot(fs.rmrf(stage), server.user)).catch(() => undefined);
-        if (unlock) await unlock().catch(() => undefined);
-        await ex.close();
-      }
+      });
     },
   };
 }

@@ -4,13 +4,15 @@ import * as vol from '../../core/commands/volumes.js';
 import { InfraktError, toInfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
 import type { Retention } from '../../core/schemas/backup-target.js';
+import { appJobSpec } from '../app-job-spec.js';
+import { appLockName } from '../app-remote-lock.js';
 import { resolveApp } from '../apps.js';
 import { audit } from '../audit.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
 import type { JobPlan } from '../job-plan.js';
 import type { JobContext } from '../jobs-types.js';
-import { appLock } from '../releases.js';
+import { withServer } from '../server-session.js';
 import { openRepoStep, type PushResult, pushSnapshot } from './push.js';
 import { recordRun } from './runs.js';
 import { localRepo, type Repo, targetRepo } from './session.js';
@@ -36,24 +38,6 @@ export async function appContainerIds(ex: Executor, server: ServerRow, app: Pick
     .split('\n')
     .map((x) => x.trim())
     .filter(Boolean);
-}
-
-export function appJobSpec(
-  app: AppRow,
-  server: ServerRow,
-  kind: string,
-  steps: string[],
-  params: Record<string, unknown>,
-) {
-  return {
-    kind,
-    target: `${server.name}/${app.name}`,
-    serverId: server.id,
-    appId: app.id,
-    params: { app: app.name, ...params },
-    locks: [appLock(app.id)],
-    plannedSteps: steps,
-  };
 }
 
 /** The repository of an app backup: a target, or the server's local repository. */
@@ -91,24 +75,25 @@ export async function prepareAppBackup(
     throw new InfraktError('VALIDATION', '--keep-daily/--keep-weekly/--keep-monthly go with --target');
   const where = target ? `target ${target}` : 'local repository';
   return {
-    spec: appJobSpec(
-      app,
-      server,
-      'app.backup',
-      ['connect', 'find volumes', `open ${where}`, `push to ${where}`, 'check snapshot', 'retention'],
-      { target },
-    ),
+    spec: appJobSpec(app, server, 'app.backup', {
+      params: { app: app.name, target },
+      steps: [
+        'connect',
+        'lock on server',
+        'find volumes',
+        `open ${where}`,
+        `push to ${where}`,
+        'check snapshot',
+        'retention',
+      ],
+    }),
     body: async (job) => {
       const startedAt = nowIso(ctx);
       const repo = await repoFor(ctx, server, target);
       addRepoSecrets(job, repo);
       try {
-        const ex = await job.step('connect', async (s) => {
-          const e = await ctx.connect(server, { signal: job.signal });
-          s.detail(e.target);
-          return e;
-        });
-        try {
+        // The server lock keeps a deploy or restore of this app (from any infrakt) out while it is paused.
+        return await withServer(ctx, job, server, { lock: { name: appLockName(app.name) } }, async ({ ex }) => {
           const volumes = await job.step('find volumes', async (s) => {
             const v = await appVolumes(ex, server, app);
             if (v.length === 0)
@@ -162,9 +147,7 @@ export async function prepareAppBackup(
           } finally {
             await session.close();
           }
-        } finally {
-          await ex.close();
-        }
+        });
       } catch (e) {
         const err = toInfraktError(e);
         await recordRun(ctx, {

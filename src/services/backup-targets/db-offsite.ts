@@ -9,13 +9,14 @@ import { BACKUP_FILE_RE } from '../../core/plans/db-backup-script.js';
 import { dbLayout } from '../../core/plans/db-compose.js';
 import type { Retention } from '../../core/schemas/backup-target.js';
 import type { DbSnapshotList, DbSnapshotView } from '../../core/schemas/views/backups.js';
+import { appJobSpec } from '../app-job-spec.js';
 import { audit } from '../audit.js';
 import { type BackupResult, prepareBackup, prepareRestore } from '../backups.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
-import { connectStep, dbJobSpec } from '../databases-job.js';
 import { resolveDatabase } from '../databases-model.js';
 import type { JobPlan } from '../job-plan.js';
+import { withServer } from '../server-session.js';
 import { openRepoStep, type PushResult, pushSnapshot } from './push.js';
 import { recordRun } from './runs.js';
 import { openSession, resticError, targetRepo } from './session.js';
@@ -45,7 +46,7 @@ export async function prepareOffsiteBackup(
       params: { ...local.spec.params, target: target.name, retention: opts.retention ?? null },
       plannedSteps: [
         ...(local.spec.plannedSteps ?? []),
-        'connect (off-site)',
+        'connect',
         `open ${where}`,
         `push to ${where}`,
         'check snapshot',
@@ -58,12 +59,8 @@ export async function prepareOffsiteBackup(
       const repo = targetRepo(target);
       job.addSecrets(repo.password, ...[repo.secretAccessKey, repo.sshKey].filter((s) => s !== null));
       try {
-        const ex = await job.step('connect (off-site)', async (s) => {
-          const e = await ctx.connect(server, { signal: job.signal });
-          s.detail(e.target);
-          return e;
-        });
-        try {
+        // A second session: the local backup above closed its own (it is the same job, one step after another).
+        return await withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
           const session = await openRepoStep(ctx, job, ex, server, repo);
           try {
             const offsite = await pushSnapshot(job, server, session, {
@@ -93,9 +90,7 @@ export async function prepareOffsiteBackup(
           } finally {
             await session.close();
           }
-        } finally {
-          await ex.close();
-        }
+        });
       } catch (e) {
         const err = toInfraktError(e);
         await recordRun(ctx, {
@@ -165,8 +160,9 @@ export async function prepareRestoreFromTarget(
     });
   const l = dbLayout(server.root_dir, app.name);
   return {
-    spec: {
-      ...dbJobSpec(app, server, 'db.restore', [
+    spec: appJobSpec(app, server, 'db.restore', {
+      params: { database: app.name, target: target.name, snapshot: opts.snapshot ?? 'latest' },
+      steps: [
         'connect',
         `open target ${target.name}`,
         'find snapshot',
@@ -176,110 +172,105 @@ export async function prepareRestoreFromTarget(
         'verify backup',
         'restore',
         'wait healthy',
-      ]),
-      params: { database: app.name, target: target.name, snapshot: opts.snapshot ?? 'latest' },
-    },
+      ],
+    }),
     body: async (job) => {
       const t0 = Date.now();
       const repo = targetRepo(target);
       job.addSecrets(repo.password, ...[repo.secretAccessKey, repo.sshKey].filter((s) => s !== null));
-      const fetched = await (async () => {
-        const ex = await connectStep(ctx, job, server);
+      // Fetch first (its own session, no server lock: it only adds a file), then the ordinary restore.
+      const fetched = await withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
+        const session = await openRepoStep(ctx, job, ex, server, repo, { create: false });
         try {
-          const session = await openRepoStep(ctx, job, ex, server, repo, { create: false });
-          try {
-            const snap = await job.step('find snapshot', async (s) => {
-              const r = await session.checked(
-                restic.snapshots({ tag: restic.subjectTag('db', app.name) }),
-                'listing snapshots',
-                { signal: job.signal },
+          const snap = await job.step('find snapshot', async (s) => {
+            const r = await session.checked(
+              restic.snapshots({ tag: restic.subjectTag('db', app.name) }),
+              'listing snapshots',
+              { signal: job.signal },
+            );
+            const all = parseSnapshots(r.stdout);
+            const found = opts.snapshot
+              ? all.filter((x) => x.id.startsWith(opts.snapshot!))
+              : all.filter((x) => x.host === server.name).slice(-1);
+            if (found.length !== 1)
+              throw new InfraktError(
+                'NOT_FOUND',
+                opts.snapshot
+                  ? `no single snapshot '${opts.snapshot}' of database ${app.name} on target ${target.name}`
+                  : `target ${target.name} has no snapshot of database ${app.name} from ${server.name}`,
+                { hint: `list them with: infrakt db backups ${app.name} --target ${target.name}` },
               );
-              const all = parseSnapshots(r.stdout);
-              const found = opts.snapshot
-                ? all.filter((x) => x.id.startsWith(opts.snapshot!))
-                : all.filter((x) => x.host === server.name).slice(-1);
-              if (found.length !== 1)
-                throw new InfraktError(
-                  'NOT_FOUND',
-                  opts.snapshot
-                    ? `no single snapshot '${opts.snapshot}' of database ${app.name} on target ${target.name}`
-                    : `target ${target.name} has no snapshot of database ${app.name} from ${server.name}`,
-                  { hint: `list them with: infrakt db backups ${app.name} --target ${target.name}` },
-                );
-              const snapshot = found[0]!;
-              const file = dumpIn(snapshot);
-              if (!file) throw new InfraktError('STATE', `snapshot ${snapshot.shortId} holds no database dump`);
-              s.detail(`${snapshot.shortId} of ${snapshot.time} from ${snapshot.host}: ${file}`);
-              return { snapshot, file };
-            });
-            await job.step('fetch backup', async (s) => {
-              const ls = parseLs(
-                (await session.checked(restic.ls(snap.snapshot.id), 'listing the snapshot', { signal: job.signal }))
-                  .stdout,
+            const snapshot = found[0]!;
+            const file = dumpIn(snapshot);
+            if (!file) throw new InfraktError('STATE', `snapshot ${snapshot.shortId} holds no database dump`);
+            s.detail(`${snapshot.shortId} of ${snapshot.time} from ${snapshot.host}: ${file}`);
+            return { snapshot, file };
+          });
+          await job.step('fetch backup', async (s) => {
+            const ls = parseLs(
+              (await session.checked(restic.ls(snap.snapshot.id), 'listing the snapshot', { signal: job.signal }))
+                .stdout,
+            );
+            const dump = ls.find((n) => n.path.endsWith(`/${snap.file}`));
+            const side = ls.find((n) => n.path.endsWith(`/${snap.file}.json`));
+            if (!dump || !side)
+              throw new InfraktError(
+                'STATE',
+                `snapshot ${snap.snapshot.shortId} lacks ${snap.file} or its checksum record`,
               );
-              const dump = ls.find((n) => n.path.endsWith(`/${snap.file}`));
-              const side = ls.find((n) => n.path.endsWith(`/${snap.file}.json`));
-              if (!dump || !side)
-                throw new InfraktError(
-                  'STATE',
-                  `snapshot ${snap.snapshot.shortId} lacks ${snap.file} or its checksum record`,
-                );
-              const stage = `${l.backupsDir}/.from-target-${randomBytes(4).toString('hex')}`;
-              await runChecked(ex, fs.mkdirp(stage, 0o700), { what: 'mkdir staging' });
-              try {
-                for (const [node, dest] of [
-                  [dump, `${stage}/${snap.file}`],
-                  [side, `${stage}/${snap.file}.json`],
-                ] as const) {
-                  const cmd = restic.dumpToFile(session.restic, session.credDir, snap.snapshot.id, node.path, dest);
-                  const res = await ex.run(cmd, { signal: job.signal });
-                  if (res.exitCode !== 0) throw resticError(session.repo, `fetching ${node.path}`, res);
-                }
-                const meta = JSON.parse((await runChecked(ex, fs.cat(`${stage}/${snap.file}.json`))).stdout) as {
-                  type?: string;
-                };
-                if (meta.type && meta.type !== settings.type)
-                  throw new InfraktError(
-                    'VALIDATION',
-                    `snapshot holds a ${meta.type} backup; ${app.name} is ${settings.type}`,
-                  );
-                // Into the backups dir under its own name, unless a different file of that name is there already.
-                const same = await ex.run(
-                  exec(
-                    'sh',
-                    '-c',
-                    'cmp -s "$1" "$2" && cmp -s "$1.json" "$2.json"',
-                    'sh',
-                    `${stage}/${snap.file}`,
-                    `${l.backupsDir}/${snap.file}`,
-                  ),
-                );
-                const present = await ex.run(fs.testFile(`${l.backupsDir}/${snap.file}`));
-                if (present.exitCode === 0 && same.exitCode !== 0)
-                  throw new InfraktError('CONFLICT', `a different ${snap.file} exists in ${l.backupsDir}`, {
-                    hint: 'move it aside on the server, then restore again',
-                  });
-                await runChecked(
-                  ex,
-                  and(
-                    fs.mv(`${stage}/${snap.file}.json`, `${l.backupsDir}/${snap.file}.json`),
-                    fs.mv(`${stage}/${snap.file}`, `${l.backupsDir}/${snap.file}`),
-                  ),
-                  { what: 'place backup' },
-                );
-                s.detail(`${snap.file} (${dump.size} bytes) into ${l.backupsDir}`);
-              } finally {
-                await ex.run(fs.rmrf(stage));
+            const stage = `${l.backupsDir}/.from-target-${randomBytes(4).toString('hex')}`;
+            await runChecked(ex, fs.mkdirp(stage, 0o700), { what: 'mkdir staging' });
+            try {
+              for (const [node, dest] of [
+                [dump, `${stage}/${snap.file}`],
+                [side, `${stage}/${snap.file}.json`],
+              ] as const) {
+                const cmd = restic.dumpToFile(session.restic, session.credDir, snap.snapshot.id, node.path, dest);
+                const res = await ex.run(cmd, { signal: job.signal });
+                if (res.exitCode !== 0) throw resticError(session.repo, `fetching ${node.path}`, res);
               }
-            });
-            return snap;
-          } finally {
-            await session.close();
-          }
+              const meta = JSON.parse((await runChecked(ex, fs.cat(`${stage}/${snap.file}.json`))).stdout) as {
+                type?: string;
+              };
+              if (meta.type && meta.type !== settings.type)
+                throw new InfraktError(
+                  'VALIDATION',
+                  `snapshot holds a ${meta.type} backup; ${app.name} is ${settings.type}`,
+                );
+              // Into the backups dir under its own name, unless a different file of that name is there already.
+              const same = await ex.run(
+                exec(
+                  'sh',
+                  '-c',
+                  'cmp -s "$1" "$2" && cmp -s "$1.json" "$2.json"',
+                  'sh',
+                  `${stage}/${snap.file}`,
+                  `${l.backupsDir}/${snap.file}`,
+                ),
+              );
+              const present = await ex.run(fs.testFile(`${l.backupsDir}/${snap.file}`));
+              if (present.exitCode === 0 && same.exitCode !== 0)
+                throw new InfraktError('CONFLICT', `a different ${snap.file} exists in ${l.backupsDir}`, {
+                  hint: 'move it aside on the server, then restore again',
+                });
+              await runChecked(
+                ex,
+                and(
+                  fs.mv(`${stage}/${snap.file}.json`, `${l.backupsDir}/${snap.file}.json`),
+                  fs.mv(`${stage}/${snap.file}`, `${l.backupsDir}/${snap.file}`),
+                ),
+                { what: 'place backup' },
+              );
+              s.detail(`${snap.file} (${dump.size} bytes) into ${l.backupsDir}`);
+            } finally {
+              await ex.run(fs.rmrf(stage));
+            }
+          });
+          return snap;
         } finally {
-          await ex.close();
+          await session.close();
         }
-      })();
+      });
       const plan = await prepareRestore(ctx, app.name, fetched.file, { server: server.name });
       const r = await plan.body(job);
       await audit(ctx, 'db.restore.offsite', `${server.name}/${app.name}`, {

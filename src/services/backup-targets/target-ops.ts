@@ -11,6 +11,7 @@ import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
 import type { JobPlan } from '../job-plan.js';
 import type { JobContext } from '../jobs-types.js';
+import { withServer } from '../server-session.js';
 import { getServerRow } from '../servers.js';
 import { openRepoStep } from './push.js';
 import { targetRepo } from './session.js';
@@ -52,12 +53,7 @@ async function withTarget<T>(
   const repo = targetRepo(t);
   job.addSecrets(repo.password, ...[repo.secretAccessKey, repo.sshKey].filter((s) => s !== null));
   try {
-    const ex = await job.step('connect', async (s) => {
-      const e = await ctx.connect(server, { signal: job.signal });
-      s.detail(e.target);
-      return e;
-    });
-    try {
+    return await withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
       const session = await openRepoStep(ctx, job, ex, server, repo, { create });
       try {
         const { result, message } = await fn(session);
@@ -66,9 +62,7 @@ async function withTarget<T>(
       } finally {
         await session.close();
       }
-    } finally {
-      await ex.close();
-    }
+    });
   } catch (e) {
     const err = toInfraktError(e);
     await recordTargetCheck(ctx, t, {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
 import { createApp, listApps } from '../../../src/services/apps.js';
 import type { Ctx } from '../../../src/services/context.js';
-import { prepareDeploy } from '../../../src/services/deploy.js';
+import { prepareDeploy } from '../../../src/services/deploy/deploy-app.js';
 import { runPlan } from '../../../src/services/job-plan.js';
 import { listDeployments } from '../../../src/services/releases.js';
 import { registerServer } from '../../../src/services/servers.js';
