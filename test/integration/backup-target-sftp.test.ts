@@ -266,5 +266,7 @@ describe.skipIf(!runIt)('backup targets: SFTP', () => {
     // The SSH private key was delivered as a file and removed: nothing of it left on the server.
     const key = readFileSync(sftp.keyPath, 'utf8').split('\n')[1]!;
     expect(filesContaining(join(env.host.root, 'backups'), key)).toEqual([]);
+    expect(sampler.hits(key)).toEqual([]);
+    expect(filesContaining(env.home, key)).toEqual([]);
   });
 });
