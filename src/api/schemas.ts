@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
-import { JOB_STATUSES } from '../core/schemas/views/jobs.js';
 
 /**
  * The HTTP framing of the API: the error body, request bodies, path and query parameters. What the routes

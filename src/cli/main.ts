@@ -1,21 +1,23 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
-import { registerAppCommands } from './commands/app.js';
-import { registerAppBackupCommands } from './commands/app-backup.js';
-import { registerAppDeployCommands } from './commands/app-deploy.js';
-import { registerBackupTargetCommands } from './commands/backup-target.js';
-import { registerDbCommands } from './commands/db.js';
+import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
+import { registerAppVolumeCommands } from './commands/app-volumes.js';
+import { registerAppCommands } from './commands/apps.js';
+import { registerBackupTargetCommands } from './commands/backup-targets.js';
+import { registerBackupCommands } from './commands/backups.js';
+import { registerDbCommands } from './commands/databases.js';
+import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
-import { registerInit } from './commands/init.js';
-import { registerJobCommands } from './commands/job.js';
-import { registerLockCommands } from './commands/lock.js';
+import { registerInit } from './commands/home.js';
+import { registerJobCommands } from './commands/jobs.js';
+import { registerLockCommands } from './commands/locks.js';
+import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
 import { registerServe } from './commands/serve.js';
-import { registerServerCommands } from './commands/server.js';
-import { registerServerProvision } from './commands/server-provision.js';
-import { registerServerSet } from './commands/server-proxy.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
+import { registerServerSet } from './commands/server-settings.js';
+import { registerServerCommands } from './commands/servers.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -37,12 +39,15 @@ export function buildProgram(): Command {
   registerServerSet(servers);
   const apps = program.command('app').description('manage apps');
   registerAppCommands(apps);
-  registerAppDeployCommands(apps);
-  registerAppBackupCommands(apps);
+  registerDeployCommands(apps);
+  registerAppLifecycleCommands(apps);
+  registerAppVolumeCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
-  registerDbCommands(program.command('db').description('manage databases and their backups'));
+  const db = program.command('db').description('manage databases and their backups');
+  registerDbCommands(db);
+  registerBackupCommands(db);
   registerBackupTargetCommands(
     program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
   );

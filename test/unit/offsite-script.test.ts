@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resticRepo } from '../../src/core/commands/restic.js';
-import { renderCronFile, renderServiceUnit } from '../../src/core/plans/db-backup-script.js';
+import { renderCronFile, renderServiceUnit } from '../../src/core/plans/db-backup-schedule.js';
 import { offsiteLayout, renderOffsiteScript } from '../../src/core/plans/offsite-script.js';
 import { removeDir, tempDir } from '../helpers/state.js';
 

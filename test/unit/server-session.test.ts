@@ -8,11 +8,11 @@ import { createJobRunner, type JobRunner } from '../../src/adapters/jobs/runner.
 import type { ServerRow } from '../../src/adapters/store/schema.js';
 import { InfraktError } from '../../src/core/errors.js';
 import type { Executor } from '../../src/core/executor.js';
-import type { Ctx } from '../../src/services/context.js';
-import type { JobContext } from '../../src/services/jobs-types.js';
-import { acquireRemoteLock } from '../../src/services/remote-lock.js';
-import { type ServerLock, type ServerSession, withServer } from '../../src/services/server-session.js';
-import { registerServer } from '../../src/services/servers.js';
+import type { JobContext } from '../../src/core/jobs.js';
+import { registerServer } from '../../src/services/servers/servers.js';
+import type { Ctx } from '../../src/services/shared/context.js';
+import { acquireRemoteLock } from '../../src/services/shared/remote-lock.js';
+import { type ServerLock, type ServerSession, withServer } from '../../src/services/shared/server-session.js';
 import { shExecutor } from '../harness/sh-executor.js';
 import { until } from '../harness/temp-store.js';
 import { openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';

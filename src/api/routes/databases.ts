@@ -11,9 +11,14 @@ import {
   prepareOffsiteBackup,
   prepareRestoreFromTarget,
 } from '../../services/backup-targets/db-offsite.js';
-import { listBackups, prepareBackup, prepareRestore } from '../../services/backups.js';
-import { prepareSchedule } from '../../services/backups-schedule.js';
-import { getDatabase, listDatabases, prepareCreateDatabase, prepareDestroyDatabase } from '../../services/databases.js';
+import { listBackups, prepareBackup, prepareRestore } from '../../services/databases/backups.js';
+import { prepareSchedule } from '../../services/databases/backups-schedule.js';
+import {
+  getDatabase,
+  listDatabases,
+  prepareCreateDatabase,
+  prepareDestroyDatabase,
+} from '../../services/databases/databases.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { jobIdParam, nameParam, serverQuery } from '../schemas.js';
 import { backupBody, databaseCreateBody, restoreBody, scheduleBody } from '../schemas-db.js';
@@ -146,7 +151,7 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const { keep, target, keepDaily, keepWeekly, keepMonthly } = c.req.valid('json') ?? {};
       const { server } = c.req.valid('query');
-      const opts = { ...(server ? { server } : {}), ...(keep !== undefined ? { keep } : {}) };
+      const opts = { server, keep };
       const retention = parseRetention({ daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly });
       if (retention && !target) throw new InfraktError('VALIDATION', 'keepDaily/keepWeekly/keepMonthly go with target');
       const name = c.req.valid('param').name;
@@ -198,8 +203,8 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       const retention = parseRetention({ daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly });
       const plan = await prepareSchedule(c.var.ctx, c.req.valid('param').name, {
         cron,
-        ...(server ? { server } : {}),
-        ...(keep !== undefined ? { keep } : {}),
+        server,
+        keep,
         ...(target ? { offsite: { target, retention } } : {}),
       });
       return deps.startPlan(c, plan);

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { envDeletedSchema, envEntrySchema, envSetResultSchema, envValueSchema } from '../../core/schemas/views/env.js';
-import { audit } from '../../services/audit.js';
-import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/env.js';
+import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/apps/env.js';
+import { audit } from '../../services/shared/audit.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
 import { envKeyParam, envSetBody, nameParam, serverQuery } from '../schemas.js';
 

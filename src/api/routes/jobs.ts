@@ -28,7 +28,7 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
       const q = c.req.valid('query');
       const jobs = await c.var.ctx.jobs.list({
         limit: q.limit ?? 50,
-        ...(q.status ? { status: q.status } : {}),
+        status: q.status,
       });
       return c.json(jobs, 200);
     },
@@ -62,7 +62,7 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
       const q = c.req.valid('query');
       await c.var.ctx.jobs.get(id); // 404 for an unknown job rather than an empty list
       const lines = await c.var.ctx.jobs.logs(id, {
-        ...(q.after !== undefined ? { afterId: q.after } : {}),
+        afterId: q.after,
         limit: q.limit ?? 1000,
       });
       return c.json(lines, 200);

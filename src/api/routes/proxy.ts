@@ -11,8 +11,8 @@ import {
   prepareProxyRemove,
   prepareProxySetup,
   proxyStatus,
-  setProxySettings,
-} from '../../services/proxy.js';
+} from '../../services/proxy/proxy.js';
+import { setProxySettings } from '../../services/servers/settings.js';
 import { type Api, ERRORS, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam } from '../schemas.js';
 

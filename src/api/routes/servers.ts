@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { serverRemovedSchema, serverViewSchema } from '../../core/schemas/views/servers.js';
-import { getServer, listServers, registerServer, removeServer } from '../../services/servers.js';
+import { getServer, listServers, registerServer, removeServer } from '../../services/servers/servers.js';
 import { type Api, ERRORS, isTrue, json, type RouteDeps, security } from '../route-kit.js';
 import { forceQuery, nameParam, serverAddBody } from '../schemas.js';
 

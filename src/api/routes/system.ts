@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { dashboardSchema } from '../../core/schemas/views/dashboard.js';
-import { dashboard } from '../../services/dashboard.js';
+import { dashboard } from '../../services/system/dashboard.js';
 import { type Api, ERRORS, json, security } from '../route-kit.js';
 
 declare const INFRAKT_VERSION: string;

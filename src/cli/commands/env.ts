@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/env.js';
+import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/apps/env.js';
 import { withCtx } from '../context.js';
 import { c, printJson, printTable, success } from '../output.js';
 

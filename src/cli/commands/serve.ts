@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { resolvePaths } from '../../adapters/local/home.js';
-import { loadApiKey } from '../../adapters/secrets/api-key.js';
 import { validation } from '../../core/errors.js';
+import { currentApiKey } from '../../services/system/api-key.js';
+import { localPaths } from '../context.js';
+import { intOption } from '../options.js';
 import { c, info } from '../output.js';
-import { intOption } from './options.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -47,7 +47,7 @@ export function registerServe(program: Command): void {
         if (o.port < 0 || o.port > 65535)
           throw validation(`invalid --port ${o.port}`, 'use 1-65535 (0 picks a free port)');
         const corsOrigins = (o.corsOrigin ?? []).map(checkOrigin);
-        const paths = resolvePaths();
+        const paths = localPaths();
         const { startApiServer, isLoopback } = await import('../../api/server.js');
         const srv = await startApiServer({
           port: o.port,
@@ -63,7 +63,7 @@ export function registerServe(program: Command): void {
         out(`  API docs   ${srv.url}/docs   (OpenAPI: ${srv.url}/api/openapi.json)`);
         if (srv.keyCreated && process.stdout.isTTY) {
           // First start on a terminal: show the new key once; later starts only say where it is.
-          out(`  API key    ${loadApiKey(srv.apiKeyFile)}`);
+          out(`  API key    ${currentApiKey(paths)}`);
           out(`             generated now, stored in ${srv.apiKeyFile} (0600)`);
         } else {
           out(`  API key    in ${srv.apiKeyFile} (print it with: infrakt api-key show)`);

@@ -8,16 +8,16 @@ import { InfraktError } from '../../core/errors.js';
 import { runChecked } from '../../core/executor.js';
 import { releaseProject } from '../../core/plans/layout.js';
 import type { AppBackupList, AppSnapshotView } from '../../core/schemas/views/backups.js';
-import { appJobSpec } from '../app-job-spec.js';
-import { appLockName } from '../app-remote-lock.js';
-import { resolveApp } from '../apps.js';
-import { audit } from '../audit.js';
-import type { Ctx } from '../context.js';
-import { waitHealthy } from '../health-check.js';
-import type { JobPlan } from '../job-plan.js';
-import { appSettings } from '../release-source.js';
-import { keptRelease } from '../releases.js';
-import { withServer } from '../server-session.js';
+import { resolveApp } from '../apps/apps.js';
+import { waitForHealthyResponse } from '../apps/health-check.js';
+import { appSettings } from '../apps/release-source.js';
+import { keptRelease } from '../apps/releases.js';
+import { audit } from '../shared/audit.js';
+import type { Ctx } from '../shared/context.js';
+import type { JobPlan } from '../shared/job-plan.js';
+import { appJobSpec } from '../shared/job-spec.js';
+import { appLockName } from '../shared/lock-on-server.js';
+import { withServer } from '../shared/server-session.js';
 import { addRepoSecrets, appContainerIds, appVolumes, repoFor } from './app-volumes.js';
 import { openRepoStep } from './push.js';
 import { runsOf, targetOfSnapshot } from './runs.js';
@@ -177,7 +177,7 @@ export async function prepareAppRestore(
               if (app.current_release === null || app.app_type.startsWith('db:')) return s.unchanged('not deployed');
               const dep = await keptRelease(ctx, app, app.current_release);
               if (!dep.host_port) return s.unchanged('the release publishes no port');
-              const r = await waitHealthy(ex, {
+              const r = await waitForHealthyResponse(ex, {
                 port: dep.host_port,
                 health: appSettings(app).health,
                 project: releaseProject(app.name, app.current_release),

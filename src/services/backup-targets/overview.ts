@@ -1,6 +1,6 @@
 import type { BackupOverview } from '../../core/schemas/views/backups.js';
-import type { Ctx } from '../context.js';
-import { isDatabase, toDatabaseView } from '../databases-model.js';
+import { isDatabase, toDatabaseView } from '../databases/model.js';
+import type { Ctx } from '../shared/context.js';
 import { lastRuns, type SubjectRuns } from './runs.js';
 import { listTargets } from './targets.js';
 

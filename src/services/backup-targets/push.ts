@@ -3,9 +3,9 @@ import * as restic from '../../core/commands/restic.js';
 import { parseBackupSummary, parseForget, parseLs } from '../../core/commands/restic-output.js';
 import { InfraktError } from '../../core/errors.js';
 import type { Executor } from '../../core/executor.js';
+import type { JobContext } from '../../core/jobs.js';
 import { describeRetention, type Retention } from '../../core/schemas/backup-target.js';
-import type { Ctx } from '../context.js';
-import type { JobContext } from '../jobs-types.js';
+import type { Ctx } from '../shared/context.js';
 import { ensureRepository, openSession, type Repo, type ResticSession, resticError } from './session.js';
 
 export interface PushResult {

@@ -1,7 +1,7 @@
 import type { BackupRunRow } from '../../adapters/store/schema.js';
 import type { BackupRunView } from '../../core/schemas/views/backups.js';
-import type { Ctx } from '../context.js';
-import { nowIso } from '../context.js';
+import type { Ctx } from '../shared/context.js';
+import { nowIso } from '../shared/context.js';
 
 export type { BackupRunView };
 

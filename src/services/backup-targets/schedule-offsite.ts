@@ -4,11 +4,11 @@ import * as fs from '../../core/commands/fs.js';
 import { CRED_FILES, knownHostsFile, resticRepo, s3EnvFile } from '../../core/commands/restic.js';
 import { InfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
+import type { JobContext } from '../../core/jobs.js';
 import { offsiteLayout, renderOffsiteScript } from '../../core/plans/offsite-script.js';
 import type { Retention } from '../../core/schemas/backup-target.js';
 import { Secret } from '../../core/secret.js';
-import type { Ctx } from '../context.js';
-import type { JobContext } from '../jobs-types.js';
+import type { Ctx } from '../shared/context.js';
 import { ensureRepository, openSession, targetRepo } from './session.js';
 import { resolveTarget } from './targets.js';
 

@@ -20,8 +20,8 @@ import { InfraktError } from '../../core/errors.js';
 import { type Executor, type RunOptions, type RunResult, runChecked, tail } from '../../core/executor.js';
 import { describeLocation, type TargetLocation } from '../../core/schemas/backup-target.js';
 import { Secret, scrub } from '../../core/secret.js';
-import type { Ctx } from '../context.js';
-import { nowIso } from '../context.js';
+import type { Ctx } from '../shared/context.js';
+import { nowIso } from '../shared/context.js';
 import { keyFingerprint, pinHostKeys, type ResolvedTarget } from './targets.js';
 
 /** A repository infrakt can open: a target, or a server's own local repository (app volumes without a target). */

@@ -3,7 +3,7 @@ import { toInfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
 import type { OffsiteStatus } from '../../core/schemas/views/backups.js';
 import type { DatabaseView } from '../../core/schemas/views/databases.js';
-import type { Ctx } from '../context.js';
+import type { Ctx } from '../shared/context.js';
 import { lastRuns } from './runs.js';
 
 export type { OffsiteStatus };

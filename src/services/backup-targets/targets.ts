@@ -13,9 +13,9 @@ import { fingerprintSchema, nameSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { BackupTargetView, TargetAdded, TargetCheck } from '../../core/schemas/views/backups.js';
 import { Secret } from '../../core/secret.js';
-import { audit } from '../audit.js';
-import type { Ctx } from '../context.js';
-import { nowIso } from '../context.js';
+import { audit } from '../shared/audit.js';
+import type { Ctx } from '../shared/context.js';
+import { nowIso } from '../shared/context.js';
 
 /** What a target needs that must never be shown: sealed together in `backup_targets.secrets_enc`. */
 export interface TargetSecrets {

@@ -2,14 +2,15 @@
 // health check undoes, and that variables never reach a command line, the record or the job log.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
-import { createApp } from '../../../src/services/apps.js';
-import type { Ctx } from '../../../src/services/context.js';
-import { prepareDeploy } from '../../../src/services/deploy/deploy-app.js';
-import { setEnv } from '../../../src/services/env.js';
-import { runPlan } from '../../../src/services/job-plan.js';
-import { listDeployments } from '../../../src/services/releases.js';
-import { prepareEnvPush, prepareRollback } from '../../../src/services/rollback.js';
-import { registerServer } from '../../../src/services/servers.js';
+import { createApp } from '../../../src/services/apps/apps.js';
+import { prepareDeploy } from '../../../src/services/apps/deploy/deploy-app.js';
+import { setEnv } from '../../../src/services/apps/env.js';
+import { prepareEnvPush } from '../../../src/services/apps/env-push.js';
+import { listDeployments } from '../../../src/services/apps/releases.js';
+import { prepareRollback } from '../../../src/services/apps/rollback.js';
+import { registerServer } from '../../../src/services/servers/servers.js';
+import type { Ctx } from '../../../src/services/shared/context.js';
+import { runPlan } from '../../../src/services/shared/job-plan.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
 import { openTestState, type TestState } from '../../helpers/state.js';
 

@@ -6,35 +6,35 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
 import { render } from '../../../src/core/cmd/index.js';
 import { InfraktError } from '../../../src/core/errors.js';
+import type { JobStep } from '../../../src/core/jobs.js';
 import { type DeployStepKind, deployPlan } from '../../../src/core/plans/deploy.js';
-import { appLockName } from '../../../src/services/app-remote-lock.js';
-import { createApp, resolveApp } from '../../../src/services/apps.js';
-import type { Ctx } from '../../../src/services/context.js';
-import { prepareDeploy } from '../../../src/services/deploy/deploy-app.js';
+import { createApp, resolveApp } from '../../../src/services/apps/apps.js';
+import { prepareDeploy } from '../../../src/services/apps/deploy/deploy-app.js';
 import {
   openReleaseRun,
   planInput,
   type ReleaseRequest,
   type ReleaseRun,
   type ReleaseStep,
-} from '../../../src/services/deploy/release-run.js';
-import { switchRoute } from '../../../src/services/deploy/route-switch.js';
-import { buildImage } from '../../../src/services/deploy/steps/build-image.js';
-import { checkHealth } from '../../../src/services/deploy/steps/check-health.js';
-import { fetchSource } from '../../../src/services/deploy/steps/fetch-source.js';
-import { prepareServer } from '../../../src/services/deploy/steps/prepare-server.js';
-import { recordRelease } from '../../../src/services/deploy/steps/record-release.js';
-import { retirePrevious } from '../../../src/services/deploy/steps/retire-previous.js';
-import { startRelease } from '../../../src/services/deploy/steps/start-release.js';
-import { switchTraffic } from '../../../src/services/deploy/steps/switch-traffic.js';
-import { updateServices } from '../../../src/services/deploy/steps/update-services.js';
-import { writeReleaseFiles } from '../../../src/services/deploy/steps/write-release-files.js';
-import { decryptedEnv, setEnv } from '../../../src/services/env.js';
-import { runPlan } from '../../../src/services/job-plan.js';
-import type { JobStep } from '../../../src/services/jobs-types.js';
-import { listDeployments } from '../../../src/services/releases.js';
-import { withServer } from '../../../src/services/server-session.js';
-import { registerServer } from '../../../src/services/servers.js';
+} from '../../../src/services/apps/deploy/release-run.js';
+import { switchRoute } from '../../../src/services/apps/deploy/route-switch.js';
+import { buildImage } from '../../../src/services/apps/deploy/steps/build-image.js';
+import { checkHealth } from '../../../src/services/apps/deploy/steps/check-health.js';
+import { fetchSource } from '../../../src/services/apps/deploy/steps/fetch-source.js';
+import { prepareServer } from '../../../src/services/apps/deploy/steps/prepare-server.js';
+import { recordRelease } from '../../../src/services/apps/deploy/steps/record-release.js';
+import { retirePrevious } from '../../../src/services/apps/deploy/steps/retire-previous.js';
+import { startRelease } from '../../../src/services/apps/deploy/steps/start-release.js';
+import { switchTraffic } from '../../../src/services/apps/deploy/steps/switch-traffic.js';
+import { updateServices } from '../../../src/services/apps/deploy/steps/update-services.js';
+import { writeReleaseFiles } from '../../../src/services/apps/deploy/steps/write-release-files.js';
+import { decryptedEnv, setEnv } from '../../../src/services/apps/env.js';
+import { listDeployments } from '../../../src/services/apps/releases.js';
+import { registerServer } from '../../../src/services/servers/servers.js';
+import type { Ctx } from '../../../src/services/shared/context.js';
+import { runPlan } from '../../../src/services/shared/job-plan.js';
+import { appLockName } from '../../../src/services/shared/lock-on-server.js';
+import { withServer } from '../../../src/services/shared/server-session.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
 import { openTestState, type TestState } from '../../helpers/state.js';
 
