@@ -23,6 +23,7 @@ import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
+import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
@@ -189,6 +190,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);
+  backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
 

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
+import { registerAppVolumeCommands } from './commands/app-volumes.js';
 import { registerAppCommands } from './commands/apps.js';
+import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
@@ -45,12 +47,16 @@ export function buildProgram(): Command {
   registerAppCommands(apps);
   registerDeployCommands(apps);
   registerAppLifecycleCommands(apps);
+  registerAppVolumeCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
   const db = program.command('db').description('manage databases and their backups');
   registerDbCommands(db);
   registerBackupCommands(db);
+  registerBackupTargetCommands(
+    program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
+  );
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);

@@ -172,6 +172,43 @@ export interface ProviderServersTable {
   updated_at: string;
 }
 
+export interface BackupTargetsTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'sftp' | 's3';
+  /** TargetLocation (src/core/schemas/backup-target.ts): no secret in it. */
+  location_json: string;
+  /** Sealed JSON of TargetSecrets (repository password, S3 secret key, SFTP private key) under the master key. */
+  secrets_enc: string;
+  /** Last `backup-target test|verify`: { kind, at, status, message, server }. */
+  last_check_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BackupRunsTable {
+  id: Generated<number>;
+  server_id: number;
+  subject_kind: 'db' | 'app';
+  subject: string;
+  /** Target name; null = the server's local repository (app volumes) or a local dump. */
+  target: string | null;
+  status: 'ok' | 'failed';
+  snapshot_id: string | null;
+  bytes: number | null;
+  message: string | null;
+  job_id: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+export interface ServerReposTable {
+  server_id: number;
+  /** Sealed password of the server's local restic repository. */
+  password_enc: string;
+  created_at: string;
+}
+
 export interface Database {
   servers: ServersTable;
   apps: AppsTable;
@@ -187,6 +224,9 @@ export interface Database {
   providers: ProvidersTable;
   provider_servers: ProviderServersTable;
   catalog_host_installs: CatalogHostInstallsTable;
+  backup_targets: BackupTargetsTable;
+  backup_runs: BackupRunsTable;
+  server_repos: ServerReposTable;
 }
 
 /** A catalog host entry run on a server (migration 0006). */
@@ -218,3 +258,5 @@ export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderServerRow = Selectable<ProviderServersTable>;
+export type BackupTargetRow = Selectable<BackupTargetsTable>;
+export type BackupRunRow = Selectable<BackupRunsTable>;

@@ -102,15 +102,16 @@ export function registerServerCloudCommands(server: Command): void {
     .command('destroy <name>')
     .description('delete a server infrakt created at its provider, then forget it locally (asks you to type the name)')
     .option('--force', 'do not ask for the name to be typed')
+    .option('-y, --yes', 'same as --force: answer yes to the confirmation')
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const plan = await prepareDestroyCloudServer(ctx, name);
-        if (!o.force)
+        if (!o.force && !o.yes)
           await confirmByName(
             `This deletes server '${name}' at its provider with all its data`,
             name,
-            `pass --force to destroy '${name}' without confirmation`,
+            `pass -y/--yes (or --force) to destroy '${name}' without confirmation`,
           );
         const r = (await runJob(ctx, plan.spec, plan.body, { json: o.json })).result;
         if (!o.json)

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { branchSchema, domainSchema, imageSchema, nameSchema, portSchema } from './common.js';
 
-export const DB_TYPES = ['postgres', 'mysql', 'redis', 'mongo'] as const;
+export const DB_TYPES = ['postgres', 'mysql', 'mariadb', 'redis', 'mongo'] as const;
 export type DbType = (typeof DB_TYPES)[number];
 export const APP_TYPES = ['image', 'git', 'compose', ...DB_TYPES.map((t) => `db:${t}` as const)] as const;
 export type AppType = (typeof APP_TYPES)[number];

@@ -73,6 +73,7 @@ export interface CreateDatabaseResult {
 const DEFAULT_ENV_KEY: Record<DbType, string> = {
   postgres: 'DATABASE_URL',
   mysql: 'DATABASE_URL',
+  mariadb: 'DATABASE_URL',
   redis: 'REDIS_URL',
   mongo: 'MONGODB_URI',
 };

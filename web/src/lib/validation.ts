@@ -170,7 +170,7 @@ export function appCreateBody(kind: AppKind, v: Record<AppFields, string>): AppC
   return body;
 }
 
-export const DB_KINDS = ['postgres', 'mysql', 'redis', 'mongo'] as const;
+export const DB_KINDS = ['postgres', 'mysql', 'mariadb', 'redis', 'mongo'] as const;
 export type DbFields = 'name' | 'server' | 'type' | 'version';
 export function validateDatabaseForm(v: Record<DbFields, string>): FieldErrors<DbFields> {
   return run(v, {
