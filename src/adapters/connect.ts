@@ -5,6 +5,7 @@ import { InfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { LocalExecutor } from './local/local-executor.js';
 import { DEFAULT_KEYS, resolveAuth } from './ssh/auth.js';
+import { jumpSocket } from './ssh/jump.js';
 import { openSsh, type SshExecutor } from './ssh/ssh-executor.js';
 import type { ServerRow } from './store/schema.js';
 
@@ -27,6 +28,11 @@ export interface ConnectOptions {
   readonly maxChannels?: number;
   /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Reach the server through a relay (an edge device's tunnel ends there): connect to `relay` first (its own
+   * pinned key and login), then to the server over a channel to the relay's 127.0.0.1:`port` (see ssh/jump.ts).
+   */
+  readonly via?: { readonly relay: ServerTarget; readonly port: number };
 }
 
 export type ServerTarget = Pick<
@@ -85,17 +91,36 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
     { keyPath: server.key_path, agentSocket: env.SSH_AUTH_SOCK || undefined, passphrase: env.INFRAKT_SSH_PASSPHRASE },
     server.name,
   );
-  return openSsh({
-    server: server.name,
-    host: server.host,
-    port: server.port,
-    username: server.user,
-    auth,
-    expect,
-    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
-    ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
-    signal: opts.signal,
-  });
+  const via = opts.via;
+  const sock = via
+    ? await jumpSocket(
+        () =>
+          connectSsh(via.relay, {
+            env,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+          }),
+        via.port,
+        { relay: via.relay.name, server: server.name },
+      )
+    : undefined;
+  try {
+    return await openSsh({
+      server: server.name,
+      host: via ? '127.0.0.1' : server.host,
+      port: via ? via.port : server.port,
+      username: server.user,
+      auth,
+      expect,
+      ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
+      signal: opts.signal,
+      sock,
+    });
+  } catch (e) {
+    sock?.destroy(); // ends the relay connection too
+    throw e;
+  }
 }
 
 /** Whether there is anything to log in with when no key file is given: an ssh-agent or a default ~/.ssh key. */

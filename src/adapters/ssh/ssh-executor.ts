@@ -39,6 +39,8 @@ export interface SshConnectOptions {
   /** Concurrent exec channels per connection; more are queued. OpenSSH's MaxSessions default is 10. */
   readonly maxChannels?: number;
   readonly signal?: AbortSignal | undefined;
+  /** An already open stream to the server's sshd (a channel through a relay, see jump.ts) instead of TCP to host:port. */
+  readonly sock?: Duplex | undefined;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -88,6 +90,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
     client.connect({
       host: o.host,
       port: o.port,
+      ...(o.sock ? { sock: o.sock } : {}),
       username: o.username,
       ...(o.auth.privateKey ? { privateKey: o.auth.privateKey } : {}),
       ...(o.auth.passphrase ? { passphrase: o.auth.passphrase } : {}),

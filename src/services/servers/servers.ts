@@ -8,6 +8,7 @@ import {
   type ServerAddInput,
   serverAddSchema,
 } from '../../core/schemas/server.js';
+import type { EdgeInfo } from '../../core/schemas/views/edge.js';
 import type { ServerView } from '../../core/schemas/views/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -20,7 +21,7 @@ export function serverSettings(
   return { ...raw, proxy: proxySettingsSchema.parse(raw.proxy ?? {}) };
 }
 
-export function toServerView(row: ServerRow, appCount = 0): ServerView {
+export function toServerView(row: ServerRow, appCount = 0, edge: EdgeInfo | null = null): ServerView {
   return {
     id: row.id,
     name: row.name,
@@ -36,6 +37,7 @@ export function toServerView(row: ServerRow, appCount = 0): ServerView {
     lastError: row.last_error,
     appCount,
     proxy: serverSettings(row).proxy,
+    edge,
     createdAt: row.created_at,
   };
 }
