@@ -108,6 +108,9 @@ describe('shipped catalog', () => {
           {
             check: false,
             timeoutMs: 60_000,
+            // The raw template refers to the entry's variables; every one must be among those the render
+            // produced. The release and services files must resolve with none given.
+            env: name === 'template.yml' ? { ...process.env, ...rendered.env } : process.env,
           },
         );
         expect(r.code, `${id}/${name}: ${r.stderr}`).toBe(0);
