@@ -5,6 +5,7 @@ import { ensureHome, type Paths, resolvePaths } from '../adapters/local/home.js'
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
+import { edgeAwareConnect } from '../services/edge/route.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 import { info } from './output.js';
 
@@ -36,7 +37,9 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   // ssh2 costs ~40 ms to load: only commands that actually connect pay for it.
-  const connect: Connect = async (server, opts) => (await import('../adapters/connect.js')).connect(server, opts);
+  const connect: Connect = edgeAwareConnect(store, async (server, opts) =>
+    (await import('../adapters/connect.js')).connect(server, opts),
+  );
   const actor = opts.actor ?? cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
   for (const id of jobs.recovered.jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);

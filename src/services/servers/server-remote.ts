@@ -15,6 +15,7 @@ import type {
   ServerView,
   TrustResult,
 } from '../../core/schemas/views/servers.js';
+import { edgeInfos, tunnelDown } from '../edge/tunnel-state.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -171,10 +172,14 @@ async function presentedKey(ctx: Ctx, row: ServerRow, fingerprint?: string): Pro
 /** `server status <name>`: uptime, load, memory, disks and containers in one round trip. */
 export async function serverStatus(ctx: Ctx, name: string): Promise<ServerStatusReport> {
   const row = await getServerRow(ctx, name);
+  // An edge server: say "waiting" (and since when) instead of a bare connection error when its tunnel is down.
+  const edge = (await edgeInfos(ctx, [row.id])).get(row.id);
+  if (edge && edge.tunnel !== 'connected') throw tunnelDown(row.name, edge);
   const ex = await ctx.connect(row);
   try {
     const r = await ex.run(statusCommand(row.root_dir), { timeoutMs: 30_000 });
-    return parseServerStatus(row.name, ex.target, r.stdout);
+    const report = parseServerStatus(row.name, ex.target, r.stdout);
+    return edge ? { ...report, edge } : report;
   } finally {
     await ex.close();
   }

@@ -10,6 +10,8 @@ import {
 } from '../../core/schemas/server.js';
 import type { EdgeInfo } from '../../core/schemas/views/edge.js';
 import type { ServerView } from '../../core/schemas/views/servers.js';
+import { revokeEdgeKey } from '../edge/devices.js';
+import { edgeInfos } from '../edge/tunnel-state.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -109,7 +111,11 @@ export async function listServers(ctx: Ctx): Promise<ServerView[]> {
     .groupBy('servers.id')
     .orderBy('servers.name')
     .execute();
-  return rows.map((r) => toServerView(r, Number(r.app_count)));
+  const edge = await edgeInfos(
+    ctx,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toServerView(r, Number(r.app_count), edge.get(r.id) ?? null));
 }
 
 export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
@@ -119,7 +125,8 @@ export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('server_id', '=', row.id)
     .executeTakeFirstOrThrow();
-  return toServerView(row, Number(count.n));
+  const edge = await edgeInfos(ctx, [row.id]);
+  return toServerView(row, Number(count.n), edge.get(row.id) ?? null);
 }
 
 export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
@@ -135,7 +142,11 @@ export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
  * Forgets a server locally. With apps registered it refuses unless `force`:
  * the apps (and their env vars, deployments) are forgotten too; nothing on the server is touched.
  */
-export async function removeServer(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<{ apps: number }> {
+export async function removeServer(
+  ctx: Ctx,
+  name: string,
+  opts: { force?: boolean } = {},
+): Promise<{ apps: number; edgeKeyRevokedAt: string | null }> {
   const row = await getServerRow(ctx, name);
   const apps = await countApps(ctx, row.id);
   if (apps > 0 && !opts.force) {
@@ -143,12 +154,14 @@ export async function removeServer(ctx: Ctx, name: string, opts: { force?: boole
       hint: 'pass --force to remove the server and forget its apps (nothing on the server is changed)',
     });
   }
+  // An edge device's tunnel key goes first: if its meeting point cannot be written, nothing is forgotten.
+  const edgeKeyRevokedAt = await revokeEdgeKey(ctx, row);
   await ctx.store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('apps').where('server_id', '=', row.id).execute();
     await trx.deleteFrom('servers').where('id', '=', row.id).execute();
   });
-  await audit(ctx, 'server.remove', name, { apps });
-  return { apps };
+  await audit(ctx, 'server.remove', name, { apps, ...(edgeKeyRevokedAt ? { edgeKeyRevokedAt } : {}) });
+  return { apps, edgeKeyRevokedAt };
 }
 
 export async function updateServer(ctx: Ctx, id: number, patch: Partial<Omit<ServerRow, 'id' | 'created_at'>>) {
