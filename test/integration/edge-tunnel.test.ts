@@ -393,19 +393,24 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
     });
   });
 
-  it('server remove revokes the tunnel key at the control host: the device can no longer dial in', async () => {
-    up.tunnel.stop();
-    await untilTunnel('dev-a', 'waiting');
-    const r = await json<{ edgeKeyRevokedAt: string }>(['server', 'remove', 'dev-a', '--yes']);
+  it('server remove revokes the tunnel key at the control host and ends the open session', async () => {
+    await untilTunnel('dev-a', 'connected');
+    const r = await json<{ edgeKeyRevokedAt: string; edgeSessionEnded: boolean }>([
+      'server',
+      'remove',
+      'dev-a',
+      '--yes',
+    ]);
     expect(r.body.edgeKeyRevokedAt).toBe('control host');
+    expect(r.body.edgeSessionEnded).toBe(true);
     expect(readFileSync(join(t.home, 'edge', 'authorized_keys'), 'utf8')).not.toContain('infrakt-edge:dev-a');
-    const tunnel = device.start('tunnel-revoked', ['/bin/sh', '/etc/infrakt-edge/tunnel.sh']);
+    // The device's loop dials again and is refused: its key is gone, the port stays closed.
+    const log = up.tunnel.log;
     await waitFor(
       'the revoked key to be refused',
-      () => /tunnel to .* ended \(ssh exit 255/.test(readFileSync(tunnel.log, 'utf8')),
-      60_000,
+      () => /ended \(ssh exit 255 after \d+s\)[\s\S]*ended \(ssh exit 255 after \d+s\)/.test(readFileSync(log, 'utf8')),
+      90_000,
     );
     expect(await tcpOutcome('127.0.0.1', tunnelPort, 2_000)).toBe('refused');
-    tunnel.stop();
   });
 });

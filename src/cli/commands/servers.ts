@@ -199,9 +199,18 @@ export function registerServerCommands(server: Command): void {
           force = true;
         }
         const res = await removeServer(ctx, name, { force });
-        if (o.json) return printJson({ removed: name, apps: res.apps, edgeKeyRevokedAt: res.edgeKeyRevokedAt });
+        if (o.json) {
+          const edge = res.edgeKeyRevokedAt
+            ? { edgeKeyRevokedAt: res.edgeKeyRevokedAt, edgeSessionEnded: res.edgeSessionEnded }
+            : {};
+          return printJson({ removed: name, apps: res.apps, ...edge });
+        }
         success(`removed server ${c.bold(name)}${res.apps ? ` and forgot ${res.apps} app(s)` : ''}`);
         if (res.edgeKeyRevokedAt) success(`revoked its tunnel key on the ${res.edgeKeyRevokedAt}`);
+        if (res.edgeSessionEnded === true) success('closed its tunnel session that was still open');
+        if (res.edgeSessionEnded === false) {
+          info('its tunnel session is still open (no permission to end it): restart sshd to close it now');
+        }
       });
     });
 }

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { generateDeviceKeys, publicKeyOf } from '../../adapters/edge/device-keys.js';
 import { loopbackPortFree } from '../../adapters/edge/meeting-point-files.js';
+import { endTunnelSession } from '../../adapters/edge/tunnel-session.js';
 import { checkKeyPath } from '../../adapters/local/key-file.js';
 import { DEFAULT_KEYS } from '../../adapters/ssh/auth.js';
 import type { EdgeDeviceRow, ServerRow } from '../../adapters/store/schema.js';
@@ -161,17 +162,25 @@ export async function edgeDeviceOf(ctx: Ctx, serverId: number): Promise<EdgeDevi
   );
 }
 
+export interface EdgeRevoked {
+  /** `control host` or `relay <name>`. */
+  readonly at: string;
+  /** Whether a tunnel session that was still open was ended too (null: nothing was open, or at a relay). */
+  readonly sessionEnded: boolean | null;
+}
+
 /**
  * Before an edge server is forgotten: its tunnel key is taken out of the meeting point's authorized_keys (the
- * device can no longer log in there). Throws, changing nothing, when the meeting point cannot be written.
- * Returns where the key was revoked, or null for a server that is not an edge server.
+ * device can no longer log in there), and at the control host a session still open is ended. Throws, changing
+ * nothing, when the meeting point cannot be written. Null for a server that is not an edge server.
  */
-export async function revokeEdgeKey(ctx: Ctx, row: ServerRow): Promise<string | null> {
+export async function revokeEdgeKey(ctx: Ctx, row: ServerRow): Promise<EdgeRevoked | null> {
   const device = await edgeDeviceOf(ctx, row.id);
   if (!device) return null;
   if (device.relay_id === null) {
     await syncMeetingPoint(ctx, { kind: 'control', row: await requireControl(ctx) }, row.id);
-    return 'control host';
+    const ended = endTunnelSession(device.tunnel_port);
+    return { at: 'control host', sessionEnded: ended === 'none' ? null : ended === 'ended' };
   }
   const relay = await ctx.store.db
     .selectFrom('edge_relays')
@@ -179,7 +188,7 @@ export async function revokeEdgeKey(ctx: Ctx, row: ServerRow): Promise<string | 
     .where('id', '=', device.relay_id)
     .executeTakeFirstOrThrow();
   await syncMeetingPoint(ctx, { kind: 'relay', row: relay }, row.id);
-  return `relay ${relay.name}`;
+  return { at: `relay ${relay.name}`, sessionEnded: null };
 }
 
 /** The relay an edge server meets infrakt at, or null (not an edge server, or it dials the control host). */

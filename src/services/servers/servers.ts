@@ -146,7 +146,7 @@ export async function removeServer(
   ctx: Ctx,
   name: string,
   opts: { force?: boolean } = {},
-): Promise<{ apps: number; edgeKeyRevokedAt: string | null }> {
+): Promise<{ apps: number; edgeKeyRevokedAt: string | null; edgeSessionEnded: boolean | null }> {
   const row = await getServerRow(ctx, name);
   const apps = await countApps(ctx, row.id);
   if (apps > 0 && !opts.force) {
@@ -155,13 +155,14 @@ export async function removeServer(
     });
   }
   // An edge device's tunnel key goes first: if its meeting point cannot be written, nothing is forgotten.
-  const edgeKeyRevokedAt = await revokeEdgeKey(ctx, row);
+  const revoked = await revokeEdgeKey(ctx, row);
+  const edgeKeyRevokedAt = revoked?.at ?? null;
   await ctx.store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('apps').where('server_id', '=', row.id).execute();
     await trx.deleteFrom('servers').where('id', '=', row.id).execute();
   });
   await audit(ctx, 'server.remove', name, { apps, ...(edgeKeyRevokedAt ? { edgeKeyRevokedAt } : {}) });
-  return { apps, edgeKeyRevokedAt };
+  return { apps, edgeKeyRevokedAt, edgeSessionEnded: revoked?.sessionEnded ?? null };
 }
 
 export async function updateServer(ctx: Ctx, id: number, patch: Partial<Omit<ServerRow, 'id' | 'created_at'>>) {

@@ -32,6 +32,8 @@ export const serverRemovedSchema = z.object({
   apps: z.number().int(),
   /** For an edge server: where its tunnel key was revoked (`control host` or `relay <name>`). */
   edgeKeyRevokedAt: z.string().nullable().optional(),
+  /** Whether the device's tunnel session that was still open at the control host was ended too. */
+  edgeSessionEnded: z.boolean().nullable().optional(),
 });
 export type ServerRemoved = z.infer<typeof serverRemovedSchema>;
 
