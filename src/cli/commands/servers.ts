@@ -138,8 +138,10 @@ export function registerServerCommands(server: Command): void {
       await withCtx(async (ctx) => {
         const servers = await listServers(ctx);
         if (o.json) return printJson(servers);
+        // The EDGE column only when there is an edge server to show it for.
+        const edge = servers.some((s) => s.edge);
         printTable(
-          ['NAME', 'HOST', 'USER', 'PORT', 'STATUS', 'APPS', 'PROVIDER', 'EDGE'],
+          ['NAME', 'HOST', 'USER', 'PORT', 'STATUS', 'APPS', 'PROVIDER', ...(edge ? ['EDGE'] : [])],
           servers.map((s) => [
             s.name,
             s.host,
@@ -148,7 +150,7 @@ export function registerServerCommands(server: Command): void {
             status(s.status),
             String(s.appCount),
             dash(s.provider),
-            s.edge ? `${s.edge.tunnel}${s.edge.relay ? ` (relay ${s.edge.relay})` : ''}` : '-',
+            ...(edge ? [s.edge ? `${s.edge.tunnel}${s.edge.relay ? ` (relay ${s.edge.relay})` : ''}` : '-'] : []),
           ]),
           'no servers yet — add one with: infrakt server add --name <name> --host <host>',
         );
