@@ -49,7 +49,13 @@ function rowStatus(current: string, probe: ProbeStatus): string {
 
 /** Rewrites $INFRAKT_HOME/known_hosts from every pinned key, for `server ssh` (OpenSSH). */
 export async function syncKnownHosts(ctx: Ctx): Promise<void> {
-  const rows = await ctx.store.db.selectFrom('servers').select(['host', 'port', 'host_key']).execute();
+  // Devices behind a relay are not at this machine's 127.0.0.1:port (another device may be): leave them out.
+  const rows = await ctx.store.db
+    .selectFrom('servers')
+    .leftJoin('edge_devices', 'edge_devices.server_id', 'servers.id')
+    .select(['servers.host', 'servers.port', 'servers.host_key'])
+    .where('edge_devices.relay_id', 'is', null)
+    .execute();
   writeKnownHosts(
     ctx.paths.knownHosts,
     rows.flatMap((r) =>
