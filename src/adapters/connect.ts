@@ -22,7 +22,12 @@ export interface ConnectOptions {
   readonly connectTimeoutMs?: number;
   /** Concurrent exec channels on the connection (more are queued). Default 8. */
   readonly maxChannels?: number;
-  /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE). */
+  /**
+   * Run commands through persistent remote shells (default), or an exec channel per command.
+   * Defaults to on unless INFRAKT_SSH_SHELL=off.
+   */
+  readonly persistentShell?: boolean;
+  /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE, INFRAKT_SSH_SHELL). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -72,6 +77,7 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
     expect,
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
+    persistentShell: opts.persistentShell ?? env.INFRAKT_SSH_SHELL !== 'off',
     signal: opts.signal,
   });
 }

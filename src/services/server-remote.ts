@@ -1,7 +1,7 @@
 import type { HostKeyPolicy } from '../adapters/connect.js';
 import { writeKnownHosts } from '../adapters/ssh/known-hosts.js';
 import type { ServerRow } from '../adapters/store/schema.js';
-import { exec, quote, raw } from '../core/cmd/index.js';
+import { exec } from '../core/cmd/index.js';
 import { InfraktError, isInfraktError, toInfraktError, validation } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { fingerprintSchema } from '../core/schemas/common.js';
@@ -257,9 +257,9 @@ async function execOne(ctx: Ctx, row: ServerRow, input: FleetExecInput): Promise
   try {
     const ex = await ctx.connect(row, input.signal ? { signal: input.signal } : {});
     try {
-      // raw: the user's own command line, run by their login shell as `ssh host '<command>'` would
-      // (our wrapper itself runs POSIX sh; `exec` keeps the process group).
-      const r = await ex.run(raw(`exec "\${SHELL:-/bin/sh}" -c ${quote(input.command)}`), {
+      // The user's own command line, run by their login shell as `ssh host '<command>'` would (one
+      // shell start-up on the server, no wrapper around it).
+      const r = await ex.runLine(input.command, {
         ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
         ...(input.signal ? { signal: input.signal } : {}),
         ...(input.onLine ? { onLine: (s, l) => input.onLine?.(row.name, s, l) } : {}),

@@ -2,8 +2,16 @@
 // and replays scripted results matched by a substring or regexp of the rendered command.
 import { Duplex } from 'node:stream';
 import type { Cmd } from '../../src/core/cmd/index.js';
-import { render } from '../../src/core/cmd/index.js';
-import type { Executor, PutOptions, RunOptions, RunResult, StreamName } from '../../src/core/executor.js';
+import { raw, render } from '../../src/core/cmd/index.js';
+import {
+  type ExecStats,
+  type Executor,
+  NO_STATS,
+  type PutOptions,
+  type RunOptions,
+  type RunResult,
+  type StreamName,
+} from '../../src/core/executor.js';
 import { isSecret, type Secret } from '../../src/core/secret.js';
 
 export interface ScriptedResult {
@@ -62,6 +70,15 @@ export class RecordingExecutor implements Executor {
     const out = { exitCode: res.exitCode ?? 0, stdout: res.stdout ?? '', stderr: res.stderr ?? '', durationMs: 0 };
     for (const line of out.stdout.split('\n').filter(Boolean)) opts.onLine?.('stdout', line);
     return out;
+  }
+
+  /** Recorded like run(), as the raw line. */
+  async runLine(line: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.run(raw(line), opts);
+  }
+
+  stats(): ExecStats {
+    return { ...NO_STATS, commands: this.commands.length };
   }
 
   async stream(cmd: Cmd, onLine: (s: StreamName, l: string) => void, opts: RunOptions = {}): Promise<RunResult> {

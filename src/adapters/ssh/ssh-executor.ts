@@ -3,10 +3,11 @@ import { posix } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2, { type Client } from 'ssh2';
 import type { Cmd } from '../../core/cmd/index.js';
-import { and, exec, or, render, secretsOf, sudo, toFile } from '../../core/cmd/index.js';
+import { and, exec, or, raw, render, secretsOf, sudo, toFile } from '../../core/cmd/index.js';
 import { InfraktError } from '../../core/errors.js';
 import {
   commandFailed,
+  type ExecStats,
   type Executor,
   type PutOptions,
   type RunOptions,
@@ -19,8 +20,12 @@ import type { SshAuth } from './auth.js';
 import { OutputCapture } from './capture.js';
 import { channelExec } from './channel-exec.js';
 import { mapConnectError } from './errors.js';
+import { ExecCounters } from './exec-stats.js';
 import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
-import { Slots } from './slots.js';
+import { lineExec } from './line-exec.js';
+import { RemoteShell } from './remote-shell.js';
+import { DISABLED, type ShellHost, shellExec } from './shell-exec.js';
+import { ShellPool } from './shell-pool.js';
 
 export interface SshConnectOptions {
   /** Server name, for messages and the re-trust hint. */
@@ -36,13 +41,25 @@ export interface SshConnectOptions {
   readonly expect: { readonly hostKey?: string | null; readonly fingerprint?: string | null } | null;
   readonly connectTimeoutMs?: number;
   readonly keepaliveMs?: number;
-  /** Concurrent exec channels per connection; more are queued. OpenSSH's MaxSessions default is 10. */
+  /** Concurrent channels (shells included) per connection; more are queued. OpenSSH's MaxSessions default is 10. */
   readonly maxChannels?: number;
+  /**
+   * Run commands through persistent remote shells (default). Off: an exec channel per command, as
+   * `ssh host cmd` would (slower: every command pays a channel open and the login shell's start-up).
+   */
+  readonly persistentShell?: boolean;
   readonly signal?: AbortSignal | undefined;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_CHANNELS = 8;
+/**
+ * Larger stdin goes on a channel of its own: a shell request carries stdin inside the shell text
+ * (see shell-protocol.ts), which bash-as-sh reads one byte per read(2) from a pipe.
+ */
+export const MAX_SHELL_STDIN = 256 * 1024;
+/** How long a new shell may take to say hello before shells are given up on this connection. */
+const SHELL_HELLO_TIMEOUT_MS = 20_000;
 
 const toBuffer = (s: Stdin | undefined): Buffer | undefined =>
   s === undefined ? undefined : isSecret(s) ? Buffer.from(s.reveal()) : Buffer.from(s);
@@ -76,7 +93,12 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
       done = true;
       o.signal?.removeEventListener('abort', onAbort);
       if (!presented) return fail(new Error('server presented no host key'));
-      resolve(new SshExecutor(client, target, o.username, presented, o.maxChannels ?? DEFAULT_MAX_CHANNELS));
+      resolve(
+        new SshExecutor(client, target, o.username, presented, {
+          maxChannels: o.maxChannels ?? DEFAULT_MAX_CHANNELS,
+          persistentShell: o.persistentShell ?? true,
+        }),
+      );
     });
     client.on('error', fail); // 'on': ssh2 may emit more than one error while tearing down
     client.once('close', () => fail(new Error('connection closed during the handshake')));
@@ -104,23 +126,42 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
   });
 }
 
-/** The ssh2 Executor: one connection, several exec channels (capped), process-group kill. */
+/**
+ * The ssh2 Executor: one connection; commands run through persistent remote shells on it (one
+ * round trip each once a shell is open, see remote-shell.ts), each in its own process group so
+ * timeout and cancel kill exactly that command. A command gets an exec channel of its own where a
+ * shell cannot serve it, counted in `stats().ownChannel`: the server cannot run the shell (a forced
+ * command, a restricted shell), its stdin is larger than MAX_SHELL_STDIN, it is a user's command
+ * line for their login shell (`runLine`), or shells are turned off (INFRAKT_SSH_SHELL=off).
+ */
 export class SshExecutor implements Executor {
   readonly target: string;
   /** The host key this connection verified (what `server add`/`trust` pin). */
   readonly hostKey: HostKeyInfo;
   readonly #client: Client;
-  readonly #slots: Slots;
+  readonly #pool: ShellPool;
+  readonly #counters = new ExecCounters();
   readonly #user: string;
   #alive = true;
   #closed: Promise<void>;
 
-  constructor(client: Client, target: string, user: string, hostKey: HostKeyInfo, maxChannels: number) {
+  constructor(
+    client: Client,
+    target: string,
+    user: string,
+    hostKey: HostKeyInfo,
+    o: { maxChannels: number; persistentShell: boolean },
+  ) {
     this.#client = client;
     this.#user = user;
     this.target = target;
     this.hostKey = hostKey;
-    this.#slots = new Slots(maxChannels);
+    const open = () => {
+      this.#counters.channelOpened();
+      this.#counters.shells++;
+      return new RemoteShell(client, SHELL_HELLO_TIMEOUT_MS);
+    };
+    this.#pool = new ShellPool(o.maxChannels, open, o.persistentShell ? null : DISABLED);
     this.#closed = new Promise((resolve) => {
       client.on('close', () => {
         this.#alive = false;
@@ -133,11 +174,43 @@ export class SshExecutor implements Executor {
     });
   }
 
-  #host() {
-    return { client: this.#client, target: this.target, slots: this.#slots, alive: () => this.#alive };
+  #host(): ShellHost {
+    return {
+      client: this.#client,
+      target: this.target,
+      pool: this.#pool,
+      counters: this.#counters,
+      alive: () => this.#alive,
+    };
+  }
+
+  // Runs a rendered command on a shell, or on a channel of its own when its stdin is large.
+  #exec(command: string, o: Parameters<typeof shellExec>[2]): Promise<number> {
+    this.#counters.commands++;
+    if (o.stdin && o.stdin.length > MAX_SHELL_STDIN) {
+      this.#counters.ownChannelFor('large-stdin');
+      return channelExec(this.#host(), command, o);
+    }
+    return shellExec(this.#host(), command, o);
   }
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<RunResult> {
+    return this.#capture(cmd, opts, (o) => this.#exec(render(cmd), o));
+  }
+
+  async runLine(line: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.#capture(raw(line), opts, (o) => {
+      this.#counters.commands++;
+      this.#counters.ownChannelFor('login-shell');
+      return lineExec(this.#host(), line, o);
+    });
+  }
+
+  async #capture(
+    cmd: Cmd,
+    opts: RunOptions,
+    go: (o: Parameters<typeof shellExec>[2]) => Promise<number>,
+  ): Promise<RunResult> {
     const secrets: Secret[] = [
       ...(secretsOf(cmd) as Secret[]),
       ...(opts.secrets ?? []),
@@ -145,7 +218,7 @@ export class SshExecutor implements Executor {
     ];
     const capture = new OutputCapture(opts.onLine, secrets);
     const started = performance.now();
-    const exitCode = await channelExec(this.#host(), render(cmd), {
+    const exitCode = await go({
       stdin: toBuffer(opts.stdin),
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
@@ -171,7 +244,7 @@ export class SshExecutor implements Executor {
     const cmd = exec('cat', '--', path);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const exitCode = await channelExec(this.#host(), render(cmd), {
+    const exitCode = await this.#exec(render(cmd), {
       onStdout: (b) => out.push(b),
       onStderr: (b) => err.push(b),
       shown: render(cmd, { redact: true }),
@@ -196,7 +269,12 @@ export class SshExecutor implements Executor {
     });
   }
 
+  stats(): ExecStats {
+    return this.#counters.snapshot();
+  }
+
   async close(): Promise<void> {
+    this.#pool.close();
     if (!this.#alive) return;
     this.#client.end();
     await Promise.race([this.#closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
