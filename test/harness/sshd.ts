@@ -144,7 +144,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
+function sshdConfig(dir: string, port: number, keys: ClientKeys, extra: readonly string[] = []): string {
   return [
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
@@ -163,6 +163,7 @@ function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
     'MaxSessions 50',
     'AllowTcpForwarding yes',
     'LogLevel VERBOSE',
+    ...extra,
     '',
   ].join('\n');
 }
@@ -220,8 +221,13 @@ process.once('exit', () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
 });
 
-/** Starts one sshd on a free loopback port. */
-export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost> {
+/**
+ * Starts one sshd on a free loopback port. `extraConfig`: more sshd_config lines (e.g. a
+ * `ForceCommand` for a restricted account).
+ */
+export async function startSshd(
+  opts: { hostKeyType?: KeyType; extraConfig?: readonly string[] } = {},
+): Promise<SshdHost> {
   ensureSshd();
   const keys = getClientKeys();
   const dir = tempDir('sshd');
@@ -241,7 +247,7 @@ export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<S
   // Another process may take the port between our probe and sshd's bind: retry with a new one.
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
-    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys));
+    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys, opts.extraConfig));
     rmSync(logPath, { force: true });
     try {
       child = await launch(dir, port);

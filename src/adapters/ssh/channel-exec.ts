@@ -13,6 +13,8 @@ export interface ChannelExecOptions {
   readonly onStderr: (chunk: Buffer) => void;
   /** The redacted command, for errors. */
   readonly shown: string;
+  /** How the command reaches the server's login shell (default: wrapInProcessGroup, a POSIX sh command). */
+  readonly wrap?: (command: string) => string;
 }
 
 export interface ChannelHost {
@@ -124,7 +126,7 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
       host.counters.channelOpened();
       host.counters.roundTrips++; // the command itself
       try {
-        ch = await openExec(host.client, wrapInProcessGroup(command));
+        ch = await openExec(host.client, (o.wrap ?? wrapInProcessGroup)(command));
       } catch (e) {
         const why = (e as Error).message;
         return settle(() => reject(connectionLost(host.target, o.shown, why)));

@@ -22,7 +22,7 @@ import { channelExec } from './channel-exec.js';
 import { mapConnectError } from './errors.js';
 import { ExecCounters } from './exec-stats.js';
 import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
-import { lineExec } from './line-exec.js';
+import { markLoginShellLine } from './process-group.js';
 import { RemoteShell } from './remote-shell.js';
 import { DISABLED, type ShellHost, shellExec } from './shell-exec.js';
 import { ShellPool } from './shell-pool.js';
@@ -202,7 +202,7 @@ export class SshExecutor implements Executor {
     return this.#capture(raw(line), opts, (o) => {
       this.#counters.commands++;
       this.#counters.ownChannelFor('login-shell');
-      return lineExec(this.#host(), line, o);
+      return channelExec(this.#host(), line, { ...o, wrap: markLoginShellLine });
     });
   }
 
