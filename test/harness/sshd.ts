@@ -307,7 +307,10 @@ function stopServerCaddy(root: string): void {
 }
 
 /** Starts `n` sshd instances in parallel. */
-export async function startSshdFleet(n: number, opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost[]> {
+export async function startSshdFleet(
+  n: number,
+  opts: { hostKeyType?: KeyType; extraConfig?: readonly string[] } = {},
+): Promise<SshdHost[]> {
   getClientKeys();
   return Promise.all(Array.from({ length: n }, () => startSshd(opts)));
 }

@@ -43,8 +43,6 @@ export class RemoteShell {
   #helloTimer: NodeJS.Timeout | undefined;
   /** The shell's pid on the server, from its hello (null until then). */
   pid: number | null = null;
-  /** Bytes that arrived outside any command's frame (rc-file noise, leftovers of background jobs). */
-  strayBytes = 0;
   /** Called once, when the shell's hello arrived (it runs and speaks the protocol). */
   onHello: (() => void) | null = null;
   /** Called each time the shell can take the next command; not after it died. */
@@ -138,10 +136,9 @@ export class RemoteShell {
 
   #data(stream: StreamName, data: Buffer): void {
     const c = this.#current;
-    if (!c?.inside[stream]) {
-      this.strayBytes += data.length;
-      return;
-    }
+    // Outside a frame: rc-file noise before the first command, or leftovers of a command's
+    // background processes that still write after it ended. Neither belongs to a command.
+    if (!c?.inside[stream]) return;
     if (stream === 'stdout') c.sink.onStdout(data);
     else c.sink.onStderr(data);
   }

@@ -137,7 +137,10 @@ export function shellExec(host: ShellHost, command: string, o: ChannelExecOption
         onLost: (why, begun) => {
           ended = true;
           if (settled) return;
-          if (begun) return settle(() => reject(shellLost(host.target, o.shown, why)));
+          if (begun) {
+            const err = host.alive() ? shellLost(host.target, o.shown, why) : connectionLost(host.target, o.shown, why);
+            return settle(() => reject(err));
+          }
           // Never started: safe to run it on a new shell (once), or on a channel of its own.
           if (!host.alive()) return settle(() => reject(connectionLost(host.target, o.shown, why)));
           if (stopping) return settle(() => reject(stopping as InfraktError));
