@@ -36,8 +36,9 @@ interface PresentedKey {
 // The ssh executor exposes the verified host key; the local one has none.
 const hostKeyOf = (ex: Executor): PresentedKey | null => (ex as Partial<{ hostKey: PresentedKey }>).hostKey ?? null;
 
+// Probes and trust checks run one command (or none): no persistent shell.
 function connectWith(ctx: Ctx, row: ServerRow, policy: HostKeyPolicy, signal?: AbortSignal): Promise<Executor> {
-  return ctx.connect(row, { hostKeyPolicy: policy, ...(signal ? { signal } : {}) });
+  return ctx.connect(row, { hostKeyPolicy: policy, singleCommand: true, ...(signal ? { signal } : {}) });
 }
 
 const STATUS_OF: Partial<Record<string, ProbeStatus>> = {
@@ -186,7 +187,7 @@ async function presentedKey(ctx: Ctx, row: ServerRow, fingerprint?: string): Pro
 /** `server status <name>`: uptime, load, memory, disks and containers in one round trip. */
 export async function serverStatus(ctx: Ctx, name: string): Promise<ServerStatusReport> {
   const row = await getServerRow(ctx, name);
-  const ex = await ctx.connect(row);
+  const ex = await ctx.connect(row, { singleCommand: true });
   try {
     const r = await ex.run(statusCommand(row.root_dir), { timeoutMs: 30_000 });
     return parseStatus(row.name, ex.target, r.stdout);
@@ -255,7 +256,7 @@ async function execOne(ctx: Ctx, row: ServerRow, input: FleetExecInput): Promise
     durationMs: Math.round(performance.now() - started),
   });
   try {
-    const ex = await ctx.connect(row, input.signal ? { signal: input.signal } : {});
+    const ex = await ctx.connect(row, { singleCommand: true, ...(input.signal ? { signal: input.signal } : {}) });
     try {
       // The user's own command line, run by their login shell as `ssh host '<command>'` would (one
       // shell start-up on the server, no wrapper around it).

@@ -241,7 +241,7 @@ describe.skipIf(!available)('persistent remote shell on real sshd', () => {
     await waitFor('the sleeps to end', async () => (await pids()).length === 0, 10_000);
   });
 
-  it('turned off (INFRAKT_SSH_SHELL=off): a channel per command, same results', async () => {
+  it('turned off (INFRAKT_SSH_SHELL=off), or one command only: a channel per command, same results', async () => {
     const off = await connect(target(h), { env: { ...process.env, INFRAKT_SSH_SHELL: 'off' } });
     try {
       const r = await off.run(raw('echo out; echo err >&2; exit 5'));
@@ -249,6 +249,19 @@ describe.skipIf(!available)('persistent remote shell on real sshd', () => {
       expect(off.stats()).toMatchObject({ shells: 0, channels: 1, ownChannel: { disabled: 1 } });
     } finally {
       await off.close();
+    }
+    // An operation of one command (server status, server test) asks for no shell.
+    const single = await connect(target(h), { singleCommand: true });
+    try {
+      expect((await single.run(exec('echo', 'one'))).stdout).toBe('one\n');
+      expect(single.stats()).toMatchObject({
+        shells: 0,
+        channels: 1,
+        roundTrips: 3,
+        ownChannel: { 'single-command': 1 },
+      });
+    } finally {
+      await single.close();
     }
   });
 });

@@ -8,6 +8,8 @@ export type OwnChannelReason =
   | 'large-stdin'
   /** A user's command line for their login shell (`server exec`), like `ssh host '<line>'`. */
   | 'login-shell'
+  /** The operation runs one command (server status, server test): a shell would add a round trip. */
+  | 'single-command'
   /** Persistent shells turned off for this connection (INFRAKT_SSH_SHELL=off). */
   | 'disabled';
 

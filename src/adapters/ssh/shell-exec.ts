@@ -112,7 +112,7 @@ export function shellExec(host: ShellHost, command: string, o: ChannelExecOption
       }
       if (!sh) {
         if (!host.alive()) return settle(() => reject(connectionLost(host.target, o.shown)));
-        return handOff(onChannel(host.pool.unusable === DISABLED ? 'disabled' : 'no-shell'));
+        return handOff(onChannel(host.pool.off ?? 'no-shell'));
       }
       shell = sh;
       host.counters.roundTrips++;
@@ -155,6 +155,3 @@ export function shellExec(host: ShellHost, command: string, o: ChannelExecOption
     void lease.promise.then(run);
   });
 }
-
-/** The pool's `unusable` reason when shells are turned off on purpose. */
-export const DISABLED = 'persistent shells are turned off (INFRAKT_SSH_SHELL=off)';

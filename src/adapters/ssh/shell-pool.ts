@@ -1,3 +1,4 @@
+import type { OwnChannelReason } from './exec-stats.js';
 import type { RemoteShell } from './remote-shell.js';
 
 /**
@@ -38,11 +39,13 @@ export class ShellPool {
   #closed = false;
   /** Set once a shell failed to start: every later command runs on a channel of its own. */
   unusable: string | null = null;
+  /** Why this connection uses no shells at all (null: it does). */
+  readonly off: OwnChannelReason | null;
 
-  constructor(max: number, open: () => RemoteShell, disabled: string | null = null) {
+  constructor(max: number, open: () => RemoteShell, off: OwnChannelReason | null = null) {
     this.#max = Math.max(1, Math.trunc(max));
     this.#open = open;
-    this.unusable = disabled;
+    this.off = off;
   }
 
   /** Resolves with an idle shell, or null when shells cannot be used here (use a channel instead). */
@@ -118,7 +121,7 @@ export class ShellPool {
     while (this.#waiters.length > 0) {
       const w = this.#waiters[0] as Waiter;
       if (w.kind === 'shell') {
-        if (this.unusable !== null || this.#closed) {
+        if (this.off !== null || this.unusable !== null || this.#closed) {
           this.#waiters.shift();
           w.grant(null);
           continue;

@@ -20,11 +20,12 @@ import type { SshAuth } from './auth.js';
 import { OutputCapture } from './capture.js';
 import { channelExec } from './channel-exec.js';
 import { mapConnectError } from './errors.js';
-import { ExecCounters } from './exec-stats.js';
+import { ExecCounters, type OwnChannelReason } from './exec-stats.js';
 import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
+import type { EarlySocket } from './preconnect.js';
 import { markLoginShellLine } from './process-group.js';
 import { RemoteShell } from './remote-shell.js';
-import { DISABLED, type ShellHost, shellExec } from './shell-exec.js';
+import { type ShellHost, shellExec } from './shell-exec.js';
 import { ShellPool } from './shell-pool.js';
 
 export interface SshConnectOptions {
@@ -48,7 +49,11 @@ export interface SshConnectOptions {
    * `ssh host cmd` would (slower: every command pays a channel open and the login shell's start-up).
    */
   readonly persistentShell?: boolean;
+  /** The operation runs one command: it goes on a channel of its own (a shell would add a round trip). */
+  readonly singleCommand?: boolean;
   readonly signal?: AbortSignal | undefined;
+  /** A TCP connection to host:port opened early (see preconnect.ts); ssh2 then uses it. */
+  readonly socket?: EarlySocket | undefined;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -82,10 +87,13 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
       o.signal?.removeEventListener('abort', onAbort);
       client.end();
       client.destroy?.();
+      o.socket?.socket.destroy();
       reject(mapConnectError(e, { target, server: o.server, auth: o.auth.describe, presented, mismatch }));
     };
     const onAbort = () => fail(new InfraktError('CANCELLED', `connecting to ${o.server} (${target}) was cancelled`));
     if (o.signal?.aborted) return onAbort();
+    const early = o.socket?.error();
+    if (early) return fail(early);
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     client.once('ready', () => {
@@ -96,7 +104,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
       resolve(
         new SshExecutor(client, target, o.username, presented, {
           maxChannels: o.maxChannels ?? DEFAULT_MAX_CHANNELS,
-          persistentShell: o.persistentShell ?? true,
+          off: o.persistentShell === false ? 'disabled' : o.singleCommand ? 'single-command' : null,
         }),
       );
     });
@@ -105,6 +113,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
     client.connect({
       host: o.host,
       port: o.port,
+      ...(o.socket ? { sock: o.socket.socket } : {}),
       username: o.username,
       ...(o.auth.privateKey ? { privateKey: o.auth.privateKey } : {}),
       ...(o.auth.passphrase ? { passphrase: o.auth.passphrase } : {}),
@@ -150,7 +159,7 @@ export class SshExecutor implements Executor {
     target: string,
     user: string,
     hostKey: HostKeyInfo,
-    o: { maxChannels: number; persistentShell: boolean },
+    o: { maxChannels: number; off: OwnChannelReason | null },
   ) {
     this.#client = client;
     this.#user = user;
@@ -161,7 +170,7 @@ export class SshExecutor implements Executor {
       this.#counters.shells++;
       return new RemoteShell(client, SHELL_HELLO_TIMEOUT_MS);
     };
-    this.#pool = new ShellPool(o.maxChannels, open, o.persistentShell ? null : DISABLED);
+    this.#pool = new ShellPool(o.maxChannels, open, o.off);
     this.#closed = new Promise((resolve) => {
       client.on('close', () => {
         this.#alive = false;
