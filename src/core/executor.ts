@@ -49,11 +49,12 @@ export interface ExecStats {
   readonly commands: number;
   /**
    * Request/response exchanges after the handshake, each the network's round-trip time at least:
-   * opening a channel 1, starting its program 1, each command 1 (kill helpers included). Concurrent
+   * opening a channel 1, starting its program 1, each command 1 (kill helpers included), opening a
+   * TCP forward (connectTcp) 1, the traffic on it being the caller's. Concurrent
    * exchanges each count, so this is an upper bound on the sequential latency they add.
    */
   readonly roundTrips: number;
-  /** SSH channels opened: persistent shells, channels of their own for single commands, kill helpers. */
+  /** SSH channels opened: persistent shells, channels of their own for single commands, kill helpers, TCP forwards. */
   readonly channels: number;
   /** Persistent shells started (more than 1 only for concurrent commands, or after a shell died). */
   readonly shells: number;

@@ -11,6 +11,7 @@ import { MAX_SHELL_STDIN } from '../../src/adapters/ssh/ssh-executor.js';
 import { exec, raw } from '../../src/core/cmd/index.js';
 import { isInfraktError } from '../../src/core/errors.js';
 import type { Executor } from '../../src/core/executor.js';
+import { secret } from '../../src/core/secret.js';
 import { type SshdHost, sshdAvailable, startSshd, stopAllSshd, waitFor } from '../harness/sshd.js';
 
 const available = sshdAvailable();
@@ -109,6 +110,30 @@ describe.skipIf(!available)('persistent remote shell on real sshd', () => {
     expect((await ex.get(path)).equals(bytes)).toBe(true);
     const sum = await ex.run(exec('sha256sum', path));
     expect(sum.stdout.split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('stdin (a secret) reaches the command through a pipe: in no argv or environment on the server', async () => {
+    const value = `s3cret-${randomBytes(12).toString('hex')}`;
+    // Larger than a pipe's buffer: the shell's writer stays blocked while the reader sleeps, so a
+    // writer that showed its data in argv (an external printf) would be caught by the scan.
+    const payload = `${value}\n`.repeat(Math.ceil((100 * 1024) / (value.length + 1)));
+    const one = await connect(target(h));
+    try {
+      const reader = one.run(raw('sleep 3; wc -c'), { stdin: secret(payload) });
+      // The pattern goes to a 0600 file through stdin too, so that grep's own argv does not hold it.
+      const scan = await one.run(
+        raw(
+          'f=$(mktemp); cat > "$f"; i=0; while [ $i -lt 20 ]; do grep -l -a -F -f "$f" /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null; sleep 0.1; i=$((i+1)); done; rm -f "$f"; true',
+        ),
+        { stdin: secret(value) },
+      );
+      expect(scan.stdout).toBe('');
+      expect((await reader).stdout.trim()).toBe(String(Buffer.byteLength(payload)));
+      expect(one.stats().shells).toBe(2); // the scan ran beside the reader, on a second shell
+      expect(one.stats().ownChannel).toEqual({});
+    } finally {
+      await one.close();
+    }
   });
 
   it('huge output streams through (30 MB, 300k lines) and the shell carries on', async () => {

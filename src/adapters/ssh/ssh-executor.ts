@@ -266,6 +266,9 @@ export class SshExecutor implements Executor {
   }
 
   connectTcp(port: number, host = '127.0.0.1'): Promise<Duplex> {
+    // A forwarded channel: one round trip to open (the traffic on it is the caller's).
+    this.#counters.channels++;
+    this.#counters.roundTrips++;
     return new Promise((resolve, reject) => {
       this.#client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
         if (!err) return resolve(ch);
