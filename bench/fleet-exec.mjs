@@ -11,8 +11,8 @@
 //   node bench/fleet-exec.mjs            (or: npm run bench -- fleet-exec)
 //   BENCH_RUNS=3 BENCH_SIZES=1,10,50     runs per measurement, fleet sizes
 //   BENCH_NETS=loopback,wan              which settings
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,38 @@ import { ensureAnsible, loadHarness, machine, median, secs, sshOptions, timed } 
 import { measureRtt, openWan } from './_wan.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * CPU time (ms) the harness sshd processes spent on connections that ended: a listening `sshd -D`
+ * reaps its per-connection processes, which reaped theirs (the login shell, the command), so its
+ * cutime+cstime grows by everything a session cost on the "server". Null without /proc.
+ */
+function serverCpuMs(hosts) {
+  let total = 0;
+  for (const h of hosts) {
+    const pid = h.pid();
+    if (!pid) return null;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[13]) + Number(f[14])) * 10; // cutime, cstime in USER_HZ (100 on Linux)
+    } catch {
+      return null;
+    }
+  }
+  return total;
+}
+
+/** Waits (up to 3 s) until no sshd of these hosts has a session process left, so its CPU is counted. */
+function sessionsEnded(hosts) {
+  const pids = hosts.map((h) => h.pid()).join(',');
+  const until = performance.now() + 3_000;
+  while (performance.now() < until) {
+    if (spawnSync('pgrep', ['-P', pids], { stdio: 'ignore' }).status === 1) return true;
+    spawnSync('sleep', ['0.05']);
+  }
+  return false;
+}
 
 async function registerAll(H, home, hosts, names, endpoint) {
   // Setup, not measured: pins the host keys and writes known_hosts. Four at a time (one SQLite file).
@@ -92,6 +124,10 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
       mkdirSync(cp, { recursive: true });
       const ansibleEnv = {
         ...env,
+        // Ansible's own ssh defaults, but a master connection that ends with its run
+        // (ControlPersist=no): every run starts cold, as every other tool's does, and its sshd
+        // sessions end with it (counted in the server CPU).
+        ANSIBLE_SSH_ARGS: '-C -o ControlMaster=auto -o ControlPersist=no',
         ANSIBLE_PIPELINING: 'True',
         ANSIBLE_FORKS: '50',
         ANSIBLE_HOST_KEY_CHECKING: 'True',
@@ -144,6 +180,7 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
         };
         const samples = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
         const cpu = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
+        const serverCpu = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
         // A failing peer tool is reported and left out, not fatal (infrakt failing still is).
         const failed = new Set();
         const attempt = (k, f) => {
@@ -166,10 +203,13 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
         for (let r = 0; r < runs; r++) {
           for (const [k, f] of Object.entries(tools)) {
             if (serialOnce(k, r)) continue;
+            const before = serverCpuMs(hosts.slice(0, n));
             const t = attempt(k, f);
             if (!t) continue;
             samples[k].push(t.ms);
             if (t.cpuMs !== null) cpu[k].push(t.cpuMs);
+            if (before !== null && sessionsEnded(hosts.slice(0, n)))
+              serverCpu[k].push((serverCpuMs(hosts.slice(0, n)) - before) / n);
           }
         }
         for (const k of failed) delete samples[k];
@@ -188,6 +228,9 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
         for (const [k, xs] of Object.entries(samples)) row.medianMs[k] = Math.round(median(xs));
         for (const [k, xs] of Object.entries(cpu))
           if (xs.length) row.clientCpuMsPerHost[k] = Math.round(median(xs) / n);
+        row.serverCpuMsPerHost = {};
+        for (const [k, xs] of Object.entries(serverCpu))
+          if (xs.length) row.serverCpuMsPerHost[k] = Math.round(median(xs));
         results.push(row);
         printRow(row);
       }
@@ -206,12 +249,13 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
 function printRow(row) {
   const base = row.medianMs.infrakt;
   process.stdout.write(
-    `\n${row.net}, ${row.hosts} host(s), median of ${row.runs} runs (ratio = tool / infrakt; client CPU per host = user+sys of the tool and its children / hosts):\n`,
+    `\n${row.net}, ${row.hosts} host(s), median of ${row.runs} runs (ratio = tool / infrakt; CPU per host = user+sys of the tool and its children, and of the servers' sshd and all under it, / hosts):\n`,
   );
   for (const [k, ms] of Object.entries(row.medianMs)) {
     const ratio = k === 'infrakt' ? '' : `${(ms / base).toFixed(2)}×`;
     const c = row.clientCpuMsPerHost[k];
-    const cpu = c === undefined ? '' : `client CPU ${c} ms/host`;
+    const sc = row.serverCpuMsPerHost?.[k];
+    const cpu = `${c === undefined ? '' : `client CPU ${c} ms/host`}${sc === undefined ? '' : `, server CPU ${sc} ms/host`}`;
     process.stdout.write(`  ${k.padEnd(18)} ${secs(ms).padStart(8)}  ${ratio.padStart(6)}   ${cpu}\n`);
   }
   const hs = row.handshakesPerServer;
