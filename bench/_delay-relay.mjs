@@ -2,22 +2,28 @@
 // not its bandwidth or loss), for machines whose kernel has no `tc netem` (see _wan.mjs). Runs as
 // its own process so benches can block in spawnSync while it forwards.
 //
-//   node bench/_delay-relay.mjs <delayMs> <targetPort>...   prints {"<target>": <listenPort>, ...}
+//   node bench/_delay-relay.mjs <delayMs> <logFile> <targetPort>...   prints {"<target>": <listenPort>, ...}
+//
+// When a connection ends it appends `<targetPort> <turns>` to logFile: the times the data flow
+// changed direction, so turns / 2 is the number of sequential round trips the connection waited for
+// (the SSH handshake included; concurrent channels blur it a little).
 //
 // Traffic: accepts on 127.0.0.1 and connects only to 127.0.0.1:<targetPort>. A new connection
 // reaches the target one delay later (the SYN's trip); the TCP handshake so costs one round trip, as
 // on a real link. Exits when its stdin closes (the bench ended or died).
+import { appendFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 
 const delayMs = Number(process.argv[2]);
-const targets = process.argv.slice(3).map(Number);
-if (!(delayMs >= 0) || targets.length === 0 || targets.some((p) => !(p > 0 && p < 65536))) {
-  process.stderr.write('usage: _delay-relay.mjs <delayMs> <targetPort>...\n');
+const logFile = process.argv[3];
+const targets = process.argv.slice(4).map(Number);
+if (!(delayMs >= 0) || !logFile || targets.length === 0 || targets.some((p) => !(p > 0 && p < 65536))) {
+  process.stderr.write('usage: _delay-relay.mjs <delayMs> <logFile> <targetPort>...\n');
   process.exit(2);
 }
 
 /** Forwards chunks from `from` to `to`, each `delayMs` after it arrived, in order. */
-function delayedPipe(from, to, ready) {
+function delayedPipe(from, to, ready, onData) {
   const queue = [];
   let timer = null;
   let ended = false;
@@ -35,7 +41,10 @@ function delayedPipe(from, to, ready) {
     queue.push({ ...item, at: performance.now() + delayMs });
     if (!timer && ready()) timer = setTimeout(flush, delayMs);
   };
-  from.on('data', (data) => push({ data }));
+  from.on('data', (data) => {
+    onData();
+    push({ data });
+  });
   from.on('end', () => {
     if (!ended) push({ end: true });
     ended = true;
@@ -49,17 +58,27 @@ for (const target of targets) {
   const server = createServer((client) => {
     client.setNoDelay(true);
     let upstream = null;
+    let turns = 0;
+    let last = null;
+    const turn = (dir) => () => {
+      if (last !== dir) turns++;
+      last = dir;
+    };
     const toServer = delayedPipe(
       client,
       { write: (d) => upstream.write(d), end: () => upstream.end() },
       () => upstream?.connecting === false,
+      turn('up'),
     );
     const kill = () => {
       client.destroy();
       upstream?.destroy();
     };
     client.on('error', kill);
-    client.on('close', () => setTimeout(() => upstream?.destroy(), delayMs + 50));
+    client.on('close', () => {
+      appendFileSync(logFile, `${target} ${turns}\n`);
+      setTimeout(() => upstream?.destroy(), delayMs + 50);
+    });
     // The SYN's trip: the server sees the connection one delay after the client opened it.
     setTimeout(() => {
       if (client.destroyed) return;
@@ -67,7 +86,7 @@ for (const target of targets) {
       upstream.on('error', kill);
       upstream.on('close', () => setTimeout(() => client.destroy(), delayMs + 50));
       upstream.once('connect', () => toServer.start());
-      delayedPipe(upstream, client, () => true);
+      delayedPipe(upstream, client, () => true, turn('down'));
     }, delayMs);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,6 +10,9 @@
 // Either way traffic goes only to loopback or to the bench's own namespace.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -80,6 +83,9 @@ export async function openWan({ delayMs = 40 } = {}) {
       async expose() {},
       endpoint: (port) => ({ host: hostIp, port }),
       wrap: (cmd, args) => ['ip', ['netns', 'exec', ns, cmd, ...args]],
+      // Round trips are counted by the relay only.
+      mark: () => null,
+      roundTripsSince: () => null,
       close() {
         process.off('exit', onExit);
         teardown();
@@ -88,6 +94,10 @@ export async function openWan({ delayMs = 40 } = {}) {
   }
   let relay = null;
   let map = {};
+  const logDir = mkdtempSync(join(tmpdir(), 'ikt-bench-relay-'));
+  const log = join(logDir, 'connections.log');
+  writeFileSync(log, '');
+  const lines = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
   const stop = () => relay?.stdin?.end();
   process.once('exit', stop);
   return {
@@ -95,7 +105,7 @@ export async function openWan({ delayMs = 40 } = {}) {
     describe: `userspace relay on loopback, ${delayMs} ms each way (${netem.reason})`,
     sshdConfig: [],
     async expose(ports) {
-      relay = spawn(process.execPath, [RELAY, String(delayMs), ...ports.map(String)], {
+      relay = spawn(process.execPath, [RELAY, String(delayMs), log, ...ports.map(String)], {
         stdio: ['pipe', 'pipe', 'inherit'],
       });
       const line = await new Promise((resolve, reject) => {
@@ -109,9 +119,25 @@ export async function openWan({ delayMs = 40 } = {}) {
       return { host: '127.0.0.1', port: map[port] };
     },
     wrap: (cmd, args) => [cmd, args],
+    /** A position in the relay's connection log. */
+    mark: () => lines().length,
+    /**
+     * Round trips (turns / 2) of the connections that ended since `mark`, once `expected` of them
+     * have (polled up to 3 s: the relay logs a connection when the client's side closes).
+     */
+    roundTripsSince(mark, expected = 1) {
+      const until = performance.now() + 3_000;
+      let got = lines().slice(mark);
+      while (got.length < expected && performance.now() < until) {
+        spawnSync('sleep', ['0.05']);
+        got = lines().slice(mark);
+      }
+      return got.map((l) => Math.ceil(Number(l.split(' ')[1]) / 2));
+    },
     close() {
       process.off('exit', stop);
       stop();
+      rmSync(logDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,10 +3,12 @@
 // real Caddy on loopback), on loopback and behind an 80 ms round-trip link (_wan.mjs). Prints medians
 // and their ratio (target ≤ 1.5×), the time from "deploy" to "new release serving" (seen through Caddy
 // with the app's Host header) against the raw command (target ≤ 1.2×), SSH handshakes per deploy
-// counted in the sshd log (target 1) and, when the job record carries the executor's counters
-// (`exec.roundTrips`), round trips per deploy (target ≤ 6). Runs alternate infrakt and raw, and
-// web:1 / web:2, so both sides create a container each time and background load hits both alike.
-// Each setting has its own sshd "server" (own root, own Caddy ports).
+// counted in the sshd log (target 1), round trips per deploy when the job record carries the
+// executor's counters (`exec.roundTrips`; target ≤ 6) and, behind the relay, the round trips seen on
+// the wire. infrakt runs twice per round: as it is, and with a channel per command
+// (INFRAKT_SSH_SHELL=off, the executor before persistent shells). Runs alternate the sides and
+// web:1 / web:2, so each creates a container each time and background load hits all alike. Each
+// setting has its own sshd "server" (own root, own Caddy ports).
 //
 //   node bench/deploy.mjs            (or: npm run bench -- deploy)
 //   BENCH_RUNS=5                     measured runs per side and setting (after one warm-up each)
@@ -53,12 +55,12 @@ function cli(home, args) {
 }
 
 /** Runs a deploy (through `wrap`) and measures when Caddy starts answering with `marker` (polled every 5 ms). */
-async function deployAndWatch(home, app, httpPort, domain, marker, wrap) {
+async function deployAndWatch(home, app, httpPort, domain, marker, wrap, extraEnv = {}) {
   const t0 = performance.now();
   const [cmd, args] = wrap(process.execPath, [join(ROOT, 'bin', 'infrakt.js'), 'app', 'deploy', app, '--json']);
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
+    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -96,8 +98,12 @@ async function deployAndWatch(home, app, httpPort, domain, marker, wrap) {
   return { ms, servingMs, steps, roundTrips };
 }
 
-/** One setting: its own server, app and Caddy; infrakt and raw alternating. */
-async function measure(H, { label, host, endpoint, wrap, runs }) {
+// infrakt as it is, and with a channel per command (INFRAKT_SSH_SHELL=off: the executor before
+// persistent shells), in the same run.
+const SIDES = { infrakt: {}, 'infrakt, channel per command': { INFRAKT_SSH_SHELL: 'off' } };
+
+/** One setting: its own server, app and Caddy; infrakt (both ways) and raw alternating. */
+async function measure(H, { label, host, endpoint, wrap, runs, wan }) {
   const home = H.makeInfraktHome();
   const server = `ikt-bench-${randomBytes(3).toString('hex')}`;
   const app = `ikt-bench-${randomBytes(3).toString('hex')}`;
@@ -164,6 +170,7 @@ async function measure(H, { label, host, endpoint, wrap, runs }) {
     const knownHosts = join(home, 'known_hosts');
     const raw = (f) => {
       const remote = `docker compose -p ${baseProject} -f ${f} up -d`;
+      const mark = wan?.mark();
       const [c, a] = wrap('ssh', [
         ...sshOptions(host.keyPath, knownHosts),
         '-p',
@@ -173,61 +180,79 @@ async function measure(H, { label, host, endpoint, wrap, runs }) {
       ]);
       const t0 = performance.now();
       execFileSync(c, a, { stdio: 'ignore' });
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      if (mark !== undefined && mark !== null) rawWire.push(...wan.roundTripsSince(mark));
+      return ms;
     };
+    const rawWire = [];
     raw(files[0]);
+    rawWire.length = 0;
 
-    const ours = [];
-    const serving = [];
+    const sides = Object.fromEntries(
+      Object.keys(SIDES).map((k) => [k, { ms: [], serving: [], handshakes: [], trips: [], wire: [], steps: {} }]),
+    );
     const raws = [];
-    const handshakes = [];
-    const trips = [];
-    const stepTimes = {};
     let version = 1;
     for (let i = 0; i < runs; i++) {
-      version = version === 1 ? 2 : 1;
-      cli(home, ['app', 'update', app, '--image', `infrakt-test/web:${version}`]);
-      const before = host.connectionCount();
-      const r = await deployAndWatch(home, app, httpPort, domain, `version=v${version}`, wrap);
-      handshakes.push(host.connectionCount() - before);
-      ours.push(r.ms);
-      serving.push(r.servingMs);
-      if (r.roundTrips !== null) trips.push(r.roundTrips);
-      for (const [name, ms] of Object.entries(r.steps)) stepTimes[name] = [...(stepTimes[name] ?? []), ms];
+      for (const [side, env] of Object.entries(SIDES)) {
+        const d = sides[side];
+        version = version === 1 ? 2 : 1;
+        cli(home, ['app', 'update', app, '--image', `infrakt-test/web:${version}`]);
+        const before = host.connectionCount();
+        const mark = wan?.mark();
+        const r = await deployAndWatch(home, app, httpPort, domain, `version=v${version}`, wrap, env);
+        d.handshakes.push(host.connectionCount() - before);
+        if (mark !== undefined && mark !== null) d.wire.push(...wan.roundTripsSince(mark));
+        d.ms.push(r.ms);
+        d.serving.push(r.servingMs);
+        if (r.roundTrips !== null) d.trips.push(r.roundTrips);
+        for (const [name, ms] of Object.entries(r.steps)) d.steps[name] = [...(d.steps[name] ?? []), ms];
+      }
       raws.push(raw(files[(i + 1) % 2]));
     }
 
-    const mOurs = median(ours);
     const mRaw = median(raws);
-    const mServing = median(serving.filter((x) => x !== null));
-    const ratio = mOurs / mRaw;
-    const servingRatio = mServing / mRaw;
-    const hs = median(handshakes);
-    const rt = trips.length ? median(trips) : null;
-    process.stdout.write(
-      [
-        `\n${label}: ${runs} runs per side (image present, container recreated each run)`,
-        `  infrakt app deploy (health-gated, beside the old, Caddy switch, old retired): median ${secs(mOurs)}  [${ours.map(secs).join(', ')}]`,
-        `  raw ssh docker compose up -d (same file):                                    median ${secs(mRaw)}  [${raws.map(secs).join(', ')}]`,
-        `  whole deploy / raw: ${ratio.toFixed(2)}× (target ≤ 1.5×)`,
-        `  deploy → new release serving through Caddy: median ${secs(mServing)}, ${servingRatio.toFixed(2)}× raw (target ≤ 1.2×)  [${serving.map((x) => (x === null ? '-' : secs(x))).join(', ')}]`,
-        `  SSH handshakes per deploy: ${hs} (target 1) [${handshakes.join(', ')}]`,
-        `  round trips per deploy: ${rt ?? 'not in the job record (exec.roundTrips)'} (target ≤ 6)`,
-        `  job steps (median): ${Object.entries(stepTimes)
+    const lines = [
+      `\n${label}: ${runs} runs per side, alternating (image present, container recreated each run)`,
+      `  raw ssh docker compose up -d (same file): median ${secs(mRaw)}  [${raws.map(secs).join(', ')}]${rawWire.length ? `, ${median(rawWire)} round trips on the wire` : ''}`,
+    ];
+    const out = {};
+    for (const [side, d] of Object.entries(sides)) {
+      const m = median(d.ms);
+      const mServing = median(d.serving.filter((x) => x !== null));
+      const hs = median(d.handshakes);
+      const rt = d.trips.length ? median(d.trips) : null;
+      out[side] = {
+        medianMs: m,
+        ratio: m / mRaw,
+        servingMs: mServing,
+        servingRatio: mServing / mRaw,
+        handshakes: hs,
+        roundTrips: rt,
+        wireRoundTrips: d.wire.length ? median(d.wire) : null,
+      };
+      lines.push(
+        `  ${side} app deploy (health-gated, beside the old, Caddy switch, old retired): median ${secs(m)}  [${d.ms.map(secs).join(', ')}]`,
+        `    whole deploy / raw: ${(m / mRaw).toFixed(2)}× (target ≤ 1.5×)`,
+        `    deploy → new release serving through Caddy: median ${secs(mServing)}, ${(mServing / mRaw).toFixed(2)}× raw (target ≤ 1.2×)`,
+        `    SSH handshakes per deploy: ${hs} (target 1) [${d.handshakes.join(', ')}]`,
+        `    round trips per deploy: ${rt ?? 'not in the job record (exec.roundTrips)'} (target ≤ 6)${d.wire.length ? `; on the wire, handshake included: ${median(d.wire)} [${d.wire.join(', ')}]` : ''}`,
+        `    job steps (median): ${Object.entries(d.steps)
           .map(([n, xs]) => `${n} ${secs(median(xs))}`)
           .join(' | ')}`,
-        '',
-      ].join('\n'),
-    );
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const ours = out.infrakt;
     return {
-      ok: ratio <= 1.5 && servingRatio <= 1.2 && hs === 1 && (rt === null || rt <= 6),
-      ratio,
-      servingRatio,
-      handshakes: hs,
-      roundTrips: rt,
-      medianMs: mOurs,
+      ok:
+        ours.ratio <= 1.5 &&
+        ours.servingRatio <= 1.2 &&
+        ours.handshakes === 1 &&
+        (ours.roundTrips === null || ours.roundTrips <= 6),
       rawMs: mRaw,
-      servingMs: mServing,
+      rawWireRoundTrips: rawWire.length ? median(rawWire) : null,
+      sides: out,
     };
   } finally {
     cleanup();
@@ -261,6 +286,7 @@ export async function run({ root = ROOT } = {}) {
         endpoint: net === 'wan' ? wan.endpoint(host.port) : { host: host.host, port: host.port },
         wrap: net === 'wan' ? wan.wrap : (c, a) => [c, a],
         runs,
+        wan: net === 'wan' ? wan : null,
       });
     }
   } finally {

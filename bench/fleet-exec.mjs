@@ -213,6 +213,17 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
           }
         }
         for (const k of failed) delete samples[k];
+        // Behind the relay: round trips each tool waited for on the wire, per host (handshake included).
+        const wire = {};
+        if (net === 'wan' && wan.mark() !== null) {
+          for (const [k, f] of Object.entries(tools)) {
+            if (k === 'serial ssh' || failed.has(k)) continue;
+            const mark = wan.mark();
+            f();
+            const rts = wan.roundTripsSince(mark, n);
+            if (rts.length) wire[k] = median(rts);
+          }
+        }
         // Handshakes: connections accepted by the subset's sshd during one infrakt operation.
         const before = hosts.slice(0, n).map((h) => h.connectionCount());
         tools.infrakt();
@@ -224,6 +235,7 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
           medianMs: {},
           clientCpuMsPerHost: {},
           handshakesPerServer: { min: Math.min(...perHost), max: Math.max(...perHost) },
+          wireRoundTripsPerHost: wire,
         };
         for (const [k, xs] of Object.entries(samples)) row.medianMs[k] = Math.round(median(xs));
         for (const [k, xs] of Object.entries(cpu))
@@ -260,6 +272,11 @@ function printRow(row) {
   }
   const hs = row.handshakesPerServer;
   process.stdout.write(`  handshakes per server per operation (infrakt): ${hs.min}..${hs.max}\n`);
+  const wire = Object.entries(row.wireRoundTripsPerHost ?? {});
+  if (wire.length)
+    process.stdout.write(
+      `  round trips on the wire per host, handshake included: ${wire.map(([k, n]) => `${k} ${n}`).join(', ')}\n`,
+    );
 }
 
 function summarize(results) {

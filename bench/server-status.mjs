@@ -59,7 +59,7 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
     const direct = (c, a) => [c, a];
     const settings = {
       loopback: { name: 'st-lo', target: { host: host.host, port: host.port }, wrap: direct },
-      [`${wan.kind === 'netem' ? 'netem' : 'relay'} 80 ms RTT`]: { name: 'st-wan', target: ep, wrap: wan.wrap },
+      [`${wan.kind === 'netem' ? 'netem' : 'relay'} 80 ms RTT`]: { name: 'st-wan', target: ep, wrap: wan.wrap, wan },
     };
     for (const [label, s] of Object.entries(settings)) {
       const tools = {
@@ -92,6 +92,21 @@ export async function run({ root = ROOT, runs = Number(process.env.BENCH_RUNS) |
         `  ratio server status / ssh host true: ${ratio.toFixed(2)}× of medians, ${bestRatio.toFixed(2)}× of the fastest runs (target ≤ ${TARGET})\n`,
       );
       out.settings[label] = { medianMs: m, fastestMs: best, ratio, fastestRatio: bestRatio };
+      if (s.wan && s.wan.mark() !== null) {
+        // Behind the relay: the round trips each tool waited for on the wire (handshake included).
+        const wire = {};
+        for (const k of ['infrakt server status', 'ssh host true']) {
+          const mark = s.wan.mark();
+          tools[k]();
+          wire[k] = s.wan.roundTripsSince(mark)[0];
+        }
+        process.stdout.write(
+          `  round trips on the wire, handshake included: ${Object.entries(wire)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}\n`,
+        );
+        out.settings[label].wireRoundTrips = wire;
+      }
       if (ratio > TARGET) out.ok = false;
     }
 

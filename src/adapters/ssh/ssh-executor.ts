@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { posix } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2, { type Client } from 'ssh2';
@@ -22,7 +23,7 @@ import { channelExec } from './channel-exec.js';
 import { mapConnectError } from './errors.js';
 import { ExecCounters, type OwnChannelReason } from './exec-stats.js';
 import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
-import type { EarlySocket } from './preconnect.js';
+import { type EarlySocket, preconnect } from './preconnect.js';
 import { markLoginShellLine } from './process-group.js';
 import { RemoteShell } from './remote-shell.js';
 import { type ShellHost, shellExec } from './shell-exec.js';
@@ -72,6 +73,8 @@ const toBuffer = (s: Stdin | undefined): Buffer | undefined =>
 /** Opens one SSH connection (verifying the pinned host key before authenticating). */
 export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
   const target = `${o.username}@${o.host}:${o.port}`;
+  // Our own socket (ssh2 would make one): close() can then drop it without waiting for the server.
+  const early = o.socket ?? preconnect(o.host, o.port);
   const pinned = o.expect?.hostKey ? hostKeyFromLine(o.expect.hostKey) : null;
   const expectedFp = pinned?.fingerprint ?? o.expect?.fingerprint ?? null;
   const prefer = pinned ? preferHostKeyType(pinned.type) : null;
@@ -87,13 +90,13 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
       o.signal?.removeEventListener('abort', onAbort);
       client.end();
       client.destroy?.();
-      o.socket?.socket.destroy();
+      early.socket.destroy();
       reject(mapConnectError(e, { target, server: o.server, auth: o.auth.describe, presented, mismatch }));
     };
     const onAbort = () => fail(new InfraktError('CANCELLED', `connecting to ${o.server} (${target}) was cancelled`));
     if (o.signal?.aborted) return onAbort();
-    const early = o.socket?.error();
-    if (early) return fail(early);
+    const failedEarly = early.error();
+    if (failedEarly) return fail(failedEarly);
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     client.once('ready', () => {
@@ -102,7 +105,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
       o.signal?.removeEventListener('abort', onAbort);
       if (!presented) return fail(new Error('server presented no host key'));
       resolve(
-        new SshExecutor(client, target, o.username, presented, {
+        new SshExecutor(client, early.socket, target, o.username, presented, {
           maxChannels: o.maxChannels ?? DEFAULT_MAX_CHANNELS,
           off: o.persistentShell === false ? 'disabled' : o.singleCommand ? 'single-command' : null,
         }),
@@ -113,7 +116,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
     client.connect({
       host: o.host,
       port: o.port,
-      ...(o.socket ? { sock: o.socket.socket } : {}),
+      sock: early.socket,
       username: o.username,
       ...(o.auth.privateKey ? { privateKey: o.auth.privateKey } : {}),
       ...(o.auth.passphrase ? { passphrase: o.auth.passphrase } : {}),
@@ -153,15 +156,18 @@ export class SshExecutor implements Executor {
   readonly #user: string;
   #alive = true;
   #closed: Promise<void>;
+  readonly #socket: Socket;
 
   constructor(
     client: Client,
+    socket: Socket,
     target: string,
     user: string,
     hostKey: HostKeyInfo,
     o: { maxChannels: number; off: OwnChannelReason | null },
   ) {
     this.#client = client;
+    this.#socket = socket;
     this.#user = user;
     this.target = target;
     this.hostKey = hostKey;
@@ -285,11 +291,22 @@ export class SshExecutor implements Executor {
     return this.#counters.snapshot();
   }
 
+  /**
+   * Says goodbye (SSH disconnect, then FIN) and drops the socket once that is written, as OpenSSH's
+   * client does: waiting for the server to close its side too would cost one more round trip.
+   */
   async close(): Promise<void> {
     this.#pool.close();
     if (!this.#alive) return;
+    const written = new Promise<void>((resolve) => {
+      if (this.#socket.writableFinished || this.#socket.destroyed) return resolve();
+      this.#socket.once('finish', () => resolve());
+      this.#socket.once('close', () => resolve());
+    });
     this.#client.end();
-    await Promise.race([this.#closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    await Promise.race([written, this.#closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    this.#socket.destroy();
+    this.#alive = false;
   }
 }
 
