@@ -3,10 +3,11 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
-import { InfraktError, isInfraktError } from '../core/errors.js';
-import type { Ctx } from '../services/context.js';
-import type { Resolve } from '../services/ssrf.js';
+import { InfraktError } from '../core/errors.js';
+import type { Ctx } from '../services/shared/context.js';
+import type { Resolve } from '../services/shared/ssrf.js';
 import {
+  API_KEY_HEADER,
   type ClientAddress,
   DEFAULT_RATE_LIMIT,
   FailureLimiter,
@@ -16,14 +17,16 @@ import {
 } from './auth.js';
 import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
 import { apiError, errorHandler } from './errors.js';
-import { startJob } from './job-start.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
-import { appOpsRoutes } from './routes/app-ops.js';
+import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
+import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
+import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
+import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
@@ -47,11 +50,13 @@ export interface ApiOptions {
   log?: (line: string) => void;
   ssePingMs?: number;
   bodyLimitBytes?: number;
+  /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
+  catalogDirs?: readonly string[];
 }
 
 export const API_DESCRIPTION =
   'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health needs the ' +
-  'X-API-Key header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ' +
+  `${API_KEY_HEADER} header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ` +
   '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
   SSE_DESCRIPTION;
 
@@ -96,7 +101,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       '/api/*',
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
-        allowHeaders: ['X-API-Key', 'Content-Type', 'Last-Event-ID'],
+        allowHeaders: [API_KEY_HEADER, 'Content-Type', 'Last-Event-ID'],
         allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         exposeHeaders: ['Location', 'Retry-After'],
         maxAge: 600,
@@ -127,14 +132,6 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
     log,
-    async accepted(c, call) {
-      const started = await startJob(c.var.ctx, call, (e) => {
-        // Job failures are recorded on the job; only report what happened outside one.
-        if (!(isInfraktError(e) && typeof e.details?.jobId === 'string')) log(`background error: ${String(e)}`);
-      });
-      if (started.kind === 'done') return c.json({ result: started.result as never }, 200) as never;
-      return acceptedJob(c, started.jobId);
-    },
     secrets: new OneTimeSecrets(),
     async startPlan(c, plan, onResult) {
       const handle = await c.var.ctx.jobs.start(plan.spec, plan.body);
@@ -149,15 +146,18 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
   appRoutes(api, deps);
-  appOpsRoutes(api, deps);
+  deployRoutes(api, deps);
+  appLifecycleRoutes(api, deps);
+  envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);
   jobRoutes(api, deps);
+  catalogRoutes(api, deps, opts.catalogDirs);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',
     in: 'header',
-    name: 'X-API-Key',
+    name: API_KEY_HEADER,
     description: 'The key in $INFRAKT_HOME/api_key (infrakt api-key show)',
   });
   let document: unknown;

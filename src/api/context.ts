@@ -5,7 +5,7 @@ import { ensureHome, type Paths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
-import { type Connect, type Ctx, systemClock } from '../services/context.js';
+import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 
 export interface ApiCtx extends Ctx {
   readonly jobs: JobRunner;

@@ -4,6 +4,8 @@
  * operation and can send requests ("try it") with the X-API-Key header, streams included.
  */
 
+import { API_KEY_HEADER } from './auth.js';
+
 export const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -21,12 +23,12 @@ export const DOCS_HTML = `<!doctype html>
 <header>
   <h1>infrakt API</h1>
   <form id="auth">
-    <label for="key">X-API-Key</label>
+    <label for="key">${API_KEY_HEADER}</label>
     <input id="key" type="password" autocomplete="off" placeholder="paste the key (infrakt api-key show)">
     <button type="submit">Load</button>
   </form>
   <p class="note">The key is kept in this browser's localStorage (same entry as the dashboard) and sent only in the
-  X-API-Key header. Streams (text/event-stream) are read with fetch, which can send the header.</p>
+  ${API_KEY_HEADER} header. Streams (text/event-stream) are read with fetch, which can send the header.</p>
 </header>
 <main id="out"><p id="status">Enter the API key to load the OpenAPI document.</p></main>
 </body>
@@ -100,7 +102,7 @@ async function send(method, path, op, form, out) {
     if (p.in === 'query' && v !== '') query.set(p.name, v);
   }
   if ([...query].length) url += '?' + query;
-  const headers = { 'X-API-Key': localStorage.getItem(KEY) || '' };
+  const headers = { '${API_KEY_HEADER}': localStorage.getItem(KEY) || '' };
   const ta = form.querySelector('textarea');
   let body;
   if (ta) { headers['Content-Type'] = 'application/json'; body = ta.value; }
@@ -146,7 +148,7 @@ async function load() {
   const out = $('out');
   const key = localStorage.getItem(KEY);
   if (!key) return;
-  const res = await fetch('/api/openapi.json', { headers: { 'X-API-Key': key } });
+  const res = await fetch('/api/openapi.json', { headers: { '${API_KEY_HEADER}': key } });
   if (!res.ok) { out.replaceChildren(el('p', { class: 'err' }, 'Could not load the API document: HTTP ' + res.status + ' (check the key)')); return; }
   spec = await res.json();
   const byTag = new Map();

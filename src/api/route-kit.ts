@@ -1,10 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import type { Ctx } from '../services/context.js';
-import type { JobPlan } from '../services/job-plan.js';
-import type { JobRecord } from '../services/jobs-types.js';
-import type { Resolve } from '../services/ssrf.js';
+import type { Ctx } from '../services/shared/context.js';
+import type { JobPlan } from '../services/shared/job-plan.js';
+import type { Resolve } from '../services/shared/ssrf.js';
+import { API_KEY_HEADER } from './auth.js';
 import type { OneTimeSecrets } from './one-time.js';
 import type { ReadCache } from './read-cache.js';
 import { errorSchema } from './schemas.js';
@@ -20,11 +20,6 @@ export type Api = OpenAPIHono<ApiEnv>;
 
 /** What route modules need besides the request: the per-request Ctx comes from `c.var.ctx`. */
 export interface RouteDeps {
-  /**
-   * Starts a service call as a job and answers 202 + `Location: /api/jobs/<id>` with the job,
-   * or 200 `{ result }` when the service finished without needing a job.
-   */
-  accepted<T>(c: Context<ApiEnv>, call: (ctx: Ctx) => Promise<T>): Promise<AcceptedResponse>;
   /** Starts a prepared job (validation already done by `prepare*`) and answers 202 + Location. */
   startPlan<T>(
     c: Context<ApiEnv>,
@@ -47,8 +42,8 @@ const err = (description: string) => ({ description, content: { 'application/jso
 /** The error answers every authenticated route can give, in the one `{ error }` shape. */
 export const ERRORS = {
   400: err('Invalid input (VALIDATION)'),
-  401: err('Missing X-API-Key'),
-  403: err('Wrong X-API-Key'),
+  401: err(`Missing ${API_KEY_HEADER}`),
+  403: err(`Wrong ${API_KEY_HEADER}`),
   404: err('No such resource'),
   409: err('Conflict with existing state'),
   422: err('Not possible in the current state (STATE)'),
@@ -72,7 +67,3 @@ export const json = <S extends z.ZodType>(schema: S, description: string) => ({
 export const security = [{ ApiKey: [] as string[] }];
 
 export const isTrue = (v: string | undefined) => v === 'true' || v === '1';
-
-export function acceptedBody(job: JobRecord) {
-  return { jobId: job.id, job };
-}

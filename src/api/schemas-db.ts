@@ -1,34 +1,7 @@
 import { z } from 'zod';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 
-/** OpenAPI shapes of the database routes (the service views may carry more fields). */
-
-const schedule = z.object({
-  cron: z.string(),
-  onCalendar: z.string(),
-  keep: z.number().int(),
-  mechanism: z.string(),
-  unit: z.string(),
-});
-
-export const databaseViewSchema = z
-  .object({
-    id: z.number().int(),
-    name: z.string(),
-    server: z.string(),
-    type: z.string(),
-    version: z.string(),
-    image: z.string(),
-    port: z.number().int().nullable(),
-    networkHost: z.string(),
-    networkPort: z.number().int(),
-    status: z.string(),
-    schedule: schedule.nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-
-  .meta({ id: 'Database' });
+/** Request bodies of the database routes (their answers are the views of core/schemas/views/databases.ts). */
 
 export const databaseCreateBody = z
   .object({
@@ -40,42 +13,6 @@ export const databaseCreateBody = z
     envKey: envKeySchema.optional(),
   })
   .meta({ id: 'DatabaseCreate' });
-
-export const credentialsSchema = z
-  .record(z.string(), z.string())
-  .describe('connectionString / networkConnectionString of a new database: handed out once')
-  .meta({ id: 'Credentials' });
-
-const runStatus = z.object({
-  trigger: z.string(),
-  status: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  message: z.string(),
-  file: z.string(),
-});
-
-export const backupListSchema = z
-  .object({
-    database: z.string(),
-    server: z.string(),
-    dir: z.string(),
-    backups: z.array(
-      z.object({
-        name: z.string(),
-        size: z.number().nullable(),
-        sha256: z.string().nullable(),
-        createdAt: z.string().nullable(),
-        trigger: z.string().nullable(),
-        verified: z.boolean(),
-      }),
-    ),
-    lastManual: runStatus.nullable(),
-    lastScheduled: runStatus.nullable(),
-    schedule: schedule.nullable().optional(),
-  })
-
-  .meta({ id: 'BackupList' });
 
 export const backupBody = z
   .object({ keep: z.number().int().min(0).max(10_000).optional().describe('Prune to this many (0 = keep all)') })

@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import type { Paths } from '../adapters/local/home.js';
 import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
 import { InfraktError } from '../core/errors.js';
-import type { Connect } from '../services/context.js';
+import type { Connect } from '../services/shared/context.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';
@@ -19,6 +19,8 @@ export interface ServeOptions {
   allowLocalGitPaths?: boolean;
   /** Attribute requests from a local reverse proxy to X-Forwarded-For (per-client rate limiting). */
   trustProxy?: boolean;
+  /** Extra catalog folders offered by /api/catalog (absolute paths). */
+  catalogDirs?: readonly string[];
   /** Built dashboard directory; default: dist/web next to the running bundle, if built. */
   webRoot?: string | null;
   connect?: Connect;
@@ -50,16 +52,17 @@ export function defaultWebRoot(from = dirname(fileURLToPath(import.meta.url))): 
 
 /** Initialises state, ensures the API key, and listens. One process: API, dashboard, job worker. */
 export async function startApiServer(opts: ServeOptions): Promise<RunningServer> {
-  const ctx = openApiContext(opts.paths, opts.connect ? { connect: opts.connect } : {});
+  const ctx = openApiContext(opts.paths, { connect: opts.connect });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
   const app = createApiApp(ctx, {
     apiKey: apiKeySource(opts.paths.apiKey),
-    ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
+    corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
     ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
-    ...(opts.log ? { log: opts.log } : {}),
+    log: opts.log,
+    catalogDirs: opts.catalogDirs,
   });
   const host = opts.host.replace(/^\[(.*)\]$/, '$1');
   let server: ReturnType<typeof serve>;

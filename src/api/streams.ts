@@ -1,8 +1,8 @@
 import { InfraktError, toInfraktError } from '../core/errors.js';
-import { appLogs } from '../services/app-lifecycle.js';
-import { resolveApp } from '../services/apps.js';
-import type { Ctx } from '../services/context.js';
-import type { JobEvent, JobRecord, JobStatus } from '../services/jobs-types.js';
+import type { JobEvent, JobRecord, JobStatus } from '../core/jobs.js';
+import { appLogs } from '../services/apps/app-lifecycle.js';
+import { resolveApp } from '../services/apps/apps.js';
+import type { Ctx } from '../services/shared/context.js';
 import { errorBody } from './errors.js';
 import { lastEventId, type SseSink, sseResponse } from './sse.js';
 
@@ -98,7 +98,7 @@ export async function streamAppLogs(
       let n = 0;
       try {
         await appLogs(ctx, name, {
-          ...(opts.server ? { server: opts.server } : {}),
+          server: opts.server,
           lines: opts.lines,
           follow: true,
           signal: sink.signal,

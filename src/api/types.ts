@@ -1,44 +1,51 @@
 /**
  * The API's response shapes, for clients (the dashboard imports these types; no runtime code here).
+ * Each is inferred from the view schema the routes document in OpenAPI (src/core/schemas/views/).
  * Lists are bare JSON arrays; single resources are bare objects; errors are ApiErrorBody with the
  * HTTP status of src/api/errors.ts. Jobs: 202 + `Location: /api/jobs/<id>` + JobAccepted.
  */
 
-export type { AppView } from '../services/apps.js';
-export type { DashboardView, FailingThing, RecentDeployment } from '../services/dashboard.js';
-export type { EnvEntry } from '../services/env.js';
-export type { JobEvent, JobRecord, JobStatus, JobStep, StepStatus } from '../services/jobs-types.js';
-export type { ProxyRouteView, ProxyStatus } from '../services/proxy.js';
-export type { DeploymentView } from '../services/releases.js';
-export type { ProbeResult, TrustResult } from '../services/server-remote.js';
-export type { ContainerInfo, DiskUsage, ServerStatusReport } from '../services/server-status.js';
-export type { ServerView } from '../services/servers.js';
+import type { z } from 'zod';
+import type { AppLogLine } from '../core/schemas/views/apps.js';
+import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
+import type { appCreateBody, serverAddBody } from './schemas.js';
+import type { databaseCreateBody } from './schemas-db.js';
+
+export type { AppLogLine, AppView, DeploymentView } from '../core/schemas/views/apps.js';
+export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
+export type {
+  BackupList,
+  BackupView,
+  Credentials,
+  DatabaseView,
+  DbSchedule,
+  RunStatus,
+} from '../core/schemas/views/databases.js';
+export type { EnvDeleted, EnvEntry, EnvSetResult, EnvValue } from '../core/schemas/views/env.js';
+export type {
+  JobAccepted,
+  JobLogLine,
+  JobRecord,
+  JobStatus,
+  JobStep,
+  StepStatus,
+} from '../core/schemas/views/jobs.js';
+export type { ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
+export type {
+  ContainerInfo,
+  DiskUsage,
+  ProbeResult,
+  ServerRemoved,
+  ServerStatusReport,
+  ServerView,
+  TrustResult,
+} from '../core/schemas/views/servers.js';
 export type { ApiErrorBody } from './errors.js';
 
-import type { JobRecord, JobStep } from '../services/jobs-types.js';
-
-/** 202 body of every route that starts a job. */
-export interface JobAccepted {
-  jobId: string;
-  job: JobRecord;
-}
-
-/** `GET /api/apps/:name/env` entries: value is always `********`. */
-export interface MaskedEnvEntry {
-  key: string;
-  value: string;
-  updatedAt: string;
-}
-
-/** `GET /api/jobs/:id/logs` items and the data of SSE `log` events of a job. */
-export interface JobLogLine {
-  type: 'log';
-  id: number;
-  stepIdx: number | null;
-  stream: 'info' | 'stdout' | 'stderr';
-  line: string;
-  ts: string;
-}
+/** Bodies of the create requests, as a client may send them (before defaults and coercion). */
+export type ServerAddRequest = z.input<typeof serverAddBody>;
+export type AppCreateRequest = z.input<typeof appCreateBody>;
+export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;
 
 /**
  * SSE events of `GET /api/jobs/:id/events` (read with fetch + X-API-Key; resume with `Last-Event-ID`
@@ -51,11 +58,7 @@ export type JobStreamEvent =
   | { event: 'status'; data: { status: JobRecord['status']; error: JobRecord['error'] } }
   | { event: 'end'; data: { status: JobRecord['status']; error: JobRecord['error'] } };
 
-/** SSE events of `GET /api/apps/:name/logs/stream` (and items of `GET /api/apps/:name/logs`). */
-export interface AppLogLine {
-  stream: 'stdout' | 'stderr';
-  line: string;
-}
+/** SSE events of `GET /api/apps/:name/logs/stream` (its lines are AppLogLine, like `GET /api/apps/:name/logs`). */
 export type AppLogStreamEvent =
   | { event: 'log'; id: number; data: AppLogLine }
   | { event: 'end'; data: { reason: string } }

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { createJobRunner } from '../adapters/jobs/runner.js';
-import { ensureHome, resolvePaths } from '../adapters/local/home.js';
+import { ensureHome, type Paths, resolvePaths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
-import { type Connect, type Ctx, systemClock } from '../services/context.js';
+import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 import { info } from './output.js';
 
 export interface CliCtx extends Ctx {
@@ -20,6 +20,11 @@ export function cliActor(): string {
     // no passwd entry (containers): keep 'unknown'
   }
   return `${user}@${hostname()} (cli)`;
+}
+
+/** Where this CLI's local state lives ($INFRAKT_HOME, default ~/.infrakt), for commands that work on it directly. */
+export function localPaths(): Paths {
+  return resolvePaths();
 }
 
 /** Opens local state, creating it on first use (and saying so on stderr). */

@@ -1,19 +1,23 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
-import { registerAppCommands } from './commands/app.js';
-import { registerAppDeployCommands } from './commands/app-deploy.js';
-import { registerDbCommands } from './commands/db.js';
+import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
+import { registerAppCommands } from './commands/apps.js';
+import { registerBackupCommands } from './commands/backups.js';
+import { registerCatalogCommands } from './commands/catalog.js';
+import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerDbCommands } from './commands/databases.js';
+import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
-import { registerInit } from './commands/init.js';
-import { registerJobCommands } from './commands/job.js';
-import { registerLockCommands } from './commands/lock.js';
+import { registerInit } from './commands/home.js';
+import { registerJobCommands } from './commands/jobs.js';
+import { registerLockCommands } from './commands/locks.js';
+import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
 import { registerServe } from './commands/serve.js';
-import { registerServerCommands } from './commands/server.js';
-import { registerServerProvision } from './commands/server-provision.js';
-import { registerServerSet } from './commands/server-proxy.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
+import { registerServerSet } from './commands/server-settings.js';
+import { registerServerCommands } from './commands/servers.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -35,12 +39,18 @@ export function buildProgram(): Command {
   registerServerSet(servers);
   const apps = program.command('app').description('manage apps');
   registerAppCommands(apps);
-  registerAppDeployCommands(apps);
+  registerDeployCommands(apps);
+  registerAppLifecycleCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
-  registerDbCommands(program.command('db').description('manage databases and their backups'));
+  const db = program.command('db').description('manage databases and their backups');
+  registerDbCommands(db);
+  registerBackupCommands(db);
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
+  const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
+  registerCatalogCommands(catalog);
+  registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
@@ -55,8 +65,9 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
-  // `db create --version <tag>` is the database's version: after `db`, program options are not parsed.
-  if (argv[2] === 'db') program.enablePositionalOptions();
+  // `db create --version <tag>` / `catalog show --version <v>` are versions of the thing: after these
+  // commands, program options are not parsed.
+  if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,4 +1,4 @@
-import type { JobEvent, JobStep, StepStatus } from '../services/jobs-types.js';
+import type { JobEvent, JobStep, StepStatus } from '../core/jobs.js';
 import { ce } from './output.js';
 
 export interface Renderer {

@@ -1,6 +1,7 @@
 import { InfraktError, toInfraktError } from '../core/errors.js';
-import type { Ctx } from '../services/context.js';
-import type { JobContext, JobRecord, JobSpec } from '../services/jobs-types.js';
+import type { JobContext, JobRecord, JobSpec } from '../core/jobs.js';
+import type { Ctx } from '../services/shared/context.js';
+import type { JobPlan } from '../services/shared/job-plan.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { c, ce, printJson } from './output.js';
 import { duration, plainRenderer, type Renderer, ttyRenderer } from './progress-render.js';
@@ -91,6 +92,12 @@ export async function runJob<T>(
 }
 
 /** The job's error with `infrakt job logs <id>` in its hint (filling in a `<id>` placeholder if present). */
+/** Runs a prepared job with progress; `--json` prints the job record (with its result). */
+export async function runPlanCli<T>(ctx: Pick<Ctx, 'jobs'>, plan: JobPlan<T>, json: boolean): Promise<T> {
+  const { result } = await runJob(ctx, plan.spec, plan.body, { json });
+  return result;
+}
+
 export function withLogsHint(err: InfraktError, jobId: string): InfraktError {
   const cmd = `infrakt job logs ${jobId}`;
   let hint = err.hint ?? '';

@@ -383,6 +383,22 @@ describe('web dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Databases' }).first().click();
     await page.getByRole('heading', { name: 'Databases' }).waitFor();
     await shot('16-databases');
+    // The create form defaults to the only server, refuses a bad name before any request, and forgets what
+    // was typed when it closes.
+    await page.getByRole('button', { name: 'Create database' }).click();
+    const create = page.getByRole('dialog', { name: 'Create a database' });
+    await create.getByRole('option', { name: SERVER }).waitFor({ state: 'attached' });
+    expect(await create.getByLabel('Server', { exact: true }).inputValue()).toBe(SERVER);
+    await create.getByLabel('Name', { exact: true }).fill('Bad Name');
+    await create.getByRole('button', { name: 'Create database' }).click();
+    await create.getByText('Name must be 1-63 characters').waitFor();
+    await create.getByRole('button', { name: 'Cancel' }).click();
+    await create.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Create database' }).click();
+    expect(await create.getByLabel('Name', { exact: true }).inputValue()).toBe('');
+    expect(await create.getByText('Name must be 1-63 characters').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await create.waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Dashboard' }).first().click();
     await page.locator('[data-stat="servers"]').getByText('1').waitFor();
     await shot('17-dashboard');

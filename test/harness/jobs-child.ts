@@ -6,7 +6,7 @@
  */
 import { createJobRunner } from '../../src/adapters/jobs/runner.js';
 import { openStore } from '../../src/adapters/store/open.js';
-import { systemClock } from '../../src/services/context.js';
+import { systemClock } from '../../src/services/shared/context.js';
 
 const [file, mode] = process.argv.slice(2);
 if (!file || !mode) throw new Error('usage: child <db> hold|contend|exit');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJobRunner, type JobRunner, type JobRunnerDeps } from '../../src/adapters/jobs/runner.js';
 import { openStore, type Store } from '../../src/adapters/store/open.js';
-import { systemClock } from '../../src/services/context.js';
+import { systemClock } from '../../src/services/shared/context.js';
 
 /** A real SQLite store in a fresh temp dir (removed by cleanup). */
 export interface TempStore {

@@ -7,8 +7,8 @@ import { envCipher } from '../../src/adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../../src/adapters/secrets/master-key.js';
 import { openStore } from '../../src/adapters/store/open.js';
 import { InfraktError } from '../../src/core/errors.js';
-import type { Ctx } from '../../src/services/context.js';
-import type { Jobs } from '../../src/services/jobs-types.js';
+import type { Jobs } from '../../src/core/jobs.js';
+import type { Ctx } from '../../src/services/shared/context.js';
 
 /** A fresh, unique temp directory (`ikt-test-<random>`); remove it with `rmSync(dir, { recursive: true })`. */
 export function tempDir(prefix = 'ikt-test-'): string {

@@ -7,16 +7,11 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/adapters/connect.js';
 import { createJobRunner, type JobRunner } from '../../src/adapters/jobs/runner.js';
-import type { Ctx } from '../../src/services/context.js';
-import { runPlan } from '../../src/services/job-plan.js';
-import {
-  prepareProxyAdd,
-  prepareProxyReload,
-  prepareProxySetup,
-  proxyStatus,
-  setProxySettings,
-} from '../../src/services/proxy.js';
-import { registerServer } from '../../src/services/servers.js';
+import { prepareProxyAdd, prepareProxyReload, prepareProxySetup, proxyStatus } from '../../src/services/proxy/proxy.js';
+import { registerServer } from '../../src/services/servers/servers.js';
+import { setProxySettings } from '../../src/services/servers/settings.js';
+import type { Ctx } from '../../src/services/shared/context.js';
+import { runPlan } from '../../src/services/shared/job-plan.js';
 import { freePort, type SshdHost, startSshd, stopAllSshd } from '../harness/sshd.js';
 import { openTestState, type TestState } from '../helpers/state.js';
 

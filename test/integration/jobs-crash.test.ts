@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLocks } from '../../src/adapters/jobs/locks.js';
 import { createJobRunner } from '../../src/adapters/jobs/runner.js';
 import { openStore, type Store } from '../../src/adapters/store/open.js';
-import { systemClock } from '../../src/services/context.js';
+import { systemClock } from '../../src/services/shared/context.js';
 import { bundleForTest } from '../harness/bundle.js';
 
 let child: { file: string; cleanup(): void };

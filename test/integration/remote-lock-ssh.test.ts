@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type ServerTarget } from '../../src/adapters/connect.js';
 import type { Executor } from '../../src/core/executor.js';
-import { acquireRemoteLock, readRemoteLock, releaseRemoteLock } from '../../src/services/remote-lock.js';
+import { acquireRemoteLock, readRemoteLock, releaseRemoteLock } from '../../src/services/shared/remote-lock.js';
 import { cleanupHomes, makeInfraktHome, registerHarnessServer, runCli } from '../harness/cli.js';
 import { type SshdHost, sshdAvailable, startSshd, stopAllSshd } from '../harness/sshd.js';
 

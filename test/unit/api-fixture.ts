@@ -7,7 +7,7 @@ import { type ApiOptions, createApiApp } from '../../src/api/app.js';
 import { type ApiCtx, openApiContext } from '../../src/api/context.js';
 import type { Api } from '../../src/api/route-kit.js';
 import { InfraktError } from '../../src/core/errors.js';
-import type { Connect } from '../../src/services/context.js';
+import type { Connect } from '../../src/services/shared/context.js';
 
 export interface ApiFixture {
   home: string;

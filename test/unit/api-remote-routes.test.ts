@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InfraktError } from '../../src/core/errors.js';
-import type { Connect } from '../../src/services/context.js';
+import type { Connect } from '../../src/services/shared/context.js';
 import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
 
 let f: ApiFixture;

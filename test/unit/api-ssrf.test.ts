@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertPublicGitUrl, blockedAddressReason, type Resolve } from '../../src/services/ssrf.js';
+import { assertPublicGitUrl, blockedAddressReason, type Resolve } from '../../src/services/shared/ssrf.js';
 
 const dns: Record<string, string[]> = {
   'github.com': ['140.82.112.3'],

@@ -1,14 +1,24 @@
 // The server-side backup script (what `db backup` and the schedule run) through a real /bin/sh, with a stub
 // `docker` on PATH standing in for the container: success writes file + sidecar + status atomically, pruning
 // keeps N, and every failure (container down, dump error, empty or truncated dump, corrupt archive) exits 1 with
-// the reason, records it, and leaves no partial file.
+// the reason, records it, and leaves no partial file. Then the readers of the same protocol (run output, directory
+// listing, sidecar, last scheduled runs), fed with what the real script wrote and printed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { renderBackupScript } from '../../src/core/plans/db-backup-script.js';
+import { render } from '../../src/core/cmd/index.js';
+import {
+  listBackupDir,
+  parseBackupListing,
+  parseBackupRun,
+  parseLastScheduledRuns,
+  parseSidecar,
+  readLastScheduledRuns,
+  renderBackupScript,
+} from '../../src/core/commands/db-backup.js';
 import type { DbType } from '../../src/core/schemas/app.js';
 
 const base = mkdtempSync(join(tmpdir(), 'ikt-test-bkscript-'));
@@ -173,5 +183,99 @@ describe('backup.sh', () => {
     expect(r.status).toBe(0);
     expect(readdirSync(join(odd, 'backups', 'q')).some((f) => f.endsWith('.rdb.gz'))).toBe(true);
     expect(readdirSync(root)).not.toContain('MARK');
+  });
+});
+
+describe('protocol readers', () => {
+  const lines = (r: { stdout: string; stderr: string }) => `${r.stdout}${r.stderr}`.split('\n').filter(Boolean);
+  const sh = (cmd: Parameters<typeof render>[0]) =>
+    spawnSync('/bin/sh', ['-c', render(cmd)], { encoding: 'utf8' }).stdout;
+
+  it('a run: the BACKUP line (file, size, sha256) and the pruned files; a failure: the reason', () => {
+    const s = setup('redis');
+    mkdirSync(s.dir, { recursive: true });
+    writeFileSync(join(s.dir, '20200101T000000Z.rdb.gz'), 'x');
+    const ok = s.run(['manual', '1'], { dump: RDB });
+    const run = parseBackupRun(lines(ok));
+    const file = s.files().find((f) => f.endsWith('.rdb.gz'))!;
+    const data = readFileSync(join(s.dir, file));
+    expect(run).toEqual({
+      done: { file, size: data.length, sha256: createHash('sha256').update(data).digest('hex') },
+      failure: null,
+      pruned: ['20200101T000000Z.rdb.gz'],
+    });
+    const bad = s.run(['manual'], { dump: 'not an rdb at all' });
+    expect(parseBackupRun(lines(bad))).toEqual({
+      done: null,
+      failure: 'verification of the redis backup failed',
+      pruned: [],
+    });
+  });
+
+  it('a listing: backups newest first with their sidecars, unverified without one, and the last runs', () => {
+    const s = setup('mysql');
+    expect(s.run(['manual'], { dump: MYSQL_OK }).status).toBe(0);
+    const taken = s.files().find((f) => f.endsWith('.sql.gz'))!;
+    const sidecar = JSON.parse(readFileSync(join(s.dir, `${taken}.json`), 'utf8'));
+    writeFileSync(join(s.dir, '20200101T000000Z.sql.gz'), 'no sidecar');
+    writeFileSync(join(s.dir, '20200102T000000Z.sql.gz'), 'damaged sidecar');
+    writeFileSync(join(s.dir, '20200102T000000Z.sql.gz.json'), '{"sha256": ');
+    writeFileSync(join(s.dir, 'notes.txt'), 'not a backup');
+    const listing = parseBackupListing(sh(listBackupDir(s.dir)));
+    expect(listing).toEqual({
+      backups: [
+        {
+          name: taken,
+          size: sidecar.size,
+          sha256: sidecar.sha256,
+          createdAt: sidecar.createdAt,
+          trigger: 'manual',
+          verified: true,
+        },
+        { name: '20200102T000000Z.sql.gz', size: null, sha256: null, createdAt: null, trigger: null, verified: false },
+        { name: '20200101T000000Z.sql.gz', size: null, sha256: null, createdAt: null, trigger: null, verified: false },
+      ],
+      lastManual: s.status('manual'),
+      lastScheduled: null,
+    });
+    expect(parseBackupListing(sh(listBackupDir(join(s.dir, 'missing'))))).toEqual({
+      backups: [],
+      lastManual: null,
+      lastScheduled: null,
+    });
+  });
+
+  it('a sidecar: its checksum and size, or null when it is not a JSON object', () => {
+    const s = setup('redis');
+    s.run(['manual'], { dump: RDB });
+    const file = s.files().find((f) => f.endsWith('.rdb.gz'))!;
+    const side = parseSidecar(readFileSync(join(s.dir, `${file}.json`), 'utf8'));
+    expect(side).toMatchObject({ size: readFileSync(join(s.dir, file)).length });
+    expect(side?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(parseSidecar('{"sha256": ')).toBeNull();
+    expect(parseSidecar('null')).toBeNull();
+    expect(parseSidecar('42')).toBeNull();
+  });
+
+  it('last scheduled runs: one status per directory, in order (ok, failed, never, unreadable)', () => {
+    const ok = setup('redis', 'a');
+    ok.run(['schedule', '0'], { dump: RDB });
+    const failed = setup('redis', 'b');
+    failed.run(['schedule', '0'], { dump: 'garbage' });
+    const never = join(root, 'backups', 'c');
+    const unreadable = join(root, 'backups', 'd');
+    mkdirSync(unreadable, { recursive: true });
+    writeFileSync(join(unreadable, 'last-schedule.json'), '{oops\n');
+    const dirs = [ok.dir, failed.dir, never, unreadable];
+    expect(parseLastScheduledRuns(sh(readLastScheduledRuns(dirs)), dirs.length)).toEqual([
+      { status: 'ok', at: ok.status('schedule').finishedAt, message: null },
+      {
+        status: 'failed',
+        at: failed.status('schedule').finishedAt,
+        message: 'verification of the redis backup failed',
+      },
+      { status: 'never', at: null, message: null },
+      { status: 'unknown', at: null, message: 'unreadable status file' },
+    ]);
   });
 });

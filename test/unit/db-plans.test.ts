@@ -1,27 +1,21 @@
 // Pure database plans: the compose file (127.0.0.1 only, named volume, health check, infrakt network, no
-// secret), the .env, connection strings, passwords, port choice, and cron → systemd OnCalendar.
+// secret), the .env, connection strings, passwords, cron → systemd OnCalendar, the schedule units and the
+// scheduler detection.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { render } from '../../src/core/cmd/index.js';
 import { DB_ENGINES } from '../../src/core/commands/db-engines.js';
+import { detectScheduler, parseScheduler } from '../../src/core/commands/scheduler.js';
 import {
   renderCronFile,
   renderServiceUnit,
   renderTimerUnit,
   scheduleUnit,
-} from '../../src/core/plans/db-backup-script.js';
-import {
-  connectionStrings,
-  DB_PORT_RANGE,
-  pickPort,
-  renderDbCompose,
-  renderDbEnv,
-  renderRedisAuth,
-  usedPorts,
-} from '../../src/core/plans/db-compose.js';
+} from '../../src/core/plans/db-backup-schedule.js';
+import { connectionStrings, renderDbCompose, renderDbEnv, renderRedisAuth } from '../../src/core/plans/db-compose.js';
 import { parseCron } from '../../src/core/plans/db-cron.js';
-import { RELEASE_PORT_RANGE } from '../../src/core/plans/release-ports.js';
 import { Secret } from '../../src/core/secret.js';
-import { generatePassword } from '../../src/services/databases-model.js';
+import { generatePassword } from '../../src/services/databases/model.js';
 
 const PW = new Secret('pw_0123456789-abcdefghijklmnopqrstu');
 
@@ -88,18 +82,6 @@ describe('.env and connection strings', () => {
   });
 });
 
-describe('port choice', () => {
-  it('reads ss and docker ps, and picks a free port in range', () => {
-    const used = usedPorts(
-      'LISTEN 0 4096 127.0.0.1:15000 0.0.0.0:*\nESTAB 0 0 [::1]:15001 [::1]:40000\n',
-      '127.0.0.1:15002->5432/tcp\n0.0.0.0:8080->80/tcp, :::8080->80/tcp',
-    );
-    expect([...used].sort()).toEqual([15000, 15001, 15002, 8080]);
-    expect(pickPort(used, 0)).toBe(15003);
-    expect(pickPort(new Set(), 0.999999)).toBe(19999);
-  });
-});
-
 describe('cron → OnCalendar', () => {
   const cases: [string, string][] = [
     ['0 3 * * *', '*-*-* 03:00:00'],
@@ -148,8 +130,16 @@ describe('schedule units', () => {
   });
 });
 
-describe('database and app release port ranges', () => {
-  it('never overlap, so a stopped release port is never handed to a database (or back)', () => {
-    expect(DB_PORT_RANGE.max < RELEASE_PORT_RANGE.min || RELEASE_PORT_RANGE.max < DB_PORT_RANGE.min).toBe(true);
+describe('scheduler detection', () => {
+  it('one command: systemd as PID 1, else cron with /etc/cron.d, else none', () => {
+    expect(render(detectScheduler())).toBe(
+      "sh -c 'if [ -d /run/systemd/system ]; then echo systemd; elif [ -d /etc/cron.d ] && { command -v cron || command -v crond; } >/dev/null 2>&1; then echo cron; else echo none; fi'",
+    );
+  });
+  it('reads its answer', () => {
+    expect(parseScheduler('systemd\n')).toBe('systemd');
+    expect(parseScheduler('cron\n')).toBe('cron');
+    expect(parseScheduler('none\n')).toBeNull();
+    expect(parseScheduler('')).toBeNull();
   });
 });

@@ -2,14 +2,14 @@
 // (no record, no job, no connection); the password is never stored locally.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfraktError } from '../../src/core/errors.js';
-import { prepareBackup, prepareRestore } from '../../src/services/backups.js';
-import { prepareSchedule } from '../../src/services/backups-schedule.js';
+import { prepareBackup, prepareRestore } from '../../src/services/databases/backups.js';
+import { prepareSchedule } from '../../src/services/databases/backups-schedule.js';
 import {
   getDatabase,
   listDatabases,
   prepareCreateDatabase,
   prepareDestroyDatabase,
-} from '../../src/services/databases.js';
+} from '../../src/services/databases/databases.js';
 import { openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
 
 let state: TestState;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { breakLock, listLocks } from '../../src/adapters/jobs/locks.js';
 import { createJobRunner } from '../../src/adapters/jobs/runner.js';
-import { systemClock } from '../../src/services/context.js';
+import { systemClock } from '../../src/services/shared/context.js';
 import { type TempStore, tempStore, until } from '../harness/temp-store.js';
 
 let t: TempStore;

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfraktError } from '../../src/core/errors.js';
+import type { JobEvent } from '../../src/core/jobs.js';
 import { secret } from '../../src/core/secret.js';
-import type { JobEvent } from '../../src/services/jobs-types.js';
 import { type TempStore, tempStore, until } from '../harness/temp-store.js';
 
 let t: TempStore;

@@ -12,11 +12,11 @@ import { type Executor, NO_STATS, type RunOptions, type RunResult } from '../../
 import { provisionPlan } from '../../src/core/plans/provision.js';
 import { type OsRelease, packagePlan } from '../../src/core/plans/provision-os.js';
 import { proxySettingsSchema } from '../../src/core/schemas/server.js';
-import type { Ctx } from '../../src/services/context.js';
-import { systemClock } from '../../src/services/context.js';
-import { runPlan } from '../../src/services/job-plan.js';
-import { prepareProvision } from '../../src/services/provision.js';
-import { getServer, registerServer } from '../../src/services/servers.js';
+import { prepareProvision } from '../../src/services/servers/provision.js';
+import { getServer, registerServer } from '../../src/services/servers/servers.js';
+import type { Ctx } from '../../src/services/shared/context.js';
+import { systemClock } from '../../src/services/shared/context.js';
+import { runPlan } from '../../src/services/shared/job-plan.js';
 import { openTestState, type TestState } from '../helpers/state.js';
 
 interface HostModel {

@@ -10,7 +10,7 @@ import {
   listRemoteLocks,
   readRemoteLock,
   releaseRemoteLock,
-} from '../../src/services/remote-lock.js';
+} from '../../src/services/shared/remote-lock.js';
 import { shExecutor } from '../harness/sh-executor.js';
 
 describe('remote lock builders (exact commands)', () => {

@@ -9,9 +9,9 @@ import { ensureMasterKey, loadMasterKey, MASTER_KEY_BYTES } from '../../src/adap
 import { main } from '../../src/cli/main.js';
 import { InfraktError } from '../../src/core/errors.js';
 import { Secret } from '../../src/core/secret.js';
-import { createApp } from '../../src/services/apps.js';
-import { getEnv, listEnv, setEnv } from '../../src/services/env.js';
-import { registerServer } from '../../src/services/servers.js';
+import { createApp } from '../../src/services/apps/apps.js';
+import { getEnv, listEnv, setEnv } from '../../src/services/apps/env.js';
+import { registerServer } from '../../src/services/servers/servers.js';
 import { fileMode, filesContaining, openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
 
 function secretError(fn: () => unknown): InfraktError {

@@ -1,5 +1,4 @@
-// Pure parts of the ssh adapter and server status: wrapper, marker parsing, put recipe,
-// known_hosts lines, host key parsing, status parsing.
+// Pure parts of the ssh adapter: wrapper, marker parsing, put recipe, known_hosts lines, host key parsing.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,7 +16,6 @@ import {
 } from '../../src/adapters/ssh/process-group.js';
 import { putCommand } from '../../src/adapters/ssh/ssh-executor.js';
 import { render } from '../../src/core/cmd/index.js';
-import { parseStatus } from '../../src/services/server-status.js';
 
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
@@ -102,72 +100,5 @@ describe('host keys and known_hosts', () => {
     expect(knownHostsPattern('10.0.0.5', 22)).toBe('10.0.0.5');
     expect(knownHostsPattern('10.0.0.5', 2222)).toBe('[10.0.0.5]:2222');
     expect(renderKnownHosts([{ host: 'a', port: 2200, hostKey: ED25519 }])).toBe(`[a]:2200 ${ED25519}\n`);
-  });
-});
-
-describe('status parsing', () => {
-  const out = [
-    'rc noise',
-    '@@hostname',
-    'web-1',
-    '@@kernel',
-    'Linux 6.1.0 x86_64',
-    '@@cpus',
-    '4',
-    '@@uptime',
-    '12345.67 890.12',
-    '@@loadavg',
-    '0.50 0.25 0.10 1/123 4567',
-    '@@meminfo',
-    'MemTotal:        2048000 kB',
-    'MemFree:          100000 kB',
-    'MemAvailable:    1024000 kB',
-    'SwapTotal:             0 kB',
-    'SwapFree:              0 kB',
-    '@@df',
-    'Filesystem     1024-blocks    Used Available Capacity Mounted on',
-    '/dev/vda1        10000000 4000000   6000000      40% /',
-    '/dev/vda1        10000000 4000000   6000000      40% /',
-    '@@docker',
-    '{"ID":"abcdef0123456789","Names":"web","Image":"nginx:alpine","State":"running","Status":"Up 2 hours","Ports":"80/tcp"}',
-  ].join('\n');
-
-  it('parses every section into numbers', () => {
-    const s = parseStatus('web-1', 'root@h:22', out);
-    expect(s).toMatchObject({
-      hostname: 'web-1',
-      kernel: 'Linux 6.1.0 x86_64',
-      cpus: 4,
-      uptimeSeconds: 12345,
-      load: { m1: 0.5, m5: 0.25, m15: 0.1 },
-      memory: { totalBytes: 2048000 * 1024, availableBytes: 1024000 * 1024, usedBytes: 1024000 * 1024 },
-    });
-    expect(s.disks).toEqual([
-      {
-        filesystem: '/dev/vda1',
-        sizeBytes: 10240000000,
-        usedBytes: 4096000000,
-        availableBytes: 6144000000,
-        usePercent: 40,
-        mount: '/',
-      },
-    ]);
-    expect(s.containers).toEqual([
-      {
-        id: 'abcdef012345',
-        name: 'web',
-        image: 'nginx:alpine',
-        state: 'running',
-        status: 'Up 2 hours',
-        ports: '80/tcp',
-      },
-    ]);
-  });
-
-  it('docker missing → containers null with a note', () => {
-    const s = parseStatus('x', 't', '@@docker\n@@docker-missing\n');
-    expect(s.containers).toBeNull();
-    expect(s.notes[0]).toMatch(/not installed/);
-    expect(parseStatus('x', 't', '@@docker\n@@docker-failed\n').notes[0]).toMatch(/failed/);
   });
 });

@@ -7,9 +7,9 @@ import { migrate } from '../../src/adapters/store/migrate.js';
 import { MIGRATIONS } from '../../src/adapters/store/migrations/index.js';
 import { openStore, type Store } from '../../src/adapters/store/open.js';
 import { InfraktError } from '../../src/core/errors.js';
-import { createApp, listApps, resolveApp } from '../../src/services/apps.js';
-import { setEnv } from '../../src/services/env.js';
-import { listServers, registerServer, removeServer } from '../../src/services/servers.js';
+import { createApp, listApps, resolveApp } from '../../src/services/apps/apps.js';
+import { setEnv } from '../../src/services/apps/env.js';
+import { listServers, registerServer, removeServer } from '../../src/services/servers/servers.js';
 import { dumpTables, fileMode, openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
 
 const LATEST = MIGRATIONS.at(-1)!.version;

@@ -15,6 +15,8 @@ const ServerDetailPage = lazy(() => import('./pages/server-detail.js'));
 const AppsPage = lazy(() => import('./pages/apps.js'));
 const AppDetailPage = lazy(() => import('./pages/app-detail.js'));
 const DatabasesPage = lazy(() => import('./pages/databases.js'));
+const CatalogPage = lazy(() => import('./pages/catalog.js'));
+const CatalogInstallPage = lazy(() => import('./pages/catalog-install.js'));
 const JobsPage = lazy(() => import('./pages/jobs.js'));
 const JobDetailPage = lazy(() => import('./pages/job-detail.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found.js'));
@@ -44,6 +46,8 @@ function Routed() {
           <Route path="/apps" element={<AppsPage />} />
           <Route path="/apps/:name" element={<AppDetailPage />} />
           <Route path="/databases" element={<DatabasesPage />} />
+          <Route path="/catalog" element={<CatalogPage />} />
+          <Route path="/catalog/:id" element={<CatalogInstallPage />} />
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/:id" element={<JobDetailPage />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { InfraktError } from '../../core/errors.js';
-import type { JobStatus, JobStep } from '../../services/jobs-types.js';
+import type { JobStatus, JobStep } from '../../core/jobs.js';
 import type { JobRow, JobStepRow } from '../store/schema.js';
 import { releaseJobLocks } from './locks.js';
 import { TRANSITIONS, toStep } from './rows.js';

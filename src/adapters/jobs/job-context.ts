@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { InfraktError, isInfraktError } from '../../core/errors.js';
+import type { JobContext, JobEvent, JobStep, LogStream, StepHandle, StepStatus } from '../../core/jobs.js';
 import { isSecret, type Secret, scrub } from '../../core/secret.js';
-import type { JobContext, JobEvent, JobStep, LogStream, StepHandle, StepStatus } from '../../services/jobs-types.js';
 import type { JobQueries } from './rows.js';
 
 const MAX_LINE = 16 * 1024;

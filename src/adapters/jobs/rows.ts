@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { notFound } from '../../core/errors.js';
-import type { JobEvent, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from '../../services/jobs-types.js';
+import type { JobEvent, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from '../../core/jobs.js';
 import type { JobLogRow, JobRow, JobStepRow } from '../store/schema.js';
 import { displayRunner } from './identity.js';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { Clock } from '../../core/clock.js';
 import { InfraktError, toInfraktError } from '../../core/errors.js';
-import type { Clock } from '../../services/context.js';
-import type { JobContext, JobEvent, JobHandle, JobRecord, JobSpec, Jobs } from '../../services/jobs-types.js';
+import type { JobContext, JobEvent, JobHandle, JobRecord, JobSpec, Jobs } from '../../core/jobs.js';
 import type { Store } from '../store/open.js';
 import { finalize, transition } from './finalize.js';
 import { liveness, runnerLabel } from './identity.js';

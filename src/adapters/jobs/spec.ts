@@ -1,6 +1,6 @@
 import { InfraktError } from '../../core/errors.js';
+import type { JobSpec } from '../../core/jobs.js';
 import { isSecret } from '../../core/secret.js';
-import type { JobSpec } from '../../services/jobs-types.js';
 import type { StoredError } from './finalize.js';
 import type { LiveJob } from './job-context.js';
 import { checkLockName } from './locks.js';

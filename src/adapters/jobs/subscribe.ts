@@ -1,4 +1,4 @@
-import type { JobEvent, JobStatus } from '../../services/jobs-types.js';
+import type { JobEvent, JobStatus } from '../../core/jobs.js';
 import { isTerminal, type JobQueries, toRecord } from './rows.js';
 
 /**

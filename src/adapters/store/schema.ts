@@ -144,6 +144,22 @@ export interface Database {
   locks: LocksTable;
   audit_events: AuditEventsTable;
   proxy_routes: ProxyRoutesTable;
+  catalog_host_installs: CatalogHostInstallsTable;
+}
+
+/** A catalog host entry run on a server (migration 0006). */
+export interface CatalogHostInstallsTable {
+  id: Generated<number>;
+  server_id: number;
+  entry_id: string;
+  version: string;
+  status: 'installed' | 'unchanged' | 'failed';
+  exit_code: number | null;
+  job_id: string | null;
+  /** Non-secret input values of the last run. */
+  values_json: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export type ServerRow = Selectable<ServersTable>;

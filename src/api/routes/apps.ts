@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
-import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps.js';
+import { appViewSchema } from '../../core/schemas/views/apps.js';
+import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
-import { appCreateBody, appUpdateBody, appViewSchema, nameParam, serverQuery } from '../schemas.js';
+import { appCreateBody, appUpdateBody, nameParam, serverQuery } from '../schemas.js';
 
 const tags = ['apps'];
 

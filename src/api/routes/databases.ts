@@ -1,20 +1,19 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
-import { listBackups, prepareBackup, prepareRestore } from '../../services/backups.js';
-import { prepareSchedule } from '../../services/backups-schedule.js';
-import { getDatabase, listDatabases, prepareCreateDatabase, prepareDestroyDatabase } from '../../services/databases.js';
-import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, jobIdParam, nameParam, serverQuery } from '../schemas.js';
+import { backupListSchema, credentialsSchema, databaseViewSchema } from '../../core/schemas/views/databases.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
+import { listBackups, prepareBackup, prepareRestore } from '../../services/databases/backups.js';
+import { prepareSchedule } from '../../services/databases/backups-schedule.js';
 import {
-  backupBody,
-  backupListSchema,
-  credentialsSchema,
-  databaseCreateBody,
-  databaseViewSchema,
-  restoreBody,
-  scheduleBody,
-} from '../schemas-db.js';
+  getDatabase,
+  listDatabases,
+  prepareCreateDatabase,
+  prepareDestroyDatabase,
+} from '../../services/databases/databases.js';
+import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
+import { jobIdParam, nameParam, serverQuery } from '../schemas.js';
+import { backupBody, databaseCreateBody, restoreBody, scheduleBody } from '../schemas-db.js';
 
 const tags = ['databases'];
 const accepted = { 202: json(jobAcceptedSchema, 'Job started; follow it at Location') };
@@ -145,8 +144,8 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       const { keep } = c.req.valid('json');
       const { server } = c.req.valid('query');
       const plan = await prepareBackup(c.var.ctx, c.req.valid('param').name, {
-        ...(server ? { server } : {}),
-        ...(keep !== undefined ? { keep } : {}),
+        server,
+        keep,
       });
       return deps.startPlan(c, plan);
     },
@@ -188,8 +187,8 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       const { server } = c.req.valid('query');
       const plan = await prepareSchedule(c.var.ctx, c.req.valid('param').name, {
         cron,
-        ...(server ? { server } : {}),
-        ...(keep !== undefined ? { keep } : {}),
+        server,
+        keep,
       });
       return deps.startPlan(c, plan);
     },

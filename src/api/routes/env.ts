@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { audit } from '../../services/audit.js';
-import { deleteEnv, getEnv, listEnv, MASK, setEnv } from '../../services/env.js';
+import { envDeletedSchema, envEntrySchema, envSetResultSchema, envValueSchema } from '../../core/schemas/views/env.js';
+import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/apps/env.js';
+import { audit } from '../../services/shared/audit.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
-import { envEntrySchema, envKeyParam, envRevealedSchema, envSetBody, nameParam, serverQuery } from '../schemas.js';
+import { envKeyParam, envSetBody, nameParam, serverQuery } from '../schemas.js';
 
 const tags = ['env'];
 
@@ -21,10 +22,7 @@ export function envRoutes(api: Api, _deps: RouteDeps): void {
     }),
     async (c) => {
       const entries = await listEnv(c.var.ctx, c.req.valid('param').name, { server: c.req.valid('query').server });
-      return c.json(
-        entries.map((e) => ({ key: e.key, value: MASK, updatedAt: e.updatedAt })),
-        200,
-      );
+      return c.json(entries, 200);
     },
   );
 
@@ -39,7 +37,7 @@ export function envRoutes(api: Api, _deps: RouteDeps): void {
         params: nameParam,
         body: { content: { 'application/json': { schema: envSetBody } }, required: true },
       },
-      responses: { 200: json(z.object({ app: z.string(), set: z.array(z.string()) }), 'Set'), ...ERRORS },
+      responses: { 200: json(envSetResultSchema, 'Set'), ...ERRORS },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
@@ -59,7 +57,7 @@ export function envRoutes(api: Api, _deps: RouteDeps): void {
       summary: 'Delete a variable',
       security,
       request: { params: envKeyParam, query: serverQuery },
-      responses: { 200: json(z.object({ app: z.string(), deleted: z.string() }), 'Deleted'), ...ERRORS },
+      responses: { 200: json(envDeletedSchema, 'Deleted'), ...ERRORS },
     }),
     async (c) => {
       const { name, key } = c.req.valid('param');
@@ -76,7 +74,7 @@ export function envRoutes(api: Api, _deps: RouteDeps): void {
       summary: 'Decrypt and return one value (explicit; recorded in the audit log)',
       security,
       request: { params: envKeyParam, query: serverQuery },
-      responses: { 200: json(envRevealedSchema, 'The value'), ...ERRORS },
+      responses: { 200: json(envValueSchema, 'The value'), ...ERRORS },
     }),
     async (c) => {
       const { name, key } = c.req.valid('param');
@@ -102,10 +100,7 @@ export function envRoutes(api: Api, _deps: RouteDeps): void {
         server: c.req.valid('query').server,
       });
       await audit(c.var.ctx, 'env.reveal', c.req.valid('param').name, { keys: entries.map((e) => e.key) });
-      return c.json(
-        entries.map((e) => ({ key: e.key, value: e.value ?? '', updatedAt: e.updatedAt })),
-        200,
-      );
+      return c.json(entries, 200);
     },
   );
 }

@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { jobLogLineSchema, jobRecordSchema } from '../../core/schemas/views/jobs.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
-import { jobIdParam, jobLogSchema, jobRecordSchema, jobsQuery, logsQuery } from '../schemas.js';
+import { jobIdParam, jobsQuery, logsQuery } from '../schemas.js';
 import { streamJobEvents } from '../streams.js';
 
 const tags = ['jobs'];
@@ -27,7 +28,7 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
       const q = c.req.valid('query');
       const jobs = await c.var.ctx.jobs.list({
         limit: q.limit ?? 50,
-        ...(q.status ? { status: q.status } : {}),
+        status: q.status,
       });
       return c.json(jobs, 200);
     },
@@ -54,14 +55,14 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
       summary: 'Log lines of a job (redacted), after a cursor',
       security,
       request: { params: jobIdParam, query: logsQuery },
-      responses: { 200: json(z.array(jobLogSchema), 'Log lines'), ...ERRORS },
+      responses: { 200: json(z.array(jobLogLineSchema), 'Log lines'), ...ERRORS },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
       await c.var.ctx.jobs.get(id); // 404 for an unknown job rather than an empty list
       const lines = await c.var.ctx.jobs.logs(id, {
-        ...(q.after !== undefined ? { afterId: q.after } : {}),
+        afterId: q.after,
         limit: q.limit ?? 1000,
       });
       return c.json(lines, 200);

@@ -2,6 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { domainSchema, portSchema } from '../../core/schemas/common.js';
 import { proxySettingsSchema } from '../../core/schemas/server.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
+import { proxyRouteViewSchema, proxySettingsViewSchema, proxyStatusSchema } from '../../core/schemas/views/proxy.js';
 import {
   listProxyRoutes,
   prepareProxyAdd,
@@ -9,11 +11,10 @@ import {
   prepareProxyRemove,
   prepareProxySetup,
   proxyStatus,
-  setProxySettings,
-} from '../../services/proxy.js';
+} from '../../services/proxy/proxy.js';
+import { setProxySettings } from '../../services/servers/settings.js';
 import { type Api, ERRORS, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, nameParam } from '../schemas.js';
-import { proxyRouteSchema, proxyStatusSchema } from '../schemas-remote.js';
+import { nameParam } from '../schemas.js';
 
 const tags = ['proxy'];
 const accepted = { 202: json(jobAcceptedSchema, 'Job started; follow it at Location') };
@@ -28,14 +29,6 @@ const settingsBody = z
     adminAddress: ps.adminAddress.unwrap().optional(),
   })
   .meta({ id: 'ProxySettingsPatch' });
-const settingsView = z
-  .object({
-    tls: z.enum(['auto', 'internal', 'off']),
-    httpPort: z.number().int(),
-    httpsPort: z.number().int(),
-    adminAddress: z.string(),
-  })
-  .meta({ id: 'ProxySettings' });
 const domainParam = z.object({ name: nameParam.shape.name, domain: domainSchema });
 
 /** The Caddy proxy of a server (`infrakt proxy …`): routes are state, the config is rendered from it. */
@@ -48,7 +41,7 @@ export function proxyRoutes(api: Api, deps: RouteDeps): void {
       summary: 'Routes served by the proxy of a server (app routes and manual ones)',
       security,
       request: { params: nameParam },
-      responses: { 200: json(z.array(proxyRouteSchema), 'Routes'), ...REMOTE_ERRORS },
+      responses: { 200: json(z.array(proxyRouteViewSchema), 'Routes'), ...REMOTE_ERRORS },
     }),
     async (c) => c.json(await listProxyRoutes(c.var.ctx, c.req.valid('param').name), 200),
   );
@@ -135,7 +128,7 @@ export function proxyRoutes(api: Api, deps: RouteDeps): void {
         params: nameParam,
         body: { content: { 'application/json': { schema: settingsBody } }, required: true },
       },
-      responses: { 200: json(settingsView, 'The settings now'), ...ERRORS },
+      responses: { 200: json(proxySettingsViewSchema, 'The settings now'), ...ERRORS },
     }),
     async (c) => c.json(await setProxySettings(c.var.ctx, c.req.valid('param').name, c.req.valid('json')), 200),
   );

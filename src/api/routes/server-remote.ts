@@ -1,18 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { InfraktError } from '../../core/errors.js';
-import { prepareProvision } from '../../services/provision.js';
-import { fleetExec, serverStatus, testServer, trustServer } from '../../services/server-remote.js';
-import { getServerRow } from '../../services/servers.js';
+import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
+import { probeResultSchema, serverStatusSchema, trustResultSchema } from '../../core/schemas/views/servers.js';
+import { prepareProvision } from '../../services/servers/provision.js';
+import { fleetExec, serverStatus, testServer, trustServer } from '../../services/servers/server-remote.js';
+import { getServerRow } from '../../services/servers/servers.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
-import { jobAcceptedSchema, nameParam } from '../schemas.js';
-import {
-  execBody,
-  probeResultSchema,
-  provisionBody,
-  serverStatusSchema,
-  trustBody,
-  trustResultSchema,
-} from '../schemas-remote.js';
+import { nameParam } from '../schemas.js';
+import { execBody, provisionBody, trustBody } from '../schemas-remote.js';
 
 const tags = ['servers'];
 const accepted = { 202: json(jobAcceptedSchema, 'Job started; follow it at Location') };
@@ -112,7 +107,7 @@ export function serverRemoteRoutes(api: Api, deps: RouteDeps): void {
               servers: [server.name],
               command,
               signal: job.signal,
-              ...(timeoutMs ? { timeoutMs } : {}),
+              timeoutMs,
               onLine: (_server, stream, line) => s.log(line, stream),
             });
             if (!r) throw new InfraktError('INTERNAL', 'exec returned no result');

@@ -1,8 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { getServer, listServers, registerServer, removeServer } from '../../services/servers.js';
+import { serverRemovedSchema, serverViewSchema } from '../../core/schemas/views/servers.js';
+import { getServer, listServers, registerServer, removeServer } from '../../services/servers/servers.js';
 import { type Api, ERRORS, isTrue, json, type RouteDeps, security } from '../route-kit.js';
-import { forceQuery, nameParam, serverAddBody, serverViewSchema } from '../schemas.js';
+import { forceQuery, nameParam, serverAddBody } from '../schemas.js';
 
 const tags = ['servers'];
 
@@ -59,7 +60,7 @@ export function serverRoutes(api: Api, deps: RouteDeps): void {
       security,
       request: { params: nameParam, query: forceQuery },
       responses: {
-        200: json(z.object({ removed: z.string(), apps: z.number().int() }), 'Removed'),
+        200: json(serverRemovedSchema, 'Removed'),
         ...ERRORS,
       },
     }),

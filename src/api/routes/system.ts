@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { dashboard } from '../../services/dashboard.js';
+import { dashboardSchema } from '../../core/schemas/views/dashboard.js';
+import { dashboard } from '../../services/system/dashboard.js';
 import { type Api, ERRORS, json, security } from '../route-kit.js';
-import { dashboardSchema } from '../schemas.js';
 
 declare const INFRAKT_VERSION: string;
 export const VERSION = typeof INFRAKT_VERSION === 'string' ? INFRAKT_VERSION : 'dev';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ensureHome, resolvePaths } from '../../adapters/local/home.js';
-import { ensureApiKey, rotateApiKey } from '../../adapters/secrets/api-key.js';
+import { rotateApiKey, showApiKey } from '../../services/system/api-key.js';
+import { localPaths } from '../context.js';
 import { info, printJson } from '../output.js';
 
 export function registerApiKeyCommands(cmd: Command): void {
@@ -9,13 +9,9 @@ export function registerApiKeyCommands(cmd: Command): void {
     .description('print the API key (created on first use) and where it lives')
     .option('--json', 'print { key, file } as JSON')
     .action((o: { json?: boolean }) => {
-      const paths = resolvePaths();
-      ensureHome(paths);
-      const { key, created } = ensureApiKey(paths.apiKey);
-      if (o.json) return printJson({ key, file: paths.apiKey, created });
-      info(
-        `${created ? 'generated a new API key in' : 'API key from'} ${paths.apiKey} (send it as the X-API-Key header)`,
-      );
+      const { key, file, created } = showApiKey(localPaths());
+      if (o.json) return printJson({ key, file, created });
+      info(`${created ? 'generated a new API key in' : 'API key from'} ${file} (send it as the X-API-Key header)`);
       process.stdout.write(`${key}\n`);
     });
 
@@ -24,11 +20,9 @@ export function registerApiKeyCommands(cmd: Command): void {
     .description('replace the API key; a running infrakt serve accepts only the new key from the next request')
     .option('--json', 'print { key, file } as JSON')
     .action((o: { json?: boolean }) => {
-      const paths = resolvePaths();
-      ensureHome(paths);
-      const key = rotateApiKey(paths.apiKey);
-      if (o.json) return printJson({ key, file: paths.apiKey });
-      info(`rotated the API key in ${paths.apiKey}; the old key no longer works (log in to the dashboard again)`);
+      const { key, file } = rotateApiKey(localPaths());
+      if (o.json) return printJson({ key, file });
+      info(`rotated the API key in ${file}; the old key no longer works (log in to the dashboard again)`);
       process.stdout.write(`${key}\n`);
     });
 }

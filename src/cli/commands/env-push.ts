@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { prepareEnvPush } from '../../services/rollback.js';
+import { prepareEnvPush } from '../../services/apps/env-push.js';
 import { withCtx } from '../context.js';
-import { printRelease, runPlanCli } from './app-deploy.js';
+import { printRelease } from '../print-release.js';
+import { runPlanCli } from '../progress.js';
 
 export function registerEnvPushCommand(env: Command): void {
   env

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteEnv, getEnv, listEnv, MASK, setEnv } from '../../services/env.js';
+import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/apps/env.js';
 import { withCtx } from '../context.js';
 import { c, printJson, printTable, success } from '../output.js';
 
@@ -41,12 +41,10 @@ export function registerEnvCommands(env: Command): void {
     .action(async (app: string, o) => {
       await withCtx(async (ctx) => {
         const entries = await listEnv(ctx, app, { reveal: Boolean(o.showValues), server: o.server });
-        if (o.json) {
-          return printJson(entries.map((e) => ({ key: e.key, value: e.value ?? MASK, updatedAt: e.updatedAt })));
-        }
+        if (o.json) return printJson(entries);
         printTable(
           ['KEY', 'VALUE', 'UPDATED'],
-          entries.map((e) => [e.key, e.value ?? c.dim(MASK), e.updatedAt]),
+          entries.map((e) => [e.key, o.showValues ? e.value : c.dim(e.value), e.updatedAt]),
           `no variables set on ${app} — set some with: infrakt env set ${app} KEY=VALUE`,
         );
       });

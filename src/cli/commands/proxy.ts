@@ -6,11 +6,11 @@ import {
   prepareProxyRemove,
   prepareProxySetup,
   proxyStatus,
-} from '../../services/proxy.js';
+} from '../../services/proxy/proxy.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
-import { runPlanCli } from './app-deploy.js';
-import { intOption } from './options.js';
+import { runPlanCli } from '../progress.js';
 
 export function registerProxyCommands(proxy: Command): void {
   proxy

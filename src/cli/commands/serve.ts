@@ -1,9 +1,10 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { resolvePaths } from '../../adapters/local/home.js';
-import { loadApiKey } from '../../adapters/secrets/api-key.js';
 import { validation } from '../../core/errors.js';
+import { currentApiKey } from '../../services/system/api-key.js';
+import { localPaths } from '../context.js';
+import { intOption } from '../options.js';
 import { c, info } from '../output.js';
-import { intOption } from './options.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -36,6 +37,12 @@ export function registerServe(program: Command): void {
     )
     .option('--allow-local-git', 'accept absolute repository paths on the server as git sources over the API')
     .option('--trust-proxy', 'behind a reverse proxy on this host: rate-limit by X-Forwarded-For, not 127.0.0.1')
+    .option(
+      '--catalog-dir <dir>',
+      'also offer the catalog entries in this folder (repeatable)',
+      collect,
+      [] as string[],
+    )
     .action(
       async (o: {
         port: number;
@@ -43,11 +50,12 @@ export function registerServe(program: Command): void {
         corsOrigin?: string[];
         allowLocalGit?: boolean;
         trustProxy?: boolean;
+        catalogDir?: string[];
       }) => {
         if (o.port < 0 || o.port > 65535)
           throw validation(`invalid --port ${o.port}`, 'use 1-65535 (0 picks a free port)');
         const corsOrigins = (o.corsOrigin ?? []).map(checkOrigin);
-        const paths = resolvePaths();
+        const paths = localPaths();
         const { startApiServer, isLoopback } = await import('../../api/server.js');
         const srv = await startApiServer({
           port: o.port,
@@ -56,6 +64,7 @@ export function registerServe(program: Command): void {
           corsOrigins,
           allowLocalGitPaths: Boolean(o.allowLocalGit),
           trustProxy: Boolean(o.trustProxy),
+          catalogDirs: (o.catalogDir ?? []).map((d) => resolve(d)),
         });
         const out = (s: string) => process.stdout.write(`${s}\n`);
         out(`${c.green('✓')} infrakt API listening on ${c.bold(srv.url)}`);
@@ -63,7 +72,7 @@ export function registerServe(program: Command): void {
         out(`  API docs   ${srv.url}/docs   (OpenAPI: ${srv.url}/api/openapi.json)`);
         if (srv.keyCreated && process.stdout.isTTY) {
           // First start on a terminal: show the new key once; later starts only say where it is.
-          out(`  API key    ${loadApiKey(srv.apiKeyFile)}`);
+          out(`  API key    ${currentApiKey(paths)}`);
           out(`             generated now, stored in ${srv.apiKeyFile} (0600)`);
         } else {
           out(`  API key    in ${srv.apiKeyFile} (print it with: infrakt api-key show)`);

@@ -1,39 +1,20 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
-import type { ProbeResult } from '../../services/server-remote.js';
-import { fleetExec, serverStatus, syncKnownHosts, testServer, trustServer } from '../../services/server-remote.js';
-import type { ServerStatusReport } from '../../services/server-status.js';
-import { getServerRow } from '../../services/servers.js';
+import type { ServerStatusReport } from '../../core/schemas/views/servers.js';
+import {
+  fleetExec,
+  serverStatus,
+  syncKnownHosts,
+  testServer,
+  trustServer,
+} from '../../services/servers/server-remote.js';
+import { getServerRow } from '../../services/servers/servers.js';
 import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
 import { c, ce, dash, printJson, printTable, success } from '../output.js';
+import { reportProbe } from '../probe-report.js';
 import { confirm } from '../prompt.js';
-import { intOption } from './options.js';
-
-const PROBE_LABEL: Record<ProbeResult['status'], string> = {
-  ok: 'ok',
-  unreachable: 'unreachable',
-  auth_failed: 'auth failed',
-  host_key_mismatch: 'host key mismatch',
-};
-
-/** Prints a probe outcome; a failed probe becomes the error it was (exit code per error class). */
-export function reportProbe(p: ProbeResult, mode: 'human' | 'json' | 'quiet'): void {
-  if (mode === 'json') printJson(p);
-  if (p.status === 'ok') {
-    if (mode === 'human') {
-      const key = p.fingerprint ? `host key ${p.fingerprint}${p.pinned ? ' (pinned now)' : ''}` : 'no host key (local)';
-      success(`${c.bold(p.server)} ok in ${p.durationMs}ms — ${key}${p.system ? `, ${p.system}` : ''}`);
-    }
-    return;
-  }
-  const err = p.error;
-  throw new InfraktError(
-    (err?.code as InfraktError['code']) ?? 'SSH_UNREACHABLE',
-    `${p.server}: ${PROBE_LABEL[p.status]} — ${err?.message ?? 'connection failed'}`,
-    { hint: err?.hint },
-  );
-}
 
 const GiB = 1024 ** 3;
 const gib = (n: number) => `${(n / GiB).toFixed(1)}G`;
@@ -85,7 +66,7 @@ export function registerServerRemoteCommands(server: Command): void {
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const r = await trustServer(ctx, name, {
-          ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}),
+          fingerprint: o.fingerprint,
           confirm: async (previous, current) => {
             process.stderr.write(
               `${ce.dim('pinned:   ')} ${previous ?? '(none)'}\n${ce.dim('presented:')} ${current}\n`,

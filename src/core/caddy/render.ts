@@ -1,9 +1,12 @@
 import type { ProxySettings } from '../schemas/server.js';
+import { authLines, type RouteAuth } from './auth.js';
 
 export interface CaddyRoute {
   readonly domain: string;
   /** Port on the server's loopback the domain is proxied to (a release's published port). */
   readonly upstreamPort: number;
+  /** forward_auth or basic auth in front of the app (`app update --auth`). */
+  readonly auth?: RouteAuth | undefined;
 }
 
 export interface CaddyConfigInput {
@@ -46,14 +49,18 @@ export function renderCaddyfile(input: CaddyConfigInput): string {
       if (seen.has(r.domain)) throw new Error(`duplicate proxy route: ${r.domain}`);
       seen.add(r.domain);
       const address = proxy.tls === 'off' ? `http://${r.domain}` : r.domain;
-      const body = [
-        ...(proxy.tls === 'internal' ? ['\ttls internal'] : []),
+      const proxyLines = [
         `\treverse_proxy 127.0.0.1:${r.upstreamPort} {`,
         // A dial that fails (an upstream restarting) is retried instead of answered with a 502.
         '\t\tlb_try_duration 5s',
         '\t\tlb_try_interval 100ms',
         '\t}',
       ];
+      // With auth, a `route` keeps the written order: strip headers, authenticate, then proxy.
+      const handling = r.auth
+        ? ['\troute {', ...[...authLines(r.auth), ...proxyLines].map((l) => `\t${l}`), '\t}']
+        : proxyLines;
+      const body = [...(proxy.tls === 'internal' ? ['\ttls internal'] : []), ...handling];
       return [`${address} {`, ...body, '}'].join('\n');
     });
 

@@ -8,7 +8,7 @@ export function healthRequest(path: string, host = 'localhost'): string {
 }
 
 /** Status code from the first response line, or null while it has not fully arrived / is not HTTP. */
-export function parseStatus(head: string): number | null {
+export function parseHttpStatus(head: string): number | null {
   const end = head.indexOf('\r\n');
   const line = end === -1 ? head : head.slice(0, end);
   const m = /^HTTP\/\d(?:\.\d)? (\d{3})(?: |$)/.exec(line);

@@ -98,30 +98,3 @@ export function connectionStrings(
     network: new Secret(e.url({ name, password: pw, host: name, port: e.containerPort })),
   };
 }
-
-/** Host ports tried for databases: below Linux's ephemeral range (32768+), so outgoing connections never hold them. */
-// Disjoint from app release ports (RELEASE_PORT_RANGE, 20000-29999): neither can take the other's recorded port.
-export const DB_PORT_RANGE = { min: 15000, max: 19999 } as const;
-
-/** Ports in use from `ss -Htan` output (local address column) plus `docker ps` port mappings. */
-export function usedPorts(ssOutput: string, dockerPorts: string): Set<number> {
-  const used = new Set<number>();
-  for (const line of ssOutput.split('\n')) {
-    const local = line.trim().split(/\s+/)[3];
-    const m = local ? /:(\d+)$/.exec(local) : null;
-    if (m) used.add(Number(m[1]));
-  }
-  for (const m of dockerPorts.matchAll(/:(\d+)->/g)) used.add(Number(m[1]));
-  return used;
-}
-
-/** A free port in DB_PORT_RANGE, avoiding `used`; `rand` in [0,1) picks where to start (random spread). */
-export function pickPort(used: ReadonlySet<number>, rand: number): number | null {
-  const span = DB_PORT_RANGE.max - DB_PORT_RANGE.min + 1;
-  const start = Math.floor(rand * span);
-  for (let i = 0; i < span; i++) {
-    const p = DB_PORT_RANGE.min + ((start + i) % span);
-    if (!used.has(p)) return p;
-  }
-  return null;
-}

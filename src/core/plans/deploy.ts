@@ -25,8 +25,9 @@ export interface DeployPlanInput {
 }
 
 /**
- * The step kinds the deploy service knows how to run. `cmds` are run in order and must exit 0;
- * the other kinds need values only known while running (the port docker picked, the commit fetched).
+ * The step kinds the deploy service runs, one function each (src/services/deploy/steps/). `cmds` are what the
+ * step runs as given (they must exit 0); the rest of a step needs values only known while running (the
+ * detected compose flavour, the chosen port, the commit fetched).
  */
 export type DeployStepKind =
   | 'prepare'
@@ -44,9 +45,12 @@ export interface DeployStep {
   readonly name: string;
   readonly kind: DeployStepKind;
   readonly cmds?: readonly Cmd[];
-  /** Run when this step or a later one fails: undo what this step started, keep the serving release. */
+  /**
+   * Run when this step or a later one fails before traffic is switched (latest step first): undo what this
+   * step started, keep the serving release.
+   */
   readonly compensate?: readonly Cmd[];
-  /** Steps from here on act on traffic: a failure before `switch` never touches the serving release. */
+  /** Recorded as skipped with this reason instead of running. */
   readonly skippedBecause?: string;
 }
 
@@ -71,9 +75,9 @@ export function servicesTarget(
 }
 
 /**
- * A deploy, rollback or env push as data: prepare → source → build → write → (services) → start beside the
- * serving release → health → switch proxy → retire the previous release → prune old releases → record.
- * Only `switch` changes what users are served; everything before it is undone by removing the new project.
+ * A deploy, rollback or env push as data: prepare → source → write → (build) → (services) → start beside the
+ * serving release → health → switch proxy → retire the previous release and prune old ones → record.
+ * Only `switch` changes what users are served; everything before it is undone by the steps' compensations.
  */
 export function deployPlan(i: DeployPlanInput): DeployStep[] {
   const l = appLayout(i.root, i.app);
@@ -95,11 +99,8 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
     },
   ];
   if (reuse) {
-    steps.push({
-      name: 'reuse release source',
-      kind: 'source',
-      skippedBecause: `${i.action}: source of a kept release`,
-    });
+    // Rollback / env push: the kept release's image is tagged again and its compose source read back.
+    steps.push({ name: 'reuse release source', kind: 'source' });
   } else if (i.source.type === 'image') {
     steps.push({
       name: 'check image',
@@ -115,13 +116,14 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
   } else {
     steps.push({ name: 'validate compose file', kind: 'source' });
   }
-  if (!reuse && i.source.type === 'git') {
+  steps.push({ name: 'write release files', kind: 'write' });
+  if (!reuse && i.source.type !== 'image') {
+    // After the files: compose builds from them. A Dockerfile, a `build:` section, or nothing to build.
     steps.push({ name: 'build image', kind: 'build', compensate: [docker.rmi(builtImage(i.app, i.release))] });
   }
-  steps.push({ name: 'write release files', kind: 'write' });
   if (i.source.type !== 'image') steps.push({ name: 'update services in place', kind: 'services' });
   steps.push(
-    // compose up + compose port in one round trip (built by the service: they need the detected flavour).
+    // compose up on the release's fixed port (built by the service: it needs the detected flavour).
     { name: 'start new release', kind: 'start', compensate: [docker.removeProject(project, { stopSeconds: 5 })] },
     { name: 'health check', kind: 'health' },
     i.domain

@@ -121,7 +121,7 @@ export function provisionPlan(input: ProvisionInput): ProvisionStep[] {
     cmd: r(cmd),
     ...extra,
   });
-  const check = (cmd: Cmd, stdin?: string): Check => ({ cmd: r(cmd), ...(stdin === undefined ? {} : { stdin }) });
+  const check = (cmd: Cmd, stdin?: string): Check => ({ cmd: r(cmd), stdin });
   const put = (what: string, path: string, content: string, mode = 0o644): Action => ({
     kind: 'put',
     what,

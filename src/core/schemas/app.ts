@@ -39,6 +39,8 @@ export const healthCheckSchema = z.object({
     .default('/'),
   intervalMs: z.coerce.number().int().min(100).max(60_000).default(1000),
   timeoutMs: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Statuses besides 200-399 that mean "up" (an API that answers 401 without credentials, e.g. a catalog agent). */
+  accept: z.array(z.number().int().min(200).max(499)).max(10).optional(),
 });
 export type HealthCheck = z.output<typeof healthCheckSchema>;
 

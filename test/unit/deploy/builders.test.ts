@@ -6,7 +6,7 @@ import * as compose from '../../../src/core/commands/compose.js';
 import * as docker from '../../../src/core/commands/docker.js';
 import * as fs from '../../../src/core/commands/fs.js';
 import * as git from '../../../src/core/commands/git.js';
-import { healthRequest, isHealthy, parseStatus } from '../../../src/core/commands/http.js';
+import { healthRequest, isHealthy, parseHttpStatus } from '../../../src/core/commands/http.js';
 
 const r = (c: Parameters<typeof render>[0]) => render(c);
 const v2 = {
@@ -139,10 +139,10 @@ describe('http health exchange', () => {
       'GET /health HTTP/1.1\r\nHost: localhost\r\nUser-Agent: infrakt-health\r\nAccept: */*\r\nConnection: close\r\n\r\n',
     );
     expect(() => healthRequest('/a b')).toThrow();
-    expect(parseStatus('HTTP/1.1 204 No Content\r\n')).toBe(204);
-    expect(parseStatus('HTTP/1.0 302\r\n')).toBe(302);
-    expect(parseStatus('HTTP/1.1 200 OK')).toBeNull();
-    expect(parseStatus('SSH-2.0-OpenSSH\r\n')).toBeNull();
+    expect(parseHttpStatus('HTTP/1.1 204 No Content\r\n')).toBe(204);
+    expect(parseHttpStatus('HTTP/1.0 302\r\n')).toBe(302);
+    expect(parseHttpStatus('HTTP/1.1 200 OK')).toBeNull();
+    expect(parseHttpStatus('SSH-2.0-OpenSSH\r\n')).toBeNull();
     expect([200, 302, 399].map(isHealthy)).toEqual([true, true, true]);
     expect([199, 400, 500, null].map(isHealthy)).toEqual([false, false, false, false]);
   });

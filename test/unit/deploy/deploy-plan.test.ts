@@ -46,13 +46,13 @@ describe('deployPlan', () => {
     );
   });
 
-  it('git deploy builds; compose deploy updates the other services in place', () => {
+  it('git deploy builds (from the written files); compose deploy updates the other services in place', () => {
     const git = deployPlan({ ...base, action: 'deploy', source: { type: 'git', repo: '/repos/x', branch: 'main' } });
     expect(git.map((s) => s.kind)).toEqual([
       'prepare',
       'source',
-      'build',
       'write',
+      'build',
       'services',
       'start',
       'health',
@@ -60,14 +60,29 @@ describe('deployPlan', () => {
       'retire',
       'record',
     ]);
+    // The build is undone with the release when a later step fails before the switch.
+    const build = git.find((s) => s.kind === 'build')!;
+    expect(build.name).toBe('build image');
+    expect(build.compensate!.map((c) => render(c))).toEqual(['docker rmi infrakt-app/web:r4 2> /dev/null']);
+    expect(git.filter((s) => s.compensate).map((s) => s.kind)).toEqual(['build', 'start']);
     const compose = deployPlan({ ...base, action: 'deploy', source: { type: 'compose', content: 'services: {}' } });
     expect(compose.map((s) => s.kind)).toContain('services');
+    // A compose file may have `build:` sections: they build in the build step, not while updating services.
+    expect(compose.map((s) => s.kind).indexOf('build')).toBe(compose.map((s) => s.kind).indexOf('write') + 1);
   });
 
-  it('no domain: the switch is skipped with a reason; rollback reuses the source', () => {
-    const steps = deployPlan({ ...base, domain: null, action: 'rollback', source: { type: 'image', image: 'x' } });
-    expect(steps.find((s) => s.kind === 'switch')?.skippedBecause).toBe('the app has no domain');
-    expect(steps.find((s) => s.kind === 'source')?.skippedBecause).toMatch(/rollback/);
+  it('no domain: the switch is skipped with a reason; rollback and env push run the reuse of the source', () => {
+    for (const action of ['rollback', 'env-push'] as const) {
+      for (const type of ['image', 'git'] as const) {
+        const source = type === 'image' ? { type, image: 'x' } : { type, repo: '/repos/x', branch: 'main' as const };
+        const steps = deployPlan({ ...base, domain: null, action, source });
+        expect(steps.find((s) => s.kind === 'switch')?.skippedBecause).toBe('the app has no domain');
+        // The source step runs (it re-tags the kept image): never reported as skipped; nothing is built again.
+        expect(steps.find((s) => s.kind === 'source')).toEqual({ name: 'reuse release source', kind: 'source' });
+        expect(steps.filter((s) => s.skippedBecause).map((s) => s.kind)).toEqual(['switch']);
+        expect(steps.map((s) => s.kind)).not.toContain('build');
+      }
+    }
   });
 });
 

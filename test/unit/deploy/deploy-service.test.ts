@@ -2,13 +2,15 @@
 // health check undoes, and that variables never reach a command line, the record or the job log.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
-import { createApp } from '../../../src/services/apps.js';
-import type { Ctx } from '../../../src/services/context.js';
-import { prepareDeploy } from '../../../src/services/deploy.js';
-import { setEnv } from '../../../src/services/env.js';
-import { runPlan } from '../../../src/services/job-plan.js';
-import { listDeployments } from '../../../src/services/releases.js';
-import { registerServer } from '../../../src/services/servers.js';
+import { createApp } from '../../../src/services/apps/apps.js';
+import { prepareDeploy } from '../../../src/services/apps/deploy/deploy-app.js';
+import { setEnv } from '../../../src/services/apps/env.js';
+import { prepareEnvPush } from '../../../src/services/apps/env-push.js';
+import { listDeployments } from '../../../src/services/apps/releases.js';
+import { prepareRollback } from '../../../src/services/apps/rollback.js';
+import { registerServer } from '../../../src/services/servers/servers.js';
+import type { Ctx } from '../../../src/services/shared/context.js';
+import { runPlan } from '../../../src/services/shared/job-plan.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
 import { openTestState, type TestState } from '../../helpers/state.js';
 
@@ -118,5 +120,36 @@ describe('deployApp (recording executor, real store)', () => {
     expect(JSON.stringify(logs)).not.toContain(SECRET);
     const routes = await ctx.store.db.selectFrom('proxy_routes').selectAll().execute();
     expect(routes).toEqual([]);
+  });
+
+  it('rollback and env push show every planned step from the start, and run each (the source reuse too)', async () => {
+    ex.on('ss -Htan', { stdout: ssAllBut(24242, 24243, 24244, 24245) });
+    await runPlan(ctx, await prepareDeploy(ctx, 'web'));
+    await runPlan(ctx, await prepareDeploy(ctx, 'web'));
+    const expected = [
+      'connect',
+      'prepare server',
+      'reuse release source',
+      'write release files',
+      'start new release',
+      'health check',
+      'switch proxy',
+      'retire previous release',
+      'record release',
+    ];
+    const rollback = await prepareRollback(ctx, 'web');
+    expect(rollback.spec.plannedSteps).toEqual(expected);
+    const back = await runPlan(ctx, rollback);
+    expect(back).toMatchObject({ action: 'rollback', release: 3 });
+    expect(ex.commands).toContain('docker tag infrakt-app/web:r1 infrakt-app/web:r3');
+    const push = await prepareEnvPush(ctx, 'web');
+    expect(push.spec.plannedSteps).toEqual(expected);
+    const pushed = await runPlan(ctx, push);
+    expect(ex.commands).toContain('docker tag infrakt-app/web:r3 infrakt-app/web:r4');
+    for (const jobId of [back.jobId, pushed.jobId]) {
+      const steps = (await jobs.get(jobId)).steps;
+      expect(steps.map((st) => st.name)).toEqual(expected);
+      expect(steps.map((st) => st.status)).toEqual(expected.map(() => 'succeeded'));
+    }
   });
 });

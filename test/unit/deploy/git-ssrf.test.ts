@@ -2,12 +2,12 @@
 // right before the deploy fetches (the name may resolve elsewhere by then). Resolvers are injected: no DNS.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
-import { createApp, listApps } from '../../../src/services/apps.js';
-import type { Ctx } from '../../../src/services/context.js';
-import { prepareDeploy } from '../../../src/services/deploy.js';
-import { runPlan } from '../../../src/services/job-plan.js';
-import { listDeployments } from '../../../src/services/releases.js';
-import { registerServer } from '../../../src/services/servers.js';
+import { createApp, listApps } from '../../../src/services/apps/apps.js';
+import { prepareDeploy } from '../../../src/services/apps/deploy/deploy-app.js';
+import { listDeployments } from '../../../src/services/apps/releases.js';
+import { registerServer } from '../../../src/services/servers/servers.js';
+import type { Ctx } from '../../../src/services/shared/context.js';
+import { runPlan } from '../../../src/services/shared/job-plan.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
 import { openTestState, type TestState } from '../../helpers/state.js';
 

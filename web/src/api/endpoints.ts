@@ -1,75 +1,62 @@
-// Every API path the dashboard uses, in one place: aligning with the API is a one-file change.
+// Every API path the dashboard uses, in one place, each with the exact type the API answers with
+// (inferred from the route's view schema on the server side): lists are bare arrays, resources bare objects.
 import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
+  AppCreateRequest,
+  AppLogLine,
   AppView,
   BackupList,
+  CatalogEntryDetail,
+  CatalogEntrySummary,
+  CatalogOutputs,
   Credentials,
   DashboardView,
+  DatabaseCreateRequest,
   DatabaseView,
   DeploymentView,
+  EnvDeleted,
   EnvEntry,
+  EnvSetResult,
+  EnvValue,
   JobAccepted,
+  JobLogLine,
   JobRecord,
   ProbeResult,
   ProxyRouteView,
-  ServerAddResult,
+  ServerAddRequest,
+  ServerRemoved,
   ServerStatusReport,
   ServerView,
+  TrustResult,
 } from './types.js';
 
 export const api = createClient({ getKey: getApiKey, onUnauthorized: () => clearApiKey() });
 
 const e = encodeURIComponent;
 
-/** Lists may come bare or wrapped (`{ servers: [...] }`, `{ items: [...] }`); accept both. */
-export function unwrapList<T>(body: unknown, key: string): T[] {
-  if (Array.isArray(body)) return body as T[];
-  if (body && typeof body === 'object') {
-    const o = body as Record<string, unknown>;
-    for (const k of [key, 'items', 'data']) if (Array.isArray(o[k])) return o[k] as T[];
-  }
-  return [];
-}
-
-/** A single resource may come bare or wrapped (`{ server: {...} }`). */
-export function unwrapOne<T>(body: unknown, key: string): T {
-  if (body && typeof body === 'object' && key in (body as object)) {
-    const inner = (body as Record<string, unknown>)[key];
-    if (inner && typeof inner === 'object' && !Array.isArray(inner)) return inner as T;
-  }
-  return body as T;
-}
-
-const list =
-  <T>(path: string, key: string) =>
-  async (signal?: AbortSignal) =>
-    unwrapList<T>(await api.get<unknown>(path, { signal }), key);
-
 export const endpoints = {
   dashboard: (signal?: AbortSignal, key?: string) =>
     api.get<DashboardView>('/api/dashboard', key === undefined ? { signal } : { signal, key }),
 
-  servers: list<ServerView>('/api/servers', 'servers'),
-  server: async (name: string, signal?: AbortSignal) =>
-    unwrapOne<ServerView>(await api.get<unknown>(`/api/servers/${e(name)}`, { signal }), 'server'),
-  addServer: (body: Record<string, unknown>) => api.post<ServerAddResult>('/api/servers', body),
+  servers: (signal?: AbortSignal) => api.get<ServerView[]>('/api/servers', { signal }),
+  server: (name: string, signal?: AbortSignal) => api.get<ServerView>(`/api/servers/${e(name)}`, { signal }),
+  addServer: (body: ServerAddRequest) => api.post<ServerView>('/api/servers', body),
   removeServer: (name: string, force = false) =>
-    api.del<unknown>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
+    api.del<ServerRemoved>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
   testServer: (name: string) => api.post<ProbeResult>(`/api/servers/${e(name)}/test`),
   trustServer: (name: string, fingerprint: string) =>
-    api.post<unknown>(`/api/servers/${e(name)}/trust`, { fingerprint }),
+    api.post<TrustResult>(`/api/servers/${e(name)}/trust`, { fingerprint }),
   provisionServer: (name: string) => api.post<JobAccepted>(`/api/servers/${e(name)}/provision`),
   /** Live metrics and containers in one SSH round trip. */
   serverStatus: (name: string, signal?: AbortSignal) =>
     api.get<ServerStatusReport>(`/api/servers/${e(name)}/status`, { signal }),
   proxyRoutes: (server: string, signal?: AbortSignal) =>
-    list<ProxyRouteView>(`/api/servers/${e(server)}/proxy/routes`, 'routes')(signal),
+    api.get<ProxyRouteView[]>(`/api/servers/${e(server)}/proxy/routes`, { signal }),
 
-  apps: list<AppView>('/api/apps', 'apps'),
-  app: async (name: string, signal?: AbortSignal) =>
-    unwrapOne<AppView>(await api.get<unknown>(`/api/apps/${e(name)}`, { signal }), 'app'),
-  createApp: (body: Record<string, unknown>) => api.post<unknown>('/api/apps', body),
+  apps: (signal?: AbortSignal) => api.get<AppView[]>('/api/apps', { signal }),
+  app: (name: string, signal?: AbortSignal) => api.get<AppView>(`/api/apps/${e(name)}`, { signal }),
+  createApp: (body: AppCreateRequest) => api.post<AppView>('/api/apps', body),
   deployApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/deploy`),
   stopApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/stop`),
   restartApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/restart`),
@@ -77,20 +64,19 @@ export const endpoints = {
   rollbackApp: (name: string, release?: number) =>
     api.post<JobAccepted>(`/api/apps/${e(name)}/rollback`, release === undefined ? {} : { release }),
   deployments: (name: string, signal?: AbortSignal) =>
-    list<DeploymentView>(`/api/apps/${e(name)}/deployments`, 'deployments')(signal),
+    api.get<DeploymentView[]>(`/api/apps/${e(name)}/deployments`, { signal }),
   appLogs: (name: string, lines: number, signal?: AbortSignal) =>
-    api.get<unknown>(`/api/apps/${e(name)}/logs?lines=${lines}`, { signal }),
+    api.get<AppLogLine[]>(`/api/apps/${e(name)}/logs?lines=${lines}`, { signal }),
   appLogStreamPath: (name: string, lines = 200) => `/api/apps/${e(name)}/logs/stream?lines=${lines}`,
 
-  env: (app: string, signal?: AbortSignal) => list<EnvEntry>(`/api/apps/${e(app)}/env`, 'env')(signal),
-  setEnv: (app: string, vars: Record<string, string>) => api.put<unknown>(`/api/apps/${e(app)}/env`, { vars }),
-  deleteEnv: (app: string, key: string) => api.del<unknown>(`/api/apps/${e(app)}/env/${e(key)}`),
-  revealEnv: (app: string, key: string) =>
-    api.post<{ key: string; value: string }>(`/api/apps/${e(app)}/env/${e(key)}/reveal`),
+  env: (app: string, signal?: AbortSignal) => api.get<EnvEntry[]>(`/api/apps/${e(app)}/env`, { signal }),
+  setEnv: (app: string, vars: Record<string, string>) => api.put<EnvSetResult>(`/api/apps/${e(app)}/env`, { vars }),
+  deleteEnv: (app: string, key: string) => api.del<EnvDeleted>(`/api/apps/${e(app)}/env/${e(key)}`),
+  revealEnv: (app: string, key: string) => api.post<EnvValue>(`/api/apps/${e(app)}/env/${e(key)}/reveal`),
   pushEnv: (app: string) => api.post<JobAccepted>(`/api/apps/${e(app)}/env/push`),
 
-  databases: list<DatabaseView>('/api/databases', 'databases'),
-  createDatabase: (body: Record<string, unknown>) => api.post<JobAccepted>('/api/databases', body),
+  databases: (signal?: AbortSignal) => api.get<DatabaseView[]>('/api/databases', { signal }),
+  createDatabase: (body: DatabaseCreateRequest) => api.post<JobAccepted>('/api/databases', body),
   /** The connection strings of a database created by this job: answered once, then forgotten by the API. */
   claimCredentials: (jobId: string) => api.post<Credentials>(`/api/jobs/${e(jobId)}/credentials`),
   destroyDatabase: (name: string) => api.del<JobAccepted>(`/api/databases/${e(name)}`),
@@ -99,10 +85,16 @@ export const endpoints = {
   restoreBackup: (name: string, backup: string) =>
     api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { backup }),
 
-  jobs: list<JobRecord>('/api/jobs?limit=100', 'jobs'),
-  job: async (id: string, signal?: AbortSignal) =>
-    unwrapOne<JobRecord>(await api.get<unknown>(`/api/jobs/${e(id)}`, { signal }), 'job'),
-  jobLogs: (id: string, signal?: AbortSignal) => api.get<unknown>(`/api/jobs/${e(id)}/logs`, { signal }),
-  cancelJob: (id: string) => api.post<unknown>(`/api/jobs/${e(id)}/cancel`),
+  catalog: (signal?: AbortSignal) => api.get<CatalogEntrySummary[]>('/api/catalog', { signal }),
+  catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
+  installCatalog: (id: string, body: Record<string, unknown>) =>
+    api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
+  claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
+
+  jobs: (signal?: AbortSignal) => api.get<JobRecord[]>('/api/jobs?limit=100', { signal }),
+  job: (id: string, signal?: AbortSignal) => api.get<JobRecord>(`/api/jobs/${e(id)}`, { signal }),
+  jobLogs: (id: string, signal?: AbortSignal) => api.get<JobLogLine[]>(`/api/jobs/${e(id)}/logs`, { signal }),
+  cancelJob: (id: string) => api.post<JobRecord>(`/api/jobs/${e(id)}/cancel`),
   jobEventsPath: (id: string) => `/api/jobs/${e(id)}/events`,
 };

@@ -1,20 +1,19 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
+import { useForm } from '../lib/use-form.js';
 import {
   APP_FIELDS_BY_KIND,
   APP_KINDS,
   type AppFields,
   type AppKind,
   appCreateBody,
-  hasErrors,
   validateAppForm,
 } from '../lib/validation.js';
 import { Dialog } from './dialog.js';
-import { ErrorState } from './states.js';
+import { FormError, ServerSelect, useServerChoice } from './form-parts.js';
 import { useToast } from './toast.js';
-import { Button, Field, SelectField } from './ui.js';
+import { Button, Field } from './ui.js';
 
 const EMPTY: Record<AppFields, string> = {
   name: '',
@@ -41,50 +40,28 @@ export function CreateAppDialog({
   onCreated?: (name: string) => void;
 }) {
   const [kind, setKind] = useState<AppKind>('image');
-  const [v, setV] = useState(EMPTY);
-  const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
-  const [submitError, setSubmitError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const servers = useQuery({
-    queryKey: ['servers'],
-    queryFn: ({ signal }) => endpoints.servers(signal),
-    enabled: open,
-  });
+  const form = useForm(EMPTY);
+  const { servers, server } = useServerChoice(open, form.values.server);
   const qc = useQueryClient();
   const toast = useToast();
   const shown = new Set(APP_FIELDS_BY_KIND[kind]);
-  const serverValue = v.server || servers.data?.[0]?.name || '';
 
   const close = () => {
-    setV(EMPTY);
-    setErrors({});
-    setSubmitError(null);
+    form.reset();
     onClose();
   };
-  const set = (k: AppFields) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
-    setV({ ...v, [k]: e.target.value });
 
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    const values = { ...v, server: serverValue };
-    const errs = validateAppForm(kind, values);
-    setErrors(errs);
-    if (hasErrors(errs)) return;
-    setBusy(true);
-    setSubmitError(null);
-    try {
+  const submit = form.onSubmit({
+    values: { ...form.values, server },
+    validate: (values) => validateAppForm(kind, values),
+    send: async (values) => {
       await endpoints.createApp(appCreateBody(kind, values));
       toast.success(`App ${values.name} created`, 'deploy it to start it');
       await qc.invalidateQueries({ queryKey: ['apps'] });
       onCreated?.(values.name);
       close();
-    } catch (err) {
-      if (isApiError(err)) setErrors(err.fieldErrors());
-      setSubmitError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   return (
     <Dialog
@@ -94,7 +71,7 @@ export function CreateAppDialog({
       footer={
         <>
           <Button onClick={close}>Cancel</Button>
-          <Button type="submit" form="create-app" variant="primary" busy={busy}>
+          <Button type="submit" form="create-app" variant="primary" busy={form.busy}>
             Create app
           </Button>
         </>
@@ -122,69 +99,35 @@ export function CreateAppDialog({
             ))}
           </div>
         </fieldset>
-        <Field label="Name" name="name" value={v.name} onChange={set('name')} error={errors.name} placeholder="api" />
-        <SelectField label="Server" name="server" value={serverValue} onChange={set('server')} error={errors.server}>
-          {servers.data?.length ? null : (
-            <option value="">{servers.isPending ? 'Loading…' : 'No servers — add one first'}</option>
-          )}
-          {servers.data?.map((s) => (
-            <option key={s.id} value={s.name}>
-              {s.name}
-            </option>
-          ))}
-        </SelectField>
+        <Field label="Name" {...form.field('name')} placeholder="api" />
+        <ServerSelect servers={servers} {...form.field('server')} value={server} />
         {shown.has('image') ? (
-          <Field
-            label="Image"
-            name="image"
-            value={v.image}
-            onChange={set('image')}
-            error={errors.image}
-            placeholder="nginx:alpine"
-            className="sm:col-span-2"
-          />
+          <Field label="Image" {...form.field('image')} placeholder="nginx:alpine" className="sm:col-span-2" />
         ) : null}
         {shown.has('git') ? (
           <>
             <Field
               label="Repository"
-              name="git"
-              value={v.git}
-              onChange={set('git')}
-              error={errors.git}
+              {...form.field('git')}
               placeholder="https://github.com/org/app.git"
               className="sm:col-span-2"
             />
-            <Field label="Branch" name="branch" value={v.branch} onChange={set('branch')} error={errors.branch} />
+            <Field label="Branch" {...form.field('branch')} />
           </>
         ) : null}
         <Field
           label="Domain"
-          name="domain"
-          value={v.domain}
-          onChange={set('domain')}
-          error={errors.domain}
+          {...form.field('domain')}
           placeholder="app.example.com"
           hint="Optional: Caddy routes it and gets a certificate"
         />
-        <Field
-          label="Container port"
-          name="port"
-          inputMode="numeric"
-          value={v.port}
-          onChange={set('port')}
-          error={errors.port}
-        />
+        <Field label="Container port" {...form.field('port')} inputMode="numeric" />
         {kind === 'compose' ? (
           <p className="text-sm text-zinc-500 sm:col-span-2">
             A compose app deploys the docker-compose.yml you upload to the server's app directory.
           </p>
         ) : null}
-        {submitError ? (
-          <div className="sm:col-span-2">
-            <ErrorState error={submitError} />
-          </div>
-        ) : null}
+        <FormError error={form.submitError} />
       </form>
     </Dialog>
   );

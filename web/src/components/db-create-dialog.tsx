@@ -1,12 +1,13 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle } from 'lucide-react';
 import { useState } from 'react';
-import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
-import { DB_KINDS, type DbFields, hasErrors, validateDatabaseForm } from '../lib/validation.js';
+import type { Credentials, DatabaseCreateRequest } from '../api/types.js';
+import { useForm } from '../lib/use-form.js';
+import { DB_KINDS, type DbFields, validateDatabaseForm } from '../lib/validation.js';
 import { CopyButton } from './copy-button.js';
 import { Dialog } from './dialog.js';
-import { jobIdOf } from './job-dialog.js';
+import { FormError, ServerSelect, useServerChoice } from './form-parts.js';
 import { JobView } from './job-view.js';
 import { ErrorState } from './states.js';
 import { Button, Field, SelectField } from './ui.js';
@@ -15,55 +16,36 @@ const EMPTY: Record<DbFields, string> = { name: '', server: '', type: 'postgres'
 const DEFAULT_VERSION: Record<string, string> = { postgres: '16', mysql: '8', redis: '7-alpine', mongo: '7' };
 
 export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const [v, setV] = useState(EMPTY);
-  const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
-  const [submitError, setSubmitError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useForm(EMPTY);
   const [jobId, setJobId] = useState<string | null>(null);
-  const [secret, setSecret] = useState<Record<string, string> | null>(null);
+  const [secret, setSecret] = useState<Credentials | null>(null);
   const [claimError, setClaimError] = useState<unknown>(null);
-  const servers = useQuery({
-    queryKey: ['servers'],
-    queryFn: ({ signal }) => endpoints.servers(signal),
-    enabled: open,
-  });
+  const { servers, server } = useServerChoice(open, form.values.server);
   const qc = useQueryClient();
-  const serverValue = v.server || servers.data?.[0]?.name || '';
+  const v = form.values;
 
   const close = () => {
     // Forget the connection string: it is shown once, by design.
-    setV(EMPTY);
-    setErrors({});
-    setSubmitError(null);
+    form.reset();
     setJobId(null);
     setSecret(null);
     setClaimError(null);
     onClose();
   };
-  const set = (k: DbFields) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
-    setV({ ...v, [k]: e.target.value });
 
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    const values = { ...v, server: serverValue };
-    const errs = validateDatabaseForm(values);
-    setErrors(errs);
-    if (hasErrors(errs)) return;
-    setBusy(true);
-    setSubmitError(null);
-    try {
-      const body: Record<string, string> = { name: values.name, server: values.server, type: values.type };
+  const submit = form.onSubmit({
+    values: { ...v, server },
+    validate: validateDatabaseForm,
+    send: async (values) => {
+      // validateDatabaseForm has checked the type is one of DB_KINDS.
+      const type = values.type as DatabaseCreateRequest['type'];
+      const body: DatabaseCreateRequest = { name: values.name, server: values.server, type };
       if (values.version.trim()) body.version = values.version.trim();
       const res = await endpoints.createDatabase(body);
-      setJobId(jobIdOf(res));
+      setJobId(res.jobId);
       await qc.invalidateQueries({ queryKey: ['databases'] });
-    } catch (err) {
-      if (isApiError(err)) setErrors(err.fieldErrors());
-      setSubmitError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   // The API hands the connection strings out once, after the job succeeded; we keep them only in this dialog.
   const claim = async (id: string) => {
@@ -88,7 +70,7 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
         ) : (
           <>
             <Button onClick={close}>Cancel</Button>
-            <Button type="submit" form="create-db" variant="primary" busy={busy}>
+            <Button type="submit" form="create-db" variant="primary" busy={form.busy}>
               Create database
             </Button>
           </>
@@ -144,25 +126,9 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
         </div>
       ) : (
         <form id="create-db" onSubmit={submit} className="grid gap-3 sm:grid-cols-2" noValidate>
-          <Field
-            label="Name"
-            name="name"
-            value={v.name}
-            onChange={set('name')}
-            error={errors.name}
-            placeholder="main-db"
-          />
-          <SelectField label="Server" name="server" value={serverValue} onChange={set('server')} error={errors.server}>
-            {servers.data?.length ? null : (
-              <option value="">{servers.isPending ? 'Loading…' : 'No servers — add one first'}</option>
-            )}
-            {servers.data?.map((s) => (
-              <option key={s.id} value={s.name}>
-                {s.name}
-              </option>
-            ))}
-          </SelectField>
-          <SelectField label="Type" name="type" value={v.type} onChange={set('type')} error={errors.type}>
+          <Field label="Name" {...form.field('name')} placeholder="main-db" />
+          <ServerSelect servers={servers} {...form.field('server')} value={server} />
+          <SelectField label="Type" {...form.field('type')}>
             {DB_KINDS.map((k) => (
               <option key={k} value={k}>
                 {k}
@@ -171,19 +137,12 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
           </SelectField>
           <Field
             label="Version"
-            name="version"
-            value={v.version}
-            onChange={set('version')}
-            error={errors.version}
+            {...form.field('version')}
             placeholder={DEFAULT_VERSION[v.type]}
             hint={`Default ${DEFAULT_VERSION[v.type] ?? ''}`}
           />
           <p className="text-xs text-zinc-500 sm:col-span-2">The port is bound to 127.0.0.1 on the server only.</p>
-          {submitError ? (
-            <div className="sm:col-span-2">
-              <ErrorState error={submitError} />
-            </div>
-          ) : null}
+          <FormError error={form.submitError} />
         </form>
       )}
     </Dialog>

@@ -1,6 +1,7 @@
 import { ExternalLink } from 'lucide-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import type { JobAccepted } from '../api/types.js';
 import type { JobState } from '../lib/job-state.js';
 import { Dialog } from './dialog.js';
 import { JobView } from './job-view.js';
@@ -45,29 +46,21 @@ export function JobDialog({
   );
 }
 
-/**
- * Runs an action that answers 202 `{ jobId }` and opens its live view.
- * Actions that answer with a result instead get a toast.
- */
+/** Runs an action that answers 202 `{ jobId, job }` and opens the job's live view. */
 export function useJobLauncher() {
   const [current, setCurrent] = useState<{ id: string; title: string; onSucceeded?: () => void } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const toast = useToast();
   const launch = async (
     title: string,
-    action: () => Promise<unknown>,
+    action: () => Promise<JobAccepted>,
     opts: { onSucceeded?: () => void } = {},
   ): Promise<string | null> => {
     setBusy(title);
     try {
-      const res = await action();
-      const id = jobIdOf(res);
-      if (id) setCurrent({ id, title, ...opts });
-      else {
-        toast.success(title, 'done');
-        opts.onSucceeded?.();
-      }
-      return id;
+      const { jobId } = await action();
+      setCurrent({ id: jobId, title, ...opts });
+      return jobId;
     } catch (e) {
       toast.error(`${title} failed`, e);
       return null;
@@ -79,11 +72,4 @@ export function useJobLauncher() {
     <JobDialog jobId={current?.id ?? null} title={current?.title ?? ''} onClose={() => setCurrent(null)} />
   );
   return { launch, dialog, busy };
-}
-
-export function jobIdOf(res: unknown): string | null {
-  if (res && typeof res === 'object' && typeof (res as { jobId?: unknown }).jobId === 'string') {
-    return (res as { jobId: string }).jobId;
-  }
-  return null;
 }

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Boxes, Database, LayoutDashboard, ListChecks, LogOut, Menu, Server, X } from 'lucide-react';
+import { Boxes, Database, LayoutDashboard, ListChecks, LogOut, Menu, Server, Store, X } from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { clearApiKey } from '../api/auth.js';
@@ -9,6 +9,7 @@ const NAV = [
   { to: '/servers', label: 'Servers', Icon: Server, end: false },
   { to: '/apps', label: 'Apps', Icon: Boxes, end: false },
   { to: '/databases', label: 'Databases', Icon: Database, end: false },
+  { to: '/catalog', label: 'Catalog', Icon: Store, end: false },
   { to: '/jobs', label: 'Jobs', Icon: ListChecks, end: false },
 ];
 

@@ -1,7 +1,7 @@
 // Folding job events into a view: pure, so it is unit-tested without a browser.
-import type { JobEvent, JobRecord, JobStatus, JobStep } from '../api/types.js';
+import type { JobLogLine, JobRecord, JobStatus, JobStep } from '../api/types.js';
 
-export type LogLine = Extract<JobEvent, { type: 'log' }>;
+export type LogLine = JobLogLine;
 
 export interface JobState {
   job: JobRecord | null;

@@ -1,8 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { isApiError } from '../api/client.js';
-import { api, endpoints, unwrapList } from '../api/endpoints.js';
-import { applyEvent, isTerminal, type JobState, mergeLogs, toLogLine } from './job-state.js';
+import { api, endpoints } from '../api/endpoints.js';
+import { applyEvent, isTerminal, type JobState, mergeLogs } from './job-state.js';
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -59,10 +59,7 @@ export function useJob(id: string | null, onFinished?: (s: JobState) => void) {
         first = false;
       }
       set((s) => ({ ...s, job }));
-      const logs = await endpoints.jobLogs(id, signal).catch(() => []);
-      const lines = unwrapList<unknown>(logs, 'logs')
-        .map(toLogLine)
-        .filter((l) => l !== null);
+      const lines = await endpoints.jobLogs(id, signal).catch(() => []);
       set((s) => ({ ...s, logs: mergeLogs(s.logs, lines) }));
     };
 

@@ -1,5 +1,6 @@
 // Pure mirrors of the server's zod rules (src/core/schemas), so forms say what is wrong before a round trip.
 // validation.test.ts checks them against the real schemas, so a drift fails the tests.
+import type { AppCreateRequest } from '../api/types.js';
 
 export const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -156,13 +157,15 @@ export function validateAppForm(kind: AppKind, v: Record<AppFields, string>): Fi
 }
 
 /** The request body for POST /api/apps: only the fields of the chosen type, empty ones left out. */
-export function appCreateBody(kind: AppKind, v: Record<AppFields, string>): Record<string, string | number> {
-  const body: Record<string, string | number> = {};
-  for (const f of APP_FIELDS_BY_KIND[kind]) {
-    const value = v[f].trim();
-    if (value === '') continue;
-    body[f] = f === 'port' ? Number(value) : f === 'domain' ? value.toLowerCase() : value;
-  }
+export function appCreateBody(kind: AppKind, v: Record<AppFields, string>): AppCreateRequest {
+  const shown = new Set(APP_FIELDS_BY_KIND[kind]);
+  const given = (f: AppFields) => (shown.has(f) ? v[f].trim() : '');
+  const body: AppCreateRequest = { name: given('name'), server: given('server') };
+  if (given('domain')) body.domain = given('domain').toLowerCase();
+  if (given('port')) body.port = Number(given('port'));
+  if (given('image')) body.image = given('image');
+  if (given('git')) body.git = given('git');
+  if (given('branch')) body.branch = given('branch');
   return body;
 }
 

@@ -2,9 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { AlertTriangle, Boxes, Database, Server } from 'lucide-react';
 import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import type { CountByStatus } from '../api/types.js';
 import { Empty, QueryState } from '../components/states.js';
 import { Card, PageHeader, StatusBadge, Table, tdClass } from '../components/ui.js';
-import { tally } from '../lib/dashboard.js';
 import { formatAgo } from '../lib/format.js';
 
 function StatCard({
@@ -16,7 +16,7 @@ function StatCard({
   label: string;
   to: string;
   Icon: typeof Server;
-  value: ReturnType<typeof tally>;
+  value: CountByStatus;
 }) {
   const statuses = Object.entries(value.byStatus).filter(([, n]) => n > 0);
   return (
@@ -54,14 +54,14 @@ export default function DashboardPage() {
       <PageHeader title="Dashboard" subtitle="Everything infrakt manages, at a glance" />
       <QueryState query={q}>
         {(d) => {
-          const failing = d.failing ?? [];
-          const recent = d.recentDeployments ?? [];
+          const failing = d.failing;
+          const recent = d.recentDeployments;
           return (
             <div className="space-y-5">
               <div className="grid gap-3 sm:grid-cols-3">
-                <StatCard label="Servers" to="/servers" Icon={Server} value={tally(d.servers)} />
-                <StatCard label="Apps" to="/apps" Icon={Boxes} value={tally(d.apps)} />
-                <StatCard label="Databases" to="/databases" Icon={Database} value={tally(d.databases)} />
+                <StatCard label="Servers" to="/servers" Icon={Server} value={d.servers} />
+                <StatCard label="Apps" to="/apps" Icon={Boxes} value={d.apps} />
+                <StatCard label="Databases" to="/databases" Icon={Database} value={d.databases} />
               </div>
               <p className="flex flex-wrap gap-x-4 gap-y-1 text-sm text-zinc-600 dark:text-zinc-400">
                 <Link to="/jobs" className="hover:underline">

@@ -41,7 +41,7 @@ function Backups({ db }: { db: DatabaseView }) {
                   <span className="text-zinc-500">Last {r.trigger} backup</span>
                   <StatusBadge status={r.status} />
                   <span className="text-zinc-500">{formatTime(r.finishedAt)}</span>
-                  {r.status !== 'succeeded' && r.message ? (
+                  {r.status === 'failed' && r.message ? (
                     <span className="text-red-600 dark:text-red-400">{r.message}</span>
                   ) : null}
                 </p>

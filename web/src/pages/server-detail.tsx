@@ -171,9 +171,9 @@ export default function ServerDetailPage() {
                       {(st.containers ?? []).map((c) => (
                         <tr key={c.id}>
                           <td className={`${tdClass} font-mono text-xs`}>{c.name}</td>
-                          <td className={`${tdClass} font-mono text-xs`}>{c.image ?? '—'}</td>
+                          <td className={`${tdClass} font-mono text-xs`}>{c.image}</td>
                           <td className={tdClass}>
-                            <StatusBadge status={c.state ?? c.status ?? 'unknown'} />
+                            <StatusBadge status={c.state} />
                             {c.status && c.state ? (
                               <span className="ml-1 text-xs text-zinc-500">{c.status}</span>
                             ) : null}

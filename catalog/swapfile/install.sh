@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A swap file. Exit codes: 0 ok, 1 invalid input, 2 install error (retried), 3 configuration error.
+set -uo pipefail
+SIZE=${SWAP_SIZE_MB:-}
+SWAPPINESS=${SWAPPINESS:-10}
+FILE=${SWAP_PATH:-/swapfile}
+[[ $SIZE =~ ^[0-9]+$ ]] && ((SIZE >= 128)) || { echo "SWAP_SIZE_MB must be a number ≥ 128" >&2; exit 1; }
+[[ $SWAPPINESS =~ ^[0-9]+$ ]] && ((SWAPPINESS <= 100)) || { echo "SWAPPINESS must be 0-100" >&2; exit 1; }
+[[ $FILE =~ ^/[A-Za-z0-9._/-]+$ && $FILE != *..* ]] || { echo "SWAP_PATH must be a plain absolute path" >&2; exit 1; }
+want=$((SIZE * 1024 * 1024))
+if swapon --show=NAME --noheadings 2>/dev/null | grep -qxF "$FILE"; then
+  have=$(stat -c %s "$FILE")
+  if [ "$have" != "$want" ]; then swapoff "$FILE" || exit 3; fi
+fi
+if ! swapon --show=NAME --noheadings 2>/dev/null | grep -qxF "$FILE"; then
+  avail=$(($(df --output=avail -B1 "$(dirname "$FILE")" | tail -1)))
+  ((avail > want + 512 * 1024 * 1024)) || { echo "not enough free disk for a ${SIZE} MiB swap file" >&2; exit 3; }
+  rm -f "$FILE"
+  fallocate -l "$want" "$FILE" 2>/dev/null || dd if=/dev/zero of="$FILE" bs=1M count="$SIZE" status=none || exit 2
+  chmod 600 "$FILE"
+  mkswap "$FILE" >/dev/null || exit 2
+  swapon "$FILE" || { echo "swapon refused $FILE (a container or a filesystem without swap support?)" >&2; exit 3; }
+fi
+grep -qE "^$FILE[[:space:]]" /etc/fstab || echo "$FILE none swap sw 0 0" >> /etc/fstab
+echo "vm.swappiness = $SWAPPINESS" > /etc/sysctl.d/60-infrakt-swap.conf
+sysctl -q -w "vm.swappiness=$SWAPPINESS" || exit 3
+echo "swap: $FILE, ${SIZE} MiB, swappiness $SWAPPINESS"
+exit 0

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { prepareDeploy } from '../../services/apps/deploy/deploy-app.js';
+import { listDeployments } from '../../services/apps/releases.js';
+import { prepareRollback } from '../../services/apps/rollback.js';
+import { withCtx } from '../context.js';
+import { intOption } from '../options.js';
+import { c, dash, printJson, printTable, status } from '../output.js';
+import { printRelease } from '../print-release.js';
+import { runPlanCli } from '../progress.js';
+
+/** `app deploy|rollback|deployments`: releases through the health-gated switch (services/apps/deploy, rollback). */
+export function registerDeployCommands(app: Command): void {
+  app
+    .command('deploy <name>')
+    .description('deploy or redeploy: the new release starts beside the old one and gets traffic once healthy')
+    .option('--server <server>', 'server of the app (when the name is used on several)')
+    .option('--wait', 'wait for a deploy of this app already running instead of failing')
+    .option('--json', 'print the job record as JSON')
+    .action(async (name: string, o) => {
+      await withCtx(async (ctx) => {
+        const r = await runPlanCli(ctx, await prepareDeploy(ctx, name, { server: o.server, wait: o.wait }), o.json);
+        if (!o.json) printRelease(r);
+      });
+    });
+
+  app
+    .command('rollback <name>')
+    .description('switch back to a kept release (default: the one before the current), health-gated')
+    .option('--to <release>', 'release number (see app deployments)', intOption)
+    .option('--server <server>', 'server of the app')
+    .option('--wait', 'wait for a running job of this app')
+    .option('--json', 'print the job record as JSON')
+    .action(async (name: string, o) => {
+      await withCtx(async (ctx) => {
+        const plan = await prepareRollback(ctx, name, { server: o.server, to: o.to, wait: o.wait });
+        const r = await runPlanCli(ctx, plan, o.json);
+        if (!o.json) printRelease(r);
+      });
+    });
+
+  app
+    .command('deployments <name>')
+    .description('release history: id, source (image digest / git commit / compose hash), times, status, who')
+    .option('--server <server>', 'server of the app')
+    .option('--limit <n>', 'how many', intOption, 20)
+    .option('--json', 'print as JSON')
+    .action(async (name: string, o) => {
+      await withCtx(async (ctx) => {
+        const rows = await listDeployments(ctx, name, { server: o.server, limit: o.limit });
+        if (o.json) return printJson(rows);
+        printTable(
+          ['RELEASE', 'ACTION', 'SOURCE', 'STATUS', 'STARTED', 'FINISHED', 'BY', 'ERROR'],
+          rows.map((r) => [
+            `${r.release}${r.current ? c.green(' *') : ''}`,
+            r.action,
+            dash(r.source?.slice(0, 24)),
+            status(r.status),
+            r.startedAt,
+            dash(r.finishedAt),
+            r.by,
+            dash(r.error),
+          ]),
+          `no deployments of ${name} yet — deploy with: infrakt app deploy ${name}`,
+        );
+      });
+    });
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { errorSummarySchema } from './error-summary.js';
+import { proxySettingsViewSchema } from './proxy.js';
+
+export const serverViewSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    host: z.string(),
+    port: z.number().int(),
+    user: z.string(),
+    keyPath: z.string().nullable(),
+    provider: z.string().nullable(),
+    root: z.string(),
+    status: z.string(),
+    hostKeyFingerprint: z.string().nullable(),
+    lastCheckedAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+    appCount: z.number().int(),
+    proxy: proxySettingsViewSchema,
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Server' });
+export type ServerView = z.infer<typeof serverViewSchema>;
+
+/** `DELETE /api/servers/{name}`: the server forgotten, and how many app records went with it. */
+export const serverRemovedSchema = z.object({ removed: z.string(), apps: z.number().int() });
+export type ServerRemoved = z.infer<typeof serverRemovedSchema>;
+
+export const probeResultSchema = z
+  .object({
+    server: z.string(),
+    status: z.enum(['ok', 'unreachable', 'auth_failed', 'host_key_mismatch']),
+    /** Fingerprint of the key the server presented (null when it was never reached). */
+    fingerprint: z.string().nullable(),
+    /** True when this check pinned a key that was not pinned before (trust on first use). */
+    pinned: z.boolean(),
+    /** `uname -srm` of the server when the check got that far. */
+    system: z.string().nullable(),
+    error: errorSummarySchema.nullable(),
+    durationMs: z.number(),
+  })
+  .meta({ id: 'ProbeResult' });
+export type ProbeResult = z.infer<typeof probeResultSchema>;
+export type ProbeStatus = ProbeResult['status'];
+
+export const trustResultSchema = z
+  .object({ server: z.string(), previous: z.string().nullable(), current: z.string(), changed: z.boolean() })
+  .meta({ id: 'TrustResult' });
+export type TrustResult = z.infer<typeof trustResultSchema>;
+
+const diskUsageSchema = z.object({
+  mount: z.string(),
+  filesystem: z.string(),
+  sizeBytes: z.number(),
+  usedBytes: z.number(),
+  availableBytes: z.number(),
+  usePercent: z.number(),
+});
+export type DiskUsage = z.infer<typeof diskUsageSchema>;
+
+const containerInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  image: z.string(),
+  state: z.string(),
+  status: z.string(),
+  ports: z.string(),
+});
+export type ContainerInfo = z.infer<typeof containerInfoSchema>;
+
+/** Live metrics of a server, gathered in one round trip (`server status`). */
+export const serverStatusSchema = z
+  .object({
+    name: z.string(),
+    target: z.string(),
+    hostname: z.string().nullable(),
+    kernel: z.string().nullable(),
+    cpus: z.number().nullable(),
+    uptimeSeconds: z.number().nullable(),
+    load: z.object({ m1: z.number(), m5: z.number(), m15: z.number() }).nullable(),
+    memory: z
+      .object({
+        totalBytes: z.number(),
+        availableBytes: z.number(),
+        usedBytes: z.number(),
+        swapTotalBytes: z.number(),
+        swapFreeBytes: z.number(),
+      })
+      .nullable(),
+    disks: z.array(diskUsageSchema).readonly(),
+    /** null when Docker is missing or not usable; see `notes`. */
+    containers: z.array(containerInfoSchema).readonly().nullable(),
+    notes: z.array(z.string()).readonly(),
+  })
+  .meta({ id: 'ServerStatus' });
+export type ServerStatusReport = z.infer<typeof serverStatusSchema>;

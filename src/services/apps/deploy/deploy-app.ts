@@ -1,0 +1,88 @@
+import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
+import { InfraktError } from '../../../core/errors.js';
+import { type DeployAction, deployPlan } from '../../../core/plans/deploy.js';
+import type { Ctx } from '../../shared/context.js';
+import type { JobPlan } from '../../shared/job-plan.js';
+import { appJobSpec } from '../../shared/job-spec.js';
+import { resolveApp } from '../apps.js';
+import { appSettings, composeRelease, type ReleaseNaming } from '../release-source.js';
+import { planInput, type ReleaseRequest } from './release-run.js';
+import { runRelease } from './run-release.js';
+
+export interface DeployOptions {
+  server?: string;
+  /** Wait for a deploy already running on this app instead of failing with LOCKED. */
+  wait?: boolean;
+}
+
+export interface DeployResult {
+  app: string;
+  server: string;
+  action: DeployAction;
+  release: number;
+  deploymentId: number;
+  hostPort: number;
+  sourceRef: string;
+  /** From the start of the job to the new release serving (after the proxy switch). */
+  msToServing: number;
+}
+
+/** Validates what can be checked locally (nothing runs remotely before this passes). */
+function checkDeployable(app: AppRow): void {
+  if (app.app_type.startsWith('db:')) {
+    throw new InfraktError('UNSUPPORTED', `'${app.name}' is a database`, {
+      hint: 'databases are managed with infrakt db',
+    });
+  }
+  if (app.app_type === 'compose') {
+    const s = appSettings(app);
+    if (!s.compose) {
+      throw new InfraktError('VALIDATION', `compose app '${app.name}' has no compose file`, {
+        hint: `give it one: infrakt app update ${app.name} --compose-file <path>`,
+      });
+    }
+  }
+}
+
+/** `app deploy`: a new release from the app's source, started beside the serving one and switched to when healthy. */
+export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  checkDeployable(app);
+  if (app.app_type === 'compose') composeRelease(dryRelease(app, server), appSettings(app).compose!.content, {});
+  return releaseJobPlan(ctx, app, server, {
+    kind: 'app.deploy',
+    params: { app: app.name },
+    req: { action: 'deploy' },
+    wait: opts.wait,
+  });
+}
+
+/**
+ * The job of a deploy, rollback or env push: every step of the plan shown as pending from the start, then run
+ * by `runRelease`.
+ */
+export function releaseJobPlan(
+  ctx: Ctx,
+  app: AppRow,
+  server: ServerRow,
+  o: { kind: string; params: Record<string, unknown>; req: ReleaseRequest; wait?: boolean | undefined },
+): JobPlan<DeployResult> {
+  // Step names do not depend on the release number, known only once the job runs.
+  const plan = deployPlan(planInput(app, server, 0, o.req.action));
+  return {
+    spec: appJobSpec(app, server, o.kind, {
+      params: o.params,
+      steps: ['connect', ...plan.map((s) => s.name)],
+      wait: Boolean(o.wait),
+    }),
+    body: (job) => runRelease(ctx, job, app.id, o.req),
+  };
+}
+
+// For validating a compose file before any job runs: parsing/splitting is pure.
+const dryRelease = (app: AppRow, server: ServerRow): ReleaseNaming => ({
+  app,
+  root: server.root_dir,
+  release: 0,
+  flavour: 'v2',
+});

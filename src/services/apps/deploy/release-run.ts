@@ -1,0 +1,129 @@
+import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
+import type { Cmd } from '../../../core/cmd/index.js';
+import type { ComposeFlavour, ComposeTarget } from '../../../core/commands/compose.js';
+import { InfraktError } from '../../../core/errors.js';
+import type { Executor } from '../../../core/executor.js';
+import type { JobContext, StepHandle } from '../../../core/jobs.js';
+import {
+  type DeployAction,
+  type DeployStep,
+  deployPlan,
+  releaseTarget,
+  servicesTarget,
+} from '../../../core/plans/deploy.js';
+import { type AppLayout, appLayout } from '../../../core/plans/layout.js';
+import type { Secret } from '../../../core/secret.js';
+import { pullPolicy } from '../../servers/settings.js';
+import type { Ctx } from '../../shared/context.js';
+import type { ServerSession } from '../../shared/server-session.js';
+import { appSettings, type PreparedRelease, type ReleaseDetails, type SourceCtx } from '../release-source.js';
+import { startDeployment } from '../releases.js';
+
+export interface ReleaseRequest {
+  action: DeployAction;
+  /** Rollback / env push: the kept release whose source is reused. */
+  from?: { release: number; details: ReleaseDetails; sourceRef: string };
+}
+
+/**
+ * One deploy-like job as it runs: what it was given, and what its steps learn and change on the way, under
+ * names the steps share. Opened once the deployment record exists; the runner and every step read it.
+ */
+export interface ReleaseRun {
+  readonly ctx: Ctx;
+  readonly job: JobContext;
+  readonly session: ServerSession;
+  readonly ex: Executor;
+  readonly app: AppRow;
+  readonly server: ServerRow;
+  readonly req: ReleaseRequest;
+  /** The app's variables (registered as job secrets: scrubbed from logs, errors and records). */
+  readonly env: Map<string, Secret>;
+  readonly layout: AppLayout;
+  readonly deploymentId: number;
+  readonly release: number;
+  readonly plan: readonly DeployStep[];
+  /** `Date.now()` when the job began: `msToServing` counts from here. */
+  readonly startedAt: number;
+  /** `docker compose` (v2) or `docker-compose` (v1), detected by `prepare server`. */
+  flavour: ComposeFlavour;
+  /** Release projects running and release numbers kept before this release: retired and pruned after it. */
+  before: { projects: string[]; releases: number[] };
+  /** The release's fixed loopback port (chosen by `prepare server`, moved by `start` if it was taken). */
+  hostPort: number;
+  /** What `fetch source` made of the source: release files, what to build, the source ref. */
+  prepared: PreparedRelease | null;
+  msToServing: number;
+  /** Traffic is on the new release (or it is retiring the previous one): a failure is no longer undone. */
+  switched: boolean;
+  /** What the steps begun so far declared to undo if the release fails before the switch, in step order. */
+  compensations: { step: DeployStep; cmds: readonly Cmd[] }[];
+}
+
+/** One step of the plan, run by the function of its kind (src/services/deploy/steps/). */
+export type ReleaseStep = (run: ReleaseRun, step: DeployStep, s: StepHandle) => Promise<void>;
+
+export function planInput(app: AppRow, server: ServerRow, release: number, action: DeployAction) {
+  const source =
+    app.app_type === 'image'
+      ? { type: 'image' as const, image: app.image ?? '' }
+      : app.app_type === 'git'
+        ? { type: 'git' as const, repo: app.git_repo ?? '', branch: app.branch ?? 'main' }
+        : { type: 'compose' as const, content: appSettings(app).compose?.content ?? '' };
+  return { app: app.name, root: server.root_dir, release, port: app.port, source, action, domain: app.domain };
+}
+
+/** Opens the deployment record under a fresh release number and the run that carries it through the plan. */
+export async function openReleaseRun(o: {
+  ctx: Ctx;
+  job: JobContext;
+  session: ServerSession;
+  app: AppRow;
+  server: ServerRow;
+  env: Map<string, Secret>;
+  req: ReleaseRequest;
+  startedAt: number;
+}): Promise<ReleaseRun> {
+  const dep = await startDeployment(o.ctx, o.app, o.req.action, o.job.id);
+  return {
+    ...o,
+    ex: o.session.ex,
+    layout: appLayout(o.server.root_dir, o.app.name),
+    deploymentId: dep.id,
+    release: dep.release,
+    plan: deployPlan(planInput(o.app, o.server, dep.release, o.req.action)),
+    flavour: 'v2',
+    before: { projects: [], releases: [] },
+    hostPort: 0,
+    prepared: null,
+    msToServing: 0,
+    switched: false,
+    compensations: [],
+  };
+}
+
+/** The release as `fetch source` prepared it; the plan runs that step before every step that asks. */
+export function preparedOf(run: ReleaseRun): PreparedRelease {
+  if (!run.prepared) throw new InfraktError('INTERNAL', 'a deploy step ran before the release source was prepared');
+  return run.prepared;
+}
+
+/** What the source builders need: the connection, the app, the release, the detected flavour and port. */
+export function sourceCtx(run: ReleaseRun): SourceCtx {
+  return {
+    ex: run.ex,
+    app: run.app,
+    root: run.server.root_dir,
+    release: run.release,
+    flavour: run.flavour,
+    hostPort: run.hostPort,
+    pull: pullPolicy(run.server),
+    log: (m) => run.job.log(m),
+  };
+}
+
+export const releaseTargetOf = (run: ReleaseRun): ComposeTarget =>
+  releaseTarget({ app: run.app.name, root: run.server.root_dir, release: run.release, flavour: run.flavour });
+
+export const servicesTargetOf = (run: ReleaseRun): ComposeTarget =>
+  servicesTarget({ app: run.app.name, root: run.server.root_dir, flavour: run.flavour });

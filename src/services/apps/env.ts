@@ -1,0 +1,97 @@
+import type { AppRow } from '../../adapters/store/schema.js';
+import { InfraktError } from '../../core/errors.js';
+import { envKeySchema } from '../../core/schemas/common.js';
+import { parseEnvPairs } from '../../core/schemas/env.js';
+import { parseInput } from '../../core/schemas/parse.js';
+import { type EnvEntry, MASK } from '../../core/schemas/views/env.js';
+import { Secret } from '../../core/secret.js';
+import { audit } from '../shared/audit.js';
+import type { Ctx } from '../shared/context.js';
+import { nowIso } from '../shared/context.js';
+import { resolveApp } from './apps.js';
+
+/** Sets one or more variables atomically (all pairs validated first, written in one transaction). */
+export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[], server?: string): Promise<string[]> {
+  const parsed = parseEnvPairs(pairs);
+  const { app, server: srv } = await resolveApp(ctx, appName, server);
+  const now = nowIso(ctx);
+  await ctx.store.db.transaction().execute(async (trx) => {
+    for (const { key, value } of parsed) {
+      const value_enc = ctx.cipher.encrypt(app.id, key, value);
+      await trx
+        .insertInto('env_vars')
+        .values({ app_id: app.id, key, value_enc, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.columns(['app_id', 'key']).doUpdateSet({ value_enc, updated_at: now }))
+        .execute();
+    }
+  });
+  const keys = parsed.map((p) => p.key);
+  await audit(ctx, 'env.set', `${srv.name}/${app.name}`, { keys });
+  return keys;
+}
+
+export async function getEnv(ctx: Ctx, appName: string, key: string, server?: string): Promise<Secret> {
+  parseInput(envKeySchema, key, 'variable name');
+  const { app } = await resolveApp(ctx, appName, server);
+  const row = await ctx.store.db
+    .selectFrom('env_vars')
+    .selectAll()
+    .where('app_id', '=', app.id)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (!row) {
+    throw new InfraktError('NOT_FOUND', `variable ${key} is not set on app '${app.name}'`, {
+      hint: `list variables with: infrakt env list ${app.name}`,
+    });
+  }
+  return new Secret(ctx.cipher.decrypt(app.id, key, row.value_enc, { app: app.name }));
+}
+
+/** The variables of an app, values masked unless `reveal` (the same view in the CLI and the API). */
+export async function listEnv(
+  ctx: Ctx,
+  appName: string,
+  opts: { reveal?: boolean; server?: string } = {},
+): Promise<EnvEntry[]> {
+  const { app } = await resolveApp(ctx, appName, opts.server);
+  const rows = await ctx.store.db
+    .selectFrom('env_vars')
+    .selectAll()
+    .where('app_id', '=', app.id)
+    .orderBy('key')
+    .execute();
+  return rows.map((r) => ({
+    key: r.key,
+    value: opts.reveal ? ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name }) : MASK,
+    updatedAt: r.updated_at,
+  }));
+}
+
+export async function deleteEnv(ctx: Ctx, appName: string, key: string, server?: string): Promise<void> {
+  parseInput(envKeySchema, key, 'variable name');
+  const { app, server: srv } = await resolveApp(ctx, appName, server);
+  const res = await ctx.store.db
+    .deleteFrom('env_vars')
+    .where('app_id', '=', app.id)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (Number(res.numDeletedRows) === 0) {
+    throw new InfraktError('NOT_FOUND', `variable ${key} is not set on app '${app.name}'`, {
+      hint: `list variables with: infrakt env list ${app.name}`,
+    });
+  }
+  await audit(ctx, 'env.delete', `${srv.name}/${app.name}`, { key });
+}
+
+/** All variables of an app decrypted, as Secrets (for deploy-time push). */
+export async function decryptedEnv(ctx: Ctx, app: AppRow): Promise<Map<string, Secret>> {
+  const rows = await ctx.store.db
+    .selectFrom('env_vars')
+    .selectAll()
+    .where('app_id', '=', app.id)
+    .orderBy('key')
+    .execute();
+  return new Map(
+    rows.map((r) => [r.key, new Secret(ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name }))]),
+  );
+}

@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import type { AppRow } from '../../adapters/store/schema.js';
+import { exec } from '../../core/cmd/index.js';
+import type { ComposeFlavour } from '../../core/commands/compose.js';
+import * as docker from '../../core/commands/docker.js';
+import * as fs from '../../core/commands/fs.js';
+import { InfraktError } from '../../core/errors.js';
+import { commandFailed, type Executor, runChecked } from '../../core/executor.js';
+import { imageComposeFile, parseComposeFile, splitCompose } from '../../core/plans/deploy-compose.js';
+import { appLayout, builtImage, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
+import { type HealthCheck, healthCheckSchema } from '../../core/schemas/app.js';
+
+/** What an app row keeps in settings_json beyond its columns. */
+export interface AppSettings {
+  health: HealthCheck;
+  /** Compose apps: the user's compose file as uploaded by `app create --compose-file` (re-read on update). */
+  compose?: { content: string; sha256: string };
+  /** Pause between switching traffic and stopping the previous release (ms). */
+  drainMs?: number;
+}
+
+export function appSettings(app: Pick<AppRow, 'settings_json'>): AppSettings {
+  const raw = JSON.parse(app.settings_json || '{}') as Partial<AppSettings>;
+  return { ...raw, health: healthCheckSchema.parse(raw.health ?? {}) };
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** How a release was made, kept in the deployment's details (never any secret). */
+export interface ReleaseDetails {
+  kind: 'image' | 'compose';
+  project: string;
+  service: string;
+  flavour: ComposeFlavour;
+  /** Compose releases whose routed service is built: its image is tagged per release for rollback. */
+  routedBuilt?: boolean;
+  image?: string;
+  commit?: string;
+}
+
+export interface PreparedRelease {
+  details: ReleaseDetails;
+  /** Source identity shown in `app deployments`: image digest, git commit or compose hash. */
+  sourceRef: string;
+  releaseFile: string;
+  /** The release file again with another host port (the chosen one was taken before the release started). */
+  renderRelease: (hostPort: number) => string;
+  servicesFile: string | null;
+  /** The compose document to keep as `source.yml` (compose kinds). */
+  sourceYaml?: string;
+  /** Build with compose (routed or stable services have `build:`). */
+  composeBuild: boolean;
+  /** A git app without a compose file: its Dockerfile, built as the release's image by the `build` step. */
+  dockerfile?: { tag: string; context: string };
+}
+
+/** What naming and rendering a release takes: no server, so a compose file can be checked before any job runs. */
+export interface ReleaseNaming {
+  app: AppRow;
+  root: string;
+  release: number;
+  flavour: ComposeFlavour;
+  /** Fixed loopback port the release publishes its app port on (unset only when nothing will start). */
+  hostPort?: number;
+}
+
+export interface SourceCtx extends ReleaseNaming {
+  ex: Executor;
+  /** `never`: a missing image is an error instead of a registry pull. */
+  pull?: 'missing' | 'never';
+  log: (l: string) => void;
+}
+
+const labels = (s: ReleaseNaming) => ({ app: s.app.name, root: s.root, release: s.release });
+
+/** Image app: make sure the image is here (pull only when missing), tag it for this release. */
+export async function imageSource(s: SourceCtx, image: string): Promise<PreparedRelease> {
+  const tag = builtImage(s.app.name, s.release);
+  let r = await s.ex.run(docker.inspectAndTag(image, tag));
+  if (r.exitCode !== 0 && r.stdout.trim() === '') {
+    if (s.pull === 'never') {
+      throw new InfraktError('NOT_FOUND', `image ${image} is not on the server and its pull policy is never`, {
+        hint: 'load the image on the server (docker load / docker build), or: infrakt server set <server> --pull-policy missing',
+      });
+    }
+    s.log(`image ${image} is not on the server: pulling it`);
+    await runChecked(s.ex, docker.pull(image), { what: `docker pull ${image}` });
+    r = await s.ex.run(docker.inspectAndTag(image, tag));
+  } else if (r.exitCode === 0) s.log(`image ${image} present (${r.stdout.trim().slice(0, 19)}), not pulled`);
+  if (r.exitCode !== 0)
+    throw commandFailed(s.ex.target, docker.inspectAndTag(image, tag), r, 'inspect and tag the image');
+  const [id = '', digests = ''] = r.stdout.trim().split('\n').at(-1)!.split('|');
+  return imageRelease(s, tag, digests.split(' ').filter(Boolean)[0] ?? id, { image });
+}
+
+function imageRelease(
+  s: ReleaseNaming,
+  tag: string,
+  sourceRef: string,
+  extra: Partial<ReleaseDetails>,
+): PreparedRelease {
+  const l = appLayout(s.root, s.app.name);
+  const render = (hostPort: number | undefined) =>
+    imageComposeFile({ image: tag, port: s.app.port, hostPort, envFile: l.envFile, labels: labels(s) });
+  return {
+    details: {
+      kind: 'image',
+      project: releaseProject(s.app.name, s.release),
+      service: 'app',
+      flavour: s.flavour,
+      ...extra,
+    },
+    sourceRef,
+    releaseFile: render(s.hostPort),
+    renderRelease: render,
+    servicesFile: null,
+    composeBuild: false,
+  };
+}
+
+export function composeRelease(
+  s: ReleaseNaming,
+  yaml: string,
+  extra: { commit?: string; contextDir?: string; reuseBuiltImage?: boolean },
+): PreparedRelease {
+  const l = appLayout(s.root, s.app.name);
+  const doc = parseComposeFile(yaml);
+  const splitWith = (hostPort: number | undefined) =>
+    splitCompose({
+      doc,
+      port: s.app.port,
+      hostPort,
+      envFile: l.envFile,
+      labels: labels(s),
+      network: sharedNetwork(s.app.name),
+      servicesProject: servicesProject(s.app.name),
+      routedImage: builtImage(s.app.name, s.release),
+      dropBuild: Boolean(extra.reuseBuiltImage),
+      contextDir: extra.contextDir,
+    });
+  const split = splitWith(s.hostPort);
+  return {
+    details: {
+      kind: 'compose',
+      project: releaseProject(s.app.name, s.release),
+      service: split.service,
+      flavour: s.flavour,
+      routedBuilt: split.routedBuilt,
+      commit: extra.commit,
+    },
+    sourceRef: extra.commit ?? `sha256:${sha256(yaml).slice(0, 16)}`,
+    releaseFile: split.release,
+    renderRelease: (hostPort) => splitWith(hostPort).release,
+    servicesFile: split.services,
+    sourceYaml: yaml,
+    composeBuild: split.builds,
+  };
+}
+
+const REPO_COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
+
+/** Git app: the repo's compose file if it has one, else its Dockerfile (built as this release's image later). */
+export async function gitSource(s: SourceCtx, commit: string): Promise<PreparedRelease> {
+  const l = appLayout(s.root, s.app.name);
+  for (const name of REPO_COMPOSE_FILES) {
+    const text = await s.ex.get(`${l.srcDir}/${name}`).then(
+      (b) => b.toString('utf8'),
+      () => null,
+    );
+    if (text !== null) {
+      s.log(`using the repository's ${name}`);
+      return composeRelease(s, text, { commit, contextDir: l.srcDir });
+    }
+  }
+  if ((await s.ex.run(fs.testFile(`${l.srcDir}/Dockerfile`))).exitCode !== 0) {
+    throw new InfraktError('VALIDATION', `the repository has neither a compose file nor a Dockerfile at its root`, {
+      hint: `add a Dockerfile (or ${REPO_COMPOSE_FILES[0]}) to the branch ${s.app.branch}`,
+    });
+  }
+  const tag = builtImage(s.app.name, s.release);
+  return { ...imageRelease(s, tag, commit, { commit }), dockerfile: { tag, context: l.srcDir } };
+}
+
+/** Rollback / env push: a kept release becomes a new release, with the same image and compose source. */
+export async function reuseSource(
+  s: SourceCtx,
+  from: number,
+  prev: ReleaseDetails,
+  prevRef: string,
+): Promise<PreparedRelease> {
+  const l = appLayout(s.root, s.app.name);
+  const tag = builtImage(s.app.name, s.release);
+  const retag = () =>
+    runChecked(s.ex, exec('docker', 'tag', builtImage(s.app.name, from), tag), {
+      what: `re-tag the image of release ${from}`,
+    });
+  if (prev.kind === 'image') {
+    await retag();
+    return imageRelease(s, tag, prevRef, { image: prev.image, commit: prev.commit });
+  }
+  const yaml = (await s.ex.get(`${l.releaseDir(from)}/source.yml`)).toString('utf8');
+  if (prev.routedBuilt) await retag();
+  const r = composeRelease(s, yaml, {
+    commit: prev.commit,
+    contextDir: l.srcDir,
+    reuseBuiltImage: Boolean(prev.routedBuilt),
+  });
+  return { ...r, sourceRef: prevRef };
+}

@@ -1,0 +1,60 @@
+import { getServerRow } from '../servers/servers.js';
+import type { Ctx } from '../shared/context.js';
+import { catalogSettings } from './app-records.js';
+
+export interface InstalledView {
+  name: string;
+  entry: string;
+  version: string;
+  kind: 'compose' | 'host';
+  server: string;
+  status: string;
+  domain: string | null;
+  updatedAt: string;
+}
+
+/** Apps whose settings name a catalog entry, then host entries run on servers. */
+export async function listInstalled(ctx: Ctx, opts: { server?: string } = {}): Promise<InstalledView[]> {
+  const server = opts.server ? await getServerRow(ctx, opts.server) : null;
+  let apps = ctx.store.db
+    .selectFrom('apps')
+    .innerJoin('servers', 'servers.id', 'apps.server_id')
+    .selectAll('apps')
+    .select('servers.name as server_name')
+    .where('apps.settings_json', 'like', '%"catalog":%');
+  if (server) apps = apps.where('apps.server_id', '=', server.id);
+  let hosts = ctx.store.db
+    .selectFrom('catalog_host_installs')
+    .innerJoin('servers', 'servers.id', 'catalog_host_installs.server_id')
+    .selectAll('catalog_host_installs')
+    .select('servers.name as server_name');
+  if (server) hosts = hosts.where('catalog_host_installs.server_id', '=', server.id);
+  const out: InstalledView[] = [];
+  for (const a of await apps.execute()) {
+    const cat = catalogSettings(a);
+    if (!cat) continue;
+    out.push({
+      name: a.name,
+      entry: cat.id,
+      version: cat.version,
+      kind: 'compose',
+      server: a.server_name,
+      status: a.status,
+      domain: a.domain,
+      updatedAt: a.updated_at,
+    });
+  }
+  for (const h of await hosts.execute()) {
+    out.push({
+      name: h.entry_id,
+      entry: h.entry_id,
+      version: h.version,
+      kind: 'host',
+      server: h.server_name,
+      status: h.status,
+      domain: null,
+      updatedAt: h.updated_at,
+    });
+  }
+  return out.sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name));
+}

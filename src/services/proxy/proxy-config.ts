@@ -1,0 +1,175 @@
+import type { ServerRow } from '../../adapters/store/schema.js';
+import { renderCaddyfile } from '../../core/caddy/render.js';
+import { and, exec, or, toFile } from '../../core/cmd/index.js';
+import * as caddy from '../../core/commands/caddy.js';
+import * as fs from '../../core/commands/fs.js';
+import { InfraktError } from '../../core/errors.js';
+import { commandFailed, type Executor, runChecked, tail } from '../../core/executor.js';
+import { routeAuthOf } from '../apps/app-auth-settings.js';
+import { serverSettings } from '../servers/servers.js';
+import type { Ctx } from '../shared/context.js';
+import { lockOnServer, proxyLockName } from '../shared/lock-on-server.js';
+
+/** Routes of a server as stored (the single source of the rendered Caddy config). */
+export async function storedRoutes(ctx: Ctx, serverId: number) {
+  return ctx.store.db
+    .selectFrom('proxy_routes')
+    .leftJoin('apps', 'apps.id', 'proxy_routes.app_id')
+    .select([
+      'proxy_routes.domain',
+      'proxy_routes.upstream_port',
+      'proxy_routes.app_id',
+      'apps.name as app_name',
+      'apps.settings_json as app_settings',
+    ])
+    .where('proxy_routes.server_id', '=', serverId)
+    .orderBy('proxy_routes.domain')
+    .execute();
+}
+
+/** The server's whole Caddyfile as it should be now. */
+export async function renderServerCaddyfile(ctx: Ctx, server: ServerRow): Promise<string> {
+  const routes = await storedRoutes(ctx, server.id);
+  return renderCaddyfile({
+    proxy: serverSettings(server).proxy,
+    routes: routes.map((r) => ({
+      domain: r.domain,
+      upstreamPort: r.upstream_port,
+      auth: routeAuthOf(r.app_settings),
+    })),
+    storageDir: caddy.caddyPaths(server.root_dir).data,
+  });
+}
+
+function adminHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(address.slice(i + 1)) };
+}
+
+/** True when something answers on Caddy's admin address on the server (checked through the connection). */
+export async function caddyAnswers(ex: Executor, adminAddress: string): Promise<boolean> {
+  const { host, port } = adminHostPort(adminAddress);
+  try {
+    const sock = await ex.connectTcp(port, host);
+    sock.destroy();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type ProxyApplyMode = 'systemd' | 'reload' | 'start';
+
+/**
+ * Makes the running Caddy use `<root>/caddy/Caddyfile`: a reload (of the systemd unit when there is one, else
+ * through the admin API: one round trip either way), or a start when nothing answers on the admin address.
+ */
+async function applyRunning(ex: Executor, server: ServerRow, log: (l: string) => void): Promise<ProxyApplyMode> {
+  const paths = caddy.caddyPaths(server.root_dir);
+  const { adminAddress } = serverSettings(server).proxy;
+  if (await caddyAnswers(ex, adminAddress)) {
+    const cmd = or(
+      and(caddy.systemdActive(), caddy.systemdReload(), exec('echo', 'systemd')),
+      caddy.reload(paths.config, adminAddress),
+    );
+    const res = await runChecked(ex, cmd, { what: 'caddy reload' });
+    return res.stdout.trim().endsWith('systemd') ? 'systemd' : 'reload';
+  }
+  if ((await ex.run(caddy.systemdActive())).exitCode === 0) {
+    await runChecked(ex, caddy.systemdReload(), { what: 'systemctl reload caddy' });
+    return 'systemd';
+  }
+  log(`caddy is not running: starting it (admin ${adminAddress})`);
+  const res = await ex.run(caddy.start(paths));
+  if (res.exitCode !== 0) {
+    const logText = await ex.get(paths.log).then(
+      (b) => tail(b.toString('utf8'), 10),
+      () => '',
+    );
+    throw commandFailed(ex.target, caddy.start(paths), { ...res, stderr: logText || res.stderr }, 'caddy start');
+  }
+  return 'start';
+}
+
+export interface ApplyResult {
+  readonly changed: boolean;
+  readonly mode: ProxyApplyMode | 'unchanged';
+}
+
+/**
+ * Writes the rendered config atomically, validates it, swaps it in and reloads gracefully. A config that does
+ * not validate is never swapped in; a reload that fails puts the previous config back (and reloads it) and
+ * reports the error. `force` reloads even when the file on the server already has these bytes.
+ */
+export async function applyProxyConfig(
+  ctx: Ctx,
+  ex: Executor,
+  server: ServerRow,
+  opts: { force?: boolean; log?: (l: string) => void; jobId?: string; expectChange?: boolean } = {},
+): Promise<ApplyResult> {
+  // Deploys of different apps on one server each re-render the whole config: one at a time, on the server.
+  const unlock = await lockOnServer(ctx, ex, {
+    root: server.root_dir,
+    name: proxyLockName,
+    server: server.name,
+    jobId: opts.jobId ?? null,
+    waitMs: 60_000,
+  });
+  try {
+    return await applyLocked(ctx, ex, server, opts);
+  } finally {
+    await unlock();
+  }
+}
+
+async function applyLocked(
+  ctx: Ctx,
+  ex: Executor,
+  server: ServerRow,
+  opts: { force?: boolean; log?: (l: string) => void; expectChange?: boolean },
+): Promise<ApplyResult> {
+  const log = opts.log ?? (() => {});
+  const paths = caddy.caddyPaths(server.root_dir);
+  const text = await renderServerCaddyfile(ctx, server);
+  if (!opts.expectChange) await runChecked(ex, fs.mkdirp(paths.data, 0o700), { what: 'create caddy dir' });
+  // A deploy always changes the route: skip reading the current file (one round trip less).
+  const current = opts.expectChange
+    ? ''
+    : await ex.get(paths.config).then(
+        (b) => b.toString('utf8'),
+        () => null,
+      );
+  const { adminAddress } = serverSettings(server).proxy;
+  if (!opts.expectChange && current === text && !opts.force && (await caddyAnswers(ex, adminAddress))) {
+    return { changed: false, mode: 'unchanged' };
+  }
+  // Write (content on stdin), validate, keep the previous file, swap: one round trip; nothing is swapped
+  // unless the candidate validates.
+  // A running Caddy validates on reload and keeps its config live when the new one is bad (we then restore the
+  // file): a separate `caddy validate` is only needed before a first start.
+  const running = await caddyAnswers(ex, adminAddress);
+  const swap = and(
+    toFile(exec('cat'), paths.candidate),
+    ...(running ? [] : [caddy.validate(paths.candidate)]),
+    fs.cpIfExists(paths.config, paths.previous),
+    fs.mv(paths.candidate, paths.config),
+  );
+  const check = await ex.run(swap, { stdin: text });
+  if (check.exitCode !== 0) {
+    await ex.run(fs.rmFile(paths.candidate));
+    throw new InfraktError('COMMAND_FAILED', `the rendered Caddy config does not validate on ${server.name}`, {
+      details: { stderrTail: tail(check.stdout || check.stderr, 10) },
+      hint: 'nothing was changed; this is a bug in infrakt, please report it with the output above',
+    });
+  }
+  try {
+    const mode = await applyRunning(ex, server, log);
+    return { changed: true, mode };
+  } catch (e) {
+    // A failed reload keeps the old config live: put its file back so that the file matches what Caddy serves.
+    await ex.run(current === null ? fs.rmFile(paths.config) : fs.mv(paths.previous, paths.config));
+    log('reload failed: restored the previous Caddy config');
+    throw e;
+  }
+}

@@ -1,0 +1,163 @@
+import type { ServerRow } from '../../adapters/store/schema.js';
+import { caddyPaths } from '../../core/commands/caddy.js';
+import { InfraktError, notFound } from '../../core/errors.js';
+import type { Executor } from '../../core/executor.js';
+import type { JobContext } from '../../core/jobs.js';
+import { domainSchema, portSchema } from '../../core/schemas/common.js';
+import { parseInput } from '../../core/schemas/parse.js';
+import type { ProxyRouteView, ProxyStatus } from '../../core/schemas/views/proxy.js';
+import { getServerRow, serverSettings } from '../servers/servers.js';
+import { audit } from '../shared/audit.js';
+import type { Ctx } from '../shared/context.js';
+import { nowIso } from '../shared/context.js';
+import type { JobPlan } from '../shared/job-plan.js';
+import { withServer } from '../shared/server-session.js';
+import {
+  type ApplyResult,
+  applyProxyConfig,
+  caddyAnswers,
+  renderServerCaddyfile,
+  storedRoutes,
+} from './proxy-config.js';
+
+export const proxyLock = (serverId: number): string => `proxy:${serverId}`;
+
+export async function applyStep(ctx: Ctx, job: JobContext, ex: Executor, server: ServerRow, force = false) {
+  return job.step('apply caddy config', async (s): Promise<ApplyResult> => {
+    const r = await applyProxyConfig(ctx, ex, server, { force, log: (l) => s.log(l), jobId: job.id });
+    if (!r.changed) s.unchanged('config already live');
+    else s.detail(r.mode);
+    return r;
+  });
+}
+
+function proxyPlan(
+  ctx: Ctx,
+  server: ServerRow,
+  kind: string,
+  params: Record<string, unknown>,
+  force: boolean,
+  before?: () => Promise<void>,
+): JobPlan<ApplyResult> {
+  return {
+    spec: {
+      kind,
+      target: server.name,
+      serverId: server.id,
+      params,
+      locks: [proxyLock(server.id)],
+      waitForLocksMs: 60_000,
+    },
+    body: async (job) => {
+      if (before) await before();
+      return withServer(ctx, job, server, { lock: null }, ({ ex }) => applyStep(ctx, job, ex, server, force));
+    },
+  };
+}
+
+/** `proxy setup`: Caddy runs with infrakt's config (started when not running, reloaded otherwise). */
+export async function prepareProxySetup(ctx: Ctx, serverName: string): Promise<JobPlan<ApplyResult>> {
+  const server = await getServerRow(ctx, serverName);
+  return proxyPlan(ctx, server, 'proxy.setup', {}, true);
+}
+
+export async function prepareProxyReload(ctx: Ctx, serverName: string): Promise<JobPlan<ApplyResult>> {
+  const server = await getServerRow(ctx, serverName);
+  return proxyPlan(ctx, server, 'proxy.reload', {}, true);
+}
+
+/** `proxy add <domain> --server --port`: a manual route (not tied to an app). */
+export async function prepareProxyAdd(
+  ctx: Ctx,
+  input: { domain: string; server: string; port: number },
+): Promise<JobPlan<ApplyResult>> {
+  const domain = parseInput(domainSchema, input.domain, 'domain');
+  const port = parseInput(portSchema, input.port, 'port');
+  const server = await getServerRow(ctx, input.server);
+  const clash = await ctx.store.db
+    .selectFrom('proxy_routes')
+    .select('domain')
+    .where('server_id', '=', server.id)
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  const app = await ctx.store.db
+    .selectFrom('apps')
+    .select('name')
+    .where('server_id', '=', server.id)
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  if (clash || app) {
+    throw new InfraktError(
+      'CONFLICT',
+      `${domain} already has a route on ${server.name}${app ? ` (app '${app.name}')` : ''}`,
+      {
+        hint: app
+          ? 'app routes follow their app: change or destroy the app'
+          : `remove it first: infrakt proxy remove ${domain} --server ${server.name}`,
+      },
+    );
+  }
+  return proxyPlan(ctx, server, 'proxy.add', { domain, port }, false, async () => {
+    await ctx.store.db
+      .insertInto('proxy_routes')
+      .values({ server_id: server.id, domain, upstream_port: port, app_id: null, created_at: nowIso(ctx) })
+      .execute();
+    await audit(ctx, 'proxy.add', `${server.name}/${domain}`, { port });
+  });
+}
+
+export async function prepareProxyRemove(
+  ctx: Ctx,
+  input: { domain: string; server: string },
+): Promise<JobPlan<ApplyResult>> {
+  const domain = parseInput(domainSchema, input.domain, 'domain');
+  const server = await getServerRow(ctx, input.server);
+  const row = await ctx.store.db
+    .selectFrom('proxy_routes')
+    .selectAll()
+    .where('server_id', '=', server.id)
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  if (!row) throw notFound('proxy route', domain, `list routes with: infrakt proxy domains ${server.name}`);
+  if (row.app_id !== null) {
+    throw new InfraktError('CONFLICT', `${domain} is the route of an app`, {
+      hint: 'it goes away when the app is destroyed (infrakt app destroy <app>)',
+    });
+  }
+  return proxyPlan(ctx, server, 'proxy.remove', { domain }, false, async () => {
+    await ctx.store.db.deleteFrom('proxy_routes').where('id', '=', row.id).execute();
+    await audit(ctx, 'proxy.remove', `${server.name}/${domain}`, {});
+  });
+}
+
+export async function listProxyRoutes(ctx: Ctx, serverName: string): Promise<ProxyRouteView[]> {
+  const server = await getServerRow(ctx, serverName);
+  const rows = await storedRoutes(ctx, server.id);
+  return rows.map((r) => ({ domain: r.domain, upstreamPort: r.upstream_port, app: r.app_name ?? null }));
+}
+
+/** Read-only: is Caddy answering, and does the server's config match the store? */
+export async function proxyStatus(ctx: Ctx, serverName: string): Promise<ProxyStatus> {
+  const server = await getServerRow(ctx, serverName);
+  const { adminAddress } = serverSettings(server).proxy;
+  const want = await renderServerCaddyfile(ctx, server);
+  const paths = caddyPaths(server.root_dir);
+  const ex = await ctx.connect(server);
+  try {
+    const running = await caddyAnswers(ex, adminAddress);
+    const have = await ex.get(paths.config).then(
+      (b) => b.toString('utf8'),
+      () => null,
+    );
+    return {
+      server: server.name,
+      running,
+      adminAddress,
+      configPath: paths.config,
+      inSync: have === want,
+      routes: await listProxyRoutes(ctx, serverName),
+    };
+  } finally {
+    await ex.close();
+  }
+}

@@ -1,0 +1,146 @@
+import type { ServerRow } from '../../adapters/store/schema.js';
+import { InfraktError, notFound } from '../../core/errors.js';
+import { parseInput } from '../../core/schemas/parse.js';
+import {
+  type ProxySettings,
+  proxySettingsSchema,
+  type ServerAddInput,
+  serverAddSchema,
+} from '../../core/schemas/server.js';
+import type { ServerView } from '../../core/schemas/views/servers.js';
+import { audit } from '../shared/audit.js';
+import type { Ctx } from '../shared/context.js';
+import { nowIso } from '../shared/context.js';
+
+export function serverSettings(
+  row: Pick<ServerRow, 'settings_json'>,
+): { proxy: ProxySettings } & Record<string, unknown> {
+  const raw = JSON.parse(row.settings_json || '{}') as Record<string, unknown>;
+  return { ...raw, proxy: proxySettingsSchema.parse(raw.proxy ?? {}) };
+}
+
+export function toServerView(row: ServerRow, appCount = 0): ServerView {
+  return {
+    id: row.id,
+    name: row.name,
+    host: row.host,
+    port: row.port,
+    user: row.user,
+    keyPath: row.key_path,
+    provider: row.provider,
+    root: row.root_dir,
+    status: row.status,
+    hostKeyFingerprint: row.host_key_fingerprint,
+    lastCheckedAt: row.last_checked_at,
+    lastError: row.last_error,
+    appCount,
+    proxy: serverSettings(row).proxy,
+    createdAt: row.created_at,
+  };
+}
+
+export async function getServerRow(ctx: Ctx, name: string): Promise<ServerRow> {
+  const row = await ctx.store.db.selectFrom('servers').selectAll().where('name', '=', name).executeTakeFirst();
+  if (!row) throw notFound('server', name, 'list servers with: infrakt server list');
+  return row;
+}
+
+/** Registers a server (validation first; nothing is written on bad input). */
+export async function registerServer(
+  ctx: Ctx,
+  input: ServerAddInput & { proxy?: Partial<ProxySettings> },
+): Promise<ServerRow> {
+  const data = parseInput(serverAddSchema, input, 'server');
+  const proxy = parseInput(proxySettingsSchema, input.proxy ?? {}, 'proxy settings');
+  const existing = await ctx.store.db
+    .selectFrom('servers')
+    .select('id')
+    .where('name', '=', data.name)
+    .executeTakeFirst();
+  if (existing) {
+    throw new InfraktError('CONFLICT', `a server named '${data.name}' already exists`, {
+      hint: 'choose another name, or remove the old one with infrakt server remove',
+    });
+  }
+  const now = nowIso(ctx);
+  const row = await ctx.store.db
+    .insertInto('servers')
+    .values({
+      name: data.name,
+      host: data.host,
+      port: data.port,
+      user: data.user,
+      key_path: data.keyPath ?? null,
+      provider: data.provider ?? null,
+      root_dir: data.root,
+      status: 'unknown',
+      host_key_fingerprint: data.fingerprint ?? null,
+      host_key: null,
+      settings_json: JSON.stringify({ proxy }),
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await audit(ctx, 'server.add', data.name, { host: data.host, port: data.port, user: data.user });
+  return row;
+}
+
+export async function listServers(ctx: Ctx): Promise<ServerView[]> {
+  const rows = await ctx.store.db
+    .selectFrom('servers')
+    .leftJoin('apps', 'apps.server_id', 'servers.id')
+    .selectAll('servers')
+    .select((eb) => eb.fn.count<number>('apps.id').as('app_count'))
+    .groupBy('servers.id')
+    .orderBy('servers.name')
+    .execute();
+  return rows.map((r) => toServerView(r, Number(r.app_count)));
+}
+
+export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
+  const row = await getServerRow(ctx, name);
+  const count = await ctx.store.db
+    .selectFrom('apps')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('server_id', '=', row.id)
+    .executeTakeFirstOrThrow();
+  return toServerView(row, Number(count.n));
+}
+
+export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
+  const r = await ctx.store.db
+    .selectFrom('apps')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('server_id', '=', serverId)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * Forgets a server locally. With apps registered it refuses unless `force`:
+ * the apps (and their env vars, deployments) are forgotten too; nothing on the server is touched.
+ */
+export async function removeServer(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<{ apps: number }> {
+  const row = await getServerRow(ctx, name);
+  const apps = await countApps(ctx, row.id);
+  if (apps > 0 && !opts.force) {
+    throw new InfraktError('CONFLICT', `server '${name}' has ${apps} app(s) registered`, {
+      hint: 'pass --force to remove the server and forget its apps (nothing on the server is changed)',
+    });
+  }
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('apps').where('server_id', '=', row.id).execute();
+    await trx.deleteFrom('servers').where('id', '=', row.id).execute();
+  });
+  await audit(ctx, 'server.remove', name, { apps });
+  return { apps };
+}
+
+export async function updateServer(ctx: Ctx, id: number, patch: Partial<Omit<ServerRow, 'id' | 'created_at'>>) {
+  await ctx.store.db
+    .updateTable('servers')
+    .set({ ...patch, updated_at: nowIso(ctx) })
+    .where('id', '=', id)
+    .execute();
+}

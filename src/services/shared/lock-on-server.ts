@@ -1,0 +1,45 @@
+import type { Executor } from '../../core/executor.js';
+import type { Ctx } from './context.js';
+import { acquireRemoteLock, type RemoteLockOwner, releaseRemoteLock } from './remote-lock.js';
+
+/**
+ * A lock held by a job this store knows has ended (a CLI killed mid-deploy) is stale: the job runner marks
+ * such jobs interrupted, so the lock is taken over instead of blocking the next deploy.
+ */
+export function staleInStore(ctx: Ctx): (owner: RemoteLockOwner) => boolean {
+  return (owner) => {
+    if (!owner.jobId) return false;
+    const row = ctx.store.raw.prepare('SELECT status FROM jobs WHERE id = ?').get(owner.jobId) as
+      | { status: string }
+      | undefined;
+    return row !== undefined && row.status !== 'running' && row.status !== 'queued';
+  };
+}
+
+/**
+ * Takes the server-side lock `name` (under `<root>/locks/`), so that two infrakt installations never act on one
+ * app (or one Caddy config) at once. Returns the release function.
+ */
+export async function lockOnServer(
+  ctx: Ctx,
+  ex: Executor,
+  o: { root: string; name: string; server: string; jobId: string | null; waitMs?: number; signal?: AbortSignal },
+): Promise<() => Promise<void>> {
+  const lock = await acquireRemoteLock(ex, {
+    root: o.root,
+    name: o.name,
+    holder: ctx.actor,
+    jobId: o.jobId,
+    server: o.server,
+    now: ctx.clock.now(),
+    isStale: staleInStore(ctx),
+    ...(o.waitMs ? { waitMs: o.waitMs } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return async () => {
+    await releaseRemoteLock(ex, lock);
+  };
+}
+
+export const appLockName = (app: string): string => `app-${app}`;
+export const proxyLockName = 'proxy';

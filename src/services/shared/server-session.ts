@@ -1,0 +1,66 @@
+import type { ServerRow } from '../../adapters/store/schema.js';
+import type { Executor } from '../../core/executor.js';
+import type { JobContext } from '../../core/jobs.js';
+import type { Ctx } from './context.js';
+import { lockOnServer } from './lock-on-server.js';
+
+/** The lock a job holds on the server (`<root>/locks/<name>.lock`) while it works there. */
+export interface ServerLock {
+  /** e.g. `appLockName(app.name)`. */
+  readonly name: string;
+  /** The step that records taking it, right after `connect` (default `lock on server`). */
+  readonly step?: string;
+  /**
+   * The body takes it itself with `session.lock()`, inside one of its own steps: a deploy takes it beside
+   * other independent round trips, `db create` after detecting compose. It is released all the same.
+   */
+  readonly deferred?: boolean;
+}
+
+export interface ServerSession {
+  /** The job's one connection to the server. */
+  readonly ex: Executor;
+  /** Takes the declared server lock (once; later calls wait for the same attempt). */
+  lock(): Promise<void>;
+}
+
+/**
+ * One remote session of a job: `connect` (a recorded step), the server lock when one is declared, the body,
+ * then — whatever happened (success, error, cancel) — the lock released and the connection closed.
+ */
+export async function withServer<T>(
+  ctx: Ctx,
+  job: JobContext,
+  server: ServerRow,
+  opts: { lock: ServerLock | null },
+  fn: (session: ServerSession) => Promise<T>,
+): Promise<T> {
+  const ex = await job.step('connect', async (s) => {
+    const e = await ctx.connect(server, { signal: job.signal });
+    s.detail(e.target);
+    return e;
+  });
+  const declared = opts.lock;
+  // The one attempt to take the lock (an object: TypeScript does not see the closure assign a `let`).
+  const held: { taking: Promise<() => Promise<void>> | null } = { taking: null };
+  const lock = async (): Promise<void> => {
+    if (!declared) throw new Error('withServer: lock() called without a declared lock');
+    held.taking ??= lockOnServer(ctx, ex, {
+      root: server.root_dir,
+      name: declared.name,
+      server: server.name,
+      jobId: job.id,
+      signal: job.signal,
+    });
+    await held.taking;
+  };
+  try {
+    if (declared && !declared.deferred) await job.step(declared.step ?? 'lock on server', lock);
+    return await fn({ ex, lock });
+  } finally {
+    // An attempt still in flight (the body failed beside it) is awaited: a lock taken late is released too.
+    const unlock = held.taking ? await held.taking.catch(() => null) : null;
+    if (unlock) await unlock().catch(() => undefined);
+    await ex.close();
+  }
+}

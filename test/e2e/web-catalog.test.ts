@@ -1,0 +1,198 @@
+// The catalog in the dashboard, in real Chromium against `infrakt serve --catalog-dir` and a harness server:
+// the install form generated from the manifest shows and hides a visible_if input live, refuses a bad port with
+// the schema's message, reviews, installs (job live), and shows the outputs once.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLI_BIN,
+  cleanupHomes,
+  ensureCliBuilt,
+  makeInfraktHome,
+  REPO_ROOT,
+  registerHarnessServer,
+  runCli,
+} from '../harness/cli.js';
+import { type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
+import { removeDir, tempDir } from '../helpers/state.js';
+import { cleanupDocker, removeAppImages } from './deploy-harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+const APP = `ikt-test-${Math.random().toString(36).slice(2, 8)}`;
+const SERVER = 'e2e-catalog';
+
+function ensureBuilt(): void {
+  ensureCliBuilt();
+  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html')))
+    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  if (!existsSync(CHROMIUM)) {
+    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
+      stdio: 'ignore',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  }
+}
+
+async function startServe(home: string, catalogDir: string) {
+  let out = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--catalog-dir', catalogDir],
+    { cwd: REPO_ROOT, env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  let base = '';
+  await waitFor(
+    'infrakt serve to listen',
+    () => {
+      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
+      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+      return base !== '';
+    },
+    20_000,
+  );
+  const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
+  return { base, key, child };
+}
+
+describe('catalog in the dashboard (Chromium)', () => {
+  let home: string;
+  let catalogDir: string;
+  let sshd: SshdHost;
+  let served: Awaited<ReturnType<typeof startServe>>;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    mkdirSync(SHOTS, { recursive: true });
+    // Only the healthy version of the test entry: the form installs the newest version.
+    catalogDir = tempDir();
+    cpSync(join(REPO_ROOT, 'test', 'fixtures', 'catalog', 'webapp@1'), join(catalogDir, 'webapp'), { recursive: true });
+    home = makeInfraktHome();
+    sshd = await startSshd();
+    await registerHarnessServer(home, sshd, SERVER);
+    const set = await runCli(['server', 'set', SERVER, '--pull-policy', 'never'], { home });
+    expect(set.code, set.stderr).toBe(0);
+    served = await startServe(home, catalogDir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+  }, 180_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page)
+      await page.screenshot({ path: join(SHOTS, 'failed-catalog.png'), fullPage: true }).catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (served?.child.exitCode === null) {
+      served.child.kill('SIGTERM');
+      await new Promise((r) => served.child.once('exit', r));
+    }
+    if (sshd) cleanupDocker(sshd.root);
+    removeAppImages(APP);
+    await sshd?.stop();
+    if (catalogDir) removeDir(catalogDir);
+    cleanupHomes();
+  });
+
+  it('generates the form, applies visible_if live, refuses a bad port, installs and shows the outputs once', async () => {
+    await page.goto(`${served.base}/`);
+    await page.getByLabel('API key', { exact: true }).fill(served.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Catalog' }).first().click();
+    await page.getByRole('heading', { name: 'Catalog' }).waitFor();
+    await page.locator('[data-entry="portainer"]').waitFor();
+    await page.getByLabel('Search the catalog').fill('test web');
+    await expect(page.locator('[data-entry]').count()).resolves.toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'catalog-01-list.png'), fullPage: true });
+    await page.locator('[data-entry="webapp"]').click();
+    await page.getByRole('heading', { name: /Test web app/ }).waitFor();
+
+    // visible_if, live: the advanced inputs appear only with "advanced" on.
+    await expect(page.locator('[data-input="metrics_port"]').count()).resolves.toBe(0);
+    await page.locator('[data-input="advanced"]').check();
+    await page.locator('[data-input="metrics_port"]').waitFor();
+    await page.locator('[data-input="admin_email"]').waitFor();
+
+    // The schema's own message for a bad port (same code as the API and the CLI).
+    await page.locator('[data-input="metrics_port"]').fill('99999');
+    await page.locator('[data-input="metrics_port"]').blur();
+    await expect(page.locator('[data-error="metrics_port"]').textContent()).resolves.toBe(
+      'Metrics port must be between 1 and 65535',
+    );
+    await page.locator('[data-review-button]').click();
+    await expect(page.locator('[data-review]').count()).resolves.toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'catalog-02-form-errors.png'), fullPage: true });
+    await page.locator('[data-input="metrics_port"]').fill('9300');
+    await page.locator('[data-input="admin_email"]').fill('ops@example.com');
+    await page.getByLabel('App name').fill(APP);
+    // Turning "advanced" off again hides (and will not send) its inputs; on again restores them.
+    await page.locator('[data-input="advanced"]').uncheck();
+    await expect(page.locator('[data-input="metrics_port"]').count()).resolves.toBe(0);
+    await page.locator('[data-input="advanced"]').check();
+
+    await page.locator('[data-review-button]').click();
+    const review = page.locator('[data-review]');
+    await review.waitFor();
+    await expect(review.textContent()).resolves.toMatch(/Metrics port9300/);
+    await expect(review.textContent()).resolves.toMatch(/Cache passwordgenerated at install/);
+    await page.locator('[data-install]').click();
+
+    // The job, live, then the outputs (with the generated password) once.
+    const outputs = page.locator('[data-outputs]');
+    await outputs.waitFor({ timeout: 150_000 });
+    await page.screenshot({ path: join(SHOTS, 'catalog-03-installed.png'), fullPage: true });
+    const shown = (await page.locator('[data-output="Cache password"]').textContent())?.trim() ?? '';
+    expect(shown).toMatch(/^[A-Za-z0-9]{24}$/);
+    const stored = await runCli(['env', 'get', APP, 'CACHE_PASSWORD'], { home });
+    expect(stored.stdout.trim()).toBe(shown);
+    const env = await runCli(['env', 'get', APP, 'METRICS_PORT'], { home });
+    expect(env.stdout.trim()).toBe('9300');
+
+    // Shown once: the API has forgotten them.
+    const jobs = (await (await fetch(`${served.base}/api/jobs`, { headers: { 'X-API-Key': served.key } })).json()) as {
+      id: string;
+      kind: string;
+      status: string;
+    }[];
+    const job = jobs.find((j) => j.kind === 'catalog.install')!;
+    expect(job.status).toBe('succeeded');
+    const again = await fetch(`${served.base}/api/catalog/installs/${job.id}/outputs`, {
+      method: 'POST',
+      headers: { 'X-API-Key': served.key },
+    });
+    expect(again.status).toBe(404);
+    const record = await (
+      await fetch(`${served.base}/api/jobs/${job.id}`, { headers: { 'X-API-Key': served.key } })
+    ).text();
+    expect(record).not.toContain(shown);
+    expect(errors).toEqual([]);
+  }, 240_000);
+});

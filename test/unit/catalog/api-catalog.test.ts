@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../harness/cli.js';
+import { apiFixture, body } from '../api-fixture.js';
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'catalog');
+
+describe('catalog API', () => {
+  const f = apiFixture({ catalogDirs: [FIXTURES] });
+  afterAll(() => f.cleanup());
+
+  it('lists entries (built-in and --catalog-dir), filtered by category and search', async () => {
+    const all = await body(await f.req('/api/catalog'));
+    expect(all.length).toBeGreaterThanOrEqual(24);
+    expect(all.find((e: { id: string }) => e.id === 'webapp')).toMatchObject({
+      version: '3',
+      versions: ['3', '2', '1'],
+      source: 'user',
+    });
+    const mon = await body(await f.req('/api/catalog?category=monitoring'));
+    expect(mon.every((e: { category: string }) => e.category === 'monitoring')).toBe(true);
+    const found = await body(await f.req('/api/catalog?search=bitwarden'));
+    expect(found.map((e: { id: string }) => e.id)).toEqual(['vaultwarden']);
+    const stacks = await body(await f.req('/api/catalog/stacks'));
+    expect(stacks.map((s: { id: string }) => s.id)).toContain('monitoring');
+  });
+
+  it('shows one entry with its inputs; unknown ids and versions are 404', async () => {
+    const d = await body(await f.req('/api/catalog/webapp?version=1'));
+    expect(d.inputs.find((i: { name: string }) => i.name === 'metrics_port')).toMatchObject({
+      type: 'port',
+      visible_if: { advanced: 'true' },
+    });
+    expect(d.outputs).toEqual([
+      { label: 'URL', secret: false },
+      { label: 'Cache password', secret: true },
+    ]);
+    expect((await f.req('/api/catalog/nope')).status).toBe(404);
+    expect((await f.req('/api/catalog/webapp?version=9')).status).toBe(404);
+  });
+
+  it('install: a bad value answers 400 naming the input, before any job or server lookup', async () => {
+    const res = await f.req('/api/catalog/webapp/install', {
+      method: 'POST',
+      json: { server: 'nowhere', version: '1', values: { advanced: true, metrics_port: 70000, admin_email: 'x' } },
+    });
+    expect(res.status).toBe(400);
+    const b = await body(res);
+    expect(b.error.message).toBe('invalid input metrics_port: must be between 1 and 65535');
+    expect(b.error.details.issues).toEqual([
+      { field: 'inputs.metrics_port', message: 'must be between 1 and 65535' },
+      { field: 'inputs.admin_email', message: 'must be an email address such as admin@example.com' },
+    ]);
+    const unknownServer = await f.req('/api/catalog/webapp/install', {
+      method: 'POST',
+      json: { server: 'nowhere', values: {} },
+    });
+    expect(unknownServer.status).toBe(404);
+    expect((await f.ctx.jobs.list()).length).toBe(0);
+  });
+
+  it('is documented in the OpenAPI document', async () => {
+    const doc = await body(await f.req('/api/openapi.json'));
+    for (const p of [
+      '/api/catalog',
+      '/api/catalog/{id}',
+      '/api/catalog/{id}/install',
+      '/api/catalog/installs/{id}/outputs',
+    ])
+      expect(Object.keys(doc.paths)).toContain(p);
+    expect(Object.keys(doc.paths['/api/catalog/{id}/install'].post.responses)).toContain('202');
+  });
+});
