@@ -28,7 +28,7 @@ export async function loadHarness(root) {
         "export * from './test/harness/sshd.ts';",
         "export * from './test/harness/cli.ts';",
         "export { connect } from './src/adapters/connect.ts';",
-        "export { statusCommand } from './src/services/server-status.ts';",
+        "export { statusCommand } from './src/core/commands/server-status.ts';",
         "export { render } from './src/core/cmd/index.ts';",
       ].join('\n'),
       resolveDir: root,
