@@ -2,8 +2,9 @@ import { InfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { LocalExecutor } from './local/local-executor.js';
 import { resolveAuth } from './ssh/auth.js';
+import { openSsh } from './ssh/open-ssh.js';
 import type { EarlySocket } from './ssh/preconnect.js';
-import { openSsh, type SshExecutor } from './ssh/ssh-executor.js';
+import type { SshExecutor } from './ssh/ssh-executor.js';
 import type { ServerRow } from './store/schema.js';
 
 export type HostKeyPolicy =

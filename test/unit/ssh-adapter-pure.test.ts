@@ -14,7 +14,7 @@ import {
   markLoginShellLine,
   wrapInProcessGroup,
 } from '../../src/adapters/ssh/process-group.js';
-import { putCommand } from '../../src/adapters/ssh/ssh-executor.js';
+import { putCommand } from '../../src/adapters/ssh/put-command.js';
 import { render } from '../../src/core/cmd/index.js';
 
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';

@@ -18,7 +18,7 @@ import {
 import { isSecret, type Secret } from '../../core/secret.js';
 import { OutputCapture } from '../ssh/capture.js';
 import { cancelled, signalExitCode, timedOut } from '../ssh/exec-errors.js';
-import { putCommand } from '../ssh/ssh-executor.js';
+import { putCommand } from '../ssh/put-command.js';
 
 const KILL_GRACE_MS = 3_000;
 
