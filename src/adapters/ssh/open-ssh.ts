@@ -2,7 +2,7 @@ import ssh2 from 'ssh2';
 import { InfraktError } from '../../core/errors.js';
 import type { SshAuth } from './auth.js';
 import { mapConnectError } from './errors.js';
-import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
+import { expectedHostKey, type HostKeyInfo, hostKeyFromBlob, preferHostKeyType } from './host-key.js';
 import { type EarlySocket, preconnect } from './preconnect.js';
 import { SshExecutor } from './ssh-executor.js';
 
@@ -39,10 +39,16 @@ export const DEFAULT_MAX_CHANNELS = 8;
 /** Opens one SSH connection (verifying the pinned host key before authenticating). */
 export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
   const target = `${o.username}@${o.host}:${o.port}`;
+  let pin: ReturnType<typeof expectedHostKey>;
+  try {
+    pin = expectedHostKey(o.server, o.expect);
+  } catch (e) {
+    o.socket?.socket.destroy();
+    return Promise.reject(e);
+  }
+  const { pinned, fingerprint: expectedFp } = pin;
   // Our own socket (ssh2 would make one): close() can then drop it without waiting for the server.
   const early = o.socket ?? preconnect(o.host, o.port);
-  const pinned = o.expect?.hostKey ? hostKeyFromLine(o.expect.hostKey) : null;
-  const expectedFp = pinned?.fingerprint ?? o.expect?.fingerprint ?? null;
   const prefer = pinned ? preferHostKeyType(pinned.type) : null;
   let presented: HostKeyInfo | null = null;
   let mismatch: { expected: string; presented: HostKeyInfo } | null = null;
