@@ -3,7 +3,15 @@ import { jobHeartbeat } from './0005-job-heartbeat.js';
 import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
+import { jobMeasures } from './0009-job-measures.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
-export const MIGRATIONS: readonly Migration[] = [initial, jobHeartbeat, catalogHostInstalls, fleet, backupTargets];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  jobHeartbeat,
+  catalogHostInstalls,
+  fleet,
+  backupTargets,
+  jobMeasures,
+];
