@@ -27,6 +27,31 @@ interface Rule {
   times: number;
 }
 
+interface BatchedPart {
+  name: string;
+  text: string;
+  stdin: boolean;
+}
+
+/** The parts of a `batch()` script, recognised by its shape (printf begin, sh -c part, raw end), or null. */
+function batchOf(cmd: Cmd): { nonce: string; parts: BatchedPart[] } | null {
+  if (cmd.kind !== 'seq' || cmd.parts.length % 3 !== 0) return null;
+  let nonce = '';
+  const parts: BatchedPart[] = [];
+  for (let i = 0; i < cmd.parts.length; i += 3) {
+    const [begin, body, end] = [cmd.parts[i]!, cmd.parts[i + 1]!, cmd.parts[i + 2]!];
+    if (begin.kind !== 'exec' || begin.argv[0] !== 'printf' || end.kind !== 'raw') return null;
+    const m = /^([a-f0-9]+):begin:(.+)$/.exec(String(begin.argv[2]));
+    if (!m) return null;
+    nonce = m[1]!;
+    const stdin = body.kind === 'exec';
+    const sh = body.kind === 'redirect' ? body.cmd : body;
+    if (sh.kind !== 'exec' || sh.argv[0] !== 'sh' || sh.argv[1] !== '-c') return null;
+    parts.push({ name: m[2]!, text: String(sh.argv[2]), stdin });
+  }
+  return { nonce, parts };
+}
+
 export interface RecordedPut {
   path: string;
   /** Content as text; secrets revealed so tests can check what would reach the server. */
@@ -45,6 +70,8 @@ export class RecordingExecutor implements Executor {
   readonly tcp: number[] = [];
   closed = false;
   private rules: Rule[] = [];
+  /** Batched scripts run (each also recorded part by part in `commands`). */
+  batches = 0;
   /** Answers for connectTcp: the HTTP status line a port returns, or an error. */
   tcpAnswer: (port: number) => string | Error = () => 'HTTP/1.1 200 OK\r\n\r\n';
 
@@ -55,6 +82,30 @@ export class RecordingExecutor implements Executor {
   }
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<RunResult> {
+    const b = batchOf(cmd);
+    if (b) return this.runBatch(b, opts);
+    return this.runOne(cmd, opts);
+  }
+
+  /**
+   * A `batch()` script (core/cmd/batch.ts) is recorded and answered part by part, as if each part had been
+   * run on its own, and its output framed as the script would frame it.
+   */
+  private async runBatch(b: { nonce: string; parts: BatchedPart[] }, opts: RunOptions): Promise<RunResult> {
+    this.batches++;
+    let stdout = '';
+    let stderr = '';
+    for (const p of b.parts) {
+      const r = await this.runOne(raw(p.text), {
+        ...(p.stdin && opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+      });
+      stdout += `${b.nonce}:begin:${p.name}\n${r.stdout}\n${b.nonce}:end:${r.exitCode}\n`;
+      stderr += r.stderr;
+    }
+    return { exitCode: 0, stdout, stderr, durationMs: 0 };
+  }
+
+  private async runOne(cmd: Cmd, opts: RunOptions = {}): Promise<RunResult> {
     const shown = render(cmd, { redact: true });
     this.commands.push(shown);
     const stdin = opts.stdin;

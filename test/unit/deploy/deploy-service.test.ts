@@ -72,7 +72,7 @@ describe('deployApp (recording executor, real store)', () => {
     expect(rel).toMatchObject({ secret: true, mode: 0o600 });
     expect(rel.content).toContain(`API_KEY: "${SECRET}"`);
     expect(ex.puts.some((p) => p.path.endsWith('/.env'))).toBe(false);
-    const swap = ex.commands.findIndex((c) => c.startsWith('cat > /srv/ikt/caddy/Caddyfile.next && '));
+    const swap = ex.commands.findIndex((c) => c.includes('cat > /srv/ikt/caddy/Caddyfile.next && '));
     expect(ex.stdins[swap]).toContain('reverse_proxy 127.0.0.1:24242');
     for (const c of ex.commands) expect(c).not.toContain(SECRET);
     expect(ex.closed).toBe(true);
