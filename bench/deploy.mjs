@@ -4,7 +4,7 @@
 // and their ratio (target ≤ 1.5×), the time from "deploy" to "new release serving" (seen through Caddy
 // with the app's Host header) against the raw command (target ≤ 1.2×), SSH handshakes per deploy
 // counted in the sshd log (target 1), round trips per deploy when the job record carries the
-// executor's counters (`exec.roundTrips`; target ≤ 6) and, behind the relay, the round trips seen on
+// executor's counters (`roundTrips`; target ≤ 6) and, behind the relay, the round trips seen on
 // the wire. infrakt runs twice per round: as it is, and with a channel per command
 // (INFRAKT_SSH_SHELL=off, the executor before persistent shells). Runs alternate the sides and
 // web:1 / web:2, so each creates a container each time and background load hits all alike. Each
@@ -94,7 +94,7 @@ async function deployAndWatch(home, app, httpPort, domain, marker, wrap, extraEn
       .filter((st) => st.startedAt && st.finishedAt)
       .map((st) => [st.name, Date.parse(st.finishedAt) - Date.parse(st.startedAt)]),
   );
-  const roundTrips = record.exec?.roundTrips ?? record.result?.exec?.roundTrips ?? null;
+  const roundTrips = record.roundTrips ?? null;
   return { ms, servingMs, steps, roundTrips };
 }
 
@@ -236,7 +236,7 @@ async function measure(H, { label, host, endpoint, wrap, runs, wan }) {
         `    whole deploy / raw: ${(m / mRaw).toFixed(2)}× (target ≤ 1.5×)`,
         `    deploy → new release serving through Caddy: median ${secs(mServing)}, ${(mServing / mRaw).toFixed(2)}× raw (target ≤ 1.2×)`,
         `    SSH handshakes per deploy: ${hs} (target 1) [${d.handshakes.join(', ')}]`,
-        `    round trips per deploy: ${rt ?? 'not in the job record (exec.roundTrips)'} (target ≤ 6)${d.wire.length ? `; on the wire, handshake included: ${median(d.wire)} [${d.wire.join(', ')}]` : ''}`,
+        `    round trips per deploy: ${rt ?? 'not in the job record (roundTrips)'} (target ≤ 6)${d.wire.length ? `; on the wire, handshake included: ${median(d.wire)} [${d.wire.join(', ')}]` : ''}`,
         `    job steps (median): ${Object.entries(d.steps)
           .map(([n, xs]) => `${n} ${secs(median(xs))}`)
           .join(' | ')}`,

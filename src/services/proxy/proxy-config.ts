@@ -44,7 +44,7 @@ export async function renderServerCaddyfile(ctx: Ctx, server: ServerRow): Promis
   });
 }
 
-function adminHostPort(address: string): { host: string; port: number } {
+export function adminHostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');
   const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
   return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(address.slice(i + 1)) };
@@ -112,7 +112,14 @@ export async function applyProxyConfig(
   ctx: Ctx,
   ex: Executor,
   server: ServerRow,
-  opts: { force?: boolean; log?: (l: string) => void; jobId?: string; expectChange?: boolean } = {},
+  opts: {
+    force?: boolean;
+    log?: (l: string) => void;
+    jobId?: string;
+    expectChange?: boolean;
+    /** Whether Caddy answers on its admin address, when the caller knows it already (a deploy's prepare batch). */
+    caddyRunning?: boolean;
+  } = {},
 ): Promise<ApplyResult> {
   const { adminAddress } = serverSettings(server).proxy;
   // Deploys of different apps on one server each re-render the whole config: one at a time, on the server.
@@ -127,7 +134,7 @@ export async function applyProxyConfig(
       isStale: staleInStore(ctx),
       waitMs: 60_000,
     }),
-    caddyAnswers(ex, adminAddress),
+    opts.caddyRunning ?? caddyAnswers(ex, adminAddress),
   ]);
   const held = { released: false };
   const unlock = { cmd: lockCmd.release(lock.root, lock.name, lock.owner.token), done: () => (held.released = true) };

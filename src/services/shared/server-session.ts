@@ -30,6 +30,11 @@ export interface ServerSession {
   lock(firstAttempt?: { exitCode: number; stdout: string }): Promise<void>;
   /** The command and stdin of a first attempt at the declared lock, to run in a batch (then pass its result to lock). */
   lockRequest(): { cmd: Cmd; stdin: string };
+  /**
+   * The release of the lock this session holds, for the caller's last script on the server (saving the
+   * round trip of releasing it at the end); call `released()` once it ran with exit 0. Null: not held.
+   */
+  unlockRequest(): { cmd: Cmd; released: () => void } | null;
 }
 
 /**
@@ -50,7 +55,11 @@ export async function withServer<T>(
   });
   const declared = opts.lock;
   // The one attempt to take the lock (an object: TypeScript does not see the closure assign a `let`).
-  const held: { taking: Promise<() => Promise<void>> | null } = { taking: null };
+  const held: { taking: Promise<() => Promise<void>> | null; ok: boolean; releasedByBody: boolean } = {
+    taking: null,
+    ok: false,
+    releasedByBody: false,
+  };
   const owner = newLockOwner({ holder: ctx.actor, jobId: job.id, now: ctx.clock.now() });
   const lock = async (firstAttempt?: { exitCode: number; stdout: string }): Promise<void> => {
     if (!declared) throw new Error('withServer: lock() called without a declared lock');
@@ -64,18 +73,28 @@ export async function withServer<T>(
       ...(firstAttempt ? { firstAttempt } : {}),
     });
     await held.taking;
+    held.ok = true;
   };
   const lockRequest = () => {
     if (!declared) throw new Error('withServer: lockRequest() called without a declared lock');
     return { cmd: lockCmd.acquire(server.root_dir, declared.name), stdin: lockCmd.ownerFile(owner) };
   };
+  const unlockRequest = () =>
+    declared && held.ok && !held.releasedByBody
+      ? {
+          cmd: lockCmd.release(server.root_dir, declared.name, owner.token),
+          released: () => {
+            held.releasedByBody = true;
+          },
+        }
+      : null;
   try {
     if (declared && !declared.deferred) await job.step(declared.step ?? 'lock on server', () => lock());
-    return await fn({ ex, lock, lockRequest });
+    return await fn({ ex, lock, lockRequest, unlockRequest });
   } finally {
     // An attempt still in flight (the body failed beside it) is awaited: a lock taken late is released too.
     const unlock = held.taking ? await held.taking.catch(() => null) : null;
-    if (unlock) await unlock().catch(() => undefined);
+    if (unlock && !held.releasedByBody) await unlock().catch(() => undefined);
     // What the session cost, on the job record (`job show`, the API): counted by the executor itself.
     const st = ex.stats();
     job.measure({ roundTrips: st.roundTrips, sshHandshakes: st.handshakes });

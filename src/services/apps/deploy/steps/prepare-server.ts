@@ -3,10 +3,12 @@ import { type BatchPart, type BatchResult, batch, parseBatch } from '../../../..
 import * as compose from '../../../../core/commands/compose.js';
 import * as docker from '../../../../core/commands/docker.js';
 import * as fs from '../../../../core/commands/fs.js';
-import { portsInUse } from '../../../../core/commands/ports.js';
+import { listensOn, portsInUse } from '../../../../core/commands/ports.js';
 import { InfraktError } from '../../../../core/errors.js';
 import { commandFailed } from '../../../../core/executor.js';
 import { builtImage } from '../../../../core/plans/layout.js';
+import { adminHostPort } from '../../../proxy/proxy-config.js';
+import { serverSettings } from '../../../servers/servers.js';
 import { appLockName } from '../../../shared/lock-on-server.js';
 import { choosePortFrom } from '../../release-port.js';
 import type { ReleaseStep } from '../release-run.js';
@@ -68,7 +70,11 @@ export const prepareServer: ReleaseStep = async (run, step, s) => {
     );
   run.flavour = flavour;
   run.before = { projects: lines(projects.stdout), releases: releaseNumbers(part('releases').stdout) };
-  run.hostPort = await choosePortFrom(ctx, server, part('ports').stdout);
+  const ports = part('ports').stdout;
+  run.hostPort = await choosePortFrom(ctx, server, ports);
+  // The proxy switch then needs no probe of its own (a Caddy that stopped since fails the reload, undone).
+  const admin = adminHostPort(serverSettings(server).proxy.adminAddress);
+  if (ports.includes('LISTEN')) run.caddyRunning = listensOn(ports, admin.host, admin.port);
   if (imageCheck) run.inspectedImage = { ...part('image'), stderr: r.stderr };
   s.detail(`${appLockName(app.name)} held; ${flavour === 'v2' ? 'docker compose (v2)' : 'docker-compose (v1)'}`);
 };

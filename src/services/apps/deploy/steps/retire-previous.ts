@@ -9,8 +9,9 @@ import type { ReleaseRun, ReleaseStep } from '../release-run.js';
 
 /**
  * `retire previous release`: after a short drain, the releases running before stop and releases beyond the
- * last three are pruned — one round trip for all of it. Traffic is on the new release: failures here are
- * reported, never undone (the next deploy retries).
+ * last three are pruned — one round trip for all of it, which also releases the app's server lock (the deploy's
+ * last remote work; otherwise one more round trip at the end). Traffic is on the new release: failures here
+ * are reported, never undone (the next deploy retries).
  */
 export const retirePrevious: ReleaseStep = async (run, _step, s) => {
   // Without a domain there was no switch: the new release serves from the moment the previous one stops.
@@ -19,7 +20,8 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
   const keep = releaseProject(app.name, run.release);
   const others = run.before.projects.filter((p) => p !== keep && p !== servicesProject(app.name));
   const prune = releasesToPrune([...run.before.releases, run.release], [run.release]);
-  if (others.length === 0 && prune.length === 0) {
+  const unlock = run.session.unlockRequest();
+  if (others.length === 0 && prune.length === 0 && !unlock) {
     if (!app.domain) markServing(run);
     return s.unchanged('no previous release running, nothing to prune');
   }
@@ -35,6 +37,7 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
       name: `prune-${n}`,
       cmd: seq(docker.rmi(builtImage(app.name, n)), fs.rmrf(run.layout.releaseDir(n))),
     })),
+    ...(unlock ? [{ name: 'unlock', cmd: unlock.cmd }] : []),
   ];
   const nonce = randomBytes(12).toString('hex');
   const results = await run.ex
@@ -46,6 +49,7 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
     });
   if (!app.domain) markServing(run);
   const ok = (name: string) => results.parsed.get(name)?.exitCode === 0;
+  if (unlock && ok('unlock')) unlock.released();
   const retired = others.filter((_, i) => ok(`stop-${i}`));
   const pruned = prune.filter((n) => ok(`prune-${n}`));
   for (const [i, p] of others.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
@@ -55,7 +59,9 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
     ...(retired.length ? [`stopped ${retired.join(', ')}`] : []),
     ...(pruned.length ? [`pruned release(s) ${pruned.join(', ')}`] : []),
   ];
-  if (what.length === 0) s.detail('nothing retired or pruned (see the log)');
+  if (what.length === 0 && others.length === 0 && prune.length === 0)
+    s.unchanged('no previous release running, nothing to prune');
+  else if (what.length === 0) s.detail('nothing retired or pruned (see the log)');
   else s.detail(what.join('; '));
 };
 
