@@ -1,4 +1,5 @@
 import { type Change, change, fields, KIND_ORDER, type Plan } from './change.js';
+import { diffCatalog } from './diff-catalog.js';
 import { diffApp, diffDatabase, diffServer } from './diff-resources.js';
 import type { ActualState, DesiredState, RouteSpec } from './model.js';
 
@@ -50,6 +51,25 @@ export function diffInventory(desired: DesiredState, actual: ActualState): Plan 
   for (const a of actual.apps) {
     if (!wantApps.has(onServer(a)))
       changes.push(change({ action: 'delete', kind: 'app', name: a.name, server: a.server, fields: [] }));
+  }
+
+  // Catalog installs are apps underneath, named per server like them; they never show among the plain apps.
+  const haveCatalog = new Map(actual.catalog.map((c) => [onServer(c), c]));
+  for (const c of desired.catalog)
+    changes.push(...diffCatalog(c, haveCatalog.get(onServer(c)), actual.live.get(c.server)));
+  const wantCatalog = new Set(desired.catalog.map(onServer));
+  for (const c of actual.catalog) {
+    if (!wantCatalog.has(onServer(c)))
+      changes.push(
+        change({
+          action: 'delete',
+          kind: 'catalog',
+          name: c.name,
+          server: c.server,
+          fields: [{ field: 'entry', from: `${c.entry} ${c.version}` }],
+          notes: ['destroys the app (containers, volumes, route)'],
+        }),
+      );
   }
 
   const haveRoutes = new Map(actual.routes.map((r) => [routeKey(r), r]));
@@ -109,7 +129,7 @@ export function diffInventory(desired: DesiredState, actual: ActualState): Plan 
 
 const rank = (c: Change) => KIND_ORDER.indexOf(c.kind);
 
-/** Apply order: per server, creates/updates by kind (servers → provision → databases → apps → routes), then deletes in reverse. */
+/** Apply order: per server, creates/updates by kind (servers → provision → databases → apps → catalog → routes), then deletes in reverse. */
 export function orderChanges(changes: readonly Change[]): Change[] {
   return [...changes].sort((a, b) => {
     if (a.server !== b.server) return a.server.localeCompare(b.server);
