@@ -254,3 +254,35 @@ describe('catalog: in infrakt.yaml', () => {
     expect(msg).not.toContain('XYZ');
   });
 });
+
+describe('a name that changes sides', () => {
+  const plainApp = {
+    name: 'shop',
+    server: 'web',
+    source: { type: 'compose' as const, composeSha: 'abc' },
+    port: 3000,
+    domains: [],
+    healthPath: '/',
+    healthTimeoutMs: 60_000,
+  };
+  it('a plain app that becomes a catalog install is one destructive replace (no create that would clash)', () => {
+    const a: ActualState = {
+      ...actual([]),
+      apps: [{ ...plainApp, envHashes: new Map(), status: 'running', currentRelease: 1, currentSourceRef: null }],
+    };
+    expect(lines(desired([spec()]), a)).toEqual([
+      {
+        line: 'replace catalog shop',
+        fields: [{ field: 'entry', from: 'compose app', to: 'webapp 2' }],
+        destructive: true,
+        notes: ['destroys the app (containers, volumes, route) and creates it again as declared'],
+      },
+    ]);
+  });
+  it('and back', () => {
+    const d: DesiredState = { ...desired([]), apps: [{ ...plainApp, envHashes: null }] };
+    expect(lines(d, actual([state()])).map((c) => [c.line, c.fields])).toEqual([
+      ['replace app shop', [{ field: 'type', from: 'catalog webapp 2', to: 'compose' }]],
+    ]);
+  });
+});
