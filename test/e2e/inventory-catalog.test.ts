@@ -65,7 +65,7 @@ describe.skipIf(!runnable)('inventory: catalog installs (built CLI, sshd, Docker
     );
   const installed = async () =>
     (
-      JSON.parse((await cli(withDir(['catalog', 'installed', '--json']))).stdout) as {
+      JSON.parse((await cli(['catalog', 'installed', '--json'])).stdout) as {
         name: string;
         version: string;
         domain: string | null;

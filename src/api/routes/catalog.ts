@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { entryIdSchema } from '../../core/catalog/manifest-schema.js';
 import { InfraktError } from '../../core/errors.js';
 import {
+  appCatalogStatusSchema,
   catalogEntryDetailSchema,
   catalogEntrySummarySchema,
   catalogInstallBody,
@@ -14,6 +15,7 @@ import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import { isSecret } from '../../core/secret.js';
 import { entryDetail, findEntry, listEntries, openCatalog } from '../../services/catalog/catalog-index.js';
 import { prepareCatalogInstall } from '../../services/catalog/install.js';
+import { appCatalogStatus } from '../../services/catalog/installed.js';
 import { listStacks } from '../../services/catalog/stacks.js';
 import { prepareCatalogUpgrade } from '../../services/catalog/upgrade.js';
 import { OneTimeSecrets } from '../one-time.js';
@@ -116,6 +118,27 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       });
       return deps.startPlan(c, plan, (r, jobId) => keep(jobId, r.outputs));
     },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/apps/{name}/catalog',
+      tags,
+      summary:
+        'The catalog entry and version an app runs, and the newest version available (null: not from the catalog)',
+      security,
+      request: { params: nameParam, query: z.object({ server: z.string().optional() }) },
+      responses: { 200: json(appCatalogStatusSchema, 'Catalog status'), ...REMOTE_ERRORS },
+    }),
+    async (c) =>
+      c.json(
+        await appCatalogStatus(c.var.ctx, c.req.valid('param').name, {
+          server: c.req.valid('query').server,
+          catalogDirs,
+        }),
+        200,
+      ),
   );
 
   api.openapi(

@@ -89,6 +89,24 @@ export const catalogUpgradeBody = z
   .object({ server: z.string().optional(), to: z.string().optional(), values })
   .meta({ id: 'CatalogUpgradeBody' });
 
+/** What the catalog says about an app: the entry and version it runs, and the newest version available. */
+export const appCatalogStatusSchema = z
+  .object({
+    catalog: z
+      .object({
+        entry: z.string(),
+        name: z.string().nullable().meta({ description: 'the entry name, null when it is no longer in the catalog' }),
+        version: z.string(),
+        newest: z.string().nullable(),
+        upgradeAvailable: z.boolean(),
+        upgradeNotes: z.string().nullable().meta({ description: "the newest version's upgrade notes" }),
+      })
+      .nullable()
+      .meta({ description: 'null: the app was not installed from the catalog' }),
+  })
+  .meta({ id: 'AppCatalogStatus' });
+export type AppCatalogStatus = z.infer<typeof appCatalogStatusSchema>;
+
 export const catalogOutputsSchema = z
   .object({ outputs: z.array(z.object({ label: z.string(), value: z.string(), secret: z.boolean() })) })
   .meta({ id: 'CatalogOutputs' });
