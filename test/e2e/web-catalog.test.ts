@@ -1,6 +1,7 @@
 // The catalog in the dashboard, in real Chromium against `infrakt serve --catalog-dir` and a harness server:
 // the install form generated from the manifest shows and hides a visible_if input live, refuses a bad port with
-// the schema's message, reviews, installs (job live), and shows the outputs once.
+// the schema's message, reviews, installs (job live), and shows the outputs once; the app page then shows the
+// entry's version and upgrades it when a newer one arrives.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -193,6 +194,40 @@ describe('catalog in the dashboard (Chromium)', () => {
       await fetch(`${served.base}/api/jobs/${job.id}`, { headers: { 'X-API-Key': served.key } })
     ).text();
     expect(record).not.toContain(shown);
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it('the app page shows the entry and version it runs, and upgrades it when the catalog has a newer one', async () => {
+    await page.goto(`${served.base}/apps/${APP}`);
+    const version = page.locator('[data-catalog-version]');
+    await expect(version.textContent()).resolves.toBe('Test web app 1');
+    // Nothing newer yet: no Upgrade action.
+    await expect(page.getByRole('button', { name: /Upgrade to/ }).count()).resolves.toBe(0);
+
+    // Version 2 arrives in the user's catalog folder (read on every request).
+    cpSync(join(REPO_ROOT, 'test', 'fixtures', 'catalog', 'webapp@2'), join(catalogDir, 'webapp@2'), {
+      recursive: true,
+    });
+    await page.reload();
+    await page.getByRole('button', { name: 'Upgrade to 2' }).click();
+    await expect(page.locator('[data-upgrade-notes]').textContent()).resolves.toBe('version 2 of the test entry');
+    await page.screenshot({ path: join(SHOTS, 'catalog-04-upgrade.png'), fullPage: true });
+    await page.locator('[data-confirm-upgrade]').click();
+
+    // The job runs live; once it succeeded the page shows the new version and no Upgrade action.
+    await page.getByText('Test web app 2', { exact: true }).waitFor({ timeout: 150_000 });
+    await expect(page.getByRole('button', { name: /Upgrade to/ }).count()).resolves.toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'catalog-05-upgraded.png'), fullPage: true });
+    const installed = JSON.parse((await runCli(['catalog', 'installed', '--json'], { home })).stdout) as {
+      name: string;
+      version: string;
+    }[];
+    expect(installed.find((r) => r.name === APP)?.version).toBe('2');
+    const jobs = (await (await fetch(`${served.base}/api/jobs`, { headers: { 'X-API-Key': served.key } })).json()) as {
+      kind: string;
+      status: string;
+    }[];
+    expect(jobs.find((j) => j.kind === 'catalog.upgrade')?.status).toBe('succeeded');
     expect(errors).toEqual([]);
   }, 240_000);
 });

@@ -4,6 +4,7 @@ import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
   AppBackupList,
+  AppCatalogStatus,
   AppCreateRequest,
   AppLogLine,
   AppView,
@@ -114,6 +115,10 @@ export const endpoints = {
   catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
   installCatalog: (id: string, body: Record<string, unknown>) =>
     api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  appCatalog: (name: string, signal?: AbortSignal) =>
+    api.get<AppCatalogStatus>(`/api/apps/${e(name)}/catalog`, { signal }),
+  upgradeCatalogApp: (name: string, to: string) =>
+    api.post<JobAccepted>(`/api/apps/${e(name)}/catalog-upgrade`, { to }),
   /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
   claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
 

@@ -3,6 +3,7 @@ import { ArrowLeft, ExternalLink } from 'lucide-react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import { AppBackups } from '../components/app-backups.js';
+import { AppCatalog } from '../components/app-catalog.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
 import { AppLogs } from '../components/app-logs.js';
@@ -92,6 +93,7 @@ export default function AppDetailPage() {
                   <dt className="text-xs text-zinc-500">Updated</dt>
                   <dd>{formatTime(app.updatedAt)}</dd>
                 </div>
+                <AppCatalog app={app} />
               </dl>
             </Card>
             <Tabs
