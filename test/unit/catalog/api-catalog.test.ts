@@ -59,6 +59,11 @@ describe('catalog API', () => {
     expect((await f.ctx.jobs.list()).length).toBe(0);
   });
 
+  it("an app's catalog status: an unknown app is 404", async () => {
+    const res = await f.req('/api/apps/nope/catalog');
+    expect(res.status).toBe(404);
+  });
+
   it('is documented in the OpenAPI document', async () => {
     const doc = await body(await f.req('/api/openapi.json'));
     for (const p of [
@@ -66,6 +71,7 @@ describe('catalog API', () => {
       '/api/catalog/{id}',
       '/api/catalog/{id}/install',
       '/api/catalog/installs/{id}/outputs',
+      '/api/apps/{name}/catalog',
     ])
       expect(Object.keys(doc.paths)).toContain(p);
     expect(Object.keys(doc.paths['/api/catalog/{id}/install'].post.responses)).toContain('202');
