@@ -230,4 +230,28 @@ describe('catalog in the dashboard (Chromium)', () => {
     expect(jobs.find((j) => j.kind === 'catalog.upgrade')?.status).toBe('succeeded');
     expect(errors).toEqual([]);
   }, 240_000);
+
+  it('the settings tab puts basic auth in front of the app (a short password refused on the page); never shown back', async () => {
+    const password = `pw-${Math.random().toString(36).slice(2, 10)}-long`;
+    await page.goto(`${served.base}/apps/${APP}?tab=settings`);
+    await expect(page.locator('[data-auth-current]').textContent()).resolves.toBe('Now: no auth');
+    await page.getByLabel('Auth in front of the app').selectOption('basic');
+    await page.getByLabel('User').fill('admin');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Save auth' }).click();
+    await page.getByText('Password must be at least 8 characters').waitFor();
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Save auth' }).click();
+    await page.getByText('Now: basic auth (admin)').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'catalog-06-auth.png'), fullPage: true });
+    // The field is emptied once the API has the password.
+    await expect(page.getByLabel('Password').inputValue()).resolves.toBe('');
+    const auth = await (
+      await fetch(`${served.base}/api/apps/${APP}/auth`, { headers: { 'X-API-Key': served.key } })
+    ).text();
+    expect(JSON.parse(auth)).toMatchObject({ auth: 'basic', user: 'admin' });
+    expect(auth).not.toContain(password);
+    expect(await page.content()).not.toContain(password);
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -3,6 +3,8 @@
 import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
+  AppAuthBody,
+  AppAuthView,
   AppBackupList,
   AppCatalogStatus,
   AppCreateRequest,
@@ -115,6 +117,10 @@ export const endpoints = {
   catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
   installCatalog: (id: string, body: Record<string, unknown>) =>
     api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  appAuth: (name: string, signal?: AbortSignal) => api.get<AppAuthView>(`/api/apps/${e(name)}/auth`, { signal }),
+  /** 202 + job when the app has a route (Caddy reloaded), else 200: stored for the next deploy. */
+  setAppAuth: (name: string, body: AppAuthBody) =>
+    api.put<JobAccepted | AppAuthView>(`/api/apps/${e(name)}/auth`, body),
   appCatalog: (name: string, signal?: AbortSignal) =>
     api.get<AppCatalogStatus>(`/api/apps/${e(name)}/catalog`, { signal }),
   upgradeCatalogApp: (name: string, to: string) =>

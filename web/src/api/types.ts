@@ -39,6 +39,7 @@ export type {
   TargetAdded,
   TrustResult,
 } from '../../../src/api/types.js';
+export type { AppAuthBody, AppAuthView } from '../../../src/core/schemas/views/apps.js';
 export type { AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
 export type {
   CatalogEntryDetail,

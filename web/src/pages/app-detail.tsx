@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ArrowLeft, ExternalLink } from 'lucide-react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import { AppAuth } from '../components/app-auth.js';
 import { AppBackups } from '../components/app-backups.js';
 import { AppCatalog } from '../components/app-catalog.js';
 import { AppDeployments } from '../components/app-deployments.js';
@@ -18,6 +19,7 @@ const TABS = [
   { key: 'logs', label: 'Logs' },
   { key: 'env', label: 'Environment' },
   { key: 'backups', label: 'Backups' },
+  { key: 'settings', label: 'Settings' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
 
@@ -113,6 +115,7 @@ export default function AppDetailPage() {
               {tab === 'logs' ? <AppLogs app={app.name} /> : null}
               {tab === 'env' ? <AppEnv app={app} /> : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
+              {tab === 'settings' ? <AppAuth app={app} /> : null}
             </Tabs>
           </>
         )}

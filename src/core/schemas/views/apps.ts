@@ -74,3 +74,4 @@ export const appAuthBody = z
     }),
   ])
   .meta({ id: 'AppAuthBody' });
+export type AppAuthBody = z.input<typeof appAuthBody>;
