@@ -3,7 +3,7 @@
 // the schema's message, reviews, installs (job live), and shows the outputs once; the app page then shows the
 // entry's version and upgrades it when a newer one arrives.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `ikt-test-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'e2e-catalog';
+const PREFIX = `st${Math.random().toString(36).slice(2, 7)}-`;
 
 function ensureBuilt(): void {
   ensureCliBuilt();
@@ -118,6 +119,7 @@ describe('catalog in the dashboard (Chromium)', () => {
     }
     if (sshd) cleanupDocker(sshd.root);
     removeAppImages(APP);
+    for (const n of ['one', 'two']) removeAppImages(`${PREFIX}${n}`);
     await sshd?.stop();
     if (catalogDir) removeDir(catalogDir);
     cleanupHomes();
@@ -254,4 +256,59 @@ describe('catalog in the dashboard (Chromium)', () => {
     expect(await page.content()).not.toContain(password);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('installs a stack from the catalog page: a required shared input refused empty, then each entry as its own job', async () => {
+    mkdirSync(join(catalogDir, 'stacks'), { recursive: true });
+    writeFileSync(
+      join(catalogDir, 'stacks', 'duo.yml'),
+      [
+        'id: duo',
+        'name: Duo',
+        'description: Two test apps sharing a greeting.',
+        'inputs:',
+        '  - { name: greeting, type: string, label: Greeting, required: true, env: GREETING }',
+        'entries:',
+        '  - { entry: webapp, name: one }',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the stack's own ${VAR} syntax
+        '  - { entry: webapp, name: two, values: { greeting: "${GREETING}-again" } }',
+        '',
+      ].join('\n'),
+    );
+    await page.goto(`${served.base}/catalog`);
+    const row = page.locator('[data-stack="duo"]');
+    await row.getByRole('button', { name: 'Install stack' }).click();
+    await page.locator('[data-install-stack]').click();
+    await page.getByText('Greeting is required').waitFor();
+    await page.locator('[data-stack-input="greeting"]').fill('salut');
+    await page.getByLabel('App name prefix').fill(PREFIX);
+    await page.screenshot({ path: join(SHOTS, 'catalog-07-stack.png'), fullPage: true });
+    await page.locator('[data-install-stack]').click();
+
+    const headers = { 'X-API-Key': served.key };
+    type Job = { id: string; kind: string; status: string; steps: { name: string; detail: string | null }[] };
+    let stackJob: Job | undefined;
+    await waitFor(
+      'the stack job to finish',
+      async () => {
+        const jobs = (await (await fetch(`${served.base}/api/jobs`, { headers })).json()) as Job[];
+        stackJob = jobs.find((j) => j.kind === 'catalog.stack-install');
+        return stackJob !== undefined && !['queued', 'running'].includes(stackJob.status);
+      },
+      200_000,
+    );
+    await page.screenshot({ path: join(SHOTS, 'catalog-08-stack-done.png'), fullPage: true });
+    const full = (await (await fetch(`${served.base}/api/jobs/${stackJob!.id}`, { headers })).json()) as Job;
+    expect(full.status).toBe('succeeded');
+    expect(full.steps.map((st) => st.name)).toEqual([`webapp as ${PREFIX}one`, `webapp as ${PREFIX}two`]);
+    // Each entry is its own catalog.install job, named in its step.
+    for (const st of full.steps) {
+      const child = /job (\S+?):/.exec(st.detail ?? '')?.[1];
+      expect(child).toBeDefined();
+      const rec = (await (await fetch(`${served.base}/api/jobs/${child}`, { headers })).json()) as Job;
+      expect(rec).toMatchObject({ kind: 'catalog.install', status: 'succeeded' });
+    }
+    expect((await runCli(['env', 'get', `${PREFIX}one`, 'APP_MESSAGE'], { home })).stdout.trim()).toBe('salut');
+    expect((await runCli(['env', 'get', `${PREFIX}two`, 'APP_MESSAGE'], { home })).stdout.trim()).toBe('salut-again');
+    expect(errors).toEqual([]);
+  }, 300_000);
 });

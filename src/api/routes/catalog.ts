@@ -8,6 +8,7 @@ import {
   catalogEntrySummarySchema,
   catalogInstallBody,
   catalogOutputsSchema,
+  catalogStackInstallBody,
   catalogStackViewSchema,
   catalogUpgradeBody,
 } from '../../core/schemas/views/catalog.js';
@@ -16,6 +17,7 @@ import { isSecret } from '../../core/secret.js';
 import { entryDetail, findEntry, listEntries, openCatalog } from '../../services/catalog/catalog-index.js';
 import { prepareCatalogInstall } from '../../services/catalog/install.js';
 import { appCatalogStatus } from '../../services/catalog/installed.js';
+import { prepareStackJob } from '../../services/catalog/stack-job.js';
 import { listStacks } from '../../services/catalog/stacks.js';
 import { prepareCatalogUpgrade } from '../../services/catalog/upgrade.js';
 import { OneTimeSecrets } from '../one-time.js';
@@ -70,6 +72,36 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       responses: { 200: json(z.array(catalogStackViewSchema), 'Stacks'), ...REMOTE_ERRORS },
     }),
     (c) => c.json(listStacks(openCatalog({ catalogDirs })), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/catalog/stacks/{name}/install',
+      tags,
+      summary: "Install a stack's entries in order on a server (one stack job; each entry its own job)",
+      description:
+        'The whole stack is validated first (a bad shared input answers 400 naming it, nothing starts). The stack ' +
+        'job then installs the entries one after another, each as its own job (its id in the step detail and in ' +
+        'the result), and stops at the first failure. Entries already installed are skipped. Each install’s ' +
+        'outputs are claimed once with POST /api/catalog/installs/{jobId}/outputs.',
+      security,
+      request: {
+        params: z.object({ name: entryIdSchema }),
+        body: { content: { 'application/json': { schema: catalogStackInstallBody } }, required: true },
+      },
+      responses: { 202: json(jobAcceptedSchema, 'Stack job started; follow it at Location'), ...REMOTE_ERRORS },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const plan = await prepareStackJob(
+        c.var.ctx,
+        c.req.valid('param').name,
+        { server: b.server, values: asStrings(b.values), prefix: b.prefix, catalogDirs },
+        (jobId, r) => keep(jobId, r.outputs),
+      );
+      return deps.startPlan(c, plan);
+    },
   );
 
   api.openapi(

@@ -17,6 +17,7 @@ import type {
   CatalogEntryDetail,
   CatalogEntrySummary,
   CatalogOutputs,
+  CatalogStackView,
   Credentials,
   DashboardView,
   DatabaseCreateRequest,
@@ -117,6 +118,9 @@ export const endpoints = {
   catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
   installCatalog: (id: string, body: Record<string, unknown>) =>
     api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  catalogStacks: (signal?: AbortSignal) => api.get<CatalogStackView[]>('/api/catalog/stacks', { signal }),
+  installStack: (name: string, body: { server: string; prefix?: string; values: Record<string, string> }) =>
+    api.post<JobAccepted>(`/api/catalog/stacks/${e(name)}/install`, body),
   appAuth: (name: string, signal?: AbortSignal) => api.get<AppAuthView>(`/api/apps/${e(name)}/auth`, { signal }),
   /** 202 + job when the app has a route (Caddy reloaded), else 200: stored for the next deploy. */
   setAppAuth: (name: string, body: AppAuthBody) =>

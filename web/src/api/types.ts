@@ -46,6 +46,7 @@ export type {
   CatalogEntrySummary,
   CatalogInputView,
 } from '../../../src/services/catalog/catalog-index.js';
+export type { StackView as CatalogStackView } from '../../../src/services/catalog/stacks.js';
 
 /** Outputs of a catalog install, handed out once by the API (secrets included). */
 export interface CatalogOutputs {

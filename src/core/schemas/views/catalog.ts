@@ -85,6 +85,18 @@ export const catalogInstallBody = z
   })
   .meta({ id: 'CatalogInstallBody' });
 
+export const catalogStackInstallBody = z
+  .object({
+    server: z.string(),
+    prefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,20}$/, 'must be a short name prefix such as ops-')
+      .optional()
+      .meta({ description: 'prefix for the app names, e.g. ops-' }),
+    values: values.meta({ description: 'Shared input values (and entry inputs of the same name)' }),
+  })
+  .meta({ id: 'CatalogStackInstallBody' });
+
 export const catalogUpgradeBody = z
   .object({ server: z.string().optional(), to: z.string().optional(), values })
   .meta({ id: 'CatalogUpgradeBody' });
