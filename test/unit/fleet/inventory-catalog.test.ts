@@ -192,7 +192,8 @@ const fails = (text: string, secrets: Record<string, string> = {}) => {
   return 'ok';
 };
 
-describe('catalog: in infrakt.yaml', () => {
+// Each build reads the built-in catalog and the fixtures (every manifest validated): slow on a busy machine.
+describe('catalog: in infrakt.yaml', { timeout: 30_000 }, () => {
   it('becomes a spec: newest version unless pinned, inputs normalised by their type and hashed', () => {
     const newest = build(BASE).state.catalog[0]!;
     expect(newest).toMatchObject({ name: 'shop', server: 'web-1', entry: 'webapp', version: '3', pinned: false });
