@@ -6,7 +6,9 @@ import type { Executor } from '../core/executor.js';
 import { LocalExecutor } from './local/local-executor.js';
 import { DEFAULT_KEYS, resolveAuth } from './ssh/auth.js';
 import { jumpSocket } from './ssh/jump.js';
-import { openSsh, type SshExecutor } from './ssh/ssh-executor.js';
+import { openSsh } from './ssh/open-ssh.js';
+import type { EarlySocket } from './ssh/preconnect.js';
+import type { SshExecutor } from './ssh/ssh-executor.js';
 import type { ServerRow } from './store/schema.js';
 
 export type HostKeyPolicy =
@@ -26,7 +28,16 @@ export interface ConnectOptions {
   readonly connectTimeoutMs?: number;
   /** Concurrent exec channels on the connection (more are queued). Default 8. */
   readonly maxChannels?: number;
-  /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE). */
+  /**
+   * Run commands through persistent remote shells (default), or an exec channel per command.
+   * Defaults to on unless INFRAKT_SSH_SHELL=off.
+   */
+  readonly persistentShell?: boolean;
+  /** The operation runs one command (a status, a probe): a channel of its own saves a round trip. */
+  readonly singleCommand?: boolean;
+  /** A TCP connection to the server opened early (the CLI opens it while ssh2 loads); used or closed. */
+  readonly socket?: EarlySocket;
+  /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE, INFRAKT_SSH_SHELL). */
   readonly env?: NodeJS.ProcessEnv;
   /**
    * Reach the server through a relay (an edge device's tunnel ends there): connect to `relay` first (its own
@@ -71,8 +82,16 @@ export const isLocalHost = (host: string): boolean => host === 'local';
  * both fingerprints and `infrakt server trust <name>`). Close the executor when the operation ends.
  */
 export async function connect(server: ServerTarget, opts: ConnectOptions = {}): Promise<Executor> {
-  if (isLocalHost(server.host)) return new LocalExecutor();
-  return connectSsh(server, opts);
+  if (isLocalHost(server.host)) {
+    opts.socket?.socket.destroy();
+    return new LocalExecutor();
+  }
+  try {
+    return await connectSsh(server, opts);
+  } catch (e) {
+    opts.socket?.socket.destroy(); // refused before ssh2 took it (no pin, no key): close it
+    throw e;
+  }
 }
 
 /** The ssh flavour, typed so probe/trust can read `hostKey` off the connection. */
@@ -92,35 +111,35 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
     server.name,
   );
   const via = opts.via;
-  const sock = via
+  // Through a relay: the socket is a channel to the relay's 127.0.0.1:port (jump.ts); the device's own host key
+  // is verified over it like any server's.
+  const socket = via
     ? await jumpSocket(
         () =>
           connectSsh(via.relay, {
             env,
+            singleCommand: true,
             ...(opts.signal ? { signal: opts.signal } : {}),
             ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
           }),
         via.port,
         { relay: via.relay.name, server: server.name },
       )
-    : undefined;
-  try {
-    return await openSsh({
-      server: server.name,
-      host: via ? '127.0.0.1' : server.host,
-      port: via ? via.port : server.port,
-      username: server.user,
-      auth,
-      expect,
-      ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
-      ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
-      signal: opts.signal,
-      sock,
-    });
-  } catch (e) {
-    sock?.destroy(); // ends the relay connection too
-    throw e;
-  }
+    : opts.socket;
+  return openSsh({
+    server: server.name,
+    host: via ? '127.0.0.1' : server.host,
+    port: via ? via.port : server.port,
+    username: server.user,
+    auth,
+    expect,
+    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
+    persistentShell: opts.persistentShell ?? env.INFRAKT_SSH_SHELL !== 'off',
+    ...(opts.singleCommand ? { singleCommand: true } : {}),
+    ...(socket ? { socket } : {}),
+    signal: opts.signal,
+  });
 }
 
 /** Whether there is anything to log in with when no key file is given: an ssh-agent or a default ~/.ssh key. */

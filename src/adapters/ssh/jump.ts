@@ -1,5 +1,6 @@
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { InfraktError, isInfraktError } from '../../core/errors.js';
+import type { EarlySocket } from './preconnect.js';
 import type { SshExecutor } from './ssh-executor.js';
 
 /**
@@ -13,9 +14,9 @@ export async function jumpSocket(
   openRelay: () => Promise<SshExecutor>,
   port: number,
   names: { readonly relay: string; readonly server: string },
-): Promise<Duplex> {
+): Promise<EarlySocket> {
   const relay = await openRelay();
-  let sock: Duplex;
+  let sock: Awaited<ReturnType<SshExecutor['connectTcp']>>;
   try {
     sock = await relay.connectTcp(port, '127.0.0.1');
   } catch (e) {
@@ -28,5 +29,7 @@ export async function jumpSocket(
     );
   }
   sock.once('close', () => void relay.close());
-  return sock;
+  // openSsh takes it like the CLI's early TCP socket: ssh2 and the executor use only its stream side
+  // (write, end, destroy, 'finish'/'close'), which a channel has too.
+  return { socket: sock as unknown as Socket, error: () => null };
 }
