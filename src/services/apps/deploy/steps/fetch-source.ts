@@ -1,3 +1,4 @@
+import { InfraktError } from '../../../../core/errors.js';
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
 import { assertGitSource } from '../../apps.js';
@@ -30,8 +31,14 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
     // Checked again right before the fetch: the name may resolve elsewhere now (DNS rebinding).
     const repo = app.git_repo ?? '';
     if (!repo.startsWith('/')) await assertGitSource(run.ctx, repo);
-    await runChecked(run.ex, sync!, { what: 'git fetch' });
+    await runChecked(run.ex, sync!, {
+      what: req.commit ? `git fetch of commit ${req.commit.sha.slice(0, 12)}` : 'git fetch',
+    });
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
+    // The checkout named the requested commit; this proves it before anything is built from it.
+    if (req.commit && commit !== req.commit.sha) {
+      throw new InfraktError('STATE', `the checkout is at ${commit}, not the requested commit ${req.commit.sha}`);
+    }
     return gitSource(sc, commit);
   }
   return composeRelease(sc, appSettings(app).compose!.content, {});
