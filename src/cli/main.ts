@@ -12,12 +12,15 @@ import { registerEnvPushCommand } from './commands/env-push.js';
 import { registerInit } from './commands/home.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLockCommands } from './commands/locks.js';
+import { registerNotifyCommands } from './commands/notifications.js';
+import { registerPreviewCommands } from './commands/previews.js';
 import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
 import { registerServe } from './commands/serve.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
 import { registerServerCommands } from './commands/servers.js';
+import { registerWebhookCommands } from './commands/webhooks.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -41,6 +44,8 @@ export function buildProgram(): Command {
   registerAppCommands(apps);
   registerDeployCommands(apps);
   registerAppLifecycleCommands(apps);
+  registerWebhookCommands(apps);
+  registerPreviewCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
@@ -53,6 +58,9 @@ export function buildProgram(): Command {
   registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
+  registerNotifyCommands(
+    program.command('notify').description('notification channels: webhook, Slack, Discord, email'),
+  );
 
   registerServe(program);
   registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
