@@ -23,6 +23,7 @@ import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
+import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
@@ -166,6 +167,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   catalogRoutes(api, deps, opts.catalogDirs);
   notificationRoutes(api, deps);
   previewRoutes(api, deps);
+  autoDeployRoutes(api, deps);
   webhookRoutes(api, deps, opts.receiver ?? createReceiver(), opts.webhookFailureLimit ?? DEFAULT_RATE_LIMIT);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
