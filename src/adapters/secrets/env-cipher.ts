@@ -10,60 +10,78 @@ function aad(appId: number, key: string): Buffer {
   return Buffer.from(`infrakt-env\0app:${appId}\0key:${key}`, 'utf8');
 }
 
-/** Associated data of other sealed values: the purpose names what the value is and whose (e.g. `webhook:12`). */
+/** Other secrets of the state (backup-target credentials): the AAD says what the value belongs to. */
 function purposeAad(purpose: string): Buffer {
-  return Buffer.from(`infrakt-seal\0${purpose}`, 'utf8');
+  return Buffer.from(`infrakt-sealed\0${purpose}`, 'utf8');
 }
 
 export interface EnvCipher {
   encrypt(appId: number, key: string, plaintext: string): string;
   decrypt(appId: number, key: string, sealed: string, label?: { app: string }): string;
-  /** Seals a secret other than an env value (webhook secret, channel credentials), bound to its purpose. */
+  /** Seals a non-env secret for `purpose` (e.g. `backup-target:offsite`); opened only with the same purpose. */
   seal(purpose: string, plaintext: string): string;
   unseal(purpose: string, sealed: string): string;
+}
+
+function sealWith(masterKey: Buffer, ad: Buffer, plaintext: string): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  const c = createCipheriv('aes-256-gcm', masterKey, nonce);
+  c.setAAD(ad);
+  const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final(), c.getAuthTag()]);
+  return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
+}
+
+function openWith(masterKey: Buffer, ad: Buffer, sealed: string, who: string): string {
+  const parts = sealed.split('.');
+  const nonce = Buffer.from(parts[1] ?? '', 'base64');
+  const body = Buffer.from(parts[2] ?? '', 'base64');
+  if (parts.length !== 3 || parts[0] !== VERSION || nonce.length !== NONCE_BYTES || body.length < TAG_BYTES)
+    throw new InfraktError('SECRET', `cannot decrypt ${who}: unknown or corrupted format`);
+  try {
+    const d = createDecipheriv('aes-256-gcm', masterKey, nonce);
+    d.setAAD(ad);
+    d.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    return Buffer.concat([d.update(body.subarray(0, body.length - TAG_BYTES)), d.final()]).toString('utf8');
+  } catch {
+    throw new InfraktError('SECRET', `cannot decrypt ${who}: wrong master key or tampered value`, {
+      hint: 'restore the master.key this value was written with',
+    });
+  }
 }
 
 /** AES-256-GCM with a random 96-bit nonce per value. Sealed form: `v1.<nonce>.<ciphertext||tag>` (base64). */
 export function envCipher(masterKey: Buffer): EnvCipher {
   if (masterKey.length !== 32) throw new InfraktError('SECRET', 'the master key must be 32 bytes');
-  const sealWith = (ad: Buffer, plaintext: string) => {
-    const nonce = randomBytes(NONCE_BYTES);
-    const c = createCipheriv('aes-256-gcm', masterKey, nonce);
-    c.setAAD(ad);
-    const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final(), c.getAuthTag()]);
-    return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
-  };
-  const openWith = (ad: Buffer, sealed: string, who: string) => {
-    const parts = sealed.split('.');
-    if (parts.length !== 3 || parts[0] !== VERSION) {
-      throw new InfraktError('SECRET', `cannot decrypt ${who}: unknown or corrupted format`, {
-        hint: 'set the variable again with infrakt env set',
-      });
-    }
-    const nonce = Buffer.from(parts[1] ?? '', 'base64');
-    const body = Buffer.from(parts[2] ?? '', 'base64');
-    if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES) {
-      throw new InfraktError('SECRET', `cannot decrypt ${who}: truncated ciphertext`, {
-        hint: 'set the variable again with infrakt env set',
-      });
-    }
-    try {
-      const d = createDecipheriv('aes-256-gcm', masterKey, nonce);
-      d.setAAD(ad);
-      d.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      return Buffer.concat([d.update(body.subarray(0, body.length - TAG_BYTES)), d.final()]).toString('utf8');
-    } catch {
-      throw new InfraktError('SECRET', `cannot decrypt ${who}: wrong master key or tampered value`, {
-        hint: 'restore the master.key this value was written with, or set the variable again',
-      });
-    }
-  };
   return {
-    encrypt: (appId, key, plaintext) => sealWith(aad(appId, key), plaintext),
-    decrypt: (appId, key, sealed, label) =>
-      openWith(aad(appId, key), sealed, `${key} of app ${label?.app ?? `#${appId}`}`),
-    seal: (purpose, plaintext) => sealWith(purposeAad(purpose), plaintext),
-    unseal: (purpose, sealed) => openWith(purposeAad(purpose), sealed, `the ${purpose.split(':')[0]} secret`),
+    seal: (purpose, plaintext) => sealWith(masterKey, purposeAad(purpose), plaintext),
+    unseal: (purpose, sealed) => openWith(masterKey, purposeAad(purpose), sealed, purpose),
+    encrypt: (appId, key, plaintext) => sealWith(masterKey, aad(appId, key), plaintext),
+    decrypt(appId, key, sealed, label) {
+      const who = `${key} of app ${label?.app ?? `#${appId}`}`;
+      const parts = sealed.split('.');
+      if (parts.length !== 3 || parts[0] !== VERSION) {
+        throw new InfraktError('SECRET', `cannot decrypt ${who}: unknown or corrupted format`, {
+          hint: 'set the variable again with infrakt env set',
+        });
+      }
+      const nonce = Buffer.from(parts[1] ?? '', 'base64');
+      const body = Buffer.from(parts[2] ?? '', 'base64');
+      if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES) {
+        throw new InfraktError('SECRET', `cannot decrypt ${who}: truncated ciphertext`, {
+          hint: 'set the variable again with infrakt env set',
+        });
+      }
+      try {
+        const d = createDecipheriv('aes-256-gcm', masterKey, nonce);
+        d.setAAD(aad(appId, key));
+        d.setAuthTag(body.subarray(body.length - TAG_BYTES));
+        return Buffer.concat([d.update(body.subarray(0, body.length - TAG_BYTES)), d.final()]).toString('utf8');
+      } catch {
+        throw new InfraktError('SECRET', `cannot decrypt ${who}: wrong master key or tampered value`, {
+          hint: 'restore the master.key this value was written with, or set the variable again',
+        });
+      }
+    },
   };
 }
 
@@ -78,19 +96,9 @@ export function lazyEnvCipher(loadKey: () => Buffer): EnvCipher {
     return cipher;
   };
   return {
-    encrypt: (appId, key, plaintext) => get().encrypt(appId, key, plaintext),
     seal: (purpose, plaintext) => get().seal(purpose, plaintext),
-    unseal(purpose, sealed) {
-      try {
-        return get().unseal(purpose, sealed);
-      } catch (e) {
-        if (!(e instanceof InfraktError) || e.code === 'SECRET') throw e;
-        throw new InfraktError('SECRET', `cannot decrypt the ${purpose.split(':')[0]} secret: ${e.message}`, {
-          hint: e.hint,
-          cause: e,
-        });
-      }
-    },
+    unseal: (purpose, sealed) => get().unseal(purpose, sealed),
+    encrypt: (appId, key, plaintext) => get().encrypt(appId, key, plaintext),
     decrypt(appId, key, sealed, label) {
       let c: EnvCipher;
       try {

@@ -133,11 +133,12 @@ export function registerNotifyCommands(notify: Command): void {
     .command('remove <name>')
     .description('remove a channel and its queued deliveries')
     .option('--force', 'do not ask')
+    .option('-y, --yes', 'same as --force: answer yes to the confirmation')
     .action(async (name: string, o) => {
-      if (!o.force)
+      if (!o.force && !o.yes)
         await confirm(
           `remove notification channel ${name} and its queued deliveries?`,
-          'pass --force to skip this question',
+          'pass -y/--yes (or --force) to skip this question',
         );
       await withCtx(async (ctx) => {
         await removeChannel(ctx, name);

@@ -13,14 +13,36 @@ const SAFE_PROTOCOLS = [
 ];
 const git = (...args: string[]) => exec('git', ...SAFE_PROTOCOLS, ...args);
 
+/** The addresses the SSRF check accepted for an https source's host (see services/ssrf.ts). */
+export interface GitPin {
+  readonly host: string;
+  readonly port: number;
+  readonly addresses: readonly string[];
+}
+
+/**
+ * Network settings for a fetch: redirects are never followed (one could lead to an internal address the
+ * check never saw), and with a pin curl connects to the checked addresses instead of resolving the name
+ * again on the server (DNS rebinding). IP literals need no pin.
+ */
+function fetchConfig(pin?: GitPin): string[] {
+  const c = ['-c', 'http.followRedirects=false'];
+  if (pin && pin.addresses.length > 0 && !/^[0-9.]+$|^\[/.test(pin.host)) {
+    const addrs = pin.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',');
+    c.push('-c', `http.curloptResolve=${pin.host}:${pin.port}:${addrs}`);
+  }
+  return c;
+}
+
 /** First deploy clones the branch; later deploys fetch it and move the checkout to the fetched commit. */
-export function syncBranch(repo: string, branch: string, dir: string): Cmd {
+export function syncBranch(repo: string, branch: string, dir: string, pin?: GitPin): Cmd {
+  const net = fetchConfig(pin);
   const fetch = and(
-    git('-C', dir, 'fetch', '--quiet', '--depth', '1', 'origin', '--', branch),
+    git(...net, '-C', dir, 'fetch', '--quiet', '--depth', '1', 'origin', '--', branch),
     git('-C', dir, 'checkout', '--quiet', '--force', '--detach', 'FETCH_HEAD'),
     git('-C', dir, 'clean', '-fdxq'),
   );
-  const clone = git('clone', '--quiet', '--depth', '1', '--single-branch', '--branch', branch, '--', repo, dir);
+  const clone = git(...net, 'clone', '--quiet', '--depth', '1', '--single-branch', '--branch', branch, '--', repo, dir);
   return or(and(quietErr(testDir(`${dir}/.git`)), fetch), and(exec('rm', '-rf', '--', dir), clone));
 }
 
@@ -36,8 +58,9 @@ export const COMMIT_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
  * request's head ref). The checkout names the commit, so a branch that moved on since the push still gives
  * the pushed commit, or fails — never another one.
  */
-export function syncCommit(repo: string, commit: string, refs: readonly string[], dir: string): Cmd {
+export function syncCommit(repo: string, commit: string, refs: readonly string[], dir: string, pin?: GitPin): Cmd {
   if (!COMMIT_RE.test(commit)) throw new Error(`not a commit id: ${commit}`);
+  const net = fetchConfig(pin);
   const init = and(
     exec('rm', '-rf', '--', dir),
     git('init', '--quiet', '--', dir),
@@ -48,8 +71,8 @@ export function syncCommit(repo: string, commit: string, refs: readonly string[]
     init,
   );
   const fetch = or(
-    quietErr(git('-C', dir, 'fetch', '--quiet', '--depth', '1', 'origin', '--', commit)),
-    ...refs.map((r) => git('-C', dir, 'fetch', '--quiet', '--depth', '50', 'origin', '--', r)),
+    quietErr(git(...net, '-C', dir, 'fetch', '--quiet', '--depth', '1', 'origin', '--', commit)),
+    ...refs.map((r) => git(...net, '-C', dir, 'fetch', '--quiet', '--depth', '50', 'origin', '--', r)),
   );
   return and(
     ready,

@@ -5,7 +5,7 @@ import { branchSchema } from '../../core/schemas/common.js';
 import type { WebhookAnswer } from '../../core/schemas/views/webhooks.js';
 import { resolveApp } from '../apps/apps.js';
 import { prepareDeploy } from '../apps/deploy/deploy-app.js';
-import { closePreview, deployPreview, type PreviewQueue } from '../previews/preview-deploy.js';
+import { closePreview, deployPreview } from '../previews/preview-deploy.js';
 import { previewSettingsOf } from '../previews/settings.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';

@@ -1,3 +1,4 @@
+import * as git from '../../../../core/commands/git.js';
 import { InfraktError } from '../../../../core/errors.js';
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
@@ -28,10 +29,17 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
   if (app.app_type === 'image') return imageSource(sc, app.image!);
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
-    // Checked again right before the fetch: the name may resolve elsewhere now (DNS rebinding).
+    // Checked again right before the fetch (the name may resolve elsewhere now), and the fetch is pinned to
+    // the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
     const repo = app.git_repo ?? '';
-    if (!repo.startsWith('/')) await assertGitSource(run.ctx, repo);
-    await runChecked(run.ex, sync!, {
+    const checked = repo.startsWith('/') ? null : await assertGitSource(run.ctx, repo);
+    const dir = run.layout.srcDir;
+    const fetch = !checked
+      ? sync!
+      : req.commit
+        ? git.syncCommit(checked.url, req.commit.sha, req.commit.refs ?? [app.branch ?? 'main'], dir, checked)
+        : git.syncBranch(checked.url, app.branch ?? 'main', dir, checked);
+    await runChecked(run.ex, fetch, {
       what: req.commit ? `git fetch of commit ${req.commit.sha.slice(0, 12)}` : 'git fetch',
     });
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
