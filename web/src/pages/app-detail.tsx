@@ -5,7 +5,9 @@ import { endpoints } from '../api/endpoints.js';
 import { AppBackups } from '../components/app-backups.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
+import { AppHealth } from '../components/app-health.js';
 import { AppLogs } from '../components/app-logs.js';
+import { AppPush } from '../components/app-push.js';
 import { QueryState } from '../components/states.js';
 import { Tabs } from '../components/tabs.js';
 import { Card, PageHeader, StatusBadge } from '../components/ui.js';
@@ -17,6 +19,8 @@ const TABS = [
   { key: 'logs', label: 'Logs' },
   { key: 'env', label: 'Environment' },
   { key: 'backups', label: 'Backups' },
+  { key: 'push', label: 'Push & previews' },
+  { key: 'health', label: 'Health' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
 
@@ -111,6 +115,8 @@ export default function AppDetailPage() {
               {tab === 'logs' ? <AppLogs app={app.name} /> : null}
               {tab === 'env' ? <AppEnv app={app} /> : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
+              {tab === 'push' ? <AppPush app={app} /> : null}
+              {tab === 'health' ? <AppHealth app={app.name} /> : null}
             </Tabs>
           </>
         )}
