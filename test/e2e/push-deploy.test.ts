@@ -5,11 +5,12 @@
 // deploys a commit nobody announced.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, ensureCliBuilt, REPO_ROOT } from '../harness/cli.js';
@@ -346,6 +347,41 @@ describe('push to deploy, previews, monitoring and notifications (infrakt serve,
         .map((d) => d.attempts)
         .sort(),
     ).toEqual([1, 2]);
+  });
+
+  it('the dashboard shows the webhook (secret on request), its deliveries, the health chart and the alerts', async () => {
+    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
+      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    }
+    const shots = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+    mkdirSync(shots, { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.setDefaultTimeout(20_000);
+      await page.addInitScript(`localStorage.setItem('infrakt.apiKey', ${JSON.stringify(apiKey)})`);
+      await page.goto(`${url}/apps/${app}?tab=push`);
+      await expect.poll(() => page.getByTestId('webhook-url').textContent()).toBe(`${url}${hookPath}`);
+      // The secret is not on the page until asked for.
+      expect(await page.content()).not.toContain(hookSecret);
+      await page.getByRole('button', { name: 'Reveal secret' }).click();
+      await expect.poll(() => page.getByTestId('webhook-secret').textContent()).toBe(hookSecret);
+      await expect.poll(() => page.locator('tr[data-outcome="queued"]').count()).toBeGreaterThanOrEqual(3);
+      await page.screenshot({ path: join(shots, 'push-deploy-webhook.png'), fullPage: true });
+      await page.goto(`${url}/apps/${app}?tab=health`);
+      await expect.poll(() => page.getByTestId('uptime').textContent()).toMatch(/^\d+(\.\d)?%$/);
+      await page.goto(`${url}/alerts`);
+      await expect.poll(() => page.locator('tr[data-channel="mail"]').count()).toBe(1);
+      await expect.poll(() => page.locator(`tr[data-target="${app}"]`).textContent()).toContain('up');
+      await page.screenshot({ path: join(shots, 'push-deploy-alerts.png'), fullPage: true });
+      await page.goto(`${url}/servers/${env.server}`);
+      await expect.poll(() => page.getByTestId('server-history').count()).toBe(1);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('polling deploys a commit pushed without any webhook', async () => {
