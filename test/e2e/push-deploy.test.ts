@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, ensureCliBuilt, REPO_ROOT } from '../harness/cli.js';
+import { freePort } from '../harness/sshd.js';
 import { type DeployEnv, deployEnv, docker, get, rand, removeAppImages } from './deploy-harness.js';
 
 const gitIn = (dir: string, ...args: string[]) =>
@@ -414,6 +415,55 @@ describe('push to deploy, previews, monitoring and notifications (infrakt serve,
     expect((await get(env.httpPort, `${app}.test`)).body).toBe('four\n');
     const view = await api<{ lastSeen: string; lastJobId: string }>(`/api/apps/${app}/auto-deploy`);
     expect(view.lastSeen).toBe(fresh);
+  });
+
+  it('polling an image tag deploys the digest a push to a (loopback) registry gave it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ikt-test-registry-'));
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'config.yml'),
+      `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+    );
+    const registry = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
+    const ref = `127.0.0.1:${port}/ikt-test-${rand()}:latest`;
+    const imageApp = `ikt-test-${rand()}`;
+    try {
+      await until('the registry', 20_000, async () =>
+        (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200 ? true : null,
+      );
+      docker('tag', 'infrakt-test/web:1', ref);
+      docker('push', ref);
+      // Pulls go to the loopback registry only (the image name says where).
+      await env.ok(['server', 'set', env.server, '--pull-policy', 'missing']);
+      await env.ok([
+        ...['app', 'create', '--server', env.server, '--name', imageApp, '--image', ref],
+        ...['--port', '3000', '--domain', `${imageApp}.test`, '--health-path', '/health'],
+      ]);
+      await env.ok(['app', 'deploy', imageApp]);
+      expect((await get(env.httpPort, `${imageApp}.test`)).body).toContain('version=v1');
+      await env.ok(['app', 'update', imageApp, '--auto-deploy', 'poll', '--interval', '5']);
+      // A new image behind the tag in the registry; locally the tag stays on the old one, so only a pull
+      // by the poller can bring it.
+      docker('tag', 'infrakt-test/web:2', ref);
+      docker('push', ref);
+      docker('tag', 'infrakt-test/web:1', ref);
+      await until('the new digest deployed by polling', 120_000, async () =>
+        (await get(env.httpPort, `${imageApp}.test`)).body.includes('version=v2') ? true : null,
+      );
+      const view = await api<{ lastSeen: string; lastJobId: string | null }>(`/api/apps/${imageApp}/auto-deploy`);
+      expect(view.lastSeen).toBe(docker('image', 'inspect', '--format', '{{.Id}}', 'infrakt-test/web:2'));
+    } finally {
+      await env.cli(['app', 'update', imageApp, '--auto-deploy', 'off']);
+      await env.cli(['server', 'set', env.server, '--pull-policy', 'never']);
+      registry.kill('SIGTERM');
+      try {
+        docker('rmi', ref);
+      } catch {
+        // never tagged
+      }
+      removeAppImages(imageApp);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a flood of signed deliveries to one webhook is rate-limited', async () => {
