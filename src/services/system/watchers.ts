@@ -22,8 +22,11 @@ export interface WatcherOptions {
 }
 
 export interface Watchers {
-  /** Resolves after the running rounds finished; nothing starts afterwards. */
-  stop(): Promise<void>;
+  /**
+   * Nothing starts afterwards; resolves when the running rounds finished, or after `graceMs` (a monitor round
+   * waiting on an unreachable server must not hold up a shutdown: its work is redone by the next start).
+   */
+  stop(graceMs?: number): Promise<void>;
   /** Runs one round of each loop now (tests, `serve` start-up). */
   readonly loops: readonly Loop[];
 }
@@ -100,11 +103,18 @@ export function startWatchers(ctx: Ctx, queue: DeployQueue, o: WatcherOptions): 
 
   return {
     loops,
-    async stop() {
+    async stop(graceMs = 3000) {
       stopped = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      while (running.size) await Promise.all([...running]);
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...running]),
+        new Promise((r) => {
+          grace = setTimeout(r, graceMs);
+        }),
+      ]);
+      clearTimeout(grace);
     },
   };
 }
