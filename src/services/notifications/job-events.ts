@@ -66,7 +66,10 @@ export function withJobNotifications<J extends Jobs>(
       )
       .then(async () => {
         const ev = jobEvent(await jobs.get(id));
-        if (ev) onRaised?.((await raiseEvent(sink, ev)).eventId);
+        if (!ev) return;
+        // Raised first, then reported: `onRaised?.(await raiseEvent(…))` would skip the raise without a listener.
+        const { eventId } = await raiseEvent(sink, ev);
+        onRaised?.(eventId);
       })
       .catch(() => undefined)
       .finally(() => inFlight.delete(p));

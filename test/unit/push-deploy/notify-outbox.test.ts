@@ -7,10 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envCipher } from '../../../src/adapters/secrets/env-cipher.js';
 import type { Clock } from '../../../src/core/clock.js';
+import { InfraktError } from '../../../src/core/errors.js';
 import { addChannel } from '../../../src/services/notifications/channels.js';
 import { listNotifyDeliveries } from '../../../src/services/notifications/deliveries.js';
 import { deliverDue } from '../../../src/services/notifications/dispatcher.js';
 import { raiseEvent } from '../../../src/services/notifications/events.js';
+import { withJobNotifications } from '../../../src/services/notifications/job-events.js';
 import type { Ctx } from '../../../src/services/shared/context.js';
 import { type TempStore, tempStore } from '../../harness/temp-store.js';
 
@@ -107,5 +109,24 @@ describe('notification outbox', () => {
     const [d] = await listNotifyDeliveries(ctx, {});
     expect(d).toMatchObject({ status: 'failed', attempts: 3, responseCode: 500 });
     expect(d?.lastError).toMatch(/HTTP 500/);
+  });
+
+  it('a finished deploy job raises its event (with the stored error); a job of another kind raises none', async () => {
+    const jobs = withJobNotifications(ts.runner(), ctx);
+    const before = await ctx.store.db.selectFrom('notify_events').select('id').execute();
+    const failed = await jobs.start({ kind: 'app.deploy', target: 'srv/web' }, async () => {
+      throw new InfraktError('COMMAND_FAILED', 'health check failed: HTTP 502');
+    });
+    await failed.done.catch(() => undefined);
+    const other = await jobs.start({ kind: 'server.test', target: 'srv' }, async () => 1);
+    await other.done;
+    await jobs.pending();
+    const raised = await ctx.store.db
+      .selectFrom('notify_events')
+      .selectAll()
+      .where('id', 'not in', before.length ? before.map((e) => e.id) : [0])
+      .execute();
+    expect(raised.map((e) => [e.type, e.subject])).toEqual([['deploy.failed', 'srv/web']]);
+    expect(JSON.parse(raised[0]!.payload_json).text).toBe('Deploy of srv/web failed: health check failed: HTTP 502');
   });
 });
