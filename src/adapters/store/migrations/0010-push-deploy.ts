@@ -6,7 +6,7 @@ import type { Migration } from './types.js';
  * sealed under the master key like env values; history tables are pruned by `infrakt serve`.
  */
 export const pushDeploy: Migration = {
-  version: 9,
+  version: 10,
   name: 'push-deploy',
   sql: `
 CREATE TABLE webhooks (
