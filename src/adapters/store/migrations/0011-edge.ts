@@ -7,7 +7,7 @@ import type { Migration } from './types.js';
  * host key stays in `servers.host_key` like any server's; its `host`/`port` are the forwarded loopback endpoint.
  */
 export const edge: Migration = {
-  version: 10,
+  version: 11,
   name: 'edge',
   sql: `
 CREATE TABLE edge_control (
