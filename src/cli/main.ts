@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
+import { registerAppExecCommands } from './commands/app-exec.js';
 import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerBackupCommands } from './commands/backups.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerAppCommands(apps);
   registerDeployCommands(apps);
   registerAppLifecycleCommands(apps);
+  registerAppExecCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
@@ -70,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // `app exec|run|shell` pass the remote command's exit status through.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e, debug);
   }

@@ -108,6 +108,9 @@ function modelExecutor(h: HostModel): Executor {
     connectTcp: async (): Promise<Duplex> => {
       throw new Error('not used');
     },
+    pty: async () => {
+      throw new Error('not used');
+    },
     close: async () => {},
   };
 }

@@ -8,6 +8,8 @@ import { InfraktError } from '../../core/errors.js';
 import {
   commandFailed,
   type Executor,
+  type PtyOptions,
+  type PtySession,
   type PutOptions,
   type RunOptions,
   type RunResult,
@@ -17,6 +19,7 @@ import { isSecret, type Secret } from '../../core/secret.js';
 import { OutputCapture } from '../ssh/capture.js';
 import { cancelled, signalExitCode, timedOut } from '../ssh/exec-errors.js';
 import { putCommand } from '../ssh/ssh-executor.js';
+import { openLocalPty } from './local-pty.js';
 
 const KILL_GRACE_MS = 3_000;
 
@@ -126,6 +129,10 @@ export class LocalExecutor implements Executor {
         reject(new InfraktError('COMMAND_FAILED', `cannot open TCP ${host}:${port} on local: ${e.message}`)),
       );
     });
+  }
+
+  pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession> {
+    return openLocalPty(cmd === null ? null : render(cmd), opts);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,8 @@ import { InfraktError } from '../../core/errors.js';
 import {
   commandFailed,
   type Executor,
+  type PtyOptions,
+  type PtySession,
   type PutOptions,
   type RunOptions,
   type RunResult,
@@ -20,6 +22,7 @@ import { OutputCapture } from './capture.js';
 import { channelExec } from './channel-exec.js';
 import { mapConnectError } from './errors.js';
 import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
+import { openPtyChannel } from './pty-channel.js';
 import { Slots } from './slots.js';
 
 export interface SshConnectOptions {
@@ -194,6 +197,11 @@ export class SshExecutor implements Executor {
         );
       });
     });
+  }
+
+  async pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession> {
+    if (!this.#alive) throw new InfraktError('SSH_UNREACHABLE', `the connection to ${this.target} is closed`);
+    return openPtyChannel(this.#client, this.target, cmd === null ? null : render(cmd), opts);
   }
 
   async close(): Promise<void> {
