@@ -6,6 +6,7 @@ import { registerAppCommands } from './commands/apps.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerCronCommands } from './commands/cron.js';
 import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   const db = program.command('db').description('manage databases and their backups');
   registerDbCommands(db);
   registerBackupCommands(db);
+  registerCronCommands(program.command('cron').description('scheduled tasks in one-off containers of an app'));
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell text below uses ${var#pattern} expansions, not JS templates
 import { execFile, spawn } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
 import { InfraktError } from '../../core/errors.js';

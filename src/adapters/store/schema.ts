@@ -145,6 +145,25 @@ export interface Database {
   audit_events: AuditEventsTable;
   proxy_routes: ProxyRoutesTable;
   catalog_host_installs: CatalogHostInstallsTable;
+  cron_tasks: CronTasksTable;
+}
+
+/** A scheduled task of an app (migration 0007). */
+export interface CronTasksTable {
+  id: Generated<number>;
+  app_id: number;
+  name: string;
+  /** The normalised 5-field cron expression. */
+  schedule: string;
+  on_calendar: string;
+  /** The argv as a JSON array of strings. */
+  command_json: string;
+  service: string | null;
+  timeout_s: number;
+  mechanism: 'systemd' | 'cron';
+  unit: string;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A catalog host entry run on a server (migration 0006). */
@@ -173,3 +192,4 @@ export type JobRow = Selectable<JobsTable>;
 export type JobStepRow = Selectable<JobStepsTable>;
 export type JobLogRow = Selectable<JobLogsTable>;
 export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
+export type CronTaskRow = Selectable<CronTasksTable>;

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell text below uses ${var#pattern} expansions, not JS templates
 import { type Cmd, exec, render } from '../cmd/index.js';
 
 /*
