@@ -303,7 +303,11 @@ export async function prepareCronRun(ctx: Ctx, name: string, ref: TaskRef = {}):
     body: (job) =>
       withServer(ctx, job, server, { lock: null }, async ({ ex }) =>
         job.step('run', async (s) => {
-          const r = await ex.stream(runTaskNow(script), (stream, line) => s.log(line, stream), { signal: job.signal });
+          // The runner ends the command at the task's timeout; the margin covers its own start and cleanup.
+          const r = await ex.stream(runTaskNow(script), (stream, line) => s.log(line, stream), {
+            signal: job.signal,
+            timeoutMs: (task.timeout_s + 60) * 1000,
+          });
           s.exitCode(r.exitCode);
           await audit(ctx, 'cron.run', `${server.name}/${app.name}`, { task: task.name, exitCode: r.exitCode });
           if (r.exitCode !== 0) {
