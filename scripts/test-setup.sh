@@ -17,7 +17,10 @@ DOCKERD_LOG=/var/log/infrakt-test-dockerd.log
 PACKAGES=(docker.io docker-compose openssh-server caddy busybox-static chromium debootstrap
   redis-server redis-tools postgresql iproute2 iptables procps curl git)
 # tag | recipe dir. The web recipe serves the tag's version as its marker.
-IMAGES=("infrakt-test/web:1|web" "infrakt-test/web:2|web" "infrakt-test/redis:7|redis"
+# web:3 and web:4 are web images that tests running a command in an app (app run, cron) rely on: tags other
+# branches' setups do not rebuild to an older recipe while those tests run.
+IMAGES=("infrakt-test/web:1|web" "infrakt-test/web:2|web" "infrakt-test/web:3|web" "infrakt-test/web:4|web"
+  "infrakt-test/redis:7|redis"
   "infrakt-test/postgres:15|postgres")
 
 mode=all

@@ -39,8 +39,8 @@ describe.skipIf(!runIt)('cron: scheduled tasks fired by systemd on a systemd hos
   beforeAll(async () => {
     const keys = getClientKeys();
     vps = await startVps({ publicKey: readFileSync(`${keys.ed25519}.pub`, 'utf8'), hostDocker: true });
-    await vps.loadImage('infrakt-test/web:1');
-    await vps.loadImage('infrakt-test/web:2');
+    await vps.loadImage('infrakt-test/web:3');
+    await vps.loadImage('infrakt-test/web:4');
     dir = tempDir();
     state = openTestState(`${dir}/home`);
     const jobs = createJobRunner({ store: state.ctx.store, clock: state.ctx.clock, actor: 'test', runner: 'test' });
@@ -72,7 +72,7 @@ describe.skipIf(!runIt)('cron: scheduled tasks fired by systemd on a systemd hos
         updated_at: now,
       })
       .execute();
-    await createApp(ctx, { server: 'vps', name: 'worker', image: 'infrakt-test/web:1', port: 3000 });
+    await createApp(ctx, { server: 'vps', name: 'worker', image: 'infrakt-test/web:3', port: 3000 });
     await setEnv(ctx, 'worker', ['GREETING=hello from the env']);
     await runPlan(ctx, await prepareDeploy(ctx, 'worker'));
   }, 240_000);
@@ -131,21 +131,21 @@ describe.skipIf(!runIt)('cron: scheduled tasks fired by systemd on a systemd hos
     }
     console.info(`timer fired and the run was reported ${Date.now() - started} ms after cron add`);
     expect(last).toMatchObject({ status: 'ok', exitCode: 0, trigger: 'timer', release: 1 });
-    expect(last?.logTail).toContain('version=v1 greeting=hello from the env');
+    expect(last?.logTail).toContain('version=v3 greeting=hello from the env');
     expect(last?.durationMs).toBeGreaterThan(0);
     const journal = await vps.sh(`journalctl -u ${unit}.service --no-pager -n 20`);
-    expect(journal.stdout).toContain('version=v1');
+    expect(journal.stdout).toContain('version=v3');
     // The one-off container is gone after the run.
     expect((await vps.sh('docker ps -aq --filter name=worker-r1-task')).stdout.trim()).toBe('');
   }, 200_000);
 
   it('runs the new release after a redeploy; cron run records a manual run', async () => {
-    await updateAppSource(ctx, 'worker', { image: 'infrakt-test/web:2' });
+    await updateAppSource(ctx, 'worker', { image: 'infrakt-test/web:4' });
     await runPlan(ctx, await prepareDeploy(ctx, 'worker'));
     const run = await runPlan(ctx, await prepareCronRun(ctx, 'tick'));
     expect(run.exitCode).toBe(0);
     const logs = await ctx.jobs.logs(run.jobId);
-    expect(logs.map((l) => l.line)).toContain('version=v2 greeting=hello from the env');
+    expect(logs.map((l) => l.line)).toContain('version=v4 greeting=hello from the env');
     const [task] = await listCronTasks(ctx, { app: 'worker' });
     expect(task?.last).toMatchObject({ status: 'ok', trigger: 'manual', release: 2 });
   }, 120_000);

@@ -26,7 +26,8 @@ export function checkSessionId(id: string): string {
 export function hangupGuard(main: Cmd, cleanup: Cmd): Cmd {
   const script = [
     `k() { ${render(cleanup)}; }`,
-    "trap 'k >/dev/null 2>&1; exit 129' HUP TERM INT",
+    // The terminal may be gone: the cleanup reads nothing and writes nowhere.
+    "trap 'k </dev/null >/dev/null 2>&1; exit 129' HUP TERM INT",
     // Not the last command: the shell must not exec `main` and lose its trap.
     render(main),
     'rc=$?',
