@@ -72,6 +72,8 @@ export interface StartVpsOptions {
    * on the VPS's own /var/lib/docker. Images come in with `loadImage` (never pulled).
    */
   readonly hostDocker?: boolean;
+  /** Runs on the created container before it first boots (e.g. `docker cp` files in, as cloud-init would). */
+  readonly beforeBoot?: (container: string) => Promise<void>;
 }
 
 // Engine binaries of this host (Debian's docker.io) and where the VPS sees them.
@@ -147,8 +149,7 @@ export async function startVps(opts: StartVpsOptions): Promise<Vps> {
     throw e;
   }
   const run = await docker([
-    'run',
-    '-d',
+    'create',
     '--name',
     name,
     '--hostname',
@@ -166,6 +167,11 @@ export async function startVps(opts: StartVpsOptions): Promise<Vps> {
     throw new Error(`docker run ${VPS_IMAGE} failed: ${run.stderr.trim()} (build it with scripts/test-setup-vps.sh)`);
   }
   const containerId = run.stdout.trim();
+  const started = async () => {
+    if (opts.beforeBoot) await opts.beforeBoot(containerId);
+    const r = await docker(['start', containerId]);
+    if (r.code !== 0) throw new Error(`docker start ${name} failed: ${r.stderr.trim()}`);
+  };
   const sh: Vps['sh'] = (script, o = {}) =>
     docker(['exec', ...(o.input !== undefined ? ['-i'] : []), containerId, 'sh', '-c', script], o);
   const stop = async () => {
@@ -173,6 +179,7 @@ export async function startVps(opts: StartVpsOptions): Promise<Vps> {
     cleanupDir();
   };
   try {
+    await started();
     const inspect = await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', containerId]);
     const ip = inspect.stdout.trim();
     if (!ip) throw new Error(`container ${name} has no bridge IP`);
