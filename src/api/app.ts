@@ -21,10 +21,12 @@ import { apiError, errorHandler } from './errors.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { appExecRoutes } from './routes/app-exec.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
@@ -34,7 +36,9 @@ import { proxyRoutes } from './routes/proxy.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
+import { terminalRoutes } from './routes/terminals.js';
 import { dashboardHandler } from './static.js';
+import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ApiOptions {
   /** The current API key (re-read when the file changes: see apiKeySource). */
@@ -58,6 +62,8 @@ export interface ApiOptions {
   catalogDirs?: readonly string[];
   /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
   mcp?: { allowWrites: boolean };
+  /** Tickets of the terminal WebSocket, shared with the socket endpoint of the listening server. */
+  terminals?: TerminalTickets;
 }
 
 export const API_DESCRIPTION =
@@ -170,6 +176,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     allowLocalServer: Boolean(opts.allowLocalServer),
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
+    terminals: opts.terminals ?? new TerminalTickets(),
     log,
     secrets: new OneTimeSecrets(),
     async startPlan(c, plan, onResult) {
@@ -187,6 +194,9 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);
+  appExecRoutes(api, deps);
+  cronRoutes(api, deps);
+  terminalRoutes(api, deps);
   envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);

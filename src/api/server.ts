@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,8 @@ import type { Connect } from '../services/shared/context.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';
+import { attachTerminalSockets } from './terminal-socket.js';
+import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ServeOptions {
   port: number;
@@ -58,7 +61,9 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
   const ctx = openApiContext(opts.paths, { connect: opts.connect });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  const terminals = new TerminalTickets();
   const app = createApiApp(ctx, {
+    terminals,
     apiKey: apiKeySource(opts.paths.apiKey),
     corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
@@ -86,6 +91,11 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     await ctx.close();
     throw e;
   });
+  const sockets = attachTerminalSockets(server! as Server, {
+    tickets: terminals,
+    allowedOrigins: opts.corsOrigins ?? [],
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   return {
     url: `http://${shown}:${info.port}`,
@@ -96,6 +106,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     webRoot,
     ctx,
     async close() {
+      sockets.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would keep close() waiting forever.

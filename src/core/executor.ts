@@ -53,6 +53,9 @@ export interface PtySession {
   /** New window size: the program gets SIGWINCH. */
   resize(cols: number, rows: number): void;
   onData(listener: (chunk: Buffer) => void): void;
+  /** Flow control for a slow reader (the web terminal): stop reading output, so the program blocks on write. */
+  pause(): void;
+  resume(): void;
   /** The program's exit status once it ended (or 129 when the session was hung up). */
   readonly exited: Promise<number>;
   /** Hangs up: the terminal closes and the remote program gets SIGHUP, like closing an ssh window. */

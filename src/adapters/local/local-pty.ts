@@ -58,6 +58,14 @@ export function openLocalPty(command: string | null, opts: PtyOptions): Promise<
       onData: (l) => {
         listeners.push(l);
       },
+      pause: () => {
+        child.stdout?.pause();
+        child.stderr?.pause();
+      },
+      resume: () => {
+        child.stdout?.resume();
+        child.stderr?.resume();
+      },
       exited,
       close: () => {
         if (!open || !child.pid) return;

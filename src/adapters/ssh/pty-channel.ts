@@ -79,6 +79,15 @@ function session(ch: ClientChannel): PtySession {
     onData: (l) => {
       listeners.push(l);
     },
+    // The SSH window stops growing while paused: sshd stops reading the terminal and the program blocks.
+    pause: () => {
+      ch.pause();
+      ch.stderr.pause();
+    },
+    resume: () => {
+      ch.resume();
+      ch.stderr.resume();
+    },
     exited,
     close: () => {
       if (!open) return;

@@ -9,6 +9,8 @@ import { releaseTarget, servicesTarget } from '../../core/plans/deploy.js';
 import { releaseProject } from '../../core/plans/layout.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
+import type { JobPlan } from '../shared/job-plan.js';
+import { withServer } from '../shared/server-session.js';
 import { resolveApp } from './apps.js';
 import { keptRelease, releaseDetails } from './releases.js';
 
@@ -145,26 +147,99 @@ export interface OpenTerminal {
   readonly title: string;
 }
 
+export interface PreparedTerminal {
+  readonly title: string;
+  /** Connects and starts the program on a pty of this size. */
+  open(size: { cols: number; rows: number; signal?: AbortSignal }): Promise<OpenTerminal>;
+}
+
 /**
- * An interactive terminal in an app (`app shell`, `app exec -i`, `app run -i`, the dashboard's app terminal):
- * one connection, one pty. The connection closes when the program ends or the session is closed (hang-up).
+ * An interactive terminal in an app, checked locally first (the app, its release, the service, the command):
+ * `open` then makes one connection and one pty. The connection closes when the program ends or the session is
+ * closed (hang-up), and the session guard ends what the program left running in the container.
  */
-export async function openAppTerminal(ctx: Ctx, name: string, input: TerminalInput): Promise<OpenTerminal> {
+export async function prepareAppTerminal(
+  ctx: Ctx,
+  name: string,
+  input: Omit<TerminalInput, 'cols' | 'rows' | 'signal'>,
+): Promise<PreparedTerminal> {
   const argv = input.mode === 'shell' ? SHELL_COMMAND : checkCommand(input.command ?? []);
   const t = await oneOffTarget(ctx, name, input);
-  const cmd = sessionCommand(t, input.mode === 'shell' ? 'exec' : input.mode, argv, true);
-  const ex = await ctx.connect(t.server, input.signal ? { signal: input.signal } : {});
-  let session: PtySession;
-  try {
-    session = await ex.pty(cmd, { cols: input.cols, rows: input.rows });
-  } catch (e) {
-    await ex.close();
-    throw e;
-  }
-  void session.exited.finally(() => ex.close());
-  await auditOneOff(ctx, `app.${input.mode}`, t, argv);
+  const title = `${t.app.name} on ${t.server.name} (service ${t.service}, release ${t.app.current_release})`;
   return {
-    session,
-    title: `${t.app.name} on ${t.server.name} (service ${t.service}, release ${t.app.current_release})`,
+    title,
+    async open(size) {
+      const cmd = sessionCommand(t, input.mode === 'shell' ? 'exec' : input.mode, argv, true);
+      const ex = await ctx.connect(t.server, size.signal ? { signal: size.signal } : {});
+      let session: PtySession;
+      try {
+        session = await ex.pty(cmd, { cols: size.cols, rows: size.rows });
+      } catch (e) {
+        await ex.close();
+        throw e;
+      }
+      void session.exited.finally(() => ex.close());
+      await auditOneOff(ctx, `app.${input.mode}`, t, argv);
+      return { session, title };
+    },
+  };
+}
+
+/** `app shell`, `app exec -i`, `app run -i`: prepare and open in one go. */
+export async function openAppTerminal(ctx: Ctx, name: string, input: TerminalInput): Promise<OpenTerminal> {
+  const prepared = await prepareAppTerminal(ctx, name, input);
+  return prepared.open({ cols: input.cols, rows: input.rows, ...(input.signal ? { signal: input.signal } : {}) });
+}
+
+export interface OneOffJobResult {
+  readonly app: string;
+  readonly exitCode: number;
+  readonly durationMs: number;
+}
+
+/**
+ * `app exec` / `app run` as a job (the API and the dashboard): checked before it starts, the output in the job
+ * log, the exit status in the result; a non-zero exit fails the job. Cancelling the job ends the command in the
+ * container (the session guard runs its cleanup when the channel closes).
+ */
+export async function prepareOneOffJob(
+  ctx: Ctx,
+  name: string,
+  mode: OneOffMode,
+  input: OneOffInput & { readonly timeoutMs?: number },
+): Promise<JobPlan<OneOffJobResult>> {
+  const argv = checkCommand(input.command);
+  if (input.timeoutMs !== undefined && (!Number.isInteger(input.timeoutMs) || input.timeoutMs < 1000)) {
+    throw validation('the timeout must be a whole number of milliseconds, at least 1000');
+  }
+  const t = await oneOffTarget(ctx, name, input);
+  return {
+    spec: {
+      kind: `app.${mode}`,
+      target: `${t.server.name}/${t.app.name}`,
+      serverId: t.server.id,
+      appId: t.app.id,
+      // The program only: arguments may carry secrets.
+      params: { app: t.app.name, service: t.service, program: argv[0] ?? null },
+      plannedSteps: ['connect', mode],
+    },
+    body: (job) =>
+      withServer(ctx, job, t.server, { lock: null }, ({ ex }) =>
+        job.step(mode, async (s) => {
+          await auditOneOff(ctx, `app.${mode}`, t, argv);
+          const r = await ex.stream(sessionCommand(t, mode, argv, false), (stream, line) => s.log(line, stream), {
+            signal: job.signal,
+            ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
+          });
+          s.exitCode(r.exitCode);
+          if (r.exitCode !== 0) {
+            throw new InfraktError('COMMAND_FAILED', `the command exited ${r.exitCode} in ${t.app.name}`, {
+              details: { exitCode: r.exitCode },
+              hint: 'its output is in the job log',
+            });
+          }
+          return { app: t.app.name, exitCode: r.exitCode, durationMs: r.durationMs };
+        }),
+      ),
   };
 }

@@ -14,6 +14,8 @@ export type {
   BackupView,
   CountByStatus,
   Credentials,
+  CronRun,
+  CronTaskView,
   DashboardView,
   DatabaseCreateRequest,
   DatabaseView,
@@ -21,6 +23,8 @@ export type {
   DeploymentView,
   EnvDeleted,
   EnvEntry,
+  EnvExport,
+  EnvImportResult,
   EnvSetResult,
   EnvValue,
   JobAccepted,
@@ -37,6 +41,8 @@ export type {
   ServerView,
   StepStatus,
   TargetAdded,
+  TerminalServerMessage,
+  TerminalTicket,
   TrustResult,
 } from '../../../src/api/types.js';
 export type {

@@ -1,21 +1,28 @@
 import { useQuery } from '@tanstack/react-query';
 import { ArrowLeft, ExternalLink } from 'lucide-react';
+import { lazy, Suspense } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import { AppBackups } from '../components/app-backups.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
 import { AppLogs } from '../components/app-logs.js';
-import { QueryState } from '../components/states.js';
+import { AppTasks } from '../components/app-tasks.js';
+import { Loading, QueryState } from '../components/states.js';
 import { Tabs } from '../components/tabs.js';
 import { Card, PageHeader, StatusBadge } from '../components/ui.js';
 import { formatTime } from '../lib/format.js';
 import { AppActions } from './apps.js';
 
+// xterm.js is large: it loads when a terminal tab opens.
+const WebTerminal = lazy(() => import('../components/web-terminal.js'));
+
 const TABS = [
   { key: 'deployments', label: 'Deployments' },
   { key: 'logs', label: 'Logs' },
   { key: 'env', label: 'Environment' },
+  { key: 'tasks', label: 'Tasks' },
+  { key: 'terminal', label: 'Terminal' },
   { key: 'backups', label: 'Backups' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
@@ -110,6 +117,12 @@ export default function AppDetailPage() {
               {tab === 'deployments' ? <AppDeployments app={app} /> : null}
               {tab === 'logs' ? <AppLogs app={app.name} /> : null}
               {tab === 'env' ? <AppEnv app={app} /> : null}
+              {tab === 'tasks' ? <AppTasks app={app} /> : null}
+              {tab === 'terminal' ? (
+                <Suspense fallback={<Loading label="Loading the terminal…" />}>
+                  <WebTerminal label={app.name} requestTicket={(size) => endpoints.appTerminal(app.name, size)} />
+                </Suspense>
+              ) : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
             </Tabs>
           </>

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { ArrowLeft } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import { Sparkline } from '../components/sparkline.js';
@@ -12,6 +12,8 @@ import { type MetricPoint, mainDisk, pushPoint, toPoint } from '../lib/metrics.j
 import { ServerActions } from './servers.js';
 
 const METRICS_EVERY_MS = 5_000;
+// xterm.js is large: it loads with the first terminal shown.
+const WebTerminal = lazy(() => import('../components/web-terminal.js'));
 
 /** Live status polled while this page is open (and the tab visible): each poll is one SSH round trip. */
 function useServerStatus(name: string) {
@@ -184,6 +186,14 @@ export default function ServerDetailPage() {
                     </Table>
                   )}
                 </QueryState>
+              </Card>
+              <Card title="Terminal">
+                <Suspense fallback={<Loading label="Loading the terminal…" />}>
+                  <WebTerminal
+                    label={`the server ${name}`}
+                    requestTicket={(size) => endpoints.serverTerminal(name, size)}
+                  />
+                </Suspense>
               </Card>
             </div>
           </>
