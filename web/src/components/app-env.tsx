@@ -114,7 +114,7 @@ export function AppEnv({ app }: { app: AppView }) {
                 <td className={`${tdClass} max-w-md font-mono text-xs break-all`} data-env-value>
                   {v.key in revealed ? revealed[v.key] : MASK}
                 </td>
-                <td className={`${tdClass} text-zinc-500`}>{formatAgo(v.updatedAt)}</td>
+                <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatAgo(v.updatedAt)}</td>
                 <td className={`${tdClass} text-right`}>
                   <div className="flex justify-end gap-1">
                     <Button
@@ -145,7 +145,9 @@ export function AppEnv({ app }: { app: AppView }) {
         >
           <Upload aria-hidden className="size-4" /> Push to server
         </Button>
-        <span className="text-xs text-zinc-500">Writes the variables to the server and restarts the app.</span>
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">
+          Writes the variables to the server and restarts the app.
+        </span>
         <span className="ml-auto flex gap-2">
           <EnvImportButton app={app.name} />
           <EnvExportButton app={app.name} />

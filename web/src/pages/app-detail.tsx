@@ -42,7 +42,7 @@ export default function AppDetailPage() {
     <>
       <Link
         to="/apps"
-        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200"
+        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400 hover:text-zinc-800 dark:hover:text-zinc-200"
       >
         <ArrowLeft aria-hidden className="size-4" /> Apps
       </Link>
@@ -69,13 +69,13 @@ export default function AppDetailPage() {
             <Card className="mb-5">
               <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-4">
                 <div>
-                  <dt className="text-xs text-zinc-500">Source</dt>
+                  <dt className="text-xs text-zinc-500 dark:text-zinc-400">Source</dt>
                   <dd className="font-mono text-xs break-all">
                     {app.image ?? (app.git ? `${app.git}#${app.branch ?? ''}` : 'compose file')}
                   </dd>
                 </div>
                 <div>
-                  <dt className="text-xs text-zinc-500">Domain</dt>
+                  <dt className="text-xs text-zinc-500 dark:text-zinc-400">Domain</dt>
                   <dd className="font-mono text-xs break-all">
                     {app.domain ? (
                       <a
@@ -92,11 +92,11 @@ export default function AppDetailPage() {
                   </dd>
                 </div>
                 <div>
-                  <dt className="text-xs text-zinc-500">Container port</dt>
+                  <dt className="text-xs text-zinc-500 dark:text-zinc-400">Container port</dt>
                   <dd className="tabular-nums">{app.port}</dd>
                 </div>
                 <div>
-                  <dt className="text-xs text-zinc-500">Updated</dt>
+                  <dt className="text-xs text-zinc-500 dark:text-zinc-400">Updated</dt>
                   <dd>{formatTime(app.updatedAt)}</dd>
                 </div>
               </dl>
