@@ -66,8 +66,11 @@ export interface ApiOptions {
   terminals?: TerminalTickets;
 }
 
+const PUBLIC_PATHS = new Set(['/api/health', '/api/openapi.json']);
+
 export const API_DESCRIPTION =
-  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health needs the ' +
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health and this ' +
+  'document (GET /api/openapi.json) needs the ' +
   `${API_KEY_HEADER} header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ` +
   '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
   SSE_DESCRIPTION;
@@ -128,7 +131,8 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   }
   const guard = requireApiKey({ apiKey: opts.apiKey, limiter, clientAddress });
   api.use('/api/*', async (c, next) => {
-    if (c.req.path === '/api/health' && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    // Public: liveness, and the API description (it holds no data; client generators fetch it without a key).
+    if (PUBLIC_PATHS.has(c.req.path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
     return guard(c, next);
   });
   api.use(
@@ -216,9 +220,9 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       method: 'get',
       path: '/api/openapi.json',
       tags: ['system'],
-      summary: 'This OpenAPI 3.1 document',
-      security,
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document'), ...ERRORS },
+      summary: 'This OpenAPI 3.1 document (public: it describes the API and holds no data)',
+      security: [],
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document') },
     }),
     (c) => {
       document ??= openApiDocument(api);
