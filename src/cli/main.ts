@@ -8,6 +8,7 @@ import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerCronCommands } from './commands/cron.js';
 import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
@@ -26,6 +27,8 @@ import { registerServe } from './commands/serve.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
 import { registerServerCommands } from './commands/servers.js';
+import { complete } from './completion.js';
+import { readResourceNames } from './context.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -67,6 +70,7 @@ export function buildProgram(): Command {
   registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
+  registerCompletionCommand(program);
 
   // Fleet as code (issue 14): cloud servers, secrets, providers, inventory plan/apply/export/schema, MCP.
   registerServerCloudCommands(servers);
@@ -88,6 +92,13 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // The completion scripts' callback: its words are not infrakt options, so commander does not parse them.
+  if (argv[2] === '__complete') {
+    const names = await readResourceNames().catch(() => ({ apps: [], servers: [], databases: [] }));
+    const out = complete(program, argv.slice(4), argv[3] ?? '', names);
+    if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  }
   const debug = argv.includes('--debug');
   // --json among infrakt's own arguments (not in a remote command after `--`): failures print JSON too.
   const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
