@@ -117,7 +117,8 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
     return p;
   }
 
-  /** The text the terminal shows (xterm's rows). */
+  /** The text the terminal shows (xterm's rows, one line each: hence the rendered text). */
+  // biome-ignore lint/performance/useDomNodeTextContent: textContent would join the rows without line breaks
   const screen = (p: Page) => p.locator('[data-terminal] .xterm-rows').innerText();
   const openAppTab = async (p: Page, tab: string) => {
     await p.goto(`${base}/apps/${APP}?tab=${tab}`);

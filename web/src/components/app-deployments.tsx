@@ -35,7 +35,9 @@ export function AppDeployments({ app }: { app: AppView }) {
               >
                 <td className={`${tdClass} tabular-nums font-medium`}>
                   #{d.release}
-                  {d.current ? <span className="ml-1 text-xs text-emerald-800 dark:text-emerald-300">current</span> : null}
+                  {d.current ? (
+                    <span className="ml-1 text-xs text-emerald-800 dark:text-emerald-300">current</span>
+                  ) : null}
                 </td>
                 <td className={tdClass}>{d.action}</td>
                 <td className={tdClass}>
