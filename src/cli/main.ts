@@ -19,6 +19,9 @@ import { registerInventoryCommands } from './commands/inventory.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLockCommands } from './commands/locks.js';
 import { registerMcpCommand } from './commands/mcp.js';
+import { registerMonitorCommands } from './commands/monitoring.js';
+import { registerNotifyCommands } from './commands/notifications.js';
+import { registerPreviewCommands } from './commands/previews.js';
 import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
@@ -27,6 +30,7 @@ import { registerServe } from './commands/serve.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
 import { registerServerCommands } from './commands/servers.js';
+import { registerWebhookCommands } from './commands/webhooks.js';
 import { complete } from './completion.js';
 import { readResourceNames } from './context.js';
 import { reportError } from './errors.js';
@@ -54,6 +58,8 @@ export function buildProgram(): Command {
   registerAppLifecycleCommands(apps);
   registerAppExecCommands(apps);
   registerAppVolumeCommands(apps);
+  registerWebhookCommands(apps);
+  registerPreviewCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
@@ -71,6 +77,12 @@ export function buildProgram(): Command {
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
   registerCompletionCommand(program);
+  registerMonitorCommands(
+    program.command('monitor').description('health and metrics history recorded by infrakt serve'),
+  );
+  registerNotifyCommands(
+    program.command('notify').description('notification channels: webhook, Slack, Discord, email'),
+  );
 
   // Fleet as code (issue 14): cloud servers, secrets, providers, inventory plan/apply/export/schema, MCP.
   registerServerCloudCommands(servers);

@@ -7,7 +7,9 @@ import { render, secretsOf } from '../../core/cmd/index.js';
 import { InfraktError } from '../../core/errors.js';
 import {
   commandFailed,
+  type ExecStats,
   type Executor,
+  NO_STATS,
   type PtyOptions,
   type PtySession,
   type PutOptions,
@@ -18,7 +20,7 @@ import {
 import { isSecret, type Secret } from '../../core/secret.js';
 import { OutputCapture } from '../ssh/capture.js';
 import { cancelled, signalExitCode, timedOut } from '../ssh/exec-errors.js';
-import { putCommand } from '../ssh/ssh-executor.js';
+import { putCommand } from '../ssh/put-command.js';
 import { openLocalPty } from './local-pty.js';
 
 const KILL_GRACE_MS = 3_000;
@@ -31,6 +33,7 @@ export class LocalExecutor implements Executor {
   readonly target = 'local';
   readonly #children = new Set<ChildProcess>();
   readonly #isRoot = process.getuid?.() === 0;
+  #commands = 0;
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<RunResult> {
     const secrets: Secret[] = [
@@ -40,8 +43,20 @@ export class LocalExecutor implements Executor {
     ];
     const capture = new OutputCapture(opts.onLine, secrets);
     const started = performance.now();
-    const exitCode = await this.#spawn(render(cmd), render(cmd, { redact: true }), opts, capture);
+    const exitCode = await this.#spawn('/bin/sh', render(cmd), render(cmd, { redact: true }), opts, capture);
     const { stdout, stderr } = capture.finish();
+    this.#commands++;
+    return { exitCode, stdout, stderr, durationMs: Math.round(performance.now() - started) };
+  }
+
+  /** The user's command line through their login shell ($SHELL), as `server exec` runs it. */
+  async runLine(line: string, opts: RunOptions = {}): Promise<RunResult> {
+    const capture = new OutputCapture(opts.onLine, opts.secrets ?? []);
+    const started = performance.now();
+    const shell = process.env.SHELL || '/bin/sh';
+    const exitCode = await this.#spawn(shell, line, line, opts, capture);
+    const { stdout, stderr } = capture.finish();
+    this.#commands++;
     return { exitCode, stdout, stderr, durationMs: Math.round(performance.now() - started) };
   }
 
@@ -49,10 +64,10 @@ export class LocalExecutor implements Executor {
     return this.run(cmd, { ...opts, onLine });
   }
 
-  #spawn(command: string, shown: string, opts: RunOptions, capture: OutputCapture): Promise<number> {
+  #spawn(shell: string, command: string, shown: string, opts: RunOptions, capture: OutputCapture): Promise<number> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(cancelled(this.target, shown));
-      const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(shell, ['-c', command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       this.#children.add(child);
       let stopping: InfraktError | null = null;
       let killTimer: NodeJS.Timeout | undefined;
@@ -79,7 +94,7 @@ export class LocalExecutor implements Executor {
       child.stderr.on('data', (b: Buffer) => capture.push('stderr', b));
       child.stdin.on('error', () => {}); // the command may exit without reading its stdin
       child.once('error', (e) => {
-        stopping ??= new InfraktError('COMMAND_FAILED', `cannot start /bin/sh: ${e.message}`);
+        stopping ??= new InfraktError('COMMAND_FAILED', `cannot start ${shell}: ${e.message}`);
       });
       // 'close' (all output read), like an SSH channel: a background process holding the pipes
       // keeps the command running, as it does over ssh.
@@ -133,6 +148,11 @@ export class LocalExecutor implements Executor {
 
   pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession> {
     return openLocalPty(cmd === null ? null : render(cmd), opts);
+  }
+
+  /** No network: commands are counted, round trips are none. */
+  stats(): ExecStats {
+    return { ...NO_STATS, commands: this.#commands };
   }
 
   async close(): Promise<void> {

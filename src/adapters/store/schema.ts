@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PushDeployTables } from './schema-push-deploy.js';
 
 /** Timestamps are ISO-8601 UTC strings; JSON columns are TEXT holding JSON. */
 export interface ServersTable {
@@ -82,6 +83,10 @@ export interface JobsTable {
   cancel_requested: number;
   /** Refreshed every few seconds by the process running the job (migration 0005). */
   heartbeat_at: string | null;
+  /** Round trips and SSH handshakes of the job's server session; when a deploy's traffic switched (job-measures). */
+  round_trips: number | null;
+  ssh_handshakes: number | null;
+  serving_at: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -209,7 +214,7 @@ export interface ServerReposTable {
   created_at: string;
 }
 
-export interface Database {
+export interface Database extends PushDeployTables {
   servers: ServersTable;
   apps: AppsTable;
   deployments: DeploymentsTable;
@@ -230,7 +235,7 @@ export interface Database {
   cron_tasks: CronTasksTable;
 }
 
-/** A scheduled task of an app (migration 0009). */
+/** A scheduled task of an app (migration 0011). */
 export interface CronTasksTable {
   id: Generated<number>;
   app_id: number;

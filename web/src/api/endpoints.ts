@@ -3,10 +3,15 @@
 import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
+  AppAuthBody,
+  AppAuthView,
   AppBackupList,
+  AppCatalogStatus,
   AppCreateRequest,
+  AppHealthView,
   AppLogLine,
   AppView,
+  AutoDeployView,
   BackupList,
   BackupOverview,
   BackupTargetAddRequest,
@@ -14,6 +19,8 @@ import type {
   CatalogEntryDetail,
   CatalogEntrySummary,
   CatalogOutputs,
+  CatalogStackView,
+  ChannelView,
   Credentials,
   CronTaskView,
   DashboardView,
@@ -30,15 +37,23 @@ import type {
   JobAccepted,
   JobLogLine,
   JobRecord,
+  MonitorTargetView,
+  NotifyDeliveryView,
+  NotifyTestResult,
+  PreviewSettingsView,
+  PreviewView,
   ProbeResult,
   ProxyRouteView,
   ServerAddRequest,
+  ServerMetricsView,
   ServerRemoved,
   ServerStatusReport,
   ServerView,
   TargetAdded,
   TerminalTicket,
   TrustResult,
+  WebhookDeliveryView,
+  WebhookView,
 } from './types.js';
 
 export const api = createClient({ getKey: getApiKey, onUnauthorized: () => clearApiKey() });
@@ -135,8 +150,42 @@ export const endpoints = {
   catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
   installCatalog: (id: string, body: Record<string, unknown>) =>
     api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  catalogStacks: (signal?: AbortSignal) => api.get<CatalogStackView[]>('/api/catalog/stacks', { signal }),
+  installStack: (name: string, body: { server: string; prefix?: string; values: Record<string, string> }) =>
+    api.post<JobAccepted>(`/api/catalog/stacks/${e(name)}/install`, body),
+  appAuth: (name: string, signal?: AbortSignal) => api.get<AppAuthView>(`/api/apps/${e(name)}/auth`, { signal }),
+  /** 202 + job when the app has a route (Caddy reloaded), else 200: stored for the next deploy. */
+  setAppAuth: (name: string, body: AppAuthBody) =>
+    api.put<JobAccepted | AppAuthView>(`/api/apps/${e(name)}/auth`, body),
+  appCatalog: (name: string, signal?: AbortSignal) =>
+    api.get<AppCatalogStatus>(`/api/apps/${e(name)}/catalog`, { signal }),
+  upgradeCatalogApp: (name: string, to: string) =>
+    api.post<JobAccepted>(`/api/apps/${e(name)}/catalog-upgrade`, { to }),
   /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
   claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
+
+  webhook: (app: string, signal?: AbortSignal) => api.get<WebhookView>(`/api/apps/${e(app)}/webhook`, { signal }),
+  enableWebhook: (app: string) => api.post<WebhookView>(`/api/apps/${e(app)}/webhook`, {}),
+  /** The secret, on purpose (the API records the reveal in the audit log). */
+  revealWebhook: (app: string) => api.post<WebhookView>(`/api/apps/${e(app)}/webhook/reveal`),
+  rotateWebhook: (app: string) => api.post<WebhookView>(`/api/apps/${e(app)}/webhook/rotate`),
+  disableWebhook: (app: string) => api.del<{ app: string; disabled: true }>(`/api/apps/${e(app)}/webhook`),
+  webhookDeliveries: (app: string, signal?: AbortSignal) =>
+    api.get<WebhookDeliveryView[]>(`/api/apps/${e(app)}/webhook/deliveries?limit=30`, { signal }),
+  previews: (app: string, signal?: AbortSignal) => api.get<PreviewView[]>(`/api/apps/${e(app)}/previews`, { signal }),
+  previewSettings: (app: string, signal?: AbortSignal) =>
+    api.get<PreviewSettingsView>(`/api/apps/${e(app)}/previews/settings`, { signal }),
+  autoDeploy: (app: string, signal?: AbortSignal) =>
+    api.get<AutoDeployView>(`/api/apps/${e(app)}/auto-deploy`, { signal }),
+  appHealth: (app: string, signal?: AbortSignal) => api.get<AppHealthView>(`/api/apps/${e(app)}/health`, { signal }),
+  serverMetrics: (server: string, signal?: AbortSignal) =>
+    api.get<ServerMetricsView>(`/api/servers/${e(server)}/metrics`, { signal }),
+  monitoring: (signal?: AbortSignal) => api.get<MonitorTargetView[]>('/api/monitoring', { signal }),
+  notifyChannels: (signal?: AbortSignal) => api.get<ChannelView[]>('/api/notify/channels', { signal }),
+  testNotifyChannel: (name: string) => api.post<NotifyTestResult>(`/api/notify/channels/${e(name)}/test`),
+  removeNotifyChannel: (name: string) => api.del<{ name: string; removed: true }>(`/api/notify/channels/${e(name)}`),
+  notifyDeliveries: (signal?: AbortSignal) =>
+    api.get<NotifyDeliveryView[]>('/api/notify/deliveries?limit=50', { signal }),
 
   jobs: (signal?: AbortSignal) => api.get<JobRecord[]>('/api/jobs?limit=100', { signal }),
   job: (id: string, signal?: AbortSignal) => api.get<JobRecord>(`/api/jobs/${e(id)}`, { signal }),

@@ -3,15 +3,18 @@
 export type {
   AppBackupList,
   AppCreateRequest,
+  AppHealthView,
   AppLogLine,
   AppLogStreamEvent,
   AppView,
+  AutoDeployView,
   BackupList,
   BackupOverview,
   BackupRunView,
   BackupTargetAddRequest,
   BackupTargetView,
   BackupView,
+  ChannelView,
   CountByStatus,
   Credentials,
   CronRun,
@@ -33,9 +36,15 @@ export type {
   JobStatus,
   JobStep,
   JobStreamEvent,
+  MonitorTargetView,
+  NotifyDeliveryView,
+  NotifyTestResult,
+  PreviewSettingsView,
+  PreviewView,
   ProbeResult,
   ProxyRouteView,
   ServerAddRequest,
+  ServerMetricsView,
   ServerRemoved,
   ServerStatusReport,
   ServerView,
@@ -44,12 +53,17 @@ export type {
   TerminalServerMessage,
   TerminalTicket,
   TrustResult,
+  WebhookDeliveryView,
+  WebhookView,
 } from '../../../src/api/types.js';
+export type { AppAuthBody, AppAuthView } from '../../../src/core/schemas/views/apps.js';
+export type { AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
 export type {
   CatalogEntryDetail,
   CatalogEntrySummary,
   CatalogInputView,
 } from '../../../src/services/catalog/catalog-index.js';
+export type { StackView as CatalogStackView } from '../../../src/services/catalog/stacks.js';
 
 /** Outputs of a catalog install, handed out once by the API (secrets included). */
 export interface CatalogOutputs {

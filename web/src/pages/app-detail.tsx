@@ -3,10 +3,14 @@ import { ArrowLeft, ExternalLink } from 'lucide-react';
 import { lazy, Suspense } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import { AppAuth } from '../components/app-auth.js';
 import { AppBackups } from '../components/app-backups.js';
+import { AppCatalog } from '../components/app-catalog.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
+import { AppHealth } from '../components/app-health.js';
 import { AppLogs } from '../components/app-logs.js';
+import { AppPush } from '../components/app-push.js';
 import { AppTasks } from '../components/app-tasks.js';
 import { Loading, QueryState } from '../components/states.js';
 import { Tabs } from '../components/tabs.js';
@@ -24,6 +28,9 @@ const TABS = [
   { key: 'tasks', label: 'Tasks' },
   { key: 'terminal', label: 'Terminal' },
   { key: 'backups', label: 'Backups' },
+  { key: 'settings', label: 'Settings' },
+  { key: 'push', label: 'Push & previews' },
+  { key: 'health', label: 'Health' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
 
@@ -99,6 +106,7 @@ export default function AppDetailPage() {
                   <dt className="text-xs text-zinc-500 dark:text-zinc-400">Updated</dt>
                   <dd>{formatTime(app.updatedAt)}</dd>
                 </div>
+                <AppCatalog app={app} />
               </dl>
             </Card>
             <Tabs
@@ -124,6 +132,9 @@ export default function AppDetailPage() {
                 </Suspense>
               ) : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
+              {tab === 'settings' ? <AppAuth app={app} /> : null}
+              {tab === 'push' ? <AppPush app={app} /> : null}
+              {tab === 'health' ? <AppHealth app={app.name} /> : null}
             </Tabs>
           </>
         )}

@@ -3,7 +3,9 @@ import { jobHeartbeat } from './0005-job-heartbeat.js';
 import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
-import { cronTasks } from './0009-cron-tasks.js';
+import { jobMeasures } from './0009-job-measures.js';
+import { pushDeploy } from './0010-push-deploy.js';
+import { cronTasks } from './0011-cron-tasks.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -13,5 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   catalogHostInstalls,
   fleet,
   backupTargets,
+  jobMeasures,
+  pushDeploy,
   cronTasks,
 ];

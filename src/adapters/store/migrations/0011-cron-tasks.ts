@@ -5,7 +5,7 @@ import type { Migration } from './types.js';
  * result of each run lives on the server (read by `cron list`), so a run never needs this machine.
  */
 export const cronTasks: Migration = {
-  version: 9,
+  version: 11,
   name: 'cron-tasks',
   sql: `
 CREATE TABLE cron_tasks (
