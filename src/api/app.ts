@@ -21,13 +21,15 @@ import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
 import { apiError, errorHandler } from './errors.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
-import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { type AcceptedResponse, type Api, type ApiEnv, json, type RouteDeps, security } from './route-kit.js';
 import { appAuthRoutes } from './routes/app-auth.js';
+import { appExecRoutes } from './routes/app-exec.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
 import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
@@ -40,8 +42,10 @@ import { proxyRoutes } from './routes/proxy.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
+import { terminalRoutes } from './routes/terminals.js';
 import { isWebhookDelivery, webhookRoutes } from './routes/webhooks.js';
 import { dashboardHandler } from './static.js';
+import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ApiOptions {
   /** The current API key (re-read when the file changes: see apiKeySource). */
@@ -69,11 +73,16 @@ export interface ApiOptions {
   webhookFailureLimit?: RateLimit;
   /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
   mcp?: { allowWrites: boolean };
+  /** Tickets of the terminal WebSocket, shared with the socket endpoint of the listening server. */
+  terminals?: TerminalTickets;
 }
 
+const PUBLIC_PATHS = new Set(['/api/health', '/api/openapi.json']);
+
 export const API_DESCRIPTION =
-  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health and the ' +
-  'webhook deliveries (POST /api/webhooks/{hookId}, signed with the app secret instead) needs the ' +
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health, this ' +
+  'document (GET /api/openapi.json) and the webhook deliveries (POST /api/webhooks/{hookId}, signed with the app ' +
+  'secret instead) needs the ' +
   `${API_KEY_HEADER} header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ` +
   '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
   SSE_DESCRIPTION;
@@ -134,7 +143,8 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   }
   const guard = requireApiKey({ apiKey: opts.apiKey, limiter, clientAddress });
   api.use('/api/*', async (c, next) => {
-    if (c.req.path === '/api/health' && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    // Public: liveness, and the API description (it holds no data; client generators fetch it without a key).
+    if (PUBLIC_PATHS.has(c.req.path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
     // The one other exemption: webhook deliveries prove themselves with their app's secret (routes/webhooks.ts).
     if (isWebhookDelivery(c.req.method, c.req.path)) return next();
     return guard(c, next);
@@ -184,6 +194,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     allowLocalServer: Boolean(opts.allowLocalServer),
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
+    terminals: opts.terminals ?? new TerminalTickets(),
     log,
     secrets: new OneTimeSecrets(),
     async startPlan(c, plan, onResult) {
@@ -201,6 +212,9 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);
+  appExecRoutes(api, deps);
+  cronRoutes(api, deps);
+  terminalRoutes(api, deps);
   appAuthRoutes(api, deps);
   envPushRoutes(api, deps);
   envRoutes(api, deps);
@@ -226,9 +240,9 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       method: 'get',
       path: '/api/openapi.json',
       tags: ['system'],
-      summary: 'This OpenAPI 3.1 document',
-      security,
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document'), ...ERRORS },
+      summary: 'This OpenAPI 3.1 document (public: it describes the API and holds no data)',
+      security: [],
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document') },
     }),
     (c) => {
       document ??= openApiDocument(api);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
+import { MAX_DOTENV_BYTES } from '../core/schemas/dotenv.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 
 /**
@@ -62,6 +63,14 @@ export const envSetBody = z
     server: nameSchema.optional(),
   })
   .meta({ id: 'EnvSet' });
+
+export const envImportBody = z
+  .object({
+    dotenv: z.string().max(MAX_DOTENV_BYTES).describe('A dotenv file: KEY=value lines, # comments, quoted values'),
+    replace: z.boolean().optional().describe('Also delete the variables the file does not list'),
+    server: nameSchema.optional(),
+  })
+  .meta({ id: 'EnvImport' });
 
 export const jobsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),

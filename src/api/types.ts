@@ -25,6 +25,7 @@ export type {
   TargetAdded,
   TargetCheck,
 } from '../core/schemas/views/backups.js';
+export type { CronRun, CronTaskView } from '../core/schemas/views/cron.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
 export type {
   BackupList,
@@ -34,7 +35,14 @@ export type {
   DbSchedule,
   RunStatus,
 } from '../core/schemas/views/databases.js';
-export type { EnvDeleted, EnvEntry, EnvSetResult, EnvValue } from '../core/schemas/views/env.js';
+export type {
+  EnvDeleted,
+  EnvEntry,
+  EnvExport,
+  EnvImportResult,
+  EnvSetResult,
+  EnvValue,
+} from '../core/schemas/views/env.js';
 export type {
   JobAccepted,
   JobLogLine,
@@ -61,6 +69,7 @@ export type {
   ServerView,
   TrustResult,
 } from '../core/schemas/views/servers.js';
+export type { TerminalServerMessage, TerminalTicket } from '../core/schemas/views/terminal.js';
 export type { WebhookDeliveryView, WebhookView } from '../core/schemas/views/webhooks.js';
 export type { ApiErrorBody } from './errors.js';
 

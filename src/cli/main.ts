@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
+import { registerAppExecCommands } from './commands/app-exec.js';
 import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
 import { registerAppVolumeCommands } from './commands/app-volumes.js';
 import { registerAppCommands } from './commands/apps.js';
@@ -7,6 +8,8 @@ import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerCompletionCommand } from './commands/completion.js';
+import { registerCronCommands } from './commands/cron.js';
 import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEdgeCommands } from './commands/edge.js';
@@ -29,6 +32,8 @@ import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
 import { registerServerCommands } from './commands/servers.js';
 import { registerWebhookCommands } from './commands/webhooks.js';
+import { complete } from './completion.js';
+import { readResourceNames } from './context.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -53,6 +58,7 @@ export function buildProgram(): Command {
   registerAppCommands(apps);
   registerDeployCommands(apps);
   registerAppLifecycleCommands(apps);
+  registerAppExecCommands(apps);
   registerAppVolumeCommands(apps);
   registerWebhookCommands(apps);
   registerPreviewCommands(apps);
@@ -62,6 +68,7 @@ export function buildProgram(): Command {
   const db = program.command('db').description('manage databases and their backups');
   registerDbCommands(db);
   registerBackupCommands(db);
+  registerCronCommands(program.command('cron').description('scheduled tasks in one-off containers of an app'));
   registerBackupTargetCommands(
     program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
   );
@@ -71,6 +78,7 @@ export function buildProgram(): Command {
   registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
+  registerCompletionCommand(program);
   registerMonitorCommands(
     program.command('monitor').description('health and metrics history recorded by infrakt serve'),
   );
@@ -98,6 +106,13 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // The completion scripts' callback: its words are not infrakt options, so commander does not parse them.
+  if (argv[2] === '__complete') {
+    const names = await readResourceNames().catch(() => ({ apps: [], servers: [], databases: [] }));
+    const out = complete(program, argv.slice(4), argv[3] ?? '', names);
+    if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  }
   const debug = argv.includes('--debug');
   // --json among infrakt's own arguments (not in a remote command after `--`): failures print JSON too.
   const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
@@ -107,7 +122,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // `app exec|run|shell` pass the remote command's exit status through.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e, debug, json);
   }

@@ -37,6 +37,31 @@ export interface PutOptions {
   readonly sudo?: boolean;
 }
 
+export interface PtyOptions {
+  readonly cols: number;
+  readonly rows: number;
+  /** TERM for the remote program (default xterm-256color). */
+  readonly term?: string;
+}
+
+/**
+ * An interactive program on a pseudo-terminal of the server (`app shell`, the web terminal). Output is the raw
+ * terminal stream (stdout and stderr merged by the terminal); nothing is captured or logged.
+ */
+export interface PtySession {
+  write(data: string | Uint8Array): void;
+  /** New window size: the program gets SIGWINCH. */
+  resize(cols: number, rows: number): void;
+  onData(listener: (chunk: Buffer) => void): void;
+  /** Flow control for a slow reader (the web terminal): stop reading output, so the program blocks on write. */
+  pause(): void;
+  resume(): void;
+  /** The program's exit status once it ended (or 129 when the session was hung up). */
+  readonly exited: Promise<number>;
+  /** Hangs up: the terminal closes and the remote program gets SIGHUP, like closing an ssh window. */
+  close(): void;
+}
+
 /**
  * What an executor cost so far (for job records and benchmarks). The ssh executor runs commands
  * through a persistent remote shell: the first command on a shell costs a channel open, the start
@@ -95,6 +120,11 @@ export interface Executor {
   runLine(line: string, opts?: RunOptions): Promise<RunResult>;
   /** A TCP stream to host:port as seen from the server (default 127.0.0.1), e.g. for health checks. */
   connectTcp(port: number, host?: string): Promise<Duplex>;
+  /**
+   * Starts `cmd` (null: the account's login shell) on a pseudo-terminal of its own, outside any command
+   * framing, so that full-screen programs, job control and Ctrl-C work as in `ssh -t`.
+   */
+  pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession>;
   /** Counters since the executor opened (round trips, commands, channels). */
   stats(): ExecStats;
   close(): Promise<void>;

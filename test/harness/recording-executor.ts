@@ -170,6 +170,10 @@ export class RecordingExecutor implements Executor {
     return sock;
   }
 
+  async pty(): Promise<never> {
+    throw new Error('a terminal is not supported by the recording executor');
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }

@@ -47,6 +47,9 @@ export function shExecutor(): Executor & { commands: string[] } {
     connectTcp: async (): Promise<Duplex> => {
       throw new Error('not supported in shExecutor');
     },
+    pty: async () => {
+      throw new Error('not supported in shExecutor');
+    },
     close: async () => {},
   };
 }

@@ -112,6 +112,9 @@ function modelExecutor(h: HostModel): Executor {
     connectTcp: async (): Promise<Duplex> => {
       throw new Error('not used');
     },
+    pty: async () => {
+      throw new Error('not used');
+    },
     close: async () => {},
   };
 }

@@ -10,6 +10,8 @@ import {
   type ExecStats,
   type Executor,
   NO_STATS,
+  type PtyOptions,
+  type PtySession,
   type PutOptions,
   type RunOptions,
   type RunResult,
@@ -19,6 +21,7 @@ import { isSecret, type Secret } from '../../core/secret.js';
 import { OutputCapture } from '../ssh/capture.js';
 import { cancelled, signalExitCode, timedOut } from '../ssh/exec-errors.js';
 import { putCommand } from '../ssh/put-command.js';
+import { openLocalPty } from './local-pty.js';
 
 const KILL_GRACE_MS = 3_000;
 
@@ -141,6 +144,10 @@ export class LocalExecutor implements Executor {
         reject(new InfraktError('COMMAND_FAILED', `cannot open TCP ${host}:${port} on local: ${e.message}`)),
       );
     });
+  }
+
+  pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession> {
+    return openLocalPty(cmd === null ? null : render(cmd), opts);
   }
 
   /** No network: commands are counted, round trips are none. */

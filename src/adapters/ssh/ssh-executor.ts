@@ -8,6 +8,8 @@ import {
   commandFailed,
   type ExecStats,
   type Executor,
+  type PtyOptions,
+  type PtySession,
   type PutOptions,
   type RunOptions,
   type RunResult,
@@ -20,6 +22,7 @@ import { channelExec } from './channel-exec.js';
 import { ExecCounters, type OwnChannelReason } from './exec-stats.js';
 import type { HostKeyInfo } from './host-key.js';
 import { markLoginShellLine } from './process-group.js';
+import { openPtyChannel } from './pty-channel.js';
 import { putCommand } from './put-command.js';
 import { RemoteShell } from './remote-shell.js';
 import { type ShellHost, shellExec } from './shell-exec.js';
@@ -183,6 +186,11 @@ export class SshExecutor implements Executor {
         );
       });
     });
+  }
+
+  async pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession> {
+    if (!this.#alive) throw new InfraktError('SSH_UNREACHABLE', `the connection to ${this.target} is closed`);
+    return openPtyChannel(this.#client, this.target, cmd === null ? null : render(cmd), opts);
   }
 
   stats(): ExecStats {

@@ -235,6 +235,25 @@ export interface Database extends PushDeployTables {
   edge_control: EdgeControlTable;
   edge_relays: EdgeRelaysTable;
   edge_devices: EdgeDevicesTable;
+  cron_tasks: CronTasksTable;
+}
+
+/** A scheduled task of an app (migration 0012). */
+export interface CronTasksTable {
+  id: Generated<number>;
+  app_id: number;
+  name: string;
+  /** The normalised 5-field cron expression. */
+  schedule: string;
+  on_calendar: string;
+  /** The argv as a JSON array of strings. */
+  command_json: string;
+  service: string | null;
+  timeout_s: number;
+  mechanism: 'systemd' | 'cron';
+  unit: string;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A catalog host entry run on a server (migration 0006). */
@@ -263,6 +282,7 @@ export type JobRow = Selectable<JobsTable>;
 export type JobStepRow = Selectable<JobStepsTable>;
 export type JobLogRow = Selectable<JobLogsTable>;
 export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
+export type CronTaskRow = Selectable<CronTasksTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderServerRow = Selectable<ProviderServersTable>;

@@ -11,6 +11,13 @@ export interface AppLayout {
   releaseFile(release: number): string;
   /** For compose apps: the services that are updated in place (everything but the routed one). */
   readonly servicesFile: string;
+  /**
+   * `<release> <service>` of the release serving now, written when a deploy records it: scheduled tasks read it
+   * at each run, so a redeploy or rollback moves them to the new release without touching their timers.
+   */
+  readonly currentFile: string;
+  /** A scheduled task's runner script, its lock and its last result. */
+  taskDir(task: string): string;
 }
 
 export function appLayout(root: string, app: string): AppLayout {
@@ -24,6 +31,8 @@ export function appLayout(root: string, app: string): AppLayout {
     releaseDir: (n) => `${dir}/releases/${n}`,
     releaseFile: (n) => `${dir}/releases/${n}/docker-compose.yml`,
     servicesFile: `${dir}/services.yml`,
+    currentFile: `${dir}/current`,
+    taskDir: (task) => `${dir}/tasks/${task}`,
   };
 }
 
@@ -45,3 +54,6 @@ export function releasesToPrune(present: readonly number[], keep: readonly numbe
   const kept = new Set([...sorted.slice(0, count), ...keep]);
   return sorted.filter((n) => !kept.has(n)).sort((a, b) => a - b);
 }
+
+/** The content of `currentFile`. */
+export const currentMarker = (release: number, service: string): string => `${release} ${service}\n`;

@@ -6,6 +6,7 @@ import { InfraktError } from '../../core/errors.js';
 import { runChecked, type StreamName } from '../../core/executor.js';
 import { releaseTarget } from '../../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
+import { removeAppTasks } from '../cron/cron.js';
 import { applyProxyConfig } from '../proxy/proxy-config.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -148,6 +149,11 @@ export async function prepareDestroy(
         });
         await job.step('remove images', async () => {
           await ex.run(docker.removeImagesByRepo(`infrakt-app/${app.name}`));
+        });
+        await job.step('remove scheduled tasks', async (s) => {
+          const tasks = await removeAppTasks(ctx, ex, server, app);
+          if (tasks.length === 0) return s.unchanged('the app had no scheduled tasks');
+          s.detail(tasks.join(', '));
         });
         await job.step('remove app directory', async (s) => {
           await runChecked(ex, fs.rmrf(l.dir), { what: 'remove app directory' });

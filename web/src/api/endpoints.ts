@@ -22,6 +22,7 @@ import type {
   CatalogStackView,
   ChannelView,
   Credentials,
+  CronTaskView,
   DashboardView,
   DatabaseCreateRequest,
   DatabaseView,
@@ -29,6 +30,8 @@ import type {
   DeploymentView,
   EnvDeleted,
   EnvEntry,
+  EnvExport,
+  EnvImportResult,
   EnvSetResult,
   EnvValue,
   JobAccepted,
@@ -47,6 +50,7 @@ import type {
   ServerStatusReport,
   ServerView,
   TargetAdded,
+  TerminalTicket,
   TrustResult,
   WebhookDeliveryView,
   WebhookView,
@@ -95,6 +99,23 @@ export const endpoints = {
   deleteEnv: (app: string, key: string) => api.del<EnvDeleted>(`/api/apps/${e(app)}/env/${e(key)}`),
   revealEnv: (app: string, key: string) => api.post<EnvValue>(`/api/apps/${e(app)}/env/${e(key)}/reveal`),
   pushEnv: (app: string) => api.post<JobAccepted>(`/api/apps/${e(app)}/env/push`),
+  importEnv: (app: string, dotenv: string, replace: boolean) =>
+    api.post<EnvImportResult>(`/api/apps/${e(app)}/env/import`, { dotenv, replace }),
+  exportEnv: (app: string) => api.post<EnvExport>(`/api/apps/${e(app)}/env/export`),
+
+  cronTasks: (app: string, signal?: AbortSignal) => api.get<CronTaskView[]>(`/api/apps/${e(app)}/cron`, { signal }),
+  addCronTask: (
+    app: string,
+    body: { name: string; schedule: string; command: string[]; timeoutSeconds?: number; service?: string },
+  ) => api.post<JobAccepted>(`/api/apps/${e(app)}/cron`, body),
+  runCronTask: (app: string, task: string) => api.post<JobAccepted>(`/api/apps/${e(app)}/cron/${e(task)}/run`),
+  removeCronTask: (app: string, task: string) => api.del<JobAccepted>(`/api/apps/${e(app)}/cron/${e(task)}`),
+  appTerminal: (app: string, size: { cols: number; rows: number }) =>
+    api.post<TerminalTicket>(`/api/apps/${e(app)}/terminal`, { mode: 'shell', ...size }),
+  serverTerminal: (server: string, size: { cols: number; rows: number }) =>
+    api.post<TerminalTicket>(`/api/servers/${e(server)}/terminal`, size),
+  execInApp: (app: string, body: { command: string[]; mode: 'exec' | 'run' }) =>
+    api.post<JobAccepted>(`/api/apps/${e(app)}/exec`, body),
 
   databases: (signal?: AbortSignal) => api.get<DatabaseView[]>('/api/databases', { signal }),
   createDatabase: (body: DatabaseCreateRequest) => api.post<JobAccepted>('/api/databases', body),

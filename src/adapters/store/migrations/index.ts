@@ -6,6 +6,7 @@ import { backupTargets } from './0008-backup-targets.js';
 import { jobMeasures } from './0009-job-measures.js';
 import { pushDeploy } from './0010-push-deploy.js';
 import { edge } from './0011-edge.js';
+import { cronTasks } from './0012-cron-tasks.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   jobMeasures,
   pushDeploy,
   edge,
+  cronTasks,
 ];
