@@ -5,7 +5,7 @@ import type { Migration } from './types.js';
  * the Docker binaries they were learnt from: while the fingerprint holds, a deploy does not ask again.
  */
 export const serverFacts: Migration = {
-  version: 10,
+  version: 11,
   name: 'server-facts',
   sql: `
 ALTER TABLE servers ADD COLUMN facts_json TEXT;
