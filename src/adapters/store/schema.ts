@@ -16,6 +16,8 @@ export interface ServersTable {
   /** The pinned host key as `<type> <base64>` (a known_hosts line without the host). */
   host_key: string | null;
   settings_json: string;
+  /** What deploys learnt about the server, keyed by a fingerprint of its Docker binaries (server-facts). */
+  facts_json?: string | null;
   last_checked_at: string | null;
   last_error: string | null;
   created_at: string;

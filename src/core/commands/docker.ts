@@ -1,4 +1,4 @@
-import { and, type Cmd, exec, mergeStderr, pipe, quietErr } from '../cmd/index.js';
+import { and, type Cmd, exec, mergeStderr, pipe, quietErr, seq } from '../cmd/index.js';
 
 /** Labels infrakt puts on every container it starts: find an app's releases without any compose file. */
 export const LABEL_APP = 'infrakt.app';
@@ -98,3 +98,27 @@ export const removeImagesByRepo = (repo: string): Cmd =>
       exec('xargs', '-r', 'docker', 'rmi'),
     ),
   );
+
+/**
+ * Where the Docker CLI and Compose live on common installs (Debian/Ubuntu packages, docker.com's packages and
+ * script, pip/standalone docker-compose).
+ */
+const DOCKER_BINARIES = [
+  '/usr/bin/docker',
+  '/usr/local/bin/docker',
+  '/usr/libexec/docker/cli-plugins/docker-compose',
+  '/usr/lib/docker/cli-plugins/docker-compose',
+  '/usr/local/lib/docker/cli-plugins/docker-compose',
+  '/usr/bin/docker-compose',
+  '/usr/local/bin/docker-compose',
+];
+
+/**
+ * A cheap fingerprint of the server's Docker install (path, inode, mtime of each binary present): facts learnt
+ * from it (compose flavour, Docker version) hold while it does. Missing paths are left out silently.
+ */
+export const binariesFingerprint = (): Cmd =>
+  seq(quietErr(exec('stat', '-L', '-c', '%n %i %Y', ...DOCKER_BINARIES)), exec('true'));
+
+/** The Docker engine's version (e.g. `24.0.7`). */
+export const serverVersion = (): Cmd => quietErr(exec('docker', 'version', '--format', '{{.Server.Version}}'));

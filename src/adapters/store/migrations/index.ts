@@ -7,6 +7,7 @@ import { jobMeasures } from './0009-job-measures.js';
 import { pushDeploy } from './0010-push-deploy.js';
 import { edge } from './0011-edge.js';
 import { cronTasks } from './0012-cron-tasks.js';
+import { serverFacts } from './0013-server-facts.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pushDeploy,
   edge,
   cronTasks,
+  serverFacts,
 ];
