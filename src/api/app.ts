@@ -29,6 +29,7 @@ import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { registryRoutes } from './routes/registries.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
@@ -145,6 +146,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRoutes(api, deps);
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
+  registryRoutes(api, deps);
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);

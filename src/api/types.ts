@@ -8,10 +8,17 @@
 import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
-import type { appCreateBody, serverAddBody } from './schemas.js';
+import type { appCreateBody, appUpdateBody, serverAddBody } from './schemas.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
-export type { AppLogLine, AppView, DeploymentView } from '../core/schemas/views/apps.js';
+export type {
+  AppLogLine,
+  AppSettingsView,
+  AppUpdateResult,
+  AppView,
+  DeployKeyView,
+  DeploymentView,
+} from '../core/schemas/views/apps.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
 export type {
   BackupList,
@@ -30,7 +37,8 @@ export type {
   JobStep,
   StepStatus,
 } from '../core/schemas/views/jobs.js';
-export type { ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
+export type { CertificateView, ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
+export type { RegistryView } from '../core/schemas/views/registries.js';
 export type {
   ContainerInfo,
   DiskUsage,
@@ -45,6 +53,7 @@ export type { ApiErrorBody } from './errors.js';
 /** Bodies of the create requests, as a client may send them (before defaults and coercion). */
 export type ServerAddRequest = z.input<typeof serverAddBody>;
 export type AppCreateRequest = z.input<typeof appCreateBody>;
+export type AppUpdateRequest = z.input<typeof appUpdateBody>;
 export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;
 
 /**

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
+import { registerAppUpdateCommand } from './commands/app-update.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
@@ -9,14 +10,17 @@ import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
+import { registerGitAccessCommands } from './commands/git-access.js';
 import { registerInit } from './commands/home.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLockCommands } from './commands/locks.js';
 import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
+import { registerRegistryCommands } from './commands/registries.js';
 import { registerServe } from './commands/serve.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
+import { registerServerUpdate } from './commands/server-update.js';
 import { registerServerCommands } from './commands/servers.js';
 import { reportError } from './errors.js';
 
@@ -37,9 +41,12 @@ export function buildProgram(): Command {
   registerServerProvision(servers);
   registerServerRemoteCommands(servers);
   registerServerSet(servers);
+  registerServerUpdate(servers);
   const apps = program.command('app').description('manage apps');
   registerAppCommands(apps);
+  registerAppUpdateCommand(apps);
   registerDeployCommands(apps);
+  registerGitAccessCommands(apps);
   registerAppLifecycleCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
@@ -48,6 +55,7 @@ export function buildProgram(): Command {
   registerDbCommands(db);
   registerBackupCommands(db);
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
+  registerRegistryCommands(program.command('registry').description('private container registries a server pulls from'));
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);
   registerCatalogInstallCommands(catalog);

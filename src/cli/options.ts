@@ -21,3 +21,12 @@ export function readComposeFile(path: string): string {
     );
   }
 }
+
+/** Commander collector for repeatable options (`--domain a --domain b`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `none` (any case) means "remove it": null for the service. */
+export const noneToNull = (v: string | undefined): string | null | undefined =>
+  v === undefined ? undefined : v.trim().toLowerCase() === 'none' ? null : v;

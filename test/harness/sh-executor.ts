@@ -36,6 +36,11 @@ export function shExecutor(): Executor & { commands: string[] } {
     commands,
     run,
     stream: (cmd, _onLine, opts) => run(cmd, opts),
+    runWithInput: async (cmd, input, opts) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of input) chunks.push(chunk as Buffer);
+      return run(cmd, { ...opts, stdin: Buffer.concat(chunks) });
+    },
     put: async () => {
       throw new Error('not supported in shExecutor');
     },

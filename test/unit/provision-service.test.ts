@@ -97,6 +97,9 @@ function modelExecutor(h: HostModel): Executor {
     target: `${h.user}@model:22`,
     run,
     stream: (cmd, _onLine, opts) => run(cmd, opts),
+    runWithInput: async () => {
+      throw new Error('not used');
+    },
     put: async (path) => {
       h.puts.push(path);
       const step = actionOwner.get(`put ${path}`);

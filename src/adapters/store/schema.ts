@@ -145,6 +145,31 @@ export interface Database {
   audit_events: AuditEventsTable;
   proxy_routes: ProxyRoutesTable;
   catalog_host_installs: CatalogHostInstallsTable;
+  app_domains: AppDomainsTable;
+  registries: RegistriesTable;
+}
+
+/** Domains of an app beyond its primary `apps.domain`, in order (migration 0007). */
+export interface AppDomainsTable {
+  id: Generated<number>;
+  app_id: number;
+  server_id: number;
+  domain: string;
+  position: number;
+  created_at: string;
+}
+
+/** A private registry a server logs in to (migration 0008). */
+export interface RegistriesTable {
+  id: Generated<number>;
+  server_id: number;
+  host: string;
+  username: string;
+  /** Sealed under the master key (`seal`), bound to the server id and host. */
+  password_enc: string;
+  logged_in_at: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A catalog host entry run on a server (migration 0006). */
@@ -173,3 +198,4 @@ export type JobRow = Selectable<JobsTable>;
 export type JobStepRow = Selectable<JobStepsTable>;
 export type JobLogRow = Selectable<JobLogsTable>;
 export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
+export type RegistryRow = Selectable<RegistriesTable>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { domainListSchema } from './app-settings.js';
 import { branchSchema, domainSchema, imageSchema, nameSchema, portSchema } from './common.js';
+import { looksLikeSshGit, sshGitUrlProblem } from './git-source.js';
 
 export const DB_TYPES = ['postgres', 'mysql', 'redis', 'mongo'] as const;
 export type DbType = (typeof DB_TYPES)[number];
@@ -10,8 +12,9 @@ export const APP_STATUSES = ['created', 'deploying', 'running', 'failed', 'stopp
 export type AppStatus = (typeof APP_STATUSES)[number];
 
 /**
- * A git source: https URL, or an absolute path of a repository on the server itself
- * (for private/local setups and tests). Deeper SSRF checks (DNS) happen in the service.
+ * A git source: https URL, an SSH repository (`git@host:org/repo.git`, `ssh://…`, fetched with the app's
+ * deploy key), or an absolute path of a repository on the server itself (for private/local setups and tests).
+ * Deeper SSRF checks (DNS) happen in the service.
  */
 export const gitUrlSchema = z
   .string()
@@ -21,6 +24,7 @@ export const gitUrlSchema = z
     (u) => {
       // new URL() silently drops tabs/newlines and encodes spaces: refuse them before it can.
       if (/[\s\x00-\x1f\x7f]/.test(u)) return false;
+      if (looksLikeSshGit(u)) return sshGitUrlProblem(u) === null;
       if (u.startsWith('/')) return /^\/[A-Za-z0-9._/-]+$/.test(u) && !u.split('/').includes('..');
       try {
         const url = new URL(u);
@@ -29,7 +33,10 @@ export const gitUrlSchema = z
         return false;
       }
     },
-    { message: 'must be an https:// URL without embedded credentials, or an absolute path on the server' },
+    {
+      message:
+        'must be an https:// URL without embedded credentials, an SSH repository (git@host:org/repo.git or ssh://…), or an absolute path on the server',
+    },
   );
 
 export const healthCheckSchema = z.object({
@@ -49,13 +56,19 @@ export const appCreateSchema = z
     server: nameSchema,
     name: nameSchema,
     domain: domainSchema.optional(),
+    /** Several domains (the first is the primary one); `domain` alone is the same as a list of one. */
+    domains: domainListSchema.optional(),
     port: portSchema.default(3000),
     git: gitUrlSchema.optional(),
     branch: branchSchema.default('main'),
     image: imageSchema.optional(),
     health: healthCheckSchema.partial().optional(),
   })
-  .refine((a) => !(a.git && a.image), { message: 'choose either --image or --git, not both', path: ['image'] });
+  .refine((a) => !(a.git && a.image), { message: 'choose either --image or --git, not both', path: ['image'] })
+  .refine((a) => !(a.domain && a.domains?.length && a.domains[0] !== a.domain), {
+    message: 'give the domains either as domain or as domains',
+    path: ['domains'],
+  });
 export type AppCreateInput = z.input<typeof appCreateSchema>;
 export type AppCreate = z.output<typeof appCreateSchema>;
 

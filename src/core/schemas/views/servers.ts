@@ -18,6 +18,10 @@ export const serverViewSchema = z
     lastError: z.string().nullable(),
     appCount: z.number().int(),
     proxy: proxySettingsViewSchema,
+    /** Certificates (`server set --acme-*`): null = Let's Encrypt / ZeroSSL without a contact e-mail. */
+    acme: z.object({ email: z.string().nullable(), ca: z.string().nullable(), caRoot: z.boolean() }).nullable(),
+    /** `server set --allow-private-git on`: git hosts on private networks are accepted. */
+    allowPrivateGit: z.boolean(),
     createdAt: z.string(),
   })
   .meta({ id: 'Server' });

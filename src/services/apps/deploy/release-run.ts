@@ -1,17 +1,19 @@
 import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
 import type { Cmd } from '../../../core/cmd/index.js';
 import type { ComposeFlavour, ComposeTarget } from '../../../core/commands/compose.js';
+import * as docker from '../../../core/commands/docker.js';
 import { InfraktError } from '../../../core/errors.js';
 import type { Executor } from '../../../core/executor.js';
 import type { JobContext, StepHandle } from '../../../core/jobs.js';
 import {
   type DeployAction,
+  type DeployPlanInput,
   type DeployStep,
   deployPlan,
   releaseTarget,
   servicesTarget,
 } from '../../../core/plans/deploy.js';
-import { type AppLayout, appLayout } from '../../../core/plans/layout.js';
+import { type AppLayout, appLayout, appVolume } from '../../../core/plans/layout.js';
 import type { Secret } from '../../../core/secret.js';
 import { pullPolicy } from '../../servers/settings.js';
 import type { Ctx } from '../../shared/context.js';
@@ -23,6 +25,15 @@ export interface ReleaseRequest {
   action: DeployAction;
   /** Rollback / env push: the kept release whose source is reused. */
   from?: { release: number; details: ReleaseDetails; sourceRef: string };
+  /** `app deploy --local-image`: an image of this machine, sent over the connection, deployed instead of `image`. */
+  localImage?: LocalImage;
+}
+
+/** An image on the machine running infrakt (`docker image inspect` here). */
+export interface LocalImage {
+  readonly ref: string;
+  readonly id: string;
+  readonly size: number;
 }
 
 /**
@@ -63,14 +74,44 @@ export interface ReleaseRun {
 /** One step of the plan, run by the function of its kind (src/services/deploy/steps/). */
 export type ReleaseStep = (run: ReleaseRun, step: DeployStep, s: StepHandle) => Promise<void>;
 
-export function planInput(app: AppRow, server: ServerRow, release: number, action: DeployAction) {
+export function planInput(
+  app: AppRow,
+  server: ServerRow,
+  release: number,
+  req: Pick<ReleaseRequest, 'action' | 'localImage'>,
+): DeployPlanInput {
+  const settings = appSettings(app);
+  const image = req.localImage?.ref ?? app.image ?? '';
   const source =
     app.app_type === 'image'
-      ? { type: 'image' as const, image: app.image ?? '' }
+      ? { type: 'image' as const, image }
       : app.app_type === 'git'
         ? { type: 'git' as const, repo: app.git_repo ?? '', branch: app.branch ?? 'main' }
-        : { type: 'compose' as const, content: appSettings(app).compose?.content ?? '' };
-  return { app: app.name, root: server.root_dir, release, port: app.port, source, action, domain: app.domain };
+        : { type: 'compose' as const, content: settings.compose?.content ?? '' };
+  const l = appLayout(server.root_dir, app.name);
+  const volumes = settings.volumes ?? [];
+  return {
+    app: app.name,
+    root: server.root_dir,
+    release,
+    port: app.port,
+    source,
+    action: req.action,
+    domain: app.domain,
+    localImage: Boolean(req.localImage),
+    releaseCommand: Boolean(settings.releaseCommand),
+    volumes: volumes.flatMap((v) =>
+      v.kind === 'named'
+        ? [
+            {
+              name: appVolume(app.name, v.name),
+              labels: { [docker.LABEL_VOLUME_OF]: app.name, [docker.LABEL_ROOT]: server.root_dir },
+            },
+          ]
+        : [],
+    ),
+    bindDirs: volumes.flatMap((v) => (v.kind === 'bind' ? [`${l.mountsDir}/${v.source}`] : [])),
+  };
 }
 
 /** Opens the deployment record under a fresh release number and the run that carries it through the plan. */
@@ -91,7 +132,7 @@ export async function openReleaseRun(o: {
     layout: appLayout(o.server.root_dir, o.app.name),
     deploymentId: dep.id,
     release: dep.release,
-    plan: deployPlan(planInput(o.app, o.server, dep.release, o.req.action)),
+    plan: deployPlan(planInput(o.app, o.server, dep.release, o.req)),
     flavour: 'v2',
     before: { projects: [], releases: [] },
     hostPort: 0,
@@ -118,6 +159,8 @@ export function sourceCtx(run: ReleaseRun): SourceCtx {
     flavour: run.flavour,
     hostPort: run.hostPort,
     pull: pullPolicy(run.server),
+    server: run.server.name,
+    signal: run.job.signal,
     log: (m) => run.job.log(m),
   };
 }

@@ -1,19 +1,24 @@
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
-import { assertGitSource } from '../../apps.js';
+import { pullAuth } from '../../../registries/registries.js';
+import { assertGitSourceAllowed } from '../../git-access.js';
+import { runGitFetch } from '../../git-fetch.js';
 import {
   appSettings,
   composeRelease,
+  ensureComposeImages,
   gitSource,
   imageSource,
   type PreparedRelease,
   reuseSource,
+  type SourceCtx,
 } from '../../release-source.js';
 import { type ReleaseRun, type ReleaseStep, sourceCtx } from '../release-run.js';
 
 /**
  * `check image` / `fetch git source` / `validate compose file` / `reuse release source`: the release's source
- * made ready on the server and turned into its compose files (nothing is built yet).
+ * made ready on the server and turned into its compose files (nothing is built yet). Images missing on the
+ * server are pulled (with the server's registry login for private registries) unless its pull policy is never.
  */
 export const fetchSource: ReleaseStep = async (run, step, s) => {
   run.prepared = await prepare(run, step);
@@ -21,18 +26,24 @@ export const fetchSource: ReleaseStep = async (run, step, s) => {
 };
 
 async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelease> {
-  const sc = sourceCtx(run);
+  const sc: SourceCtx = { ...sourceCtx(run), auth: await pullAuth(run.ctx, run.server) };
   const { app, req } = run;
   if (req.from) return reuseSource(sc, req.from.release, req.from.details, req.from.sourceRef);
-  if (app.app_type === 'image') return imageSource(sc, app.image!);
+  if (app.app_type === 'image') return imageSource(sc, req.localImage?.ref ?? app.image!);
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
     // Checked again right before the fetch: the name may resolve elsewhere now (DNS rebinding).
-    const repo = app.git_repo ?? '';
-    if (!repo.startsWith('/')) await assertGitSource(run.ctx, repo);
-    await runChecked(run.ex, sync!, { what: 'git fetch' });
+    await assertGitSourceAllowed(run.ctx, run.server, app.git_repo ?? '');
+    await runGitFetch(
+      { ctx: run.ctx, ex: run.ex, job: run.job, app, server: run.server, layout: run.layout, log: sc.log },
+      sync!,
+    );
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
-    return gitSource(sc, commit);
+    const prepared = await gitSource(sc, commit);
+    if (prepared.sourceYaml !== undefined) await ensureComposeImages(sc, prepared.sourceYaml);
+    return prepared;
   }
-  return composeRelease(sc, appSettings(app).compose!.content, {});
+  const content = appSettings(app).compose!.content;
+  await ensureComposeImages(sc, content);
+  return composeRelease(sc, content, {});
 }

@@ -3,8 +3,8 @@ import { switchRoute } from '../route-switch.js';
 
 /** `switch proxy`: the app's domain now goes to the new release; from here on a failure is not undone. */
 export const switchTraffic: ReleaseStep = async (run, _step, s) => {
-  await switchRoute(run.ctx, run.ex, run.server, run.app, run.hostPort, run.job.id, (m) => s.log(m));
+  const domains = await switchRoute(run.ctx, run.ex, run.server, run.app, run.hostPort, run.job.id, (m) => s.log(m));
   run.switched = true;
   run.msToServing = Date.now() - run.startedAt;
-  s.detail(`${run.app.domain} → 127.0.0.1:${run.hostPort}`);
+  s.detail(`${domains.join(', ')} → 127.0.0.1:${run.hostPort}`);
 };
