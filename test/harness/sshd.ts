@@ -144,8 +144,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
+/** What a test server's sessions differ in: environment (`SetEnv`) and who may log in. */
+export interface SshdOptions {
+  hostKeyType?: KeyType;
+  /** Environment of every session (sshd `SetEnv`), e.g. DOCKER_HOST of a private engine, GIT_SSL_CAINFO. */
+  setEnv?: Record<string, string>;
+  /** An authorized_keys file of its own (e.g. a git host that knows one deploy key) instead of the shared one. */
+  authorizedKeys?: string;
+}
+
+function sshdConfig(dir: string, port: number, keys: ClientKeys, opts: SshdOptions = {}): string {
+  const env = Object.entries(opts.setEnv ?? {}).map(([k, v]) => `${k}=${v}`);
   return [
+    ...(env.length ? [`SetEnv ${env.join(' ')}`] : []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${join(dir, 'host_key')}`,
@@ -155,7 +166,7 @@ function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
     'KbdInteractiveAuthentication no',
     'PubkeyAuthentication yes',
     'UsePAM no',
-    `AuthorizedKeysFile ${keys.authorizedKeys}`,
+    `AuthorizedKeysFile ${opts.authorizedKeys ?? keys.authorizedKeys}`,
     'StrictModes no',
     'UseDNS no',
     `Subsystem sftp ${SFTP_SERVER}`,
@@ -221,7 +232,7 @@ process.once('exit', () => {
 });
 
 /** Starts one sshd on a free loopback port. */
-export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost> {
+export async function startSshd(opts: SshdOptions = {}): Promise<SshdHost> {
   ensureSshd();
   const keys = getClientKeys();
   const dir = tempDir('sshd');
@@ -241,7 +252,7 @@ export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<S
   // Another process may take the port between our probe and sshd's bind: retry with a new one.
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
-    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys));
+    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys, opts));
     rmSync(logPath, { force: true });
     try {
       child = await launch(dir, port);
