@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { InfraktError } from '../core/errors.js';
+import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { Resolve } from '../services/shared/ssrf.js';
 import {
@@ -22,6 +23,7 @@ import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
+import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
@@ -44,6 +46,8 @@ export interface ApiOptions {
   clientAddress?: ClientAddress;
   /** Accept absolute repository paths on the server as git sources (CLI-only by default). */
   allowLocalGitPaths?: boolean;
+  /** Act on servers with host `local` (this machine) over the API; off unless `serve --allow-local-server`. */
+  allowLocalServer?: boolean;
   /** DNS for the git URL SSRF check (tests inject one; default: the system resolver). */
   resolve?: Resolve;
   /** The built dashboard (dist/web); served at / with an SPA fallback when present. */
@@ -53,6 +57,8 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
   catalogDirs?: readonly string[];
+  /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
+  mcp?: { allowWrites: boolean };
 }
 
 export const API_DESCRIPTION =
@@ -78,6 +84,12 @@ async function acceptedJob(c: Context<ApiEnv>, jobId: string): Promise<AcceptedR
   c.header('Location', `/api/jobs/${job.id}`);
   return c.json({ jobId: job.id, job }, 202) as never;
 }
+
+/** Without the opt-in, no API request runs anything on the control host through a `local` server. */
+const refuseLocal =
+  (connect: Ctx['connect']): Ctx['connect'] =>
+  (server, o) =>
+    server.host === 'local' ? Promise.reject(localServerRefused()) : connect(server, o);
 
 export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -121,15 +133,42 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       onError: (c) => apiError(c, new InfraktError('VALIDATION', 'request body too large (max 1 MiB)')),
     }),
   );
+  // A body the routes cannot read (text/plain, a form) is the client's mistake: 400, never a 500.
+  api.use('/api/*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      // A body is what Content-Length / Transfer-Encoding announce; a declared non-JSON type is refused as is.
+      const type = c.req.header('content-type') ?? '';
+      const announced = c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length')) > 0;
+      if ((type !== '' || announced) && !/^application\/json\s*(;|$)/i.test(type)) {
+        throw new InfraktError('VALIDATION', `request body must be JSON, not ${type.split(';')[0] || 'untyped'}`, {
+          hint: 'send Content-Type: application/json',
+        });
+      }
+    }
+    await next();
+  });
   api.use('/api/*', async (c, next) => {
     c.set('clientAddress', clientAddress(c));
-    c.set('ctx', { ...ctx, actor: `api (${c.var.clientAddress})`, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+    c.set('ctx', {
+      ...ctx,
+      actor: `api (${c.var.clientAddress})`,
+      connect: opts.allowLocalServer ? ctx.connect : refuseLocal(ctx.connect),
+      ...(opts.resolve ? { resolve: opts.resolve } : {}),
+    });
     await next();
+  });
+
+  // MCP at /mcp, behind the same API key; the SDK loads on the first MCP request only.
+  api.use('/mcp', guard);
+  api.all('/mcp', async (c) => {
+    const { mcpHandler } = await import('../mcp/http.js');
+    return mcpHandler(ctx, { allowWrites: Boolean(opts.mcp?.allowWrites), clientAddress })(c);
   });
 
   const deps: RouteDeps = {
     resolve: opts.resolve,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    allowLocalServer: Boolean(opts.allowLocalServer),
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
     log,
@@ -153,6 +192,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);
+  backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
 

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
 import type { appCreateBody, appUpdateBody, serverAddBody } from './schemas.js';
+import type { targetAddBody } from './schemas-backups.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
 export type {
@@ -19,6 +20,18 @@ export type {
   DeployKeyView,
   DeploymentView,
 } from '../core/schemas/views/apps.js';
+export type {
+  AppBackupList,
+  AppSnapshotView,
+  BackupOverview,
+  BackupRunView,
+  BackupTargetView,
+  DbSnapshotList,
+  DbSnapshotView,
+  OffsiteStatus,
+  TargetAdded,
+  TargetCheck,
+} from '../core/schemas/views/backups.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
 export type {
   BackupList,
@@ -55,6 +68,7 @@ export type ServerAddRequest = z.input<typeof serverAddBody>;
 export type AppCreateRequest = z.input<typeof appCreateBody>;
 export type AppUpdateRequest = z.input<typeof appUpdateBody>;
 export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;
+export type BackupTargetAddRequest = z.input<typeof targetAddBody>;
 
 /**
  * SSE events of `GET /api/jobs/:id/events` (read with fetch + X-API-Key; resume with `Last-Event-ID`

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { type CliResult, cleanupHomes, makeInfraktHome, registerHarnessServer, runCli } from '../harness/cli.js';
-import { freePort, type SshdHost, type SshdOptions, startSshd, stopAllSshd } from '../harness/sshd.js';
+import { freePort, type SshdHost, type StartSshdOptions, startSshd, stopAllSshd } from '../harness/sshd.js';
 
 export const DOCKER = process.env.INFRAKT_TEST_DOCKER ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
 
@@ -33,7 +33,7 @@ export function docker(...args: string[]): string {
  * A server with Caddy set up through `infrakt proxy setup` (HTTP only, loopback ports of its own). `sshd` sets
  * the server's session environment (a private Docker engine, a CA for git over https).
  */
-export async function deployEnv(opts: { sshd?: SshdOptions } = {}): Promise<DeployEnv> {
+export async function deployEnv(opts: { sshd?: StartSshdOptions } = {}): Promise<DeployEnv> {
   const home = makeInfraktHome();
   const host = await startSshd(opts.sshd);
   const server = `ikt-test-${rand()}`;

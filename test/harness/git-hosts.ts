@@ -64,10 +64,8 @@ export interface SshGitHost {
 
 /** An SSH git host that accepts only the keys a test allows (none at first). */
 export async function startSshGitHost(): Promise<SshGitHost> {
-  const dir = mkdtempSync(join(tmpdir(), 'ikt-test-githost-'));
-  const keys = join(dir, 'authorized_keys');
-  writeFileSync(keys, '', { mode: 0o600 });
-  const sshd = await startSshd({ authorizedKeys: keys });
+  const sshd = await startSshd({ authorizedKeys: '' });
+  const keys = join(sshd.dir, 'authorized_keys');
   return {
     sshd,
     url: (repo) => `ssh://root@127.0.0.1:${sshd.port}${repo.bare}`,

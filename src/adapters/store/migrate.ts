@@ -31,6 +31,7 @@ export function migrate(db: BetterSqlite3.Database, migrations: readonly Migrati
       .transaction(() => {
         if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return false;
         db.exec(m.sql);
+        m.run?.(db);
         db.pragma(`user_version = ${m.version}`);
         return true;
       })

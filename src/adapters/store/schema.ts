@@ -133,6 +133,82 @@ export interface ProxyRoutesTable {
   created_at: string;
 }
 
+/** A named secret (`secret set`, `--store-as-secret`); sealed like env values, bound to its name. */
+export interface SecretsTable {
+  id: Generated<number>;
+  name: string;
+  value_enc: string;
+  /** Who made it: `user`, `db create <name>`, `server exec <server>`, … (never the value). */
+  source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProvidersTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  /** The API token, sealed like env values and bound to the provider name. */
+  token_enc: string;
+  settings_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProviderServersTable {
+  id: Generated<number>;
+  name: string;
+  provider_id: number;
+  /** The provider's id of the machine (null until the create call answered). */
+  external_id: string | null;
+  server_type: string;
+  location: string;
+  image: string;
+  /** `<type> <base64>` of the host key infrakt generated and injected: pinned before the first connection. */
+  host_key: string;
+  status: string;
+  details_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BackupTargetsTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'sftp' | 's3';
+  /** TargetLocation (src/core/schemas/backup-target.ts): no secret in it. */
+  location_json: string;
+  /** Sealed JSON of TargetSecrets (repository password, S3 secret key, SFTP private key) under the master key. */
+  secrets_enc: string;
+  /** Last `backup-target test|verify`: { kind, at, status, message, server }. */
+  last_check_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BackupRunsTable {
+  id: Generated<number>;
+  server_id: number;
+  subject_kind: 'db' | 'app';
+  subject: string;
+  /** Target name; null = the server's local repository (app volumes) or a local dump. */
+  target: string | null;
+  status: 'ok' | 'failed';
+  snapshot_id: string | null;
+  bytes: number | null;
+  message: string | null;
+  job_id: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+export interface ServerReposTable {
+  server_id: number;
+  /** Sealed password of the server's local restic repository. */
+  password_enc: string;
+  created_at: string;
+}
+
 export interface Database {
   servers: ServersTable;
   apps: AppsTable;
@@ -144,12 +220,18 @@ export interface Database {
   locks: LocksTable;
   audit_events: AuditEventsTable;
   proxy_routes: ProxyRoutesTable;
+  secrets: SecretsTable;
+  providers: ProvidersTable;
+  provider_servers: ProviderServersTable;
   catalog_host_installs: CatalogHostInstallsTable;
+  backup_targets: BackupTargetsTable;
+  backup_runs: BackupRunsTable;
+  server_repos: ServerReposTable;
   app_domains: AppDomainsTable;
   registries: RegistriesTable;
 }
 
-/** Domains of an app beyond its primary `apps.domain`, in order (migration 0007). */
+/** Domains of an app beyond its primary `apps.domain`, in order (migration 0009). */
 export interface AppDomainsTable {
   id: Generated<number>;
   app_id: number;
@@ -159,7 +241,7 @@ export interface AppDomainsTable {
   created_at: string;
 }
 
-/** A private registry a server logs in to (migration 0008). */
+/** A private registry a server logs in to (migration 0010). */
 export interface RegistriesTable {
   id: Generated<number>;
   server_id: number;
@@ -198,4 +280,9 @@ export type JobRow = Selectable<JobsTable>;
 export type JobStepRow = Selectable<JobStepsTable>;
 export type JobLogRow = Selectable<JobLogsTable>;
 export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
+export type SecretRow = Selectable<SecretsTable>;
+export type ProviderRow = Selectable<ProvidersTable>;
+export type ProviderServerRow = Selectable<ProviderServersTable>;
+export type BackupTargetRow = Selectable<BackupTargetsTable>;
+export type BackupRunRow = Selectable<BackupRunsTable>;
 export type RegistryRow = Selectable<RegistriesTable>;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AppSettingsView } from '../../core/schemas/views/apps.js';
 import { appSettingsView } from '../../services/apps/app-settings-view.js';
 import { createApp, listApps, resolveApp, toAppView } from '../../services/apps/apps.js';
+import { lastRuns } from '../../services/backup-targets/runs.js';
 import { withCtx } from '../context.js';
 import { collect, intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
@@ -99,7 +100,13 @@ export function registerAppCommands(app: Command): void {
         const { app: row, server } = await resolveApp(ctx, name, o.server);
         const settings = await appSettingsView(ctx, row, server);
         const v = toAppView(row, server.name, settings.domains.slice(1));
-        if (o.json) return printJson({ ...v, settings });
+        const runs = (await lastRuns(ctx, 'app', [server.id])).get(`${server.id}/${row.name}`) ?? null;
+        const backups = { local: runs?.local ?? null, offsite: runs?.offsite ?? null };
+        if (o.json) return printJson({ ...v, settings, backups });
+        const run = (r: typeof backups.local) =>
+          r
+            ? `${status(r.status)} ${r.at}${r.target ? ` to ${r.target}` : ''}${r.snapshotId ? ` (${r.snapshotId.slice(0, 8)})` : ''}`
+            : '-';
         const rows: [string, string][] = [
           ['name', v.name],
           ['server', v.server],
@@ -112,6 +119,8 @@ export function registerAppCommands(app: Command): void {
           ['git', v.git ? `${v.git}#${v.branch}` : '-'],
           ['release', dash(v.currentRelease)],
           ...settingsRows(settings),
+          ['backup', run(backups.local)],
+          ['off-site', run(backups.offsite)],
         ];
         for (const [k, val] of rows) process.stdout.write(`${c.dim(k.padEnd(16))}${val}\n`);
         if (settings.pending.length) {

@@ -74,6 +74,12 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & AppCreateExtra
   const remote = data.git ? gitRemoteOf(data.git) : null;
   const git = gitAccessInput(remote, input);
   const server = await getServerRow(ctx, data.server);
+  // Refused here, not at the first deploy: an app is created with the source it deploys.
+  if (!data.image && !data.git && !compose) {
+    throw new InfraktError('VALIDATION', `app '${data.name}' needs a source`, {
+      hint: 'pass --image <ref>, --git <URL or server path>, or --compose-file <path>',
+    });
+  }
   // A network source must point at a public host (CLI and API alike) unless the server allows private ones.
   if (data.git) await assertGitSourceAllowed(ctx, server, data.git);
   const domains = data.domains?.length ? data.domains : data.domain ? [data.domain] : [];

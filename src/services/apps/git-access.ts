@@ -12,7 +12,7 @@ import { allowsPrivateGit } from '../servers/settings.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
-import { assertPublicGitUrl } from '../shared/ssrf.js';
+import { assertPublicGitUrl, type PublicGitUrl } from '../shared/ssrf.js';
 import { type AppSettings, appSettings, type GitAccess } from './app-settings.js';
 import { resolveApp } from './apps.js';
 
@@ -31,22 +31,20 @@ export function gitRemoteOf(url: string): GitRemote {
 /**
  * The SSRF check of a git source, before it is stored and again right before each fetch (DNS rebinding): an
  * https or SSH host must resolve only to public addresses, unless the server allows private git hosts. Paths
- * of repositories on the server are not network sources.
+ * of repositories on the server are not network sources. For a checked https source it returns the accepted
+ * addresses, which the fetch pins (`git.syncBranch(…, pin)`); null when there is nothing to pin.
  */
 export async function assertGitSourceAllowed(
   ctx: Pick<Ctx, 'resolve'>,
   server: Pick<ServerRow, 'settings_json' | 'name'>,
   url: string,
-): Promise<void> {
+): Promise<PublicGitUrl | null> {
   const remote = gitRemoteOf(url);
-  if (remote.kind === 'path' || allowsPrivateGit(server)) return;
-  if (remote.kind === 'https') {
-    await assertPublicGitUrl(url, { resolve: ctx.resolve });
-    return;
-  }
+  if (remote.kind === 'path' || allowsPrivateGit(server)) return null;
+  if (remote.kind === 'https') return assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
   const { host, port } = remote.remote;
   try {
-    await assertPublicGitUrl(`https://${host}:${port}/`, { resolve: ctx.resolve });
+    await assertPublicGitUrl(`https://${host}:${port}/`, ctx.resolve ? { resolve: ctx.resolve } : {});
   } catch (e) {
     if (!(e instanceof InfraktError)) throw e;
     const why = e.message.replace(/^git URL \S+ is not allowed: /, '');
@@ -54,6 +52,7 @@ export async function assertGitSourceAllowed(
       hint: `use a public git host, or allow private ones on this server: infrakt server set ${server.name} --allow-private-git on`,
     });
   }
+  return null;
 }
 
 const deployKeyPurpose = (appId: number) => `app:${appId}:deploy-key`;

@@ -61,6 +61,8 @@ export interface ReleaseNaming {
   hostPort?: number;
   /** Limits, restart policy and mounts of the routed service (default: from the app's settings). */
   tuning?: ServiceTuning;
+  /** The app's variables (revealed): they go into the release's compose file, which is written 0600. */
+  env?: ReadonlyMap<string, string>;
 }
 
 export interface SourceCtx extends ReleaseNaming {
@@ -134,13 +136,12 @@ function imageRelease(
   sourceRef: string,
   extra: Partial<ReleaseDetails>,
 ): PreparedRelease {
-  const l = appLayout(s.root, s.app.name);
   const render = (hostPort: number | undefined) =>
     imageComposeFile({
       image: tag,
       port: s.app.port,
       hostPort,
-      envFile: l.envFile,
+      ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
       tuning: s.tuning ?? tuningOf(s.app, s.root),
     });
@@ -165,14 +166,13 @@ export function composeRelease(
   yaml: string,
   extra: { commit?: string; contextDir?: string; reuseBuiltImage?: boolean },
 ): PreparedRelease {
-  const l = appLayout(s.root, s.app.name);
   const doc = parseComposeFile(yaml);
   const splitWith = (hostPort: number | undefined) =>
     splitCompose({
       doc,
       port: s.app.port,
       hostPort,
-      envFile: l.envFile,
+      ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
       network: sharedNetwork(s.app.name),
       servicesProject: servicesProject(s.app.name),

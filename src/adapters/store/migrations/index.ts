@@ -1,9 +1,19 @@
 import { initial } from './0001-initial.js';
 import { jobHeartbeat } from './0005-job-heartbeat.js';
 import { catalogHostInstalls } from './0006-catalog-host-installs.js';
-import { appDomains } from './0007-app-domains.js';
-import { registries } from './0008-registries.js';
+import { fleet } from './0007-fleet.js';
+import { backupTargets } from './0008-backup-targets.js';
+import { appDomains } from './0009-app-domains.js';
+import { registries } from './0010-registries.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
-export const MIGRATIONS: readonly Migration[] = [initial, jobHeartbeat, catalogHostInstalls, appDomains, registries];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  jobHeartbeat,
+  catalogHostInstalls,
+  fleet,
+  backupTargets,
+  appDomains,
+  registries,
+];

@@ -1,3 +1,4 @@
+import * as git from '../../../../core/commands/git.js';
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
 import { pullAuth } from '../../../registries/registries.js';
@@ -32,11 +33,13 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
   if (app.app_type === 'image') return imageSource(sc, req.localImage?.ref ?? app.image!);
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
-    // Checked again right before the fetch: the name may resolve elsewhere now (DNS rebinding).
-    await assertGitSourceAllowed(run.ctx, run.server, app.git_repo ?? '');
+    // Checked again right before the fetch (the name may resolve elsewhere now), and an https fetch is pinned
+    // to the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
+    const checked = await assertGitSourceAllowed(run.ctx, run.server, app.git_repo ?? '');
+    const fetch = checked ? git.syncBranch(checked.url, app.branch ?? 'main', run.layout.srcDir, checked) : sync!;
     await runGitFetch(
       { ctx: run.ctx, ex: run.ex, job: run.job, app, server: run.server, layout: run.layout, log: sc.log },
-      sync!,
+      fetch,
     );
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
     const prepared = await gitSource(sc, commit);
