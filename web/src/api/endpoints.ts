@@ -6,6 +6,9 @@ import type {
   AppBackupList,
   AppCreateRequest,
   AppLogLine,
+  AppSettingsView,
+  AppUpdateRequest,
+  AppUpdateResult,
   AppView,
   BackupList,
   BackupOverview,
@@ -19,6 +22,7 @@ import type {
   DatabaseCreateRequest,
   DatabaseView,
   DbSnapshotList,
+  DeployKeyView,
   DeploymentView,
   EnvDeleted,
   EnvEntry,
@@ -63,6 +67,15 @@ export const endpoints = {
   apps: (signal?: AbortSignal) => api.get<AppView[]>('/api/apps', { signal }),
   app: (name: string, signal?: AbortSignal) => api.get<AppView>(`/api/apps/${e(name)}`, { signal }),
   createApp: (body: AppCreateRequest) => api.post<AppView>('/api/apps', body),
+  appSettings: (name: string, signal?: AbortSignal) =>
+    api.get<AppSettingsView>(`/api/apps/${e(name)}/settings`, { signal }),
+  /** 200 with the result when nothing needs the server; 202 + job when routes change on a deployed app. */
+  updateApp: (name: string, body: AppUpdateRequest) =>
+    api.patch<AppUpdateResult | JobAccepted>(`/api/apps/${e(name)}`, body),
+  deployKey: (name: string, rotate = false) =>
+    rotate
+      ? api.post<DeployKeyView>(`/api/apps/${e(name)}/deploy-key`)
+      : api.get<DeployKeyView>(`/api/apps/${e(name)}/deploy-key`),
   deployApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/deploy`),
   stopApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/stop`),
   restartApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/restart`),

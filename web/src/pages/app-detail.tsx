@@ -6,6 +6,7 @@ import { AppBackups } from '../components/app-backups.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
 import { AppLogs } from '../components/app-logs.js';
+import { AppSettings } from '../components/app-settings.js';
 import { QueryState } from '../components/states.js';
 import { Tabs } from '../components/tabs.js';
 import { Card, PageHeader, StatusBadge } from '../components/ui.js';
@@ -17,6 +18,7 @@ const TABS = [
   { key: 'logs', label: 'Logs' },
   { key: 'env', label: 'Environment' },
   { key: 'backups', label: 'Backups' },
+  { key: 'settings', label: 'Settings' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
 
@@ -68,20 +70,21 @@ export default function AppDetailPage() {
                   </dd>
                 </div>
                 <div>
-                  <dt className="text-xs text-zinc-500">Domain</dt>
-                  <dd className="font-mono text-xs break-all">
-                    {app.domain ? (
-                      <a
-                        href={`https://${app.domain}`}
-                        target="_blank"
-                        rel="noreferrer"
-                        className="inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
-                      >
-                        {app.domain} <ExternalLink aria-hidden className="size-3" />
-                      </a>
-                    ) : (
-                      '—'
-                    )}
+                  <dt className="text-xs text-zinc-500">{app.domains.length > 1 ? 'Domains' : 'Domain'}</dt>
+                  <dd className="font-mono text-xs break-all" data-app-domains>
+                    {app.domains.length
+                      ? app.domains.map((d) => (
+                          <a
+                            key={d}
+                            href={`https://${d}`}
+                            target="_blank"
+                            rel="noreferrer"
+                            className="mr-2 inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
+                          >
+                            {d} <ExternalLink aria-hidden className="size-3" />
+                          </a>
+                        ))
+                      : '—'}
                   </dd>
                 </div>
                 <div>
@@ -111,6 +114,7 @@ export default function AppDetailPage() {
               {tab === 'logs' ? <AppLogs app={app.name} /> : null}
               {tab === 'env' ? <AppEnv app={app} /> : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
+              {tab === 'settings' ? <AppSettings app={app} /> : null}
             </Tabs>
           </>
         )}
