@@ -88,14 +88,15 @@ export function registerAppLifecycleCommands(app: Command): void {
     .description('drop the local record of an app whose server is gone (its variables and history too); nothing remote')
     .option('--server <server>', 'server of the app')
     .option('--force', 'do not ask for the name to be typed')
+    .option('-y, --yes', 'same as --force: answer yes to the confirmation')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
-        if (!o.force) {
+        if (!o.force && !o.yes) {
           await confirmByName(
             `This forgets app '${name}' and its variables here (nothing on its server changes)`,
             name,
-            `pass --force to forget '${name}' without confirmation`,
+            `pass -y/--yes (or --force) to forget '${name}' without confirmation`,
           );
         }
         const r = await forgetApp(ctx, name, { server: o.server });
