@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, REPO_ROOT } from '../harness/cli.js';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { waitFor } from '../harness/sshd.js';
-import { type DeployEnv, deployEnv, docker, get, rand } from './deploy-harness.js';
+import { type DeployEnv, DOCKER, deployEnv, docker, get, rand } from './deploy-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
@@ -171,6 +172,7 @@ describe('app update: routes at once, the rest at the next deploy (built CLI, ss
   describe('in the dashboard (Chromium)', () => {
     let served: { base: string; key: string; child: ChildProcess };
     let browser: Browser;
+    let registry: TestRegistry;
 
     beforeAll(async () => {
       if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html')))
@@ -199,6 +201,7 @@ describe('app update: routes at once, the rest at the next deploy (built CLI, ss
         30_000,
       );
       served = { base, key: readFileSync(join(env.home, 'api_key'), 'utf8').trim(), child };
+      registry = await startRegistry(DOCKER);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
@@ -207,6 +210,7 @@ describe('app update: routes at once, the rest at the next deploy (built CLI, ss
 
     afterAll(async () => {
       await browser?.close();
+      await registry?.stop();
       if (served?.child.exitCode === null) {
         served.child.kill('SIGTERM');
         await new Promise((r) => served.child.once('exit', r));
@@ -253,6 +257,52 @@ describe('app update: routes at once, the rest at the next deploy (built CLI, ss
         await page.screenshot({ path: join(SHOTS, 'app-settings.png'), fullPage: true });
         expect((await show()).domains).toEqual([a, b, c]);
         expect((await show()).settings.memory).toBe('96m');
+        expect(errors).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    }, 180_000);
+
+    it('adds a private registry on the server page: a refused login stores nothing; remove logs out', async () => {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+      page.setDefaultTimeout(20_000);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      try {
+        await page.goto(`${served.base}/`);
+        await page.getByLabel('API key', { exact: true }).fill(served.key);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).first().click();
+        await page.getByRole('link', { name: env.server, exact: true }).first().click();
+        const form = page.getByRole('form', { name: 'Add a registry' });
+        await form.getByLabel('Registry').fill('https://bad/x');
+        await form.getByRole('button', { name: 'Log in and add' }).click();
+        await page.getByText('Registry must be a host such as').waitFor();
+
+        const add = async (password: string) => {
+          await form.getByLabel('Registry').fill(registry.host);
+          await form.getByLabel('User name').fill(registry.user);
+          await form.getByLabel('Password or token').fill(password);
+          await form.getByRole('button', { name: 'Log in and add' }).click();
+        };
+        await add('not-the-password');
+        await page.getByText(`Log ${env.server} in to ${registry.host}: failed`).waitFor({ timeout: 60_000 });
+        await page.keyboard.press('Escape');
+        await expect(page.locator(`[data-registry="${registry.host}"]`).count()).resolves.toBe(0);
+
+        await add(registry.password);
+        await page.getByText(`Log ${env.server} in to ${registry.host}: done`).waitFor({ timeout: 60_000 });
+        await page.keyboard.press('Escape');
+        await page.locator(`[data-registry="${registry.host}"]`).waitFor();
+        const listed = JSON.parse((await env.ok(['registry', 'list', '--json'])).stdout);
+        expect(listed).toMatchObject([{ server: env.server, host: registry.host, username: registry.user }]);
+        await page.screenshot({ path: join(SHOTS, 'server-registries.png'), fullPage: true });
+
+        await page.getByRole('button', { name: `Remove ${registry.host}` }).click();
+        await page.getByText(`Log ${env.server} out of ${registry.host}: done`).waitFor({ timeout: 60_000 });
+        await page.keyboard.press('Escape');
+        await page.locator(`[data-registry="${registry.host}"]`).waitFor({ state: 'detached' });
+        expect(JSON.parse((await env.ok(['registry', 'list', '--json'])).stdout)).toEqual([]);
         expect(errors).toEqual([]);
       } finally {
         await page.context().close();

@@ -32,8 +32,15 @@ export const rmFile = (path: string): Cmd => quietErr(exec('rm', '-f', '--', pat
 export function rmrfExcept(dir: string, keep: string): Cmd {
   rmrf(dir); // same safety checks on the directory
   if (!/^[A-Za-z0-9._-]+$/.test(keep)) throw new Error(`invalid name to keep: ${keep}`);
+  // Then the kept entry and the directory go too when they are empty (rmdir removes only empty ones), so an
+  // app that never had data leaves no directory behind.
+  const rmdirIfEmpty = (d: string) => or(quietErr(exec('rmdir', '--', d)), exec('true'));
   return or(
     not(testDir(dir)),
-    exec('find', dir, '-mindepth', '1', '-maxdepth', '1', '!', '-name', keep, '-exec', 'rm', '-rf', '--', '{}', '+'),
+    and(
+      exec('find', dir, '-mindepth', '1', '-maxdepth', '1', '!', '-name', keep, '-exec', 'rm', '-rf', '--', '{}', '+'),
+      rmdirIfEmpty(`${dir}/${keep}`),
+      rmdirIfEmpty(dir),
+    ),
   );
 }

@@ -33,6 +33,7 @@ import type {
   JobRecord,
   ProbeResult,
   ProxyRouteView,
+  RegistryView,
   ServerAddRequest,
   ServerRemoved,
   ServerStatusReport,
@@ -61,6 +62,13 @@ export const endpoints = {
   /** Live metrics and containers in one SSH round trip. */
   serverStatus: (name: string, signal?: AbortSignal) =>
     api.get<ServerStatusReport>(`/api/servers/${e(name)}/status`, { signal }),
+  registries: (server: string, signal?: AbortSignal) =>
+    api.get<RegistryView[]>(`/api/servers/${e(server)}/registries`, { signal }),
+  /** A job: `docker login --password-stdin` on the server; stored only when the login worked. */
+  addRegistry: (server: string, body: { host: string; username: string; password: string }) =>
+    api.post<JobAccepted>(`/api/servers/${e(server)}/registries`, body),
+  removeRegistry: (server: string, host: string) =>
+    api.del<JobAccepted>(`/api/servers/${e(server)}/registries/${e(host)}`),
   proxyRoutes: (server: string, signal?: AbortSignal) =>
     api.get<ProxyRouteView[]>(`/api/servers/${e(server)}/proxy/routes`, { signal }),
 

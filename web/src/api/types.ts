@@ -35,6 +35,7 @@ export type {
   JobStreamEvent,
   ProbeResult,
   ProxyRouteView,
+  RegistryView,
   ServerAddRequest,
   ServerRemoved,
   ServerStatusReport,

@@ -3,6 +3,7 @@ import { ArrowLeft } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import { ServerRegistries } from '../components/server-registries.js';
 import { Sparkline } from '../components/sparkline.js';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
 import { TrustHostKey } from '../components/trust-host-key.js';
@@ -160,6 +161,7 @@ export default function ServerDetailPage() {
                   </QueryState>
                 </Card>
               </div>
+              <ServerRegistries server={name} />
               <Card title="Containers">
                 <QueryState
                   query={status.q}
