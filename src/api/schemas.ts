@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
-import { appCreateSchema } from '../core/schemas/app.js';
+import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 
@@ -88,6 +88,8 @@ export const appUpdateBody = z
     gitHostKey: nullableText(8192, 'A key or SHA256 fingerprint to pin; null: pin again on the next fetch'),
     gitToken: nullableText(4096, 'A new https token (never returned); null removes it'),
     gitUsername: z.string().max(255).optional(),
+    init: initSchema.optional(),
+    stopTimeout: stopTimeoutSchema.optional(),
     server: nameSchema.optional(),
   })
   .meta({

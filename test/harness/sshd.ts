@@ -149,7 +149,13 @@ function sshdConfig(
   dir: string,
   port: number,
   keys: ClientKeys,
-  o: { pathDir?: string; address?: string; authorizedKeys?: string; setEnv?: Record<string, string> } = {},
+  o: {
+    pathDir?: string;
+    address?: string;
+    authorizedKeys?: string;
+    setEnv?: Record<string, string>;
+    extra?: readonly string[];
+  } = {},
 ): string {
   const { pathDir, address = '127.0.0.1', authorizedKeys } = o;
   // One SetEnv line: sshd takes the first value of a keyword, so a second SetEnv line would be ignored.
@@ -176,6 +182,7 @@ function sshdConfig(
     'MaxSessions 50',
     'AllowTcpForwarding yes',
     'LogLevel VERBOSE',
+    ...(o.extra ?? []),
     '',
   ].join('\n');
 }
@@ -247,6 +254,8 @@ export interface StartSshdOptions {
   composeV1Only?: boolean;
   /** Environment of every session (sshd `SetEnv`), e.g. DOCKER_HOST of a private engine, GIT_SSL_CAINFO. */
   setEnv?: Record<string, string>;
+  /** More sshd_config lines (e.g. a `ForceCommand` for a restricted account). */
+  extraConfig?: readonly string[];
 }
 
 /** Starts one sshd on a free loopback port. */
@@ -306,6 +315,7 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<SshdHost> 
         address: opts.listenAddress,
         authorizedKeys: authorized,
         ...(opts.setEnv ? { setEnv: opts.setEnv } : {}),
+        extra: opts.extraConfig,
       }),
     );
     rmSync(logPath, { force: true });
@@ -367,7 +377,7 @@ function stopServerCaddy(root: string): void {
 }
 
 /** Starts `n` sshd instances in parallel. */
-export async function startSshdFleet(n: number, opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost[]> {
+export async function startSshdFleet(n: number, opts: StartSshdOptions = {}): Promise<SshdHost[]> {
   getClientKeys();
   return Promise.all(Array.from({ length: n }, () => startSshd(opts)));
 }

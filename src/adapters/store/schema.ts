@@ -82,6 +82,10 @@ export interface JobsTable {
   cancel_requested: number;
   /** Refreshed every few seconds by the process running the job (migration 0005). */
   heartbeat_at: string | null;
+  /** Round trips and SSH handshakes of the job's server session; when a deploy's traffic switched (job-measures). */
+  round_trips: number | null;
+  ssh_handshakes: number | null;
+  serving_at: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -231,7 +235,7 @@ export interface Database {
   registries: RegistriesTable;
 }
 
-/** Domains of an app beyond its primary `apps.domain`, in order (migration 0009). */
+/** Domains of an app beyond its primary `apps.domain`, in order (migration 0010). */
 export interface AppDomainsTable {
   id: Generated<number>;
   app_id: number;
@@ -241,7 +245,7 @@ export interface AppDomainsTable {
   created_at: string;
 }
 
-/** A private registry a server logs in to (migration 0010). */
+/** A private registry a server logs in to (migration 0011). */
 export interface RegistriesTable {
   id: Generated<number>;
   server_id: number;

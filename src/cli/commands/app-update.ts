@@ -31,6 +31,9 @@ export function registerAppUpdateCommand(app: Command): void {
     .option('--health-timeout <seconds>', 'how long a new release may take to become healthy', intOption)
     .option('--memory <size>', 'memory limit of the app container, e.g. 512m or 2g (none: no limit)')
     .option('--cpus <n>', 'CPU limit, e.g. 0.5 or 2 (none: no limit)')
+    .option('--init', 'run releases with an init as PID 1 (the default)')
+    .option('--no-init', 'run releases without an init as PID 1')
+    .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL', intOption)
     .option('--restart <policy>', 'restart policy: unless-stopped (default), always, on-failure[:N] or no')
     .option(
       '--volume <spec>',
@@ -98,6 +101,8 @@ async function inputOf(o: Record<string, unknown>): Promise<AppUpdateInput> {
     gitHostKey: noneToNull(str('gitHostKey')),
     gitToken: o.gitToken === true ? await readSecret('git token') : o.gitToken === false ? null : undefined,
     gitUsername: str('gitUsername'),
+    init: typeof o.init === 'boolean' ? o.init : undefined,
+    stopTimeout: o.stopTimeout as number | undefined,
   };
 }
 

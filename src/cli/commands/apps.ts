@@ -29,6 +29,8 @@ export function registerAppCommands(app: Command): void {
     .option('--compose-file <path>', 'compose file of a compose app (its content is stored with the app)')
     .option('--health-path <path>', 'HTTP path checked before traffic is switched', '/')
     .option('--health-timeout <seconds>', 'how long a new release may take to become healthy', intOption)
+    .option('--no-init', 'run releases without an init as PID 1 (default: with one, so signals reach the app)')
+    .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL (default 10)', intOption)
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
@@ -50,6 +52,8 @@ export function registerAppCommands(app: Command): void {
             path: o.healthPath,
             ...(o.healthTimeout !== undefined ? { timeoutMs: o.healthTimeout * 1000 } : {}),
           },
+          ...(o.init === false ? { init: false } : {}),
+          ...(o.stopTimeout !== undefined ? { stopTimeout: o.stopTimeout } : {}),
         });
         if (o.json) return printJson(view);
         success(`created ${view.type} app ${c.bold(view.name)} on ${view.server}`);

@@ -30,6 +30,9 @@ export interface AppSettings {
   restart?: string;
   volumes?: VolumeSpec[];
   releaseCommand?: string;
+  /** Run releases with an init as PID 1 (default true) and how long a stop waits before SIGKILL. */
+  init?: boolean;
+  stopTimeoutSec?: number;
   /** `www.<domain>` answers with a permanent redirect to `<domain>` (applied to the routes at once). */
   wwwRedirect?: boolean;
   git?: GitAccess;

@@ -2,7 +2,7 @@
 // next row, settings and domains, with a line per change for the user.
 import type { AppRow } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
-import { gitUrlSchema, healthCheckSchema } from '../../core/schemas/app.js';
+import { gitUrlSchema, healthCheckSchema, initSchema, stopTimeoutSchema } from '../../core/schemas/app.js';
 import {
   cpusSchema,
   domainListSchema,
@@ -46,6 +46,10 @@ export interface AppUpdateInput {
   /** `null` removes the stored token. */
   gitToken?: Secret | null | undefined;
   gitUsername?: string | undefined;
+  /** Run releases with an init as PID 1. */
+  init?: boolean | undefined;
+  /** Seconds a stop waits before SIGKILL. */
+  stopTimeout?: number | undefined;
 }
 
 export interface AppUpdateDraft {
@@ -151,6 +155,16 @@ export function draftAppUpdate(
     const cpus = i.cpus === null ? undefined : parseInput(cpusSchema, i.cpus, 'cpus');
     change('cpus', current.cpus, cpus);
     d.settings.cpus = cpus;
+  }
+  if (i.init !== undefined) {
+    const init = parseInput(initSchema, i.init, 'init');
+    change('init', current.init ?? true, init);
+    d.settings.init = init;
+  }
+  if (i.stopTimeout !== undefined) {
+    const stop = parseInput(stopTimeoutSchema, i.stopTimeout, 'stop timeout');
+    change('stop timeout', `${current.stopTimeoutSec ?? 10}s`, `${stop}s`);
+    d.settings.stopTimeoutSec = stop;
   }
   if (i.restart !== undefined) {
     const restart = parseInput(restartSchema, i.restart, 'restart');

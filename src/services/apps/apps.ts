@@ -25,6 +25,14 @@ export function composeSetting(content: string, port: number): { content: string
   return { content, sha256: createHash('sha256').update(content).digest('hex') };
 }
 
+/** The runtime settings of an app as kept in settings_json (see release-source.ts `releaseRuntime`). */
+export function runtimeSettings(i: { init?: boolean | undefined; stopTimeout?: number | undefined }) {
+  return {
+    ...(i.init !== undefined ? { init: i.init } : {}),
+    ...(i.stopTimeout !== undefined ? { stopTimeoutSec: i.stopTimeout } : {}),
+  };
+}
+
 export type AppWithServer = { app: AppRow; server: ServerRow };
 
 /** The app as faces show it; `extra` are its domains beyond the primary one (see app-domains.ts). */
@@ -111,7 +119,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & AppCreateExtra
         branch: type === 'git' ? data.branch : null,
         image: data.image ?? null,
         status: 'created',
-        settings_json: JSON.stringify({ health, compose }),
+        settings_json: JSON.stringify({ health, compose, ...runtimeSettings(data) }),
         current_release: null,
         created_at: now,
         updated_at: now,
@@ -124,7 +132,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & AppCreateExtra
       const access = { ...(git.hostKey ?? {}), ...(token ? { token } : {}) };
       await trx
         .updateTable('apps')
-        .set({ settings_json: JSON.stringify({ health, compose, git: access }) })
+        .set({ settings_json: JSON.stringify({ health, compose, ...runtimeSettings(data), git: access }) })
         .where('id', '=', inserted.id)
         .execute();
     }

@@ -9,15 +9,22 @@ import { commandFailed, type Executor, runChecked } from '../../core/executor.js
 import {
   imageComposeFile,
   parseComposeFile,
+  type ReleaseRuntime,
   type ServiceTuning,
   splitCompose,
 } from '../../core/plans/deploy-compose.js';
 import { appLayout, builtImage, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
 import { registryOfImage } from '../../core/schemas/registry.js';
 import type { PullAuth } from '../registries/registries.js';
-import { type RuntimeSnapshot, tuningOf } from './app-settings.js';
+import { appSettings, type RuntimeSnapshot, tuningOf } from './app-settings.js';
 
 export { type AppSettings, appSettings } from './app-settings.js';
+
+/** The runtime keys of an app's releases (see core/plans/deploy-compose.ts). */
+export function releaseRuntime(app: Pick<AppRow, 'settings_json'>): ReleaseRuntime {
+  const s = appSettings(app);
+  return { init: s.init ?? true, ...(s.stopTimeoutSec !== undefined ? { stopTimeoutSec: s.stopTimeoutSec } : {}) };
+}
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -117,9 +124,14 @@ export async function ensureComposeImages(s: SourceCtx, yaml: string): Promise<v
 const labels = (s: ReleaseNaming) => ({ app: s.app.name, root: s.root, release: s.release });
 
 /** Image app: make sure the image is here (pull only when missing), tag it for this release. */
-export async function imageSource(s: SourceCtx, image: string): Promise<PreparedRelease> {
+export async function imageSource(
+  s: SourceCtx,
+  image: string,
+  inspected?: { exitCode: number; stdout: string; stderr: string },
+): Promise<PreparedRelease> {
   const tag = builtImage(s.app.name, s.release);
-  let r = await s.ex.run(docker.inspectAndTag(image, tag));
+  // `inspected`: `docker.inspectAndTag(image, tag)` already run (in the deploy's prepare batch).
+  let r = inspected ? { ...inspected, durationMs: 0 } : await s.ex.run(docker.inspectAndTag(image, tag));
   if (r.exitCode !== 0 && r.stdout.trim() === '') {
     await pullMissing(s, image);
     r = await s.ex.run(docker.inspectAndTag(image, tag));
@@ -144,6 +156,7 @@ function imageRelease(
       ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
       tuning: s.tuning ?? tuningOf(s.app, s.root),
+      runtime: releaseRuntime(s.app),
     });
   return {
     details: {
@@ -174,6 +187,7 @@ export function composeRelease(
       hostPort,
       ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
+      runtime: releaseRuntime(s.app),
       network: sharedNetwork(s.app.name),
       servicesProject: servicesProject(s.app.name),
       routedImage: builtImage(s.app.name, s.release),

@@ -3,8 +3,9 @@ import { jobHeartbeat } from './0005-job-heartbeat.js';
 import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
-import { appDomains } from './0009-app-domains.js';
-import { registries } from './0010-registries.js';
+import { jobMeasures } from './0009-job-measures.js';
+import { appDomains } from './0010-app-domains.js';
+import { registries } from './0011-registries.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   catalogHostInstalls,
   fleet,
   backupTargets,
+  jobMeasures,
   appDomains,
   registries,
 ];

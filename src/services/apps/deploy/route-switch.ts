@@ -17,11 +17,17 @@ export async function switchRoute(
   port: number,
   jobId: string,
   log: (l: string) => void,
+  o: { caddyRunning?: boolean | undefined } = {},
 ): Promise<string[]> {
   const domains = await appDomains(ctx.store.db, app);
   const before = await ctx.store.db.transaction().execute((trx) => syncRoutes(ctx, trx, app, domains, port));
   try {
-    await applyProxyConfig(ctx, ex, server, { log, jobId, expectChange: true });
+    await applyProxyConfig(ctx, ex, server, {
+      log,
+      jobId,
+      expectChange: true,
+      ...(o.caddyRunning !== undefined ? { caddyRunning: o.caddyRunning } : {}),
+    });
   } catch (e) {
     await ctx.store.db.transaction().execute((trx) => restoreRoutes(trx, app.id, before));
     throw e;

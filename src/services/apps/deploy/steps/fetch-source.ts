@@ -30,7 +30,11 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
   const sc: SourceCtx = { ...sourceCtx(run), auth: await pullAuth(run.ctx, run.server) };
   const { app, req } = run;
   if (req.from) return reuseSource(sc, req.from.release, req.from.details, req.from.sourceRef);
-  if (app.app_type === 'image') return imageSource(sc, req.localImage?.ref ?? app.image!);
+  if (app.app_type === 'image') {
+    // A --local-image deploy names the sent image; otherwise the app's image (inspected once by the plan).
+    if (req.localImage) return imageSource(sc, req.localImage.ref);
+    return imageSource(sc, app.image!, run.inspectedImage ?? undefined);
+  }
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
     // Checked again right before the fetch (the name may resolve elsewhere now), and an https fetch is pinned
