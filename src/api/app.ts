@@ -7,6 +7,7 @@ import { InfraktError } from '../core/errors.js';
 import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { Resolve } from '../services/shared/ssrf.js';
+import { createReceiver, type Receiver } from '../services/webhooks/receive.js';
 import {
   API_KEY_HEADER,
   type ClientAddress,
@@ -24,6 +25,7 @@ import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteD
 import { appAuthRoutes } from './routes/app-auth.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
+import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
@@ -31,11 +33,15 @@ import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { previewRoutes } from './routes/previews.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { registryRoutes } from './routes/registries.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
+import { isWebhookDelivery, webhookRoutes } from './routes/webhooks.js';
 import { dashboardHandler } from './static.js';
 
 export interface ApiOptions {
@@ -58,12 +64,17 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
   catalogDirs?: readonly string[];
+  /** Push-to-deploy receiver (shared with the poller of `infrakt serve`); a fresh one by default. */
+  receiver?: Receiver;
+  /** Failed webhook deliveries allowed per address before 429 (default 10 per minute). */
+  webhookFailureLimit?: RateLimit;
   /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
   mcp?: { allowWrites: boolean };
 }
 
 export const API_DESCRIPTION =
-  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health needs the ' +
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health and the ' +
+  'webhook deliveries (POST /api/webhooks/{hookId}, signed with the app secret instead) needs the ' +
   `${API_KEY_HEADER} header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ` +
   '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
   SSE_DESCRIPTION;
@@ -125,6 +136,8 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   const guard = requireApiKey({ apiKey: opts.apiKey, limiter, clientAddress });
   api.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/health' && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    // The one other exemption: webhook deliveries prove themselves with their app's secret (routes/webhooks.ts).
+    if (isWebhookDelivery(c.req.method, c.req.path)) return next();
     return guard(c, next);
   });
   api.use(
@@ -197,6 +210,11 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
+  notificationRoutes(api, deps);
+  previewRoutes(api, deps);
+  autoDeployRoutes(api, deps);
+  monitoringRoutes(api, deps);
+  webhookRoutes(api, deps, opts.receiver ?? createReceiver(), opts.webhookFailureLimit ?? DEFAULT_RATE_LIMIT);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',

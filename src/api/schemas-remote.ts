@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fingerprintSchema, nameSchema } from '../core/schemas/common.js';
+import { commitSchema, fingerprintSchema, nameSchema } from '../core/schemas/common.js';
 
 /** Request bodies and parameters of the remote-operation routes (their answers are views of core/schemas/views/). */
 
@@ -25,8 +25,13 @@ export const deployBody = z
   })
   .meta({ id: 'Deploy' });
 
-export const appDeployBody = deployBody
+export const deployAppBody = deployBody
   .extend({
+    commit: commitSchema
+      .optional()
+      .describe(
+        'Git apps: deploy exactly this commit of the branch instead of its head (e.g. the one a CI run tested)',
+      ),
     localImage: z
       .string()
       .max(255)
@@ -35,7 +40,7 @@ export const appDeployBody = deployBody
         'An image of the machine running the API, sent over SSH (docker save | gzip → docker load) and deployed',
       ),
   })
-  .meta({ id: 'AppDeploy' });
+  .meta({ id: 'DeployApp' });
 
 export const registryAddBody = z
   .object({

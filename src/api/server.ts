@@ -7,6 +7,8 @@ import type { Paths } from '../adapters/local/home.js';
 import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
 import { InfraktError } from '../core/errors.js';
 import type { Connect } from '../services/shared/context.js';
+import { startWatchers, type WatcherOptions, type Watchers } from '../services/system/watchers.js';
+import { createReceiver } from '../services/webhooks/receive.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';
@@ -28,6 +30,8 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Offer MCP write tools at /mcp (each still needs confirm: true). */
   mcpAllowWrites?: boolean;
+  /** Polling, monitoring and notification delivery in this process (`infrakt serve` turns them on). */
+  watch?: Omit<WatcherOptions, 'runner' | 'log'>;
 }
 
 export interface RunningServer {
@@ -58,7 +62,10 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
   const ctx = openApiContext(opts.paths, { connect: opts.connect });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  // One deploy queue for webhook deliveries and polls: a push and a poll of one app never race.
+  const receiver = createReceiver();
   const app = createApiApp(ctx, {
+    receiver,
     apiKey: apiKeySource(opts.paths.apiKey),
     corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
@@ -86,6 +93,14 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     await ctx.close();
     throw e;
   });
+  let watchers: Watchers | null = null;
+  if (opts.watch) {
+    watchers = startWatchers(ctx, receiver.queue, {
+      ...opts.watch,
+      runner: `infrakt serve pid ${process.pid}`,
+      log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)),
+    });
+  }
   const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   return {
     url: `http://${shown}:${info.port}`,
@@ -96,6 +111,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     webRoot,
     ctx,
     async close() {
+      await watchers?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would keep close() waiting forever.

@@ -50,6 +50,14 @@ export type {
   JobStep,
   StepStatus,
 } from '../core/schemas/views/jobs.js';
+export type { AppHealthView, MonitorTargetView, ServerMetricsView } from '../core/schemas/views/monitoring.js';
+export type {
+  ChannelView,
+  NotifyDeliveryView,
+  NotifyTestResult,
+} from '../core/schemas/views/notifications.js';
+export type { AutoDeployView } from '../core/schemas/views/polling.js';
+export type { PreviewSettingsView, PreviewView } from '../core/schemas/views/previews.js';
 export type { CertificateView, ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
 export type { RegistryView } from '../core/schemas/views/registries.js';
 export type {
@@ -61,6 +69,7 @@ export type {
   ServerView,
   TrustResult,
 } from '../core/schemas/views/servers.js';
+export type { WebhookDeliveryView, WebhookView } from '../core/schemas/views/webhooks.js';
 export type { ApiErrorBody } from './errors.js';
 
 /** Bodies of the create requests, as a client may send them (before defaults and coercion). */

@@ -92,8 +92,9 @@ describe('OpenAPI document', () => {
           expect(ids.has(op.operationId)).toBe(false);
           ids.add(op.operationId);
         }
-        // Health is public; everything else declares the key (globally or per operation).
-        if (path !== '/api/health') expect(op.security ?? doc.security).toEqual([{ ApiKey: [] }]);
+        // Health and webhook deliveries (signed with the app secret) are public; everything else declares the key.
+        if (path === '/api/webhooks/{hookId}') expect(op.security).toEqual([]);
+        else if (path !== '/api/health') expect(op.security ?? doc.security).toEqual([{ ApiKey: [] }]);
       }
     }
     for (const ref of refs(doc)) {

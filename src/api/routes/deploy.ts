@@ -6,7 +6,7 @@ import { listDeployments } from '../../services/apps/releases.js';
 import { prepareRollback } from '../../services/apps/rollback.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam, serverQuery } from '../schemas.js';
-import { appDeployBody, rollbackBody } from '../schemas-remote.js';
+import { deployAppBody, rollbackBody } from '../schemas-remote.js';
 import { accepted } from './app-job-route.js';
 
 const tags = ['apps'];
@@ -23,7 +23,7 @@ export function deployRoutes(api: Api, deps: RouteDeps): void {
       request: {
         params: nameParam,
         query: serverQuery,
-        body: { content: { 'application/json': { schema: appDeployBody } }, required: false },
+        body: { content: { 'application/json': { schema: deployAppBody } }, required: false },
       },
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
@@ -33,6 +33,7 @@ export function deployRoutes(api: Api, deps: RouteDeps): void {
       const plan = await prepareDeploy(c.var.ctx, c.req.valid('param').name, {
         server: body.server ?? c.req.valid('query').server,
         wait: body.wait,
+        commit: body.commit,
         localImage: body.localImage,
       });
       return deps.startPlan(c, plan);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import { type AppUpdateInput, prepareAppUpdate } from '../../services/apps/app-update.js';
+import { setAutoDeploy } from '../../services/polling/auto-deploy.js';
 import { updateAuthCli } from '../app-auth.js';
 import { withCtx } from '../context.js';
 import { collect, intOption, noneToNull, readComposeFile } from '../options.js';
@@ -53,15 +54,36 @@ export function registerAppUpdateCommand(app: Command): void {
     .option('--no-git-token', 'https sources: remove the stored token')
     .option('--git-username <user>', 'user name sent with the git token')
     .option('--auth <spec>', 'forward:URL (forward_auth, e.g. Authentik), basic:USER (password prompted) or none')
+    .option(
+      '--auto-deploy <mode>',
+      'poll: infrakt serve deploys new commits of the branch / new digests of the tag; off',
+    )
+    .option('--interval <seconds>', 'how often --auto-deploy poll checks (default 60)', intOption)
     .option('--server <server>', 'server of the app')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
+        if (o.interval !== undefined && o.autoDeploy === undefined)
+          throw new InfraktError('VALIDATION', '--interval goes with --auto-deploy poll');
         const input = await inputOf(o);
         const more = Object.values(input).some((v) => v !== undefined);
+        const alone = o.auth === undefined && o.autoDeploy === undefined;
         // Everything is validated before anything is written (auth included).
-        const prepared =
-          more || o.auth === undefined ? await prepareAppUpdate(ctx, name, input, { server: o.server }) : null;
+        const prepared = more || alone ? await prepareAppUpdate(ctx, name, input, { server: o.server }) : null;
+        if (o.autoDeploy !== undefined) {
+          const v = await setAutoDeploy(ctx, name, {
+            mode: o.autoDeploy,
+            intervalSeconds: o.interval,
+            server: o.server,
+          });
+          if (o.json && !prepared && o.auth === undefined) return printJson(v);
+          if (!o.json)
+            success(
+              v.mode === 'poll'
+                ? `${c.bold(v.app)}: infrakt serve checks ${v.watches} every ${v.intervalSeconds}s and deploys changes`
+                : `${c.bold(v.app)}: auto-deploy off`,
+            );
+        }
         if (o.auth !== undefined) await updateAuthCli(ctx, name, o);
         if (!prepared) return;
         const { plan, store } = prepared;

@@ -150,3 +150,29 @@ export function pinnedGitHostKeys(git: GitAccess | undefined): { keys: string[];
       : [];
   return { keys, fingerprints };
 }
+
+/**
+ * The parent's git access for a preview app of the same repository: its deploy key (the one added to the
+ * repository) and pinned host keys, or its https token, sealed again under the preview's own id. Without it a
+ * private repository's previews could not be fetched.
+ */
+export function inheritedGitAccess(ctx: Ctx, parent: AppRow, childId: number): GitAccess | undefined {
+  const g = appSettings(parent).git;
+  if (!g) return undefined;
+  const key = deployKeySecret(ctx, parent);
+  const token = gitTokenSecret(ctx, parent);
+  return {
+    ...(g.hostKeys ? { hostKeys: [...g.hostKeys] } : {}),
+    ...(g.hostKeyFingerprint ? { hostKeyFingerprint: g.hostKeyFingerprint } : {}),
+    ...(g.deployKey && key
+      ? {
+          deployKey: {
+            publicKey: g.deployKey.publicKey,
+            sealed: ctx.cipher.seal(deployKeyPurpose(childId), key.reveal()),
+            createdAt: g.deployKey.createdAt,
+          },
+        }
+      : {}),
+    ...(token ? { token: sealGitToken(ctx, childId, token.token, token.username) } : {}),
+  };
+}

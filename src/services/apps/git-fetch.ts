@@ -24,25 +24,28 @@ import {
 export interface GitFetchCtx {
   readonly ctx: Ctx;
   readonly ex: Executor;
-  readonly job: JobContext;
+  /** The deploy job (its signal; secrets it redacts), or a poll's stand-in. */
+  readonly job: Pick<JobContext, 'signal' | 'addSecrets'>;
   readonly app: AppRow;
   readonly server: ServerRow;
   readonly layout: AppLayout;
   log(line: string): void;
+  /** The credential cache's socket directory (default the layout's): a poll must not stop a deploy's daemon. */
+  readonly credentialDir?: string;
 }
 
 const FETCH_TIMEOUT_MS = 15 * 60_000;
 
-/** Runs `sync` (clone or fetch + checkout) with whatever access the app's source needs. */
-export async function runGitFetch(f: GitFetchCtx, sync: Cmd): Promise<void> {
+/**
+ * Runs `sync` (clone or fetch + checkout, or an `ls-remote` of a poll) with whatever access the app's source
+ * needs; its stdout is returned.
+ */
+export async function runGitFetch(f: GitFetchCtx, sync: Cmd, what = 'git fetch'): Promise<string> {
   const remote = gitRemoteOf(f.app.git_repo ?? '');
   const opts = { signal: f.job.signal, timeoutMs: FETCH_TIMEOUT_MS };
-  if (remote.kind === 'ssh') return fetchOverSsh(f, sync, remote.remote);
+  if (remote.kind === 'ssh') return fetchOverSsh(f, sync, remote.remote, what);
   const token = remote.kind === 'https' ? gitTokenSecret(f.ctx, f.app) : null;
-  if (remote.kind !== 'https' || !token) {
-    await runChecked(f.ex, sync, { ...opts, what: 'git fetch' });
-    return;
-  }
+  if (remote.kind !== 'https' || !token) return (await runChecked(f.ex, sync, { ...opts, what })).stdout;
   f.job.addSecrets(token.token);
   const input = new Secret(
     git.credentialInput({
@@ -52,19 +55,20 @@ export async function runGitFetch(f: GitFetchCtx, sync: Cmd): Promise<void> {
       token: token.token.reveal(),
     }),
   );
-  const cmd = git.withCredentialCache(sync, { socketDir: f.layout.gitCredentialDir });
+  const cmd = git.withCredentialCache(sync, { socketDir: f.credentialDir ?? f.layout.gitCredentialDir });
   f.log(`fetching with the app's token for ${remote.host} (through git's credential cache)`);
   const r = await f.ex.run(cmd, { ...opts, stdin: input });
   if (r.exitCode !== 0) {
-    const err = commandFailed(f.ex.target, cmd, r, 'git fetch (https with token)');
+    const err = commandFailed(f.ex.target, cmd, r, `${what} (https with token)`);
     throw new InfraktError(err.code, err.message, {
       details: err.details,
       hint: `check the token's access to the repository; replace it with: infrakt app update ${f.app.name} --git-token`,
     });
   }
+  return r.stdout;
 }
 
-async function fetchOverSsh(f: GitFetchCtx, sync: Cmd, remote: SshGitRemote): Promise<void> {
+async function fetchOverSsh(f: GitFetchCtx, sync: Cmd, remote: SshGitRemote, what: string): Promise<string> {
   const key = deployKeySecret(f.ctx, f.app);
   if (!key) {
     throw new InfraktError('STATE', `'${f.app.name}' has no deploy key for ${remote.host}`, {
@@ -83,7 +87,7 @@ async function fetchOverSsh(f: GitFetchCtx, sync: Cmd, remote: SshGitRemote): Pr
   ]);
   const cmd = git.withDeployKey(sync, { knownHosts, publicKey });
   const r = await f.ex.run(cmd, { stdin: key, signal: f.job.signal, timeoutMs: FETCH_TIMEOUT_MS });
-  if (r.exitCode === 0) return;
+  if (r.exitCode === 0) return r.stdout;
   // Was it the host key? Ask the host again and compare with the pin (decided on keys, not on stderr text).
   const presented = parseKeyscan((await f.ex.run(git.keyscan(remote.host, remote.port))).stdout);
   if (presented.length > 0 && !presented.some((k) => hostKeys.includes(k))) {
@@ -99,7 +103,7 @@ async function fetchOverSsh(f: GitFetchCtx, sync: Cmd, remote: SshGitRemote): Pr
       },
     );
   }
-  const err = commandFailed(f.ex.target, cmd, r, 'git fetch over SSH');
+  const err = commandFailed(f.ex.target, cmd, r, `${what} over SSH`);
   throw new InfraktError(err.code, err.message, {
     details: err.details,
     hint: `is the deploy key allowed to read the repository? Show it with: infrakt app deploy-key ${f.app.name}`,

@@ -4,8 +4,9 @@ import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
 import { jobMeasures } from './0009-job-measures.js';
-import { appDomains } from './0010-app-domains.js';
-import { registries } from './0011-registries.js';
+import { pushDeploy } from './0010-push-deploy.js';
+import { appDomains } from './0011-app-domains.js';
+import { registries } from './0012-registries.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   fleet,
   backupTargets,
   jobMeasures,
+  pushDeploy,
   appDomains,
   registries,
 ];

@@ -2,7 +2,7 @@ import { inspectLocalImage } from '../../../adapters/local/docker-image.js';
 import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
 import { InfraktError } from '../../../core/errors.js';
 import { type DeployAction, deployPlan } from '../../../core/plans/deploy.js';
-import { imageSchema } from '../../../core/schemas/common.js';
+import { branchSchema, commitSchema, imageSchema } from '../../../core/schemas/common.js';
 import { parseInput } from '../../../core/schemas/parse.js';
 import type { Ctx } from '../../shared/context.js';
 import type { JobPlan } from '../../shared/job-plan.js';
@@ -18,6 +18,12 @@ export interface DeployOptions {
   wait?: boolean;
   /** An image of this machine to send over the connection and deploy (image apps; no registry needed). */
   localImage?: string;
+  /** Git apps: deploy exactly this commit of the branch (a push event, `--commit`), not its head. */
+  commit?: string;
+  /** Refs that contain `commit` if the server can't fetch it by id (default: the app's branch). */
+  refs?: readonly string[];
+  /** What started it (`webhook`, `poll`), recorded in the job's params. */
+  trigger?: string;
 }
 
 export interface DeployResult {
@@ -49,6 +55,15 @@ function checkDeployable(app: AppRow): void {
   }
 }
 
+function commitRequest(app: AppRow, sha: string, refs?: readonly string[]): NonNullable<ReleaseRequest['commit']> {
+  if (app.app_type !== 'git') {
+    throw new InfraktError('VALIDATION', `--commit is for git apps; '${app.name}' is a ${app.app_type} app`);
+  }
+  const commit = parseInput(commitSchema, sha, 'commit');
+  for (const r of refs ?? []) parseInput(branchSchema, r, 'ref');
+  return { sha: commit, ...(refs?.length ? { refs: [...refs] } : {}) };
+}
+
 /** `app deploy`: a new release from the app's source, started beside the serving one and switched to when healthy. */
 export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
@@ -61,10 +76,16 @@ export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions 
     }
     localImage = await inspectLocalImage(parseInput(imageSchema, opts.localImage, 'local image'));
   }
+  const commit = opts.commit === undefined ? undefined : commitRequest(app, opts.commit, opts.refs);
   return releaseJobPlan(ctx, app, server, {
     kind: 'app.deploy',
-    params: { app: app.name, ...(localImage ? { localImage: localImage.ref } : {}) },
-    req: { action: 'deploy', ...(localImage ? { localImage } : {}) },
+    params: {
+      app: app.name,
+      ...(localImage ? { localImage: localImage.ref } : {}),
+      ...(commit ? { commit: commit.sha } : {}),
+      ...(opts.trigger ? { trigger: opts.trigger } : {}),
+    },
+    req: { action: 'deploy', ...(localImage ? { localImage } : {}), ...(commit ? { commit } : {}) },
     wait: opts.wait,
   });
 }

@@ -8,6 +8,7 @@ import type { JobContext, StepHandle } from '../../../core/jobs.js';
 import {
   type DeployAction,
   type DeployPlanInput,
+  type DeploySource,
   type DeployStep,
   deployPlan,
   releaseTarget,
@@ -27,6 +28,8 @@ export interface ReleaseRequest {
   from?: { release: number; details: ReleaseDetails; sourceRef: string };
   /** `app deploy --local-image`: an image of this machine, sent over the connection, deployed instead of `image`. */
   localImage?: LocalImage;
+  /** Git apps: deploy exactly this commit (fetched by id, else through `refs`), not the branch head. */
+  commit?: { sha: string; refs?: readonly string[] };
 }
 
 /** An image on the machine running infrakt (`docker image inspect` here). */
@@ -82,15 +85,20 @@ export function planInput(
   app: AppRow,
   server: ServerRow,
   release: number,
-  req: Pick<ReleaseRequest, 'action' | 'localImage'>,
+  req: Pick<ReleaseRequest, 'action' | 'localImage' | 'commit'>,
 ): DeployPlanInput {
   const settings = appSettings(app);
   const image = req.localImage?.ref ?? app.image ?? '';
-  const source =
+  const source: DeploySource =
     app.app_type === 'image'
       ? { type: 'image' as const, image }
       : app.app_type === 'git'
-        ? { type: 'git' as const, repo: app.git_repo ?? '', branch: app.branch ?? 'main' }
+        ? {
+            type: 'git' as const,
+            repo: app.git_repo ?? '',
+            branch: app.branch ?? 'main',
+            ...(req.commit ? { commit: req.commit.sha, refs: req.commit.refs ?? [app.branch ?? 'main'] } : {}),
+          }
         : { type: 'compose' as const, content: settings.compose?.content ?? '' };
   const l = appLayout(server.root_dir, app.name);
   const volumes = settings.volumes ?? [];

@@ -1,4 +1,5 @@
 import * as git from '../../../../core/commands/git.js';
+import { InfraktError } from '../../../../core/errors.js';
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
 import { pullAuth } from '../../../registries/registries.js';
@@ -40,12 +41,21 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
     // Checked again right before the fetch (the name may resolve elsewhere now), and an https fetch is pinned
     // to the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
     const checked = await assertGitSourceAllowed(run.ctx, run.server, app.git_repo ?? '');
-    const fetch = checked ? git.syncBranch(checked.url, app.branch ?? 'main', run.layout.srcDir, checked) : sync!;
+    const dir = run.layout.srcDir;
+    const fetch = !checked
+      ? sync!
+      : req.commit
+        ? git.syncCommit(checked.url, req.commit.sha, req.commit.refs ?? [app.branch ?? 'main'], dir, checked)
+        : git.syncBranch(checked.url, app.branch ?? 'main', dir, checked);
     await runGitFetch(
       { ctx: run.ctx, ex: run.ex, job: run.job, app, server: run.server, layout: run.layout, log: sc.log },
       fetch,
     );
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
+    // The checkout named the requested commit; this proves it before anything is built from it.
+    if (req.commit && commit !== req.commit.sha) {
+      throw new InfraktError('STATE', `the checkout is at ${commit}, not the requested commit ${req.commit.sha}`);
+    }
     const prepared = await gitSource(sc, commit);
     if (prepared.sourceYaml !== undefined) await ensureComposeImages(sc, prepared.sourceYaml);
     return prepared;
