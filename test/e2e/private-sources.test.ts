@@ -1,5 +1,6 @@
 // Private git sources end to end through the built CLI, on real parts: a harness sshd as the git host that
-// knows only the app's deploy key, its host key pinned on first use and a changed host key failing the fetch;
+// knows only the app's deploy key, its host key pinned on first use and a changed host key failing the fetch,
+// an exact commit fetched with the deploy key;
 // and a token-protected https git host (git http-backend behind Node https) whose token never shows in the
 // server's process list (sampled during the fetch), the job log, .git/config or any file of the server root.
 import { execFile } from 'node:child_process';
@@ -124,6 +125,13 @@ describe('private git sources (built CLI, sshd git host, https git host, Docker,
     await env.ok(['app', 'update', sshApp, '--git-host-key', sshHost.sshd.hostKey]);
     await env.ok(['app', 'deploy', sshApp]);
     expect((await get(env.httpPort, `${sshApp}.test`)).body).toBe('over ssh two\n');
+
+    // An exact commit (a push event, --commit) over SSH with the deploy key: the branch has moved on since.
+    const three = sshRepo.commit({ 'index.html': 'over ssh three\n' }, 'three');
+    sshRepo.commit({ 'index.html': 'over ssh four\n' }, 'four');
+    const job = JSON.parse((await env.ok(['app', 'deploy', sshApp, '--commit', three, '--json'])).stdout);
+    expect(job.params.commit).toBe(three);
+    expect((await get(env.httpPort, `${sshApp}.test`)).body).toBe('over ssh three\n');
     await env.ok(['app', 'destroy', sshApp, '--force']);
   });
 

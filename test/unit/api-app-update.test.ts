@@ -1,6 +1,14 @@
 // The API face of `app update`, private git access and registries: the same services as the CLI, on a real
 // SQLite state, with no server reachable (nothing here needs one: the app was never deployed).
 import { afterEach, describe, expect, it } from 'vitest';
+import { appSettings } from '../../src/services/apps/app-settings.js';
+import { resolveApp } from '../../src/services/apps/apps.js';
+import {
+  deployKeySecret,
+  gitTokenSecret,
+  inheritedGitAccess,
+  patchAppSettings,
+} from '../../src/services/apps/git-access.js';
 import { type ApiFixture, apiFixture, body } from './api-fixture.js';
 
 let f: ApiFixture;
@@ -146,6 +154,47 @@ describe('private git access over the API', () => {
     expect(JSON.stringify(s)).not.toContain(token);
     await f.req('/api/apps/site', { method: 'PATCH', json: { gitToken: null } });
     expect((await settings('site')).git.token).toBeNull();
+  });
+});
+
+describe('git access of a preview app', () => {
+  it('is the parent’s deploy key, host keys and token, sealed again under the preview’s own id', async () => {
+    await setup();
+    const resolve = async (name: string) => (await resolveApp(f.ctx, name)).app;
+    for (const [name, git] of [
+      ['repo', 'git@github.com:org/repo.git'],
+      ['repo-pr-1', 'git@github.com:org/repo.git'],
+      ['site', 'https://github.com/org/site.git'],
+      ['site-pr-1', 'https://github.com/org/site.git'],
+    ]) {
+      expect((await f.req('/api/apps', { method: 'POST', json: { server: 'web-1', name, git } })).status).toBe(201);
+    }
+    const fp = `SHA256:${'A'.repeat(43)}`;
+    await f.req('/api/apps/repo', { method: 'PATCH', json: { gitHostKey: fp } });
+    const token = 'ghp_secretsecretsecret123';
+    await f.req('/api/apps/site', { method: 'PATCH', json: { gitToken: token, gitUsername: 'bot' } });
+
+    for (const [parentName, childName] of [
+      ['repo', 'repo-pr-1'],
+      ['site', 'site-pr-1'],
+    ] as const) {
+      const parent = await resolve(parentName);
+      const child = await resolve(childName);
+      const git = inheritedGitAccess(f.ctx, parent, child.id);
+      await patchAppSettings(f.ctx, child.id, (st) => ({ ...st, ...(git ? { git } : {}) }));
+    }
+    const [repo, repoPr, site, sitePr] = await Promise.all(
+      ['repo', 'repo-pr-1', 'site', 'site-pr-1'].map((n) => resolve(n)),
+    );
+    expect(deployKeySecret(f.ctx, repoPr!)!.reveal()).toBe(deployKeySecret(f.ctx, repo!)!.reveal());
+    expect(appSettings(repoPr!).git).toMatchObject({ hostKeyFingerprint: fp });
+    // Sealed under its own id: the parent's blob is not copied (it would not open for another app).
+    expect(appSettings(repoPr!).git!.deployKey!.sealed).not.toBe(appSettings(repo!).git!.deployKey!.sealed);
+    expect((await settings('repo-pr-1')).git.deployKey).toBe((await settings('repo')).git.deployKey);
+    const t = gitTokenSecret(f.ctx, sitePr!)!;
+    expect([t.username, t.token.reveal()]).toEqual(['bot', token]);
+    expect(appSettings(sitePr!).git!.token!.sealed).not.toBe(appSettings(site!).git!.token!.sealed);
+    expect(JSON.stringify(await settings('site-pr-1'))).not.toContain(token);
   });
 });
 
