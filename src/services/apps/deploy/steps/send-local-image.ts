@@ -35,6 +35,8 @@ export const sendLocalImage: ReleaseStep = async (run, _step, s) => {
     const load = docker.load();
     const r = await run.ex.runWithInput(load, archive.stream, { signal: run.job.signal });
     if (r.exitCode !== 0) throw commandFailed(run.ex.target, load, r, 'docker load (local image)');
+    // The last progress line (a transfer shorter than one interval would otherwise show none).
+    report();
     for (const line of r.stdout.split('\n').filter(Boolean)) s.log(line);
   } finally {
     clearInterval(timer);
