@@ -5,6 +5,7 @@ import { ensureHome, type Paths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
+import { edgeAwareConnect } from '../services/edge/route.js';
 import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 
@@ -37,7 +38,7 @@ export function openApiContext(paths: Paths, opts: { connect?: Connect } = {}): 
     paths,
     clock: systemClock,
     actor,
-    connect: opts.connect ?? (connect as Connect),
+    connect: opts.connect ?? edgeAwareConnect(store, connect),
     jobs,
     async close() {
       await jobs.pending();

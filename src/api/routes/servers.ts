@@ -74,7 +74,10 @@ export function serverRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const { name } = c.req.valid('param');
       const res = await removeServer(c.var.ctx, name, { force: isTrue(c.req.valid('query').force) });
-      return c.json({ removed: name, apps: res.apps }, 200);
+      const edge = res.edgeKeyRevokedAt
+        ? { edgeKeyRevokedAt: res.edgeKeyRevokedAt, edgeSessionEnded: res.edgeSessionEnded }
+        : {};
+      return c.json({ removed: name, apps: res.apps, ...edge }, 200);
     },
   );
 

@@ -63,6 +63,19 @@ export async function updateServerSettings(
   if (changed.length === 0 && !fingerprint) {
     throw new InfraktError('VALIDATION', 'nothing to update', { hint: 'pass --host, --port, --user, --key or --root' });
   }
+  // An edge server's host and port are the loopback end of its reverse tunnel, which infrakt assigns.
+  if (changed.includes('host') || changed.includes('port')) {
+    const edge = await ctx.store.db
+      .selectFrom('edge_devices')
+      .select('server_id')
+      .where('server_id', '=', row.id)
+      .executeTakeFirst();
+    if (edge) {
+      throw new InfraktError('VALIDATION', `'${name}' is an edge server: its address is the end of its tunnel`, {
+        hint: 'an edge server dials out; its host and port are not set by hand (user, key and root may change)',
+      });
+    }
+  }
   if (changed.includes('root_dir') && (await countApps(ctx, row.id)) > 0) {
     throw new InfraktError('CONFLICT', `server '${name}' has apps under ${row.root_dir}: its root cannot move`, {
       hint: 'destroy or forget its apps first, or keep the root',

@@ -5,8 +5,9 @@ import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
 import { jobMeasures } from './0009-job-measures.js';
 import { pushDeploy } from './0010-push-deploy.js';
-import { appDomains } from './0011-app-domains.js';
-import { registries } from './0012-registries.js';
+import { edge } from './0011-edge.js';
+import { appDomains } from './0012-app-domains.js';
+import { registries } from './0013-registries.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   backupTargets,
   jobMeasures,
   pushDeploy,
+  edge,
   appDomains,
   registries,
 ];

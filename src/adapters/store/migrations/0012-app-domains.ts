@@ -6,7 +6,7 @@ import type { Migration } from './types.js';
  * checks them against the primary domains of the other apps in the same transaction.
  */
 export const appDomains: Migration = {
-  version: 11,
+  version: 12,
   name: 'app-domains',
   sql: `
 CREATE TABLE app_domains (

@@ -5,7 +5,7 @@ import type { Migration } from './types.js';
  * master key (AES-256-GCM, bound to the server and host); the server keeps Docker's own login under its root.
  */
 export const registries: Migration = {
-  version: 12,
+  version: 13,
   name: 'registries',
   sql: `
 CREATE TABLE registries (
