@@ -39,6 +39,7 @@ import { monitoringRoutes } from './routes/monitoring.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { previewRoutes } from './routes/previews.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { registryRoutes } from './routes/registries.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
@@ -209,6 +210,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRoutes(api, deps);
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
+  registryRoutes(api, deps);
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);

@@ -8,11 +8,18 @@
 import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
-import type { appCreateBody, serverAddBody } from './schemas.js';
+import type { appCreateBody, appUpdateBody, serverAddBody } from './schemas.js';
 import type { targetAddBody } from './schemas-backups.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
-export type { AppLogLine, AppView, DeploymentView } from '../core/schemas/views/apps.js';
+export type {
+  AppLogLine,
+  AppSettingsView,
+  AppUpdateResult,
+  AppView,
+  DeployKeyView,
+  DeploymentView,
+} from '../core/schemas/views/apps.js';
 export type {
   AppBackupList,
   AppSnapshotView,
@@ -59,7 +66,8 @@ export type {
 } from '../core/schemas/views/notifications.js';
 export type { AutoDeployView } from '../core/schemas/views/polling.js';
 export type { PreviewSettingsView, PreviewView } from '../core/schemas/views/previews.js';
-export type { ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
+export type { CertificateView, ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
+export type { RegistryView } from '../core/schemas/views/registries.js';
 export type {
   ContainerInfo,
   DiskUsage,
@@ -76,6 +84,7 @@ export type { ApiErrorBody } from './errors.js';
 /** Bodies of the create requests, as a client may send them (before defaults and coercion). */
 export type ServerAddRequest = z.input<typeof serverAddBody>;
 export type AppCreateRequest = z.input<typeof appCreateBody>;
+export type AppUpdateRequest = z.input<typeof appUpdateBody>;
 export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;
 export type BackupTargetAddRequest = z.input<typeof targetAddBody>;
 

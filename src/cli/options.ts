@@ -60,3 +60,11 @@ export async function readEnvFile(path: string, maxBytes: number): Promise<strin
     throw new InfraktError('VALIDATION', `${path === '-' ? 'stdin' : path} is not valid UTF-8 text`);
   }
 }
+/** Commander collector for repeatable options (`--domain a --domain b`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `none` (any case) means "remove it": null for the service. */
+export const noneToNull = (v: string | undefined): string | null | undefined =>
+  v === undefined ? undefined : v.trim().toLowerCase() === 'none' ? null : v;

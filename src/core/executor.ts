@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Cmd } from './cmd/cmd.js';
 import { render } from './cmd/render.js';
 import { InfraktError } from './errors.js';
@@ -109,6 +109,11 @@ export interface Executor {
   run(cmd: Cmd, opts?: RunOptions): Promise<RunResult>;
   /** Like run, lines delivered as they come. */
   stream(cmd: Cmd, onLine: (stream: StreamName, line: string) => void, opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Like run, with a byte stream as stdin, sent as it is read (with backpressure) and closed at its end: large
+   * uploads such as an image archive into `docker load`. An error of the stream stops the command (COMMAND_FAILED).
+   */
+  runWithInput(cmd: Cmd, input: Readable, opts?: Omit<RunOptions, 'stdin'>): Promise<RunResult>;
   /** Atomic write: temp file in the same directory, then rename. Content travels as data, never in argv. */
   put(path: string, content: string | Uint8Array | Secret, opts?: PutOptions): Promise<void>;
   /** Reads a whole remote file. */

@@ -1,6 +1,6 @@
 // An Executor for unit tests of plans and services: records every Cmd (rendered, redacted) and every put,
 // and replays scripted results matched by a substring or regexp of the rendered command.
-import { Duplex } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
 import type { Cmd } from '../../src/core/cmd/index.js';
 import { raw, render } from '../../src/core/cmd/index.js';
 import {
@@ -121,6 +121,16 @@ export class RecordingExecutor implements Executor {
     const out = { exitCode: res.exitCode ?? 0, stdout: res.stdout ?? '', stderr: res.stderr ?? '', durationMs: 0 };
     for (const line of out.stdout.split('\n').filter(Boolean)) opts.onLine?.('stdout', line);
     return out;
+  }
+
+  /** Bytes each runWithInput received (the stream is read to its end). */
+  readonly uploads: number[] = [];
+
+  async runWithInput(cmd: Cmd, input: Readable, opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+    let bytes = 0;
+    for await (const chunk of input) bytes += (chunk as Buffer).length;
+    this.uploads.push(bytes);
+    return this.run(cmd, opts);
   }
 
   /** Recorded like run(), as the raw line. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { Cmd } from '../../core/cmd/index.js';
 import { exec, raw, render, secretsOf } from '../../core/cmd/index.js';
@@ -148,6 +148,24 @@ export class SshExecutor implements Executor {
 
   stream(cmd: Cmd, onLine: (stream: StreamName, line: string) => void, opts: RunOptions = {}): Promise<RunResult> {
     return this.run(cmd, { ...opts, onLine });
+  }
+
+  async runWithInput(cmd: Cmd, input: Readable, opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+    const capture = new OutputCapture(opts.onLine, [...(secretsOf(cmd) as Secret[]), ...(opts.secrets ?? [])]);
+    const started = performance.now();
+    // A stream (docker save | gzip) goes on a channel of its own, like any large stdin.
+    this.#counters.commands++;
+    this.#counters.ownChannelFor('large-stdin');
+    const exitCode = await channelExec(this.#host(), render(cmd), {
+      input,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      onStdout: (b) => capture.push('stdout', b),
+      onStderr: (b) => capture.push('stderr', b),
+      shown: render(cmd, { redact: true }),
+    });
+    const { stdout, stderr } = capture.finish();
+    return { exitCode, stdout, stderr, durationMs: Math.round(performance.now() - started) };
   }
 
   async put(path: string, content: string | Uint8Array | Secret, opts: PutOptions = {}): Promise<void> {

@@ -234,6 +234,8 @@ export interface Database extends PushDeployTables {
   backup_targets: BackupTargetsTable;
   backup_runs: BackupRunsTable;
   server_repos: ServerReposTable;
+  app_domains: AppDomainsTable;
+  registries: RegistriesTable;
   edge_control: EdgeControlTable;
   edge_relays: EdgeRelaysTable;
   edge_devices: EdgeDevicesTable;
@@ -254,6 +256,29 @@ export interface CronTasksTable {
   timeout_s: number;
   mechanism: 'systemd' | 'cron';
   unit: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Domains of an app beyond its primary `apps.domain`, in order (migration app-domains). */
+export interface AppDomainsTable {
+  id: Generated<number>;
+  app_id: number;
+  server_id: number;
+  domain: string;
+  position: number;
+  created_at: string;
+}
+
+/** A private registry a server logs in to (migration registries). */
+export interface RegistriesTable {
+  id: Generated<number>;
+  server_id: number;
+  host: string;
+  username: string;
+  /** Sealed under the master key (`seal`), bound to the server id and host. */
+  password_enc: string;
+  logged_in_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -290,6 +315,7 @@ export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderServerRow = Selectable<ProviderServersTable>;
 export type BackupTargetRow = Selectable<BackupTargetsTable>;
 export type BackupRunRow = Selectable<BackupRunsTable>;
+export type RegistryRow = Selectable<RegistriesTable>;
 
 /** The control host as the meeting point of edge devices (one row, id 1; written by `edge setup`). */
 export interface EdgeControlTable {

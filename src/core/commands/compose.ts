@@ -50,6 +50,13 @@ export const build = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'bu
 
 export const restart = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'restart'));
 export const stop = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'stop'));
+/**
+ * A one-off container of a service (its image, env file, volumes and networks; no published ports), removed
+ * after: the release command. The command runs through `sh -c` in the container, as a Procfile line would.
+ */
+export const runOnce = (t: ComposeTarget, service: string, command: string): Cmd =>
+  mergeStderr(exec(...base(t), 'run', '--rm', '--no-deps', '-T', '--entrypoint', 'sh', service, '-c', command));
+
 /** Validates a compose file the way the server's compose reads it (quiet: no output on success). */
 export const config = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'config', '--quiet'));
 

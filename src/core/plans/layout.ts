@@ -18,6 +18,12 @@ export interface AppLayout {
   readonly currentFile: string;
   /** A scheduled task's runner script, its lock and its last result. */
   taskDir(task: string): string;
+  /** Bind mounts (`--volume ./dir:/path`) live here: `./uploads` is `<dir>/mounts/uploads`. */
+  readonly mountsDir: string;
+  /** SSH git sources: the pinned git host keys and the deploy key's public half (no secret). */
+  readonly gitSshDir: string;
+  /** https git sources with a token: the credential cache's socket lives here (0700) during a fetch. */
+  readonly gitCredentialDir: string;
 }
 
 export function appLayout(root: string, app: string): AppLayout {
@@ -33,6 +39,9 @@ export function appLayout(root: string, app: string): AppLayout {
     servicesFile: `${dir}/services.yml`,
     currentFile: `${dir}/current`,
     taskDir: (task) => `${dir}/tasks/${task}`,
+    mountsDir: `${dir}/mounts`,
+    gitSshDir: `${dir}/.git-ssh`,
+    gitCredentialDir: `${dir}/.git-credential`,
   };
 }
 
@@ -44,6 +53,9 @@ export const servicesProject = (app: string): string => `${app}-svc`;
 export const sharedNetwork = (app: string): string => `${app}-svc-net`;
 /** Tag of an image built from a git source for one release (kept for rollback). */
 export const builtImage = (app: string, release: number): string => `infrakt-app/${app}:r${release}`;
+
+/** Docker name of an app's named volume (`--volume NAME:/path`): kept across releases, shared by all of them. */
+export const appVolume = (app: string, name: string): string => `${app}_${name}`;
 
 /** Releases kept on the server (files and built images) for rollback. */
 export const KEEP_RELEASES = 3;

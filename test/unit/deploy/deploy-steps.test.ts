@@ -549,7 +549,7 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
         expect(rec.steps.map((s) => s.name)).toEqual(plan.spec.plannedSteps);
         expect(rec.steps.filter((s) => s.status === 'pending')).toEqual([]);
         const { app: row, server } = await resolveApp(ctx, app);
-        const planned = deployPlan(planInput(row, server, 1, 'deploy')).map((s) => s.name);
+        const planned = deployPlan(planInput(row, server, 1, { action: 'deploy' })).map((s) => s.name);
         expect(plan.spec.plannedSteps).toEqual(['connect', ...planned]);
       }
     });
@@ -559,7 +559,7 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       const err = await runPlan(ctx, await prepareDeploy(ctx, 'site')).catch((e) => e);
       expect(err.code).toBe('HEALTH_CHECK_FAILED');
       const { app, server } = await resolveApp(ctx, 'site');
-      const plan = deployPlan(planInput(app, server, 1, 'deploy'));
+      const plan = deployPlan(planInput(app, server, 1, { action: 'deploy' }));
       const compensation = (kind: DeployStepKind) =>
         plan.find((s) => s.kind === kind)!.compensate!.map((c) => render(c));
       expect(compensation('start')).toHaveLength(1);

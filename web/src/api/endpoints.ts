@@ -10,6 +10,9 @@ import type {
   AppCreateRequest,
   AppHealthView,
   AppLogLine,
+  AppSettingsView,
+  AppUpdateRequest,
+  AppUpdateResult,
   AppView,
   AutoDeployView,
   BackupList,
@@ -27,6 +30,7 @@ import type {
   DatabaseCreateRequest,
   DatabaseView,
   DbSnapshotList,
+  DeployKeyView,
   DeploymentView,
   EnvDeleted,
   EnvEntry,
@@ -44,6 +48,7 @@ import type {
   PreviewView,
   ProbeResult,
   ProxyRouteView,
+  RegistryView,
   ServerAddRequest,
   ServerMetricsView,
   ServerRemoved,
@@ -76,12 +81,28 @@ export const endpoints = {
   /** Live metrics and containers in one SSH round trip. */
   serverStatus: (name: string, signal?: AbortSignal) =>
     api.get<ServerStatusReport>(`/api/servers/${e(name)}/status`, { signal }),
+  registries: (server: string, signal?: AbortSignal) =>
+    api.get<RegistryView[]>(`/api/servers/${e(server)}/registries`, { signal }),
+  /** A job: `docker login --password-stdin` on the server; stored only when the login worked. */
+  addRegistry: (server: string, body: { host: string; username: string; password: string }) =>
+    api.post<JobAccepted>(`/api/servers/${e(server)}/registries`, body),
+  removeRegistry: (server: string, host: string) =>
+    api.del<JobAccepted>(`/api/servers/${e(server)}/registries/${e(host)}`),
   proxyRoutes: (server: string, signal?: AbortSignal) =>
     api.get<ProxyRouteView[]>(`/api/servers/${e(server)}/proxy/routes`, { signal }),
 
   apps: (signal?: AbortSignal) => api.get<AppView[]>('/api/apps', { signal }),
   app: (name: string, signal?: AbortSignal) => api.get<AppView>(`/api/apps/${e(name)}`, { signal }),
   createApp: (body: AppCreateRequest) => api.post<AppView>('/api/apps', body),
+  appSettings: (name: string, signal?: AbortSignal) =>
+    api.get<AppSettingsView>(`/api/apps/${e(name)}/settings`, { signal }),
+  /** 200 with the result when nothing needs the server; 202 + job when routes change on a deployed app. */
+  updateApp: (name: string, body: AppUpdateRequest) =>
+    api.patch<AppUpdateResult | JobAccepted>(`/api/apps/${e(name)}`, body),
+  deployKey: (name: string, rotate = false) =>
+    rotate
+      ? api.post<DeployKeyView>(`/api/apps/${e(name)}/deploy-key`)
+      : api.get<DeployKeyView>(`/api/apps/${e(name)}/deploy-key`),
   deployApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/deploy`),
   stopApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/stop`),
   restartApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/restart`),

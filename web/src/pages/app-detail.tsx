@@ -11,6 +11,7 @@ import { AppEnv } from '../components/app-env.js';
 import { AppHealth } from '../components/app-health.js';
 import { AppLogs } from '../components/app-logs.js';
 import { AppPush } from '../components/app-push.js';
+import { AppSettings } from '../components/app-settings.js';
 import { AppTasks } from '../components/app-tasks.js';
 import { Loading, QueryState } from '../components/states.js';
 import { Tabs } from '../components/tabs.js';
@@ -82,20 +83,23 @@ export default function AppDetailPage() {
                   </dd>
                 </div>
                 <div>
-                  <dt className="text-xs text-zinc-500 dark:text-zinc-400">Domain</dt>
-                  <dd className="font-mono text-xs break-all">
-                    {app.domain ? (
-                      <a
-                        href={`https://${app.domain}`}
-                        target="_blank"
-                        rel="noreferrer"
-                        className="inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
-                      >
-                        {app.domain} <ExternalLink aria-hidden className="size-3" />
-                      </a>
-                    ) : (
-                      '—'
-                    )}
+                  <dt className="text-xs text-zinc-500 dark:text-zinc-400">
+                    {app.domains.length > 1 ? 'Domains' : 'Domain'}
+                  </dt>
+                  <dd className="font-mono text-xs break-all" data-app-domains>
+                    {app.domains.length
+                      ? app.domains.map((d) => (
+                          <a
+                            key={d}
+                            href={`https://${d}`}
+                            target="_blank"
+                            rel="noreferrer"
+                            className="mr-2 inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
+                          >
+                            {d} <ExternalLink aria-hidden className="size-3" />
+                          </a>
+                        ))
+                      : '—'}
                   </dd>
                 </div>
                 <div>
@@ -132,7 +136,12 @@ export default function AppDetailPage() {
                 </Suspense>
               ) : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
-              {tab === 'settings' ? <AppAuth app={app} /> : null}
+              {tab === 'settings' ? (
+                <div className="space-y-4">
+                  <AppSettings app={app} />
+                  <AppAuth app={app} />
+                </div>
+              ) : null}
               {tab === 'push' ? <AppPush app={app} /> : null}
               {tab === 'health' ? <AppHealth app={app.name} /> : null}
             </Tabs>

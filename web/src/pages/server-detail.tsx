@@ -5,6 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import { EdgeBadge } from '../components/edge-badge.js';
 import { ServerHistory } from '../components/server-history.js';
+import { ServerRegistries } from '../components/server-registries.js';
 import { Sparkline } from '../components/sparkline.js';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
 import { TrustHostKey } from '../components/trust-host-key.js';
@@ -168,6 +169,7 @@ export default function ServerDetailPage() {
                   </QueryState>
                 </Card>
               </div>
+              <ServerRegistries server={name} />
               <Card title="Containers">
                 <QueryState
                   query={status.q}

@@ -8,6 +8,8 @@ import { pushDeploy } from './0010-push-deploy.js';
 import { edge } from './0011-edge.js';
 import { cronTasks } from './0012-cron-tasks.js';
 import { serverFacts } from './0013-server-facts.js';
+import { appDomains } from './0014-app-domains.js';
+import { registries } from './0015-registries.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -22,4 +24,6 @@ export const MIGRATIONS: readonly Migration[] = [
   edge,
   cronTasks,
   serverFacts,
+  appDomains,
+  registries,
 ];
