@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh } from '../../src/adapters/connect.js';
 import { createJobRunner } from '../../src/adapters/jobs/runner.js';
 import { prepareDestroy } from '../../src/services/apps/app-lifecycle.js';
-import { createApp, updateAppSource } from '../../src/services/apps/apps.js';
+import { prepareAppUpdate } from '../../src/services/apps/app-update.js';
+import { createApp } from '../../src/services/apps/apps.js';
 import { prepareDeploy } from '../../src/services/apps/deploy/deploy-app.js';
 import { setEnv } from '../../src/services/apps/env.js';
 import { prepareCronAdd, prepareCronRemove, prepareCronRun } from '../../src/services/cron/cron.js';
@@ -140,7 +141,9 @@ describe.skipIf(!runIt)('cron: scheduled tasks fired by systemd on a systemd hos
   }, 200_000);
 
   it('runs the new release after a redeploy; cron run records a manual run', async () => {
-    await updateAppSource(ctx, 'worker', { image: 'infrakt-test/web:4' });
+    const update = await prepareAppUpdate(ctx, 'worker', { image: 'infrakt-test/web:4' });
+    if (update.plan) await runPlan(ctx, update.plan);
+    else await update.store();
     await runPlan(ctx, await prepareDeploy(ctx, 'worker'));
     const run = await runPlan(ctx, await prepareCronRun(ctx, 'tick'));
     expect(run.exitCode).toBe(0);

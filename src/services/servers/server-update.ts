@@ -59,7 +59,10 @@ export async function updateServerSettings(
   }
   if (input.root !== undefined) next.root_dir = parseInput(remoteRootSchema, input.root, 'root');
   const fingerprint = input.fingerprint ? parseInput(fingerprintSchema, input.fingerprint, 'fingerprint') : undefined;
-  const changed = (Object.keys(next) as (keyof ServerRow)[]).filter((k) => next[k] !== row[k]);
+  // Only the connection fields set above are compared (the row also has optional columns such as facts_json).
+  const changed = Object.keys(next).filter(
+    (k) => (next as Record<string, unknown>)[k] !== (row as Record<string, unknown>)[k],
+  ) as string[];
   if (changed.length === 0 && !fingerprint) {
     throw new InfraktError('VALIDATION', 'nothing to update', { hint: 'pass --host, --port, --user, --key or --root' });
   }
@@ -110,7 +113,7 @@ export async function updateServerSettings(
     ...(fingerprint && presented ? { host_key: presented.line, host_key_fingerprint: presented.fingerprint } : {}),
   });
   await syncKnownHosts(ctx);
-  const names = changed.map((k) => (k === 'root_dir' ? 'root' : k === 'key_path' ? 'key' : k));
+  const names: string[] = changed.map((k) => (k === 'root_dir' ? 'root' : k === 'key_path' ? 'key' : k));
   await audit(ctx, 'server.update', name, { changed: names, repinned: Boolean(fingerprint) });
   return {
     server: await getServer(ctx, name),
