@@ -93,7 +93,7 @@ export function EnvImportButton({ app }: { app: string }) {
               spellCheck={false}
               autoComplete="off"
               placeholder={'DATABASE_URL=postgres://…\n# comments and "quoted values" are fine'}
-              className="block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 font-mono text-xs placeholder:text-zinc-500 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-zinc-700 dark:bg-zinc-900 dark:placeholder:text-zinc-400"
+              className="block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 font-mono text-xs placeholder:text-zinc-500 dark:text-zinc-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-zinc-700 dark:bg-zinc-900 dark:placeholder:text-zinc-400"
             />
           </div>
           <div className="flex items-start gap-2 text-sm">
