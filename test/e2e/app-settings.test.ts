@@ -252,8 +252,9 @@ describe('app update: routes at once, the rest at the next deploy (built CLI, ss
         );
         expect((await get(env.httpPort, c)).body).toContain('version=v1');
         await page.keyboard.press('Escape');
+        // The list re-renders when the app's settings are fetched again after the save: poll it with a deadline.
         const pending = page.getByRole('list', { name: 'Pending changes' });
-        await expect(pending.textContent()).resolves.toMatch(/memory/);
+        await expect.poll(() => pending.textContent(), { timeout: 30_000 }).toMatch(/memory/);
         await page.screenshot({ path: join(SHOTS, 'app-settings.png'), fullPage: true });
         expect((await show()).domains).toEqual([a, b, c]);
         expect((await show()).settings.memory).toBe('96m');

@@ -15,7 +15,7 @@ let bin: string;
 const name = 'shop';
 const FILE = '20261122T031500Z.sql.gz';
 
-function fakeRestic(opts: { backupExit?: number; lsHas?: boolean } = {}) {
+function fakeRestic(opts: { backupExit?: number; lsHas?: boolean; lsLong?: boolean } = {}) {
   // Logs each call's argv on one line; answers like restic 0.14 would.
   writeFileSync(
     join(bin, 'restic'),
@@ -26,7 +26,12 @@ function fakeRestic(opts: { backupExit?: number; lsHas?: boolean } = {}) {
       'for a in "$@"; do last=$a; done',
       'case " $* " in',
       `  *" backup "*) [ ${opts.backupExit ?? 0} = 0 ] || exit ${opts.backupExit ?? 0}; echo '{"message_type":"summary","snapshot_id":"abcdef12"}' ;;`,
-      `  *" ls "*) ${opts.lsHas === false ? 'echo /elsewhere' : `echo "snapshot abcdef12"; echo ${JSON.stringify(`${root}/backups/${name}/${FILE}`)}`} ;;`,
+      `  *" ls "*) ${opts.lsHas === false ? 'echo /elsewhere' : `echo "snapshot abcdef12"; echo ${JSON.stringify(`${root}/backups/${name}/${FILE}`)}`}`,
+      // A long listing (more than a pipe holds) that records when restic got to its end and would drop its lock.
+      opts.lsLong
+        ? `    i=0; while [ $i -lt 20000 ]; do echo "/more/file-$i"; i=$((i+1)); done; touch ${JSON.stringify(join(root, 'ls-done'))}`
+        : '    true',
+      '    ;;',
       'esac',
       'exit 0',
       '',
@@ -91,6 +96,15 @@ describe('offsite.sh', () => {
     const status = JSON.parse(readFileSync(o.status, 'utf8')) as Record<string, string>;
     expect(status).toMatchObject({ status: 'ok', snapshot: 'abcdef12', target: 'nas' });
     expect(existsSync(join(root, 'PWNED'))).toBe(false);
+  });
+
+  it('lets restic ls finish (and drop its lock) before retention, even when the file comes first in a long listing', () => {
+    fakeRestic({ lsLong: true });
+    const o = setup({ daily: 7 });
+    const r = runScript(o.script);
+    expect(r.status).toBe(0);
+    // Piped straight into grep -q, restic died of SIGPIPE after the first match and left its lock behind.
+    expect(existsSync(join(root, 'ls-done'))).toBe(true);
   });
 
   it('records a failed push (and exits 1) when restic backup fails; no retention then', () => {

@@ -25,6 +25,8 @@ export const CRED_FILES = {
  */
 export const RESTIC_WRAPPER =
   'd=$1; shift; export RESTIC_PASSWORD_FILE="$d/password"; ' +
+  // A systemd unit has no HOME: restic's cache then goes beside the credentials (0700) instead of nowhere.
+  'if [ -z "${HOME:-}" ] && [ -z "${XDG_CACHE_HOME:-}" ]; then export XDG_CACHE_HOME="$d/.cache"; fi; ' +
   'if [ -f "$d/env" ]; then set -a; . "$d/env"; set +a; fi; exec restic "$@"';
 
 /** A repository as restic is told about it: `-r` plus global options (no secret in either). */

@@ -72,7 +72,10 @@ out=$(repo backup --json --host "$SNAPHOST" --tag infrakt --tag "$TAG" -- "$DIR/
   fail "restic backup to $TARGET failed"
 snap=$(printf '%s\n' "$out" | sed -n 's/.*"message_type":"summary".*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' | tail -n 1)
 [ -n "$snap" ] || fail "restic backup gave no snapshot id"
-repo ls "$snap" 2>/dev/null | grep -qxF "$DIR/$file" || fail "snapshot $snap does not hold $file"
+# The listing is read whole before it is searched: "restic ls | grep -q" can kill restic by SIGPIPE, leaving its
+# lock behind, and then the retention below finds the repository locked.
+listing=$(repo ls "$snap" 2>/dev/null) || fail "cannot list snapshot $snap"
+printf '%s\n' "$listing" | grep -qxF "$DIR/$file" || fail "snapshot $snap does not hold $file"
 retention >/dev/null || fail "retention on $TARGET failed (the backup itself is in snapshot $snap)"
 status ok "" "$snap"
 echo "OFFSITE $file $snap"
