@@ -32,7 +32,7 @@ process.once('exit', () => {
   for (const b of bridges) deleteBridge(b);
 });
 
-/** The first 10.213.N.0/24 that no route of this machine covers (the engine's default bridge lives there). */
+/** The first 10.213.N.0/24 that no route of this machine names (the engine's default bridge lives there). */
 function freeBridgeSubnet(): string {
   const routes = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
   for (let n = 1; n < 255; n++) if (!routes.includes(`10.213.${n}.`)) return `10.213.${n}`;
@@ -51,6 +51,12 @@ function createBridge(): string {
     throw e;
   }
   return name;
+}
+
+/** Deletes our bridge and forgets it (the exit handler deletes the ones still remembered). */
+function releaseBridge(name: string): void {
+  deleteBridge(name);
+  bridges.delete(name);
 }
 
 function deleteBridge(name: string): void {
@@ -103,16 +109,14 @@ export async function startPrivateDockerd(deadlineMs = 90_000): Promise<PrivateD
   for (;;) {
     if (child.exitCode !== null) {
       running.delete(child);
-      deleteBridge(bridge);
-      bridges.delete(bridge);
+      releaseBridge(bridge);
       throw new Error(`dockerd exited at start-up (${dir})`);
     }
     if ((await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 })).code === 0) break;
     if (Date.now() > until) {
       child.kill('SIGTERM');
       running.delete(child);
-      deleteBridge(bridge);
-      bridges.delete(bridge);
+      releaseBridge(bridge);
       throw new Error(`dockerd in ${dir} did not answer within ${deadlineMs} ms`);
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -134,8 +138,7 @@ export async function startPrivateDockerd(deadlineMs = 90_000): Promise<PrivateD
         await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
       }
       running.delete(child);
-      deleteBridge(bridge);
-      bridges.delete(bridge);
+      releaseBridge(bridge);
       const pidFile = join(dir, 'dockerd.pid');
       if (existsSync(pidFile) && child.exitCode === null) {
         const pid = Number(readFileSync(pidFile, 'utf8'));
