@@ -19,7 +19,7 @@ PACKAGES=(docker.io docker-compose openssh-server caddy busybox-static chromium 
   restic mariadb-server-core mariadb-client openssl)
 # tag | recipe dir. The web recipe serves the tag's version as its marker.
 IMAGES=("infrakt-test/web:1|web" "infrakt-test/web:2|web" "infrakt-test/redis:7|redis"
-  "infrakt-test/postgres:15|postgres" "infrakt-test/mariadb:10.11|mariadb")
+  "infrakt-test/postgres:15|postgres" "infrakt-test/mariadb:10.11|mariadb" "infrakt-test/caddy:2|caddy")
 
 mode=all
 force_images=0

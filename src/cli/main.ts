@@ -5,6 +5,8 @@ import { registerAppVolumeCommands } from './commands/app-volumes.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
+import { registerClusterAppCommands } from './commands/cluster-app-ops.js';
+import { registerClusterCommands } from './commands/clusters.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
 import { registerDbCommands } from './commands/databases.js';
@@ -48,6 +50,7 @@ export function buildProgram(): Command {
   registerDeployCommands(apps);
   registerAppLifecycleCommands(apps);
   registerAppVolumeCommands(apps);
+  registerClusterAppCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
@@ -57,6 +60,7 @@ export function buildProgram(): Command {
   registerBackupTargetCommands(
     program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
   );
+  registerClusterCommands(program.command('cluster').description('Docker Swarm clusters: apps with replicas across servers'));
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);

@@ -1,17 +1,24 @@
 import type { Command } from 'commander';
-import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
+import { InfraktError } from '../../core/errors.js';
+import { appViewOf, createApp, listApps, resolveApp, updateAppSource } from '../../services/apps/apps.js';
 import { lastRuns } from '../../services/backup-targets/runs.js';
 import { updateAuthCli } from '../app-auth.js';
 import { withCtx } from '../context.js';
 import { intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 export function registerAppCommands(app: Command): void {
   app
     .command('create')
     .description('register an app on a server (does not deploy; type: image if --image, git if --git, else compose)')
-    .requiredOption('--server <server>', 'target server name')
+    .option('--server <server>', 'target server name (or --cluster)')
     .requiredOption('--name <name>', 'app name (unique per server)')
+    .option('--cluster <cluster>', 'run the app on a Swarm cluster (image apps) instead of one server')
+    .option('--replicas <n>', 'replicas on the cluster', intOption, 1)
+    .option('--placement <constraint>', 'placement constraint, e.g. node.labels.zone==a (repeatable)', collect, [])
+    .option('--max-per-node <n>', 'at most this many replicas on one node', intOption)
     .option('--domain <domain>', 'domain routed to the app by Caddy')
     .option('--port <port>', 'port the app listens on inside its container', intOption, 3000)
     .option('--git <url>', 'git repository (https URL)')
@@ -23,8 +30,14 @@ export function registerAppCommands(app: Command): void {
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
+        if (!o.server && !o.cluster) {
+          throw new InfraktError('VALIDATION', 'where should the app run?', { hint: 'pass --server <server> or --cluster <cluster>' });
+        }
         const view = await createApp(ctx, {
           server: o.server,
+          ...(o.cluster
+            ? { cluster: { cluster: o.cluster, replicas: o.replicas, placement: o.placement, maxPerNode: o.maxPerNode } }
+            : {}),
           name: o.name,
           domain: o.domain,
           port: o.port,
@@ -38,7 +51,11 @@ export function registerAppCommands(app: Command): void {
           },
         });
         if (o.json) return printJson(view);
-        success(`created ${view.type} app ${c.bold(view.name)} on ${view.server}`);
+        success(
+          view.cluster
+            ? `created ${view.type} app ${c.bold(view.name)} on cluster ${view.cluster.cluster} (${view.cluster.replicas} replica(s))`
+            : `created ${view.type} app ${c.bold(view.name)} on ${view.server}`,
+        );
         process.stdout.write(`  deploy it with: infrakt app deploy ${view.name}\n`);
       });
     });
@@ -56,7 +73,7 @@ export function registerAppCommands(app: Command): void {
           ['NAME', 'SERVER', 'TYPE', 'STATUS', 'DOMAIN', 'PORT', 'SOURCE'],
           apps.map((a) => [
             a.name,
-            a.server,
+            a.cluster ? `cluster ${a.cluster.cluster} ×${a.cluster.replicas}` : a.server,
             a.type,
             status(a.status),
             dash(a.domain),
@@ -76,7 +93,7 @@ export function registerAppCommands(app: Command): void {
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const { app: row, server } = await resolveApp(ctx, name, o.server);
-        const v = toAppView(row, server.name);
+        const v = await appViewOf(ctx, row, server.name);
         const runs = (await lastRuns(ctx, 'app', [server.id])).get(`${server.id}/${row.name}`) ?? null;
         const backups = { local: runs?.local ?? null, offsite: runs?.offsite ?? null };
         if (o.json) return printJson({ ...v, backups });
@@ -87,6 +104,13 @@ export function registerAppCommands(app: Command): void {
         const rows: [string, string][] = [
           ['name', v.name],
           ['server', v.server],
+          ...(v.cluster
+            ? ([
+                ['cluster', v.cluster.cluster],
+                ['replicas', `${v.cluster.replicas}${v.cluster.maxPerNode ? ` (max ${v.cluster.maxPerNode} per node)` : ''}`],
+                ['placement', v.cluster.placement.join(', ') || '-'],
+              ] as [string, string][])
+            : []),
           ['type', v.type],
           ['status', status(v.status)],
           ['domain', dash(v.domain)],

@@ -13,11 +13,21 @@ import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
 import { appLockName } from '../shared/lock-on-server.js';
 import { withServer } from '../shared/server-session.js';
+import { prepareClusterAppDestroy, clusterAppLogs } from '../clusters/cluster-app-ops.js';
+import { clusterAppOf } from '../clusters/cluster-apps.js';
 import { resolveApp, updateApp } from './apps.js';
 import { appProjects, detectFlavour, keptRelease, releaseDetails } from './releases.js';
 
 const lifecycleSpec = (app: AppRow, server: ServerRow, kind: string) =>
   appJobSpec(app, server, kind, { params: { app: app.name } });
+
+/** Restart and stop act on one server's containers; a cluster app's replicas are Swarm's to run. */
+async function refuseClusterApp(ctx: Ctx, app: AppRow, verb: string): Promise<void> {
+  if (!(await clusterAppOf(ctx, app))) return;
+  throw new InfraktError('UNSUPPORTED', `'${app.name}' runs on a cluster: Swarm keeps its replicas running`, {
+    hint: verb === 'stop' ? `scale it to 0: infrakt app scale ${app.name} 0` : `redeploy it: infrakt app deploy ${app.name}`,
+  });
+}
 
 function currentProjects(app: AppRow): string[] {
   if (app.current_release === null) {
@@ -38,6 +48,7 @@ export async function prepareRestart(
   opts: { server?: string } = {},
 ): Promise<JobPlan<{ app: string }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  await refuseClusterApp(ctx, app, 'restart');
   const projects = currentProjects(app);
   return {
     spec: lifecycleSpec(app, server, 'app.restart'),
@@ -101,6 +112,7 @@ export async function prepareStop(
   opts: { server?: string } = {},
 ): Promise<JobPlan<{ app: string }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  await refuseClusterApp(ctx, app, 'stop');
   const projects = currentProjects(app);
   return {
     spec: lifecycleSpec(app, server, 'app.stop'),
@@ -125,6 +137,8 @@ export async function prepareDestroy(
   opts: { server?: string } = {},
 ): Promise<JobPlan<{ app: string; removed: string[] }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  const onCluster = await prepareClusterAppDestroy(ctx, app, server);
+  if (onCluster) return onCluster;
   const l = appLayout(server.root_dir, app.name);
   const lock = { name: appLockName(app.name), step: 'lock app on server' };
   return {
@@ -181,6 +195,7 @@ export async function appLogs(
   },
 ): Promise<void> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  if (await clusterAppLogs(ctx, app, opts)) return;
   const [project] = currentProjects(app);
   const ex = await ctx.connect(server, opts.signal ? { signal: opts.signal } : {});
   try {

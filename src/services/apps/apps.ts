@@ -6,6 +6,8 @@ import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType }
 import { branchSchema, imageSchema, nameSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { AppView } from '../../core/schemas/views/apps.js';
+import type { ClusterAppInput } from '../../core/schemas/cluster.js';
+import { clusterPlacement, clusterSettingsByApp, recordClusterApp } from '../clusters/cluster-apps.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -67,6 +69,12 @@ export async function updateAppSource(
 
 export type AppWithServer = { app: AppRow; server: ServerRow };
 
+/** `toAppView` with the app's cluster settings (null for an app on one server). */
+export async function appViewOf(ctx: Ctx, app: AppRow, serverName: string): Promise<AppView> {
+  const clusters = await clusterSettingsByApp(ctx);
+  return { ...toAppView(app, serverName), cluster: clusters.get(app.id) ?? null };
+}
+
 export function toAppView(app: AppRow, serverName: string): AppView {
   return {
     id: app.id,
@@ -94,8 +102,18 @@ export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): P
  * `composeFile` is the content of the user's compose file (compose apps): it is validated here and stored
  * with the app, so a deploy never depends on a file on the machine that created the app.
  */
-export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?: string }): Promise<AppView> {
-  const data = parseInput(appCreateSchema, input, 'app');
+export async function createApp(
+  ctx: Ctx,
+  input: Omit<AppCreateInput, 'server'> & { server?: string; composeFile?: string; cluster?: ClusterAppInput },
+): Promise<AppView> {
+  // On a cluster the app is recorded on the cluster's first manager; replicas, placement are checked first.
+  const onCluster = input.cluster
+    ? await clusterPlacement(ctx, input.cluster, { image: input.image, git: input.git, composeFile: input.composeFile })
+    : null;
+  if (onCluster && input.server && input.server !== onCluster.server) {
+    throw new InfraktError('VALIDATION', 'pass either --server or --cluster, not both');
+  }
+  const data = parseInput(appCreateSchema, onCluster ? { ...input, server: onCluster.server } : input, 'app');
   // An https source must point at a public host (CLI and API alike); repositories on the server are exempt.
   if (data.git && !data.git.startsWith('/')) await assertGitSource(ctx, data.git);
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
@@ -152,8 +170,9 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await audit(ctx, 'app.create', `${server.name}/${data.name}`, { type });
-  return toAppView(row, server.name);
+  if (onCluster) await recordClusterApp(ctx, row.id, onCluster);
+  await audit(ctx, 'app.create', `${server.name}/${data.name}`, { type, cluster: onCluster?.settings.cluster });
+  return { ...toAppView(row, server.name), cluster: onCluster?.settings ?? null };
 }
 
 export async function listApps(
@@ -173,7 +192,8 @@ export async function listApps(
   }
   if (!opts.includeDatabases) q = q.where('apps.app_type', 'not like', 'db:%');
   const rows = await q.execute();
-  return rows.map((r) => toAppView(r, r.server_name));
+  const clusters = await clusterSettingsByApp(ctx);
+  return rows.map((r) => ({ ...toAppView(r, r.server_name), cluster: clusters.get(r.id) ?? null }));
 }
 
 /**

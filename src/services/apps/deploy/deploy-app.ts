@@ -4,6 +4,7 @@ import { type DeployAction, deployPlan } from '../../../core/plans/deploy.js';
 import type { Ctx } from '../../shared/context.js';
 import type { JobPlan } from '../../shared/job-plan.js';
 import { appJobSpec } from '../../shared/job-spec.js';
+import { clusterAppOf } from '../../clusters/cluster-apps.js';
 import { resolveApp } from '../apps.js';
 import { appSettings, composeRelease, type ReleaseNaming } from '../release-source.js';
 import { planInput, type ReleaseRequest } from './release-run.js';
@@ -48,6 +49,11 @@ function checkDeployable(app: AppRow): void {
 export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   checkDeployable(app);
+  if (await clusterAppOf(ctx, app)) {
+    throw new InfraktError('UNSUPPORTED', `'${app.name}' runs on a cluster`, {
+      hint: `deploy it with the CLI or the API: infrakt app deploy ${app.name}`,
+    });
+  }
   if (app.app_type === 'compose') composeRelease(dryRelease(app, server), appSettings(app).compose!.content, {});
   return releaseJobPlan(ctx, app, server, {
     kind: 'app.deploy',

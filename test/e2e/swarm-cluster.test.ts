@@ -1,0 +1,200 @@
+// Docker Swarm clusters end to end, through the built CLI: three nodes, each a network namespace with its own
+// dockerd and OpenSSH sshd (test/harness/swarm-nodes.ts). One lab for the whole file; the tests run in order
+// (create → deploy → rolling update → broken release → node failure → scale/rollback → destroy).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupHomes, makeInfraktHome, runCli } from '../harness/cli.js';
+import { type SwarmLab, startSwarmLab, swarmLabAvailable } from '../harness/swarm-nodes.js';
+
+const WEB1 = '127.0.0.1:5000/ikt-test/web:1';
+const WEB2 = '127.0.0.1:5000/ikt-test/web:2';
+const CADDY = '127.0.0.1:5000/ikt-test/caddy:2';
+const DOMAIN = 'web.cluster.test';
+
+let lab: SwarmLab;
+let home: string;
+const cli = (args: string[], timeoutMs = 300_000) => runCli(args, { home, timeoutMs });
+const json = async <T>(args: string[]): Promise<T> => {
+  const r = await cli([...args, '--json']);
+  if (r.code !== 0) throw new Error(`infrakt ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout) as T;
+};
+
+/** One HTTP request to a node's edge proxy, from inside the node's namespace (a client on the cluster network). */
+function get(nodeIdx: number, path = '/'): string {
+  const node = lab.nodes[nodeIdx]!;
+  return lab.inNode(node, `wget -q -T 5 -O - --header 'Host: ${DOMAIN}' 'http://${node.ip}:80${path}' 2>&1 || echo "FAILED $?"`);
+}
+
+/** Requests against one node's edge while `during` runs: counts answers per body and failures after one retry. */
+async function underLoad(nodeIdx: number, during: () => Promise<unknown>) {
+  const counts = new Map<string, number>();
+  let failed = 0;
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      let body = get(nodeIdx).trim();
+      if (body.startsWith('FAILED')) body = get(nodeIdx).trim(); // one retry of a reset connection
+      if (body.startsWith('FAILED')) failed++;
+      else counts.set(body, (counts.get(body) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const started = Date.now();
+  try {
+    await during();
+  } finally {
+    stop = true;
+    await loop;
+  }
+  return { counts, failed, ms: Date.now() - started };
+}
+
+const available = swarmLabAvailable();
+
+describe.skipIf(!available)('swarm cluster', () => {
+  beforeAll(async () => {
+    lab = await startSwarmLab(3);
+    // No registry here: the images are on every node under a loopback registry name (a pull goes nowhere).
+    lab.loadImage('infrakt-test/web:1', WEB1);
+    lab.loadImage('infrakt-test/web:2', WEB2);
+    lab.loadImage('infrakt-test/caddy:2', CADDY);
+    home = makeInfraktHome();
+    for (const node of lab.nodes) {
+      const r = await cli(['server', 'add', '--name', node.name, '--host', node.ip, '--key', node.keyPath, '--root', node.root]);
+      if (r.code !== 0) throw new Error(`server add ${node.name}: ${r.stderr}`);
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+    cleanupHomes();
+  }, 120_000);
+
+  it('creates the cluster; the join token never reaches the job log or the local state', async () => {
+    const r = await cli(['cluster', 'create', 'prod', '--manager', 'node1', '--workers', 'node2,node3', '--proxy-image', CADDY, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const job = JSON.parse(r.stdout) as { id: string; status: string };
+    expect(job.status).toBe('succeeded');
+    const token = lab.nodes[0]!.docker(['swarm', 'join-token', '--quiet', 'worker']).trim();
+    expect(token).toMatch(/^SWMTKN-/);
+    const logs = await cli(['job', 'logs', job.id]);
+    expect(logs.stdout).not.toContain(token);
+    const show = await cli(['job', 'show', job.id, '--json']);
+    expect(show.stdout).not.toContain(token);
+    expect(readFileSync(join(home, 'infrakt.db')).includes(Buffer.from(token))).toBe(false);
+    // The swarm is real: node2 and node3 joined node1's swarm.
+    const nodes = lab.nodes[0]!.docker(['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']).trim().split('\n').sort();
+    expect(nodes).toEqual(['node1 Ready', 'node2 Ready', 'node3 Ready']);
+  });
+
+  it('lists and shows the cluster with live node roles, availability and Docker versions', async () => {
+    const list = await json<{ name: string; nodes: { server: string; role: string }[] }[]>(['cluster', 'list']);
+    expect(list.map((k) => k.name)).toEqual(['prod']);
+    expect(list[0]!.nodes.map((n) => `${n.server}:${n.role}`)).toEqual(['node1:manager', 'node2:worker', 'node3:worker']);
+    const show = await json<{ live: { server: string; status: string; availability: string; managerStatus: string; engineVersion: string }[] }>([
+      'cluster',
+      'show',
+      'prod',
+    ]);
+    const live = [...show.live].sort((a, b) => a.server.localeCompare(b.server));
+    expect(live.map((n) => [n.server, n.status, n.availability, n.managerStatus])).toEqual([
+      ['node1', 'Ready', 'Active', 'Leader'],
+      ['node2', 'Ready', 'Active', ''],
+      ['node3', 'Ready', 'Active', ''],
+    ]);
+    expect(live[0]!.engineVersion).toMatch(/^\d+\.\d+/);
+  });
+
+  it('deploys an image app with 3 replicas spread over the nodes, reachable through Caddy on every node', async () => {
+    const created = await cli([
+      'app', 'create', '--cluster', 'prod', '--name', 'web', '--image', WEB1, '--port', '3000',
+      '--domain', DOMAIN, '--replicas', '3', '--max-per-node', '2', '--health-path', '/health',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const r = await cli(['app', 'deploy', 'web']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/3 replica\(s\) of 127\.0\.0\.1:5000\/ikt-test\/web:1 healthy on cluster prod/);
+    const ps = await json<{ running: number; tasks: { node: string; desiredState: string }[] }>(['app', 'ps', 'web']);
+    expect(ps.running).toBe(3);
+    const nodes = new Set(ps.tasks.filter((t) => t.desiredState === 'Running').map((t) => t.node));
+    expect(nodes.size).toBeGreaterThanOrEqual(2);
+    for (const i of [0, 1, 2]) {
+      await expect.poll(() => get(i).trim(), { timeout: 60_000, interval: 500 }).toBe('infrakt-test-web version=v1');
+    }
+  });
+
+  it('rolls out a new image start-first under steady load with no failed request', async () => {
+    expect((await cli(['app', 'update', 'web', '--image', WEB2])).code).toBe(0);
+    const load = await underLoad(0, async () => {
+      const r = await cli(['app', 'deploy', 'web']);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+    });
+    console.log(`rolling update: ${load.ms} ms, answers ${JSON.stringify([...load.counts])}, failed ${load.failed}`);
+    expect(load.failed).toBe(0);
+    expect(load.counts.get('infrakt-test-web version=v2')).toBeGreaterThan(0);
+    expect(get(1).trim()).toBe('infrakt-test-web version=v2');
+  });
+
+  it('a release that never gets healthy is rolled back by Swarm and the old one keeps serving', async () => {
+    expect((await cli(['env', 'set', 'web', 'FAIL_HEALTH=1'])).code).toBe(0);
+    const load = await underLoad(1, async () => {
+      const r = await cli(['app', 'deploy', 'web']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/rolled back to 127\.0\.0\.1:5000\/ikt-test\/web:2, which keeps serving/);
+    });
+    console.log(`broken release: ${load.ms} ms, answers ${JSON.stringify([...load.counts])}, failed ${load.failed}`);
+    expect(load.failed).toBe(0);
+    expect([...load.counts.keys()]).toEqual(['infrakt-test-web version=v2']);
+    expect((await cli(['env', 'delete', 'web', 'FAIL_HEALTH'])).code).toBe(0);
+    const show = await json<{ status: string; currentRelease: number }>(['app', 'show', 'web']);
+    expect(show.status).toBe('running');
+  });
+
+  it("a worker's engine stops: its replicas are rescheduled and the domain keeps answering", async () => {
+    const before = await json<{ tasks: { node: string; desiredState: string }[] }>(['app', 'ps', 'web']);
+    const onNode3 = before.tasks.filter((t) => t.desiredState === 'Running' && t.node === 'node3').length;
+    const load = await underLoad(0, async () => {
+      await lab.nodes[2]!.stopEngine();
+      await expect
+        .poll(
+          async () => {
+            const ps = await json<{ tasks: { node: string; desiredState: string; currentState: string }[] }>(['app', 'ps', 'web']);
+            return ps.tasks.filter((t) => t.desiredState === 'Running' && t.currentState.startsWith('Running') && t.node !== 'node3')
+              .length;
+          },
+          { timeout: 120_000, interval: 1000 },
+        )
+        .toBe(3);
+    });
+    console.log(
+      `node failure: ${onNode3} replica(s) on node3, rescheduled in ${load.ms} ms; answers ${JSON.stringify([...load.counts])}, failed ${load.failed}`,
+    );
+    expect(load.failed).toBe(0);
+    expect(get(1).trim()).toBe('infrakt-test-web version=v2');
+  });
+
+  it('scales, rolls back to the previous image, and shows replicas in app list', async () => {
+    const s = await cli(['app', 'scale', 'web', '2']);
+    expect(s.code, s.stderr).toBe(0);
+    const rb = await cli(['app', 'rollback', 'web']);
+    expect(rb.code, rb.stderr + rb.stdout).toBe(0);
+    await expect.poll(() => get(0).trim(), { timeout: 30_000 }).toBe('infrakt-test-web version=v1');
+    const list = await json<{ name: string; cluster: { cluster: string; replicas: number } | null }[]>(['app', 'list']);
+    expect(list.find((a) => a.name === 'web')?.cluster).toMatchObject({ cluster: 'prod', replicas: 2 });
+  });
+
+  it('refuses to destroy a cluster with apps, then destroys the app and the cluster', async () => {
+    const refused = await cli(['cluster', 'destroy', 'prod', '-y']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/still runs 1 app/);
+    expect((await cli(['app', 'destroy', 'web', '-y'])).code).toBe(0);
+    const r = await cli(['cluster', 'destroy', 'prod', '-y', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const node of lab.nodes.slice(0, 2)) {
+      expect(node.docker(['info', '--format', '{{.Swarm.LocalNodeState}}']).trim()).toBe('inactive');
+    }
+    expect(await json<unknown[]>(['cluster', 'list'])).toEqual([]);
+  });
+});

@@ -1,0 +1,244 @@
+// Machines for Docker Swarm cluster tests: each node is a network namespace of its own (a veth pair onto a
+// bridge this harness creates, an address on the test's own /24) with a private mount namespace whose /run
+// is the node's own dir, so the node has its own dockerd (own data root, socket /var/run/docker.sock,
+// containerd, iptables) and its own OpenSSH sshd on <ip>:22. Traffic stays between this machine and the
+// namespaces created here. Nothing is pulled: images are loaded into each node's engine from the host's.
+//
+// Why not the systemd "fresh VPS" containers: a nested dockerd on cgroup v1 inside them needs provisioning
+// (docker.io from apt, about a minute per node); a dockerd in a namespace starts in ~2 s, and the nodes are
+// shared by every test of a file.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureSshd, getClientKeys, SSHD_BIN } from './sshd.js';
+import { waitForSsh } from './vps/start-vps.js';
+
+export interface SwarmNode {
+  readonly name: string;
+  /** Address of the node on the test bridge; sshd listens on ip:22. */
+  readonly ip: string;
+  readonly port: 22;
+  readonly user: 'root';
+  readonly keyPath: string;
+  /** Remote state root for this "server" (`server add --root`). */
+  readonly root: string;
+  /** The node's engine socket, as seen from this machine. */
+  readonly dockerHost: string;
+  /** Runs the docker client against this node's engine (from this machine, not over SSH). */
+  docker(args: string[], opts?: { input?: Buffer | string; timeoutMs?: number }): string;
+  /** Stops the node's dockerd (a node failure); its containers go with it. */
+  stopEngine(): Promise<void>;
+}
+
+export interface SwarmLab {
+  readonly nodes: SwarmNode[];
+  readonly subnet: string;
+  /** Loads a host image into every node's engine (`docker save | docker load`), optionally under another tag. */
+  loadImage(image: string, as?: string): void;
+  /** Runs a shell script inside a node's namespaces (for probes from "outside" the cluster, e.g. curl). */
+  inNode(node: SwarmNode, script: string, timeoutMs?: number): string;
+  stop(): Promise<void>;
+}
+
+const HOST_DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+
+function run(cmd: string, args: string[], opts: { input?: Buffer | string; timeoutMs?: number } = {}): string {
+  return execFileSync(cmd, args, {
+    input: opts.input,
+    timeout: opts.timeoutMs ?? 60_000,
+    maxBuffer: 512 * 1024 * 1024,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** True when this machine can run the lab (root, ip netns, unshare, dockerd, sshd). */
+export function swarmLabAvailable(): boolean {
+  const ok = process.getuid?.() === 0 && ['/usr/bin/unshare', '/usr/sbin/dockerd', SSHD_BIN].every(existsSync);
+  if (!ok && process.env.CI === 'true') throw new Error('the swarm lab needs root, unshare, dockerd and sshd');
+  return ok;
+}
+
+export async function startSwarmLab(n: number): Promise<SwarmLab> {
+  ensureSshd();
+  const keys = getClientKeys();
+  const id = randomBytes(3).toString('hex');
+  // 10.240-249.x.0/24: a random test subnet on a bridge of our own (no route leaves the machine from it).
+  const octets = randomBytes(2);
+  const subnet = `10.${240 + (octets[0]! % 10)}.${octets[1]!}`;
+  const bridge = `iks${id}`;
+  const base = join('/tmp', `ikt-swarm-${id}`);
+  mkdirSync(base, { recursive: true });
+  const children: ChildProcess[] = [];
+  const undo: (() => void)[] = [];
+  const quiet = (f: () => unknown) => {
+    try {
+      f();
+    } catch {
+      // best effort cleanup
+    }
+  };
+  const runDirs: string[] = [];
+  const stop = async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    // dockerd needs a moment to stop its containers; then the namespaces go.
+    for (const d of runDirs) quiet(() => stopDockerd(d));
+    await Promise.all(children.map((c) => waitExit(c, 20_000)));
+    await waitUntil(() => runDirs.every((d) => !existsSync(join(d, 'docker.pid'))), 30_000, 'the nodes\' dockerd to stop').catch(
+      () => undefined,
+    );
+    for (const f of undo.reverse()) quiet(f);
+    quiet(() => rmSync(base, { recursive: true, force: true }));
+  };
+  try {
+    run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    undo.push(() => run('ip', ['link', 'del', bridge]));
+    run('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', bridge]);
+    run('ip', ['link', 'set', bridge, 'up']);
+    // Docker on this machine sets FORWARD to DROP: let the nodes talk to each other.
+    run('iptables', ['-I', 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
+    undo.push(() => run('iptables', ['-D', 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']));
+    const nodes: SwarmNode[] = [];
+    for (let i = 1; i <= n; i++) {
+      const name = `node${i}`;
+      const ns = `${bridge}n${i}`;
+      const ip = `${subnet}.${10 + i}`;
+      const dir = join(base, name);
+      const runDir = join(dir, 'run');
+      const root = join(dir, 'root');
+      for (const d of [runDir, root, join(dir, 'docker')]) mkdirSync(d, { recursive: true });
+      run('ip', ['netns', 'add', ns]);
+      undo.push(() => run('ip', ['netns', 'del', ns]));
+      run('ip', ['link', 'add', `${bridge}h${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      run('ip', ['link', 'set', `${bridge}h${i}`, 'master', bridge, 'up']);
+      run('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+      run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      writeFileSync(join(dir, 'daemon.json'), '{}\n');
+      writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, ip, keys.authorizedKeys));
+      run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
+      // The node's boot script: its own /run (docker socket, containerd, sshd privsep dir), its own engine.
+      const boot = [
+        'set -e',
+        `hostname ${name}`,
+        `mount --bind ${runDir} /run`,
+        'mkdir -p /run/sshd',
+        `dockerd --data-root ${join(dir, 'docker')} --config-file ${join(dir, 'daemon.json')} --pidfile /run/docker.pid` +
+          ` --cgroup-parent /${ns} >${join(dir, 'dockerd.log')} 2>&1 &`,
+        `exec ${SSHD_BIN} -D -e -f ${join(dir, 'sshd_config')} 2>${join(dir, 'sshd.log')}`,
+      ].join('\n');
+      // Not `ip netns exec`: it mounts a fresh /sys, hiding the cgroup mounts dockerd needs.
+      const child = spawn(
+        'unshare',
+        ['--mount', '--uts', '--propagation', 'private', 'nsenter', `--net=/run/netns/${ns}`, 'sh', '-c', boot],
+        { stdio: 'ignore' },
+      );
+      children.push(child);
+      runDirs.push(runDir);
+      const dockerHost = `unix://${join(runDir, 'docker.sock')}`;
+      const docker: SwarmNode['docker'] = (args, o = {}) =>
+        run(HOST_DOCKER, ['-H', dockerHost, ...args], o);
+      nodes.push({
+        name,
+        ip,
+        port: 22,
+        user: 'root',
+        keyPath: keys.ed25519,
+        root,
+        dockerHost,
+        docker,
+        stopEngine: async () => {
+          stopDockerd(runDir);
+          await waitUntil(() => !existsSync(join(runDir, 'docker.pid')), 30_000, `${name}'s dockerd to stop`);
+        },
+      });
+    }
+    await Promise.all(nodes.map((node) => waitForSsh(node.ip, 22, 30_000)));
+    await Promise.all(
+      nodes.map((node) =>
+        waitUntil(
+          () => {
+            try {
+              node.docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 });
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          60_000,
+          `${node.name}'s dockerd`,
+        ),
+      ),
+    );
+    return {
+      nodes,
+      subnet: `${subnet}.0/24`,
+      loadImage(image, as) {
+        const tar = execFileSync(HOST_DOCKER, ['save', image], { maxBuffer: 512 * 1024 * 1024 });
+        for (const node of nodes) {
+          node.docker(['load', '-q'], { input: tar, timeoutMs: 120_000 });
+          if (as) node.docker(['tag', image, as]);
+        }
+      },
+      inNode(node, script, timeoutMs = 30_000) {
+        return run('ip', ['netns', 'exec', `${bridge}n${nodes.indexOf(node) + 1}`, 'sh', '-c', script], {
+          timeoutMs,
+        });
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function stopDockerd(runDir: string): void {
+  const pidFile = join(runDir, 'docker.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+  // Only the dockerd this harness started (its pidfile lives in the node's run dir).
+  if (Number.isInteger(pid) && pid > 1 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(runDir.replace(/run$/, ''))) {
+    process.kill(pid, 'SIGTERM');
+  }
+}
+
+function sshdConfig(dir: string, ip: string, authorizedKeys: string): string {
+  return [
+    `ListenAddress ${ip}`,
+    'Port 22',
+    `HostKey ${join(dir, 'host_key')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    `AuthorizedKeysFile ${authorizedKeys}`,
+    'StrictModes no',
+    'UseDNS no',
+    'Subsystem sftp /usr/lib/openssh/sftp-server',
+    'MaxStartups 100:30:200',
+    'MaxSessions 50',
+    '',
+  ].join('\n');
+}
+
+async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function waitExit(c: ChildProcess, ms: number): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const t = setTimeout(done, ms);
+    c.once('exit', () => {
+      clearTimeout(t);
+      done();
+    });
+  });
+}
