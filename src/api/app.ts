@@ -31,6 +31,7 @@ import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { clusterRoutes } from './routes/clusters.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
@@ -184,6 +185,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRoutes(api, deps);
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
+  clusterRoutes(api, deps);
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);

@@ -1,3 +1,4 @@
+import { clusterAppSchema } from '../core/schemas/cluster.js';
 import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema } from '../core/schemas/app.js';
@@ -35,8 +36,14 @@ export const forceQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).
 export const serverAddBody = serverAddSchema
   .extend({ proxy: proxySettingsSchema.partial().optional() })
   .meta({ id: 'ServerAdd' });
-export const appCreateBody = appCreateSchema
-  .safeExtend({
+// The shape of appCreateSchema (its refinements run again in createApp), with `server` optional beside `cluster`.
+export const appCreateBody = z
+  .object({
+    ...appCreateSchema.shape,
+    server: nameSchema.optional().describe('Server of the app (or `cluster`)'),
+    cluster: clusterAppSchema
+      .optional()
+      .describe('Run the image app on a Swarm cluster with replicas (then `server` is the cluster manager)'),
     composeFile: z
       .string()
       .max(1_000_000)

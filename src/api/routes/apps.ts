@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
 import { appViewSchema } from '../../core/schemas/views/apps.js';
-import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
+import { appViewOf, createApp, listApps, resolveApp, updateAppSource } from '../../services/apps/apps.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
 import { appCreateBody, appUpdateBody, nameParam, serverQuery } from '../schemas.js';
 
@@ -72,7 +72,7 @@ export function appRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const { app, server } = await resolveApp(c.var.ctx, c.req.valid('param').name, c.req.valid('query').server);
-      return c.json(toAppView(app, server.name), 200);
+      return c.json(await appViewOf(c.var.ctx, app, server.name), 200);
     },
   );
 

@@ -4,6 +4,7 @@ import { deploymentViewSchema } from '../../core/schemas/views/apps.js';
 import { prepareDeploy } from '../../services/apps/deploy/deploy-app.js';
 import { listDeployments } from '../../services/apps/releases.js';
 import { prepareRollback } from '../../services/apps/rollback.js';
+import { clusterDeployPlan, clusterRollbackPlan } from '../../services/clusters/cluster-app-ops.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam, serverQuery } from '../schemas.js';
 import { rollbackBody } from '../schemas-remote.js';
@@ -18,7 +19,10 @@ export function deployRoutes(api: Api, deps: RouteDeps): void {
     tags,
     '/api/apps/{name}/deploy',
     'Deploy: the new release starts beside the old one and gets traffic once healthy',
-    async (c, name, o) => deps.startPlan(c, await prepareDeploy(c.var.ctx, name, o)),
+    async (c, name, o) => {
+      const onCluster = await clusterDeployPlan(c.var.ctx, name, o);
+      return onCluster ? deps.startPlan(c, onCluster) : deps.startPlan(c, await prepareDeploy(c.var.ctx, name, o));
+    },
   );
   api.openapi(
     createRoute({
@@ -36,12 +40,10 @@ export function deployRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const plan = await prepareRollback(c.var.ctx, c.req.valid('param').name, {
-        server: body.server ?? c.req.valid('query').server,
-        to: body.release,
-        wait: body.wait,
-      });
-      return deps.startPlan(c, plan);
+      const opts = { server: body.server ?? c.req.valid('query').server, to: body.release, wait: body.wait };
+      const name = c.req.valid('param').name;
+      const onCluster = await clusterRollbackPlan(c.var.ctx, name, opts);
+      return onCluster ? deps.startPlan(c, onCluster) : deps.startPlan(c, await prepareRollback(c.var.ctx, name, opts));
     },
   );
 
