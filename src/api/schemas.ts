@@ -1,7 +1,7 @@
-import { clusterAppSchema } from '../core/schemas/cluster.js';
 import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema } from '../core/schemas/app.js';
+import { clusterAppSchema } from '../core/schemas/cluster.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 

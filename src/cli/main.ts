@@ -5,10 +5,10 @@ import { registerAppVolumeCommands } from './commands/app-volumes.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
-import { registerClusterAppCommands } from './commands/cluster-app-ops.js';
-import { registerClusterCommands } from './commands/clusters.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerClusterAppCommands } from './commands/cluster-app-ops.js';
+import { registerClusterCommands } from './commands/clusters.js';
 import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
@@ -60,7 +60,9 @@ export function buildProgram(): Command {
   registerBackupTargetCommands(
     program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
   );
-  registerClusterCommands(program.command('cluster').description('Docker Swarm clusters: apps with replicas across servers'));
+  registerClusterCommands(
+    program.command('cluster').description('Docker Swarm clusters: apps with replicas across servers'),
+  );
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);

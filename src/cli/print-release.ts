@@ -1,5 +1,5 @@
-import type { DeployResult } from '../services/apps/deploy/deploy-app.js';
 import type { ClusterDeployResult } from '../core/schemas/views/clusters.js';
+import type { DeployResult } from '../services/apps/deploy/deploy-app.js';
 import { c } from './output.js';
 
 /** The line under a deploy, rollback or env push: the new release, where it serves, and how fast. */

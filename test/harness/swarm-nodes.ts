@@ -85,9 +85,11 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
     // dockerd needs a moment to stop its containers; then the namespaces go.
     for (const d of runDirs) quiet(() => stopDockerd(d));
     await Promise.all(children.map((c) => waitExit(c, 20_000)));
-    await waitUntil(() => runDirs.every((d) => !existsSync(join(d, 'docker.pid'))), 30_000, 'the nodes\' dockerd to stop').catch(
-      () => undefined,
-    );
+    await waitUntil(
+      () => runDirs.every((d) => !existsSync(join(d, 'docker.pid'))),
+      30_000,
+      "the nodes' dockerd to stop",
+    ).catch(() => undefined);
     for (const f of undo.reverse()) quiet(f);
     quiet(() => rmSync(base, { recursive: true, force: true }));
   };
@@ -137,8 +139,7 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
       children.push(child);
       runDirs.push(runDir);
       const dockerHost = `unix://${join(runDir, 'docker.sock')}`;
-      const docker: SwarmNode['docker'] = (args, o = {}) =>
-        run(HOST_DOCKER, ['-H', dockerHost, ...args], o);
+      const docker: SwarmNode['docker'] = (args, o = {}) => run(HOST_DOCKER, ['-H', dockerHost, ...args], o);
       nodes.push({
         name,
         ip,
@@ -199,7 +200,11 @@ function stopDockerd(runDir: string): void {
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
   // Only the dockerd this harness started (its pidfile lives in the node's run dir).
-  if (Number.isInteger(pid) && pid > 1 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(runDir.replace(/run$/, ''))) {
+  if (
+    Number.isInteger(pid) &&
+    pid > 1 &&
+    readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(runDir.replace(/run$/, ''))
+  ) {
     process.kill(pid, 'SIGTERM');
   }
 }

@@ -1,13 +1,17 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { InfraktError } from '../../core/errors.js';
 import { clusterCreateSchema } from '../../core/schemas/cluster.js';
-import { clusterAppPsViewSchema, clusterDetailViewSchema, clusterViewSchema } from '../../core/schemas/views/clusters.js';
+import {
+  clusterAppPsViewSchema,
+  clusterDetailViewSchema,
+  clusterViewSchema,
+} from '../../core/schemas/views/clusters.js';
 import { clusterAppPs, prepareScale } from '../../services/clusters/cluster-app-ops.js';
 import { listClusters } from '../../services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../services/clusters/create.js';
 import { prepareDestroyCluster } from '../../services/clusters/destroy.js';
 import { showCluster } from '../../services/clusters/show.js';
-import { InfraktError } from '../../core/errors.js';
 import { type Api, ERRORS, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam, serverQuery } from '../schemas.js';
 import { accepted } from './app-job-route.js';
@@ -68,13 +72,18 @@ export function clusterRoutes(api: Api, deps: RouteDeps): void {
       tags,
       summary: 'Destroy a cluster (no apps left on it): edge proxy and network removed, every node leaves the swarm',
       security,
-      request: { params: nameParam, body: { content: { 'application/json': { schema: destroyBody } }, required: true } },
+      request: {
+        params: nameParam,
+        body: { content: { 'application/json': { schema: destroyBody } }, required: true },
+      },
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
       if (c.req.valid('json').confirm !== name) {
-        throw new InfraktError('VALIDATION', 'confirm must repeat the cluster name', { hint: `send {"confirm": "${name}"}` });
+        throw new InfraktError('VALIDATION', 'confirm must repeat the cluster name', {
+          hint: `send {"confirm": "${name}"}`,
+        });
       }
       return deps.startPlan(c, await prepareDestroyCluster(c.var.ctx, name));
     },
@@ -106,7 +115,10 @@ export function clusterRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      return deps.startPlan(c, await prepareScale(c.var.ctx, c.req.valid('param').name, body.replicas, { server: body.server }));
+      return deps.startPlan(
+        c,
+        await prepareScale(c.var.ctx, c.req.valid('param').name, body.replicas, { server: body.server }),
+      );
     },
   );
 }

@@ -31,12 +31,16 @@ export function registerAppCommands(app: Command): void {
     .action(async (o) => {
       await withCtx(async (ctx) => {
         if (!o.server && !o.cluster) {
-          throw new InfraktError('VALIDATION', 'where should the app run?', { hint: 'pass --server <server> or --cluster <cluster>' });
+          throw new InfraktError('VALIDATION', 'where should the app run?', {
+            hint: 'pass --server <server> or --cluster <cluster>',
+          });
         }
         const view = await createApp(ctx, {
           server: o.server,
           ...(o.cluster
-            ? { cluster: { cluster: o.cluster, replicas: o.replicas, placement: o.placement, maxPerNode: o.maxPerNode } }
+            ? {
+                cluster: { cluster: o.cluster, replicas: o.replicas, placement: o.placement, maxPerNode: o.maxPerNode },
+              }
             : {}),
           name: o.name,
           domain: o.domain,
@@ -107,7 +111,10 @@ export function registerAppCommands(app: Command): void {
           ...(v.cluster
             ? ([
                 ['cluster', v.cluster.cluster],
-                ['replicas', `${v.cluster.replicas}${v.cluster.maxPerNode ? ` (max ${v.cluster.maxPerNode} per node)` : ''}`],
+                [
+                  'replicas',
+                  `${v.cluster.replicas}${v.cluster.maxPerNode ? ` (max ${v.cluster.maxPerNode} per node)` : ''}`,
+                ],
                 ['placement', v.cluster.placement.join(', ') || '-'],
               ] as [string, string][])
             : []),

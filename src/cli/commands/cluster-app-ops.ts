@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { clusterAppPs, prepareScale } from '../../services/clusters/cluster-app-ops.js';
 import { withCtx } from '../context.js';
-import { printClusterResult } from '../print-release.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
+import { printClusterResult } from '../print-release.js';
 import { runPlanCli } from '../progress.js';
 
 /** `app scale|ps`: replicas of a cluster app (services/clusters/cluster-app-ops). */
@@ -36,7 +36,14 @@ export function registerClusterAppCommands(app: Command): void {
         const tasks = o.all ? ps.tasks : ps.tasks.filter((t) => t.desiredState === 'Running');
         printTable(
           ['TASK', 'NODE', 'IMAGE', 'DESIRED', 'STATE', 'ERROR'],
-          tasks.map((t) => [t.name, dash(t.node), t.image, t.desiredState.toLowerCase(), status(t.currentState), dash(t.error)]),
+          tasks.map((t) => [
+            t.name,
+            dash(t.node),
+            t.image,
+            t.desiredState.toLowerCase(),
+            status(t.currentState),
+            dash(t.error),
+          ]),
           'no tasks',
         );
       });

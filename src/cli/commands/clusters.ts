@@ -56,8 +56,14 @@ export function registerClusterCommands(cluster: Command): void {
           clusters.map((k) => [
             k.name,
             status(k.status),
-            k.nodes.filter((n) => n.role === 'manager').map((n) => n.server).join(',') || '-',
-            k.nodes.filter((n) => n.role === 'worker').map((n) => n.server).join(',') || '-',
+            k.nodes
+              .filter((n) => n.role === 'manager')
+              .map((n) => n.server)
+              .join(',') || '-',
+            k.nodes
+              .filter((n) => n.role === 'worker')
+              .map((n) => n.server)
+              .join(',') || '-',
             String(k.apps.length),
             String(k.httpPort),
           ]),
@@ -74,7 +80,9 @@ export function registerClusterCommands(cluster: Command): void {
       await withCtx(async (ctx) => {
         const k = await showCluster(ctx, name);
         if (o.json) return printJson(k);
-        process.stdout.write(`${c.dim('name'.padEnd(10))}${k.name}\n${c.dim('status'.padEnd(10))}${status(k.status)}\n`);
+        process.stdout.write(
+          `${c.dim('name'.padEnd(10))}${k.name}\n${c.dim('status'.padEnd(10))}${status(k.status)}\n`,
+        );
         process.stdout.write(`${c.dim('network'.padEnd(10))}${k.network}${k.encrypted ? ' (encrypted)' : ''}\n`);
         process.stdout.write(`${c.dim('edge'.padEnd(10))}${k.proxyImage} on port ${k.httpPort} of every node\n`);
         process.stdout.write(`${c.dim('manager'.padEnd(10))}${dash(k.manager)}\n\n`);

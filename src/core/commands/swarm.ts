@@ -115,7 +115,8 @@ export const nodeTasks = (nodeId: string): Cmd =>
   exec('docker', 'node', 'ps', '--filter', 'desired-state=running', '--format', '{{.ID}} {{.CurrentState}}', nodeId);
 
 /** Exit 0 when the network exists. */
-export const networkExists = (name: string): Cmd => quietErr(toFile(exec('docker', 'network', 'inspect', name), '/dev/null'));
+export const networkExists = (name: string): Cmd =>
+  quietErr(toFile(exec('docker', 'network', 'inspect', name), '/dev/null'));
 
 export const overlayCreate = (name: string, encrypted: boolean): Cmd =>
   exec(

@@ -6,6 +6,8 @@ import { InfraktError } from '../../core/errors.js';
 import { runChecked, type StreamName } from '../../core/executor.js';
 import { releaseTarget } from '../../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
+import { clusterAppLogs, prepareClusterAppDestroy } from '../clusters/cluster-app-ops.js';
+import { clusterAppOf } from '../clusters/cluster-apps.js';
 import { applyProxyConfig } from '../proxy/proxy-config.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -13,8 +15,6 @@ import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
 import { appLockName } from '../shared/lock-on-server.js';
 import { withServer } from '../shared/server-session.js';
-import { prepareClusterAppDestroy, clusterAppLogs } from '../clusters/cluster-app-ops.js';
-import { clusterAppOf } from '../clusters/cluster-apps.js';
 import { resolveApp, updateApp } from './apps.js';
 import { appProjects, detectFlavour, keptRelease, releaseDetails } from './releases.js';
 
@@ -25,7 +25,10 @@ const lifecycleSpec = (app: AppRow, server: ServerRow, kind: string) =>
 async function refuseClusterApp(ctx: Ctx, app: AppRow, verb: string): Promise<void> {
   if (!(await clusterAppOf(ctx, app))) return;
   throw new InfraktError('UNSUPPORTED', `'${app.name}' runs on a cluster: Swarm keeps its replicas running`, {
-    hint: verb === 'stop' ? `scale it to 0: infrakt app scale ${app.name} 0` : `redeploy it: infrakt app deploy ${app.name}`,
+    hint:
+      verb === 'stop'
+        ? `scale it to 0: infrakt app scale ${app.name} 0`
+        : `redeploy it: infrakt app deploy ${app.name}`,
   });
 }
 

@@ -1,7 +1,7 @@
 import { InfraktError } from '../../core/errors.js';
+import { refuseOnCluster } from '../clusters/cluster-apps.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
-import { refuseOnCluster } from '../clusters/cluster-apps.js';
 import { resolveApp } from './apps.js';
 import { type DeployResult, releaseJobPlan } from './deploy/deploy-app.js';
 import { keptRelease, releaseDetails } from './releases.js';

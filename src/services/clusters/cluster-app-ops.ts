@@ -19,7 +19,11 @@ import { waitStackGone } from './stack-ops.js';
 type Opts = { server?: string | undefined; wait?: boolean | undefined };
 
 /** The deploy of an app when it runs on a cluster (null: a single-server app, deployed by the deploy engine). */
-export async function clusterDeployPlan(ctx: Ctx, name: string, opts: Opts): Promise<JobPlan<ClusterDeployResult> | null> {
+export async function clusterDeployPlan(
+  ctx: Ctx,
+  name: string,
+  opts: Opts,
+): Promise<JobPlan<ClusterDeployResult> | null> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   const ca = await clusterAppOf(ctx, app);
   return ca ? prepareClusterDeploy(ctx, app, server, ca, opts) : null;
@@ -92,12 +96,17 @@ export async function clusterAppLogs(
     const r = await ex.stream(swarm.serviceLogs(serviceOf(app.name), opts.lines ?? 100), opts.onLine, {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    if (r.exitCode !== 0 && !opts.signal?.aborted) throw new InfraktError('COMMAND_FAILED', `docker service logs exited ${r.exitCode}`);
+    if (r.exitCode !== 0 && !opts.signal?.aborted)
+      throw new InfraktError('COMMAND_FAILED', `docker service logs exited ${r.exitCode}`);
   });
   return true;
 }
 
-async function onAnyManager<T>(ctx: Ctx, cluster: ClusterRecord, fn: (ex: Awaited<ReturnType<Ctx['connect']>>) => Promise<T>) {
+async function onAnyManager<T>(
+  ctx: Ctx,
+  cluster: ClusterRecord,
+  fn: (ex: Awaited<ReturnType<Ctx['connect']>>) => Promise<T>,
+) {
   const errors: string[] = [];
   for (const m of managersOf(cluster)) {
     let ex: Awaited<ReturnType<Ctx['connect']>>;
@@ -113,7 +122,9 @@ async function onAnyManager<T>(ctx: Ctx, cluster: ClusterRecord, fn: (ex: Awaite
       await ex.close();
     }
   }
-  throw new InfraktError('SSH_UNREACHABLE', `no manager of cluster '${cluster.row.name}' is reachable`, { hint: errors.join('; ') });
+  throw new InfraktError('SSH_UNREACHABLE', `no manager of cluster '${cluster.row.name}' is reachable`, {
+    hint: errors.join('; '),
+  });
 }
 
 /** `app destroy` of a cluster app: its stack removed (every replica), its stack file, its route on the edge, the record. */

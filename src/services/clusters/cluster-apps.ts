@@ -41,7 +41,12 @@ export async function clusterPlacement(
   return {
     clusterId: cluster.row.id,
     server: manager.server.name,
-    settings: { cluster: data.cluster, replicas: data.replicas, placement: data.placement, maxPerNode: data.maxPerNode ?? null },
+    settings: {
+      cluster: data.cluster,
+      replicas: data.replicas,
+      placement: data.placement,
+      maxPerNode: data.maxPerNode ?? null,
+    },
   };
 }
 
@@ -79,7 +84,12 @@ export async function clusterSettingsByApp(ctx: Ctx): Promise<Map<number, Cluste
   const rows = await ctx.store.db
     .selectFrom('cluster_apps')
     .innerJoin('clusters', 'clusters.id', 'cluster_apps.cluster_id')
-    .select(['cluster_apps.app_id', 'cluster_apps.replicas', 'cluster_apps.placement_json', 'cluster_apps.max_per_node'])
+    .select([
+      'cluster_apps.app_id',
+      'cluster_apps.replicas',
+      'cluster_apps.placement_json',
+      'cluster_apps.max_per_node',
+    ])
     .select('clusters.name as cluster')
     .execute();
   return new Map(

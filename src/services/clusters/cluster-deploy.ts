@@ -12,8 +12,8 @@ import { audit } from '../shared/audit.js';
 import { type Ctx, nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
+import type { clusterAppOf } from './cluster-apps.js';
 import type { ClusterRecord } from './clusters.js';
-import { clusterAppOf } from './cluster-apps.js';
 import { followConvergence } from './converge.js';
 import { clusterDir, deployEdge, withManager } from './manager-session.js';
 
@@ -91,9 +91,13 @@ async function runClusterDeploy(
     });
     const marker = await job.step('deploy stack', async (s) => {
       const mark = await rolloutMarker(m.ex, service);
-      const r = await runChecked(m.ex, swarm.stackDeploy(file, stackOf(app.name), { registryImage: !isNodeLocalImage(image) }), {
-        what: 'docker stack deploy',
-      });
+      const r = await runChecked(
+        m.ex,
+        swarm.stackDeploy(file, stackOf(app.name), { registryImage: !isNodeLocalImage(image) }),
+        {
+          what: 'docker stack deploy',
+        },
+      );
       for (const line of `${r.stdout}\n${r.stderr}`.split('\n').filter(Boolean)) s.log(line);
       s.detail(mark.exists ? `rolling update of ${service}` : `created ${service}`);
       return mark;
@@ -123,11 +127,24 @@ async function runClusterDeploy(
         .where('app_id', '=', app.id)
         .execute();
       await audit(ctx, `app.${o.action}`, `cluster/${ca.cluster.row.name}/${app.name}`, { release, image });
-      return resultOf(app, ca.cluster, o.action, release, done.state.image, ca.settings.replicas, done.perNode, started);
+      return resultOf(
+        app,
+        ca.cluster,
+        o.action,
+        release,
+        done.state.image,
+        ca.settings.replicas,
+        done.perNode,
+        started,
+      );
     } catch (e) {
       // Rolled back by Swarm: the previous release serves and the app stays running; a first deploy failed.
       if (!app.current_release) {
-        await ctx.store.db.updateTable('apps').set({ status: 'failed', updated_at: nowIso(ctx) }).where('id', '=', app.id).execute();
+        await ctx.store.db
+          .updateTable('apps')
+          .set({ status: 'failed', updated_at: nowIso(ctx) })
+          .where('id', '=', app.id)
+          .execute();
       }
       throw e;
     }
@@ -144,7 +161,16 @@ function resultOf(
   perNode: Record<string, number>,
   started: number,
 ): ClusterDeployResult {
-  return { app: app.name, cluster: cluster.row.name, action, release, image, replicas, perNode, msToConverged: Date.now() - started };
+  return {
+    app: app.name,
+    cluster: cluster.row.name,
+    action,
+    release,
+    image,
+    replicas,
+    perNode,
+    msToConverged: Date.now() - started,
+  };
 }
 
 /**
@@ -183,7 +209,8 @@ export function prepareClusterScale(
   ca: ClusterApp,
   replicas: number,
 ): JobPlan<ClusterDeployResult> {
-  if (!app.current_release) throw new InfraktError('STATE', `'${app.name}' was never deployed`, { hint: `infrakt app deploy ${app.name}` });
+  if (!app.current_release)
+    throw new InfraktError('STATE', `'${app.name}' was never deployed`, { hint: `infrakt app deploy ${app.name}` });
   return {
     spec: appJobSpec(app, server, 'app.scale', {
       params: { app: app.name, cluster: ca.settings.cluster, replicas },
@@ -206,7 +233,10 @@ async function runClusterChange(
   return withManager(ctx, job, ca.cluster, async (m) => {
     const marker = await job.step('scale', async (s) => {
       const mark = await rolloutMarker(m.ex, service);
-      if (!mark.exists) throw new InfraktError('STATE', `service ${service} does not exist on the cluster`, { hint: `infrakt app deploy ${app.name}` });
+      if (!mark.exists)
+        throw new InfraktError('STATE', `service ${service} does not exist on the cluster`, {
+          hint: `infrakt app deploy ${app.name}`,
+        });
       await runChecked(m.ex, swarm.serviceScale(service, replicas));
       s.detail(`${replicas} replica(s)`);
       return mark;

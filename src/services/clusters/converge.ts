@@ -22,7 +22,8 @@ export interface Converged {
 }
 
 const isRunning = (t: swarm.ServiceTask) => t.desiredState === 'Running' && t.currentState.startsWith('Running');
-const failedTask = (t: swarm.ServiceTask) => /^(Failed|Rejected)/.test(t.currentState) || (t.error && t.desiredState === 'Shutdown');
+const failedTask = (t: swarm.ServiceTask) =>
+  /^(Failed|Rejected)/.test(t.currentState) || (t.error && t.desiredState === 'Shutdown');
 
 /**
  * Follows a rollout with `docker service inspect` + `docker service ps` (one round trip a poll) until every
@@ -47,7 +48,14 @@ export async function followConvergence(ex: Executor, s: StepHandle, o: Converge
       for (const t of running) perNode[t.node] = (perNode[t.node] ?? 0) + 1;
       const summary = `${running.length}/${o.replicas} healthy of ${st.image}${stale.length ? `, ${stale.length} old still wanted` : ''}${
         fresh && st.updateState ? ` (${st.updateState.replace('_', ' ')})` : ''
-      }${Object.keys(perNode).length ? ` — ${Object.entries(perNode).map(([n, c]) => `${n}: ${c}`).sort().join(', ')}` : ''}`;
+      }${
+        Object.keys(perNode).length
+          ? ` — ${Object.entries(perNode)
+              .map(([n, c]) => `${n}: ${c}`)
+              .sort()
+              .join(', ')}`
+          : ''
+      }`;
       if (summary !== last) {
         s.log(summary);
         last = summary;
@@ -56,10 +64,14 @@ export async function followConvergence(ex: Executor, s: StepHandle, o: Converge
       if (fresh && st.updateState?.startsWith('rollback')) {
         if (st.updateState === 'rollback_completed' || st.updateState === 'rollback_paused') throw rolledBack(st, s);
       } else if (fresh && st.updateState === 'paused') {
-        throw new InfraktError('HEALTH_CHECK_FAILED', `the rollout of ${o.service} is paused: ${st.updateMessage ?? ''}`, {
-          details: { tasks: failures(st) },
-          hint: 'see the failed tasks with: infrakt app ps <app>',
-        });
+        throw new InfraktError(
+          'HEALTH_CHECK_FAILED',
+          `the rollout of ${o.service} is paused: ${st.updateMessage ?? ''}`,
+          {
+            details: { tasks: failures(st) },
+            hint: 'see the failed tasks with: infrakt app ps <app>',
+          },
+        );
       } else if (!rolling && running.length === o.replicas && stale.length === 0 && (!o.expectUpdate || fresh)) {
         return { state: st, perNode };
       }
@@ -67,17 +79,23 @@ export async function followConvergence(ex: Executor, s: StepHandle, o: Converge
       throw new InfraktError('COMMAND_FAILED', `docker service inspect ${o.service} failed: ${r.stderr.trim()}`);
     }
     if (Date.now() > deadline) {
-      throw new InfraktError('TIMEOUT', `${o.service} did not converge within ${Math.round(o.timeoutMs / 1000)} s (${last})`, {
-        details: { tasks: lastState ? failures(lastState) : [] },
-        hint: 'see where the replicas are with: infrakt app ps <app>',
-      });
+      throw new InfraktError(
+        'TIMEOUT',
+        `${o.service} did not converge within ${Math.round(o.timeoutMs / 1000)} s (${last})`,
+        {
+          details: { tasks: lastState ? failures(lastState) : [] },
+          hint: 'see where the replicas are with: infrakt app ps <app>',
+        },
+      );
     }
     await sleep(o.pollMs ?? 1000, o.signal);
   }
 }
 
 function failures(st: swarm.ServiceState): string[] {
-  return st.tasks.filter(failedTask).map((t) => `${t.name} on ${t.node || '?'}: ${t.currentState}${t.error ? ` — ${t.error}` : ''}`);
+  return st.tasks
+    .filter(failedTask)
+    .map((t) => `${t.name} on ${t.node || '?'}: ${t.currentState}${t.error ? ` — ${t.error}` : ''}`);
 }
 
 function rolledBack(st: swarm.ServiceState, s: StepHandle): InfraktError {
@@ -88,16 +106,23 @@ function rolledBack(st: swarm.ServiceState, s: StepHandle): InfraktError {
     `the new release did not become healthy; Swarm rolled back to ${st.image}, which keeps serving${
       st.updateMessage ? ` (${st.updateMessage})` : ''
     }`,
-    { details: { tasks: failed.slice(0, 10) }, hint: 'see the failed tasks and their errors with: infrakt app ps <app>' },
+    {
+      details: { tasks: failed.slice(0, 10) },
+      hint: 'see the failed tasks and their errors with: infrakt app ps <app>',
+    },
   );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((done) => {
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       done();
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      done();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

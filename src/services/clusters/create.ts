@@ -8,7 +8,6 @@ import { type ClusterCreateInput, clusterCreateSchema, clusterSettingsSchema } f
 import { parseInput } from '../../core/schemas/parse.js';
 import type { ClusterView } from '../../core/schemas/views/clusters.js';
 import { Secret } from '../../core/secret.js';
-import { networkOf } from '../../core/swarm/stack.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import { type Ctx, nowIso } from '../shared/context.js';
@@ -57,7 +56,13 @@ export async function prepareCreateCluster(ctx: Ctx, input: ClusterCreateInput):
   const now = nowIso(ctx);
   const cluster = await ctx.store.db
     .insertInto('clusters')
-    .values({ name: data.name, status: 'creating', settings_json: JSON.stringify(settings), created_at: now, updated_at: now })
+    .values({
+      name: data.name,
+      status: 'creating',
+      settings_json: JSON.stringify(settings),
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   await ctx.store.db
@@ -104,7 +109,8 @@ async function runCreate(
   const joined: ServerRow[] = [];
   try {
     await job.step('connect', async (s) => {
-      for (const server of [manager, ...workers]) exs.set(server.name, await ctx.connect(server, { signal: job.signal }));
+      for (const server of [manager, ...workers])
+        exs.set(server.name, await ctx.connect(server, { signal: job.signal }));
       s.detail(`${exs.size} node(s)`);
     });
     const exOf = (server: ServerRow) => exs.get(server.name)!;
@@ -142,11 +148,18 @@ async function runCreate(
       const ex = exOf(manager);
       if ((await ex.run(swarm.networkExists(cluster.network))).exitCode === 0) return s.unchanged('exists');
       const enc = await ex.run(swarm.overlayCreate(cluster.network, cluster.settings.encrypted));
-      if (enc.exitCode !== 0) throw new InfraktError('COMMAND_FAILED', `creating the overlay network failed: ${enc.stderr.trim()}`);
+      if (enc.exitCode !== 0)
+        throw new InfraktError('COMMAND_FAILED', `creating the overlay network failed: ${enc.stderr.trim()}`);
       s.detail(`${cluster.network} (overlay${cluster.settings.encrypted ? ', encrypted' : ''})`);
     });
-    await job.step('deploy edge proxy', (s) => deployEdge(ctx, { ex: exOf(manager), manager: cluster.members[0]! }, cluster, s));
-    await ctx.store.db.updateTable('clusters').set({ status: 'active', updated_at: nowIso(ctx) }).where('id', '=', clusterId).execute();
+    await job.step('deploy edge proxy', (s) =>
+      deployEdge(ctx, { ex: exOf(manager), manager: cluster.members[0]! }, cluster, s),
+    );
+    await ctx.store.db
+      .updateTable('clusters')
+      .set({ status: 'active', updated_at: nowIso(ctx) })
+      .where('id', '=', clusterId)
+      .execute();
     await audit(ctx, 'cluster.create', `cluster/${cluster.row.name}`, { nodes: cluster.members.length });
     return toClusterView(ctx, await getClusterById(ctx, clusterId));
   } catch (e) {
@@ -165,7 +178,11 @@ async function runCreate(
 /** Joins a node with the token on stdin (never in argv), as a worker of the manager's swarm. */
 export async function joinNode(ex: Executor, node: ServerRow, manager: ServerRow, token: Secret): Promise<void> {
   const body = new Secret(
-    swarm.joinRequestBody({ advertiseAddr: advertiseAddr(node), managerAddrs: [advertiseAddr(manager)], token: token.reveal() }),
+    swarm.joinRequestBody({
+      advertiseAddr: advertiseAddr(node),
+      managerAddrs: [advertiseAddr(manager)],
+      token: token.reveal(),
+    }),
   );
   const r = await ex.run(swarm.swarmJoinFromStdin(), { stdin: body, secrets: [token, body] });
   if (r.exitCode !== 0) {

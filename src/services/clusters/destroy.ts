@@ -24,9 +24,13 @@ export async function prepareDestroyCluster(ctx: Ctx, name: string): Promise<Job
   const cluster = await getCluster(ctx, name);
   const apps = await clusterApps(ctx, cluster.row.id);
   if (apps.length) {
-    throw new InfraktError('CONFLICT', `cluster '${name}' still runs ${apps.length} app(s): ${apps.map((a) => a.name).join(', ')}`, {
-      hint: 'destroy those apps first (infrakt app destroy <name>)',
-    });
+    throw new InfraktError(
+      'CONFLICT',
+      `cluster '${name}' still runs ${apps.length} app(s): ${apps.map((a) => a.name).join(', ')}`,
+      {
+        hint: 'destroy those apps first (infrakt app destroy <name>)',
+      },
+    );
   }
   const order = [...cluster.members].reverse();
   return {

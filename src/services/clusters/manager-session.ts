@@ -66,7 +66,10 @@ export async function deployEdge(ctx: Ctx, m: ManagerSession, cluster: ClusterRe
   const routes = apps.flatMap((a) => (a.domain ? [{ domain: a.domain, app: a.name, port: a.port }] : []));
   const caddyfile = renderEdgeCaddyfile(routes);
   const configName = `infrakt-edge-${createHash('sha256').update(caddyfile).digest('hex').slice(0, 12)}`;
-  await runChecked(m.ex, swarm.configCreateFromStdin(configName), { stdin: caddyfile, what: 'creating the edge config' });
+  await runChecked(m.ex, swarm.configCreateFromStdin(configName), {
+    stdin: caddyfile,
+    what: 'creating the edge config',
+  });
   const dir = clusterDir(m.manager, cluster.row.name);
   await runChecked(m.ex, mkdirp(dir, 0o700));
   const file = `${dir}/edge.yml`;

@@ -15,7 +15,9 @@ export async function showCluster(ctx: Ctx, name: string): Promise<ClusterDetail
       const ex = await ctx.connect(m.server);
       try {
         const nodes = swarm.parseNodeList((await runChecked(ex, swarm.nodeList(), { timeoutMs: 30_000 })).stdout);
-        const serverOf = new Map(cluster.members.flatMap((x) => (x.nodeId ? [[x.nodeId, x.server.name] as const] : [])));
+        const serverOf = new Map(
+          cluster.members.flatMap((x) => (x.nodeId ? [[x.nodeId, x.server.name] as const] : [])),
+        );
         return {
           ...view,
           manager: m.server.name,

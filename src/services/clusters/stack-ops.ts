@@ -8,7 +8,8 @@ export async function waitStackGone(ex: Executor, stack: string, signal: AbortSi
   for (;;) {
     const r = await ex.run(swarm.stackServicesCount(stack), { signal });
     if (r.exitCode === 0 && !r.stdout.trim()) return;
-    if (Date.now() > deadline) throw new InfraktError('TIMEOUT', `stack ${stack} still has services after ${ms / 1000} s`);
+    if (Date.now() > deadline)
+      throw new InfraktError('TIMEOUT', `stack ${stack} still has services after ${ms / 1000} s`);
     await new Promise((done) => setTimeout(done, 1000));
   }
 }

@@ -1,5 +1,17 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Archive, Boxes, Database, LayoutDashboard, ListChecks, LogOut, Menu, Server, Store, X } from 'lucide-react';
+import {
+  Archive,
+  Boxes,
+  Database,
+  LayoutDashboard,
+  ListChecks,
+  LogOut,
+  Menu,
+  Network,
+  Server,
+  Store,
+  X,
+} from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { clearApiKey } from '../api/auth.js';
@@ -7,6 +19,7 @@ import { clearApiKey } from '../api/auth.js';
 const NAV = [
   { to: '/', label: 'Dashboard', Icon: LayoutDashboard, end: true },
   { to: '/servers', label: 'Servers', Icon: Server, end: false },
+  { to: '/clusters', label: 'Clusters', Icon: Network, end: false },
   { to: '/apps', label: 'Apps', Icon: Boxes, end: false },
   { to: '/databases', label: 'Databases', Icon: Database, end: false },
   { to: '/catalog', label: 'Catalog', Icon: Store, end: false },

@@ -1,10 +1,17 @@
 import { initial } from './0001-initial.js';
 import { jobHeartbeat } from './0005-job-heartbeat.js';
-import { clusters } from './0009-clusters.js';
 import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
+import { clusters } from './0009-clusters.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
-export const MIGRATIONS: readonly Migration[] = [initial, jobHeartbeat, catalogHostInstalls, fleet, backupTargets, clusters];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  jobHeartbeat,
+  catalogHostInstalls,
+  fleet,
+  backupTargets,
+  clusters,
+];

@@ -1,10 +1,10 @@
 import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
 import { InfraktError } from '../../../core/errors.js';
 import { type DeployAction, deployPlan } from '../../../core/plans/deploy.js';
+import { clusterAppOf } from '../../clusters/cluster-apps.js';
 import type { Ctx } from '../../shared/context.js';
 import type { JobPlan } from '../../shared/job-plan.js';
 import { appJobSpec } from '../../shared/job-spec.js';
-import { clusterAppOf } from '../../clusters/cluster-apps.js';
 import { resolveApp } from '../apps.js';
 import { appSettings, composeRelease, type ReleaseNaming } from '../release-source.js';
 import { planInput, type ReleaseRequest } from './release-run.js';
