@@ -99,7 +99,7 @@ describe.skipIf(!available)('swarm cluster', () => {
       '--manager',
       'node1',
       '--workers',
-      'node2,node3',
+      'node2',
       '--proxy-image',
       CADDY,
       '--json',
@@ -314,6 +314,22 @@ describe.skipIf(!available)('swarm cluster', () => {
     } finally {
       child.kill('SIGTERM');
     }
+  });
+
+  it('removes a worker: drained first, its replicas move, then it leaves the swarm', async () => {
+    const worker = stopped === 'node2' ? 'node3' : 'node2';
+    const refused = await cli(['cluster', 'remove-node', 'prod', 'node1', '-y']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/is a manager/);
+    const r = await cli(['cluster', 'remove-node', 'prod', worker, '-y', '--json']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(lab.nodes.find((n) => n.name === worker)!.docker(['info', '--format', '{{.Swarm.LocalNodeState}}']).trim()).toBe(
+      'inactive',
+    );
+    const show = await json<{ nodes: { server: string }[]; live: { hostname: string }[] }>(['cluster', 'show', 'prod']);
+    expect(show.nodes.map((n) => n.server)).not.toContain(worker);
+    expect(show.live.map((n) => n.hostname)).not.toContain(worker);
+    expect(get(0).trim()).toBe('infrakt-test-web version=v1');
   });
 
   it('refuses to destroy a cluster with apps, then destroys the app and the cluster', async () => {

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
 import { clusterCreateSchema } from '../../core/schemas/cluster.js';
+import { nameSchema } from '../../core/schemas/common.js';
 import {
   clusterAppPsViewSchema,
   clusterDetailViewSchema,
@@ -11,6 +12,7 @@ import { clusterAppPs, prepareScale } from '../../services/clusters/cluster-app-
 import { listClusters } from '../../services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../services/clusters/create.js';
 import { prepareDestroyCluster } from '../../services/clusters/destroy.js';
+import { prepareAddNode, prepareRemoveNode } from '../../services/clusters/nodes.js';
 import { showCluster } from '../../services/clusters/show.js';
 import { type Api, ERRORS, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam, serverQuery } from '../schemas.js';
@@ -86,6 +88,37 @@ export function clusterRoutes(api: Api, deps: RouteDeps): void {
         });
       }
       return deps.startPlan(c, await prepareDestroyCluster(c.var.ctx, name));
+    },
+  );
+
+  const nodeBody = z.object({ server: nameSchema }).meta({ id: 'ClusterNode' });
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/clusters/{name}/nodes',
+      tags,
+      summary: 'Join a registered server as a worker (the join token goes over stdin)',
+      security,
+      request: { params: nameParam, body: { content: { 'application/json': { schema: nodeBody } }, required: true } },
+      responses: { ...accepted, ...REMOTE_ERRORS },
+    }),
+    async (c) =>
+      deps.startPlan(c, await prepareAddNode(c.var.ctx, c.req.valid('param').name, c.req.valid('json').server)),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/clusters/{name}/nodes/{server}',
+      tags,
+      summary: 'Drain a worker (its replicas move to other nodes), then it leaves the swarm',
+      security,
+      request: { params: z.object({ name: nameSchema, server: nameSchema }) },
+      responses: { ...accepted, ...REMOTE_ERRORS },
+    }),
+    async (c) => {
+      const p = c.req.valid('param');
+      return deps.startPlan(c, await prepareRemoveNode(c.var.ctx, p.name, p.server));
     },
   );
 

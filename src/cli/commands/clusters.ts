@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { listClusters } from '../../services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../services/clusters/create.js';
 import { prepareDestroyCluster } from '../../services/clusters/destroy.js';
+import { prepareAddNode, prepareRemoveNode } from '../../services/clusters/nodes.js';
 import { showCluster } from '../../services/clusters/show.js';
 import { withCtx } from '../context.js';
 import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
 import { runPlanCli } from '../progress.js';
-import { confirmByName } from '../prompt.js';
+import { confirm, confirmByName } from '../prompt.js';
 
 const list = (v: string): string[] =>
   v
@@ -108,6 +109,32 @@ export function registerClusterCommands(cluster: Command): void {
           k.apps.map((a) => [a.name, String(a.replicas), dash(a.domain)]),
           'no apps on this cluster yet',
         );
+      });
+    });
+
+  cluster
+    .command('add-node <name> <server>')
+    .description('join a registered server to the cluster as a worker (the join token goes over stdin)')
+    .option('--json', 'print the cluster as JSON')
+    .action(async (name: string, server: string, o) => {
+      await withCtx(async (ctx) => {
+        const view = await runPlanCli(ctx, await prepareAddNode(ctx, name, server), o.json);
+        if (!o.json) success(`${server} joined cluster ${c.bold(view.name)} (${view.nodes.length} node(s))`);
+      });
+    });
+
+  cluster
+    .command('remove-node <name> <server>')
+    .description('drain a worker (its replicas move to other nodes), then it leaves the swarm')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, server: string, o) => {
+      await withCtx(async (ctx) => {
+        const plan = await prepareRemoveNode(ctx, name, server);
+        if (!o.yes)
+          await confirm(`Drain ${server} and remove it from cluster '${name}'?`, 'pass -y/--yes to remove it');
+        const r = await runPlanCli(ctx, plan, o.json);
+        if (!o.json) success(`${server} left cluster ${c.bold(name)} (${r.drainedTasks} task(s) moved)`);
       });
     });
 
