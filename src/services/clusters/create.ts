@@ -13,6 +13,7 @@ import { audit } from '../shared/audit.js';
 import { type Ctx, nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { clusterLock, clusterOfServer, getClusterById, toClusterView } from './clusters.js';
+import { swarmFirewall } from './firewall.js';
 import { deployEdge } from './manager-session.js';
 
 /** The address a node advertises to the others: the server's host, which must be an IP address. */
@@ -82,6 +83,7 @@ export async function prepareCreateCluster(ctx: Ctx, input: ClusterCreateInput):
     'check nodes',
     `init swarm on ${manager!.name}`,
     ...workers.map((w) => `join ${w.name}`),
+    'open swarm ports to members',
     'create network',
     'deploy edge proxy',
   ];
@@ -143,6 +145,15 @@ async function runCreate(
         s.detail('joined as worker (token sent on stdin)');
       });
     }
+    await job.step('open swarm ports to members', async (s) => {
+      const all = [manager, ...workers];
+      const done: string[] = [];
+      for (const server of all) {
+        const peers = all.filter((x) => x !== server).map(advertiseAddr);
+        done.push(`${server.name} ${await swarmFirewall(exOf(server), 'allow', peers)}`);
+      }
+      s.detail(done.join(', '));
+    });
     const cluster = await getClusterById(ctx, clusterId);
     await job.step('create network', async (s) => {
       const ex = exOf(manager);

@@ -7,6 +7,7 @@ import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { type ClusterRecord, clusterApps, clusterLock, getCluster } from './clusters.js';
+import { swarmFirewall } from './firewall.js';
 import { waitStackGone } from './stack-ops.js';
 
 export interface ClusterDestroyed {
@@ -81,6 +82,8 @@ async function runDestroy(ctx: Ctx, job: JobContext, cluster: ClusterRecord): Pr
           }
           await runChecked(ex, swarm.swarmLeave(true), { what: 'docker swarm leave' });
           result.left.push(m.server.name);
+          const peers = cluster.members.filter((x) => x !== m).map((x) => x.server.host);
+          s.detail(await swarmFirewall(ex, 'delete', peers));
         } finally {
           await ex.close();
         }

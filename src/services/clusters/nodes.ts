@@ -10,6 +10,7 @@ import { type Ctx, nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { type ClusterRecord, clusterLock, clusterOfServer, getCluster, managersOf, toClusterView } from './clusters.js';
 import { advertiseAddr, joinNode, recordNodeId } from './create.js';
+import { swarmFirewall } from './firewall.js';
 import { withManager } from './manager-session.js';
 
 /**
@@ -29,7 +30,7 @@ export async function prepareAddNode(ctx: Ctx, name: string, serverName: string)
       target: `cluster/${name}`,
       params: { cluster: name, server: serverName },
       locks: [clusterLock(cluster.row.id)],
-      plannedSteps: ['connect to a manager', 'read join token', `join ${serverName}`],
+      plannedSteps: ['connect to a manager', 'read join token', 'open swarm ports to members', `join ${serverName}`],
     },
     body: (job) =>
       withManager(ctx, job, cluster, async (m) => {
@@ -38,6 +39,25 @@ export async function prepareAddNode(ctx: Ctx, name: string, serverName: string)
           job.addSecrets(t);
           s.detail('kept in memory, sent on stdin');
           return t;
+        });
+        await job.step('open swarm ports to members', async (s) => {
+          const others = cluster.members.map((x) => x.server);
+          const done: string[] = [];
+          for (const member of others) {
+            const ex = await ctx.connect(member, { signal: job.signal });
+            try {
+              done.push(`${member.name} ${await swarmFirewall(ex, 'allow', [advertiseAddr(server)])}`);
+            } finally {
+              await ex.close();
+            }
+          }
+          const ex = await ctx.connect(server, { signal: job.signal });
+          try {
+            done.push(`${server.name} ${await swarmFirewall(ex, 'allow', others.map(advertiseAddr))}`);
+          } finally {
+            await ex.close();
+          }
+          s.detail(done.join(', '));
         });
         await job.step(`join ${serverName}`, async (s) => {
           const ex = await ctx.connect(server, { signal: job.signal });
@@ -99,7 +119,13 @@ export async function prepareRemoveNode(ctx: Ctx, name: string, serverName: stri
       target: `cluster/${name}`,
       params: { cluster: name, server: serverName },
       locks: [clusterLock(cluster.row.id)],
-      plannedSteps: ['connect to a manager', `drain ${serverName}`, `leave ${serverName}`, 'remove from node list'],
+      plannedSteps: [
+        'connect to a manager',
+        `drain ${serverName}`,
+        `leave ${serverName}`,
+        'remove from node list',
+        'close swarm ports',
+      ],
     },
     body: (job) => runRemoveNode(ctx, job, cluster, member.server.name, member.nodeId!),
   };
@@ -153,6 +179,23 @@ async function runRemoveNode(
         .where('cluster_id', '=', cluster.row.id)
         .where('server_id', '=', server.id)
         .execute();
+    });
+    await job.step('close swarm ports', async (s) => {
+      const done: string[] = [];
+      for (const member of cluster.members.filter((x) => x.server.id !== server.id)) {
+        try {
+          const ex = await ctx.connect(member.server, { signal: job.signal });
+          try {
+            done.push(`${member.server.name} ${await swarmFirewall(ex, 'delete', [advertiseAddr(server)])}`);
+          } finally {
+            await ex.close();
+          }
+        } catch (e) {
+          done.push(`${member.server.name} unreachable`);
+          s.log(`${member.server.name}: ${(e as Error).message}`, 'stderr');
+        }
+      }
+      s.detail(done.join(', '));
     });
     await audit(ctx, 'cluster.remove-node', `cluster/${cluster.row.name}`, { server: serverName });
     return { cluster: cluster.row.name, server: serverName, drainedTasks: drained };
