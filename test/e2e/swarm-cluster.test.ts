@@ -114,12 +114,23 @@ describe.skipIf(!available)('swarm cluster', () => {
     const show = await cli(['job', 'show', job.id, '--json']);
     expect(show.stdout).not.toContain(token);
     expect(readFileSync(join(home, 'infrakt.db')).includes(Buffer.from(token))).toBe(false);
-    // The swarm is real: node2 and node3 joined node1's swarm.
+    // The swarm is real: node2 joined node1's swarm.
     const nodes = lab.nodes[0]!.docker(['node', 'ls', '--format', '{{.Hostname}} {{.Status}}'])
       .trim()
       .split('\n')
       .sort();
-    expect(nodes).toEqual(['node1 Ready', 'node2 Ready', 'node3 Ready']);
+    expect(nodes).toEqual(['node1 Ready', 'node2 Ready']);
+  });
+
+  it('adds a node: it joins with the token over stdin and gets the edge proxy', async () => {
+    const r = await cli(['cluster', 'add-node', 'prod', 'node3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const token = lab.nodes[0]!.docker(['swarm', 'join-token', '--quiet', 'worker']).trim();
+    expect((await cli(['job', 'logs', (JSON.parse(r.stdout) as { id: string }).id])).stdout).not.toContain(token);
+    expect(lab.nodes[2]!.docker(['info', '--format', '{{.Swarm.LocalNodeState}}']).trim()).toBe('active');
+    const again = await cli(['cluster', 'add-node', 'prod', 'node3']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already a node of cluster 'prod'/);
   });
 
   it('lists and shows the cluster with live node roles, availability and Docker versions', async () => {
@@ -167,6 +178,7 @@ describe.skipIf(!available)('swarm cluster', () => {
     const r = await cli(['app', 'deploy', 'web']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/3 replica\(s\) of 127\.0\.0\.1:5000\/ikt-test\/web:1 healthy on cluster prod/);
+    console.log(`first deploy, 3 replicas: ${/(\d+) ms to converged/.exec(r.stdout)?.[1]} ms to converged`);
     const ps = await json<{ running: number; tasks: { node: string; desiredState: string }[] }>(['app', 'ps', 'web']);
     expect(ps.running).toBe(3);
     const nodes = new Set(ps.tasks.filter((t) => t.desiredState === 'Running').map((t) => t.node));
@@ -205,7 +217,8 @@ describe.skipIf(!available)('swarm cluster', () => {
 
   it("a worker's engine stops: its replicas are rescheduled and the domain keeps answering", async () => {
     type Ps = { tasks: { node: string; desiredState: string; currentState: string }[] };
-    const running = (ps: Ps) => ps.tasks.filter((t) => t.desiredState === 'Running' && t.currentState.startsWith('Running'));
+    const running = (ps: Ps) =>
+      ps.tasks.filter((t) => t.desiredState === 'Running' && t.currentState.startsWith('Running'));
     const before = running(await json<Ps>(['app', 'ps', 'web']));
     // The worker holding most replicas (with at most 2 per node, one of node2/node3 holds at least one).
     const victim = ['node2', 'node3']
@@ -235,6 +248,10 @@ describe.skipIf(!available)('swarm cluster', () => {
     const rb = await cli(['app', 'rollback', 'web']);
     expect(rb.code, rb.stderr + rb.stdout).toBe(0);
     await expect.poll(() => get(0).trim(), { timeout: 30_000 }).toBe('infrakt-test-web version=v1');
+    const logs = await cli(['app', 'logs', 'web', '--lines', '20']);
+    expect(logs.code, logs.stderr).toBe(0);
+    // Every replica's lines, prefixed with its task and node by docker service logs.
+    expect(`${logs.stdout}${logs.stderr}`).toMatch(/ikt-web_app\.\d+\.\w+@node\d/);
     const list = await json<{ name: string; cluster: { cluster: string; replicas: number } | null }[]>(['app', 'list']);
     expect(list.find((a) => a.name === 'web')?.cluster).toMatchObject({ cluster: 'prod', replicas: 2 });
   });
@@ -323,9 +340,12 @@ describe.skipIf(!available)('swarm cluster', () => {
     expect(refused.stderr).toMatch(/is a manager/);
     const r = await cli(['cluster', 'remove-node', 'prod', worker, '-y', '--json']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(lab.nodes.find((n) => n.name === worker)!.docker(['info', '--format', '{{.Swarm.LocalNodeState}}']).trim()).toBe(
-      'inactive',
-    );
+    expect(
+      lab.nodes
+        .find((n) => n.name === worker)!
+        .docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])
+        .trim(),
+    ).toBe('inactive');
     const show = await json<{ nodes: { server: string }[]; live: { hostname: string }[] }>(['cluster', 'show', 'prod']);
     expect(show.nodes.map((n) => n.server)).not.toContain(worker);
     expect(show.live.map((n) => n.hostname)).not.toContain(worker);
