@@ -80,11 +80,20 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
     }
   };
   const runDirs: string[] = [];
+  const namespaces: string[] = [];
   const stop = async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     // dockerd needs a moment to stop its containers; then the namespaces go.
     for (const d of runDirs) quiet(() => stopDockerd(d));
     await Promise.all(children.map((c) => waitExit(c, 20_000)));
+    // SSH sessions outlive their listener (a client killed mid-command leaves `sshd: root@notty`): end every
+    // process still inside the namespaces this lab created, or they keep the namespace and its veth alive.
+    for (const ns of namespaces) {
+      quiet(() => {
+        for (const pid of run('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean))
+          process.kill(Number(pid), 'SIGKILL');
+      });
+    }
     await waitUntil(
       () => runDirs.every((d) => !existsSync(join(d, 'docker.pid'))),
       30_000,
@@ -111,6 +120,7 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
       const root = join(dir, 'root');
       for (const d of [runDir, root, join(dir, 'docker')]) mkdirSync(d, { recursive: true });
       run('ip', ['netns', 'add', ns]);
+      namespaces.push(ns);
       undo.push(() => run('ip', ['netns', 'del', ns]));
       run('ip', ['link', 'add', `${bridge}h${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
       run('ip', ['link', 'set', `${bridge}h${i}`, 'master', bridge, 'up']);
