@@ -35,8 +35,10 @@ const SWARM_PEERS_SCRIPT =
   'n=0; for ip do for pp in ' +
   SWARM_PORTS.join(' ') +
   '; do ' +
-  'if [ "$verb" = allow ]; then ufw allow proto "${pp#*/}" from "$ip" to any port "${pp%/*}" >/dev/null || exit 1; ' +
-  'else ufw delete allow proto "${pp#*/}" from "$ip" to any port "${pp%/*}" >/dev/null 2>&1 || true; fi; ' +
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+  'proto=${pp#*/}; port=${pp%/*}; ' +
+  'if [ "$verb" = allow ]; then ufw allow proto "$proto" from "$ip" to any port "$port" >/dev/null || exit 1; ' +
+  'else ufw delete allow proto "$proto" from "$ip" to any port "$port" >/dev/null 2>&1 || true; fi; ' +
   'n=$((n+1)); done; done; echo "ufw: $n"';
 
 /** Opens (or, with `delete`, closes) the swarm ports to the given peer IP addresses when ufw is active. */
