@@ -93,11 +93,27 @@ export async function clusterAppLogs(
   const ca = await clusterAppOf(ctx, app);
   if (!ca) return false;
   await onAnyManager(ctx, ca.cluster, async (ex) => {
-    const r = await ex.stream(swarm.serviceLogs(serviceOf(app.name), opts.lines ?? 100), opts.onLine, {
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    if (r.exitCode !== 0 && !opts.signal?.aborted)
-      throw new InfraktError('COMMAND_FAILED', `docker service logs exited ${r.exitCode}`);
+    let lines = 0;
+    let lastErr = '';
+    const r = await ex.stream(
+      swarm.serviceLogs(serviceOf(app.name), opts.lines ?? 100),
+      (stream, line) => {
+        if (stream === 'stderr') lastErr = line;
+        else lines++;
+        opts.onLine(stream, line);
+      },
+      { ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
+    if (r.exitCode === 0 || opts.signal?.aborted) return;
+    // Tasks of a node that is down have no readable logs: the other replicas' lines still count.
+    if (lines > 0) {
+      opts.onLine('stderr', `(some replicas' logs could not be read${lastErr ? `: ${lastErr}` : ''})`);
+      return;
+    }
+    throw new InfraktError(
+      'COMMAND_FAILED',
+      `docker service logs exited ${r.exitCode}${lastErr ? `: ${lastErr}` : ''}`,
+    );
   });
   return true;
 }
