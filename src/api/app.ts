@@ -21,6 +21,7 @@ import { apiError, errorHandler } from './errors.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { appAuthRoutes } from './routes/app-auth.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
@@ -189,6 +190,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);
+  appAuthRoutes(api, deps);
   envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);

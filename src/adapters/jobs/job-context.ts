@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { InfraktError, isInfraktError } from '../../core/errors.js';
-import type { JobContext, JobEvent, JobStep, LogStream, StepHandle, StepStatus } from '../../core/jobs.js';
+import type { JobContext, JobEvent, JobMeasures, JobStep, LogStream, StepHandle, StepStatus } from '../../core/jobs.js';
 import { isSecret, type Secret, scrub } from '../../core/secret.js';
 import type { JobQueries } from './rows.js';
 
@@ -24,6 +24,7 @@ export class LiveJob implements JobContext {
   private nextIdx: number;
   private readonly insStep;
   private readonly updStep;
+  private readonly updMeasures;
 
   constructor(
     readonly id: string,
@@ -41,9 +42,16 @@ export class LiveJob implements JobContext {
     this.insStep = raw.prepare(
       'INSERT INTO job_steps (job_id, idx, name, status, exit_code, detail, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    this.updMeasures = raw.prepare(
+      'UPDATE jobs SET round_trips = COALESCE(?, round_trips), ssh_handshakes = COALESCE(?, ssh_handshakes), serving_at = COALESCE(?, serving_at) WHERE id = ?',
+    );
     this.updStep = raw.prepare(
       'UPDATE job_steps SET status = ?, exit_code = ?, detail = ?, started_at = ?, finished_at = ? WHERE job_id = ? AND idx = ?',
     );
+  }
+
+  measure(m: JobMeasures): void {
+    this.updMeasures.run(m.roundTrips ?? null, m.sshHandshakes ?? null, m.servingAt ?? null, this.id);
   }
 
   addSecrets(...secrets: Secret[]): void {
