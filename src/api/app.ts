@@ -7,6 +7,7 @@ import { InfraktError } from '../core/errors.js';
 import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { Resolve } from '../services/shared/ssrf.js';
+import { createReceiver, type Receiver } from '../services/webhooks/receive.js';
 import {
   API_KEY_HEADER,
   type ClientAddress,
@@ -20,23 +21,33 @@ import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
 import { apiError, errorHandler } from './errors.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
-import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { type AcceptedResponse, type Api, type ApiEnv, json, type RouteDeps, security } from './route-kit.js';
 import { appAuthRoutes } from './routes/app-auth.js';
+import { appExecRoutes } from './routes/app-exec.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { appRoutes } from './routes/apps.js';
+import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { clusterRoutes } from './routes/clusters.js';
+import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { previewRoutes } from './routes/previews.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { registryRoutes } from './routes/registries.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
+import { terminalRoutes } from './routes/terminals.js';
+import { isWebhookDelivery, webhookRoutes } from './routes/webhooks.js';
 import { dashboardHandler } from './static.js';
+import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ApiOptions {
   /** The current API key (re-read when the file changes: see apiKeySource). */
@@ -58,12 +69,22 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
   catalogDirs?: readonly string[];
+  /** Push-to-deploy receiver (shared with the poller of `infrakt serve`); a fresh one by default. */
+  receiver?: Receiver;
+  /** Failed webhook deliveries allowed per address before 429 (default 10 per minute). */
+  webhookFailureLimit?: RateLimit;
   /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
   mcp?: { allowWrites: boolean };
+  /** Tickets of the terminal WebSocket, shared with the socket endpoint of the listening server. */
+  terminals?: TerminalTickets;
 }
 
+const PUBLIC_PATHS = new Set(['/api/health', '/api/openapi.json']);
+
 export const API_DESCRIPTION =
-  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health needs the ' +
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health, this ' +
+  'document (GET /api/openapi.json) and the webhook deliveries (POST /api/webhooks/{hookId}, signed with the app ' +
+  'secret instead) needs the ' +
   `${API_KEY_HEADER} header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ` +
   '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
   SSE_DESCRIPTION;
@@ -124,7 +145,10 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   }
   const guard = requireApiKey({ apiKey: opts.apiKey, limiter, clientAddress });
   api.use('/api/*', async (c, next) => {
-    if (c.req.path === '/api/health' && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    // Public: liveness, and the API description (it holds no data; client generators fetch it without a key).
+    if (PUBLIC_PATHS.has(c.req.path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    // The one other exemption: webhook deliveries prove themselves with their app's secret (routes/webhooks.ts).
+    if (isWebhookDelivery(c.req.method, c.req.path)) return next();
     return guard(c, next);
   });
   api.use(
@@ -172,6 +196,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     allowLocalServer: Boolean(opts.allowLocalServer),
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
+    terminals: opts.terminals ?? new TerminalTickets(),
     log,
     secrets: new OneTimeSecrets(),
     async startPlan(c, plan, onResult) {
@@ -187,9 +212,13 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
   clusterRoutes(api, deps);
+  registryRoutes(api, deps);
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);
+  appExecRoutes(api, deps);
+  cronRoutes(api, deps);
+  terminalRoutes(api, deps);
   appAuthRoutes(api, deps);
   envPushRoutes(api, deps);
   envRoutes(api, deps);
@@ -197,6 +226,11 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
+  notificationRoutes(api, deps);
+  previewRoutes(api, deps);
+  autoDeployRoutes(api, deps);
+  monitoringRoutes(api, deps);
+  webhookRoutes(api, deps, opts.receiver ?? createReceiver(), opts.webhookFailureLimit ?? DEFAULT_RATE_LIMIT);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',
@@ -210,9 +244,9 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       method: 'get',
       path: '/api/openapi.json',
       tags: ['system'],
-      summary: 'This OpenAPI 3.1 document',
-      security,
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document'), ...ERRORS },
+      summary: 'This OpenAPI 3.1 document (public: it describes the API and holds no data)',
+      security: [],
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document') },
     }),
     (c) => {
       document ??= openApiDocument(api);

@@ -5,6 +5,8 @@ import { ensureHome, type Paths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
+import { edgeAwareConnect } from '../services/edge/route.js';
+import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 
 export interface ApiCtx extends Ctx {
@@ -21,21 +23,25 @@ export function openApiContext(paths: Paths, opts: { connect?: Connect } = {}): 
   const store = openStore(paths.db);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   const actor = 'api';
-  const jobs = createJobRunner({
-    store,
-    clock: systemClock,
-    actor,
-    runner: `infrakt serve pid ${process.pid} on ${hostname()}`,
-  });
+  const jobs = withJobNotifications(
+    createJobRunner({
+      store,
+      clock: systemClock,
+      actor,
+      runner: `infrakt serve pid ${process.pid} on ${hostname()}`,
+    }),
+    { store, clock: systemClock },
+  );
   return {
     store,
     cipher,
     paths,
     clock: systemClock,
     actor,
-    connect: opts.connect ?? (connect as Connect),
+    connect: opts.connect ?? edgeAwareConnect(store, connect),
     jobs,
     async close() {
+      await jobs.pending();
       jobs.close();
       await store.close();
     },

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,9 +8,13 @@ import type { Paths } from '../adapters/local/home.js';
 import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
 import { InfraktError } from '../core/errors.js';
 import type { Connect } from '../services/shared/context.js';
+import { startWatchers, type WatcherOptions, type Watchers } from '../services/system/watchers.js';
+import { createReceiver } from '../services/webhooks/receive.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';
+import { attachTerminalSockets } from './terminal-socket.js';
+import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ServeOptions {
   port: number;
@@ -28,6 +33,8 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Offer MCP write tools at /mcp (each still needs confirm: true). */
   mcpAllowWrites?: boolean;
+  /** Polling, monitoring and notification delivery in this process (`infrakt serve` turns them on). */
+  watch?: Omit<WatcherOptions, 'runner' | 'log'>;
 }
 
 export interface RunningServer {
@@ -58,7 +65,12 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
   const ctx = openApiContext(opts.paths, { connect: opts.connect });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  const terminals = new TerminalTickets();
+  // One deploy queue for webhook deliveries and polls: a push and a poll of one app never race.
+  const receiver = createReceiver();
   const app = createApiApp(ctx, {
+    terminals,
+    receiver,
     apiKey: apiKeySource(opts.paths.apiKey),
     corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
@@ -86,6 +98,19 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     await ctx.close();
     throw e;
   });
+  const sockets = attachTerminalSockets(server! as Server, {
+    tickets: terminals,
+    allowedOrigins: opts.corsOrigins ?? [],
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  let watchers: Watchers | null = null;
+  if (opts.watch) {
+    watchers = startWatchers(ctx, receiver.queue, {
+      ...opts.watch,
+      runner: `infrakt serve pid ${process.pid}`,
+      log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)),
+    });
+  }
   const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   return {
     url: `http://${shown}:${info.port}`,
@@ -96,6 +121,8 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     webRoot,
     ctx,
     async close() {
+      sockets.close();
+      await watchers?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would keep close() waiting forever.

@@ -5,6 +5,9 @@ import { ensureHome, type Paths, resolvePaths } from '../adapters/local/home.js'
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
+import { edgeAwareConnect } from '../services/edge/route.js';
+import { deliverDue } from '../services/notifications/dispatcher.js';
+import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 import { info } from './output.js';
 
@@ -36,18 +39,25 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   // ssh2 costs ~40 ms to load: only commands that actually connect pay for it, and the TCP connection
-  // (with sshd's start-up for it, or a round trip to a distant server) is under way meanwhile.
-  const connect: Connect = async (server, o) => {
+  // (with sshd's start-up for it, or a round trip to a distant server) is under way meanwhile. Edge servers
+  // behind a relay are reached through it (edgeAwareConnect adds `via`): no early socket for those.
+  const connect: Connect = edgeAwareConnect(store, async (server, o) => {
     const socket =
-      server.host === 'local'
+      server.host === 'local' || o?.via
         ? undefined
         : (await import('../adapters/ssh/preconnect.js')).preconnectIfPinned(server, o?.hostKeyPolicy);
     return (await import('../adapters/connect.js')).connect(server, { ...o, ...(socket ? { socket } : {}) });
-  };
+  });
   const actor = opts.actor ?? cliActor();
-  const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
+  const runner = `pid ${process.pid} on ${hostname()}`;
+  const raised: number[] = [];
+  const jobs = withJobNotifications(
+    createJobRunner({ store, clock: systemClock, actor, runner }),
+    { store, clock: systemClock },
+    (id) => raised.push(id),
+  );
   for (const id of jobs.recovered.jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
-  return {
+  const ctx: CliCtx = {
     store,
     cipher,
     paths,
@@ -56,10 +66,15 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
     connect,
     jobs,
     close: async () => {
+      await jobs.pending();
+      // What this command raised goes out now, one attempt each with a short deadline; anything not delivered
+      // stays queued for `infrakt serve`, which retries with backoff.
+      if (raised.length) await deliverDue(ctx, { runner, eventIds: raised, timeoutMs: 5000 }).catch(() => undefined);
       jobs.close();
       await store.close();
     },
   };
+  return ctx;
 }
 
 /** Runs a command body with a context, always closing the database. */
@@ -69,5 +84,23 @@ export async function withCtx<T>(fn: (ctx: CliCtx) => Promise<T>, opts: { actor?
     return await fn(ctx);
   } finally {
     await ctx.close();
+  }
+}
+
+/** App, server and database names for shell completion: read only, nothing created when there is no state. */
+export async function readResourceNames(): Promise<{ apps: string[]; servers: string[]; databases: string[] }> {
+  const paths = resolvePaths();
+  if (!existsSync(paths.db)) return { apps: [], servers: [], databases: [] };
+  const store = openStore(paths.db);
+  try {
+    const apps = await store.db.selectFrom('apps').select(['name', 'app_type']).execute();
+    const servers = await store.db.selectFrom('servers').select('name').execute();
+    return {
+      apps: apps.filter((a) => !a.app_type.startsWith('db:')).map((a) => a.name),
+      servers: servers.map((s) => s.name),
+      databases: apps.filter((a) => a.app_type.startsWith('db:')).map((a) => a.name),
+    };
+  } finally {
+    await store.close();
   }
 }

@@ -4,6 +4,13 @@
 // containerd, iptables) and its own OpenSSH sshd on <ip>:22. Traffic stays between this machine and the
 // namespaces created here. Nothing is pulled: images are loaded into each node's engine from the host's.
 //
+// The machine's own engine must not notice: a dockerd that sees the machine's links can delete its `docker0`
+// (`--bridge none` does so at start-up, removeDefaultBridgeInterface) and break every other Docker test here.
+// So each node's dockerd sees only its node: its network namespace, a private sysfs mounted from inside it
+// (so /sys/class/net lists the node's links, not the machine's; the machine's cgroup v1 mounts are carried
+// over, dockerd needs them), and a default bridge of our own name created in the node (`--bridge iks…b<i>`),
+// so it never creates, looks up or deletes a link called docker0 anywhere.
+//
 // Why not the systemd "fresh VPS" containers: a nested dockerd on cgroup v1 inside them needs provisioning
 // (docker.io from apt, about a minute per node); a dockerd in a namespace starts in ~2 s, and the nodes are
 // shared by every test of a file.
@@ -81,11 +88,20 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
   };
   const runDirs: string[] = [];
   const namespaces: string[] = [];
-  const stop = async () => {
+  // Once only: a test may stop the lab to check what it leaves behind, and afterAll stops it again.
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= stopOnce();
+    return stopping;
+  };
+  const stopOnce = async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    // dockerd needs a moment to stop its containers; then the namespaces go.
-    for (const d of runDirs) quiet(() => stopDockerd(d));
+    // dockerd needs a moment to stop its containers (waited for by pid: a killed one leaves its pidfile);
+    // only then are the namespaces emptied.
+    const engines: number[] = [];
+    for (const d of runDirs) quiet(() => engines.push(...stopDockerd(d)));
     await Promise.all(children.map((c) => waitExit(c, 20_000)));
+    await waitUntil(() => !engines.some(alive), 60_000, "the nodes' dockerd to stop").catch(() => undefined);
     // SSH sessions outlive their listener (a client killed mid-command leaves `sshd: root@notty`): end every
     // process still inside the namespaces this lab created, or they keep the namespace and its veth alive.
     for (const ns of namespaces) {
@@ -94,11 +110,6 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
           process.kill(Number(pid), 'SIGKILL');
       });
     }
-    await waitUntil(
-      () => runDirs.every((d) => !existsSync(join(d, 'docker.pid'))),
-      30_000,
-      "the nodes' dockerd to stop",
-    ).catch(() => undefined);
     for (const f of undo.reverse()) quiet(f);
     quiet(() => rmSync(base, { recursive: true, force: true }));
   };
@@ -118,7 +129,8 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
       const dir = join(base, name);
       const runDir = join(dir, 'run');
       const root = join(dir, 'root');
-      for (const d of [runDir, root, join(dir, 'docker')]) mkdirSync(d, { recursive: true });
+      const cgroupHold = join(dir, 'cgroup');
+      for (const d of [runDir, root, join(dir, 'docker'), cgroupHold]) mkdirSync(d, { recursive: true });
       run('ip', ['netns', 'add', ns]);
       namespaces.push(ns);
       undo.push(() => run('ip', ['netns', 'del', ns]));
@@ -130,14 +142,26 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
       writeFileSync(join(dir, 'daemon.json'), '{}\n');
       writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, ip, keys.authorizedKeys));
       run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
-      // The node's boot script: its own /run (docker socket, containerd, sshd privsep dir), its own engine.
+      // The engine's default bridge: a name of our own, created inside the node (dockerd requires a non-default
+      // bridge to exist); its subnet only has to be free inside the node's namespace.
+      const nodeBridge = `${bridge}b${i}`;
+      // The node's boot script: its own /run (docker socket, containerd, sshd privsep dir), a sysfs of its own
+      // network namespace with the machine's cgroup mounts moved onto it, its own bridge and engine.
       const boot = [
         'set -e',
         `hostname ${name}`,
         `mount --bind ${runDir} /run`,
         'mkdir -p /run/sshd',
+        `mount --rbind /sys/fs/cgroup ${cgroupHold}`,
+        'mount -t sysfs -o nosuid,nodev,noexec sysfs /sys',
+        `mount --move ${cgroupHold} /sys/fs/cgroup`,
+        // Refuse to go on if this is not the node's own sysfs (the machine's docker0 would be visible).
+        `test -e /sys/class/net/eth0 && ! test -e /sys/class/net/${bridge} && ! test -e /sys/class/net/docker0`,
+        `ip link add ${nodeBridge} type bridge`,
+        `ip addr add 172.29.${i}.1/24 dev ${nodeBridge}`,
+        `ip link set ${nodeBridge} up`,
         `dockerd --data-root ${join(dir, 'docker')} --config-file ${join(dir, 'daemon.json')} --pidfile /run/docker.pid` +
-          ` --cgroup-parent /${ns} >${join(dir, 'dockerd.log')} 2>&1 &`,
+          ` --bridge ${nodeBridge} --cgroup-parent /${ns} >${join(dir, 'dockerd.log')} 2>&1 &`,
         `exec ${SSHD_BIN} -D -e -f ${join(dir, 'sshd_config')} 2>${join(dir, 'sshd.log')}`,
       ].join('\n');
       // Not `ip netns exec`: it mounts a fresh /sys, hiding the cgroup mounts dockerd needs.
@@ -205,9 +229,10 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
   }
 }
 
-function stopDockerd(runDir: string): void {
+/** Sends SIGTERM to the node's dockerd (only the one this harness started); returns its pid, if signalled. */
+function stopDockerd(runDir: string): number[] {
   const pidFile = join(runDir, 'docker.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return [];
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
   // Only the dockerd this harness started (its pidfile lives in the node's run dir).
   if (
@@ -216,6 +241,17 @@ function stopDockerd(runDir: string): void {
     readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(runDir.replace(/run$/, ''))
   ) {
     process.kill(pid, 'SIGTERM');
+    return [pid];
+  }
+  return [];
+}
+
+/** The process runs (not gone, not a zombie waiting for its parent). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 

@@ -30,9 +30,9 @@ const concrete = (path: string) =>
 let addrSeq = 0;
 const nextAddr = () => `198.51.100.${++addrSeq % 250}`;
 
-describe('every route but GET /api/health requires X-API-Key', () => {
+describe('every route but GET /api/health and /api/openapi.json requires X-API-Key', () => {
   it('enumerates the registered routes: 401 without a key, 403 with a wrong one', async () => {
-    const routes = registeredApiRoutes(f.app).filter((r) => r.path !== '/api/health');
+    const routes = registeredApiRoutes(f.app).filter((r) => r.path !== '/api/health' && r.path !== '/api/openapi.json');
     expect(routes.length).toBeGreaterThanOrEqual(18);
     for (const r of routes) {
       const init = {
@@ -51,6 +51,16 @@ describe('every route but GET /api/health requires X-API-Key', () => {
       expect([r.method, r.path, wrong.status]).toEqual([r.method, r.path, 403]);
       expect((await body(wrong)).error.code).toBe('FORBIDDEN');
     }
+  });
+
+  it('serves the OpenAPI document without a key (client generators), and nothing else besides health', async () => {
+    const doc = await f.app.request('/api/openapi.json', {}, { incoming: { socket: { remoteAddress: nextAddr() } } });
+    expect(doc.status).toBe(200);
+    expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0');
+    expect((await f.app.request('/api/openapi.json', { method: 'POST' })).status).toBe(401);
+    expect((await f.app.request('/api/openapi.json/x')).status).toBe(401);
+    const docsPage = await f.app.request('/docs');
+    expect(docsPage.status).toBe(200);
   });
 
   it('unknown /api paths also answer 401 without a key (no route discovery)', async () => {

@@ -92,8 +92,10 @@ describe('OpenAPI document', () => {
           expect(ids.has(op.operationId)).toBe(false);
           ids.add(op.operationId);
         }
-        // Health is public; everything else declares the key (globally or per operation).
-        if (path !== '/api/health') expect(op.security ?? doc.security).toEqual([{ ApiKey: [] }]);
+        // Health, this document and webhook deliveries (signed with the app secret) are public; everything else
+        // declares the key (globally or per operation).
+        if (path === '/api/openapi.json' || path === '/api/webhooks/{hookId}') expect(op.security).toEqual([]);
+        else if (path !== '/api/health') expect(op.security ?? doc.security).toEqual([{ ApiKey: [] }]);
       }
     }
     for (const ref of refs(doc)) {

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PushDeployTables } from './schema-push-deploy.js';
 
 /** Timestamps are ISO-8601 UTC strings; JSON columns are TEXT holding JSON. */
 export interface ServersTable {
@@ -15,6 +16,8 @@ export interface ServersTable {
   /** The pinned host key as `<type> <base64>` (a known_hosts line without the host). */
   host_key: string | null;
   settings_json: string;
+  /** What deploys learnt about the server, keyed by a fingerprint of its Docker binaries (server-facts). */
+  facts_json?: string | null;
   last_checked_at: string | null;
   last_error: string | null;
   created_at: string;
@@ -213,7 +216,7 @@ export interface ServerReposTable {
   created_at: string;
 }
 
-export interface Database {
+export interface Database extends PushDeployTables {
   servers: ServersTable;
   apps: AppsTable;
   deployments: DeploymentsTable;
@@ -234,6 +237,53 @@ export interface Database {
   clusters: ClustersTable;
   cluster_nodes: ClusterNodesTable;
   cluster_apps: ClusterAppsTable;
+  app_domains: AppDomainsTable;
+  registries: RegistriesTable;
+  edge_control: EdgeControlTable;
+  edge_relays: EdgeRelaysTable;
+  edge_devices: EdgeDevicesTable;
+  cron_tasks: CronTasksTable;
+}
+
+/** A scheduled task of an app (migration 0012). */
+export interface CronTasksTable {
+  id: Generated<number>;
+  app_id: number;
+  name: string;
+  /** The normalised 5-field cron expression. */
+  schedule: string;
+  on_calendar: string;
+  /** The argv as a JSON array of strings. */
+  command_json: string;
+  service: string | null;
+  timeout_s: number;
+  mechanism: 'systemd' | 'cron';
+  unit: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Domains of an app beyond its primary `apps.domain`, in order (migration app-domains). */
+export interface AppDomainsTable {
+  id: Generated<number>;
+  app_id: number;
+  server_id: number;
+  domain: string;
+  position: number;
+  created_at: string;
+}
+
+/** A private registry a server logs in to (migration registries). */
+export interface RegistriesTable {
+  id: Generated<number>;
+  server_id: number;
+  host: string;
+  username: string;
+  /** Sealed under the master key (`seal`), bound to the server id and host. */
+  password_enc: string;
+  logged_in_at: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A catalog host entry run on a server (migration 0006). */
@@ -262,13 +312,33 @@ export type JobRow = Selectable<JobsTable>;
 export type JobStepRow = Selectable<JobStepsTable>;
 export type JobLogRow = Selectable<JobLogsTable>;
 export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
+export type CronTaskRow = Selectable<CronTasksTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderServerRow = Selectable<ProviderServersTable>;
 export type BackupTargetRow = Selectable<BackupTargetsTable>;
 export type BackupRunRow = Selectable<BackupRunsTable>;
+export type RegistryRow = Selectable<RegistriesTable>;
 
-/** Docker Swarm clusters (migration 0009). */
+/** The control host as the meeting point of edge devices (one row, id 1; written by `edge setup`). */
+export interface EdgeControlTable {
+  id: number;
+  /** Host name or address, and port, the devices dial (the control host's sshd as seen from them). */
+  endpoint_host: string;
+  endpoint_port: number;
+  /** The system user devices log in as, authorised only for their reverse forward. */
+  tunnel_user: string;
+  /** The local user sshd runs `cat` as to read infrakt's dedicated authorized_keys (AuthorizedKeysCommandUser). */
+  keys_user: string;
+  /** `<type> <base64>` lines of the control host's sshd host keys: what devices pin. */
+  host_keys: string;
+  port_min: number;
+  port_max: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Docker Swarm clusters (migration clusters). */
 export interface ClustersTable {
   id: Generated<number>;
   name: string;
@@ -302,3 +372,40 @@ export interface ClusterAppsTable {
 export type ClusterRow = Selectable<ClustersTable>;
 export type ClusterNodeRow = Selectable<ClusterNodesTable>;
 export type ClusterAppRow = Selectable<ClusterAppsTable>;
+/** An SSH server the user owns where devices and infrakt meet when the control host is not reachable. */
+export interface EdgeRelaysTable {
+  id: Generated<number>;
+  name: string;
+  host: string;
+  port: number;
+  /** infrakt's own login on the relay (to jump through it and to keep its dedicated authorized_keys). */
+  user: string;
+  key_path: string | null;
+  host_key: string;
+  host_key_fingerprint: string;
+  tunnel_user: string;
+  /** Absolute path of the dedicated authorized_keys on the relay, owned by `user`. */
+  keys_file: string;
+  port_min: number;
+  port_max: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EdgeDevicesTable {
+  server_id: number;
+  /** null: the device dials the control host itself. */
+  relay_id: number | null;
+  /** The loopback port its reverse forward listens on (on the control host or the relay). */
+  tunnel_port: number;
+  /** The device's own sshd port the forward leads to. */
+  device_ssh_port: number;
+  /** `ssh-ed25519 <base64>` of the key generated for this device's tunnel. */
+  tunnel_key: string;
+  last_seen_at: string | null;
+  created_at: string;
+}
+
+export type EdgeControlRow = Selectable<EdgeControlTable>;
+export type EdgeRelayRow = Selectable<EdgeRelaysTable>;
+export type EdgeDeviceRow = Selectable<EdgeDevicesTable>;

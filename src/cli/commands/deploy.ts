@@ -16,16 +16,22 @@ export function registerDeployCommands(app: Command): void {
     .description('deploy or redeploy: the new release starts beside the old one and gets traffic once healthy')
     .option('--server <server>', 'server of the app (when the name is used on several)')
     .option('--wait', 'wait for a deploy of this app already running instead of failing')
+    .option('--commit <sha>', 'git apps: deploy exactly this commit of the branch instead of its head')
+    .option(
+      '--local-image <image>',
+      'send this image from the local Docker over SSH (docker save | gzip → docker load) and deploy it',
+    )
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
-        const onCluster = await clusterDeployPlan(ctx, name, { server: o.server, wait: o.wait });
+        const opts = { server: o.server, wait: o.wait, commit: o.commit, localImage: o.localImage };
+        const onCluster = await clusterDeployPlan(ctx, name, opts);
         if (onCluster) {
           const r = await runPlanCli(ctx, onCluster, o.json);
           if (!o.json) printClusterResult(r);
           return;
         }
-        const r = await runPlanCli(ctx, await prepareDeploy(ctx, name, { server: o.server, wait: o.wait }), o.json);
+        const r = await runPlanCli(ctx, await prepareDeploy(ctx, name, opts), o.json);
         if (!o.json) printRelease(r);
       });
     });

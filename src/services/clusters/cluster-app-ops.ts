@@ -17,16 +17,29 @@ import { clusterDir, deployEdge, withManager } from './manager-session.js';
 import { waitStackGone } from './stack-ops.js';
 
 type Opts = { server?: string | undefined; wait?: boolean | undefined };
+type DeployOpts = Opts & { commit?: string | undefined; localImage?: string | undefined };
 
 /** The deploy of an app when it runs on a cluster (null: a single-server app, deployed by the deploy engine). */
 export async function clusterDeployPlan(
   ctx: Ctx,
   name: string,
-  opts: Opts,
+  opts: DeployOpts,
 ): Promise<JobPlan<ClusterDeployResult> | null> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   const ca = await clusterAppOf(ctx, app);
-  return ca ? prepareClusterDeploy(ctx, app, server, ca, opts) : null;
+  if (!ca) return null;
+  // Cluster apps run an image from a registry every node pulls from; refused before anything runs.
+  if (opts.commit !== undefined) {
+    throw new InfraktError('UNSUPPORTED', 'a cluster app deploys an image; --commit is for git apps', {
+      hint: `infrakt app deploy ${name}`,
+    });
+  }
+  if (opts.localImage !== undefined) {
+    throw new InfraktError('UNSUPPORTED', '--local-image is not supported for cluster apps yet', {
+      hint: 'push the image to a registry every node can pull from, then deploy',
+    });
+  }
+  return prepareClusterDeploy(ctx, app, server, ca, opts);
 }
 
 export async function clusterRollbackPlan(ctx: Ctx, name: string, opts: Opts & { to?: number | undefined }) {
@@ -148,7 +161,7 @@ export async function prepareClusterAppDestroy(
   ctx: Ctx,
   app: AppRow,
   server: ServerRow,
-): Promise<JobPlan<{ app: string; removed: string[] }> | null> {
+): Promise<JobPlan<{ app: string; removed: string[]; keptVolumes: boolean }> | null> {
   const ca = await clusterAppOf(ctx, app);
   if (!ca) return null;
   return {
@@ -169,7 +182,8 @@ export async function prepareClusterAppDestroy(
         });
         await job.step('update edge proxy', (s) => deployEdge(ctx, m, ca.cluster, s));
         await audit(ctx, 'app.destroy', `cluster/${ca.cluster.row.name}/${app.name}`, {});
-        return { app: app.name, removed: [stackOf(app.name)] };
+        // A cluster app has no volumes of its own (image apps with replicas): nothing is kept.
+        return { app: app.name, removed: [stackOf(app.name)], keptVolumes: false };
       }),
   };
 }

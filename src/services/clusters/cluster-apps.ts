@@ -1,4 +1,5 @@
-import type { AppRow } from '../../adapters/store/schema.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { AppRow, Database } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
 import { type ClusterAppInput, clusterAppSchema } from '../../core/schemas/cluster.js';
 import { parseInput } from '../../core/schemas/parse.js';
@@ -50,8 +51,14 @@ export async function clusterPlacement(
   };
 }
 
-export async function recordClusterApp(ctx: Ctx, appId: number, p: ClusterPlacement): Promise<void> {
-  await ctx.store.db
+/** Recorded in the transaction that creates the app row (`db`), so an app is never half on a cluster. */
+export async function recordClusterApp(
+  ctx: Ctx,
+  appId: number,
+  p: ClusterPlacement,
+  db: Kysely<Database> | Transaction<Database> = ctx.store.db,
+): Promise<void> {
+  await db
     .insertInto('cluster_apps')
     .values({
       app_id: appId,

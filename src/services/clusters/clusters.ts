@@ -58,7 +58,7 @@ export async function clusterApps(ctx: Ctx, clusterId: number) {
   return ctx.store.db
     .selectFrom('cluster_apps')
     .innerJoin('apps', 'apps.id', 'cluster_apps.app_id')
-    .select(['apps.name', 'apps.domain', 'apps.port', 'cluster_apps.replicas'])
+    .select(['apps.id', 'apps.name', 'apps.domain', 'apps.port', 'cluster_apps.replicas'])
     .where('cluster_apps.cluster_id', '=', clusterId)
     .orderBy('apps.name')
     .execute();

@@ -5,6 +5,7 @@ import { InfraktError, toInfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
 import type { JobContext, StepHandle } from '../../core/jobs.js';
 import { EDGE_STACK, renderEdgeCaddyfile, renderEdgeStack } from '../../core/swarm/stack.js';
+import { extraDomains } from '../apps/app-domains.js';
 import type { Ctx } from '../shared/context.js';
 import { type ClusterMember, type ClusterRecord, clusterApps, managersOf } from './clusters.js';
 
@@ -63,7 +64,14 @@ export const clusterDir = (manager: ClusterMember, cluster: string): string =>
  */
 export async function deployEdge(ctx: Ctx, m: ManagerSession, cluster: ClusterRecord, s: StepHandle): Promise<void> {
   const apps = await clusterApps(ctx, cluster.row.id);
-  const routes = apps.flatMap((a) => (a.domain ? [{ domain: a.domain, app: a.name, port: a.port }] : []));
+  // Every domain of an app (the primary and those added with more --domain), each a site of the edge.
+  const extra = await extraDomains(
+    ctx.store.db,
+    apps.map((a) => a.id),
+  );
+  const routes = apps.flatMap((a) =>
+    a.domain ? [a.domain, ...(extra.get(a.id) ?? [])].map((domain) => ({ domain, app: a.name, port: a.port })) : [],
+  );
   const caddyfile = renderEdgeCaddyfile(routes);
   const configName = `infrakt-edge-${createHash('sha256').update(caddyfile).digest('hex').slice(0, 12)}`;
   await runChecked(m.ex, swarm.configCreateFromStdin(configName), {

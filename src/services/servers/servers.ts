@@ -8,19 +8,30 @@ import {
   type ServerAddInput,
   serverAddSchema,
 } from '../../core/schemas/server.js';
+import type { EdgeInfo } from '../../core/schemas/views/edge.js';
 import type { ServerView } from '../../core/schemas/views/servers.js';
+import { revokeEdgeKey } from '../edge/devices.js';
+import { edgeInfos } from '../edge/tunnel-state.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 
+/** Certificates from an ACME CA (`server set --acme-*`): the CA root is kept as PEM text. */
+export interface AcmeServerSettings {
+  email?: string;
+  ca?: string;
+  caRoot?: string;
+}
+
 export function serverSettings(
   row: Pick<ServerRow, 'settings_json'>,
-): { proxy: ProxySettings } & Record<string, unknown> {
+): { proxy: ProxySettings; acme?: AcmeServerSettings } & Record<string, unknown> {
   const raw = JSON.parse(row.settings_json || '{}') as Record<string, unknown>;
   return { ...raw, proxy: proxySettingsSchema.parse(raw.proxy ?? {}) };
 }
 
-export function toServerView(row: ServerRow, appCount = 0): ServerView {
+export function toServerView(row: ServerRow, appCount = 0, edge: EdgeInfo | null = null): ServerView {
+  const settings = serverSettings(row);
   return {
     id: row.id,
     name: row.name,
@@ -35,7 +46,12 @@ export function toServerView(row: ServerRow, appCount = 0): ServerView {
     lastCheckedAt: row.last_checked_at,
     lastError: row.last_error,
     appCount,
-    proxy: serverSettings(row).proxy,
+    proxy: settings.proxy,
+    acme: settings.acme
+      ? { email: settings.acme.email ?? null, ca: settings.acme.ca ?? null, caRoot: Boolean(settings.acme.caRoot) }
+      : null,
+    allowPrivateGit: (settings.git as { privateHosts?: unknown } | undefined)?.privateHosts === true,
+    edge,
     createdAt: row.created_at,
   };
 }
@@ -107,7 +123,11 @@ export async function listServers(ctx: Ctx): Promise<ServerView[]> {
     .groupBy('servers.id')
     .orderBy('servers.name')
     .execute();
-  return rows.map((r) => toServerView(r, Number(r.app_count)));
+  const edge = await edgeInfos(
+    ctx,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toServerView(r, Number(r.app_count), edge.get(r.id) ?? null));
 }
 
 export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
@@ -117,7 +137,8 @@ export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('server_id', '=', row.id)
     .executeTakeFirstOrThrow();
-  return toServerView(row, Number(count.n));
+  const edge = await edgeInfos(ctx, [row.id]);
+  return toServerView(row, Number(count.n), edge.get(row.id) ?? null);
 }
 
 export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
@@ -133,7 +154,11 @@ export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
  * Forgets a server locally. With apps registered it refuses unless `force`:
  * the apps (and their env vars, deployments) are forgotten too; nothing on the server is touched.
  */
-export async function removeServer(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<{ apps: number }> {
+export async function removeServer(
+  ctx: Ctx,
+  name: string,
+  opts: { force?: boolean } = {},
+): Promise<{ apps: number; edgeKeyRevokedAt: string | null; edgeSessionEnded: boolean | null }> {
   const row = await getServerRow(ctx, name);
   const node = await ctx.store.db
     .selectFrom('cluster_nodes')
@@ -152,12 +177,15 @@ export async function removeServer(ctx: Ctx, name: string, opts: { force?: boole
       hint: 'pass --force to remove the server and forget its apps (nothing on the server is changed)',
     });
   }
+  // An edge device's tunnel key goes first: if its meeting point cannot be written, nothing is forgotten.
+  const revoked = await revokeEdgeKey(ctx, row);
+  const edgeKeyRevokedAt = revoked?.at ?? null;
   await ctx.store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('apps').where('server_id', '=', row.id).execute();
     await trx.deleteFrom('servers').where('id', '=', row.id).execute();
   });
-  await audit(ctx, 'server.remove', name, { apps });
-  return { apps };
+  await audit(ctx, 'server.remove', name, { apps, ...(edgeKeyRevokedAt ? { edgeKeyRevokedAt } : {}) });
+  return { apps, edgeKeyRevokedAt, edgeSessionEnded: revoked?.sessionEnded ?? null };
 }
 
 export async function updateServer(ctx: Ctx, id: number, patch: Partial<Omit<ServerRow, 'id' | 'created_at'>>) {

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/services/apps/apps.js';
+import { clusterDeployPlan } from '../../../src/services/clusters/cluster-app-ops.js';
 import { listClusters } from '../../../src/services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../../src/services/clusters/create.js';
 import { prepareDestroyCluster } from '../../../src/services/clusters/destroy.js';
@@ -117,5 +118,27 @@ describe('apps on a cluster', () => {
       code: 'NOT_FOUND',
     });
     expect(await state.ctx.store.db.selectFrom('apps').selectAll().execute()).toEqual([]);
+  });
+
+  it('keeps every domain of a cluster app; a deploy with --local-image or --commit is refused before any job', async () => {
+    const v = await createApp(state.ctx, {
+      name: 'web',
+      image: 'nginx:alpine',
+      domains: ['a.example.com', 'b.example.com'],
+      cluster: { cluster: 'prod', replicas: 2 },
+    });
+    expect(v.domains).toEqual(['a.example.com', 'b.example.com']);
+    expect(v.cluster).toMatchObject({ cluster: 'prod', replicas: 2 });
+    await expect(clusterDeployPlan(state.ctx, 'web', { localImage: 'web:dev' })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+      message: expect.stringContaining('--local-image'),
+    });
+    await expect(clusterDeployPlan(state.ctx, 'web', { commit: 'a'.repeat(40) })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+    });
+    expect(await state.ctx.store.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+    // A single-server app is not the cluster's to deploy.
+    await createApp(state.ctx, { name: 'solo', server: 'w1', image: 'nginx:alpine' });
+    expect(await clusterDeployPlan(state.ctx, 'solo', {})).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import {
   Archive,
+  BellRing,
   Boxes,
   Database,
   LayoutDashboard,
@@ -24,6 +25,7 @@ const NAV = [
   { to: '/databases', label: 'Databases', Icon: Database, end: false },
   { to: '/catalog', label: 'Catalog', Icon: Store, end: false },
   { to: '/backups', label: 'Backups', Icon: Archive, end: false },
+  { to: '/alerts', label: 'Alerts', Icon: BellRing, end: false },
   { to: '/jobs', label: 'Jobs', Icon: ListChecks, end: false },
 ];
 

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import type { ServerView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { EdgeBadge } from '../components/edge-badge.js';
 import { useJobLauncher } from '../components/job-dialog.js';
 import { AddServerDialog } from '../components/server-add-dialog.js';
 import { Empty, QueryState } from '../components/states.js';
@@ -122,7 +123,10 @@ export default function ServersPage() {
                     >
                       {s.name}
                     </Link>
-                    {s.provider ? <span className="ml-1 text-xs text-zinc-500">{s.provider}</span> : null}
+                    {s.provider ? (
+                      <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{s.provider}</span>
+                    ) : null}
+                    <EdgeBadge edge={s.edge} />
                   </td>
                   <td className={`${tdClass} font-mono text-xs`}>
                     {s.user}@{s.host}:{s.port}
@@ -139,7 +143,7 @@ export default function ServersPage() {
                     ) : null}
                   </td>
                   <td className={`${tdClass} tabular-nums`}>{s.appCount}</td>
-                  <td className={`${tdClass} text-zinc-500`}>{formatAgo(s.lastCheckedAt)}</td>
+                  <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatAgo(s.lastCheckedAt)}</td>
                   <td className={tdClass}>
                     <ServerActions server={s} />
                   </td>

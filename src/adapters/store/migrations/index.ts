@@ -4,7 +4,13 @@ import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
 import { jobMeasures } from './0009-job-measures.js';
-import { clusters } from './0010-clusters.js';
+import { pushDeploy } from './0010-push-deploy.js';
+import { edge } from './0011-edge.js';
+import { cronTasks } from './0012-cron-tasks.js';
+import { serverFacts } from './0013-server-facts.js';
+import { appDomains } from './0014-app-domains.js';
+import { registries } from './0015-registries.js';
+import { clusters } from './0016-clusters.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -15,5 +21,11 @@ export const MIGRATIONS: readonly Migration[] = [
   fleet,
   backupTargets,
   jobMeasures,
+  pushDeploy,
+  edge,
+  cronTasks,
+  serverFacts,
+  appDomains,
+  registries,
   clusters,
 ];

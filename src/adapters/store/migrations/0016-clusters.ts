@@ -6,7 +6,7 @@ import type { Migration } from './types.js';
  * the cluster's first manager) plus its replica settings here. Join tokens are never stored.
  */
 export const clusters: Migration = {
-  version: 10,
+  version: 16,
   name: 'clusters',
   sql: `
 CREATE TABLE clusters (
