@@ -60,6 +60,7 @@ async function underLoad(nodeIdx: number, during: () => Promise<unknown>) {
 }
 
 const available = swarmLabAvailable();
+const HOST_DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 
 /**
  * The machine engine's default bridge, by interface index: deleting docker0 and creating it again (as a watchdog
@@ -69,7 +70,7 @@ const docker0Index = () => readFileSync('/sys/class/net/docker0/ifindex', 'utf8'
 /** A container of the machine engine on its default bridge: fails when docker0 is gone or broken. */
 const machineEngineRuns = () =>
   execFileSync(
-    existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker',
+    HOST_DOCKER,
     ['run', '--rm', '--pull', 'never', '--network', 'bridge', 'infrakt-test/web:1', 'echo', 'machine-ok'],
     { encoding: 'utf8', timeout: 120_000 },
   ).trim();
@@ -257,6 +258,41 @@ describe.skipIf(!available)('swarm cluster', () => {
     expect(nodes.size).toBeGreaterThanOrEqual(2);
   });
 
+  it('deploys an image of this machine with --local-image: sent to every node at once, served everywhere', async () => {
+    // infrakt-test/web:3 is on this machine only (the nodes got web:1 and web:2 under loopback names).
+    expect(() => lab.nodes[1]!.docker(['image', 'inspect', 'infrakt-test/web:3'])).toThrow();
+    const r = await cli(['app', 'deploy', 'web', '--local-image', 'infrakt-test/web:3', '--json']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const job = JSON.parse(r.stdout) as { id: string; steps: { name: string; detail: string | null }[] };
+    const sent = job.steps.find((st) => st.name === 'send image to nodes');
+    expect(sent?.detail).toMatch(
+      /infrakt-test\/web:3 on 3 node\(s\) as 127\.0\.0\.1:1\/infrakt-local\/web:[0-9a-f]{12} \(3 sent/,
+    );
+    console.log(`local image to 3 nodes: ${sent?.detail}`);
+    const logs = (await cli(['job', 'logs', job.id])).stdout;
+    for (const node of ['node1', 'node2', 'node3'])
+      expect(logs).toMatch(new RegExp(`${node}: [\\d.]+ MB as [\\d.]+ MB gzip`));
+    for (const i of [0, 1, 2]) {
+      await expect.poll(() => get(i).trim(), { timeout: 60_000, interval: 500 }).toBe('infrakt-test-web version=v3');
+    }
+    // Every node holds this machine's image under the name the service runs.
+    const tag = /as (127\.0\.0\.1:1\/\S+)/.exec(sent?.detail ?? '')![1]!;
+    const id = execFileSync(HOST_DOCKER, ['image', 'inspect', '--format', '{{.Id}}', 'infrakt-test/web:3'], {
+      encoding: 'utf8',
+    }).trim();
+    for (const node of lab.nodes) {
+      expect(node.docker(['image', 'inspect', '--format', '{{.Id}}', tag]).trim()).toBe(id);
+    }
+    const service = lab.nodes[0]!.docker([
+      'service',
+      'inspect',
+      '--format',
+      '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
+      'ikt-web_app',
+    ]);
+    expect(service.trim()).toBe(tag);
+  });
+
   it("a worker's engine stops: its replicas are rescheduled and the domain keeps answering", async () => {
     type Ps = { tasks: { node: string; desiredState: string; currentState: string }[] };
     const running = (ps: Ps) =>
@@ -281,7 +317,7 @@ describe.skipIf(!available)('swarm cluster', () => {
       `node failure: ${victim.k} replica(s) on ${victim.n}, all 3 running elsewhere after ${load.ms} ms; answers ${JSON.stringify([...load.counts])}, failed ${load.failed}`,
     );
     expect(load.failed).toBe(0);
-    expect(get(0).trim()).toBe('infrakt-test-web version=v2');
+    expect(get(0).trim()).toBe('infrakt-test-web version=v3');
   });
 
   it('scales, rolls back to the previous image, and shows replicas in app list', async () => {
@@ -289,7 +325,8 @@ describe.skipIf(!available)('swarm cluster', () => {
     expect(s.code, s.stderr).toBe(0);
     const rb = await cli(['app', 'rollback', 'web']);
     expect(rb.code, rb.stderr + rb.stdout).toBe(0);
-    await expect.poll(() => get(0).trim(), { timeout: 30_000 }).toBe('infrakt-test-web version=v1');
+    // The release before the local image: web:2 from the rolling update.
+    await expect.poll(() => get(0).trim(), { timeout: 30_000 }).toBe('infrakt-test-web version=v2');
     const list = await json<{ name: string; cluster: { cluster: string; replicas: number } | null }[]>(['app', 'list']);
     expect(list.find((a) => a.name === 'web')?.cluster).toMatchObject({ cluster: 'prod', replicas: 2 });
   });
@@ -387,7 +424,7 @@ describe.skipIf(!available)('swarm cluster', () => {
     const show = await json<{ nodes: { server: string }[]; live: { hostname: string }[] }>(['cluster', 'show', 'prod']);
     expect(show.nodes.map((n) => n.server)).not.toContain(worker);
     expect(show.live.map((n) => n.hostname)).not.toContain(worker);
-    expect(get(0).trim()).toBe('infrakt-test-web version=v1');
+    expect(get(0).trim()).toBe('infrakt-test-web version=v2');
   });
 
   it('refuses to destroy a cluster with apps, then destroys the app and the cluster', async () => {

@@ -1,8 +1,11 @@
+import { inspectLocalImage } from '../../adapters/local/docker-image.js';
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import * as fs from '../../core/commands/fs.js';
 import * as swarm from '../../core/commands/swarm.js';
 import { InfraktError, toInfraktError } from '../../core/errors.js';
 import { runChecked, type StreamName } from '../../core/executor.js';
+import { imageSchema } from '../../core/schemas/common.js';
+import { parseInput } from '../../core/schemas/parse.js';
 import type { ClusterAppPsView, ClusterDeployResult } from '../../core/schemas/views/clusters.js';
 import { serviceOf, stackOf } from '../../core/swarm/stack.js';
 import { resolveApp } from '../apps/apps.js';
@@ -28,18 +31,18 @@ export async function clusterDeployPlan(
   const { app, server } = await resolveApp(ctx, name, opts.server);
   const ca = await clusterAppOf(ctx, app);
   if (!ca) return null;
-  // Cluster apps run an image from a registry every node pulls from; refused before anything runs.
+  // Cluster apps run an image (from a registry, or this machine's with --local-image): no commits.
   if (opts.commit !== undefined) {
     throw new InfraktError('UNSUPPORTED', 'a cluster app deploys an image; --commit is for git apps', {
       hint: `infrakt app deploy ${name}`,
     });
   }
-  if (opts.localImage !== undefined) {
-    throw new InfraktError('UNSUPPORTED', '--local-image is not supported for cluster apps yet', {
-      hint: 'push the image to a registry every node can pull from, then deploy',
-    });
-  }
-  return prepareClusterDeploy(ctx, app, server, ca, opts);
+  // An image of this machine, checked here before any job: it is then sent to every node.
+  const localImage =
+    opts.localImage === undefined
+      ? undefined
+      : await inspectLocalImage(parseInput(imageSchema, opts.localImage, 'local image'));
+  return prepareClusterDeploy(ctx, app, server, ca, { wait: opts.wait, localImage });
 }
 
 export async function clusterRollbackPlan(ctx: Ctx, name: string, opts: Opts & { to?: number | undefined }) {

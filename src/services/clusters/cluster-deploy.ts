@@ -13,6 +13,7 @@ import { type Ctx, nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
 import type { clusterAppOf } from './cluster-apps.js';
+import { type ClusterLocalImage, nodeLocalTag, sendImageToNodes } from './cluster-local-image.js';
 import type { ClusterRecord } from './clusters.js';
 import { followConvergence } from './converge.js';
 import { clusterDir, deployEdge, withManager } from './manager-session.js';
@@ -43,16 +44,24 @@ export function prepareClusterDeploy(
   app: AppRow,
   server: ServerRow,
   ca: ClusterApp,
-  opts: { wait?: boolean | undefined },
+  opts: { wait?: boolean | undefined; localImage?: ClusterLocalImage | undefined },
 ): JobPlan<ClusterDeployResult> {
-  if (!app.image) throw new InfraktError('VALIDATION', `cluster app '${app.name}' has no image`);
+  if (!app.image && !opts.localImage) throw new InfraktError('VALIDATION', `cluster app '${app.name}' has no image`);
+  const local = opts.localImage ? { ...opts.localImage, tag: nodeLocalTag(app.name, opts.localImage.id) } : undefined;
   return {
     spec: appJobSpec(app, server, 'app.deploy', {
-      params: { app: app.name, cluster: ca.settings.cluster },
-      steps: ['connect to a manager', 'write stack file', 'deploy stack', 'converge', 'update edge proxy'],
+      params: { app: app.name, cluster: ca.settings.cluster, ...(local ? { localImage: local.ref } : {}) },
+      steps: [
+        'connect to a manager',
+        ...(local ? ['send image to nodes'] : []),
+        'write stack file',
+        'deploy stack',
+        'converge',
+        'update edge proxy',
+      ],
       wait: Boolean(opts.wait),
     }),
-    body: (job) => runClusterDeploy(ctx, job, app, ca, { action: 'deploy', image: app.image! }),
+    body: (job) => runClusterDeploy(ctx, job, app, ca, { action: 'deploy', image: local?.tag ?? app.image!, local }),
   };
 }
 
@@ -61,7 +70,7 @@ async function runClusterDeploy(
   job: JobContext,
   app: AppRow,
   ca: ClusterApp,
-  o: { action: 'deploy' | 'rollback'; image: string },
+  o: { action: 'deploy' | 'rollback'; image: string; local?: (ClusterLocalImage & { tag: string }) | undefined },
 ): Promise<ClusterDeployResult> {
   const started = Date.now();
   const env = await decryptedEnv(ctx, app);
@@ -71,6 +80,9 @@ async function runClusterDeploy(
   const service = serviceOf(app.name);
   return withManager(ctx, job, ca.cluster, async (m) => {
     const file = `${clusterDir(m.manager, ca.cluster.row.name)}/apps/${app.name}.yml`;
+    const local = o.local;
+    if (local)
+      await job.step('send image to nodes', (s) => sendImageToNodes(ctx, job, ca.cluster, local, local.tag, s));
     await job.step('write stack file', async (s) => {
       await runChecked(m.ex, mkdirp(`${clusterDir(m.manager, ca.cluster.row.name)}/apps`, 0o700));
       const content = renderAppStack({

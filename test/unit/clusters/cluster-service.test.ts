@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/services/apps/apps.js';
 import { clusterDeployPlan } from '../../../src/services/clusters/cluster-app-ops.js';
+import { nodeLocalTag } from '../../../src/services/clusters/cluster-local-image.js';
 import { listClusters } from '../../../src/services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../../src/services/clusters/create.js';
 import { prepareDestroyCluster } from '../../../src/services/clusters/destroy.js';
@@ -120,7 +121,7 @@ describe('apps on a cluster', () => {
     expect(await state.ctx.store.db.selectFrom('apps').selectAll().execute()).toEqual([]);
   });
 
-  it('keeps every domain of a cluster app; a deploy with --local-image or --commit is refused before any job', async () => {
+  it('keeps every domain of a cluster app; a bad --local-image or a --commit is refused before any job', async () => {
     const v = await createApp(state.ctx, {
       name: 'web',
       image: 'nginx:alpine',
@@ -129,10 +130,21 @@ describe('apps on a cluster', () => {
     });
     expect(v.domains).toEqual(['a.example.com', 'b.example.com']);
     expect(v.cluster).toMatchObject({ cluster: 'prod', replicas: 2 });
-    await expect(clusterDeployPlan(state.ctx, 'web', { localImage: 'web:dev' })).rejects.toMatchObject({
-      code: 'UNSUPPORTED',
-      message: expect.stringContaining('--local-image'),
+    await expect(clusterDeployPlan(state.ctx, 'web', { localImage: 'bad image;' })).rejects.toMatchObject({
+      code: 'VALIDATION',
     });
+    // The local image is inspected on this machine before any job: no Docker here, a clear error.
+    const saved = process.env.INFRAKT_DOCKER;
+    process.env.INFRAKT_DOCKER = join(dir, 'no-docker');
+    try {
+      await expect(clusterDeployPlan(state.ctx, 'web', { localImage: 'web:dev' })).rejects.toMatchObject({
+        code: 'UNSUPPORTED',
+        message: expect.stringContaining('cannot run'),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.INFRAKT_DOCKER;
+      else process.env.INFRAKT_DOCKER = saved;
+    }
     await expect(clusterDeployPlan(state.ctx, 'web', { commit: 'a'.repeat(40) })).rejects.toMatchObject({
       code: 'UNSUPPORTED',
     });
@@ -140,5 +152,10 @@ describe('apps on a cluster', () => {
     // A single-server app is not the cluster's to deploy.
     await createApp(state.ctx, { name: 'solo', server: 'w1', image: 'nginx:alpine' });
     expect(await clusterDeployPlan(state.ctx, 'solo', {})).toBeNull();
+  });
+
+  it('names a local image on the nodes under a loopback registry, by app and image id', () => {
+    const tag = nodeLocalTag('web', `sha256:${'ab12'.repeat(16)}`);
+    expect(tag).toBe('127.0.0.1:1/infrakt-local/web:ab12ab12ab12');
   });
 });
