@@ -318,6 +318,14 @@ describe.skipIf(!available)('swarm cluster', () => {
     );
     expect(load.failed).toBe(0);
     expect(get(0).trim()).toBe('infrakt-test-web version=v3');
+    // Swarm refuses a service's whole log stream while a node holding its tasks is down: app logs reads the
+    // tasks of the nodes that are up one by one and names the one left out.
+    const logs = await cli(['app', 'logs', 'web', '--lines', '20']);
+    expect(logs.code, logs.stderr).toBe(0);
+    const shown = new Set([...logs.stdout.matchAll(/ikt-web_app\.\d+\.\w+@(node\d)/g)].map((m) => m[1]));
+    expect(shown.size).toBeGreaterThan(0);
+    expect(shown.has(victim.n)).toBe(false);
+    expect(logs.stderr).toContain(`(replicas on ${victim.n} not shown: the node is down)`);
   });
 
   it('scales, rolls back to the previous image, and shows replicas in app list', async () => {

@@ -3,7 +3,7 @@ import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import * as fs from '../../core/commands/fs.js';
 import * as swarm from '../../core/commands/swarm.js';
 import { InfraktError, toInfraktError } from '../../core/errors.js';
-import { runChecked, type StreamName } from '../../core/executor.js';
+import { type Executor, runChecked, type StreamName } from '../../core/executor.js';
 import { imageSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { ClusterAppPsView, ClusterDeployResult } from '../../core/schemas/views/clusters.js';
@@ -108,20 +108,29 @@ export async function clusterAppLogs(
 ): Promise<boolean> {
   const ca = await clusterAppOf(ctx, app);
   if (!ca) return false;
+  const service = serviceOf(app.name);
+  const tail = opts.lines ?? 100;
+  const signal = opts.signal ? { signal: opts.signal } : {};
   await onAnyManager(ctx, ca.cluster, async (ex) => {
     let lines = 0;
     let lastErr = '';
     const r = await ex.stream(
-      swarm.serviceLogs(serviceOf(app.name), opts.lines ?? 100),
+      swarm.serviceLogs(service, tail),
       (stream, line) => {
-        if (stream === 'stderr') lastErr = line;
-        else lines++;
+        if (stream === 'stderr') {
+          lastErr = line;
+          if (INCOMPLETE.test(line)) return; // answered below, by the replicas that can be read
+        } else lines++;
         opts.onLine(stream, line);
       },
-      { ...(opts.signal ? { signal: opts.signal } : {}) },
+      signal,
     );
     if (r.exitCode === 0 || opts.signal?.aborted) return;
-    // Tasks of a node that is down have no readable logs: the other replicas' lines still count.
+    if (lines === 0 && INCOMPLETE.test(lastErr)) {
+      await logsOfReachableTasks(ex, service, tail, opts);
+      return;
+    }
+    // Some lines came before the failure: they still count.
     if (lines > 0) {
       opts.onLine('stderr', `(some replicas' logs could not be read${lastErr ? `: ${lastErr}` : ''})`);
       return;
@@ -132,6 +141,50 @@ export async function clusterAppLogs(
     );
   });
   return true;
+}
+
+/** Swarm refuses a service's whole log stream when one of its tasks is on a node that is down. */
+const INCOMPLETE = /incomplete log stream|is not available/;
+/** An RFC 3339 time with its fraction padded to nanoseconds (Docker trims trailing zeros), so strings sort. */
+export const sortableTime = (t: string): string =>
+  t.replace(/(\.\d+)?Z$/, (_m, f: string | undefined) => `${(f ?? '.').padEnd(10, '0')}Z`);
+/** At most this many tasks are read one by one (the newest first, as `docker service ps` lists them). */
+const MAX_TASKS = 20;
+
+/**
+ * The logs of every task on a node that is up, read task by task (`docker service logs TASK` works when that
+ * task's node answers) and merged by timestamp; the nodes left out are named on stderr.
+ */
+async function logsOfReachableTasks(
+  ex: Executor,
+  service: string,
+  tail: number,
+  opts: { signal?: AbortSignal; onLine: (stream: StreamName, line: string) => void },
+): Promise<void> {
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  const state = swarm.parseServiceState((await runChecked(ex, swarm.serviceState(service), signal)).stdout);
+  const up = new Set(
+    swarm
+      .parseNodeList((await runChecked(ex, swarm.nodeList(), signal)).stdout)
+      .filter((n) => n.status === 'Ready')
+      .map((n) => n.hostname),
+  );
+  const readable = state.tasks.filter((t) => up.has(t.node)).slice(0, MAX_TASKS);
+  const down = [...new Set(state.tasks.filter((t) => !up.has(t.node)).map((t) => t.node))].sort();
+  const out: { at: string; n: number; line: string }[] = [];
+  for (const t of readable) {
+    const r = await ex.run(swarm.serviceLogs(t.id, tail), signal);
+    if (r.exitCode !== 0) {
+      opts.onLine('stderr', `(${t.name}@${t.node}: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.exitCode}`})`);
+      continue;
+    }
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      out.push({ at: sortableTime(/\|\s*(\d{4}-\d\d-\d\dT\S+)/.exec(line)?.[1] ?? ''), n: out.length, line });
+    }
+  }
+  out.sort((a, b) => (a.at === b.at ? a.n - b.n : a.at < b.at ? -1 : 1));
+  for (const l of out) opts.onLine('stdout', l.line);
+  if (down.length) opts.onLine('stderr', `(replicas on ${down.join(', ')} not shown: the node is down)`);
 }
 
 async function onAnyManager<T>(

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/services/apps/apps.js';
-import { clusterDeployPlan } from '../../../src/services/clusters/cluster-app-ops.js';
+import { clusterDeployPlan, sortableTime } from '../../../src/services/clusters/cluster-app-ops.js';
 import { nodeLocalTag } from '../../../src/services/clusters/cluster-local-image.js';
 import { listClusters } from '../../../src/services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../../src/services/clusters/create.js';
@@ -157,5 +157,20 @@ describe('apps on a cluster', () => {
   it('names a local image on the nodes under a loopback registry, by app and image id', () => {
     const tag = nodeLocalTag('web', `sha256:${'ab12'.repeat(16)}`);
     expect(tag).toBe('127.0.0.1:1/infrakt-local/web:ab12ab12ab12');
+  });
+
+  it('sorts log timestamps whatever fraction Docker printed', () => {
+    const times = [
+      '2026-11-30T10:00:01.12Z',
+      '2026-11-30T10:00:01.1Z',
+      '2026-11-30T10:00:01Z',
+      '2026-11-30T10:00:00.999999999Z',
+    ];
+    expect([...times].sort((a, b) => (sortableTime(a) < sortableTime(b) ? -1 : 1))).toEqual([
+      '2026-11-30T10:00:00.999999999Z',
+      '2026-11-30T10:00:01Z',
+      '2026-11-30T10:00:01.1Z',
+      '2026-11-30T10:00:01.12Z',
+    ]);
   });
 });
