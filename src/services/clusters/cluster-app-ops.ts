@@ -126,10 +126,8 @@ export async function clusterAppLogs(
       signal,
     );
     if (r.exitCode === 0 || opts.signal?.aborted) return;
-    if (lines === 0 && INCOMPLETE.test(lastErr)) {
-      await logsOfReachableTasks(ex, service, tail, opts);
-      return;
-    }
+    // Nothing read: when some of the service's tasks are on a node that is down, read the others task by task.
+    if (lines === 0 && (await logsOfReachableTasks(ex, service, tail, opts))) return;
     // Some lines came before the failure: they still count.
     if (lines > 0) {
       opts.onLine('stderr', `(some replicas' logs could not be read${lastErr ? `: ${lastErr}` : ''})`);
@@ -153,14 +151,15 @@ const MAX_TASKS = 20;
 
 /**
  * The logs of every task on a node that is up, read task by task (`docker service logs TASK` works when that
- * task's node answers) and merged by timestamp; the nodes left out are named on stderr.
+ * task's node answers) and merged by timestamp; the nodes left out are named on stderr. False (nothing
+ * printed) when no task is on a node that is down: the failure had another cause.
  */
 async function logsOfReachableTasks(
   ex: Executor,
   service: string,
   tail: number,
   opts: { signal?: AbortSignal; onLine: (stream: StreamName, line: string) => void },
-): Promise<void> {
+): Promise<boolean> {
   const signal = opts.signal ? { signal: opts.signal } : {};
   const state = swarm.parseServiceState((await runChecked(ex, swarm.serviceState(service), signal)).stdout);
   const up = new Set(
@@ -170,7 +169,8 @@ async function logsOfReachableTasks(
       .map((n) => n.hostname),
   );
   const readable = state.tasks.filter((t) => up.has(t.node)).slice(0, MAX_TASKS);
-  const down = [...new Set(state.tasks.filter((t) => !up.has(t.node)).map((t) => t.node))].sort();
+  const down = [...new Set(state.tasks.filter((t) => t.node && !up.has(t.node)).map((t) => t.node))].sort();
+  if (down.length === 0) return false;
   const out: { at: string; n: number; line: string }[] = [];
   for (const t of readable) {
     const r = await ex.run(swarm.serviceLogs(t.id, tail), signal);
@@ -184,7 +184,8 @@ async function logsOfReachableTasks(
   }
   out.sort((a, b) => (a.at === b.at ? a.n - b.n : a.at < b.at ? -1 : 1));
   for (const l of out) opts.onLine('stdout', l.line);
-  if (down.length) opts.onLine('stderr', `(replicas on ${down.join(', ')} not shown: the node is down)`);
+  opts.onLine('stderr', `(replicas on ${down.join(', ')} not shown: the node is down)`);
+  return true;
 }
 
 async function onAnyManager<T>(
