@@ -29,6 +29,7 @@ import { appRoutes } from './routes/apps.js';
 import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { clusterRoutes } from './routes/clusters.js';
 import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
@@ -210,6 +211,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRoutes(api, deps);
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
+  clusterRoutes(api, deps);
   registryRoutes(api, deps);
   appRoutes(api, deps);
   deployRoutes(api, deps);

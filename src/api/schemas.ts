@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
+import { clusterAppSchema } from '../core/schemas/cluster.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { MAX_DOTENV_BYTES } from '../core/schemas/dotenv.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
@@ -36,8 +37,14 @@ export const forceQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).
 export const serverAddBody = serverAddSchema
   .extend({ proxy: proxySettingsSchema.partial().optional() })
   .meta({ id: 'ServerAdd' });
-export const appCreateBody = appCreateSchema
-  .safeExtend({
+// The shape of appCreateSchema (its refinements run again in createApp), with `server` optional beside `cluster`.
+export const appCreateBody = z
+  .object({
+    ...appCreateSchema.shape,
+    server: nameSchema.optional().describe('Server of the app (or `cluster`)'),
+    cluster: clusterAppSchema
+      .optional()
+      .describe('Run the image app on a Swarm cluster with replicas (then `server` is the cluster manager)'),
     composeFile: z
       .string()
       .max(1_000_000)

@@ -32,6 +32,12 @@ export type {
   TargetAdded,
   TargetCheck,
 } from '../core/schemas/views/backups.js';
+export type {
+  ClusterAppPsView,
+  ClusterDeployResult,
+  ClusterDetailView,
+  ClusterView,
+} from '../core/schemas/views/clusters.js';
 export type { CronRun, CronTaskView } from '../core/schemas/views/cron.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
 export type {

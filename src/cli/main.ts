@@ -9,6 +9,8 @@ import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerClusterAppCommands } from './commands/cluster-app-ops.js';
+import { registerClusterCommands } from './commands/clusters.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerCronCommands } from './commands/cron.js';
 import { registerDbCommands } from './commands/databases.js';
@@ -67,6 +69,7 @@ export function buildProgram(): Command {
   registerAppLifecycleCommands(apps);
   registerAppExecCommands(apps);
   registerAppVolumeCommands(apps);
+  registerClusterAppCommands(apps);
   registerWebhookCommands(apps);
   registerPreviewCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
@@ -78,6 +81,9 @@ export function buildProgram(): Command {
   registerCronCommands(program.command('cron').description('scheduled tasks in one-off containers of an app'));
   registerBackupTargetCommands(
     program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
+  );
+  registerClusterCommands(
+    program.command('cluster').description('Docker Swarm clusters: apps with replicas across servers'),
   );
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   registerRegistryCommands(program.command('registry').description('private container registries a server pulls from'));

@@ -109,7 +109,9 @@ describe('OpenAPI document', () => {
     const s = doc.components.schemas;
     expect(s.ServerAdd?.properties.name?.pattern).toBe('^[a-z0-9][a-z0-9-]{0,62}$');
     expect(s.AppCreate?.properties.image?.pattern).toBeTypeOf('string');
-    expect(s.AppCreate?.required).toEqual(expect.arrayContaining(['server', 'name']));
+    // `server` or `cluster` (a cluster app is recorded on the cluster's manager): only `name` is always required.
+    expect(s.AppCreate?.required).toEqual(expect.arrayContaining(['name']));
+    expect(Object.keys(s.AppCreate?.properties ?? {})).toEqual(expect.arrayContaining(['server', 'cluster']));
     expect(s.Error?.properties.error?.required).toEqual(expect.arrayContaining(['code', 'message']));
   });
 

@@ -12,6 +12,7 @@ import { LoginPage } from './pages/login.js';
 const DashboardPage = lazy(() => import('./pages/dashboard.js'));
 const ServersPage = lazy(() => import('./pages/servers.js'));
 const ServerDetailPage = lazy(() => import('./pages/server-detail.js'));
+const ClustersPage = lazy(() => import('./pages/clusters.js'));
 const AppsPage = lazy(() => import('./pages/apps.js'));
 const AppDetailPage = lazy(() => import('./pages/app-detail.js'));
 const DatabasesPage = lazy(() => import('./pages/databases.js'));
@@ -45,6 +46,7 @@ function Routed() {
           <Route path="/" element={<DashboardPage />} />
           <Route path="/servers" element={<ServersPage />} />
           <Route path="/servers/:name" element={<ServerDetailPage />} />
+          <Route path="/clusters" element={<ClustersPage />} />
           <Route path="/apps" element={<AppsPage />} />
           <Route path="/apps/:name" element={<AppDetailPage />} />
           <Route path="/databases" element={<DatabasesPage />} />

@@ -234,6 +234,9 @@ export interface Database extends PushDeployTables {
   backup_targets: BackupTargetsTable;
   backup_runs: BackupRunsTable;
   server_repos: ServerReposTable;
+  clusters: ClustersTable;
+  cluster_nodes: ClusterNodesTable;
+  cluster_apps: ClusterAppsTable;
   app_domains: AppDomainsTable;
   registries: RegistriesTable;
   edge_control: EdgeControlTable;
@@ -335,6 +338,40 @@ export interface EdgeControlTable {
   updated_at: string;
 }
 
+/** Docker Swarm clusters (migration clusters). */
+export interface ClustersTable {
+  id: Generated<number>;
+  name: string;
+  status: 'creating' | 'active' | 'failed' | 'destroying';
+  /** ClusterSettings as JSON (network, edge proxy port and image). */
+  settings_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClusterNodesTable {
+  cluster_id: number;
+  server_id: number;
+  role: 'manager' | 'worker';
+  /** Swarm's node ID, known once the server joined. */
+  node_id: string | null;
+  created_at: string;
+}
+
+export interface ClusterAppsTable {
+  app_id: number;
+  cluster_id: number;
+  replicas: number;
+  /** Placement constraints, e.g. ["node.labels.zone==a"]. */
+  placement_json: string;
+  max_per_node: number | null;
+  deployed_image: string | null;
+  previous_image: string | null;
+}
+
+export type ClusterRow = Selectable<ClustersTable>;
+export type ClusterNodeRow = Selectable<ClusterNodesTable>;
+export type ClusterAppRow = Selectable<ClusterAppsTable>;
 /** An SSH server the user owns where devices and infrakt meet when the control host is not reachable. */
 export interface EdgeRelaysTable {
   id: Generated<number>;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { InfraktError } from '../../core/errors.js';
 import type { AppSettingsView } from '../../core/schemas/views/apps.js';
 import { appSettingsView } from '../../services/apps/app-settings-view.js';
-import { createApp, listApps, resolveApp, toAppView } from '../../services/apps/apps.js';
+import { appViewOf, createApp, listApps, resolveApp } from '../../services/apps/apps.js';
 import { lastRuns } from '../../services/backup-targets/runs.js';
 import { withCtx } from '../context.js';
 import { collect, intOption, readComposeFile } from '../options.js';
@@ -12,8 +13,12 @@ export function registerAppCommands(app: Command): void {
   app
     .command('create')
     .description('register an app on a server (does not deploy; type: image if --image, git if --git, else compose)')
-    .requiredOption('--server <server>', 'target server name')
+    .option('--server <server>', 'target server name (or --cluster)')
     .requiredOption('--name <name>', 'app name (unique per server)')
+    .option('--cluster <cluster>', 'run the app on a Swarm cluster (image apps) instead of one server')
+    .option('--replicas <n>', 'replicas on the cluster', intOption, 1)
+    .option('--placement <constraint>', 'placement constraint, e.g. node.labels.zone==a (repeatable)', collect, [])
+    .option('--max-per-node <n>', 'at most this many replicas on one node', intOption)
     .option(
       '--domain <domain>',
       'domain routed to the app by Caddy (repeat for several; the first is primary)',
@@ -34,10 +39,20 @@ export function registerAppCommands(app: Command): void {
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
+        if (!o.server && !o.cluster) {
+          throw new InfraktError('VALIDATION', 'where should the app run?', {
+            hint: 'pass --server <server> or --cluster <cluster>',
+          });
+        }
         const gitToken = o.gitToken ? await readSecret('git token') : undefined;
         const domains: string[] = o.domain ?? [];
         const view = await createApp(ctx, {
           server: o.server,
+          ...(o.cluster
+            ? {
+                cluster: { cluster: o.cluster, replicas: o.replicas, placement: o.placement, maxPerNode: o.maxPerNode },
+              }
+            : {}),
           name: o.name,
           ...(domains.length ? { domains } : {}),
           port: o.port,
@@ -56,7 +71,11 @@ export function registerAppCommands(app: Command): void {
           ...(o.stopTimeout !== undefined ? { stopTimeout: o.stopTimeout } : {}),
         });
         if (o.json) return printJson(view);
-        success(`created ${view.type} app ${c.bold(view.name)} on ${view.server}`);
+        success(
+          view.cluster
+            ? `created ${view.type} app ${c.bold(view.name)} on cluster ${view.cluster.cluster} (${view.cluster.replicas} replica(s))`
+            : `created ${view.type} app ${c.bold(view.name)} on ${view.server}`,
+        );
         const { app: row, server } = await resolveApp(ctx, view.name, view.server);
         const settings = await appSettingsView(ctx, row, server);
         if (settings.git?.deployKey) {
@@ -82,7 +101,7 @@ export function registerAppCommands(app: Command): void {
           ['NAME', 'SERVER', 'TYPE', 'STATUS', 'DOMAIN', 'PORT', 'SOURCE'],
           apps.map((a) => [
             a.name,
-            a.server,
+            a.cluster ? `cluster ${a.cluster.cluster} ×${a.cluster.replicas}` : a.server,
             a.type,
             status(a.status),
             dash(a.domains.length > 1 ? `${a.domain} (+${a.domains.length - 1})` : a.domain),
@@ -103,7 +122,7 @@ export function registerAppCommands(app: Command): void {
       await withCtx(async (ctx) => {
         const { app: row, server } = await resolveApp(ctx, name, o.server);
         const settings = await appSettingsView(ctx, row, server);
-        const v = toAppView(row, server.name, settings.domains.slice(1));
+        const v = await appViewOf(ctx, row, server.name, settings.domains.slice(1));
         const runs = (await lastRuns(ctx, 'app', [server.id])).get(`${server.id}/${row.name}`) ?? null;
         const backups = { local: runs?.local ?? null, offsite: runs?.offsite ?? null };
         if (o.json) return printJson({ ...v, settings, backups });
@@ -114,6 +133,16 @@ export function registerAppCommands(app: Command): void {
         const rows: [string, string][] = [
           ['name', v.name],
           ['server', v.server],
+          ...(v.cluster
+            ? ([
+                ['cluster', v.cluster.cluster],
+                [
+                  'replicas',
+                  `${v.cluster.replicas}${v.cluster.maxPerNode ? ` (max ${v.cluster.maxPerNode} per node)` : ''}`,
+                ],
+                ['placement', v.cluster.placement.join(', ') || '-'],
+              ] as [string, string][])
+            : []),
           ['type', v.type],
           ['status', status(v.status)],
           ['domains', settings.domains.join(', ') || '-'],

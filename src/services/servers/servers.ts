@@ -160,6 +160,17 @@ export async function removeServer(
   opts: { force?: boolean } = {},
 ): Promise<{ apps: number; edgeKeyRevokedAt: string | null; edgeSessionEnded: boolean | null }> {
   const row = await getServerRow(ctx, name);
+  const node = await ctx.store.db
+    .selectFrom('cluster_nodes')
+    .innerJoin('clusters', 'clusters.id', 'cluster_nodes.cluster_id')
+    .select('clusters.name')
+    .where('cluster_nodes.server_id', '=', row.id)
+    .executeTakeFirst();
+  if (node) {
+    throw new InfraktError('CONFLICT', `server '${name}' is a node of cluster '${node.name}'`, {
+      hint: `remove it from the cluster first: infrakt cluster remove-node ${node.name} ${name}`,
+    });
+  }
   const apps = await countApps(ctx, row.id);
   if (apps > 0 && !opts.force) {
     throw new InfraktError('CONFLICT', `server '${name}' has ${apps} app(s) registered`, {

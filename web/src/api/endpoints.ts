@@ -24,6 +24,9 @@ import type {
   CatalogOutputs,
   CatalogStackView,
   ChannelView,
+  ClusterAppPsView,
+  ClusterDetailView,
+  ClusterView,
   Credentials,
   CronTaskView,
   DashboardView,
@@ -70,6 +73,9 @@ export const endpoints = {
     api.get<DashboardView>('/api/dashboard', key === undefined ? { signal } : { signal, key }),
 
   servers: (signal?: AbortSignal) => api.get<ServerView[]>('/api/servers', { signal }),
+  clusters: (signal?: AbortSignal) => api.get<ClusterView[]>('/api/clusters', { signal }),
+  cluster: (name: string, signal?: AbortSignal) => api.get<ClusterDetailView>(`/api/clusters/${e(name)}`, { signal }),
+  appPs: (name: string, signal?: AbortSignal) => api.get<ClusterAppPsView>(`/api/apps/${e(name)}/ps`, { signal }),
   server: (name: string, signal?: AbortSignal) => api.get<ServerView>(`/api/servers/${e(name)}`, { signal }),
   addServer: (body: ServerAddRequest) => api.post<ServerView>('/api/servers', body),
   removeServer: (name: string, force = false) =>

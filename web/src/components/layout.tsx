@@ -8,6 +8,7 @@ import {
   ListChecks,
   LogOut,
   Menu,
+  Network,
   Server,
   Store,
   X,
@@ -19,6 +20,7 @@ import { clearApiKey } from '../api/auth.js';
 const NAV = [
   { to: '/', label: 'Dashboard', Icon: LayoutDashboard, end: true },
   { to: '/servers', label: 'Servers', Icon: Server, end: false },
+  { to: '/clusters', label: 'Clusters', Icon: Network, end: false },
   { to: '/apps', label: 'Apps', Icon: Boxes, end: false },
   { to: '/databases', label: 'Databases', Icon: Database, end: false },
   { to: '/catalog', label: 'Catalog', Icon: Store, end: false },

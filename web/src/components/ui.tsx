@@ -162,6 +162,7 @@ const BAD = new Set([
   'unhealthy',
   'exited',
   'dead',
+  'down',
 ]);
 
 export function statusTone(status: string): 'good' | 'busy' | 'bad' | 'idle' {
