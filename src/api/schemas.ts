@@ -3,6 +3,7 @@ import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { MAX_DOTENV_BYTES } from '../core/schemas/dotenv.js';
+import { edgeServerAddSchema } from '../core/schemas/edge.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 
 /**
@@ -36,6 +37,18 @@ export const forceQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).
 export const serverAddBody = serverAddSchema
   .extend({ proxy: proxySettingsSchema.partial().optional() })
   .meta({ id: 'ServerAdd' });
+export const edgeServerAddBody = edgeServerAddSchema
+  .extend({
+    keyPath: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("A private key file in $INFRAKT_HOME/keys whose public half the script authorises for infrakt's login"),
+  })
+  // No host or fingerprint: the device dials out, and infrakt generates and pins its host key itself.
+  .strict()
+  .meta({ id: 'EdgeServerAdd' });
 export const appCreateBody = appCreateSchema
   .safeExtend({
     composeFile: z

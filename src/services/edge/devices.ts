@@ -67,11 +67,19 @@ async function allocatePort(ctx: Ctx, mp: MeetingPoint): Promise<number> {
  * `server add --edge`: a server reached through its own reverse tunnel. Generates the device's tunnel key and
  * host key (pinned here before the device ever dials in), allocates its port, authorises the tunnel key at the
  * meeting point for that one reverse forward, and renders the bootstrap script. Fails without a trace: the rows
- * are removed again when the meeting point's keys file cannot be written.
+ * are removed again when the meeting point's keys file cannot be written. The CLI and `POST /api/edge/servers`
+ * both call this.
  */
-export async function addEdgeServer(ctx: Ctx, input: EdgeServerAddInput): Promise<EdgeServerAdded> {
+export async function addEdgeServer(
+  ctx: Ctx,
+  input: EdgeServerAddInput,
+  policy: { readonly keysIn?: string } = {},
+): Promise<EdgeServerAdded> {
   const data = parseInput(edgeServerAddSchema, input, 'edge server');
-  const keyPath = data.keyPath ? checkKeyPath(data.keyPath) : undefined;
+  // Over the API (`keysIn` = $INFRAKT_HOME/keys) only a key file in that directory, as for `POST /api/servers`.
+  const keyPath = data.keyPath
+    ? checkKeyPath(data.keyPath, policy.keysIn ? { confineTo: policy.keysIn } : {})
+    : undefined;
   const exists = await ctx.store.db.selectFrom('servers').select('id').where('name', '=', data.name).executeTakeFirst();
   if (exists) throw conflict(`a server named '${data.name}' already exists`, 'choose another name');
   const mp = await meetingPoint(ctx, data.relay);

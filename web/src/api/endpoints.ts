@@ -32,6 +32,8 @@ import type {
   DbSnapshotList,
   DeployKeyView,
   DeploymentView,
+  EdgeServerAdded,
+  EdgeServerAddRequest,
   EnvDeleted,
   EnvEntry,
   EnvExport,
@@ -72,6 +74,7 @@ export const endpoints = {
   servers: (signal?: AbortSignal) => api.get<ServerView[]>('/api/servers', { signal }),
   server: (name: string, signal?: AbortSignal) => api.get<ServerView>(`/api/servers/${e(name)}`, { signal }),
   addServer: (body: ServerAddRequest) => api.post<ServerView>('/api/servers', body),
+  addEdgeServer: (body: EdgeServerAddRequest) => api.post<EdgeServerAdded>('/api/edge/servers', body),
   removeServer: (name: string, force = false) =>
     api.del<ServerRemoved>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
   testServer: (name: string) => api.post<ProbeResult>(`/api/servers/${e(name)}/test`),
