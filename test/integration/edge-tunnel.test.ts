@@ -73,7 +73,7 @@ async function bringUp(device: Device, bootstrapFile: string, port: number) {
   const sshd = startDeviceSshd(device, port, []);
   await waitFor(`device sshd on ${port}`, () => readFileSync(sshd.log, 'utf8').includes('Server listening on'), 20_000);
   const tunnel = device.start('tunnel', ['/bin/sh', '/etc/infrakt-edge/tunnel.sh']);
-  return { sshd, tunnel };
+  return { device, sshd, tunnel };
 }
 
 /** The device's own sshd (its system configuration, with the drop-in the bootstrap added), or an impostor's. */
@@ -385,10 +385,29 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
       }
     });
 
-    it('server remove revokes the tunnel key at the relay', async () => {
-      const r = await json<{ edgeKeyRevokedAt: string }>(['server', 'remove', 'dev-b', '--yes']);
+    it('server remove revokes the tunnel key at the relay and ends the session still open there', async () => {
+      dev2.tunnel = dev2.device.start('tunnel-b2', ['/bin/sh', '/etc/infrakt-edge/tunnel.sh']);
+      await untilTunnel('dev-b', 'connected');
+      expect(await tcpOutcome('127.0.0.1', relayPort, 2_000)).toBe('connected');
+      const r = await json<{ edgeKeyRevokedAt: string; edgeSessionEnded: boolean | null }>([
+        'server',
+        'remove',
+        'dev-b',
+        '--yes',
+      ]);
       expect(r.body.edgeKeyRevokedAt).toBe('relay r1');
+      expect(r.body.edgeSessionEnded).toBe(true);
       expect(readFileSync(relayKeys, 'utf8')).not.toContain('infrakt-edge:dev-b');
+      // The device's loop dials the relay again and is refused: the forward on the relay stays closed.
+      await waitFor(
+        'the revoked key to be refused at the relay',
+        () =>
+          /ended \(ssh exit 255 after \d+s\)[\s\S]*ended \(ssh exit 255 after \d+s\)/.test(
+            readFileSync(dev2.tunnel.log, 'utf8'),
+          ),
+        90_000,
+      );
+      expect(await tcpOutcome('127.0.0.1', relayPort, 2_000)).toBe('refused');
       await ok(['edge', 'relay', 'remove', 'r1']);
     });
   });

@@ -55,7 +55,7 @@ export const serverRemovedSchema = z.object({
   apps: z.number().int(),
   /** For an edge server: where its tunnel key was revoked (`control host` or `relay <name>`). */
   edgeKeyRevokedAt: z.string().nullable().optional(),
-  /** Whether the device's tunnel session that was still open at the control host was ended too. */
+  /** Whether the device's tunnel session that was still open at its meeting point was ended too (null: none was open). */
   edgeSessionEnded: z.boolean().nullable().optional(),
 });
 export type ServerRemoved = z.infer<typeof serverRemovedSchema>;
