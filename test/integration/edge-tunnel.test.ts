@@ -152,6 +152,9 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
       '--edge',
       '--key',
       getClientKeys().ed25519,
+      // The device shares this machine's filesystem (but /etc and /root): a remote root of its own.
+      '--root',
+      join(home, 'dev-a-root'),
       '--bootstrap-file',
       bootstrapFile,
     ]);
@@ -346,6 +349,8 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
         '2200',
         '--key',
         getClientKeys().ed25519,
+        '--root',
+        join(t.home, 'dev-b-root'),
         '--bootstrap-file',
         file,
       ]);
@@ -371,6 +376,20 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
       ]);
       expect(r.stdout).toContain(t.net.nsAddr);
       expect(r.stdout).toMatch(/ 2200\b/);
+    });
+
+    it('export writes both as edge servers, and plan on that file (live, through the tunnels) shows no changes', async () => {
+      await untilTunnel('dev-a', 'connected');
+      const file = join(t.home, 'infrakt.yaml');
+      await ok(['export', '-o', file]);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toMatch(/dev-b:\n\s+edge:\n\s+relay: r1\n\s+devicePort: 2200\n\s+hostKey: [a-z0-9-]+ AAAA/);
+      expect(text).toMatch(/dev-a:\n\s+edge:\n\s+hostKey: [a-z0-9-]+ AAAA/);
+      expect(text).not.toContain('127.0.0.1');
+      const plan = await json<{ changes: unknown[]; warnings: string[]; checked: string[] }>(['plan', '-f', file]);
+      expect(plan.body.changes).toEqual([]);
+      expect(plan.body.warnings).toEqual([]);
+      expect(plan.code).toBe(0);
     });
 
     it('a relay presenting its own sshd on the tunnel port fails the device host-key check', async () => {
