@@ -314,8 +314,9 @@ export async function startDeviceDockerd(net: EdgeNet, device: Device): Promise<
   const bridge = `ikt-dkb${randomBytes(2).toString('hex')}`;
   const inNs = (...args: string[]) => sh('ip', ['netns', 'exec', net.ns, ...args]);
   inNs('ip', 'link', 'add', 'name', bridge, 'type', 'bridge');
-  // Inside our own namespace: no route of this machine sees this subnet.
-  inNs('ip', 'addr', 'add', '10.250.77.1/24', 'dev', bridge);
+  // Inside our own namespace only (no route of this machine sees it); below freeSubnet's 10.100-250 range, so it
+  // never overlaps the namespace's veth /30.
+  inNs('ip', 'addr', 'add', '10.99.77.1/24', 'dev', bridge);
   inNs('ip', 'link', 'set', bridge, 'up');
   const sock = join(dir, 'docker.sock');
   const host = `unix://${sock}`;
