@@ -33,6 +33,7 @@ import { clusterRoutes } from './routes/clusters.js';
 import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
+import { edgeDeviceRoutes } from './routes/edge-devices.js';
 import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
@@ -209,6 +210,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
 
   systemRoutes(api);
   serverRoutes(api, deps);
+  edgeDeviceRoutes(api);
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
   clusterRoutes(api, deps);

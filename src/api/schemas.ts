@@ -4,6 +4,7 @@ import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/
 import { clusterAppSchema } from '../core/schemas/cluster.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { MAX_DOTENV_BYTES } from '../core/schemas/dotenv.js';
+import { edgeServerAddSchema } from '../core/schemas/edge.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 
 /**
@@ -37,6 +38,18 @@ export const forceQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).
 export const serverAddBody = serverAddSchema
   .extend({ proxy: proxySettingsSchema.partial().optional() })
   .meta({ id: 'ServerAdd' });
+export const edgeServerAddBody = edgeServerAddSchema
+  .extend({
+    keyPath: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("A private key file in $INFRAKT_HOME/keys whose public half the script authorises for infrakt's login"),
+  })
+  // No host or fingerprint: the device dials out, and infrakt generates and pins its host key itself.
+  .strict()
+  .meta({ id: 'EdgeServerAdd' });
 // The shape of appCreateSchema (its refinements run again in createApp), with `server` optional beside `cluster`.
 export const appCreateBody = z
   .object({

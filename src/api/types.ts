@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
-import type { appCreateBody, appUpdateBody, serverAddBody } from './schemas.js';
+import type { appCreateBody, appUpdateBody, edgeServerAddBody, serverAddBody } from './schemas.js';
 import type { targetAddBody } from './schemas-backups.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
@@ -77,6 +77,7 @@ export type { RegistryView } from '../core/schemas/views/registries.js';
 export type {
   ContainerInfo,
   DiskUsage,
+  EdgeServerAdded,
   ProbeResult,
   ServerRemoved,
   ServerStatusReport,
@@ -89,6 +90,7 @@ export type { ApiErrorBody } from './errors.js';
 
 /** Bodies of the create requests, as a client may send them (before defaults and coercion). */
 export type ServerAddRequest = z.input<typeof serverAddBody>;
+export type EdgeServerAddRequest = z.input<typeof edgeServerAddBody>;
 export type AppCreateRequest = z.input<typeof appCreateBody>;
 export type AppUpdateRequest = z.input<typeof appUpdateBody>;
 export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;

@@ -211,7 +211,9 @@ export function registerServerCommands(server: Command): void {
         if (res.edgeKeyRevokedAt) success(`revoked its tunnel key on the ${res.edgeKeyRevokedAt}`);
         if (res.edgeSessionEnded === true) success('closed its tunnel session that was still open');
         if (res.edgeSessionEnded === false) {
-          info('its tunnel session is still open (no permission to end it): restart sshd to close it now');
+          info(
+            `its tunnel session on the ${res.edgeKeyRevokedAt} is still open (no permission to end it): restart sshd there to close it now`,
+          );
         }
       });
     });

@@ -36,10 +36,12 @@ export function diffServer(want: ServerSpec, have: ServerState | undefined): Cha
       return out;
     }
   }
+  // An edge server's host and port are its allocated tunnel (127.0.0.1:PORT), not something a file sets.
+  const edge = want.edge !== undefined;
   const f = fields([
     ...(want.host !== undefined ? ([['host', have.host, want.host]] as [string, unknown, unknown][]) : []),
     ['user', have.user, want.user],
-    ['port', have.port, want.port],
+    ...(edge ? [] : ([['port', have.port, want.port]] as [string, unknown, unknown][])),
     ['key', have.keyPath, want.keyPath],
     ['root', have.root, want.root],
     ...(want.fingerprint

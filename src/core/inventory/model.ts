@@ -13,6 +13,15 @@ export interface ProviderSpec {
   readonly image: string;
 }
 
+/** An edge server's tunnel as the file and the state both describe it. */
+export interface EdgeSpec {
+  /** null: the device dials this control host. */
+  readonly relay: string | null;
+  readonly devicePort: number;
+  /** `<type> <base64>`: the device host key infrakt pins. */
+  readonly hostKey: string;
+}
+
 export interface ServerSpec {
   readonly name: string;
   /** Absent for a server a provider creates (its address is known once it exists). */
@@ -27,6 +36,8 @@ export interface ServerSpec {
   readonly provision: boolean;
   readonly proxy: ProxySettings;
   readonly pullPolicy: 'missing' | 'never';
+  /** An edge server (registered with `server add --edge`): no host, port or fingerprint of its own. */
+  readonly edge?: EdgeSpec;
 }
 
 export interface ServerState {
@@ -43,6 +54,7 @@ export interface ServerState {
   readonly provisioned: boolean;
   readonly proxy: ProxySettings;
   readonly pullPolicy: 'missing' | 'never';
+  readonly edge: EdgeSpec | null;
 }
 
 export type AppSourceSpec =

@@ -51,6 +51,23 @@ export const providerServerSchema = z
   })
   .describe('create this server at a cloud provider (instead of host)');
 
+/** `<type> <base64>` of an SSH public key (what infrakt pins for an edge device). */
+export const publicKeyLineSchema = z
+  .string()
+  .trim()
+  .regex(
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]{40,1400}={0,3}$/,
+    'must be an SSH public key such as "ssh-ed25519 AAAA…"',
+  );
+
+export const edgeInventorySchema = z
+  .strictObject({
+    relay: nameSchema.optional().describe('the relay the device meets infrakt at (default: this control host)'),
+    devicePort: portSchema.optional().describe("the device's own sshd port (default 22)"),
+    hostKey: publicKeyLineSchema.describe('the host key infrakt generated for the device and pins'),
+  })
+  .describe('an edge server behind NAT, reached through its reverse tunnel (registered with server add --edge)');
+
 export const serverInventorySchema = z
   .strictObject({
     host: hostSchema.optional().describe('IP address or host name (omit when a provider creates the server)'),
@@ -64,9 +81,14 @@ export const serverInventorySchema = z
     provision: z.boolean().optional().describe('provision Docker, Caddy, UFW and fail2ban (default false)'),
     proxy: proxyInventorySchema.optional(),
     pullPolicy: z.enum(['missing', 'never']).optional().describe('pull missing images (default) or never'),
+    edge: edgeInventorySchema.optional(),
   })
-  .refine((s) => Boolean(s.host) !== Boolean(s.provider), {
-    message: 'give either host (an existing machine) or provider (infrakt creates it), not both',
+  .refine((s) => [s.host, s.provider, s.edge].filter(Boolean).length === 1, {
+    message:
+      'give exactly one of host (an existing machine), provider (infrakt creates it) or edge (a device behind NAT)',
+  })
+  .refine((s) => !s.edge || (s.port === undefined && s.fingerprint === undefined), {
+    message: 'an edge server takes no port or fingerprint (its tunnel port is allocated, its host key is edge.hostKey)',
   });
 
 /** An env value: a literal, or `secret:NAME` (a stored secret, resolved at deploy time). */

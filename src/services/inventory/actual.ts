@@ -39,6 +39,19 @@ export interface LocalStateOptions {
   readonly catalogDirs?: readonly string[];
 }
 
+/** An edge server's tunnel as the file writes it (the pinned key as `<type> <base64>`). */
+function edgeState(
+  s: ServerRow,
+  e: { device_ssh_port: number; relay: string | null } | undefined,
+): ServerState['edge'] {
+  if (!e) return null;
+  return {
+    relay: e.relay,
+    devicePort: e.device_ssh_port,
+    hostKey: (s.host_key ?? '').split(/\s+/).slice(0, 2).join(' '),
+  };
+}
+
 /**
  * Local state as plan input: servers, apps (env hashed), databases, manual routes, catalog installs (apart from
  * the apps: their inputs read back from the env). No server is contacted.
@@ -61,6 +74,12 @@ export async function localState(
     .select(['provider_servers.name', 'providers.name as provider', 'server_type', 'location', 'image'])
     .execute();
   const cloudOf = new Map(cloud.map((c) => [c.name, c]));
+  const edgeRows = await db
+    .selectFrom('edge_devices')
+    .leftJoin('edge_relays', 'edge_relays.id', 'edge_devices.relay_id')
+    .select(['edge_devices.server_id', 'edge_devices.device_ssh_port', 'edge_relays.name as relay'])
+    .execute();
+  const edgeOf = new Map(edgeRows.map((e) => [e.server_id, e]));
   const provisioned = new Set(
     (
       await db
@@ -87,6 +106,7 @@ export async function localState(
       provisioned: provisioned.has(s.id),
       proxy: settings.proxy,
       pullPolicy: pullPolicy(s),
+      edge: edgeState(s, edgeOf.get(s.id)),
     };
   });
 

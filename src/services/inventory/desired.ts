@@ -117,6 +117,9 @@ export function buildDesired(
     provision: s.provision ?? false,
     proxy: proxySettingsSchema.parse(s.proxy ?? {}),
     pullPolicy: s.pullPolicy ?? 'missing',
+    ...(s.edge
+      ? { edge: { relay: s.edge.relay ?? null, devicePort: s.edge.devicePort ?? 22, hostKey: s.edge.hostKey } }
+      : {}),
   }));
 
   const databases: DatabaseSpec[] = Object.entries(inv.databases ?? {}).map(([name, d]) => {

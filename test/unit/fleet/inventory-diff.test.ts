@@ -31,6 +31,7 @@ const serverState = (name: string, extra: Partial<ServerState> = {}): ServerStat
   fingerprint: 'SHA256:x',
   provider: null,
   provisioned: false,
+  edge: null,
   ...extra,
 });
 const appSpec = (extra: Partial<AppSpec> = {}): AppSpec => ({

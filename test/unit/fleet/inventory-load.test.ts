@@ -63,7 +63,7 @@ describe('infrakt.yaml: errors name the file, line, column and field', () => {
     const e = fail(
       'version: 1\nservers:\n  s:\n    host: 1.2.3.4\n    provider: { name: hc, type: cx22, location: nbg1, image: debian-12 }\n',
     );
-    expect(e.message).toContain('servers.s: give either host');
+    expect(e.message).toContain('servers.s: give exactly one of host');
   });
 
   it('references are checked with their location: unknown server, missing secret, unsupported features', () => {
@@ -118,7 +118,8 @@ describe('the README example', () => {
     const d = buildDesired(loaded, new Set(['stripe-key', 'grafana-admin']), {
       secretValues: new Map([['grafana-admin', 'a-long-admin-password']]),
     });
-    expect(d.state.servers.map((s) => s.name)).toEqual(['web-1', 'web-2']);
+    expect(d.state.servers.map((s) => s.name)).toEqual(['web-1', 'web-2', 'shop-pi']);
+    expect(d.state.servers[2]?.edge).toMatchObject({ relay: 'r1', devicePort: 22 });
     expect(d.state.catalog[0]).toMatchObject({ name: 'grafana', entry: 'grafana', version: '11.4.0', pinned: true });
     expect(d.state.apps.map((a) => a.name)).toEqual(['api', 'worker']);
     expect(d.state.databases[0]).toMatchObject({ name: 'api-db', version: '16', secret: 'api-db' });

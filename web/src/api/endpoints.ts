@@ -35,6 +35,8 @@ import type {
   DbSnapshotList,
   DeployKeyView,
   DeploymentView,
+  EdgeServerAdded,
+  EdgeServerAddRequest,
   EnvDeleted,
   EnvEntry,
   EnvExport,
@@ -78,6 +80,7 @@ export const endpoints = {
   appPs: (name: string, signal?: AbortSignal) => api.get<ClusterAppPsView>(`/api/apps/${e(name)}/ps`, { signal }),
   server: (name: string, signal?: AbortSignal) => api.get<ServerView>(`/api/servers/${e(name)}`, { signal }),
   addServer: (body: ServerAddRequest) => api.post<ServerView>('/api/servers', body),
+  addEdgeServer: (body: EdgeServerAddRequest) => api.post<EdgeServerAdded>('/api/edge/servers', body),
   removeServer: (name: string, force = false) =>
     api.del<ServerRemoved>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
   testServer: (name: string) => api.post<ProbeResult>(`/api/servers/${e(name)}/test`),

@@ -31,6 +31,8 @@ export type {
   DbSnapshotList,
   DeployKeyView,
   DeploymentView,
+  EdgeServerAdded,
+  EdgeServerAddRequest,
   EnvDeleted,
   EnvEntry,
   EnvExport,
