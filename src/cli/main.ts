@@ -41,6 +41,7 @@ import { registerWebhookCommands } from './commands/webhooks.js';
 import { complete } from './completion.js';
 import { readResourceNames } from './context.js';
 import { reportError } from './errors.js';
+import { addHelpExamples } from './examples.js';
 
 declare const INFRAKT_VERSION: string;
 
@@ -113,6 +114,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
 
+  addHelpExamples(program);
   // Subcommands inherit exitOverride so usage errors surface as exceptions we map to exit codes.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

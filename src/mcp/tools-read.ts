@@ -9,6 +9,7 @@ import { listDeployments } from '../services/apps/releases.js';
 import { listBackups } from '../services/databases/backups.js';
 import { listDatabases } from '../services/databases/databases.js';
 import { planInventory } from '../services/inventory/plan.js';
+import { resolveJobRef } from '../services/jobs/job-ref.js';
 import { listProxyRoutes } from '../services/proxy/proxy.js';
 import { serverStatus } from '../services/servers/server-remote.js';
 import { getServerRow, listServers } from '../services/servers/servers.js';
@@ -107,17 +108,21 @@ export function registerReadTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): v
   mcp.registerTool(
     'job_log',
     {
-      description: 'A job with its steps and its (already redacted) log lines.',
+      description:
+        "A job with its steps and its (already redacted) log lines. `job`: its id, a unique start of it, or 'last'.",
       inputSchema: {
         job: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
         limit: z.number().int().min(1).max(2000).optional(),
       },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { job: string; limit?: number }) => ({
-      job: await ctx.jobs.get(a.job),
-      log: (await ctx.jobs.logs(a.job, { limit: a.limit ?? 500 })).map((l) => `${l.ts} ${l.stream} ${l.line}`),
-    })),
+    tool(async (a: { job: string; limit?: number }) => {
+      const id = await resolveJobRef(ctx, a.job);
+      return {
+        job: await ctx.jobs.get(id),
+        log: (await ctx.jobs.logs(id, { limit: a.limit ?? 500 })).map((l) => `${l.ts} ${l.stream} ${l.line}`),
+      };
+    }),
   );
   mcp.registerTool(
     'list_backups',

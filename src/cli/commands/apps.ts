@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { InfraktError } from '../../core/errors.js';
+import { nameSchema } from '../../core/schemas/common.js';
 import type { AppSettingsView } from '../../core/schemas/views/apps.js';
 import { appSettingsView } from '../../services/apps/app-settings-view.js';
 import { appViewOf, createApp, listApps, resolveApp } from '../../services/apps/apps.js';
 import { lastRuns } from '../../services/backup-targets/runs.js';
+import { listServers } from '../../services/servers/servers.js';
+import type { Ctx } from '../../services/shared/context.js';
+import { askMissing, canAsk } from '../ask-missing.js';
 import { withCtx } from '../context.js';
 import { collect, intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
@@ -13,8 +16,8 @@ export function registerAppCommands(app: Command): void {
   app
     .command('create')
     .description('register an app on a server (does not deploy; type: image if --image, git if --git, else compose)')
-    .option('--server <server>', 'target server name (or --cluster)')
-    .requiredOption('--name <name>', 'app name (unique per server)')
+    .option('--server <server>', 'target server name (required unless --cluster; asked for on a terminal)')
+    .option('--name <name>', 'app name, unique per server (required; asked for on a terminal)')
     .option('--cluster <cluster>', 'run the app on a Swarm cluster (image apps) instead of one server')
     .option('--replicas <n>', 'replicas on the cluster', intOption, 1)
     .option('--placement <constraint>', 'placement constraint, e.g. node.labels.zone==a (repeatable)', collect, [])
@@ -39,11 +42,7 @@ export function registerAppCommands(app: Command): void {
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
-        if (!o.server && !o.cluster) {
-          throw new InfraktError('VALIDATION', 'where should the app run?', {
-            hint: 'pass --server <server> or --cluster <cluster>',
-          });
-        }
+        await askForApp(ctx, o);
         const gitToken = o.gitToken ? await readSecret('git token') : undefined;
         const domains: string[] = o.domain ?? [];
         const view = await createApp(ctx, {
@@ -178,4 +177,44 @@ function settingsRows(s: AppSettingsView): [string, string][] {
   }
   if (s.git?.kind === 'https') rows.push(['git token', s.git.token ? `set (user ${s.git.token.username})` : '-']);
   return rows;
+}
+
+/**
+ * On a terminal, `app create` asks for what is missing: the server (the only one is offered), the name, and a
+ * source when none of --image, --git, --compose-file is given (a git URL or an image reference).
+ */
+async function askForApp(
+  ctx: Ctx,
+  o: {
+    server?: string;
+    cluster?: string;
+    name?: string;
+    image?: string;
+    git?: string;
+    composeFile?: string;
+    json?: boolean;
+  },
+): Promise<void> {
+  const servers = o.server || o.cluster || !canAsk(o) ? [] : (await listServers(ctx)).map((s) => s.name);
+  const serverQuestion = servers.length > 1 ? `Server (${servers.slice(0, 8).join(', ')})` : 'Server';
+  const needed = {
+    server: {
+      flag: '--server <server>',
+      question: serverQuestion,
+      schema: nameSchema,
+      ...(servers.length === 1 ? { fallback: servers[0]! } : {}),
+    },
+    name: { flag: '--name <name>', question: 'App name', schema: nameSchema },
+  };
+  // A cluster app runs on the cluster's manager: no server to ask for then.
+  if (o.cluster) Object.assign(o, await askMissing({ name: o.name }, { name: needed.name }, o));
+  else Object.assign(o, await askMissing({ server: o.server, name: o.name }, needed, o));
+  if (o.image || o.git || o.composeFile || !canAsk(o)) return;
+  const { source } = await askMissing(
+    { source: undefined },
+    { source: { flag: '--image <image>', question: 'Image (e.g. nginx:alpine) or git URL' } },
+    o,
+  );
+  if (/^(https:\/\/|ssh:\/\/)|^[\w.-]+@[\w.-]+:|\.git$|^\//.test(source)) o.git = source;
+  else o.image = source;
 }

@@ -81,6 +81,11 @@ export const endpoints = {
   server: (name: string, signal?: AbortSignal) => api.get<ServerView>(`/api/servers/${e(name)}`, { signal }),
   addServer: (body: ServerAddRequest) => api.post<ServerView>('/api/servers', body),
   addEdgeServer: (body: EdgeServerAddRequest) => api.post<EdgeServerAdded>('/api/edge/servers', body),
+  /** Certificates (ACME e-mail, private CA and its root), pull policy, private git hosts: local state only. */
+  setServerSettings: (
+    name: string,
+    body: { acmeEmail?: string | null; acmeCa?: string | null; acmeCaRoot?: string | null },
+  ) => api.patch<ServerView>(`/api/servers/${e(name)}/settings`, body),
   removeServer: (name: string, force = false) =>
     api.del<ServerRemoved>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
   testServer: (name: string) => api.post<ProbeResult>(`/api/servers/${e(name)}/test`),
