@@ -36,8 +36,20 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'app create': [
     'infrakt app create --server web-1 --name api --image ghcr.io/acme/api:1.4 --port 8080 --domain api.example.com',
     'infrakt app create --server web-1 --name site --git git@github.com:acme/site.git --port 3000',
+    'infrakt app create --cluster prod --name api --image ghcr.io/acme/api:1.4 --port 8080 --replicas 3',
   ],
   'app list': ['infrakt app list', 'infrakt app list --server web-1 --json'],
+  'app scale': ['infrakt app scale api 5   # a cluster app: waits until all five run healthy'],
+  'app ps': ['infrakt app ps api', 'infrakt app ps api --all   # ended tasks too'],
+  'cluster create': [
+    'infrakt cluster create prod --manager web-1 --workers web-2,web-3',
+    'infrakt cluster create prod --manager web-1 --encrypted',
+  ],
+  'cluster list': ['infrakt cluster list'],
+  'cluster show': ['infrakt cluster show prod', 'infrakt cluster show prod --json'],
+  'cluster add-node': ['infrakt cluster add-node prod web-4'],
+  'cluster remove-node': ['infrakt cluster remove-node prod web-4   # drains it first'],
+  'cluster destroy': ['infrakt cluster destroy prod'],
   'app show': ['infrakt app show api'],
   'app update': [
     'infrakt app update api --domain api.example.com --domain www.api.example.com --www-redirect on',
