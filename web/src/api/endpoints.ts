@@ -23,6 +23,7 @@ import type {
   CatalogEntrySummary,
   CatalogOutputs,
   CatalogStackView,
+  ChannelCreated,
   ChannelView,
   Credentials,
   CronTaskView,
@@ -42,6 +43,7 @@ import type {
   JobLogLine,
   JobRecord,
   MonitorTargetView,
+  NotifyChannelAddRequest,
   NotifyDeliveryView,
   NotifyTestResult,
   PreviewSettingsView,
@@ -203,6 +205,7 @@ export const endpoints = {
     api.get<ServerMetricsView>(`/api/servers/${e(server)}/metrics`, { signal }),
   monitoring: (signal?: AbortSignal) => api.get<MonitorTargetView[]>('/api/monitoring', { signal }),
   notifyChannels: (signal?: AbortSignal) => api.get<ChannelView[]>('/api/notify/channels', { signal }),
+  addNotifyChannel: (body: NotifyChannelAddRequest) => api.post<ChannelCreated>('/api/notify/channels', body),
   testNotifyChannel: (name: string) => api.post<NotifyTestResult>(`/api/notify/channels/${e(name)}/test`),
   removeNotifyChannel: (name: string) => api.del<{ name: string; removed: true }>(`/api/notify/channels/${e(name)}`),
   notifyDeliveries: (signal?: AbortSignal) =>
