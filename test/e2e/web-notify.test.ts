@@ -196,9 +196,9 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
     await page.getByLabel('Type ops-hook to confirm').fill('ops-hook');
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await page.locator('tr[data-channel="ops-hook"]').waitFor({ state: 'detached' });
-    const names = (
-      JSON.parse((await runCli(['notify', 'list', '--json'], { home })).stdout) as { name: string }[]
-    ).map((c) => c.name);
+    const names = (JSON.parse((await runCli(['notify', 'list', '--json'], { home })).stdout) as { name: string }[]).map(
+      (c) => c.name,
+    );
     expect(names).toEqual(['ops-mail']);
     expect(pageErrors).toEqual([]);
   });
