@@ -6,6 +6,7 @@ import type {
   AppAuthBody,
   AppAuthView,
   AppBackupList,
+  AppCatalogOutputs,
   AppCatalogStatus,
   AppCreateRequest,
   AppHealthView,
@@ -184,6 +185,10 @@ export const endpoints = {
     api.get<AppCatalogStatus>(`/api/apps/${e(name)}/catalog`, { signal }),
   upgradeCatalogApp: (name: string, to: string) =>
     api.post<JobAccepted>(`/api/apps/${e(name)}/catalog-upgrade`, { to }),
+  /** An installed app's outputs at any time: secret values null until revealed (an explicit, audited POST). */
+  appCatalogOutputs: (name: string, signal?: AbortSignal) =>
+    api.get<AppCatalogOutputs>(`/api/apps/${e(name)}/catalog/outputs`, { signal }),
+  revealAppCatalogOutputs: (name: string) => api.post<AppCatalogOutputs>(`/api/apps/${e(name)}/catalog/outputs/reveal`),
   /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
   claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
 

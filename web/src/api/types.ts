@@ -64,7 +64,7 @@ export type {
   WebhookView,
 } from '../../../src/api/types.js';
 export type { AppAuthBody, AppAuthView } from '../../../src/core/schemas/views/apps.js';
-export type { AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
+export type { AppCatalogOutputs, AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
 export type {
   CatalogEntryDetail,
   CatalogEntrySummary,
