@@ -61,6 +61,7 @@ export const appSettingsViewSchema = z
     restart: z.string(),
     volumes: z.array(volumeViewSchema),
     releaseCommand: z.string().nullable(),
+    preBackupHook: z.string().nullable(),
     git: z
       .object({
         kind: z.enum(['ssh', 'https', 'path']),
