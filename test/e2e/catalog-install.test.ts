@@ -177,6 +177,12 @@ describe('catalog install / upgrade / rollback / uninstall (built CLI, sshd, Doc
     expect(redisPing(password)).toBe('PONG');
     const after = JSON.parse((await env.ok(['catalog', 'outputs', app, ...dirArgs, '--json'])).stdout) as Outputs;
     expect(after.outputs[0]?.value).toBe(`https://${moved}`);
+    // No domain at all: its route leaves Caddy, and the URL output goes with it.
+    const none = await env.ok(['catalog', 'upgrade', app, ...dirArgs, '--to', '2', '--no-domain']);
+    expect(none.stdout).toContain(`domain ${moved} → -`);
+    expect(readFileSync(`${env.host.root}/caddy/Caddyfile`, 'utf8')).not.toContain(moved);
+    const bare = JSON.parse((await env.ok(['catalog', 'outputs', app, ...dirArgs, '--json'])).stdout) as Outputs;
+    expect(bare.outputs.map((o) => o.label)).toEqual(['Cache password']);
     // And back, for the tests below.
     await env.ok(['catalog', 'upgrade', app, ...dirArgs, '--to', '2', '--domain', domain]);
     expect((await get(env.httpPort, domain)).body).toContain('version=v2');
