@@ -6,6 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -15,6 +16,7 @@ import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runC
 import { waitFor } from '../harness/sshd.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SECRET = `whsec-${Math.random().toString(36).slice(2)}-abcdefghijkl`;
 
 describe('dashboard: notification channels (Chromium, loopback receivers)', () => {
@@ -191,6 +193,24 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
     await page.screenshot({ path: join(SHOTS, 'notify-channels.png'), fullPage: true });
   });
 
+  it('the page and the form pass axe-core WCAG 2 A/AA, light and dark', async () => {
+    const found: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(`${base}/alerts`);
+      await page.locator('tr[data-channel="ops-mail"]').waitFor();
+      found.push(...(await axe(page)).map((v) => `${scheme} page: ${v}`));
+      const dialog = await openAdd();
+      await dialog.getByLabel('Kind').selectOption('email');
+      await dialog.getByLabel('SMTP host').waitFor();
+      found.push(...(await axe(page)).map((v) => `${scheme} email form: ${v}`));
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(found).toEqual([]);
+  });
+
   it('removes a channel after the typed confirmation', async () => {
     await page.locator('tr[data-channel="ops-hook"]').getByRole('button', { name: 'Remove' }).click();
     await page.getByLabel('Type ops-hook to confirm').fill('ops-hook');
@@ -203,3 +223,14 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
     expect(pageErrors).toEqual([]);
   });
 });
+
+/** axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is; one line per violating node. */
+async function axe(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, which the dashboard's CSP (script-src 'self') does not govern.
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+       .then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n')[1]) })))`,
+  )) as { id: string; nodes: string[] }[];
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n}`));
+}
