@@ -29,6 +29,7 @@ import { appRoutes } from './routes/apps.js';
 import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { catalogOutputRoutes } from './routes/catalog-outputs.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
@@ -188,7 +189,11 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   api.use('/mcp', guard);
   api.all('/mcp', async (c) => {
     const { mcpHandler } = await import('../mcp/http.js');
-    return mcpHandler(ctx, { allowWrites: Boolean(opts.mcp?.allowWrites), clientAddress })(c);
+    return mcpHandler(ctx, {
+      allowWrites: Boolean(opts.mcp?.allowWrites),
+      clientAddress,
+      catalogDirs: opts.catalogDirs,
+    })(c);
   });
 
   const deps: RouteDeps = {
@@ -228,6 +233,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
+  catalogOutputRoutes(api, opts.catalogDirs);
   notificationRoutes(api, deps);
   previewRoutes(api, deps);
   autoDeployRoutes(api, deps);

@@ -106,6 +106,10 @@ export const appUpdateBody = z
       .optional()
       .describe('NAME:/path or ./dir:/path, :ro optional; replaces the list'),
     releaseCommand: nullableText(4096, 'Run once in the new release before the switch; null removes it'),
+    preBackupHook: nullableText(
+      4096,
+      "Run in the app's container before app backup reads its volumes (e.g. a database dump); a failure fails the backup; null removes it",
+    ),
     gitHostKey: nullableText(8192, 'A key or SHA256 fingerprint to pin; null: pin again on the next fetch'),
     gitToken: nullableText(4096, 'A new https token (never returned); null removes it'),
     gitUsername: z.string().max(255).optional(),

@@ -12,6 +12,7 @@ import type { appCreateBody, appUpdateBody, edgeServerAddBody, serverAddBody } f
 import type { targetAddBody } from './schemas-backups.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
+export type { ChannelAddInput as NotifyChannelAddRequest } from '../core/schemas/notifications.js';
 export type {
   AppLogLine,
   AppSettingsView,
@@ -66,6 +67,7 @@ export type {
 } from '../core/schemas/views/jobs.js';
 export type { AppHealthView, MonitorTargetView, ServerMetricsView } from '../core/schemas/views/monitoring.js';
 export type {
+  ChannelCreated,
   ChannelView,
   NotifyDeliveryView,
   NotifyTestResult,

@@ -13,6 +13,8 @@ export interface McpOptions {
   readonly allowWrites: boolean;
   /** How the client reached us, recorded as the actor of every job: `mcp (stdio)`, `mcp (http 127.0.0.1)`. */
   readonly via: string;
+  /** Catalog folders (`--catalog-dir`) the plan and apply tools use for an inventory's `catalog:` entries. */
+  readonly catalogDirs?: readonly string[] | undefined;
 }
 
 /** Every job started through MCP records how it came (`params.via`), whatever runner runs it. */
@@ -44,7 +46,8 @@ export function createMcpServer(ctx: Ctx, opts: McpOptions): McpServer {
     },
   );
   const tool = toolRunner(() => knownSecretValues(mcpCtx));
-  registerReadTools(mcp, mcpCtx, tool);
-  if (opts.allowWrites) registerWriteTools(mcp, mcpCtx, tool);
+  const catalogDirs = opts.catalogDirs ?? [];
+  registerReadTools(mcp, mcpCtx, tool, catalogDirs);
+  if (opts.allowWrites) registerWriteTools(mcp, mcpCtx, tool, catalogDirs);
   return mcp;
 }

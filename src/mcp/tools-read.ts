@@ -14,7 +14,7 @@ import { listProxyRoutes } from '../services/proxy/proxy.js';
 import { serverStatus } from '../services/servers/server-remote.js';
 import { getServerRow, listServers } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
-import type { ToolRunner } from './tool-kit.js';
+import { catalogDirsArg, type ToolRunner, withCatalogDirs } from './tool-kit.js';
 
 const server = nameSchema.describe('server name');
 const optServer = nameSchema.optional().describe('server name (when the name is used on several servers)');
@@ -23,7 +23,12 @@ const MAX_OUTPUT = 64 * 1024;
 const cap = (text: string) => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n[… truncated]` : text);
 
 /** Read-only tools: always registered. Results are views (no env values, passwords or keys) and scrubbed. */
-export function registerReadTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): void {
+export function registerReadTools(
+  mcp: McpServer,
+  ctx: Ctx,
+  tool: ToolRunner,
+  catalogDirs: readonly string[] = [],
+): void {
   mcp.registerTool(
     'list_servers',
     {
@@ -155,11 +160,15 @@ export function registerReadTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): v
           .regex(/\.ya?ml$/, 'must be a .yaml or .yml file')
           .max(4096),
         live: z.boolean().optional(),
+        catalog_dirs: catalogDirsArg,
       },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { file: string; live?: boolean }) => {
-      const p = await planInventory(ctx, a.file, { live: a.live !== false });
+    tool(async (a: { file: string; live?: boolean; catalog_dirs?: string[] }) => {
+      const p = await planInventory(ctx, a.file, {
+        live: a.live !== false,
+        catalogDirs: withCatalogDirs(catalogDirs, a.catalog_dirs),
+      });
       return { file: p.file, checked: p.checked, changes: p.plan.changes, warnings: p.plan.warnings };
     }),
   );

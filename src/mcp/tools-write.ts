@@ -11,7 +11,7 @@ import { planInventory } from '../services/inventory/plan.js';
 import { audit } from '../services/shared/audit.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { JobPlan } from '../services/shared/job-plan.js';
-import type { ToolRunner } from './tool-kit.js';
+import { catalogDirsArg, type ToolRunner, withCatalogDirs } from './tool-kit.js';
 
 const confirm = z.boolean().optional().describe('must be true: the user confirmed this change');
 const optServer = nameSchema.optional().describe('server name (when the name is used on several servers)');
@@ -28,7 +28,12 @@ function confirmed(tool: string, a: { confirm?: boolean }): void {
  * Write tools, registered only with --allow-writes. Each needs `confirm: true`, runs as a normal job (its actor
  * says `mcp`), and is audited as done through MCP.
  */
-export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): void {
+export function registerWriteTools(
+  mcp: McpServer,
+  ctx: Ctx,
+  tool: ToolRunner,
+  catalogDirs: readonly string[] = [],
+): void {
   const run = async <T>(name: string, target: string, plan: JobPlan<T>) => {
     await audit(ctx, `mcp.${name}`, target, {});
     const { jobId, result } = await ctx.jobs.run(plan.spec, plan.body);
@@ -94,13 +99,14 @@ export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): 
           .regex(/\.ya?ml$/, 'must be a .yaml or .yml file')
           .max(4096),
         prune: z.boolean().optional(),
+        catalog_dirs: catalogDirsArg,
         confirm,
       },
     },
-    tool(async (a: { file: string; prune?: boolean; confirm?: boolean }) => {
+    tool(async (a: { file: string; prune?: boolean; catalog_dirs?: string[]; confirm?: boolean }) => {
       confirmed('apply', a);
       await audit(ctx, 'mcp.apply', a.file, { prune: Boolean(a.prune) });
-      const p = await planInventory(ctx, a.file);
+      const p = await planInventory(ctx, a.file, { catalogDirs: withCatalogDirs(catalogDirs, a.catalog_dirs) });
       const report = await applyInventory(ctx, p, { prune: Boolean(a.prune) });
       return { file: p.file, ...report };
     }),

@@ -170,6 +170,7 @@ function settingsRows(s: AppSettingsView): [string, string][] {
     ['restart', s.restart],
     ['volumes', s.volumes.map((v) => v.spec).join(', ') || '-'],
     ['release command', dash(s.releaseCommand)],
+    ['pre-backup hook', dash(s.preBackupHook)],
   ];
   if (s.git?.kind === 'ssh') {
     rows.push(['deploy key', s.git.deployKey ?? 'none yet (infrakt app deploy-key <app>)']);

@@ -72,10 +72,16 @@ export interface AppSpec {
   readonly healthTimeoutMs: number;
   /** Null: env is not managed by the file (left as it is). */
   readonly envHashes: ReadonlyMap<string, string> | null;
+  /** `NAME:/path[:ro]` / `./dir:/path[:ro]` in order; null: not managed by the file. */
+  readonly volumes: readonly string[] | null;
+  /** Null: limits are not managed by the file; a null field inside: no such limit. */
+  readonly limits: { readonly memory: string | null; readonly cpus: number | null } | null;
 }
 
-export interface AppState extends Omit<AppSpec, 'envHashes'> {
+export interface AppState extends Omit<AppSpec, 'envHashes' | 'volumes' | 'limits'> {
   readonly envHashes: ReadonlyMap<string, string>;
+  readonly volumes: readonly string[];
+  readonly limits: { readonly memory: string | null; readonly cpus: number | null };
   readonly status: string;
   readonly currentRelease: number | null;
   /** Source identity of the current release (image digest, commit, compose hash). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { entryIdSchema, INPUT_NAME_RE, versionSchema } from '../catalog/manifest-schema.js';
 import { DB_TYPES, gitUrlSchema, healthCheckSchema } from '../schemas/app.js';
+import { parseVolumeSpec } from '../schemas/app-settings.js';
 import {
   branchSchema,
   domainSchema,
@@ -99,14 +100,21 @@ export const composeSourceSchema = z.union([
   z.strictObject({ content: z.string().min(1).max(1_000_000).describe('the compose file inline') }),
 ]);
 
-/** Reserved for issue 12 (app volumes, limits): accepted by the schema, refused by plan until supported. */
-export const volumeSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]*:\/[^\s:]*$/, 'must be NAME:/path/in/container');
+/** An app volume as `app update --volume` takes it: `NAME:/path[:ro]` (named, kept) or `./dir:/path[:ro]`. */
+export const volumeSchema = z.string().superRefine((s, ctx) => {
+  try {
+    parseVolumeSpec(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+/** Limits as `app update --memory/--cpus` takes them; `limits: {}` removes them. */
 export const limitsSchema = z.strictObject({
   memory: z
     .string()
-    .regex(/^[0-9]+(b|k|m|g)?$/i, 'must be like 512m or 2g')
+    .regex(/^[0-9]{1,12}[bkmgBKMG]?$/, 'must be a size such as 512m or 2g (units b, k, m, g)')
     .optional(),
-  cpus: z.number().positive().max(512).optional(),
+  cpus: z.number().min(0.01).max(512).optional(),
 });
 
 export const appInventorySchema = z
@@ -128,8 +136,12 @@ export const appInventorySchema = z
       .record(z.string().regex(ENV_KEY_RE, 'must be a variable name such as DATABASE_URL'), envEntrySchema)
       .optional()
       .describe('values, or secret:NAME references; omit to leave env unmanaged by this file'),
-    volumes: z.array(volumeSchema).optional().describe('named volumes (not supported yet)'),
-    limits: limitsSchema.optional().describe('memory / cpu limits (not supported yet)'),
+    volumes: z
+      .array(volumeSchema)
+      .max(32)
+      .optional()
+      .describe('NAME:/path or ./dir:/path, optionally :ro; omit to leave them unmanaged, [] removes them'),
+    limits: limitsSchema.optional().describe('memory / cpus; omit to leave them unmanaged, {} removes them'),
   })
   .refine((a) => [a.image, a.git, a.compose].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one source: image, git or compose',

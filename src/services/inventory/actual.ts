@@ -15,6 +15,7 @@ import type {
   ServerState,
 } from '../../core/inventory/model.js';
 import { releaseProject } from '../../core/plans/layout.js';
+import { volumeText } from '../../core/schemas/app-settings.js';
 import { extraDomains } from '../apps/app-domains.js';
 import { appSettings } from '../apps/release-source.js';
 import { dbSettings } from '../databases/model.js';
@@ -167,6 +168,8 @@ export async function localState(
       healthPath: settings.health.path,
       healthTimeoutMs: settings.health.timeoutMs,
       envHashes: env,
+      volumes: (settings.volumes ?? []).map(volumeText),
+      limits: { memory: settings.memory ?? null, cpus: settings.cpus ?? null },
       status: a.status,
       currentRelease: a.current_release,
       currentSourceRef: refOf.get(a.id) ?? null,

@@ -87,6 +87,15 @@ export async function exportInventory(
             },
           }
         : {}),
+      ...(a.volumes.length ? { volumes: [...a.volumes] } : {}),
+      ...(a.limits.memory !== null || a.limits.cpus !== null
+        ? {
+            limits: {
+              ...(a.limits.memory !== null ? { memory: a.limits.memory } : {}),
+              ...(a.limits.cpus !== null ? { cpus: a.limits.cpus } : {}),
+            },
+          }
+        : {}),
       ...(opts.withEnv ? { env: Object.fromEntries(env.map((e) => [e.key, e.value ?? ''])) } : {}),
     };
   }

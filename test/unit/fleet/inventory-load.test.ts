@@ -88,12 +88,25 @@ describe('infrakt.yaml: errors name the file, line, column and field', () => {
         `${BASE}    env:\n      A: secret:made\ndatabases:\n  db:\n    server: web-1\n    type: redis\n    secret: made\n`,
       ),
     ).toBe('ok');
-    expect(build(`${BASE}    volumes: ["data:/data"]\n`)).toMatch(
-      /^UNSUPPORTED infrakt\.yaml:9:14: apps\.api\.volumes: app volumes are not supported/,
+    // Volumes, limits and several domains, checked as `app update` checks them, errors at their line.
+    expect(build(`${BASE}    volumes: ["data:/data", "./up:/up:ro"]\n    limits: { memory: 512M, cpus: 0.5 }\n`)).toBe(
+      'ok',
     );
-    expect(build(`${BASE}    domains: [a.example.com, b.example.com]\n`)).toMatch(
-      /^UNSUPPORTED infrakt\.yaml:9:30: apps\.api\.domains\[1\]: several domains/,
+    expect(build(`${BASE}    domains: [a.example.com, b.example.com]\n`)).toBe('ok');
+    expect(build(`${BASE}    volumes: ["data:/data", "more:/data"]\n`)).toMatch(
+      /^VALIDATION infrakt\.yaml:9:\d+: apps\.api\.volumes(\[1\])?: .*\/data/,
     );
+    expect(build(`${BASE}    volumes: ["/etc:/host-etc"]\n`)).toMatch(
+      /^VALIDATION infrakt\.yaml:9:\d+: apps\.api\.volumes\[0\]: .*bind mounts must be under the app directory/,
+    );
+    expect(build(`${BASE}    limits: { memory: 1k }\n`)).toMatch(
+      /^VALIDATION infrakt\.yaml:9:\d+: apps\.api\.limits\.memory: must be at least 6m/,
+    );
+    const d = buildDesired(
+      parseInventory('infrakt.yaml', `${BASE}    volumes: ["data:/data"]\n    limits: { memory: 512M }\n`),
+      new Set(),
+    );
+    expect(d.state.apps[0]).toMatchObject({ volumes: ['data:/data'], limits: { memory: '512m', cpus: null } });
   });
 });
 

@@ -6,6 +6,7 @@ import type {
   AppAuthBody,
   AppAuthView,
   AppBackupList,
+  AppCatalogOutputs,
   AppCatalogStatus,
   AppCreateRequest,
   AppHealthView,
@@ -23,6 +24,7 @@ import type {
   CatalogEntrySummary,
   CatalogOutputs,
   CatalogStackView,
+  ChannelCreated,
   ChannelView,
   ClusterAppPsView,
   ClusterDetailView,
@@ -47,6 +49,7 @@ import type {
   JobLogLine,
   JobRecord,
   MonitorTargetView,
+  NotifyChannelAddRequest,
   NotifyDeliveryView,
   NotifyTestResult,
   PreviewSettingsView,
@@ -196,6 +199,10 @@ export const endpoints = {
     api.get<AppCatalogStatus>(`/api/apps/${e(name)}/catalog`, { signal }),
   upgradeCatalogApp: (name: string, to: string) =>
     api.post<JobAccepted>(`/api/apps/${e(name)}/catalog-upgrade`, { to }),
+  /** An installed app's outputs at any time: secret values null until revealed (an explicit, audited POST). */
+  appCatalogOutputs: (name: string, signal?: AbortSignal) =>
+    api.get<AppCatalogOutputs>(`/api/apps/${e(name)}/catalog/outputs`, { signal }),
+  revealAppCatalogOutputs: (name: string) => api.post<AppCatalogOutputs>(`/api/apps/${e(name)}/catalog/outputs/reveal`),
   /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
   claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
 
@@ -217,6 +224,7 @@ export const endpoints = {
     api.get<ServerMetricsView>(`/api/servers/${e(server)}/metrics`, { signal }),
   monitoring: (signal?: AbortSignal) => api.get<MonitorTargetView[]>('/api/monitoring', { signal }),
   notifyChannels: (signal?: AbortSignal) => api.get<ChannelView[]>('/api/notify/channels', { signal }),
+  addNotifyChannel: (body: NotifyChannelAddRequest) => api.post<ChannelCreated>('/api/notify/channels', body),
   testNotifyChannel: (name: string) => api.post<NotifyTestResult>(`/api/notify/channels/${e(name)}/test`),
   removeNotifyChannel: (name: string) => api.del<{ name: string; removed: true }>(`/api/notify/channels/${e(name)}`),
   notifyDeliveries: (signal?: AbortSignal) =>

@@ -17,6 +17,7 @@ export type {
   BackupTargetAddRequest,
   BackupTargetView,
   BackupView,
+  ChannelCreated,
   ChannelView,
   ClusterAppPsView,
   ClusterDetailView,
@@ -46,6 +47,7 @@ export type {
   JobStep,
   JobStreamEvent,
   MonitorTargetView,
+  NotifyChannelAddRequest,
   NotifyDeliveryView,
   NotifyTestResult,
   PreviewSettingsView,
@@ -67,7 +69,7 @@ export type {
   WebhookView,
 } from '../../../src/api/types.js';
 export type { AppAuthBody, AppAuthView } from '../../../src/core/schemas/views/apps.js';
-export type { AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
+export type { AppCatalogOutputs, AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
 export type {
   CatalogEntryDetail,
   CatalogEntrySummary,

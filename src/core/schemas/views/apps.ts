@@ -71,6 +71,7 @@ export const appSettingsViewSchema = z
     restart: z.string(),
     volumes: z.array(volumeViewSchema),
     releaseCommand: z.string().nullable(),
+    preBackupHook: z.string().nullable(),
     git: z
       .object({
         kind: z.enum(['ssh', 'https', 'path']),
