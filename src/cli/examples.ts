@@ -135,7 +135,12 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'infrakt catalog install uptime-kuma --server web-1 --domain status.example.com',
     'infrakt catalog install ghost --server web-1 --set url=https://blog.example.com --yes',
   ],
-  'catalog upgrade': ['infrakt catalog upgrade uptime-kuma', 'infrakt catalog upgrade ghost --to 5.2.0'],
+  'catalog upgrade': [
+    'infrakt catalog upgrade uptime-kuma',
+    'infrakt catalog upgrade ghost --to 5.2.0',
+    'infrakt catalog upgrade ghost --domain blog.example.com   # or --no-domain',
+  ],
+  'catalog outputs': ['infrakt catalog outputs ghost', 'infrakt catalog outputs ghost --reveal   # secret values too'],
   'catalog stack list': ['infrakt catalog stack list'],
   'catalog stack install': ['infrakt catalog stack install monitoring --server web-1 --yes'],
   'job list': ['infrakt job list', 'infrakt job list --status failed --app api'],
