@@ -39,7 +39,7 @@ export async function openCliContext(): Promise<CliCtx> {
   const connect: Connect = async (server, opts) => (await import('../adapters/connect.js')).connect(server, opts);
   const actor = cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
-  for (const id of jobs.recovered.jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
+  for (const id of (await jobs.recovered).jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
   return {
     store,
     cipher,
