@@ -3,16 +3,21 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
+import { anonymousPrincipal, type Principal } from '../core/access.js';
 import { InfraktError } from '../core/errors.js';
+import { governedJobs } from '../services/governance/governed-jobs.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { Resolve } from '../services/shared/ssrf.js';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../services/users/sessions.js';
+import { auditRequests } from './auth/audit-requests.js';
+import { authenticate, CSRF_HEADER } from './auth/authenticate.js';
+import { tableProblems } from './auth/route-permissions.js';
 import {
   API_KEY_HEADER,
   type ClientAddress,
   DEFAULT_RATE_LIMIT,
   FailureLimiter,
   type RateLimit,
-  requireApiKey,
   socketAddress,
 } from './auth.js';
 import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
@@ -21,17 +26,23 @@ import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { appRoutes } from './routes/apps.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
+import { policyRoutes } from './routes/policies.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
 import { dashboardHandler } from './static.js';
 
 export interface ApiOptions {
@@ -52,11 +63,21 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
   catalogDirs?: readonly string[];
+  /** Dashboard sessions: idle and absolute expiry. */
+  sessions?: SessionPolicy;
+  /**
+   * Mark cookies Secure: `true` always (behind a TLS proxy that does not say so), default: when the request came
+   * over https (or, with a trusted proxy, X-Forwarded-Proto says https).
+   */
+  secureCookies?: boolean;
+  trustProxy?: boolean;
 }
 
 export const API_DESCRIPTION =
-  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health needs the ' +
-  `${API_KEY_HEADER} header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ` +
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health and sign-in ' +
+  `needs credentials: the owner's ${API_KEY_HEADER}, a scoped token (Authorization: Bearer ikt_…), or the dashboard's ` +
+  `session cookie with ${CSRF_HEADER} on every change (missing: 401, wrong or not allowed for the role/scope: 403, ` +
+  'repeated failures: 429). Errors are { "error": { "code", "message", ' +
   '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
   SSE_DESCRIPTION;
 
@@ -101,18 +122,27 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       '/api/*',
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
-        allowHeaders: [API_KEY_HEADER, 'Content-Type', 'Last-Event-ID'],
+        allowHeaders: [API_KEY_HEADER, 'Authorization', CSRF_HEADER, 'Content-Type', 'Last-Event-ID'],
         allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         exposeHeaders: ['Location', 'Retry-After'],
         maxAge: 600,
       }),
     );
   }
-  const guard = requireApiKey({ apiKey: opts.apiKey, limiter, clientAddress });
+  const sessions = opts.sessions ?? DEFAULT_SESSION_POLICY;
+  const isSecure = (c: Context) =>
+    opts.secureCookies === true ||
+    new URL(c.req.url).protocol === 'https:' ||
+    (Boolean(opts.trustProxy) && c.req.header('X-Forwarded-Proto')?.split(',')[0]?.trim() === 'https');
   api.use('/api/*', async (c, next) => {
-    if (c.req.path === '/api/health' && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
-    return guard(c, next);
+    c.set('clientAddress', clientAddress(c));
+    await next();
   });
+  api.use(
+    '/api/*',
+    auditRequests(() => ctx),
+  );
+  api.use('/api/*', authenticate(ctx, { apiKey: opts.apiKey, limiter, clientAddress, sessions, isSecure }));
   api.use(
     '/api/*',
     bodyLimit({
@@ -121,12 +151,12 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     }),
   );
   api.use('/api/*', async (c, next) => {
-    c.set('clientAddress', clientAddress(c));
-    c.set('ctx', { ...ctx, actor: `api (${c.var.clientAddress})`, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+    c.set('ctx', requestCtx(ctx, c.var.principal, c.var.clientAddress, opts.resolve));
     await next();
   });
 
   const deps: RouteDeps = {
+    accepted: acceptedJob,
     resolve: opts.resolve,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
     ssePingMs: opts.ssePingMs,
@@ -153,12 +183,30 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   databaseRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
+  authRoutes(api, { limiter, clientAddress, sessions, isSecure });
+  userRoutes(api);
+  tokenRoutes(api);
+  auditRoutes(api);
+  policyRoutes(api);
+  approvalRoutes(api, deps);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',
     in: 'header',
     name: API_KEY_HEADER,
-    description: 'The key in $INFRAKT_HOME/api_key (infrakt api-key show)',
+    description: 'The owner key in $INFRAKT_HOME/api_key (infrakt api-key show); a scoped token works here too',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'BearerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A scoped API token (infrakt token create): read, deploy or admin, optionally limited to an app/server',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'SessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'infrakt_session',
+    description: `The dashboard session (POST /api/auth/login); changes also need ${CSRF_HEADER} from GET /api/auth/me`,
   });
   let document: unknown;
   api.openapi(
@@ -199,7 +247,42 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     if (c.req.path === '/api' || c.req.path.startsWith('/api/') || !web) return notFound(c);
     return (await web(c)) ?? notFound(c);
   });
+  // No route without a line in the permission table: a route added without one would be open to every role.
+  const { missing, stale } = tableProblems(registeredRoutes(api));
+  if (missing.length || stale.length) {
+    throw new Error(
+      `the API route permission table (src/api/auth/route-permissions.ts) is out of date: ${[
+        ...missing.map((m) => `missing ${m}`),
+        ...stale.map((s) => `no such route ${s}`),
+      ].join('; ')}`,
+    );
+  }
   return api;
+}
+
+/** Every method + path the app serves under /api (validators add duplicate entries: deduped). */
+export function registeredRoutes(api: Api): { method: string; path: string }[] {
+  const seen = new Map<string, { method: string; path: string }>();
+  for (const r of api.routes) {
+    if (r.method === 'ALL' || !r.path.startsWith('/api/')) continue;
+    seen.set(`${r.method} ${r.path}`, { method: r.method, path: r.path });
+  }
+  return [...seen.values()];
+}
+
+/** The context of one request: its principal, actor label and address, and the job runner behind the gate. */
+function requestCtx(base: Ctx, p: Principal | undefined, addr: string, resolve: Resolve | undefined): Ctx {
+  const actor = !p || p.kind === 'owner' ? `api (${addr})` : `${p.name} (api, ${addr})`;
+  const ctx: Ctx = {
+    ...base,
+    actor,
+    source: addr,
+    principal: p ?? anonymousPrincipal(),
+    ...(resolve ? { resolve } : {}),
+    jobs: base.jobs,
+  };
+  (ctx as { jobs: Ctx['jobs'] }).jobs = governedJobs(base.jobs, () => ctx);
+  return ctx;
 }
 
 export function openApiDocument(api: Api) {

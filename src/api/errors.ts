@@ -15,6 +15,8 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   // Confirmation-style refusals (CLI prompts) have no prompt over HTTP: the request must say `force`.
   ABORTED: 409,
   CANCELLED: 409,
+  // Recorded, not run: another admin approves it (routes that start jobs answer 202 with the job instead).
+  APPROVAL_PENDING: 202,
   // Well-formed request the resource's current state does not allow (e.g. rollback without a previous release).
   STATE: 422,
   LOCKED: 423,

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import type { Store } from '../adapters/store/open.js';
+import { isUnlimited } from '../core/access.js';
+import type { ApiEnv } from './route-kit.js';
 
 /**
  * Serialised bodies of hot read-only lists (`GET /api/apps`, `GET /api/servers`), reused until the
@@ -23,7 +25,10 @@ export class ReadCache {
   }
 
   /** `key` must hold everything the body depends on besides the database (route, query, the caller's scope). */
-  async json(c: Context, key: string, compute: () => Promise<unknown>): Promise<Response> {
+  async json(c: Context, route: string, compute: () => Promise<unknown>): Promise<Response> {
+    // A scoped caller sees a filtered list: its own entry.
+    const p = (c as Context<ApiEnv>).var.principal;
+    const key = p && !isUnlimited(p) ? `${route}|${p.id}` : route;
     const version = this.version();
     if (version === null) return c.json(await compute(), 200);
     let hit = this.entries.get(key);

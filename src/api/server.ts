@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import type { Paths } from '../adapters/local/home.js';
+import { ensureHome, type Paths } from '../adapters/local/home.js';
 import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
+import { openStateStore } from '../adapters/store/open-state.js';
 import { InfraktError } from '../core/errors.js';
 import type { Connect } from '../services/shared/context.js';
 import { createApiApp } from './app.js';
@@ -52,7 +53,8 @@ export function defaultWebRoot(from = dirname(fileURLToPath(import.meta.url))): 
 
 /** Initialises state, ensures the API key, and listens. One process: API, dashboard, job worker. */
 export async function startApiServer(opts: ServeOptions): Promise<RunningServer> {
-  const ctx = openApiContext(opts.paths, { connect: opts.connect });
+  ensureHome(opts.paths);
+  const ctx = openApiContext(opts.paths, { connect: opts.connect, store: await openStateStore(opts.paths) });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
   const app = createApiApp(ctx, {

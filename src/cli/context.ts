@@ -4,7 +4,7 @@ import { createJobRunner } from '../adapters/jobs/runner.js';
 import { ensureHome, type Paths, resolvePaths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
-import { openStore } from '../adapters/store/open.js';
+import { openStateStore } from '../adapters/store/open-state.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 import { info } from './output.js';
 
@@ -30,9 +30,9 @@ export function localPaths(): Paths {
 /** Opens local state, creating it on first use (and saying so on stderr). */
 export async function openCliContext(): Promise<CliCtx> {
   const paths = resolvePaths();
-  const fresh = !existsSync(paths.db);
+  const fresh = !paths.databaseUrl && !existsSync(paths.db);
   const report = ensureHome(paths);
-  const store = openStore(paths.db);
+  const store = await openStateStore(paths);
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   // ssh2 costs ~40 ms to load: only commands that actually connect pay for it.

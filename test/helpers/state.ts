@@ -9,11 +9,11 @@ import { loadMasterKey } from '../../src/adapters/secrets/master-key.js';
 import { openStore } from '../../src/adapters/store/open.js';
 import { openPostgresStore } from '../../src/adapters/store/postgres.js';
 import type { Db, Store } from '../../src/adapters/store/store.js';
-import { freshDatabase } from '../harness/postgres.js';
-import { testDialect } from '../harness/temp-store.js';
 import { InfraktError } from '../../src/core/errors.js';
 import type { Jobs } from '../../src/core/jobs.js';
 import type { Ctx } from '../../src/services/shared/context.js';
+import { freshDatabase } from '../harness/postgres.js';
+import { testDialect } from '../harness/temp-store.js';
 
 /** A fresh, unique temp directory (`ikt-test-<random>`); remove it with `rmSync(dir, { recursive: true })`. */
 export function tempDir(prefix = 'ikt-test-'): string {

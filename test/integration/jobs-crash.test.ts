@@ -77,14 +77,16 @@ describe('jobs across processes', () => {
     const rec = await jobs.get(jobId);
     expect(rec.status).toBe('cancelled');
     expect(rec.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
-    expect((await listLocks(store.db))).toEqual([]);
+    expect(await listLocks(store.db)).toEqual([]);
     jobs.close();
   });
 
   it('kill -9 mid-job: the next runner marks the job failed (INTERRUPTED) and releases its lock', async () => {
     const holder = run('hold');
     const jobId = (await holder.line(/^READY /)).split(' ')[1]!;
-    expect((await listLocks(store.db)).map((l) => [l.name, l.jobId, l.holderState])).toEqual([['app:1', jobId, 'alive']]);
+    expect((await listLocks(store.db)).map((l) => [l.name, l.jobId, l.holderState])).toEqual([
+      ['app:1', jobId, 'alive'],
+    ]);
     holder.p.kill('SIGKILL');
     await holder.exited;
 
@@ -98,7 +100,7 @@ describe('jobs across processes', () => {
       ['work', 'failed'],
       ['finish', 'skipped'],
     ]);
-    expect((await listLocks(store.db))).toEqual([]);
+    expect(await listLocks(store.db)).toEqual([]);
     jobs.close();
 
     const next = run('contend');

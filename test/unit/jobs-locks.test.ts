@@ -51,10 +51,12 @@ describe('store locks', () => {
     expect(err.message).not.toMatch(/#[0-9a-f]{8}/);
     expect(err.details.holderJobId).toBe(first.id);
     expect((await jobs.get(err.details.jobId)).status).toBe('failed');
-    expect((await listLocks(t.store.db)).map((l) => [l.name, l.jobId, l.holderState])).toEqual([['app:1', first.id, 'alive']]);
+    expect((await listLocks(t.store.db)).map((l) => [l.name, l.jobId, l.holderState])).toEqual([
+      ['app:1', first.id, 'alive'],
+    ]);
     release();
     await first.done;
-    expect((await listLocks(t.store.db))).toEqual([]);
+    expect(await listLocks(t.store.db)).toEqual([]);
     await expect(jobs.run(spec, async () => 2)).resolves.toMatchObject({ result: 2 });
   });
 
@@ -205,7 +207,7 @@ describe('heartbeat', () => {
     expect([...(await jobs.recovered).jobs].sort()).toEqual(['j_never', 'j_silent']);
     expect((await jobs.get('j_silent')).error?.code).toBe('INTERRUPTED');
     expect((await jobs.get('j_fresh')).status).toBe('running');
-    expect((await listLocks(t.store.db))).toEqual([]);
+    expect(await listLocks(t.store.db)).toEqual([]);
   });
 
   it('a running job keeps its heartbeat fresh', async () => {

@@ -139,7 +139,10 @@ export class LiveJob implements JobContext {
     const step = emptyStep(this.nextIdx++, name);
     this.steps.set(step.idx, step);
     this.enqueue(async () => {
-      await this.db.insertInto('job_steps').values({ job_id: this.id, idx: step.idx, name, status: 'pending' }).execute();
+      await this.db
+        .insertInto('job_steps')
+        .values({ job_id: this.id, idx: step.idx, name, status: 'pending' })
+        .execute();
     });
     return step;
   }

@@ -1,6 +1,6 @@
-import { isTerminalJob, JOB_TRANSITIONS } from '../../core/lifecycle/job-states.js';
 import { notFound } from '../../core/errors.js';
 import type { JobEvent, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from '../../core/jobs.js';
+import { isTerminalJob, JOB_TRANSITIONS } from '../../core/lifecycle/job-states.js';
 import type { JobLogRow, JobRow, JobStepRow } from '../store/schema.js';
 import type { Db } from '../store/store.js';
 import { displayRunner } from './identity.js';

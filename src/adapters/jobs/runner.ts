@@ -130,7 +130,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const a = active.get(job.id);
     if (a) a.ended = true;
     if (outcome.ok) {
-      for (const s of await finalize(store, job.id, 'succeeded', { now: at, resultJson: resultJson(outcome.value, job) }))
+      for (const s of await finalize(store, job.id, 'succeeded', {
+        now: at,
+        resultJson: resultJson(outcome.value, job),
+      }))
         emit(job.id)({ type: 'step', step: s });
       emit(job.id)({ type: 'status', status: 'succeeded' });
       return;

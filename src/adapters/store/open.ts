@@ -7,7 +7,7 @@ import { InfraktError } from '../../core/errors.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
-import type { Db, MigrationReport, Store } from './store.js';
+import type { MigrationReport, Store } from './store.js';
 
 export type { Db, MigrationReport, Store } from './store.js';
 

@@ -1,9 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { isInfraktError } from '../../core/errors.js';
 import { serverRemovedSchema, serverViewSchema } from '../../core/schemas/views/servers.js';
 import { getServer, listServers, registerServer, removeServer } from '../../services/servers/servers.js';
 import { type Api, ERRORS, isTrue, json, type RouteDeps, security } from '../route-kit.js';
 import { forceQuery, nameParam, serverAddBody } from '../schemas.js';
+import { accepted } from './app-job-route.js';
 
 const tags = ['servers'];
 
@@ -57,17 +59,25 @@ export function serverRoutes(api: Api, deps: RouteDeps): void {
       path: '/api/servers/{name}',
       tags,
       summary: 'Forget a server locally (409 when it has apps, unless force=true; nothing on the server changes)',
+      description: 'When a policy asks for approval: 202 with the held request (a job in approval_pending).',
       security,
       request: { params: nameParam, query: forceQuery },
       responses: {
         200: json(serverRemovedSchema, 'Removed'),
+        ...accepted,
         ...ERRORS,
       },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
-      const res = await removeServer(c.var.ctx, name, { force: isTrue(c.req.valid('query').force) });
-      return c.json({ removed: name, apps: res.apps }, 200);
+      try {
+        const res = await removeServer(c.var.ctx, name, { force: isTrue(c.req.valid('query').force) });
+        return c.json({ removed: name, apps: res.apps }, 200);
+      } catch (e) {
+        const jobId = isInfraktError(e) && e.code === 'APPROVAL_PENDING' ? e.details?.jobId : undefined;
+        if (typeof jobId === 'string') return deps.accepted(c, jobId);
+        throw e;
+      }
     },
   );
 }

@@ -6,7 +6,8 @@ import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType }
 import { branchSchema, imageSchema, nameSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { AppView } from '../../core/schemas/views/apps.js';
-import { getServerRow } from '../servers/servers.js';
+import { getServerRow, serverRowByName } from '../servers/servers.js';
+import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -167,7 +168,7 @@ export async function listApps(
   }
   if (!opts.includeDatabases) q = q.where('apps.app_type', 'not like', 'db:%');
   const rows = await q.execute();
-  return rows.map((r) => toAppView(r, r.server_name));
+  return visible(ctx, rows, (r) => ({ server: r.server_name, app: r.name })).map((r) => toAppView(r, r.server_name));
 }
 
 /**
@@ -198,7 +199,8 @@ export async function resolveApp(ctx: Ctx, name: string, server?: string): Promi
     );
   }
   const { server_name: _s, ...app } = rows[0]!;
-  const serverRow = await getServerRow(ctx, rows[0]!.server_name);
+  assertInScope(ctx, { server: rows[0]!.server_name, app: app.name });
+  const serverRow = await serverRowByName(ctx, rows[0]!.server_name);
   return { app, server: serverRow };
 }
 

@@ -1,5 +1,6 @@
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError, notFound } from '../../core/errors.js';
+import type { JobSpec } from '../../core/jobs.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import {
   type ProxySettings,
@@ -8,9 +9,12 @@ import {
   serverAddSchema,
 } from '../../core/schemas/server.js';
 import type { ServerView } from '../../core/schemas/views/servers.js';
+import { admitLocal } from '../governance/gate.js';
+import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
+import type { JobPlan } from '../shared/job-plan.js';
 
 export function serverSettings(
   row: Pick<ServerRow, 'settings_json'>,
@@ -39,7 +43,15 @@ export function toServerView(row: ServerRow, appCount = 0): ServerView {
   };
 }
 
+/** A server named by the caller: NOT_FOUND, or FORBIDDEN outside the caller's scope. */
 export async function getServerRow(ctx: Ctx, name: string): Promise<ServerRow> {
+  const row = await serverRowByName(ctx, name);
+  assertInScope(ctx, { server: row.name });
+  return row;
+}
+
+/** The server of a resource the caller may already touch (its app): no scope check of its own. */
+export async function serverRowByName(ctx: Ctx, name: string): Promise<ServerRow> {
   const row = await ctx.store.db.selectFrom('servers').selectAll().where('name', '=', name).executeTakeFirst();
   if (!row) throw notFound('server', name, 'list servers with: infrakt server list');
   return row;
@@ -95,7 +107,7 @@ export async function listServers(ctx: Ctx): Promise<ServerView[]> {
     .groupBy('servers.id')
     .orderBy('servers.name')
     .execute();
-  return rows.map((r) => toServerView(r, Number(r.app_count)));
+  return visible(ctx, rows, (r) => ({ server: r.name })).map((r) => toServerView(r, Number(r.app_count)));
 }
 
 export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
@@ -120,8 +132,15 @@ export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
 /**
  * Forgets a server locally. With apps registered it refuses unless `force`:
  * the apps (and their env vars, deployments) are forgotten too; nothing on the server is touched.
+ * A policy may ask for approval first (APPROVAL_PENDING, naming the held request).
  */
 export async function removeServer(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<{ apps: number }> {
+  const { row, apps } = await checkRemovable(ctx, name, opts);
+  await admitLocal(ctx, removeSpec(row, apps, opts));
+  return forgetServer(ctx, row, apps);
+}
+
+async function checkRemovable(ctx: Ctx, name: string, opts: { force?: boolean }) {
   const row = await getServerRow(ctx, name);
   const apps = await countApps(ctx, row.id);
   if (apps > 0 && !opts.force) {
@@ -129,12 +148,43 @@ export async function removeServer(ctx: Ctx, name: string, opts: { force?: boole
       hint: 'pass --force to remove the server and forget its apps (nothing on the server is changed)',
     });
   }
+  return { row, apps };
+}
+
+const removeSpec = (row: ServerRow, apps: number, opts: { force?: boolean }): JobSpec => ({
+  kind: 'server.remove',
+  target: row.name,
+  serverId: row.id,
+  params: { server: row.name, force: Boolean(opts.force), apps },
+});
+
+async function forgetServer(ctx: Ctx, row: ServerRow, apps: number): Promise<{ apps: number }> {
   await ctx.store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('apps').where('server_id', '=', row.id).execute();
     await trx.deleteFrom('servers').where('id', '=', row.id).execute();
   });
-  await audit(ctx, 'server.remove', name, { apps });
+  await audit(ctx, 'server.remove', row.name, { apps });
   return { apps };
+}
+
+/** An approved `server remove`, run as a job: checked again (apps may have come since), then forgotten. */
+export async function prepareServerRemove(
+  ctx: Ctx,
+  name: string,
+  opts: { force?: boolean } = {},
+): Promise<JobPlan<{ server: string; apps: number }>> {
+  const { row, apps } = await checkRemovable(ctx, name, opts);
+  return {
+    spec: { ...removeSpec(row, apps, opts), plannedSteps: ['forget server'] },
+    body: async (job) => {
+      const r = await job.step('forget server', async (s) => {
+        const done = await forgetServer(ctx, row, apps);
+        s.detail(`${row.name} and ${done.apps} app(s) forgotten; nothing on the server changed`);
+        return done;
+      });
+      return { server: row.name, apps: r.apps };
+    },
+  };
 }
 
 export async function updateServer(ctx: Ctx, id: number, patch: Partial<Omit<ServerRow, 'id' | 'created_at'>>) {

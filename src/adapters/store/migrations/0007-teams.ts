@@ -99,6 +99,9 @@ ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit_events ADD COLUMN hash TEXT;
 UPDATE audit_events SET seq = id;
 CREATE UNIQUE INDEX audit_events_seq ON audit_events(seq);
+
+CREATE INDEX jobs_app ON jobs(app_id, created_at);
+CREATE INDEX jobs_server ON jobs(server_id, created_at);
 `;
 
 const JOB_STATUS_CHECK = `status IN ('approval_pending','queued','running','succeeded','failed','cancelled','rejected')`;

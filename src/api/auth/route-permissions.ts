@@ -1,0 +1,120 @@
+import type { Level } from '../../core/access.js';
+
+/**
+ * Who may call each route: the one table (the API refuses to start when a registered route is missing from it,
+ * and test/unit/api-authz-matrix.test.ts walks every route with every role and token scope against it).
+ *   public  no credentials (sign-in, health)
+ *   self    any signed-in principal (who am I, sign out)
+ *   read | deploy | admin   that access level or more (core/access.ts); scope to servers/apps is checked by the
+ *                            services on the resource each request names
+ */
+export type RoutePermission = 'public' | 'self' | Level;
+
+export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
+  'GET /api/health': 'public',
+  'GET /api/openapi.json': 'read',
+  'GET /api/dashboard': 'read',
+
+  'POST /api/auth/login': 'public',
+  'GET /api/auth/providers': 'public',
+  'GET /api/auth/oidc/:provider/start': 'public',
+  'GET /api/auth/oidc/:provider/callback': 'public',
+  'GET /api/auth/me': 'self',
+  'POST /api/auth/logout': 'self',
+  'POST /api/auth/logout-all': 'self',
+  'PUT /api/auth/password': 'self',
+
+  'GET /api/users': 'admin',
+  'POST /api/users': 'admin',
+  'PATCH /api/users/:name': 'admin',
+  'DELETE /api/users/:name': 'admin',
+  'PUT /api/users/:name/password': 'admin',
+  'GET /api/tokens': 'admin',
+  'POST /api/tokens': 'admin',
+  'DELETE /api/tokens/:name': 'admin',
+  'GET /api/audit': 'admin',
+  'GET /api/audit/verify': 'admin',
+  'GET /api/policies': 'read',
+  'PUT /api/policies': 'admin',
+  'DELETE /api/policies': 'admin',
+  'GET /api/approvals': 'read',
+  'GET /api/approvals/:id': 'read',
+  'POST /api/approvals/:id/approve': 'admin',
+  'POST /api/approvals/:id/reject': 'admin',
+
+  'GET /api/servers': 'read',
+  'POST /api/servers': 'admin',
+  'GET /api/servers/:name': 'read',
+  'DELETE /api/servers/:name': 'admin',
+  'POST /api/servers/:name/test': 'admin',
+  'POST /api/servers/:name/trust': 'admin',
+  'GET /api/servers/:name/status': 'read',
+  'POST /api/servers/:name/provision': 'admin',
+  'POST /api/servers/:name/exec': 'admin',
+  'PUT /api/servers/:name/labels': 'admin',
+  'GET /api/servers/:name/proxy/routes': 'read',
+  'POST /api/servers/:name/proxy/routes': 'admin',
+  'DELETE /api/servers/:name/proxy/routes/:domain': 'admin',
+  'POST /api/servers/:name/proxy/reload': 'admin',
+  'POST /api/servers/:name/proxy/setup': 'admin',
+  'GET /api/servers/:name/proxy': 'read',
+  'PUT /api/servers/:name/proxy/settings': 'admin',
+
+  'GET /api/apps': 'read',
+  'POST /api/apps': 'admin',
+  'GET /api/apps/:name': 'read',
+  'PATCH /api/apps/:name': 'deploy',
+  'DELETE /api/apps/:name': 'admin',
+  'POST /api/apps/:name/deploy': 'deploy',
+  'POST /api/apps/:name/rollback': 'deploy',
+  'GET /api/apps/:name/deployments': 'read',
+  'POST /api/apps/:name/restart': 'deploy',
+  'POST /api/apps/:name/stop': 'deploy',
+  'GET /api/apps/:name/logs': 'read',
+  'GET /api/apps/:name/logs/stream': 'read',
+  'POST /api/apps/:name/env/push': 'deploy',
+  'GET /api/apps/:name/env': 'read',
+  'PUT /api/apps/:name/env': 'deploy',
+  'DELETE /api/apps/:name/env/:key': 'deploy',
+  'POST /api/apps/:name/env/:key/reveal': 'deploy',
+  'POST /api/apps/:name/env/reveal': 'deploy',
+  'POST /api/apps/:name/catalog-upgrade': 'admin',
+
+  'GET /api/databases': 'read',
+  'POST /api/databases': 'admin',
+  'GET /api/databases/:name': 'read',
+  'DELETE /api/databases/:name': 'admin',
+  'GET /api/databases/:name/backups': 'read',
+  'POST /api/databases/:name/backups': 'admin',
+  'POST /api/databases/:name/restore': 'admin',
+  'PUT /api/databases/:name/schedule': 'admin',
+
+  'GET /api/jobs': 'read',
+  'GET /api/jobs/:id': 'read',
+  'GET /api/jobs/:id/logs': 'read',
+  'GET /api/jobs/:id/events': 'read',
+  'POST /api/jobs/:id/cancel': 'deploy',
+  'POST /api/jobs/:id/credentials': 'admin',
+
+  'GET /api/catalog': 'read',
+  'GET /api/catalog/stacks': 'read',
+  'GET /api/catalog/:id': 'read',
+  'POST /api/catalog/:id/install': 'admin',
+  'POST /api/catalog/installs/:id/outputs': 'admin',
+};
+
+export const routeKey = (method: string, path: string): string => `${method.toUpperCase()} ${path}`;
+
+/** Registered routes missing from the table, and table entries no route has (both are bugs). */
+export function tableProblems(registered: readonly { method: string; path: string }[]): {
+  missing: string[];
+  stale: string[];
+} {
+  const keys = new Set(registered.map((r) => routeKey(r.method, r.path)));
+  return {
+    missing: [...keys].filter((k) => !(k in ROUTE_PERMISSIONS)).sort(),
+    stale: Object.keys(ROUTE_PERMISSIONS)
+      .filter((k) => !keys.has(k))
+      .sort(),
+  };
+}
