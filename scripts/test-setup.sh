@@ -15,10 +15,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IMAGES_DIR=$ROOT/test/harness/images
 DOCKERD_LOG=/var/log/infrakt-test-dockerd.log
 PACKAGES=(docker.io docker-compose openssh-server caddy busybox-static chromium debootstrap
-  redis-server redis-tools postgresql iproute2 iptables procps curl git)
+  redis-server redis-tools postgresql iproute2 iptables procps curl git
+  restic mariadb-server-core mariadb-client openssl)
 # tag | recipe dir. The web recipe serves the tag's version as its marker.
 IMAGES=("infrakt-test/web:1|web" "infrakt-test/web:2|web" "infrakt-test/redis:7|redis"
-  "infrakt-test/postgres:15|postgres")
+  "infrakt-test/postgres:15|postgres" "infrakt-test/mariadb:10.11|mariadb")
 
 mode=all
 force_images=0
@@ -224,7 +225,8 @@ label_of() { "$DOCKER" image inspect -f '{{index .Config.Labels "infrakt.test.re
 ensure_images() {
   local i entry tag dir want have t0 ms size out tags=() labels=() built=0
   HOST_INPUTS=$(dpkg-query -W -f='${Package} ${Version}\n' busybox-static redis-server redis-tools postgresql-15 \
-    postgresql-client-15 libc6 util-linux 2>/dev/null || true)
+    postgresql-client-15 libc6 util-linux \
+    mariadb-server-core mariadb-client mariadb-client-core 2>/dev/null || true)
   for entry in "${IMAGES[@]}"; do tags+=("${entry%%|*}"); done
   # One inspect for all tags when they all exist (the common, fast case).
   if out=$(label_of "${tags[@]}"); then mapfile -t labels <<<"$out"; fi
@@ -259,6 +261,7 @@ for tool in busybox redis-server; do
   command -v "$tool" >/dev/null || die "$tool missing: run scripts/test-setup.sh (as root) first"
 done
 [[ -x /usr/lib/postgresql/15/bin/postgres ]] || die "postgresql-15 missing: run scripts/test-setup.sh (as root) first"
+[[ -x /usr/sbin/mariadbd ]] || die "mariadb-server-core missing: run scripts/test-setup.sh (as root) first"
 
 pick_docker_client
 ensure_engine

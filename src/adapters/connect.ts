@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { InfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { LocalExecutor } from './local/local-executor.js';
-import { resolveAuth } from './ssh/auth.js';
+import { DEFAULT_KEYS, resolveAuth } from './ssh/auth.js';
 import { openSsh, type SshExecutor } from './ssh/ssh-executor.js';
 import type { ServerRow } from './store/schema.js';
 
@@ -29,7 +32,30 @@ export interface ConnectOptions {
 export type ServerTarget = Pick<
   ServerRow,
   'name' | 'host' | 'port' | 'user' | 'key_path' | 'host_key' | 'host_key_fingerprint'
->;
+> &
+  Partial<Pick<ServerRow, 'status' | 'last_error'>>;
+
+/**
+ * A server with no pinned key was never reached successfully: say why from its last check, with the hint
+ * that helps for that class of problem (`server trust` cannot fix a firewall or a missing key).
+ */
+function notPinned(server: ServerTarget): InfraktError {
+  const last = server.last_error ? ` (last check: ${server.last_error})` : '';
+  const test = `infrakt server test ${server.name}`;
+  if (server.status === 'unreachable') {
+    return new InfraktError('SSH_UNREACHABLE', `server '${server.name}' has not been reached yet${last}`, {
+      hint: `check the host, the port and the firewall (sshd must be reachable from here), then run: ${test}`,
+    });
+  }
+  if (server.status === 'auth_failed') {
+    return new InfraktError('SSH_AUTH', `infrakt could not log in to server '${server.name}' yet${last}`, {
+      hint: `check --key or your ssh-agent and the server's authorized_keys for user ${server.user}, then run: ${test}`,
+    });
+  }
+  return new InfraktError('STATE', `server '${server.name}' has no pinned host key yet`, {
+    hint: `run: ${test} (it pins the key it sees first), or: infrakt server trust ${server.name} --fingerprint SHA256:…`,
+  });
+}
 
 export const isLocalHost = (host: string): boolean => host === 'local';
 
@@ -48,11 +74,7 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
   const env = opts.env ?? process.env;
   const policy = opts.hostKeyPolicy ?? 'pinned';
   const hasPin = Boolean(server.host_key || server.host_key_fingerprint);
-  if (policy === 'pinned' && !hasPin) {
-    throw new InfraktError('STATE', `server '${server.name}' has no pinned host key yet`, {
-      hint: `verify its fingerprint, then run: infrakt server trust ${server.name}`,
-    });
-  }
+  if (policy === 'pinned' && !hasPin) throw notPinned(server);
   const expect =
     typeof policy === 'object'
       ? { fingerprint: policy.fingerprint }
@@ -74,4 +96,10 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
     ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
     signal: opts.signal,
   });
+}
+
+/** Whether there is anything to log in with when no key file is given: an ssh-agent or a default ~/.ssh key. */
+export function defaultCredentialsAvailable(env: NodeJS.ProcessEnv = process.env, home = homedir()): boolean {
+  if (env.SSH_AUTH_SOCK) return true;
+  return DEFAULT_KEYS.some((k) => existsSync(join(home, '.ssh', k)));
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { anonymousPrincipal, type Principal } from '../core/access.js';
 import { InfraktError } from '../core/errors.js';
 import { governedJobs } from '../services/governance/governed-jobs.js';
+import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { Resolve } from '../services/shared/ssrf.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../services/users/sessions.js';
@@ -30,6 +31,7 @@ import { approvalRoutes } from './routes/approvals.js';
 import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
@@ -54,6 +56,8 @@ export interface ApiOptions {
   clientAddress?: ClientAddress;
   /** Accept absolute repository paths on the server as git sources (CLI-only by default). */
   allowLocalGitPaths?: boolean;
+  /** Act on servers with host `local` (this machine) over the API; off unless `serve --allow-local-server`. */
+  allowLocalServer?: boolean;
   /** DNS for the git URL SSRF check (tests inject one; default: the system resolver). */
   resolve?: Resolve;
   /** The built dashboard (dist/web); served at / with an SPA fallback when present. */
@@ -71,6 +75,8 @@ export interface ApiOptions {
    */
   secureCookies?: boolean;
   trustProxy?: boolean;
+  /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
+  mcp?: { allowWrites: boolean };
 }
 
 export const API_DESCRIPTION =
@@ -98,6 +104,12 @@ async function acceptedJob(c: Context<ApiEnv>, jobId: string): Promise<AcceptedR
   c.header('Location', `/api/jobs/${job.id}`);
   return c.json({ jobId: job.id, job }, 202) as never;
 }
+
+/** Without the opt-in, no API request runs anything on the control host through a `local` server. */
+const refuseLocal =
+  (connect: Ctx['connect']): Ctx['connect'] =>
+  (server, o) =>
+    server.host === 'local' ? Promise.reject(localServerRefused()) : connect(server, o);
 
 export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -150,15 +162,52 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       onError: (c) => apiError(c, new InfraktError('VALIDATION', 'request body too large (max 1 MiB)')),
     }),
   );
+  // A body the routes cannot read (text/plain, a form) is the client's mistake: 400, never a 500.
   api.use('/api/*', async (c, next) => {
-    c.set('ctx', requestCtx(ctx, c.var.principal, c.var.clientAddress, opts.resolve));
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      // A body is what Content-Length / Transfer-Encoding announce; a declared non-JSON type is refused as is.
+      const type = c.req.header('content-type') ?? '';
+      const announced = c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length')) > 0;
+      if ((type !== '' || announced) && !/^application\/json\s*(;|$)/i.test(type)) {
+        throw new InfraktError('VALIDATION', `request body must be JSON, not ${type.split(';')[0] || 'untyped'}`, {
+          hint: 'send Content-Type: application/json',
+        });
+      }
+    }
     await next();
+  });
+  api.use('/api/*', async (c, next) => {
+    c.set(
+      'ctx',
+      requestCtx(
+        { ...ctx, connect: opts.allowLocalServer ? ctx.connect : refuseLocal(ctx.connect) },
+        c.var.principal,
+        c.var.clientAddress,
+        opts.resolve,
+      ),
+    );
+    await next();
+  });
+
+  // MCP at /mcp, behind the same credentials as the API; each tool checks the caller's level and scope (the route
+  // table has no line for it: one route, many tools). The SDK loads on the first MCP request only.
+  api.use('/mcp', async (c, next) => {
+    c.set('clientAddress', clientAddress(c));
+    await next();
+  });
+  api.use('/mcp', authenticate(ctx, { apiKey: opts.apiKey, limiter, clientAddress, sessions, isSecure }));
+  api.all('/mcp', async (c) => {
+    const { mcpHandler } = await import('../mcp/http.js');
+    const base = { ...ctx, connect: opts.allowLocalServer ? ctx.connect : refuseLocal(ctx.connect) };
+    const mcpCtx = requestCtx(base, c.var.principal, c.var.clientAddress, opts.resolve);
+    return mcpHandler(mcpCtx, { allowWrites: Boolean(opts.mcp?.allowWrites), clientAddress })(c);
   });
 
   const deps: RouteDeps = {
     accepted: acceptedJob,
     resolve: opts.resolve,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    allowLocalServer: Boolean(opts.allowLocalServer),
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
     log,
@@ -181,6 +230,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);
+  backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
   authRoutes(api, { limiter, clientAddress, sessions, isSecure });

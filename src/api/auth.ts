@@ -75,7 +75,8 @@ export function proxiedAddress(socket: ClientAddress = socketAddress): ClientAdd
 
 /**
  * `X-API-Key` on every request it guards: missing → 401, wrong → 403 (constant-time compare),
- * too many failures from one address → 429 with Retry-After. The key is never logged or echoed.
+ * too many failures from one address → 429 with Retry-After for its failing requests (never for the
+ * right key). The key is never logged or echoed.
  */
 export function requireApiKey(opts: {
   apiKey: () => string;
@@ -84,6 +85,10 @@ export function requireApiKey(opts: {
 }): MiddlewareHandler {
   return async (c, next) => {
     const addr = opts.clientAddress(c);
+    const given = c.req.header(API_KEY_HEADER);
+    // The right key is always accepted: only failures are throttled, so a local process (which shares
+    // 127.0.0.1 with the owner's browser and tunnels) cannot lock the owner out by failing on purpose.
+    if (given && apiKeyMatches(opts.apiKey(), given)) return next();
     const wait = opts.limiter.blockedFor(addr);
     if (wait > 0) {
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
@@ -94,7 +99,6 @@ export function requireApiKey(opts: {
         }),
       );
     }
-    const given = c.req.header(API_KEY_HEADER);
     if (!given) {
       opts.limiter.fail(addr);
       return apiError(
@@ -104,15 +108,12 @@ export function requireApiKey(opts: {
         }),
       );
     }
-    if (!apiKeyMatches(opts.apiKey(), given)) {
-      opts.limiter.fail(addr);
-      return apiError(
-        c,
-        new InfraktError('FORBIDDEN', 'invalid API key', {
-          hint: 'the key may have been rotated; print the current one with: infrakt api-key show',
-        }),
-      );
-    }
-    await next();
+    opts.limiter.fail(addr);
+    return apiError(
+      c,
+      new InfraktError('FORBIDDEN', 'invalid API key', {
+        hint: 'the key may have been rotated; print the current one with: infrakt api-key show',
+      }),
+    );
   };
 }

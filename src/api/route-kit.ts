@@ -43,6 +43,7 @@ export interface RouteDeps {
   /** DNS resolver for the SSRF check of git URLs (tests inject one). */
   resolve: Resolve | undefined;
   allowLocalGitPaths: boolean;
+  allowLocalServer: boolean;
   ssePingMs: number | undefined;
   /** Memo of hot read-only list bodies, invalidated by any database change. */
   reads: ReadCache;

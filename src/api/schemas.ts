@@ -56,7 +56,7 @@ export const appUpdateBody = z
 const envValue = z.string();
 export const envSetBody = z
   .object({
-    vars: z.record(z.string(), envValue).describe('KEY -> value; all validated first, written in one transaction'),
+    vars: z.record(envKeySchema, envValue).describe('KEY -> value; all validated first, written in one transaction'),
     server: nameSchema.optional(),
   })
   .meta({ id: 'EnvSet' });

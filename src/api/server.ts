@@ -18,6 +18,7 @@ export interface ServeOptions {
   paths: Paths;
   corsOrigins?: readonly string[];
   allowLocalGitPaths?: boolean;
+  allowLocalServer?: boolean;
   /** Attribute requests from a local reverse proxy to X-Forwarded-For (per-client rate limiting). */
   trustProxy?: boolean;
   /** Extra catalog folders offered by /api/catalog (absolute paths). */
@@ -26,6 +27,8 @@ export interface ServeOptions {
   webRoot?: string | null;
   connect?: Connect;
   log?: (line: string) => void;
+  /** Offer MCP write tools at /mcp (each still needs confirm: true). */
+  mcpAllowWrites?: boolean;
 }
 
 export interface RunningServer {
@@ -61,10 +64,12 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     apiKey: apiKeySource(opts.paths.apiKey),
     corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
+    allowLocalServer: Boolean(opts.allowLocalServer),
     ...(opts.trustProxy ? { clientAddress: proxiedAddress() } : {}),
     webRoot,
     log: opts.log,
     catalogDirs: opts.catalogDirs,
+    mcp: { allowWrites: Boolean(opts.mcpAllowWrites) },
   });
   const host = opts.host.replace(/^\[(.*)\]$/, '$1');
   let server: ReturnType<typeof serve>;

@@ -9,9 +9,22 @@ import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
 import type { appCreateBody, serverAddBody } from './schemas.js';
+import type { targetAddBody } from './schemas-backups.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
 export type { AppLogLine, AppView, DeploymentView } from '../core/schemas/views/apps.js';
+export type {
+  AppBackupList,
+  AppSnapshotView,
+  BackupOverview,
+  BackupRunView,
+  BackupTargetView,
+  DbSnapshotList,
+  DbSnapshotView,
+  OffsiteStatus,
+  TargetAdded,
+  TargetCheck,
+} from '../core/schemas/views/backups.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
 export type {
   BackupList,
@@ -46,6 +59,7 @@ export type { ApiErrorBody } from './errors.js';
 export type ServerAddRequest = z.input<typeof serverAddBody>;
 export type AppCreateRequest = z.input<typeof appCreateBody>;
 export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;
+export type BackupTargetAddRequest = z.input<typeof targetAddBody>;
 
 /**
  * SSE events of `GET /api/jobs/:id/events` (read with fetch + X-API-Key; resume with `Last-Event-ID`

@@ -28,7 +28,7 @@ export function localPaths(): Paths {
 }
 
 /** Opens local state, creating it on first use (and saying so on stderr). */
-export async function openCliContext(): Promise<CliCtx> {
+export async function openCliContext(opts: { actor?: string } = {}): Promise<CliCtx> {
   const paths = resolvePaths();
   const fresh = !paths.databaseUrl && !existsSync(paths.db);
   const report = ensureHome(paths);
@@ -37,7 +37,7 @@ export async function openCliContext(): Promise<CliCtx> {
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   // ssh2 costs ~40 ms to load: only commands that actually connect pay for it.
   const connect: Connect = async (server, opts) => (await import('../adapters/connect.js')).connect(server, opts);
-  const actor = cliActor();
+  const actor = opts.actor ?? cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
   for (const id of (await jobs.recovered).jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
   return {
@@ -56,8 +56,8 @@ export async function openCliContext(): Promise<CliCtx> {
 }
 
 /** Runs a command body with a context, always closing the database. */
-export async function withCtx<T>(fn: (ctx: CliCtx) => Promise<T>): Promise<T> {
-  const ctx = await openCliContext();
+export async function withCtx<T>(fn: (ctx: CliCtx) => Promise<T>, opts: { actor?: string } = {}): Promise<T> {
+  const ctx = await openCliContext(opts);
   try {
     return await fn(ctx);
   } finally {

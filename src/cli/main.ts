@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
+import { registerAppVolumeCommands } from './commands/app-volumes.js';
 import { registerAppCommands } from './commands/apps.js';
+import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
@@ -10,10 +12,14 @@ import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
 import { registerInit } from './commands/home.js';
+import { registerInventoryCommands } from './commands/inventory.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLockCommands } from './commands/locks.js';
+import { registerMcpCommand } from './commands/mcp.js';
+import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
+import { registerSecretCommands } from './commands/secret.js';
 import { registerServe } from './commands/serve.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
@@ -41,12 +47,16 @@ export function buildProgram(): Command {
   registerAppCommands(apps);
   registerDeployCommands(apps);
   registerAppLifecycleCommands(apps);
+  registerAppVolumeCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
   const db = program.command('db').description('manage databases and their backups');
   registerDbCommands(db);
   registerBackupCommands(db);
+  registerBackupTargetCommands(
+    program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
+  );
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);
@@ -54,6 +64,16 @@ export function buildProgram(): Command {
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
 
+  // Fleet as code (issue 14): cloud servers, secrets, providers, inventory plan/apply/export/schema, MCP.
+  registerServerCloudCommands(servers);
+  registerSecretCommands(
+    program.command('secret').description('named secrets: referenced as secret:NAME in env and infrakt.yaml'),
+  );
+  registerProviderCommands(
+    program.command('provider').description('cloud provider accounts (API tokens stored encrypted)'),
+  );
+  registerInventoryCommands(program);
+  registerMcpCommand(program);
   registerServe(program);
   registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
 
@@ -65,6 +85,9 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
+  // --json among infrakt's own arguments (not in a remote command after `--`): failures print JSON too.
+  const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
+  const json = own.slice(2).includes('--json');
   // `db create --version <tag>` / `catalog show --version <v>` are versions of the thing: after these
   // commands, program options are not parsed.
   if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
@@ -72,6 +95,6 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
-    return reportError(e, debug);
+    return reportError(e, debug, json);
   }
 }

@@ -9,7 +9,12 @@ const errColors = pc.createColors(colorEnabled(process.stderr));
 export const c = colors;
 export const ce = errColors;
 
+let printedJson = false;
+/** Whether this command already printed its JSON result (a failure after it must not print a second document). */
+export const jsonPrinted = (): boolean => printedJson;
+
 export function printJson(value: unknown): void {
+  printedJson = true;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 

@@ -20,9 +20,12 @@ export function reportProbe(p: ProbeResult, mode: 'human' | 'json' | 'quiet'): v
     return;
   }
   const err = p.error;
+  // No host key seen means nothing reached the server: a credentials problem found before connecting (no key,
+  // no agent, an unreadable key) is not an authentication the server refused.
+  const beforeConnecting = p.status === 'auth_failed' && p.fingerprint === null;
   throw new InfraktError(
     (err?.code as InfraktError['code']) ?? 'SSH_UNREACHABLE',
-    `${p.server}: ${PROBE_LABEL[p.status]} — ${err?.message ?? 'connection failed'}`,
+    `${p.server}: ${beforeConnecting ? '' : `${PROBE_LABEL[p.status]} — `}${err?.message ?? 'connection failed'}`,
     { hint: err?.hint },
   );
 }

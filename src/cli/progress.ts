@@ -79,7 +79,8 @@ export async function runJob<T>(
     record.startedAt && record.finishedAt
       ? duration(Date.parse(record.finishedAt) - Date.parse(record.startedAt))
       : '0ms';
-  if (opts.json) printJson(record);
+  // On failure --json prints the error object (with the job id) once, from the entry point.
+  if (opts.json && failure === null) printJson(record);
   if (failure === null) {
     if (!opts.json) process.stdout.write(`${c.green('✓')} ${what} succeeded in ${took} ${c.dim(`(job ${id})`)}\n`);
     return { jobId: id, result: result as T, record };

@@ -36,13 +36,16 @@ function ok(r: RunResult): RunResult {
   return r;
 }
 
-/** The error contract: exit code of the class, `error:` then `hint:` on stderr, no stack, nothing on stdout. */
+/**
+ * The error contract: exit code of the class, `error:` then `hint:` on stderr, no stack; nothing on stdout but,
+ * with --json, the error itself as `{ "error": { code, message, hint } }`.
+ */
 function failed(r: RunResult, code: keyof typeof EXIT_CODES): RunResult {
   expect(r.code, `exit code; stderr:\n${r.stderr}`).toBe(EXIT_CODES[code]);
   expect(r.stderr).toMatch(/^error: \S/m);
   expect(r.stderr).toMatch(/^hint: \S/m);
   expect(r.stderr).not.toMatch(STACK_LINE);
-  expect(r.stdout).toBe('');
+  if (r.stdout !== '') expect(JSON.parse(r.stdout)).toMatchObject({ error: { code, message: expect.any(String) } });
   return r;
 }
 
@@ -125,12 +128,27 @@ describe('servers, apps and env vars', () => {
     ).toMatchObject({ name: 'web', server: 's1', type: 'image', port: 3000, image: 'nginx:alpine' });
     const git = ok(run('app', 'create', '--server', 's2', '--name', 'web', '--git', 'https://140.82.112.3/r.git'));
     expect(git.stdout).toContain('created git app web on s2');
-    ok(run('app', 'create', '--server', 's1', '--name', 'api', '--domain', 'API.example.com', '--port', '8080'));
+    ok(
+      run(
+        'app',
+        'create',
+        '--server',
+        's1',
+        '--name',
+        'api',
+        '--image',
+        'nginx:alpine',
+        '--domain',
+        'API.example.com',
+        '--port',
+        '8080',
+      ),
+    );
 
     const all = json<{ name: string; server: string; type: string; domain: string | null; branch: string | null }[]>(
       ok(run('app', 'list', '--json')),
     );
-    expect(all.map((a) => `${a.server}/${a.name}:${a.type}`)).toEqual(['s1/api:compose', 's1/web:image', 's2/web:git']);
+    expect(all.map((a) => `${a.server}/${a.name}:${a.type}`)).toEqual(['s1/api:image', 's1/web:image', 's2/web:git']);
     expect(all.find((a) => a.name === 'api')?.domain).toBe('api.example.com');
     expect(all.find((a) => a.type === 'git')?.branch).toBe('main');
     const s1 = json<{ name: string }[]>(ok(run('app', 'list', '--server', 's1', '--json')));
@@ -290,7 +308,7 @@ describe('servers, apps and env vars', () => {
 
   it('server remove with apps asks on a terminal: "n" changes nothing, "y" removes', () => {
     addServer(home(), 'tty');
-    ok(run('app', 'create', '--server', 'tty', '--name', 'asked'));
+    ok(run('app', 'create', '--server', 'tty', '--name', 'asked', '--image', 'nginx:alpine'));
     const answer = (reply: string) =>
       spawnSync('script', ['-qec', `node ${BIN} server remove tty`, '/dev/null'], {
         input: `${reply}\n`,
@@ -347,7 +365,7 @@ describe('damaged or foreign state gives clear errors', () => {
   function seeded(name: string): string {
     const home = homeFor(name);
     addServer(home, 's1');
-    ok(infrakt(home, ['app', 'create', '--server', 's1', '--name', 'web']));
+    ok(infrakt(home, ['app', 'create', '--server', 's1', '--name', 'web', '--image', 'nginx:alpine']));
     ok(infrakt(home, ['env', 'set', 'web', 'API_TOKEN=t0ken', 'OTHER=x']));
     return home;
   }

@@ -17,6 +17,8 @@ export const TEST_IMAGES = {
   redis: 'infrakt-test/redis:7',
   /** PostgreSQL 15 (Debian 12); POSTGRES_PASSWORD/USER/DB like the official image; psql, pg_dump, pg_restore, pg_isready. */
   postgres: 'infrakt-test/postgres:15',
+  /** MariaDB 10.11 (Debian 12); MARIADB_ROOT_PASSWORD/DATABASE like the official image; mariadb, mariadb-dump. */
+  mariadb: 'infrakt-test/mariadb:10.11',
 } as const;
 
 /** Label put on every container runContainer() starts. */

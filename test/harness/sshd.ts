@@ -28,7 +28,8 @@ export interface ClientKeys {
 }
 
 export interface SshdHost {
-  readonly host: '127.0.0.1';
+  /** 127.0.0.1, or the loopback address it was asked to listen on. */
+  readonly host: string;
   readonly port: number;
   readonly user: 'root';
   /** Private key to log in with (the shared client ed25519 key). */
@@ -144,10 +145,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
+function sshdConfig(
+  dir: string,
+  port: number,
+  keys: ClientKeys,
+  o: { pathDir?: string; address?: string; authorizedKeys?: string } = {},
+): string {
+  const { pathDir, address = '127.0.0.1', authorizedKeys } = o;
   return [
+    ...(pathDir ? [`SetEnv PATH=${pathDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] : []),
     `Port ${port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${address}`,
     `HostKey ${join(dir, 'host_key')}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
     'PermitRootLogin prohibit-password',
@@ -155,7 +163,7 @@ function sshdConfig(dir: string, port: number, keys: ClientKeys): string {
     'KbdInteractiveAuthentication no',
     'PubkeyAuthentication yes',
     'UsePAM no',
-    `AuthorizedKeysFile ${keys.authorizedKeys}`,
+    `AuthorizedKeysFile ${authorizedKeys ?? keys.authorizedKeys}`,
     'StrictModes no',
     'UseDNS no',
     `Subsystem sftp ${SFTP_SERVER}`,
@@ -220,38 +228,84 @@ process.once('exit', () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
 });
 
+export interface StartSshdOptions {
+  hostKeyType?: KeyType;
+  /** A loopback address other than 127.0.0.1 (a "machine" of its own, e.g. for the fake cloud provider). */
+  listenAddress?: string;
+  /** A fixed port (e.g. 22 on a listenAddress of its own) instead of a free one. */
+  port?: number;
+  /** Use this OpenSSH private host key (e.g. the one cloud-init user data carries) instead of a generated one. */
+  hostKeyPrivate?: string;
+  /** authorized_keys content instead of the shared client keys. */
+  authorizedKeys?: string;
+  /** Hide the Compose v2 plugin from `docker` (PATH set by sshd), so the server only has docker-compose v1. */
+  composeV1Only?: boolean;
+}
+
 /** Starts one sshd on a free loopback port. */
-export async function startSshd(opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost> {
+export async function startSshd(opts: StartSshdOptions = {}): Promise<SshdHost> {
   ensureSshd();
   const keys = getClientKeys();
   const dir = tempDir('sshd');
+  // A "server" with only compose v1: its sessions find a docker CLI without the compose plugin first.
+  const pathDir = opts.composeV1Only ? join(dir, 'bin') : undefined;
+  if (pathDir) {
+    mkdirSync(pathDir);
+    writeFileSync(
+      join(pathDir, 'docker'),
+      [
+        '#!/bin/sh',
+        '# docker without its compose plugin (this test server has only docker-compose v1)',
+        `if [ "\${1:-}" = compose ]; then echo "docker: 'compose' is not a docker command." >&2; exit 1; fi`,
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin exec docker "$@"',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  }
   const root = join(dir, 'root');
   mkdirSync(root, { mode: 0o755 });
   const keyType = opts.hostKeyType ?? 'ed25519';
   const logPath = join(dir, 'sshd.log');
   let child: ChildProcess | undefined;
   let port = 0;
-  const newHostKey = () => {
+  const newHostKey = (given?: string) => {
     rmSync(join(dir, 'host_key'), { force: true });
     rmSync(join(dir, 'host_key.pub'), { force: true });
+    if (given) {
+      writeFileSync(join(dir, 'host_key'), given.endsWith('\n') ? given : `${given}\n`, { mode: 0o600 });
+      return execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'host_key')], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/)
+        .slice(0, 2)
+        .join(' ');
+    }
     keygen(join(dir, 'host_key'), keyType);
     return readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   };
-  let hostKey = newHostKey();
+  let hostKey = newHostKey(opts.hostKeyPrivate);
+  let authorized: string | undefined;
+  if (opts.authorizedKeys !== undefined) {
+    authorized = join(dir, 'authorized_keys');
+    writeFileSync(authorized, opts.authorizedKeys, { mode: 0o600 });
+  }
   // Another process may take the port between our probe and sshd's bind: retry with a new one.
   for (let attempt = 0; ; attempt++) {
-    port = await freePort();
-    writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, port, keys));
+    port = opts.port ?? (await freePort());
+    writeFileSync(
+      join(dir, 'sshd_config'),
+      sshdConfig(dir, port, keys, { pathDir, address: opts.listenAddress, authorizedKeys: authorized }),
+    );
     rmSync(logPath, { force: true });
     try {
       child = await launch(dir, port);
       break;
     } catch (e) {
-      if (attempt >= 4) throw e;
+      if (attempt >= 4 || opts.port !== undefined) throw e;
     }
   }
   const host: SshdHost = {
-    host: '127.0.0.1',
+    host: opts.listenAddress ?? '127.0.0.1',
     port,
     user: 'root',
     keyPath: keys.ed25519,

@@ -1,7 +1,7 @@
 // `infrakt serve` as a user runs it (the built CLI): key file on first start, loopback bind, rotation
 // without restart, clean SIGTERM, and a restart marking jobs of the killed process INTERRUPTED.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
   blackholePort = (blackhole.address() as { port: number }).port;
-  clientKey = join(home, 'id_test');
+  // Over the API, key files are accepted only from $INFRAKT_HOME/keys.
+  mkdirSync(join(home, 'keys'), { mode: 0o700 });
+  clientKey = join(home, 'keys', 'id_test');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', clientKey]);
 });
 
@@ -134,5 +136,43 @@ describe('infrakt serve', () => {
     expect(job.error.code).toBe('INTERRUPTED');
     again.child.kill('SIGTERM');
     expect(await exited(again.child)).toBe(0);
+  });
+
+  it('a key file swapped for a FIFO never freezes the API; the CLI refuses non-regular key files (issue 11 item 6)', async () => {
+    const s = await serve();
+    const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
+    const call = (path: string, init: RequestInit = {}) =>
+      fetch(`${s.url}${path}`, {
+        ...init,
+        headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+        signal: AbortSignal.timeout(20_000),
+      });
+    const keyFile = join(home, 'keys', 'swapped');
+    copyFileSync(clientKey, keyFile);
+    const add = await call('/api/servers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'swapped', host: '127.0.0.1', port: blackholePort, keyPath: 'swapped' }),
+    });
+    expect(add.status).toBe(201);
+    rmSync(keyFile);
+    execFileSync('mkfifo', [keyFile]);
+    // Testing the server reads the key: a blocking read of a FIFO would hang the whole process.
+    const probe = call('/api/servers/swapped/test', { method: 'POST' });
+    const health = await fetch(`${s.url}/api/health`, { signal: AbortSignal.timeout(5_000) });
+    expect(health.status).toBe(200);
+    const res = await probe;
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as { status: string; error: { code: string; message: string } };
+    expect(result.status).toBe('auth_failed');
+    expect(result.error.message).toMatch(/missing or unreadable/);
+
+    for (const bad of [keyFile, '/dev/zero', join(home, 'keys')]) {
+      const r = await runCli(['server', 'add', '--name', 'cli-fifo', '--host', '127.0.0.1', '--key', bad], { home });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/not a regular file/);
+    }
+    expect((await runCli(['server', 'show', 'cli-fifo'], { home })).code).toBe(3);
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
   });
 });

@@ -44,7 +44,12 @@ function gatedJob(steps: string[]) {
   return {
     started,
     async advance() {
-      for (let i = 0; i < 500 && gates.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      // The job reaches its next gate when the machine gets to it: wait with a deadline, never a count.
+      const deadline = Date.now() + 60_000;
+      while (gates.length === 0) {
+        if (Date.now() > deadline) throw new Error('the job did not reach its next step within 60 s');
+        await new Promise((r) => setTimeout(r, 5));
+      }
       gates.shift()?.();
     },
   };

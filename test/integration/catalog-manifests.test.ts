@@ -9,8 +9,6 @@ import { pinnedImage } from '../../src/core/catalog/compose-template.js';
 import { resolveInputs } from '../../src/core/catalog/inputs.js';
 import { renderEntry } from '../../src/core/catalog/render.js';
 import { parseComposeFile, splitCompose } from '../../src/core/plans/deploy-compose.js';
-import { renderEnvFile } from '../../src/core/plans/deploy-env.js';
-import { Secret } from '../../src/core/secret.js';
 import { composeCommand, run } from '../harness/docker.js';
 import { removeDir, tempDir } from '../helpers/state.js';
 
@@ -82,13 +80,14 @@ describe('shipped catalog', () => {
       const rendered = renderEntry(m, resolved.values, { app: id, server: 's1', domain: `${id}.example.com` });
       const work = join(dir, id);
       mkdirSync(work, { recursive: true });
-      const env = new Map(Object.entries(rendered.env).map(([k, v]) => [k, new Secret(v)]));
-      writeFileSync(join(work, '.env'), renderEnvFile(env, 'v2').reveal(), { mode: 0o600 });
+      // The app's variables are written into the release's compose files (0600) by infrakt, which also resolves
+      // `${VAR}` references: compose v1 and v2 parse .env files differently, so none is used.
+      const env = new Map(Object.entries(rendered.env));
       const split = splitCompose({
         doc: parseComposeFile(e.template!),
         port: m.routes[0]!.port,
         hostPort: 20001,
-        envFile: join(work, '.env'),
+        env,
         labels: { app: id, root: '/opt/infrakt', release: 1 },
         network: `${id}-svc-net`,
         servicesProject: `${id}-svc`,
@@ -105,21 +104,13 @@ describe('shipped catalog', () => {
         writeFileSync(join(work, name), text);
         const r = await run(
           bin,
-          [
-            ...pre,
-            '--project-name',
-            id,
-            '--file',
-            join(work, name),
-            '--env-file',
-            join(work, '.env'),
-            'config',
-            '--format',
-            'json',
-          ],
+          [...pre, '--project-name', id, '--file', join(work, name), 'config', '--format', 'json'],
           {
             check: false,
             timeoutMs: 60_000,
+            // The raw template refers to the entry's variables; every one must be among those the render
+            // produced. The release and services files must resolve with none given.
+            env: name === 'template.yml' ? { ...process.env, ...rendered.env } : process.env,
           },
         );
         expect(r.code, `${id}/${name}: ${r.stderr}`).toBe(0);
@@ -131,8 +122,9 @@ describe('shipped catalog', () => {
           for (const p of def.ports ?? [])
             expect(p.host_ip, `${id}/${name}: ${svc} publishes ${p.published}`).toBe('127.0.0.1');
         }
-        // The generated secrets travel in the env file, never in the compose files on disk.
-        for (const s of rendered.secretEnv) expect(text, `${id}/${name}`).not.toContain(rendered.env[s]);
+        // The template itself never carries a generated secret: values reach it only at deploy time.
+        if (name === 'template.yml')
+          for (const s of rendered.secretEnv) expect(text, `${id}/${name}`).not.toContain(rendered.env[s]);
       }
     },
   );

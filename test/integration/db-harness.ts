@@ -14,6 +14,7 @@ export const rand = (): string => randomBytes(4).toString('hex');
 const TAGS = {
   postgres: [TEST_IMAGES.postgres, 'postgres:15'],
   redis: [TEST_IMAGES.redis, 'redis:7'],
+  mariadb: [TEST_IMAGES.mariadb, 'mariadb:10.11'],
 } as const;
 
 export interface DbEnv {

@@ -180,7 +180,10 @@ describe.skipIf(!runIt)('db: postgres through the CLI', () => {
     try {
       const r = await env.cli(['db', 'backup', name, '--json']);
       expect(r.code).not.toBe(0);
-      const rec = JSON.parse(r.stdout) as JobRecord;
+      // --json on failure: the error as JSON, naming the job that recorded it.
+      const { error } = JSON.parse(r.stdout) as { error: { message: string; jobId: string } };
+      expect(error.message).toMatch(/not running/);
+      const rec = await env.json<JobRecord>(['job', 'show', error.jobId]);
       expect(rec.status).toBe('failed');
       expect(rec.error?.message).toMatch(/not running/);
       expect(readdirNames(dir)).toEqual(filesBefore);

@@ -1,13 +1,20 @@
 // The proxy config path on real parts (harness sshd → real Caddy), through the services: setup starts Caddy with
 // the rendered config, routes are served, and a reload that fails (the new HTTP port is taken) restores the
 // previous config file and keeps the previous config live.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/adapters/connect.js';
 import { createJobRunner, type JobRunner } from '../../src/adapters/jobs/runner.js';
-import { prepareProxyAdd, prepareProxyReload, prepareProxySetup, proxyStatus } from '../../src/services/proxy/proxy.js';
+import {
+  listProxyRoutes,
+  prepareProxyAdd,
+  prepareProxyReload,
+  prepareProxyRemove,
+  prepareProxySetup,
+  proxyStatus,
+} from '../../src/services/proxy/proxy.js';
 import { registerServer } from '../../src/services/servers/servers.js';
 import { setProxySettings } from '../../src/services/servers/settings.js';
 import type { Ctx } from '../../src/services/shared/context.js';
@@ -104,6 +111,39 @@ describe('proxy config on a real Caddy (services over ssh)', () => {
     expect(readFileSync(`${host.root}/caddy/Caddyfile`, 'utf8')).toBe(before);
     expect(await get(httpPort, 'svc.test')).toEqual({ status: 200, body: 'upstream' });
     await setProxySettings(ctx, 'box', { httpPort });
+    expect((await proxyStatus(ctx, 'box')).inSync).toBe(true);
+  });
+
+  it('proxy add and remove on a server that fails mid-way change nothing locally; a retry works (issue 11 item 8)', async () => {
+    await setProxySettings(ctx, 'box', { httpPort });
+    await runPlan(ctx, await prepareProxyReload(ctx, 'box'));
+    const domains = async () => (await listProxyRoutes(ctx, 'box')).map((r) => r.domain).sort();
+    // The server fails mid-way: after connecting, locking and rendering, the new config cannot be written.
+    const candidate = `${host.root}/caddy/Caddyfile.next`;
+    mkdirSync(candidate);
+    const add = await runPlan(
+      ctx,
+      await prepareProxyAdd(ctx, { domain: 'new.test', server: 'box', port: upstreamPort }),
+    )
+      .then(() => null)
+      .catch((e) => e);
+    expect(add?.code).toBe('COMMAND_FAILED');
+    expect(await domains()).toEqual(['svc.test']);
+    const remove = await runPlan(ctx, await prepareProxyRemove(ctx, { domain: 'svc.test', server: 'box' }))
+      .then(() => null)
+      .catch((e) => e);
+    expect(remove?.code).toBe('COMMAND_FAILED');
+    // Caddy still serves the route, and infrakt still knows it.
+    expect(await domains()).toEqual(['svc.test']);
+    expect(await get(httpPort, 'svc.test')).toEqual({ status: 200, body: 'upstream' });
+
+    // The server works again: both retries go through.
+    rmdirSync(candidate);
+    await runPlan(ctx, await prepareProxyAdd(ctx, { domain: 'new.test', server: 'box', port: upstreamPort }));
+    expect(await get(httpPort, 'new.test')).toEqual({ status: 200, body: 'upstream' });
+    await runPlan(ctx, await prepareProxyRemove(ctx, { domain: 'svc.test', server: 'box' }));
+    expect(await domains()).toEqual(['new.test']);
+    expect((await get(httpPort, 'svc.test')).body).not.toBe('upstream');
     expect((await proxyStatus(ctx, 'box')).inSync).toBe(true);
   });
 });

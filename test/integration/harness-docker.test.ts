@@ -113,8 +113,8 @@ describe.skipIf(!(await shouldRunDockerTests()))('docker test harness and images
 
     const t0 = Date.now();
     await docker(['stop', slow]);
-    // PID 1 forwards TERM: no 10 s wait for SIGKILL.
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    // PID 1 forwards TERM: no 10 s wait for SIGKILL (the bound is that grace period, not this machine's speed).
+    expect(Date.now() - t0).toBeLessThan(9_500);
 
     const crash = `${prefix}-crash`;
     await runContainer({ image: TEST_IMAGES.web1, name: crash, env: { CRASH: '1' } });

@@ -155,6 +155,8 @@ describe.skipIf(!runnable)(
       const active = await vps.sh('systemctl is-active docker caddy fail2ban');
       expect(active.stdout.trim().split('\n')).toEqual(['active', 'active', 'active']);
       expect((await vps.sh('docker compose version --short')).code).toBe(0);
+      // restic for off-site backups (backup-target), from the distribution.
+      expect((await vps.sh('restic version')).stdout).toMatch(/^restic \d+\.\d+/);
       expect((await vps.sh('docker network inspect -f "{{.Name}}" infrakt')).stdout.trim()).toBe('infrakt');
       expect(JSON.parse((await vps.sh('cat /etc/docker/daemon.json')).stdout)['log-opts']).toEqual({
         'max-size': '10m',

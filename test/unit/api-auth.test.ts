@@ -8,6 +8,7 @@ import {
   loadApiKey,
   rotateApiKey,
 } from '../../src/adapters/secrets/api-key.js';
+import { ROUTE_PERMISSIONS } from '../../src/api/auth/route-permissions.js';
 import { FailureLimiter } from '../../src/api/auth.js';
 import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
 
@@ -30,9 +31,9 @@ const concrete = (path: string) =>
 let addrSeq = 0;
 const nextAddr = () => `198.51.100.${++addrSeq % 250}`;
 
-describe('every route but GET /api/health requires X-API-Key', () => {
+describe('every route but the public ones (health, sign-in) requires credentials', () => {
   it('enumerates the registered routes: 401 without a key, 403 with a wrong one', async () => {
-    const routes = registeredApiRoutes(f.app).filter((r) => r.path !== '/api/health');
+    const routes = registeredApiRoutes(f.app).filter((r) => ROUTE_PERMISSIONS[`${r.method} ${r.path}`] !== 'public');
     expect(routes.length).toBeGreaterThanOrEqual(18);
     for (const r of routes) {
       const init = {
@@ -67,7 +68,7 @@ describe('every route but GET /api/health requires X-API-Key', () => {
 });
 
 describe('rate limiting of failures per address', () => {
-  it('after 10 failures in the window → 429 with Retry-After, even with the right key; other addresses unaffected', async () => {
+  it('after 10 failures in the window → 429 with Retry-After for failing requests; other addresses unaffected', async () => {
     for (let i = 0; i < 10; i++) {
       const r = await f.req('/api/servers', { addr: '203.0.113.66', headers: { 'X-API-Key': 'wrong' } });
       expect(r.status).toBe(403);
@@ -76,8 +77,21 @@ describe('rate limiting of failures per address', () => {
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await body(blocked)).error.code).toBe('RATE_LIMITED');
-    expect((await f.req('/api/servers', { addr: '203.0.113.66' })).status).toBe(429);
-    expect((await f.req('/api/servers', { addr: '203.0.113.67' })).status).toBe(200);
+    expect((await f.req('/api/servers', { addr: '203.0.113.66', headers: { 'X-API-Key': '' } })).status).toBe(429);
+    expect((await f.req('/api/servers', { addr: '203.0.113.67', headers: { 'X-API-Key': 'wrong' } })).status).toBe(403);
+  });
+
+  it('a local process cannot lock the owner out: 100 failures from 127.0.0.1, then the right key gets 200 at once', async () => {
+    for (let i = 0; i < 100; i++) {
+      const headers: Record<string, string> = i % 2 ? { 'X-API-Key': `wrong-${i}` } : { 'X-API-Key': '' };
+      expect([401, 403, 429]).toContain((await f.req('/api/servers', { addr: '127.0.0.1', headers })).status);
+    }
+    const owner = await f.req('/api/servers', { addr: '127.0.0.1' });
+    expect(owner.status).toBe(200);
+    // ... while the failing client stays throttled, with Retry-After.
+    const still = await f.req('/api/servers', { addr: '127.0.0.1', headers: { 'X-API-Key': 'wrong' } });
+    expect(still.status).toBe(429);
+    expect(Number(still.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('the window slides: old failures expire', () => {
@@ -186,7 +200,10 @@ describe('--trust-proxy', () => {
       expect((await wrong('127.0.0.1', '203.0.113.1')).status).toBe(403);
       expect((await wrong('127.0.0.1', '1.1.1.1, 203.0.113.1')).status).toBe(403);
       expect((await wrong('127.0.0.1', '203.0.113.1')).status).toBe(429);
-      // The owner, also behind the proxy, is not locked out.
+      // The owner, also behind the proxy, is not locked out (nor would be from the attacker's address).
+      expect(
+        (await g.req('/api/servers', { addr: '127.0.0.1', headers: { 'X-Forwarded-For': '203.0.113.1' } })).status,
+      ).toBe(200);
       expect(
         (await g.req('/api/servers', { addr: '127.0.0.1', headers: { 'X-Forwarded-For': '198.51.100.7' } })).status,
       ).toBe(200);

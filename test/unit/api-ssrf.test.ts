@@ -78,8 +78,29 @@ describe('rejected', () => {
     ['file', 'file:///etc/passwd'],
     ['credentials', 'https://user:tok@github.com/x.git'],
     ['not a URL', 'github.com/x'],
+    // Issue 11 item 1: the WHATWG parser and git/curl disagree about these hosts.
+    ['backslash before userinfo (loopback)', 'https://github.com\\@127.0.0.1:8443/org/repo.git'],
+    ['backslash before userinfo (metadata)', 'https://github.com\\@169.254.169.254/latest'],
+    ['backslash before userinfo ([::1])', 'https://github.com\\@[::1]:8443/x.git'],
+    ['backslash after a public IPv4 literal', 'https://8.8.8.8\\@127.0.0.1:8443/x.git'],
+    ['backslash as path separator', 'https://github.com\\org\\repo.git'],
+    ['empty userinfo', 'https://@github.com/x.git'],
+    ['userinfo with only a colon', 'https://:@github.com/x.git'],
+    ['upper-case host (not canonical)', 'https://GitHub.com/x.git'],
+    ['default port spelled out', 'https://github.com:443/x.git'],
+    ['trailing dot', 'https://github.com./x.git'],
+    ['no path', 'https://github.com'],
+    ['percent-encoded host', 'https://git%68ub.com/x.git'],
+    ['non-ASCII host', 'https://gíthub.com/x.git'],
+    ['dot segments', 'https://github.com/a/../b.git'],
+    ['non-canonical IPv6', 'https://[0:0:0:0:0:0:0:1]/x.git'],
   ])('%s: %s', async (_why, url) => {
     await expect(check(url)).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('a non-canonical URL is refused with its canonical form in the message', async () => {
+    await expect(check('https://GitHub.com/x.git')).rejects.toThrow(/canonical form: https:\/\/github\.com\/x\.git/);
+    await expect(check('https://github.com\\@127.0.0.1:8443/x')).rejects.toThrow(/must not contain "\\"/);
   });
 
   it('credentials are not echoed in the error', async () => {

@@ -170,6 +170,41 @@ describe('every answer is the documented view', () => {
     await conforms('GET /api/catalog/stacks', '/api/catalog/stacks');
   });
 
+  it('backup targets, the backup overview and app volume backups', async () => {
+    await conforms(
+      'POST /api/backup-targets',
+      '/api/backup-targets',
+      { json: { name: 'nas', sftp: 'backup@nas.example.com:/srv/restic' } },
+      201,
+    );
+    await conforms(
+      'POST /api/backup-targets',
+      '/api/backup-targets',
+      { json: { name: 'b2', s3: 'https://s3.example.com/bkt', accessKeyId: 'AKIA', secretAccessKey: 'secret-key' } },
+      201,
+    );
+    const db = f.ctx.store.raw!;
+    const server = db.prepare("SELECT id FROM servers WHERE name = 'web-1'").pluck().get();
+    db.prepare("UPDATE backup_targets SET last_check_json = ? WHERE name = 'nas'").run(
+      JSON.stringify({
+        kind: 'verify',
+        at: '2026-01-01T00:00:00Z',
+        status: 'ok',
+        message: 'no errors',
+        server: 'web-1',
+      }),
+    );
+    db.prepare(
+      "INSERT INTO backup_runs (server_id, subject_kind, subject, target, status, snapshot_id, bytes, message, job_id, started_at, finished_at) VALUES (?, 'app', 'api', NULL, 'ok', 'abcdef12', 10, 'api-svc_data', NULL, 't', 't')",
+    ).run(server);
+    await conforms('GET /api/backup-targets', '/api/backup-targets');
+    const overview = await conforms('GET /api/backups/overview', '/api/backups/overview');
+    expect(overview.apps[0].local.snapshotId).toBe('abcdef12');
+    await conforms('POST /api/backup-targets/{name}/test', '/api/backup-targets/nas/test?server=web-1', {}, 202);
+    await conforms('POST /api/apps/{name}/backups', '/api/apps/api/backups', { json: {} }, 202);
+    await conforms('DELETE /api/backup-targets/{name}', '/api/backup-targets/b2');
+  });
+
   it('deleting a server', async () => {
     await conforms('DELETE /api/servers/{name}', '/api/servers/web-1?force=true');
   });

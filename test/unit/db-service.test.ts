@@ -78,7 +78,7 @@ async function fails(p: Promise<unknown>, code: string, re: RegExp) {
 describe('db create: bad input changes nothing', () => {
   const base = { server: 's1', name: 'mydb', type: 'postgres' };
   it.each([
-    [{ ...base, type: 'oracle' }, 'VALIDATION', /invalid type: must be one of: postgres, mysql, redis, mongo/],
+    [{ ...base, type: 'oracle' }, 'VALIDATION', /invalid type: must be one of: postgres, mysql, mariadb, redis, mongo/],
     [{ ...base, name: 'My_DB' }, 'VALIDATION', /invalid name/],
     [{ ...base, name: 'a;rm -rf /' }, 'VALIDATION', /invalid name/],
     [{ ...base, version: '16 ; rm' }, 'VALIDATION', /invalid version/],

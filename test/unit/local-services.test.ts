@@ -131,7 +131,7 @@ describe('home service', () => {
 
     const state = openTestState(paths.home);
     await registerServer(state.ctx, { name: 'box', host: 'local' });
-    await createApp(state.ctx, { server: 'box', name: 'web' });
+    await createApp(state.ctx, { server: 'box', name: 'web', image: 'nginx:alpine' });
     expect(await homeSummary(state.ctx.store)).toEqual({ envValues: 0 });
     await setEnv(state.ctx, 'web', ['A=1', 'B=2']);
     expect(await homeSummary(state.ctx.store)).toEqual({ envValues: 2 });

@@ -5,6 +5,7 @@ import { branchSchema, domainSchema, imageSchema, nameSchema, portSchema } from 
 import { parseEnvPairs } from '../../src/core/schemas/env.js';
 import { parseInput } from '../../src/core/schemas/parse.js';
 import { serverAddSchema } from '../../src/core/schemas/server.js';
+import { ENV_CORPUS } from '../helpers/env-corpus.js';
 
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown) => schema.safeParse(v).success;
 
@@ -189,6 +190,14 @@ describe('git sources', () => {
     ['file scheme', 'file:///srv/repo'],
     ['ext transport', 'ext::sh -c touch% /tmp/pwned'],
     ['credentials in URL', 'https://user:token@github.com/org/repo.git'],
+    ['backslash userinfo (issue 11)', 'https://github.com\\@127.0.0.1:8443/org/repo.git'],
+    ['backslash after a public IP', 'https://8.8.8.8\\@127.0.0.1:8443/x.git'],
+    ['backslash to [::1]', 'https://github.com\\@[::1]:8443/x.git'],
+    ['empty userinfo', 'https://@github.com/x.git'],
+    ['not canonical: upper-case host', 'https://GitHub.com/x.git'],
+    ['not canonical: default port', 'https://github.com:443/x.git'],
+    ['not canonical: decimal IPv4', 'https://2130706433/x.git'],
+    ['host ending in a dot', 'https://github.com./x.git'],
     ['user in URL', 'https://user@github.com/org/repo.git'],
     ['relative path', 'repo.git'],
     ['option injection', '--upload-pack=touch /tmp/x'],
@@ -257,6 +266,11 @@ describe('KEY=VALUE pairs', () => {
     expect(parseEnvPairs([`_K1=${v}`])).toEqual([{ key: '_K1', value: v }]);
   });
 
+  it('accepts every value of the hostile env corpus (each reaches the container byte for byte)', () => {
+    for (const [k, v] of ENV_CORPUS) expect(parseEnvPairs([`${k}=${v}`])).toEqual([{ key: k, value: v }]);
+    expect(parseEnvPairs(['E=🚀'])).toEqual([{ key: 'E', value: '🚀' }]);
+  });
+
   it('lets the last of repeated keys win', () => {
     expect(parseEnvPairs(['A=1', 'B=2', 'A=3'])).toEqual([
       { key: 'A', value: '3' },
@@ -274,6 +288,14 @@ describe('KEY=VALUE pairs', () => {
     ['name over 255 characters', `${'K'.repeat(256)}=v`],
     ['NUL in value', 'K=a\0b'],
     ['value over 64 KiB', `K=${'x'.repeat(65_537)}`],
+    // Issue 11 item 9: refused clearly instead of silently changed or dropped.
+    ['value over 64 KiB in UTF-8 (fewer characters)', `K=${'日'.repeat(30_000)}`],
+    ['a lone high surrogate', 'K=a\ud800b'],
+    ['a lone low surrogate', 'K=\udc00'],
+    ['a reversed surrogate pair', 'K=\udc00\ud800'],
+    ['__proto__ as a name', '__proto__=x'],
+    ['constructor as a name', 'constructor=x'],
+    ['prototype as a name', 'prototype=x'],
   ])('rejects %s', (_why, pair) => {
     validationError(() => parseEnvPairs([pair]));
   });

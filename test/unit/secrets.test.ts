@@ -197,9 +197,9 @@ describe('stored env values', () => {
     state = openTestState(home);
     await registerServer(state.ctx, { name: 's1', host: '127.0.0.1' });
     await registerServer(state.ctx, { name: 's2', host: '127.0.0.1' });
-    await createApp(state.ctx, { server: 's1', name: 'web' });
-    await createApp(state.ctx, { server: 's1', name: 'api' });
-    await createApp(state.ctx, { server: 's2', name: 'web' });
+    await createApp(state.ctx, { server: 's1', name: 'web', image: 'nginx:alpine' });
+    await createApp(state.ctx, { server: 's1', name: 'api', image: 'nginx:alpine' });
+    await createApp(state.ctx, { server: 's2', name: 'web', image: 'nginx:alpine' });
   });
   afterEach(async () => {
     await state.close();
@@ -308,7 +308,7 @@ describe('a canary set through the CLI', () => {
     const seed = openTestState(home);
     await registerServer(seed.ctx, { name: 's1', host: '127.0.0.1' });
     await seed.close();
-    expect((await cli('app', 'create', '--server', 's1', '--name', 'web')).code).toBe(0);
+    expect((await cli('app', 'create', '--server', 's1', '--name', 'web', '--image', 'nginx:alpine')).code).toBe(0);
     const set = await cli('env', 'set', 'web', `API_TOKEN=${canary}`, `URL=https://u:${canary}@x.io`);
     expect(set.code).toBe(0);
     expect(set.output).not.toContain(canary);

@@ -387,8 +387,8 @@ describe('constraints', () => {
 
   it('app names are unique per server in the service; --server disambiguates the same name elsewhere', async () => {
     await createApp(state.ctx, { server: 's1', name: 'web', image: 'nginx' });
-    await createApp(state.ctx, { server: 's2', name: 'web' });
-    const dup = await rejection(createApp(state.ctx, { server: 's1', name: 'web' }));
+    await createApp(state.ctx, { server: 's2', name: 'web', image: 'nginx:alpine' });
+    const dup = await rejection(createApp(state.ctx, { server: 's1', name: 'web', image: 'nginx:alpine' }));
     expect(dup.code).toBe('CONFLICT');
     const ambiguous = await rejection(resolveApp(state.ctx, 'web'));
     expect(ambiguous.code).toBe('CONFLICT');
@@ -400,10 +400,12 @@ describe('constraints', () => {
   });
 
   it('domains are unique per server', async () => {
-    await createApp(state.ctx, { server: 's1', name: 'a', domain: 'x.example.com' });
-    const e = await rejection(createApp(state.ctx, { server: 's1', name: 'b', domain: 'X.example.com' }));
+    await createApp(state.ctx, { server: 's1', name: 'a', domain: 'x.example.com', image: 'nginx:alpine' });
+    const e = await rejection(
+      createApp(state.ctx, { server: 's1', name: 'b', domain: 'X.example.com', image: 'nginx:alpine' }),
+    );
     expect(e.code).toBe('CONFLICT');
-    await createApp(state.ctx, { server: 's2', name: 'b', domain: 'x.example.com' });
+    await createApp(state.ctx, { server: 's2', name: 'b', domain: 'x.example.com', image: 'nginx:alpine' });
   });
 
   it('rejects app types and ports outside the allowed sets', async () => {
@@ -417,7 +419,7 @@ describe('constraints', () => {
 
   it('foreign keys hold: an app needs its server; env vars go with their app', async () => {
     await expect(insertApp(9999, 'orphan')).rejects.toThrow(FOREIGN);
-    await createApp(state.ctx, { server: 's1', name: 'web' });
+    await createApp(state.ctx, { server: 's1', name: 'web', image: 'nginx:alpine' });
     await setEnv(state.ctx, 'web', ['A=1']);
     const res = await rejection(removeServer(state.ctx, 's1'));
     expect(res.code).toBe('CONFLICT');

@@ -17,6 +17,7 @@ const AppDetailPage = lazy(() => import('./pages/app-detail.js'));
 const DatabasesPage = lazy(() => import('./pages/databases.js'));
 const CatalogPage = lazy(() => import('./pages/catalog.js'));
 const CatalogInstallPage = lazy(() => import('./pages/catalog-install.js'));
+const BackupsPage = lazy(() => import('./pages/backups.js'));
 const JobsPage = lazy(() => import('./pages/jobs.js'));
 const JobDetailPage = lazy(() => import('./pages/job-detail.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found.js'));
@@ -48,6 +49,7 @@ function Routed() {
           <Route path="/databases" element={<DatabasesPage />} />
           <Route path="/catalog" element={<CatalogPage />} />
           <Route path="/catalog/:id" element={<CatalogInstallPage />} />
+          <Route path="/backups" element={<BackupsPage />} />
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/:id" element={<JobDetailPage />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -10,22 +10,52 @@ function aad(appId: number, key: string): Buffer {
   return Buffer.from(`infrakt-env\0app:${appId}\0key:${key}`, 'utf8');
 }
 
+/** Other secrets of the state (backup-target credentials): the AAD says what the value belongs to. */
+function purposeAad(purpose: string): Buffer {
+  return Buffer.from(`infrakt-sealed\0${purpose}`, 'utf8');
+}
+
 export interface EnvCipher {
   encrypt(appId: number, key: string, plaintext: string): string;
   decrypt(appId: number, key: string, sealed: string, label?: { app: string }): string;
+  /** Seals a non-env secret for `purpose` (e.g. `backup-target:offsite`); opened only with the same purpose. */
+  seal(purpose: string, plaintext: string): string;
+  unseal(purpose: string, sealed: string): string;
+}
+
+function sealWith(masterKey: Buffer, ad: Buffer, plaintext: string): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  const c = createCipheriv('aes-256-gcm', masterKey, nonce);
+  c.setAAD(ad);
+  const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final(), c.getAuthTag()]);
+  return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
+}
+
+function openWith(masterKey: Buffer, ad: Buffer, sealed: string, who: string): string {
+  const parts = sealed.split('.');
+  const nonce = Buffer.from(parts[1] ?? '', 'base64');
+  const body = Buffer.from(parts[2] ?? '', 'base64');
+  if (parts.length !== 3 || parts[0] !== VERSION || nonce.length !== NONCE_BYTES || body.length < TAG_BYTES)
+    throw new InfraktError('SECRET', `cannot decrypt ${who}: unknown or corrupted format`);
+  try {
+    const d = createDecipheriv('aes-256-gcm', masterKey, nonce);
+    d.setAAD(ad);
+    d.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    return Buffer.concat([d.update(body.subarray(0, body.length - TAG_BYTES)), d.final()]).toString('utf8');
+  } catch {
+    throw new InfraktError('SECRET', `cannot decrypt ${who}: wrong master key or tampered value`, {
+      hint: 'restore the master.key this value was written with',
+    });
+  }
 }
 
 /** AES-256-GCM with a random 96-bit nonce per value. Sealed form: `v1.<nonce>.<ciphertext||tag>` (base64). */
 export function envCipher(masterKey: Buffer): EnvCipher {
   if (masterKey.length !== 32) throw new InfraktError('SECRET', 'the master key must be 32 bytes');
   return {
-    encrypt(appId, key, plaintext) {
-      const nonce = randomBytes(NONCE_BYTES);
-      const c = createCipheriv('aes-256-gcm', masterKey, nonce);
-      c.setAAD(aad(appId, key));
-      const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final(), c.getAuthTag()]);
-      return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
-    },
+    seal: (purpose, plaintext) => sealWith(masterKey, purposeAad(purpose), plaintext),
+    unseal: (purpose, sealed) => openWith(masterKey, purposeAad(purpose), sealed, purpose),
+    encrypt: (appId, key, plaintext) => sealWith(masterKey, aad(appId, key), plaintext),
     decrypt(appId, key, sealed, label) {
       const who = `${key} of app ${label?.app ?? `#${appId}`}`;
       const parts = sealed.split('.');
@@ -66,6 +96,8 @@ export function lazyEnvCipher(loadKey: () => Buffer): EnvCipher {
     return cipher;
   };
   return {
+    seal: (purpose, plaintext) => get().seal(purpose, plaintext),
+    unseal: (purpose, sealed) => get().unseal(purpose, sealed),
     encrypt: (appId, key, plaintext) => get().encrypt(appId, key, plaintext),
     decrypt(appId, key, sealed, label) {
       let c: EnvCipher;

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { InfraktError } from '../../core/errors.js';
+import { readKeyFile } from '../local/key-file.js';
 
 export interface SshAuth {
   readonly privateKey?: Buffer;
@@ -22,17 +23,11 @@ export interface AuthSource {
   readonly home?: string;
 }
 
-const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+export const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 function loadKey(path: string, src: AuthSource, server: string): SshAuth {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (e) {
-    throw new InfraktError('SSH_AUTH', `cannot read SSH key ${path} for ${server}: ${(e as Error).message}`, {
-      hint: `check the path, or re-add the server with --key <path>`,
-    });
-  }
+  // Non-blocking, regular files only, size-bounded: a FIFO given as a key must not hang the process.
+  const data = readKeyFile(path, server);
   const parsed = ssh2.utils.parseKey(data, src.passphrase);
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted/i.test(parsed.message);
@@ -72,7 +67,7 @@ export function resolveAuth(src: AuthSource, server: string): SshAuth {
     const p = join(sshDir, name);
     if (existsSync(p)) return loadKey(p, src, server);
   }
-  throw new InfraktError('SSH_AUTH', `no SSH credentials for ${server}`, {
-    hint: 'pass --key <path> to server add, or start ssh-agent (SSH_AUTH_SOCK) with your key loaded',
+  throw new InfraktError('SSH_AUTH', `no SSH key or ssh-agent is available to log in to ${server}; nothing was tried`, {
+    hint: 'pass --key <path> (server add), or start ssh-agent (SSH_AUTH_SOCK) with your key loaded (ssh-add)',
   });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { InfraktError } from '../../core/errors.js';
 
 export interface HostKeyInfo {
   /** Key type as in known_hosts, e.g. `ssh-ed25519`. */
@@ -57,4 +58,27 @@ export function algorithmsFor(type: string): string[] {
 export function preferHostKeyType(type: string): { remove: string[]; prepend: string[] } | null {
   const algos = algorithmsFor(type);
   return algos.length ? { remove: algos, prepend: [...algos].reverse() } : null;
+}
+
+const FINGERPRINT_RE = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+/**
+ * What a connection must verify, from the stored pin. `null` (no pin asked for) accepts any key. A stored
+ * pin that cannot be read fails closed: a damaged `host_key` with no usable fingerprint must never turn into
+ * "accept anything".
+ */
+export function expectedHostKey(
+  server: string,
+  expect: { readonly hostKey?: string | null; readonly fingerprint?: string | null } | null,
+): { pinned: HostKeyInfo | null; fingerprint: string | null } {
+  if (!expect) return { pinned: null, fingerprint: null };
+  const pinned = expect.hostKey ? hostKeyFromLine(expect.hostKey) : null;
+  if (pinned) return { pinned, fingerprint: pinned.fingerprint };
+  const fp = expect.fingerprint?.trim() ?? '';
+  if (FINGERPRINT_RE.test(fp)) return { pinned: null, fingerprint: fp };
+  throw new InfraktError(
+    'HOST_KEY_MISMATCH',
+    `the pinned host key of ${server} cannot be read, so its identity cannot be verified. Nothing was sent to it.`,
+    { hint: `verify the server's fingerprint out of band, then re-pin it with: infrakt server trust ${server}` },
+  );
 }

@@ -19,7 +19,7 @@ import type { SshAuth } from './auth.js';
 import { OutputCapture } from './capture.js';
 import { channelExec } from './channel-exec.js';
 import { mapConnectError } from './errors.js';
-import { type HostKeyInfo, hostKeyFromBlob, hostKeyFromLine, preferHostKeyType } from './host-key.js';
+import { expectedHostKey, type HostKeyInfo, hostKeyFromBlob, preferHostKeyType } from './host-key.js';
 import { Slots } from './slots.js';
 
 export interface SshConnectOptions {
@@ -50,8 +50,13 @@ const toBuffer = (s: Stdin | undefined): Buffer | undefined =>
 /** Opens one SSH connection (verifying the pinned host key before authenticating). */
 export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
   const target = `${o.username}@${o.host}:${o.port}`;
-  const pinned = o.expect?.hostKey ? hostKeyFromLine(o.expect.hostKey) : null;
-  const expectedFp = pinned?.fingerprint ?? o.expect?.fingerprint ?? null;
+  let pin: ReturnType<typeof expectedHostKey>;
+  try {
+    pin = expectedHostKey(o.server, o.expect);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const { pinned, fingerprint: expectedFp } = pin;
   const prefer = pinned ? preferHostKeyType(pinned.type) : null;
   let presented: HostKeyInfo | null = null;
   let mismatch: { expected: string; presented: HostKeyInfo } | null = null;

@@ -31,6 +31,7 @@ export function migrate(db: BetterSqlite3.Database, migrations: readonly Migrati
         .transaction(() => {
           if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return false;
           db.exec(m.sql);
+          m.run?.(db);
           if (m.rebuildsTables && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
             throw new Error(`migration ${m.version}-${m.name} left rows pointing at missing rows`);
           }

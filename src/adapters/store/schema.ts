@@ -15,7 +15,7 @@ export interface ServersTable {
   /** The pinned host key as `<type> <base64>` (a known_hosts line without the host). */
   host_key: string | null;
   settings_json: string;
-  /** Lifecycle state (migration 0007): provision → provisioned → destroy → destroyed; see core/lifecycle. */
+  /** Lifecycle state (migration teams): provision → provisioned → destroy → destroyed; see core/lifecycle. */
   state: Generated<string>;
   last_checked_at: string | null;
   last_error: string | null;
@@ -35,7 +35,7 @@ export interface AppsTable {
   image: string | null;
   status: string;
   settings_json: string;
-  /** Lifecycle state (migration 0007), apart from `status` (what the containers do). */
+  /** Lifecycle state (migration teams), apart from `status` (what the containers do). */
   state: Generated<string>;
   current_release: number | null;
   created_at: string;
@@ -121,7 +121,7 @@ export interface LocksTable {
 
 export interface AuditEventsTable {
   id: Generated<number>;
-  /** Position in the hash chain (migration 0007); null only before it is sealed. */
+  /** Position in the hash chain (migration teams); null only before it is sealed. */
   seq: number | null;
   ts: string;
   /** `owner` (API key), `user`, `token`, `cli` (local CLI user), `mcp`, `system`. */
@@ -148,6 +148,82 @@ export interface ProxyRoutesTable {
   created_at: string;
 }
 
+/** A named secret (`secret set`, `--store-as-secret`); sealed like env values, bound to its name. */
+export interface SecretsTable {
+  id: Generated<number>;
+  name: string;
+  value_enc: string;
+  /** Who made it: `user`, `db create <name>`, `server exec <server>`, … (never the value). */
+  source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProvidersTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  /** The API token, sealed like env values and bound to the provider name. */
+  token_enc: string;
+  settings_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProviderServersTable {
+  id: Generated<number>;
+  name: string;
+  provider_id: number;
+  /** The provider's id of the machine (null until the create call answered). */
+  external_id: string | null;
+  server_type: string;
+  location: string;
+  image: string;
+  /** `<type> <base64>` of the host key infrakt generated and injected: pinned before the first connection. */
+  host_key: string;
+  status: string;
+  details_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BackupTargetsTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'sftp' | 's3';
+  /** TargetLocation (src/core/schemas/backup-target.ts): no secret in it. */
+  location_json: string;
+  /** Sealed JSON of TargetSecrets (repository password, S3 secret key, SFTP private key) under the master key. */
+  secrets_enc: string;
+  /** Last `backup-target test|verify`: { kind, at, status, message, server }. */
+  last_check_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BackupRunsTable {
+  id: Generated<number>;
+  server_id: number;
+  subject_kind: 'db' | 'app';
+  subject: string;
+  /** Target name; null = the server's local repository (app volumes) or a local dump. */
+  target: string | null;
+  status: 'ok' | 'failed';
+  snapshot_id: string | null;
+  bytes: number | null;
+  message: string | null;
+  job_id: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+export interface ServerReposTable {
+  server_id: number;
+  /** Sealed password of the server's local restic repository. */
+  password_enc: string;
+  created_at: string;
+}
+
 export interface Database {
   servers: ServersTable;
   apps: AppsTable;
@@ -159,7 +235,13 @@ export interface Database {
   locks: LocksTable;
   audit_events: AuditEventsTable;
   proxy_routes: ProxyRoutesTable;
+  secrets: SecretsTable;
+  providers: ProvidersTable;
+  provider_servers: ProviderServersTable;
   catalog_host_installs: CatalogHostInstallsTable;
+  backup_targets: BackupTargetsTable;
+  backup_runs: BackupRunsTable;
+  server_repos: ServerReposTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
@@ -169,7 +251,7 @@ export interface Database {
   approvals: ApprovalsTable;
 }
 
-/** A person who signs in to the dashboard or the API (migration 0007). */
+/** A person who signs in to the dashboard or the API (migration teams). */
 export interface UsersTable {
   id: Generated<number>;
   name: string;
@@ -295,3 +377,8 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type AuditRow = Selectable<AuditEventsTable>;
 export type PolicyRow = Selectable<PoliciesTable>;
 export type ApprovalRow = Selectable<ApprovalsTable>;
+export type SecretRow = Selectable<SecretsTable>;
+export type ProviderRow = Selectable<ProvidersTable>;
+export type ProviderServerRow = Selectable<ProviderServersTable>;
+export type BackupTargetRow = Selectable<BackupTargetsTable>;
+export type BackupRunRow = Selectable<BackupRunsTable>;

@@ -51,7 +51,6 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /api/servers/:name/status': 'read',
   'POST /api/servers/:name/provision': 'admin',
   'POST /api/servers/:name/exec': 'admin',
-  'PUT /api/servers/:name/labels': 'admin',
   'GET /api/servers/:name/proxy/routes': 'read',
   'POST /api/servers/:name/proxy/routes': 'admin',
   'DELETE /api/servers/:name/proxy/routes/:domain': 'admin',
@@ -88,6 +87,18 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'POST /api/databases/:name/backups': 'admin',
   'POST /api/databases/:name/restore': 'admin',
   'PUT /api/databases/:name/schedule': 'admin',
+  'GET /api/databases/:name/snapshots': 'read',
+
+  'GET /api/backup-targets': 'read',
+  'POST /api/backup-targets': 'admin',
+  'DELETE /api/backup-targets/:name': 'admin',
+  'POST /api/backup-targets/:name/test': 'admin',
+  'POST /api/backup-targets/:name/verify': 'admin',
+  'GET /api/backups/overview': 'read',
+  'GET /api/apps/:name/backups': 'read',
+  // A backup only adds a snapshot; a restore overwrites the app's volumes: admin, like a database restore.
+  'POST /api/apps/:name/backups': 'deploy',
+  'POST /api/apps/:name/restore': 'admin',
 
   'GET /api/jobs': 'read',
   'GET /api/jobs/:id': 'read',

@@ -69,6 +69,7 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
     createRoute({
       method: 'post',
       path: '/api/auth/login',
+      security: [],
       tags,
       summary: 'Sign in with a user name and password: sets the session cookie (HttpOnly, SameSite=Strict)',
       request: {
@@ -213,6 +214,7 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
     createRoute({
       method: 'get',
       path: '/api/auth/providers',
+      security: [],
       tags,
       summary: 'Sign-in options for the login page (names and labels only)',
       responses: { 200: json(authProvidersSchema, 'Options') },
@@ -231,6 +233,7 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
     createRoute({
       method: 'get',
       path: '/api/auth/oidc/{provider}/start',
+      security: [],
       tags,
       summary: 'Start signing in with an identity provider: 302 to it (state, nonce, PKCE)',
       request: { params: provider },
@@ -258,6 +261,7 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
     createRoute({
       method: 'get',
       path: '/api/auth/oidc/{provider}/callback',
+      security: [],
       tags,
       summary: 'The identity provider sends the browser back here; on success the session cookie is set and / opens',
       request: {

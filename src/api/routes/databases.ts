@@ -1,8 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
+import { parseRetention } from '../../core/schemas/backup-target.js';
+import { nameSchema } from '../../core/schemas/common.js';
+import { dbSnapshotListSchema } from '../../core/schemas/views/backups.js';
 import { backupListSchema, credentialsSchema, databaseViewSchema } from '../../core/schemas/views/databases.js';
 import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
+import {
+  listDbSnapshots,
+  prepareOffsiteBackup,
+  prepareRestoreFromTarget,
+} from '../../services/backup-targets/db-offsite.js';
 import { listBackups, prepareBackup, prepareRestore } from '../../services/databases/backups.js';
 import { prepareSchedule } from '../../services/databases/backups-schedule.js';
 import {
@@ -141,13 +149,14 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
     async (c) => {
-      const { keep } = c.req.valid('json');
+      const { keep, target, keepDaily, keepWeekly, keepMonthly } = c.req.valid('json') ?? {};
       const { server } = c.req.valid('query');
-      const plan = await prepareBackup(c.var.ctx, c.req.valid('param').name, {
-        server,
-        keep,
-      });
-      return deps.startPlan(c, plan);
+      const opts = { server, keep };
+      const retention = parseRetention({ daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly });
+      if (retention && !target) throw new InfraktError('VALIDATION', 'keepDaily/keepWeekly/keepMonthly go with target');
+      const name = c.req.valid('param').name;
+      if (target) return deps.startPlan(c, await prepareOffsiteBackup(c.var.ctx, name, { ...opts, target, retention }));
+      return deps.startPlan(c, await prepareBackup(c.var.ctx, name, opts));
     },
   );
 
@@ -162,13 +171,19 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
     async (c) => {
-      const plan = await prepareRestore(
-        c.var.ctx,
-        c.req.valid('param').name,
-        c.req.valid('json').backup,
-        c.req.valid('query'),
-      );
-      return deps.startPlan(c, plan);
+      const { backup, fromTarget, snapshot } = c.req.valid('json');
+      const name = c.req.valid('param').name;
+      if (fromTarget) {
+        if (backup) throw new InfraktError('VALIDATION', 'give backup or fromTarget, not both');
+        const plan = await prepareRestoreFromTarget(c.var.ctx, name, {
+          ...c.req.valid('query'),
+          target: fromTarget,
+          ...(snapshot ? { snapshot } : {}),
+        });
+        return deps.startPlan(c, plan);
+      }
+      if (!backup) throw new InfraktError('VALIDATION', 'backup (a file name) or fromTarget is required');
+      return deps.startPlan(c, await prepareRestore(c.var.ctx, name, backup, c.req.valid('query')));
     },
   );
 
@@ -183,14 +198,41 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
     async (c) => {
-      const { cron, keep } = c.req.valid('json');
+      const { cron, keep, target, keepDaily, keepWeekly, keepMonthly } = c.req.valid('json');
       const { server } = c.req.valid('query');
+      const retention = parseRetention({ daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly });
       const plan = await prepareSchedule(c.var.ctx, c.req.valid('param').name, {
         cron,
         server,
         keep,
+        ...(target ? { offsite: { target, retention } } : {}),
       });
       return deps.startPlan(c, plan);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/databases/{name}/snapshots',
+      tags,
+      summary: 'Snapshots of the database on an off-site target (every host), newest first',
+      security,
+      request: {
+        params: nameParam,
+        query: serverQuery.extend({ target: nameSchema }),
+      },
+      responses: {
+        200: json(dbSnapshotListSchema, 'Snapshots'),
+        ...REMOTE_ERRORS,
+      },
+    }),
+    async (c) => {
+      const { server, target } = c.req.valid('query');
+      return c.json(
+        await listDbSnapshots(c.var.ctx, c.req.valid('param').name, { ...(server ? { server } : {}), target }),
+        200,
+      );
     },
   );
 }

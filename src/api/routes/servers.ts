@@ -34,7 +34,11 @@ export function serverRoutes(api: Api, deps: RouteDeps): void {
       responses: { 201: json(serverViewSchema, 'Registered'), ...ERRORS },
     }),
     async (c) => {
-      const row = await registerServer(c.var.ctx, c.req.valid('json'));
+      // Over the API: key files only from $INFRAKT_HOME/keys, and no `local` server without the opt-in.
+      const row = await registerServer(c.var.ctx, c.req.valid('json'), {
+        keysIn: c.var.ctx.paths.keys,
+        allowLocal: deps.allowLocalServer,
+      });
       c.header('Location', `/api/servers/${row.name}`);
       return c.json(await getServer(c.var.ctx, row.name), 201);
     },

@@ -55,15 +55,16 @@ export function registerAppLifecycleCommands(app: Command): void {
     .description('remove containers, volumes, networks, the app dir and its route on the server, then the record')
     .option('--server <server>', 'server of the app')
     .option('--force', 'do not ask for the name to be typed')
+    .option('-y, --yes', 'same as --force: answer yes to the confirmation')
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const plan = await prepareDestroy(ctx, name, { server: o.server });
-        if (!o.force) {
+        if (!o.force && !o.yes) {
           await confirmByName(
             `This destroys app '${name}' with its containers, volumes and data`,
             name,
-            `pass --force to destroy '${name}' without confirmation`,
+            `pass -y/--yes (or --force) to destroy '${name}' without confirmation`,
           );
         }
         await runPlanCli(ctx, plan, o.json);

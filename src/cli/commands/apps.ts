@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
+import { lastRuns } from '../../services/backup-targets/runs.js';
 import { updateAuthCli } from '../app-auth.js';
 import { withCtx } from '../context.js';
 import { intOption, readComposeFile } from '../options.js';
@@ -76,7 +77,13 @@ export function registerAppCommands(app: Command): void {
       await withCtx(async (ctx) => {
         const { app: row, server } = await resolveApp(ctx, name, o.server);
         const v = toAppView(row, server.name);
-        if (o.json) return printJson(v);
+        const runs = (await lastRuns(ctx, 'app', [server.id])).get(`${server.id}/${row.name}`) ?? null;
+        const backups = { local: runs?.local ?? null, offsite: runs?.offsite ?? null };
+        if (o.json) return printJson({ ...v, backups });
+        const run = (r: typeof backups.local) =>
+          r
+            ? `${status(r.status)} ${r.at}${r.target ? ` to ${r.target}` : ''}${r.snapshotId ? ` (${r.snapshotId.slice(0, 8)})` : ''}`
+            : '-';
         const rows: [string, string][] = [
           ['name', v.name],
           ['server', v.server],
@@ -87,6 +94,8 @@ export function registerAppCommands(app: Command): void {
           ['image', dash(v.image)],
           ['git', v.git ? `${v.git}#${v.branch}` : '-'],
           ['release', dash(v.currentRelease)],
+          ['backup', run(backups.local)],
+          ['off-site', run(backups.offsite)],
         ];
         for (const [k, val] of rows) process.stdout.write(`${c.dim(k.padEnd(9))}${val}\n`);
       });

@@ -36,6 +36,7 @@ export function registerServe(program: Command): void {
       collect,
     )
     .option('--allow-local-git', 'accept absolute repository paths on the server as git sources over the API')
+    .option('--allow-local-server', 'let API clients register and act on host `local` (commands on this machine)')
     .option('--trust-proxy', 'behind a reverse proxy on this host: rate-limit by X-Forwarded-For, not 127.0.0.1')
     .option(
       '--catalog-dir <dir>',
@@ -43,14 +44,20 @@ export function registerServe(program: Command): void {
       collect,
       [] as string[],
     )
+    .option(
+      '--mcp-allow-writes',
+      'offer MCP write tools at /mcp (deploy, restart, rollback, backup, apply; each needs confirm)',
+    )
     .action(
       async (o: {
         port: number;
         host: string;
         corsOrigin?: string[];
         allowLocalGit?: boolean;
+        allowLocalServer?: boolean;
         trustProxy?: boolean;
         catalogDir?: string[];
+        mcpAllowWrites?: boolean;
       }) => {
         if (o.port < 0 || o.port > 65535)
           throw validation(`invalid --port ${o.port}`, 'use 1-65535 (0 picks a free port)');
@@ -63,13 +70,18 @@ export function registerServe(program: Command): void {
           paths,
           corsOrigins,
           allowLocalGitPaths: Boolean(o.allowLocalGit),
+          allowLocalServer: Boolean(o.allowLocalServer),
           trustProxy: Boolean(o.trustProxy),
           catalogDirs: (o.catalogDir ?? []).map((d) => resolve(d)),
+          mcpAllowWrites: Boolean(o.mcpAllowWrites),
         });
         const out = (s: string) => process.stdout.write(`${s}\n`);
         out(`${c.green('✓')} infrakt API listening on ${c.bold(srv.url)}`);
         out(`  dashboard  ${srv.webRoot ? `${srv.url}/` : 'not built (run: npm run build)'}`);
         out(`  API docs   ${srv.url}/docs   (OpenAPI: ${srv.url}/api/openapi.json)`);
+        out(
+          `  MCP        ${srv.url}/mcp (Streamable HTTP, X-API-Key; ${o.mcpAllowWrites ? 'write tools on' : 'read-only'})`,
+        );
         if (srv.keyCreated && process.stdout.isTTY) {
           // First start on a terminal: show the new key once; later starts only say where it is.
           out(`  API key    ${currentApiKey(paths)}`);

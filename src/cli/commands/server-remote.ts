@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import type { ServerStatusReport } from '../../core/schemas/views/servers.js';
+import { execToSecret } from '../../services/secrets/exec-to-secret.js';
 import {
   fleetExec,
   serverStatus,
@@ -61,7 +62,7 @@ export function registerServerRemoteCommands(server: Command): void {
     .command('trust <name>')
     .description('pin the host key the server presents now (after a reinstall); shows old and new')
     .option('--fingerprint <SHA256:...>', 'accept only this fingerprint (no prompt)')
-    .option('--yes', 'pin without asking')
+    .option('-y, --yes', 'pin without asking')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
@@ -74,7 +75,7 @@ export function registerServerRemoteCommands(server: Command): void {
             if (!o.yes) {
               await confirm(
                 `Trust ${current} for ${name}? Check it out of band (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server)`,
-                `verify the fingerprint, then pass --fingerprint ${current} (or --yes)`,
+                `verify the fingerprint, then pass --fingerprint ${current} (or -y/--yes)`,
               );
             }
           },
@@ -145,9 +146,23 @@ export function registerServerRemoteCommands(server: Command): void {
     .option('--concurrency <n>', 'servers at a time', intOption, 32)
     .option('--timeout <seconds>', 'kill the command after this long on each server', intOption)
     .option('--json', 'print results as JSON')
+    .option('--store-as-secret <name>', "store the command's output as this named secret instead of printing it")
     .argument('<command...>', 'the command (after --)')
     .action(async (command: string[], o) => {
       await withCtx(async (ctx) => {
+        if (o.storeAsSecret !== undefined) {
+          const r = await execToSecret(ctx, {
+            servers: o.server ?? [],
+            all: Boolean(o.all),
+            command: command.join(' '),
+            name: o.storeAsSecret,
+            ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}),
+          });
+          if (o.json) return printJson(r);
+          return success(
+            `stored the output of the command on ${r.server} as secret ${c.bold(r.secret)} (${r.bytes} bytes)`,
+          );
+        }
         const json = Boolean(o.json);
         const names: string[] = o.server ?? [];
         const width = Math.max(...(o.all ? [8] : names.map((n) => n.length)), 1);

@@ -96,16 +96,17 @@ export function registerServerCommands(server: Command): void {
     .command('remove <name>')
     .description('forget a server locally (asks when it has apps; nothing on the server changes)')
     .option('--force', 'skip the confirmation and forget its apps too')
+    .option('-y, --yes', 'same as --force: answer yes to the confirmation')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const row = await getServerRow(ctx, name);
         const apps = await countApps(ctx, row.id);
-        let force = Boolean(o.force);
+        let force = Boolean(o.force || o.yes);
         if (apps > 0 && !force) {
           await confirm(
             `Server '${name}' has ${apps} app(s). Remove it and forget them?`,
-            `pass --force to remove '${name}' and forget its ${apps} app(s)`,
+            `pass -y/--yes (or --force) to remove '${name}' and forget its ${apps} app(s)`,
           );
           force = true;
         }

@@ -10,6 +10,10 @@ import { POSTGRES_USER } from './db-engines.js';
 const MYSQL_AUTH = 'export MYSQL_PWD="$MYSQL_ROOT_PASSWORD"';
 export const MYSQL_DUMP_SCRIPT = `${MYSQL_AUTH}; exec mysqldump --user=root --single-transaction --routines --triggers --events --hex-blob --databases "$1"`;
 export const MYSQL_RESTORE_SCRIPT = `${MYSQL_AUTH}; exec mysql --user=root`;
+/** MariaDB: the same dump (mariadb-dump is mysqldump), its own client names and password variable. */
+const MARIADB_AUTH = 'export MYSQL_PWD="$MARIADB_ROOT_PASSWORD"';
+export const MARIADB_DUMP_SCRIPT = `${MARIADB_AUTH}; exec mariadb-dump --user=root --single-transaction --routines --triggers --events --hex-blob --databases "$1"`;
+export const MARIADB_RESTORE_SCRIPT = `${MARIADB_AUTH}; exec mariadb --user=root`;
 
 /** mongodump/mongorestore take the password from a 0600 config file written by the shell builtin printf. */
 const MONGO_AUTH =
@@ -61,6 +65,8 @@ export function dump(type: DbType, container: string, db: string): Cmd {
       );
     case 'mysql':
       return exec('docker', 'exec', container, 'sh', '-c', MYSQL_DUMP_SCRIPT, 'sh', db);
+    case 'mariadb':
+      return exec('docker', 'exec', container, 'sh', '-c', MARIADB_DUMP_SCRIPT, 'sh', db);
     case 'redis':
       return exec('docker', 'exec', container, 'sh', '-c', REDIS_DUMP_SCRIPT);
     case 'mongo':
@@ -82,7 +88,7 @@ const gzMagicHex = (file: string, bytes: number, hex: string): Cmd =>
 /**
  * Exit 0 when `file` is a complete, readable backup of this engine: non-empty, and
  * postgres: `pg_restore --list` reads its table of contents (run in the container: the server needs no client);
- * mysql: the gzip tests OK and ends with mysqldump's `-- Dump completed` trailer (absent when cut short);
+ * mysql/mariadb: the gzip tests OK and ends with mysqldump's `-- Dump completed` trailer (absent when cut short);
  * redis: the gzip tests OK and holds an RDB (`REDIS` magic); mongo: the gzip tests OK and holds a mongodump archive.
  */
 export function verify(type: DbType, file: string, container: string): Cmd {
@@ -95,6 +101,7 @@ export function verify(type: DbType, file: string, container: string): Cmd {
         toFile(quietErr(fromFile(exec('docker', 'exec', '-i', container, 'pg_restore', '--list'), file)), '/dev/null'),
       );
     case 'mysql':
+    case 'mariadb':
       return and(
         nonEmpty,
         exec('gzip', '-t', '--', file),
@@ -137,6 +144,8 @@ export function restore(type: Exclude<DbType, 'redis'>, container: string, db: s
       );
     case 'mysql':
       return pipe(gunzip(file), exec('docker', 'exec', '-i', container, 'sh', '-c', MYSQL_RESTORE_SCRIPT));
+    case 'mariadb':
+      return pipe(gunzip(file), exec('docker', 'exec', '-i', container, 'sh', '-c', MARIADB_RESTORE_SCRIPT));
     case 'mongo':
       return pipe(gunzip(file), exec('docker', 'exec', '-i', container, 'sh', '-c', MONGO_RESTORE_SCRIPT));
   }

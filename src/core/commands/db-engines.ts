@@ -55,6 +55,20 @@ export const DB_ENGINES: Readonly<Record<DbType, DbEngine>> = {
     env: (name, password) => ({ MYSQL_ROOT_PASSWORD: password, MYSQL_DATABASE: name }),
     url: (o) => `mysql://${MYSQL_USER}:${o.password}@${o.host}:${o.port}/${o.name}`,
   },
+  // MariaDB's own client names (mariadb-admin, mariadb-dump, mariadb) exist from 10.4 on; the mysql* aliases
+  // are gone from its images since 11.0. Its image honours MARIADB_ROOT_PASSWORD / MARIADB_DATABASE.
+  mariadb: {
+    type: 'mariadb',
+    image: 'mariadb',
+    defaultVersion: '10.11',
+    containerPort: 3306,
+    dataDir: '/var/lib/mysql',
+    ext: 'sql.gz',
+    gzip: true,
+    healthTest: ['CMD-SHELL', 'mariadb-admin ping --silent -h 127.0.0.1'],
+    env: (name, password) => ({ MARIADB_ROOT_PASSWORD: password, MARIADB_DATABASE: name }),
+    url: (o) => `mysql://${MYSQL_USER}:${o.password}@${o.host}:${o.port}/${o.name}`,
+  },
   redis: {
     type: 'redis',
     image: 'redis',

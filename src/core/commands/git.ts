@@ -13,14 +13,36 @@ const SAFE_PROTOCOLS = [
 ];
 const git = (...args: string[]) => exec('git', ...SAFE_PROTOCOLS, ...args);
 
+/** The addresses the SSRF check accepted for an https source's host (see services/ssrf.ts). */
+export interface GitPin {
+  readonly host: string;
+  readonly port: number;
+  readonly addresses: readonly string[];
+}
+
+/**
+ * Network settings for a fetch: redirects are never followed (one could lead to an internal address the
+ * check never saw), and with a pin curl connects to the checked addresses instead of resolving the name
+ * again on the server (DNS rebinding). IP literals need no pin.
+ */
+function fetchConfig(pin?: GitPin): string[] {
+  const c = ['-c', 'http.followRedirects=false'];
+  if (pin && pin.addresses.length > 0 && !/^[0-9.]+$|^\[/.test(pin.host)) {
+    const addrs = pin.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',');
+    c.push('-c', `http.curloptResolve=${pin.host}:${pin.port}:${addrs}`);
+  }
+  return c;
+}
+
 /** First deploy clones the branch; later deploys fetch it and move the checkout to the fetched commit. */
-export function syncBranch(repo: string, branch: string, dir: string): Cmd {
+export function syncBranch(repo: string, branch: string, dir: string, pin?: GitPin): Cmd {
+  const net = fetchConfig(pin);
   const fetch = and(
-    git('-C', dir, 'fetch', '--quiet', '--depth', '1', 'origin', '--', branch),
+    git(...net, '-C', dir, 'fetch', '--quiet', '--depth', '1', 'origin', '--', branch),
     git('-C', dir, 'checkout', '--quiet', '--force', '--detach', 'FETCH_HEAD'),
     git('-C', dir, 'clean', '-fdxq'),
   );
-  const clone = git('clone', '--quiet', '--depth', '1', '--single-branch', '--branch', branch, '--', repo, dir);
+  const clone = git(...net, 'clone', '--quiet', '--depth', '1', '--single-branch', '--branch', branch, '--', repo, dir);
   return or(and(quietErr(testDir(`${dir}/.git`)), fetch), and(exec('rm', '-rf', '--', dir), clone));
 }
 

@@ -6,7 +6,8 @@ export function scheduleUnit(name: string, rootHash: string): string {
   return `infrakt-backup-${name}-${rootHash.slice(0, 8)}`;
 }
 
-export function renderServiceUnit(i: BackupScriptInput, keep: number): string {
+/** `offsite`: a script run after a successful backup (pushing it to a target); a failed backup skips it. */
+export function renderServiceUnit(i: BackupScriptInput, keep: number, offsite?: string): string {
   const l = dbLayout(i.root, i.name);
   return [
     `# Managed by infrakt: scheduled backup of database ${i.name}.`,
@@ -17,6 +18,7 @@ export function renderServiceUnit(i: BackupScriptInput, keep: number): string {
     '[Service]',
     'Type=oneshot',
     `ExecStart=/bin/sh ${l.backupScript} schedule ${keep}`,
+    ...(offsite ? [`ExecStart=/bin/sh ${offsite} schedule`] : []),
     '',
   ].join('\n');
 }
@@ -40,13 +42,15 @@ export function renderTimerUnit(name: string, onCalendar: string): string {
 }
 
 /** An /etc/cron.d entry (servers without systemd as PID 1); output appended to `cron.log` beside the backups. */
-export function renderCronFile(i: BackupScriptInput, cron: string, keep: number): string {
+export function renderCronFile(i: BackupScriptInput, cron: string, keep: number, offsite?: string): string {
   const l = dbLayout(i.root, i.name);
   return [
     `# Managed by infrakt: scheduled backup of database ${i.name}.`,
     'SHELL=/bin/sh',
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    `${cron} root /bin/sh ${l.backupScript} schedule ${keep} >>${l.backupsDir}/cron.log 2>&1`,
+    offsite
+      ? `${cron} root { /bin/sh ${l.backupScript} schedule ${keep} && /bin/sh ${offsite} schedule; } >>${l.backupsDir}/cron.log 2>&1`
+      : `${cron} root /bin/sh ${l.backupScript} schedule ${keep} >>${l.backupsDir}/cron.log 2>&1`,
     '',
   ].join('\n');
 }

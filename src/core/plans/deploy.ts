@@ -63,7 +63,6 @@ export function releaseTarget(
     flavour: i.flavour,
     project: releaseProject(i.app, i.release),
     file: l.releaseFile(i.release),
-    envFile: l.envFile,
   };
 }
 
@@ -71,7 +70,7 @@ export function servicesTarget(
   i: Pick<DeployPlanInput, 'app' | 'root'> & { flavour: ComposeFlavour },
 ): compose.ComposeTarget {
   const l = appLayout(i.root, i.app);
-  return { flavour: i.flavour, project: servicesProject(i.app), file: l.servicesFile, envFile: l.envFile };
+  return { flavour: i.flavour, project: servicesProject(i.app), file: l.servicesFile };
 }
 
 /**

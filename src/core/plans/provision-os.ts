@@ -54,7 +54,8 @@ export interface PackagePlan {
   readonly source: string;
 }
 
-const BASE = ['caddy', 'ufw', 'fail2ban', 'python3-systemd'];
+// restic: off-site backups (infrakt backup-target) run it on the server.
+const BASE = ['caddy', 'ufw', 'fail2ban', 'python3-systemd', 'restic'];
 
 const dockerRepo = (distro: 'debian' | 'ubuntu', codename: string): AptRepo => ({
   name: 'docker',

@@ -1,13 +1,38 @@
 import { z } from 'zod';
 import { branchSchema, domainSchema, imageSchema, nameSchema, portSchema } from './common.js';
 
-export const DB_TYPES = ['postgres', 'mysql', 'redis', 'mongo'] as const;
+export const DB_TYPES = ['postgres', 'mysql', 'mariadb', 'redis', 'mongo'] as const;
 export type DbType = (typeof DB_TYPES)[number];
 export const APP_TYPES = ['image', 'git', 'compose', ...DB_TYPES.map((t) => `db:${t}` as const)] as const;
 export type AppType = (typeof APP_TYPES)[number];
 
 export const APP_STATUSES = ['created', 'deploying', 'running', 'failed', 'stopped'] as const;
 export type AppStatus = (typeof APP_STATUSES)[number];
+
+/**
+ * Why an https git URL is refused before any DNS check, or null. git/curl and the WHATWG parser disagree on
+ * backslashes, userinfo and non-canonical hosts (`https://github.com\\@127.0.0.1/x` is github.com to one and
+ * 127.0.0.1 to the other): only a URL that is already its own canonical `href` is accepted, so what is
+ * checked, stored and cloned is one string.
+ */
+export const CREDENTIALS_IN_URL = 'must not embed credentials';
+export function gitUrlProblem(u: string): string | null {
+  // new URL() silently drops tabs/newlines and encodes spaces: refuse them before it can.
+  if (/[\s\x00-\x1f\x7f]/.test(u)) return 'must not contain spaces or control characters';
+  if (u.includes('\\')) return 'must not contain "\\"';
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.protocol !== 'https:') return 'only https:// is accepted';
+  if (url.username || url.password || url.host.includes('@')) return CREDENTIALS_IN_URL;
+  if (!url.hostname) return 'needs a host';
+  if (url.hostname.endsWith('.')) return 'the host must not end with "."';
+  if (url.href !== u) return `must be written in canonical form: ${url.href}`;
+  return null;
+}
 
 /**
  * A git source: https URL, or an absolute path of a repository on the server itself
@@ -17,20 +42,19 @@ export const gitUrlSchema = z
   .string()
   .trim()
   .max(2048)
-  .refine(
-    (u) => {
-      // new URL() silently drops tabs/newlines and encodes spaces: refuse them before it can.
-      if (/[\s\x00-\x1f\x7f]/.test(u)) return false;
-      if (u.startsWith('/')) return /^\/[A-Za-z0-9._/-]+$/.test(u) && !u.split('/').includes('..');
-      try {
-        const url = new URL(u);
-        return url.protocol === 'https:' && url.hostname.length > 0 && !url.username && !url.password;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an https:// URL without embedded credentials, or an absolute path on the server' },
-  );
+  .superRefine((u, ctx) => {
+    if (u.startsWith('/')) {
+      if (!/^\/[A-Za-z0-9._/-]+$/.test(u) || u.split('/').includes('..'))
+        ctx.addIssue({ code: 'custom', message: 'must be an absolute path of letters, digits, ".", "_", "-" and "/"' });
+      return;
+    }
+    const why = gitUrlProblem(u);
+    if (why)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an https:// URL without embedded credentials, or an absolute path on the server (${why})`,
+      });
+  });
 
 export const healthCheckSchema = z.object({
   path: z

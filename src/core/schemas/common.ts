@@ -48,14 +48,31 @@ export const branchSchema = z
   });
 
 export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Names JavaScript objects treat specially: as a key of a request body or a map they would vanish silently.
+const RESERVED_ENV_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export const envKeySchema = z
   .string()
   .max(255)
-  .regex(ENV_KEY_RE, 'must start with a letter or "_" and contain only letters, digits and "_"');
+  .regex(ENV_KEY_RE, 'must start with a letter or "_" and contain only letters, digits and "_"')
+  .refine((k) => !RESERVED_ENV_KEYS.has(k), { message: 'is a reserved name (__proto__, constructor, prototype)' });
+
+export const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+
+/** Bytes of one value in the container's environment (Linux caps one `K=V` string at 128 KiB). */
+export const MAX_ENV_VALUE_BYTES = 64 * 1024;
+/** Bytes of all of an app's `K=V` strings: the kernel refuses to start a process with more than ~2 MiB. */
+export const MAX_ENV_TOTAL_BYTES = 1024 * 1024;
+
+// Every value a user can set reaches the container byte for byte (core/plans/compose-env.ts); what cannot be
+// carried is refused here, when it is set: NUL (the kernel ends a string there), text that is not valid
+// Unicode (a lone UTF-16 surrogate would become U+FFFD), and sizes the kernel refuses at exec.
 export const envValueSchema = z
   .string()
-  .max(65_536, 'value too long (max 64 KiB)')
-  .refine((v) => !v.includes('\0'), { message: 'must not contain NUL bytes' });
+  .refine((v) => !v.includes('\0'), { message: 'must not contain NUL bytes' })
+  .refine((v) => !/\p{Cs}/u.test(v), { message: 'is not valid Unicode (it contains a lone UTF-16 surrogate)' })
+  .refine((v) => utf8Length(v) <= MAX_ENV_VALUE_BYTES, {
+    message: `value too long (max ${MAX_ENV_VALUE_BYTES / 1024} KiB in UTF-8)`,
+  });
 
 export const providerSchema = z
   .string()
@@ -78,12 +95,23 @@ export const sshUserSchema = z
   .trim()
   .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Unix user name');
 
-/** Absolute POSIX path without tricks; used for the per-server remote root. */
+/**
+ * Absolute POSIX path without tricks; used for the per-server remote root (everything infrakt keeps on a
+ * server, and what `app destroy` removes below). Normalised (`//`, `/./` and a trailing `/` collapse), and
+ * never `/` itself.
+ */
 export const remoteRootSchema = z
   .string()
   .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"')
   .refine((p) => !p.split('/').includes('..'), { message: 'must not contain ".."' })
-  .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p));
+  .transform(
+    (p) =>
+      `/${p
+        .split('/')
+        .filter((s) => s !== '' && s !== '.')
+        .join('/')}`,
+  )
+  .refine((p) => p !== '/', { message: 'must be a directory below "/", not "/" itself' });
 
 export const fingerprintSchema = z
   .string()

@@ -20,6 +20,10 @@ export const proxySettingsSchema = z.object({
   adminAddress: z
     .string()
     .regex(/^(localhost|127\.0\.0\.1|\[::1\]):[0-9]{1,5}$/, 'must be a loopback address such as localhost:2019')
+    .refine((a) => {
+      const port = Number(a.slice(a.lastIndexOf(':') + 1));
+      return port >= 1 && port <= 65535;
+    }, 'the port must be between 1 and 65535')
     .default('localhost:2019'),
 });
 export type ProxySettings = z.output<typeof proxySettingsSchema>;

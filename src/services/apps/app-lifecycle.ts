@@ -186,7 +186,7 @@ export async function appLogs(
   try {
     const flavour = await detectFlavour(ex);
     const l = appLayout(server.root_dir, app.name);
-    const target = { flavour, project: project!, file: l.releaseFile(app.current_release!), envFile: l.envFile };
+    const target = { flavour, project: project!, file: l.releaseFile(app.current_release!) };
     const r = await ex.stream(
       compose.logs(target, { lines: opts.lines ?? 100, follow: Boolean(opts.follow) }),
       opts.onLine,

@@ -11,7 +11,7 @@ import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
-import { assertPublicGitUrl } from '../shared/ssrf.js';
+import { assertPublicGitUrl, type PublicGitUrl } from '../shared/ssrf.js';
 
 /** Validates a compose file (parses, has services, one service carries the app port) and keeps its content. */
 export function composeSetting(content: string, port: number): { content: string; sha256: string } {
@@ -87,8 +87,8 @@ export function toAppView(app: AppRow, serverName: string): AppView {
 }
 
 /** SSRF guard for an https git source: every address its host resolves to must be public. */
-export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): Promise<void> {
-  await assertPublicGitUrl(url, { resolve: ctx.resolve });
+export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): Promise<PublicGitUrl> {
+  return assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
 }
 
 /**
@@ -124,6 +124,12 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
       `domain ${data.domain} is already used by app '${clash.name}' on '${server.name}'`,
       { hint: 'one domain routes to one app per server: choose another domain' },
     );
+  }
+  // Refused here, not at the first deploy: an app is created with the source it deploys.
+  if (!data.image && !data.git && !compose) {
+    throw new InfraktError('VALIDATION', `app '${data.name}' needs a source`, {
+      hint: 'pass --image <ref>, --git <https URL or server path>, or --compose-file <path>',
+    });
   }
   const type = inferAppType(data);
   const health = healthCheckSchema.parse(data.health ?? {});

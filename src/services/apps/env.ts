@@ -1,10 +1,12 @@
 import type { AppRow } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
-import { envKeySchema } from '../../core/schemas/common.js';
+import { envKeySchema, MAX_ENV_TOTAL_BYTES, utf8Length } from '../../core/schemas/common.js';
 import { parseEnvPairs } from '../../core/schemas/env.js';
 import { parseInput } from '../../core/schemas/parse.js';
+import { secretRef } from '../../core/schemas/secret.js';
 import { type EnvEntry, MASK } from '../../core/schemas/views/env.js';
 import { Secret } from '../../core/secret.js';
+import { resolveSecretRefs, secretExists } from '../secrets/secrets.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -14,6 +16,15 @@ import { resolveApp } from './apps.js';
 export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[], server?: string): Promise<string[]> {
   const parsed = parseEnvPairs(pairs);
   const { app, server: srv } = await resolveApp(ctx, appName, server);
+  await checkSecretRefs(ctx, parsed);
+  const all = await decryptedEnv(ctx, app);
+  for (const { key, value } of parsed) all.set(key, new Secret(value));
+  const total = [...all].reduce((n, [k, v]) => n + utf8Length(`${k}=${v.reveal()}`) + 1, 0);
+  if (total > MAX_ENV_TOTAL_BYTES) {
+    throw new InfraktError('VALIDATION', `the variables of '${app.name}' would take ${total} bytes`, {
+      hint: `a process environment holds at most ${MAX_ENV_TOTAL_BYTES / 1024} KiB here: put large data in a file or volume`,
+    });
+  }
   const now = nowIso(ctx);
   await ctx.store.db.transaction().execute(async (trx) => {
     for (const { key, value } of parsed) {
@@ -83,7 +94,22 @@ export async function deleteEnv(ctx: Ctx, appName: string, key: string, server?:
   await audit(ctx, 'env.delete', `${srv.name}/${app.name}`, { key });
 }
 
-/** All variables of an app decrypted, as Secrets (for deploy-time push). */
+/** A value `secret:NAME` is a reference to a stored secret: it must exist when it is set. */
+async function checkSecretRefs(ctx: Ctx, pairs: readonly { key: string; value: string }[]): Promise<void> {
+  for (const { key, value } of pairs) {
+    const ref = secretRef(value);
+    if (ref !== null && !(await secretExists(ctx, ref))) {
+      throw new InfraktError('NOT_FOUND', `${key} refers to secret '${ref}', which does not exist`, {
+        hint: `create it first with: infrakt secret set ${ref}`,
+      });
+    }
+  }
+}
+
+/**
+ * All variables of an app decrypted, as Secrets (for deploy-time push). `secret:NAME` values are resolved to
+ * the named secret's current value, so a rotated secret reaches the app with the next deploy or env push.
+ */
 export async function decryptedEnv(ctx: Ctx, app: AppRow): Promise<Map<string, Secret>> {
   const rows = await ctx.store.db
     .selectFrom('env_vars')
@@ -91,7 +117,6 @@ export async function decryptedEnv(ctx: Ctx, app: AppRow): Promise<Map<string, S
     .where('app_id', '=', app.id)
     .orderBy('key')
     .execute();
-  return new Map(
-    rows.map((r) => [r.key, new Secret(ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name }))]),
-  );
+  const stored = new Map(rows.map((r) => [r.key, ctx.cipher.decrypt(app.id, r.key, r.value_enc, { app: app.name })]));
+  return resolveSecretRefs(ctx, stored);
 }

@@ -62,6 +62,8 @@ export interface ReleaseNaming {
   flavour: ComposeFlavour;
   /** Fixed loopback port the release publishes its app port on (unset only when nothing will start). */
   hostPort?: number;
+  /** The app's variables (revealed): they go into the release's compose file, which is written 0600. */
+  env?: ReadonlyMap<string, string>;
 }
 
 export interface SourceCtx extends ReleaseNaming {
@@ -99,9 +101,8 @@ function imageRelease(
   sourceRef: string,
   extra: Partial<ReleaseDetails>,
 ): PreparedRelease {
-  const l = appLayout(s.root, s.app.name);
   const render = (hostPort: number | undefined) =>
-    imageComposeFile({ image: tag, port: s.app.port, hostPort, envFile: l.envFile, labels: labels(s) });
+    imageComposeFile({ image: tag, port: s.app.port, hostPort, ...(s.env ? { env: s.env } : {}), labels: labels(s) });
   return {
     details: {
       kind: 'image',
@@ -123,14 +124,13 @@ export function composeRelease(
   yaml: string,
   extra: { commit?: string; contextDir?: string; reuseBuiltImage?: boolean },
 ): PreparedRelease {
-  const l = appLayout(s.root, s.app.name);
   const doc = parseComposeFile(yaml);
   const splitWith = (hostPort: number | undefined) =>
     splitCompose({
       doc,
       port: s.app.port,
       hostPort,
-      envFile: l.envFile,
+      ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
       network: sharedNetwork(s.app.name),
       servicesProject: servicesProject(s.app.name),

@@ -15,7 +15,10 @@ import {
 } from '../../core/plans/db-backup-schedule.js';
 import { dbLayout } from '../../core/plans/db-compose.js';
 import { parseCron } from '../../core/plans/db-cron.js';
+import type { Retention } from '../../core/schemas/backup-target.js';
 import type { DatabaseView, DbSchedule } from '../../core/schemas/views/databases.js';
+import { installOffsite, removeOffsite } from '../backup-targets/schedule-offsite.js';
+import { resolveTarget } from '../backup-targets/targets.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -41,8 +44,16 @@ async function findScheduler(ex: Executor): Promise<Scheduler> {
 }
 
 /** Removes a database's timer + service (systemd) or its /etc/cron.d file. */
-export async function removeSchedule(ex: Executor, server: ServerRow, _name: string, s: DbSchedule): Promise<void> {
+export async function removeSchedule(
+  ex: Executor,
+  server: ServerRow,
+  name: string,
+  s: DbSchedule,
+  o: { keepOffsite?: boolean } = {},
+): Promise<void> {
   const u = (cmd: Cmd) => asRoot(cmd, server.user);
+  // The off-site credentials go with the schedule (unless a new schedule just installed them).
+  if (s.target && !o.keepOffsite) await removeOffsite(ex, server.root_dir, name);
   if (s.mechanism === 'systemd') {
     await ex.run(quietErr(u(exec('systemctl', 'disable', '--now', `${s.unit}.timer`))));
     await runChecked(
@@ -69,9 +80,19 @@ export interface ScheduleResult {
 export async function prepareSchedule(
   ctx: Ctx,
   name: string,
-  opts: { server?: string; cron: string | null; keep?: number },
+  opts: {
+    server?: string;
+    cron: string | null;
+    keep?: number;
+    offsite?: { target: string; retention: Retention | null };
+  },
 ): Promise<JobPlan<ScheduleResult>> {
   const { app, server, settings } = await resolveDatabase(ctx, name, opts.server);
+  const offsite = opts.offsite
+    ? { ...opts.offsite, target: (await resolveTarget(ctx, opts.offsite.target)).name }
+    : null;
+  if (offsite && opts.cron === null)
+    throw new InfraktError('VALIDATION', '--target goes with --schedule, not --unschedule');
   const parsed = opts.cron === null ? null : parseCron(opts.cron);
   const keep = opts.keep ?? 7;
   if (parsed && (!Number.isInteger(keep) || keep < 1 || keep > 10_000))
@@ -81,8 +102,8 @@ export async function prepareSchedule(
   const input = { name: app.name, type: settings.type, root: server.root_dir };
   return {
     spec: appJobSpec(app, server, parsed ? 'db.schedule' : 'db.unschedule', {
-      params: { database: app.name, cron: parsed?.cron ?? null, keep },
-      steps: ['connect', 'backup script', 'scheduler', 'install'],
+      params: { database: app.name, cron: parsed?.cron ?? null, keep, ...(offsite ? { target: offsite.target } : {}) },
+      steps: ['connect', 'backup script', ...(offsite ? ['off-site target'] : []), 'scheduler', 'install'],
     }),
     body: (job) =>
       withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
@@ -92,6 +113,14 @@ export async function prepareSchedule(
           await job.step('backup script', async (s) => {
             s.detail(await writeBackupScript(ex, server.root_dir, app.name, settings));
           });
+          let offsiteScript: string | undefined;
+          if (offsite)
+            offsiteScript = await job.step('off-site target', async (s) => {
+              const script = await installOffsite(ctx, job, ex, server, app.name, offsite);
+              s.detail(`${offsite.target}: credentials in 0600 files beside ${script}`);
+              return script;
+            });
+          else if (settings.schedule?.target) await removeOffsite(ex, server.root_dir, app.name);
           const mechanism = await job.step('scheduler', async (s) => {
             const m = await findScheduler(ex);
             s.detail(
@@ -101,11 +130,19 @@ export async function prepareSchedule(
             );
             return m;
           });
-          schedule = { cron: parsed.cron, onCalendar: parsed.onCalendar, keep, mechanism, unit };
+          schedule = {
+            cron: parsed.cron,
+            onCalendar: parsed.onCalendar,
+            keep,
+            mechanism,
+            unit,
+            target: offsite?.target ?? null,
+            retention: offsite?.retention ?? null,
+          };
           const sched = schedule;
           await job.step('install', async (s) => {
             if (settings.schedule && settings.schedule.mechanism !== mechanism)
-              await removeSchedule(ex, server, app.name, settings.schedule);
+              await removeSchedule(ex, server, app.name, settings.schedule, { keepOffsite: true });
             if (mechanism === 'systemd') {
               const check = await ex.run(toFile(exec('systemd-analyze', 'calendar', parsed.onCalendar), '/dev/null'));
               if (check.exitCode !== 0)
@@ -113,7 +150,7 @@ export async function prepareSchedule(
                   'VALIDATION',
                   `systemd on ${server.name} rejects OnCalendar=${parsed.onCalendar}`,
                 );
-              await ex.put(`${SYSTEMD_DIR}/${unit}.service`, renderServiceUnit(input, keep), {
+              await ex.put(`${SYSTEMD_DIR}/${unit}.service`, renderServiceUnit(input, keep, offsiteScript), {
                 mode: 0o644,
                 sudo: true,
               });
@@ -135,12 +172,12 @@ export async function prepareSchedule(
                 },
               );
             } else {
-              await ex.put(`${CRON_DIR}/${unit}`, renderCronFile(input, parsed.cron, keep), {
+              await ex.put(`${CRON_DIR}/${unit}`, renderCronFile(input, parsed.cron, keep, offsiteScript), {
                 mode: 0o644,
                 sudo: true,
               });
             }
-            s.detail(`${sched.cron} (keep ${keep})`);
+            s.detail(`${sched.cron} (keep ${keep}${sched.target ? `, off-site to ${sched.target}` : ''})`);
           });
         } else {
           await job.step('install', async (s) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { exec, pipe } from '../../core/cmd/index.js';
 import {
   BACKUP_FILE_RE,
   listBackupDir,
@@ -256,12 +257,32 @@ async function restoreRedis(ex: Executor, container: string, image: string, path
   }
 }
 
-/** `db backup <name> --download [path]`: copies a backup here and checks its sha256 against the server's record. */
+/** Where a download goes: written chunk by chunk, kept only once its checksum matched. */
+export interface DownloadSink {
+  write(chunk: Buffer): Promise<void>;
+  /** The checksum matched: keep the file; returns its final path. */
+  commit(): Promise<string>;
+  /** Anything failed: remove what was written. */
+  abort(): Promise<void>;
+}
+
+/** Bytes per round trip of a download: what is held in memory at once (base64 on the wire). */
+export const DOWNLOAD_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * `db backup <name> --download [path]`: copies a backup here in bounded chunks (never the whole file in
+ * memory) and checks its sha256 against the server's record before keeping it.
+ */
 export async function downloadBackup(
   ctx: Ctx,
   name: string,
   backup: string | undefined,
-  opts: { server?: string; write: (file: string, data: Buffer) => Promise<string> },
+  opts: {
+    server?: string;
+    open: (file: string) => Promise<DownloadSink>;
+    progress?: (done: number, total: number) => void;
+    chunkBytes?: number;
+  },
 ): Promise<{ database: string; backup: string; path: string; size: number; sha256: string }> {
   const { app, server } = await resolveDatabase(ctx, name, opts.server);
   const l = dbLayout(server.root_dir, app.name);
@@ -290,14 +311,43 @@ export async function downloadBackup(
         hint: 'it is damaged on the server; download a backup listed as verified by: infrakt db backups <name>',
       });
     const expected = sidecar?.sha256;
-    const data = await ex.get(`${l.backupsDir}/${file}`);
-    const sha256 = createHash('sha256').update(data).digest('hex');
-    if (expected && expected !== sha256)
-      throw new InfraktError('STATE', `backup '${file}' does not match its recorded checksum; not saved`, {
-        hint: 'it is corrupt on the server',
-      });
-    const path = await opts.write(file, data);
-    return { database: app.name, backup: file, path, size: data.length, sha256 };
+    const remote = `${l.backupsDir}/${file}`;
+    const sizeOut = await runChecked(ex, exec('stat', '-c', '%s', '--', remote), { what: 'size of the backup' });
+    const total = Number(sizeOut.stdout.trim());
+    const chunk = opts.chunkBytes ?? DOWNLOAD_CHUNK_BYTES;
+    const hash = createHash('sha256');
+    const sink = await opts.open(file);
+    let done = 0;
+    try {
+      opts.progress?.(0, total);
+      for (let block = 0; done < total; block++) {
+        // One block per round trip, base64 so the bytes survive the text channel.
+        const r = await runChecked(
+          ex,
+          pipe(
+            exec('dd', `if=${remote}`, `bs=${chunk}`, `skip=${block}`, 'count=1', 'status=none'),
+            exec('base64', '-w', '0'),
+          ),
+          { what: `read ${file}` },
+        );
+        const data = Buffer.from(r.stdout.trim(), 'base64');
+        if (data.length === 0) break;
+        hash.update(data);
+        await sink.write(data);
+        done += data.length;
+        opts.progress?.(done, total);
+      }
+      const sha256 = hash.digest('hex');
+      if (done !== total || (expected && expected !== sha256))
+        throw new InfraktError('STATE', `backup '${file}' does not match its recorded checksum; not saved`, {
+          hint: 'it is corrupt on the server (or changed while downloading)',
+        });
+      const path = await sink.commit();
+      return { database: app.name, backup: file, path, size: done, sha256 };
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
   } finally {
     await ex.close();
   }

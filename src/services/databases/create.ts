@@ -21,11 +21,13 @@ import { DOCKER_NETWORK } from '../../core/plans/provision.js';
 import type { DbType } from '../../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
+import { secretNameSchema } from '../../core/schemas/secret.js';
 import type { DatabaseView } from '../../core/schemas/views/databases.js';
 import { type Secret, scrub } from '../../core/secret.js';
 import { resolveApp } from '../apps/apps.js';
 import { setEnv } from '../apps/env.js';
 import { detectFlavour } from '../apps/releases.js';
+import { secretExists, setSecret } from '../secrets/secrets.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -53,6 +55,8 @@ export interface CreateDatabaseInput {
   saveToEnv?: string;
   /** Variable name for saveToEnv (default DATABASE_URL, REDIS_URL for redis, MONGODB_URI for mongo). */
   envKey?: string;
+  /** Store the connection string (in-network host) as this named secret instead of returning it. */
+  storeAsSecret?: string;
 }
 
 export interface CreateDatabaseResult {
@@ -62,12 +66,14 @@ export interface CreateDatabaseResult {
   /** The same for containers on the `infrakt` network (host = the database name). */
   networkConnectionString?: Secret;
   savedToEnv?: { app: string; key: string };
+  storedAsSecret?: string;
   ms: number;
 }
 
 const DEFAULT_ENV_KEY: Record<DbType, string> = {
   postgres: 'DATABASE_URL',
   mysql: 'DATABASE_URL',
+  mariadb: 'DATABASE_URL',
   redis: 'REDIS_URL',
   mongo: 'MONGODB_URI',
 };
@@ -88,6 +94,7 @@ export async function prepareCreateDatabase(
   if (input.envKey !== undefined && input.saveToEnv === undefined)
     throw new InfraktError('VALIDATION', '--env-key goes with --save-to-env <app>');
   const target = input.saveToEnv === undefined ? null : (await resolveApp(ctx, input.saveToEnv, server.name)).app;
+  const secretName = await checkStoreAsSecret(ctx, input);
   if (target?.app_type.startsWith('db:'))
     throw new InfraktError('VALIDATION', `'${target.name}' is a database; --save-to-env takes an app`);
   const clash = await ctx.store.db
@@ -134,12 +141,13 @@ export async function prepareCreateDatabase(
   const steps = ['connect', 'detect compose', 'lock on server', 'check name is free', 'image', 'choose port'];
   steps.push('write files', 'network', 'start', 'wait healthy', 'backup script');
   if (target) steps.push('save to env');
+  if (secretName) steps.push('store as secret');
   return {
     spec: appJobSpec(app, server, 'db.create', {
       params: { database: name, type, version },
       steps: [...steps, 'record'],
     }),
-    body: (job) => runCreate(ctx, job, app, server, settings, target ? { app: target, key: envKey } : null),
+    body: (job) => runCreate(ctx, job, app, server, settings, target ? { app: target, key: envKey } : null, secretName),
   };
 }
 
@@ -150,6 +158,7 @@ async function runCreate(
   server: ServerRow,
   settings: DbSettings,
   saveTo: { app: AppRow; key: string } | null,
+  secretName: string | null = null,
 ): Promise<CreateDatabaseResult> {
   const t0 = Date.now();
   const password = generatePassword();
@@ -158,7 +167,7 @@ async function runCreate(
   const lock = { name: appLockName(app.name), deferred: true };
   try {
     return await withServer(ctx, job, server, { lock }, (session) =>
-      createOnServer(ctx, job, session, { app, server, settings, saveTo, password, t0 }),
+      createOnServer(ctx, job, session, { app, server, settings, saveTo, secretName, password, t0 }),
     );
   } catch (err) {
     const e = toInfraktError(err);
@@ -176,11 +185,12 @@ async function createOnServer(
     server: ServerRow;
     settings: DbSettings;
     saveTo: { app: AppRow; key: string } | null;
+    secretName: string | null;
     password: Secret;
     t0: number;
   },
 ): Promise<CreateDatabaseResult> {
-  const { app, server, settings, saveTo, password, t0 } = c;
+  const { app, server, settings, saveTo, secretName, password, t0 } = c;
   const x = session.ex;
   const l = dbLayout(server.root_dir, app.name);
   const opts = { signal: job.signal };
@@ -287,6 +297,11 @@ async function createOnServer(
         await setEnv(ctx, saveTo.app.name, [`${saveTo.key}=${urls.network.reveal()}`], server.name);
         s.detail(`${saveTo.app.name}: ${saveTo.key}`);
       });
+    if (secretName)
+      await job.step('store as secret', async (s) => {
+        await setSecret(ctx, secretName, urls.network, { source: `db create ${server.name}/${app.name}` });
+        s.detail(secretName);
+      });
     const final: DbSettings = { ...settings, hostPort };
     await job.step('record', async () => {
       await ctx.store.db
@@ -310,7 +325,9 @@ async function createOnServer(
       database: toDatabaseView(row, server.name),
       ...(saveTo
         ? { savedToEnv: { app: saveTo.app.name, key: saveTo.key } }
-        : { connectionString: urls.local, networkConnectionString: urls.network }),
+        : secretName
+          ? { storedAsSecret: secretName }
+          : { connectionString: urls.local, networkConnectionString: urls.network }),
       ms: Date.now() - t0,
     };
   } catch (err) {
@@ -325,6 +342,20 @@ async function createOnServer(
     }
     throw err;
   }
+}
+
+/** `--store-as-secret NAME`: a valid name not taken yet (a generated credential never overwrites one). */
+async function checkStoreAsSecret(ctx: Ctx, input: CreateDatabaseInput): Promise<string | null> {
+  if (input.storeAsSecret === undefined) return null;
+  if (input.saveToEnv !== undefined)
+    throw new InfraktError('VALIDATION', 'choose either --save-to-env or --store-as-secret, not both');
+  const name = parseInput(secretNameSchema, input.storeAsSecret, 'secret name');
+  if (await secretExists(ctx, name)) {
+    throw new InfraktError('CONFLICT', `a secret named '${name}' already exists`, {
+      hint: `choose another name, or delete it first with: infrakt secret delete ${name}`,
+    });
+  }
+  return name;
 }
 
 async function choosePort(ctx: Ctx, ex: Executor, server: ServerRow): Promise<number> {

@@ -31,13 +31,25 @@ export async function applyStep(ctx: Ctx, job: JobContext, ex: Executor, server:
   });
 }
 
+/**
+ * A change of the local routes that the rendered config is made from: applied before rendering, undone when
+ * the server did not take the new config (connection, validation, reload or cancellation failed), so local
+ * state never drifts from what Caddy serves and a retry after any failure starts from the same place.
+ */
+interface RouteChange {
+  apply(): Promise<void>;
+  undo(): Promise<void>;
+  /** Recorded once the server accepted the change. */
+  audit(): Promise<void>;
+}
+
 function proxyPlan(
   ctx: Ctx,
   server: ServerRow,
   kind: string,
   params: Record<string, unknown>,
   force: boolean,
-  before?: () => Promise<void>,
+  change?: RouteChange,
 ): JobPlan<ApplyResult> {
   return {
     spec: {
@@ -49,8 +61,16 @@ function proxyPlan(
       waitForLocksMs: 60_000,
     },
     body: async (job) => {
-      if (before) await before();
-      return withServer(ctx, job, server, { lock: null }, ({ ex }) => applyStep(ctx, job, ex, server, force));
+      await change?.apply();
+      let result: ApplyResult;
+      try {
+        result = await withServer(ctx, job, server, { lock: null }, ({ ex }) => applyStep(ctx, job, ex, server, force));
+      } catch (e) {
+        await change?.undo();
+        throw e;
+      }
+      await change?.audit();
+      return result;
     },
   };
 }
@@ -97,12 +117,22 @@ export async function prepareProxyAdd(
       },
     );
   }
-  return proxyPlan(ctx, server, 'proxy.add', { domain, port }, false, async () => {
-    await ctx.store.db
-      .insertInto('proxy_routes')
-      .values({ server_id: server.id, domain, upstream_port: port, app_id: null, created_at: nowIso(ctx) })
-      .execute();
-    await audit(ctx, 'proxy.add', `${server.name}/${domain}`, { port });
+  return proxyPlan(ctx, server, 'proxy.add', { domain, port }, false, {
+    apply: async () => {
+      await ctx.store.db
+        .insertInto('proxy_routes')
+        .values({ server_id: server.id, domain, upstream_port: port, app_id: null, created_at: nowIso(ctx) })
+        .execute();
+    },
+    undo: async () => {
+      await ctx.store.db
+        .deleteFrom('proxy_routes')
+        .where('server_id', '=', server.id)
+        .where('domain', '=', domain)
+        .where('app_id', 'is', null)
+        .execute();
+    },
+    audit: () => audit(ctx, 'proxy.add', `${server.name}/${domain}`, { port }),
   });
 }
 
@@ -124,9 +154,18 @@ export async function prepareProxyRemove(
       hint: 'it goes away when the app is destroyed (infrakt app destroy <app>)',
     });
   }
-  return proxyPlan(ctx, server, 'proxy.remove', { domain }, false, async () => {
-    await ctx.store.db.deleteFrom('proxy_routes').where('id', '=', row.id).execute();
-    await audit(ctx, 'proxy.remove', `${server.name}/${domain}`, {});
+  return proxyPlan(ctx, server, 'proxy.remove', { domain }, false, {
+    apply: async () => {
+      await ctx.store.db.deleteFrom('proxy_routes').where('id', '=', row.id).execute();
+    },
+    undo: async () => {
+      await ctx.store.db
+        .insertInto('proxy_routes')
+        .values(row)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+    audit: () => audit(ctx, 'proxy.remove', `${server.name}/${domain}`, {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import { checkKeyPath } from '../../adapters/local/key-file.js';
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError, notFound } from '../../core/errors.js';
 import type { JobSpec } from '../../core/jobs.js';
@@ -57,13 +58,24 @@ export async function serverRowByName(ctx: Ctx, name: string): Promise<ServerRow
   return row;
 }
 
+/** What the caller may register: the API is narrower than the CLI (issue 11 items 6 and 7). */
+export interface RegisterPolicy {
+  /** Key files only inside this directory ($INFRAKT_HOME/keys over the API); default: any regular file. */
+  readonly keysIn?: string;
+  /** Whether `host: local` (commands on this machine, no SSH) may be registered. Default true (CLI). */
+  readonly allowLocal?: boolean;
+}
+
 /** Registers a server (validation first; nothing is written on bad input). */
 export async function registerServer(
   ctx: Ctx,
   input: ServerAddInput & { proxy?: Partial<ProxySettings> },
+  policy: RegisterPolicy = {},
 ): Promise<ServerRow> {
   const data = parseInput(serverAddSchema, input, 'server');
   const proxy = parseInput(proxySettingsSchema, input.proxy ?? {}, 'proxy settings');
+  if (data.host === 'local' && policy.allowLocal === false) throw localServerRefused();
+  if (data.keyPath) data.keyPath = checkKeyPath(data.keyPath, policy.keysIn ? { confineTo: policy.keysIn } : {});
   const existing = await ctx.store.db
     .selectFrom('servers')
     .select('id')
@@ -194,3 +206,13 @@ export async function updateServer(ctx: Ctx, id: number, patch: Partial<Omit<Ser
     .where('id', '=', id)
     .execute();
 }
+
+/** The API acts on the control host itself only when its operator opted in. */
+export const localServerRefused = (): InfraktError =>
+  new InfraktError(
+    'FORBIDDEN',
+    'the API does not act on this machine (host local): that would run commands on the control host',
+    {
+      hint: 'use the CLI for a local server, or start the API with: infrakt serve --allow-local-server',
+    },
+  );

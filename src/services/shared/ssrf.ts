@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { InfraktError } from '../../core/errors.js';
+import { CREDENTIALS_IN_URL, gitUrlProblem } from '../../core/schemas/app.js';
 
 /**
  * SSRF guard for git URLs given over the API (and re-checked by the deploy engine right before
@@ -102,16 +103,6 @@ const bad = (url: string, why: string, hint?: string) =>
     hint: hint ?? 'use an https URL of a public git host (e.g. https://github.com/org/repo.git)',
   });
 
-/** The host exactly as written between `//` (after any userinfo) and the port/path. */
-function rawHost(url: string): string {
-  const afterScheme = url.slice(url.indexOf('//') + 2);
-  const authority = afterScheme.split(/[/?#\\]/, 1)[0] ?? '';
-  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-  if (hostPort.startsWith('[')) return hostPort.slice(0, hostPort.indexOf(']') + 1);
-  const colon = hostPort.lastIndexOf(':');
-  return colon >= 0 ? hostPort.slice(0, colon) : hostPort;
-}
-
 export const systemResolve: Resolve = async (host) => {
   const res = await lookup(host, { all: true, verbatim: true });
   return res.map((r) => r.address);
@@ -124,20 +115,16 @@ export async function assertPublicGitUrl(
 ): Promise<PublicGitUrl> {
   const urlText = input.trim();
   const shown = urlText.slice(0, 200);
-  let url: URL;
-  try {
-    url = new URL(urlText);
-  } catch {
-    throw bad(shown, 'not a valid URL');
-  }
-  if (url.protocol !== 'https:') throw bad(shown, 'only https:// is accepted');
-  if (url.username || url.password) {
+  const problem = gitUrlProblem(urlText);
+  if (problem === CREDENTIALS_IN_URL) {
     throw bad(
       '(redacted)',
       'credentials in the URL',
       'do not embed tokens in git URLs; use a deploy key on the server',
     );
   }
+  if (problem) throw bad(shown, `the URL ${problem}`);
+  const url = new URL(urlText);
   const host = url.hostname.toLowerCase();
   const port = url.port ? Number(url.port) : 443;
   if (host.startsWith('[')) {
@@ -147,9 +134,7 @@ export async function assertPublicGitUrl(
     return { url: url.href, host, port, addresses: [ip] };
   }
   if (isIP(host) === 4) {
-    // The URL parser turns 2130706433, 0177.0.0.1 and 0x7f.1 into 127.0.0.1; git/curl may read them
-    // differently. Only the canonical dotted-quad form is accepted.
-    if (rawHost(urlText).toLowerCase() !== host) throw bad(shown, 'IPv4 addresses must be written as a.b.c.d');
+    // Non-canonical forms (2130706433, 0177.0.0.1, 127.1) never get here: the href check refused them.
     const why = blockedAddressReason(host);
     if (why) throw bad(shown, why);
     return { url: url.href, host, port, addresses: [host] };

@@ -64,6 +64,8 @@ export interface StartVpsOptions {
   readonly publicKey: string;
   readonly image?: string;
   readonly bootTimeoutMs?: number;
+  /** Runs on the created container before it first boots (e.g. `docker cp` files in, as cloud-init would). */
+  readonly beforeBoot?: (container: string) => Promise<void>;
 }
 
 const RUN_FLAGS = [
@@ -97,8 +99,7 @@ export async function startVps(opts: StartVpsOptions): Promise<Vps> {
   // Nested Docker needs a /var/lib/docker that is not on the container's overlay root.
   const dockerDir = mkdtempSync(join(tmpdir(), `${name}-docker-`));
   const run = await docker([
-    'run',
-    '-d',
+    'create',
     '--name',
     name,
     '--hostname',
@@ -116,6 +117,11 @@ export async function startVps(opts: StartVpsOptions): Promise<Vps> {
     throw new Error(`docker run ${VPS_IMAGE} failed: ${run.stderr.trim()} (build it with scripts/test-setup-vps.sh)`);
   }
   const containerId = run.stdout.trim();
+  const started = async () => {
+    if (opts.beforeBoot) await opts.beforeBoot(containerId);
+    const r = await docker(['start', containerId]);
+    if (r.code !== 0) throw new Error(`docker start ${name} failed: ${r.stderr.trim()}`);
+  };
   const sh: Vps['sh'] = (script, o = {}) =>
     docker(['exec', ...(o.input !== undefined ? ['-i'] : []), containerId, 'sh', '-c', script], o);
   const stop = async () => {
@@ -123,6 +129,7 @@ export async function startVps(opts: StartVpsOptions): Promise<Vps> {
     cleanupDir();
   };
   try {
+    await started();
     const inspect = await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', containerId]);
     const ip = inspect.stdout.trim();
     if (!ip) throw new Error(`container ${name} has no bridge IP`);

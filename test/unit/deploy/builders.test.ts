@@ -127,8 +127,28 @@ describe('fs and git builders', () => {
     const c = r(git.syncBranch('https://example.com/r.git', 'main', '/s/src'));
     const safe = "-c 'protocol.allow=never' -c 'protocol.https.allow=always' -c 'protocol.file.allow=always'";
     expect(c).toBe(
-      `{ test -d /s/src/.git 2> /dev/null && git ${safe} -C /s/src fetch --quiet --depth 1 origin -- main && git ${safe} -C /s/src checkout --quiet --force --detach FETCH_HEAD && git ${safe} -C /s/src clean -fdxq; } || { rm -rf -- /s/src && git ${safe} clone --quiet --depth 1 --single-branch --branch main -- https://example.com/r.git /s/src; }`,
+      `{ test -d /s/src/.git 2> /dev/null && git ${safe} -c 'http.followRedirects=false' -C /s/src fetch --quiet --depth 1 origin -- main && git ${safe} -C /s/src checkout --quiet --force --detach FETCH_HEAD && git ${safe} -C /s/src clean -fdxq; } || { rm -rf -- /s/src && git ${safe} -c 'http.followRedirects=false' clone --quiet --depth 1 --single-branch --branch main -- https://example.com/r.git /s/src; }`,
     );
+    // Pinned to the checked addresses (IPv6 in brackets); an IP literal needs no pin.
+    const pinned = r(
+      git.syncBranch('https://example.com/r.git', 'main', '/s/src', {
+        host: 'example.com',
+        port: 443,
+        addresses: ['93.184.216.34', '2606:2800:220:1::1'],
+      }),
+    );
+    expect(pinned).toContain(
+      "-c 'http.followRedirects=false' -c 'http.curloptResolve=example.com:443:93.184.216.34,[2606:2800:220:1::1]' clone",
+    );
+    expect(
+      r(
+        git.syncBranch('https://93.184.216.34/r.git', 'main', '/s', {
+          host: '93.184.216.34',
+          port: 443,
+          addresses: ['93.184.216.34'],
+        }),
+      ),
+    ).not.toContain('curloptResolve');
     expect(r(git.headCommit('/s/src'))).toBe(`git ${safe} -C /s/src rev-parse HEAD`);
   });
 });

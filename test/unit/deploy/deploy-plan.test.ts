@@ -8,9 +8,7 @@ import {
   routedService,
   splitCompose,
 } from '../../../src/core/plans/deploy-compose.js';
-import { renderEnvFile } from '../../../src/core/plans/deploy-env.js';
 import { appLayout, releasesToPrune } from '../../../src/core/plans/layout.js';
-import { Secret } from '../../../src/core/secret.js';
 
 const base = {
   app: 'web',
@@ -94,7 +92,10 @@ describe('release files', () => {
         image: 'infrakt-app/web:r4',
         port: 3000,
         hostPort: 24001,
-        envFile: '/srv/ikt/apps/web/.env',
+        env: new Map([
+          ['A', 'plain'],
+          ['B', "it's $HOME # \\n"],
+        ]),
         labels,
       }),
     );
@@ -105,7 +106,7 @@ describe('release files', () => {
           pull_policy: 'never',
           restart: 'unless-stopped',
           ports: ['127.0.0.1:24001:3000'],
-          env_file: ['/srv/ikt/apps/web/.env'],
+          environment: { A: 'plain', B: "it's $$HOME # \\n" },
           labels: { 'infrakt.app': 'web', 'infrakt.root': '/srv/ikt', 'infrakt.release': '4' },
         },
       },
@@ -133,7 +134,10 @@ volumes:
       doc,
       port: 3000,
       hostPort: 24002,
-      envFile: '/e',
+      env: new Map([
+        ['TOKEN', 's3cr$t'],
+        ['USER_SET', 'app value'],
+      ]),
       labels,
       network: 'web-svc-net',
       servicesProject: 'web-svc',
@@ -143,7 +147,8 @@ volumes:
     expect(rel.services.web.ports).toEqual(['127.0.0.1:24002:3000']);
     expect(rel.services.web.container_name).toBeUndefined();
     expect(rel.services.web.depends_on).toBeUndefined();
-    expect(rel.services.web.env_file).toEqual(['/e']);
+    expect(rel.services.web.env_file).toBeUndefined();
+    expect(rel.services.web.environment).toEqual({ TOKEN: 's3cr$$t', USER_SET: 'app value' });
     expect(rel.networks).toEqual({ default: { external: true, name: 'web-svc-net' } });
     expect(rel.volumes.data).toEqual({
       name: 'web-svc_data',
@@ -161,7 +166,6 @@ volumes:
     const fresh = splitCompose({
       doc,
       port: 3000,
-      envFile: '/e',
       labels,
       network: 'n',
       servicesProject: 'p',
@@ -174,7 +178,6 @@ volumes:
     const again = splitCompose({
       doc,
       port: 3000,
-      envFile: '/e',
       labels,
       network: 'n',
       servicesProject: 'p',
@@ -191,21 +194,6 @@ volumes:
     expect(() => parseComposeFile('services:\n  a:\n    ports: [1]')).toThrow(/image or a build/);
     const two = parseComposeFile('services:\n  a:\n    image: x\n  b:\n    image: y\n');
     expect(() => routedService(two, 3000)).toThrow(/no service/);
-  });
-});
-
-describe('env file', () => {
-  const vars = new Map([
-    ['A', new Secret('plain')],
-    ['B', new Secret(`it's $HOME # \\n`)],
-  ]);
-  it('single-quotes every value, escaping per compose flavour', () => {
-    expect(renderEnvFile(vars, 'v2').reveal()).toBe("A='plain'\nB='it\\'s $HOME # \\n'\n");
-    expect(renderEnvFile(vars, 'v1').reveal()).toBe("A='plain'\nB='it\\'s $HOME # \\\\n'\n");
-  });
-  it('is a Secret and refuses line breaks', () => {
-    expect(String(renderEnvFile(vars, 'v2'))).toBe('[redacted]');
-    expect(() => renderEnvFile(new Map([['X', new Secret('a\nb')]]), 'v2')).toThrow(/line break/);
   });
 });
 

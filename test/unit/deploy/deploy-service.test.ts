@@ -68,8 +68,10 @@ describe('deployApp (recording executor, real store)', () => {
     expect(ex.tcp).toContain(24242);
     expect(reloadIdx).toBeGreaterThan(upIdx);
     expect(retireIdx).toBeGreaterThan(reloadIdx);
-    const env = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/.env')!;
-    expect(env).toMatchObject({ secret: true, mode: 0o600, content: `API_KEY='${SECRET}'\n` });
+    // The variables are in the release's compose file, a secret written 0600 (no .env file any more).
+    expect(rel).toMatchObject({ secret: true, mode: 0o600 });
+    expect(rel.content).toContain(`API_KEY: "${SECRET}"`);
+    expect(ex.puts.some((p) => p.path.endsWith('/.env'))).toBe(false);
     const swap = ex.commands.findIndex((c) => c.startsWith('cat > /srv/ikt/caddy/Caddyfile.next && '));
     expect(ex.stdins[swap]).toContain('reverse_proxy 127.0.0.1:24242');
     for (const c of ex.commands) expect(c).not.toContain(SECRET);

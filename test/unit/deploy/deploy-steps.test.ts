@@ -226,17 +226,16 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     expect(recorded(steps, 'reuse release source')).toMatchObject({ status: 'succeeded', detail: 'sha256:abc' });
   });
 
-  it('write release files: variables as a 0600 secret file, the release and its source; services on deploy only', async () => {
+  it('write release files: the release (with the variables, a 0600 secret) and its source; services on deploy only', async () => {
     await compose('stack', STACK);
     const { steps } = await inRun('stack', async (run) => {
       await step(run, 'source', fetchSource);
       await step(run, 'write', writeReleaseFiles);
     });
     expect(ex.puts.map((p) => [p.path, p.mode, p.secret])).toEqual([
-      ['/srv/ikt/apps/stack/.env', 0o600, true],
-      ['/srv/ikt/apps/stack/releases/1/docker-compose.yml', 0o644, false],
+      ['/srv/ikt/apps/stack/releases/1/docker-compose.yml', 0o600, true],
       ['/srv/ikt/apps/stack/releases/1/source.yml', 0o644, false],
-      ['/srv/ikt/apps/stack/services.yml', 0o644, false],
+      ['/srv/ikt/apps/stack/services.yml', 0o600, true],
     ]);
     expect(recorded(steps, 'write release files').detail).toBe('0 variable(s), release 1');
     ex.puts.length = 0;
@@ -244,8 +243,11 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       await step(run, 'source', fetchSource);
       await step(run, 'write', writeReleaseFiles);
     });
-    const env = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/.env')!;
-    expect(env).toMatchObject({ mode: 0o600, secret: true, content: `API_KEY='${SECRET}'\n` });
+    // No .env any more: the variables are in the release's compose file (see core/plans/compose-env.ts).
+    expect(ex.puts.some((p) => p.path.endsWith('/.env'))).toBe(false);
+    const rel = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/releases/1/docker-compose.yml')!;
+    expect(rel).toMatchObject({ mode: 0o600, secret: true });
+    expect(rel.content).toContain(`API_KEY: "${SECRET}"`);
     for (const c of ex.commands) expect(c).not.toContain(SECRET);
   });
 

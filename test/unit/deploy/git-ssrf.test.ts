@@ -68,4 +68,28 @@ describe('https git sources must resolve to public addresses', () => {
     const [dep] = await listDeployments(ctx, 'site');
     expect(dep?.status).toBe('failed');
   });
+
+  it('deploy pins the fetch to the addresses its own check accepted, and refuses redirects', async () => {
+    await createApp(ctx, { server: 'box', name: 'site', git: 'https://git.example.com/site.git' });
+    // The name now resolves elsewhere (still public): git must use what this deploy checked, not resolve again.
+    answer = ['140.82.112.4', '2606:50c0:8000::154'];
+    await runPlan(ctx, await prepareDeploy(ctx, 'site')).catch(() => undefined);
+    const fetch = ex.commands.find((c) => c.includes(' clone '));
+    expect(fetch).toBeDefined();
+    expect(fetch).toContain("'http.followRedirects=false'");
+    expect(fetch).toContain("'http.curloptResolve=git.example.com:443:140.82.112.4,[2606:50c0:8000::154]'");
+    expect(fetch).not.toContain('140.82.112.3');
+  });
+
+  it('a URL stored before the canonical check (backslash trick) is refused at deploy, nothing fetched', async () => {
+    await createApp(ctx, { server: 'box', name: 'site', git: 'https://git.example.com/site.git' });
+    await ctx.store.db
+      .updateTable('apps')
+      .set({ git_repo: 'https://8.8.8.8\\@127.0.0.1:8443/x.git' })
+      .where('name', '=', 'site')
+      .execute();
+    const err = await runPlan(ctx, await prepareDeploy(ctx, 'site')).catch((e) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION' });
+    expect(ex.commands.some((c) => c.includes('clone'))).toBe(false);
+  });
 });

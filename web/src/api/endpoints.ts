@@ -3,10 +3,14 @@
 import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
+  AppBackupList,
   AppCreateRequest,
   AppLogLine,
   AppView,
   BackupList,
+  BackupOverview,
+  BackupTargetAddRequest,
+  BackupTargetView,
   CatalogEntryDetail,
   CatalogEntrySummary,
   CatalogOutputs,
@@ -14,6 +18,7 @@ import type {
   DashboardView,
   DatabaseCreateRequest,
   DatabaseView,
+  DbSnapshotList,
   DeploymentView,
   EnvDeleted,
   EnvEntry,
@@ -28,6 +33,7 @@ import type {
   ServerRemoved,
   ServerStatusReport,
   ServerView,
+  TargetAdded,
   TrustResult,
 } from './types.js';
 
@@ -81,9 +87,28 @@ export const endpoints = {
   claimCredentials: (jobId: string) => api.post<Credentials>(`/api/jobs/${e(jobId)}/credentials`),
   destroyDatabase: (name: string) => api.del<JobAccepted>(`/api/databases/${e(name)}`),
   backups: (name: string, signal?: AbortSignal) => api.get<BackupList>(`/api/databases/${e(name)}/backups`, { signal }),
-  runBackup: (name: string) => api.post<JobAccepted>(`/api/databases/${e(name)}/backups`, {}),
+  runBackup: (name: string, target?: string) =>
+    api.post<JobAccepted>(`/api/databases/${e(name)}/backups`, target ? { target } : {}),
   restoreBackup: (name: string, backup: string) =>
     api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { backup }),
+  dbSnapshots: (name: string, target: string, signal?: AbortSignal) =>
+    api.get<DbSnapshotList>(`/api/databases/${e(name)}/snapshots?target=${e(target)}`, { signal }),
+  restoreFromTarget: (name: string, target: string, snapshot: string) =>
+    api.post<JobAccepted>(`/api/databases/${e(name)}/restore`, { fromTarget: target, snapshot }),
+
+  backupOverview: (signal?: AbortSignal) => api.get<BackupOverview>('/api/backups/overview', { signal }),
+  backupTargets: (signal?: AbortSignal) => api.get<BackupTargetView[]>('/api/backup-targets', { signal }),
+  addBackupTarget: (body: BackupTargetAddRequest) => api.post<TargetAdded>('/api/backup-targets', body),
+  removeBackupTarget: (name: string) => api.del<{ name: string; location: string }>(`/api/backup-targets/${e(name)}`),
+  testBackupTarget: (name: string) => api.post<JobAccepted>(`/api/backup-targets/${e(name)}/test`),
+  verifyBackupTarget: (name: string, readDataSubset?: string) =>
+    api.post<JobAccepted>(`/api/backup-targets/${e(name)}/verify`, readDataSubset ? { readDataSubset } : {}),
+  appBackups: (name: string, signal?: AbortSignal) =>
+    api.get<AppBackupList>(`/api/apps/${e(name)}/backups`, { signal }),
+  runAppBackup: (name: string, target?: string) =>
+    api.post<JobAccepted>(`/api/apps/${e(name)}/backups`, target ? { target } : {}),
+  restoreApp: (name: string, snapshot: string, fromTarget?: string | null) =>
+    api.post<JobAccepted>(`/api/apps/${e(name)}/restore`, fromTarget ? { snapshot, fromTarget } : { snapshot }),
 
   catalog: (signal?: AbortSignal) => api.get<CatalogEntrySummary[]>('/api/catalog', { signal }),
   catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),

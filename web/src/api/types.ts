@@ -1,17 +1,23 @@
 // The shapes the API returns: types only, inferred on the server side from the view schemas its routes
 // document (src/core/schemas/views/). They vanish from the bundle; a change there breaks our build.
 export type {
+  AppBackupList,
   AppCreateRequest,
   AppLogLine,
   AppLogStreamEvent,
   AppView,
   BackupList,
+  BackupOverview,
+  BackupRunView,
+  BackupTargetAddRequest,
+  BackupTargetView,
   BackupView,
   CountByStatus,
   Credentials,
   DashboardView,
   DatabaseCreateRequest,
   DatabaseView,
+  DbSnapshotList,
   DeploymentView,
   EnvDeleted,
   EnvEntry,
@@ -30,6 +36,7 @@ export type {
   ServerStatusReport,
   ServerView,
   StepStatus,
+  TargetAdded,
   TrustResult,
 } from '../../../src/api/types.js';
 export type {

@@ -13,7 +13,13 @@ import { ErrorState } from './states.js';
 import { Button, Field, SelectField } from './ui.js';
 
 const EMPTY: Record<DbFields, string> = { name: '', server: '', type: 'postgres', version: '' };
-const DEFAULT_VERSION: Record<string, string> = { postgres: '16', mysql: '8', redis: '7-alpine', mongo: '7' };
+const DEFAULT_VERSION: Record<string, string> = {
+  postgres: '16',
+  mysql: '8',
+  mariadb: '10.11',
+  redis: '7-alpine',
+  mongo: '7',
+};
 
 export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const form = useForm(EMPTY);

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Boxes, Database, LayoutDashboard, ListChecks, LogOut, Menu, Server, Store, X } from 'lucide-react';
+import { Archive, Boxes, Database, LayoutDashboard, ListChecks, LogOut, Menu, Server, Store, X } from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { clearApiKey } from '../api/auth.js';
@@ -10,6 +10,7 @@ const NAV = [
   { to: '/apps', label: 'Apps', Icon: Boxes, end: false },
   { to: '/databases', label: 'Databases', Icon: Database, end: false },
   { to: '/catalog', label: 'Catalog', Icon: Store, end: false },
+  { to: '/backups', label: 'Backups', Icon: Archive, end: false },
   { to: '/jobs', label: 'Jobs', Icon: ListChecks, end: false },
 ];
 

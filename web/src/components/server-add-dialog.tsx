@@ -102,7 +102,7 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
         <Field
           label="Private key path"
           {...form.field('keyPath')}
-          hint="On the machine running infrakt; empty uses ssh-agent"
+          hint="A key file in $INFRAKT_HOME/keys/ on the machine running infrakt (its name is enough); empty uses ssh-agent"
           className="sm:col-span-2"
         />
         <Field label="Provider" {...form.field('provider')} placeholder="hetzner" />

@@ -87,7 +87,8 @@ export const checkRemoteRoot: Check = (v) => {
   if (!/^\/[A-Za-z0-9._/-]*$/.test(v)) {
     return 'must be an absolute path of letters, digits, ".", "_", "-" and "/"';
   }
-  return v.split('/').includes('..') ? 'must not contain ".."' : null;
+  if (v.split('/').includes('..')) return 'must not contain ".."';
+  return v.split('/').every((s) => s === '' || s === '.') ? 'must be a directory below "/", not "/" itself' : null;
 };
 
 export const checkFingerprint: Check = (v) =>
@@ -169,7 +170,7 @@ export function appCreateBody(kind: AppKind, v: Record<AppFields, string>): AppC
   return body;
 }
 
-export const DB_KINDS = ['postgres', 'mysql', 'redis', 'mongo'] as const;
+export const DB_KINDS = ['postgres', 'mysql', 'mariadb', 'redis', 'mongo'] as const;
 export type DbFields = 'name' | 'server' | 'type' | 'version';
 export function validateDatabaseForm(v: Record<DbFields, string>): FieldErrors<DbFields> {
   return run(v, {

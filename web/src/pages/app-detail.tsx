@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ArrowLeft, ExternalLink } from 'lucide-react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import { AppBackups } from '../components/app-backups.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
 import { AppLogs } from '../components/app-logs.js';
@@ -15,6 +16,7 @@ const TABS = [
   { key: 'deployments', label: 'Deployments' },
   { key: 'logs', label: 'Logs' },
   { key: 'env', label: 'Environment' },
+  { key: 'backups', label: 'Backups' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
 
@@ -108,6 +110,7 @@ export default function AppDetailPage() {
               {tab === 'deployments' ? <AppDeployments app={app} /> : null}
               {tab === 'logs' ? <AppLogs app={app.name} /> : null}
               {tab === 'env' ? <AppEnv app={app} /> : null}
+              {tab === 'backups' ? <AppBackups app={app} /> : null}
             </Tabs>
           </>
         )}

@@ -6,6 +6,7 @@ import { endpoints } from '../api/endpoints.js';
 import type { DatabaseView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { CreateDatabaseDialog } from '../components/db-create-dialog.js';
+import { DbOffsite } from '../components/db-offsite.js';
 import { Dialog } from '../components/dialog.js';
 import { useJobLauncher } from '../components/job-dialog.js';
 import { Empty, QueryState } from '../components/states.js';
@@ -123,6 +124,8 @@ function DbRow({ db }: { db: DatabaseView }) {
         </div>
         <Dialog open={backupsOpen} onClose={() => setBackupsOpen(false)} title={`Backups of ${db.name}`} wide>
           <Backups db={db} />
+          <h3 className="mt-5 mb-2 text-sm font-semibold">Off-site</h3>
+          <DbOffsite db={db} />
         </Dialog>
         <ConfirmDialog
           open={destroying}
@@ -156,7 +159,7 @@ export default function DatabasesPage() {
     <>
       <PageHeader
         title="Databases"
-        subtitle="Postgres, MySQL, Redis and MongoDB, reachable on the server's loopback only"
+        subtitle="Postgres, MySQL, MariaDB, Redis and MongoDB, reachable on the server's loopback only"
         actions={
           <Button variant="primary" onClick={() => setCreating(true)}>
             <Plus aria-hidden className="size-4" /> Create database

@@ -1,8 +1,17 @@
 import { initial } from './0001-initial.js';
 import { jobHeartbeat } from './0005-job-heartbeat.js';
 import { catalogHostInstalls } from './0006-catalog-host-installs.js';
-import { teams } from './0007-teams.js';
+import { fleet } from './0007-fleet.js';
+import { backupTargets } from './0008-backup-targets.js';
+import { teams } from './0009-teams.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
-export const MIGRATIONS: readonly Migration[] = [initial, jobHeartbeat, catalogHostInstalls, teams];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  jobHeartbeat,
+  catalogHostInstalls,
+  fleet,
+  backupTargets,
+  teams,
+];

@@ -1,3 +1,5 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
 export interface Migration {
   /** Strictly increasing; gaps are allowed. */
   readonly version: number;
@@ -11,4 +13,6 @@ export interface Migration {
    * documented procedure asks (a DROP would otherwise cascade), and foreign_key_check must pass before it commits.
    */
   readonly rebuildsTables?: boolean;
+  /** SQLite: work SQL alone can't express, run after `sql` in the same transaction (Postgres: give `postgres`). */
+  readonly run?: (db: BetterSqlite3.Database) => void;
 }

@@ -8,6 +8,16 @@ export const dbScheduleSchema = z.object({
   keep: z.number().int(),
   mechanism: z.enum(['systemd', 'cron']),
   unit: z.string(),
+  /** Off-site: each scheduled backup is also pushed to this target (restic), with this retention. */
+  target: z.string().nullable().optional(),
+  retention: z
+    .object({
+      daily: z.number().int().optional(),
+      weekly: z.number().int().optional(),
+      monthly: z.number().int().optional(),
+    })
+    .nullable()
+    .optional(),
 });
 export type DbSchedule = z.infer<typeof dbScheduleSchema>;
 

@@ -119,6 +119,8 @@ export function sourceCtx(run: ReleaseRun): SourceCtx {
     hostPort: run.hostPort,
     pull: pullPolicy(run.server),
     log: (m) => run.job.log(m),
+    // The variables go into the release's compose file (see core/plans/compose-env.ts), written 0600.
+    env: new Map([...run.env].map(([k, v]) => [k, v.reveal()])),
   };
 }
 

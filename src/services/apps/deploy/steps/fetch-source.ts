@@ -1,3 +1,4 @@
+import * as git from '../../../../core/commands/git.js';
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
 import { assertGitSource } from '../../apps.js';
@@ -27,10 +28,12 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
   if (app.app_type === 'image') return imageSource(sc, app.image!);
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
-    // Checked again right before the fetch: the name may resolve elsewhere now (DNS rebinding).
+    // Checked again right before the fetch (the name may resolve elsewhere now), and the fetch is pinned to
+    // the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
     const repo = app.git_repo ?? '';
-    if (!repo.startsWith('/')) await assertGitSource(run.ctx, repo);
-    await runChecked(run.ex, sync!, { what: 'git fetch' });
+    const checked = repo.startsWith('/') ? null : await assertGitSource(run.ctx, repo);
+    const fetch = checked ? git.syncBranch(checked.url, app.branch ?? 'main', run.layout.srcDir, checked) : sync!;
+    await runChecked(run.ex, fetch, { what: 'git fetch' });
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
     return gitSource(sc, commit);
   }

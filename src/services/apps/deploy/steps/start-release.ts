@@ -1,6 +1,7 @@
 import * as compose from '../../../../core/commands/compose.js';
 import { commandFailed } from '../../../../core/executor.js';
 import { portTaken } from '../../../../core/plans/host-ports.js';
+import { Secret } from '../../../../core/secret.js';
 import { chooseReleasePort } from '../../release-port.js';
 import { preparedOf, type ReleaseStep, releaseTargetOf } from '../release-run.js';
 
@@ -15,7 +16,9 @@ export const startRelease: ReleaseStep = async (run, _step, s) => {
     const taken = run.hostPort;
     run.hostPort = await chooseReleasePort(run.ctx, ex, run.server, [taken]);
     s.log(`127.0.0.1:${taken} was taken meanwhile: starting on 127.0.0.1:${run.hostPort}`);
-    await ex.put(run.layout.releaseFile(run.release), preparedOf(run).renderRelease(run.hostPort), { mode: 0o644 });
+    await ex.put(run.layout.releaseFile(run.release), new Secret(preparedOf(run).renderRelease(run.hostPort)), {
+      mode: 0o600,
+    });
     r = await ex.run(up, opts);
   } else if (r.exitCode !== 0) {
     // `up` can fail while a container is still being restarted: ask once more.

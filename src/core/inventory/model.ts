@@ -1,0 +1,123 @@
+import type { DbType } from '../schemas/app.js';
+import type { ProxySettings } from '../schemas/server.js';
+
+/**
+ * The two sides a plan compares, as plain data. Env values never appear here: both sides carry a hash per
+ * key (`envHashes`), so the diff and everything printed from it can show keys only.
+ */
+
+export interface ProviderSpec {
+  readonly name: string;
+  readonly type: string;
+  readonly location: string;
+  readonly image: string;
+}
+
+export interface ServerSpec {
+  readonly name: string;
+  /** Absent for a server a provider creates (its address is known once it exists). */
+  readonly host?: string;
+  readonly user: string;
+  readonly port: number;
+  readonly keyPath: string | null;
+  readonly fingerprint?: string;
+  readonly root: string;
+  readonly provider?: ProviderSpec;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly provision: boolean;
+  readonly proxy: ProxySettings;
+  readonly pullPolicy: 'missing' | 'never';
+}
+
+export interface ServerState {
+  readonly name: string;
+  readonly host: string;
+  readonly user: string;
+  readonly port: number;
+  readonly keyPath: string | null;
+  readonly fingerprint: string | null;
+  readonly root: string;
+  readonly provider: ProviderSpec | null;
+  readonly labels: Readonly<Record<string, string>>;
+  /** A provision job of this server succeeded once. */
+  readonly provisioned: boolean;
+  readonly proxy: ProxySettings;
+  readonly pullPolicy: 'missing' | 'never';
+}
+
+export type AppSourceSpec =
+  | { readonly type: 'image'; readonly image: string }
+  | { readonly type: 'git'; readonly git: string; readonly branch: string }
+  | { readonly type: 'compose'; readonly composeSha: string };
+
+export interface AppSpec {
+  readonly name: string;
+  readonly server: string;
+  readonly source: AppSourceSpec;
+  readonly port: number;
+  readonly domains: readonly string[];
+  readonly healthPath: string;
+  readonly healthTimeoutMs: number;
+  /** Null: env is not managed by the file (left as it is). */
+  readonly envHashes: ReadonlyMap<string, string> | null;
+}
+
+export interface AppState extends Omit<AppSpec, 'envHashes'> {
+  readonly envHashes: ReadonlyMap<string, string>;
+  readonly status: string;
+  readonly currentRelease: number | null;
+  /** Source identity of the current release (image digest, commit, compose hash). */
+  readonly currentSourceRef: string | null;
+}
+
+export interface DatabaseSpec {
+  readonly name: string;
+  readonly server: string;
+  readonly type: DbType;
+  readonly version: string;
+  readonly secret?: string;
+  readonly backup: { readonly schedule: string; readonly keep: number } | null;
+}
+
+export interface DatabaseState extends Omit<DatabaseSpec, 'secret'> {
+  readonly status: string;
+}
+
+export interface RouteSpec {
+  readonly server: string;
+  readonly domain: string;
+  readonly port: number;
+}
+
+/** What the live server says (null fields: not checked, e.g. the server was unreachable). */
+export interface LiveApp {
+  /** The current release's containers are running. */
+  readonly running: boolean;
+  /** Image apps: the digest (or id) the configured image reference has on the server now. */
+  readonly imageRef: string | null;
+}
+
+export interface LiveServer {
+  readonly reachable: boolean;
+  readonly error?: string;
+  readonly apps: ReadonlyMap<string, LiveApp>;
+  readonly databasesRunning: ReadonlySet<string>;
+  /** The Caddyfile on the server is the one infrakt renders from its state. */
+  readonly proxyInSync: boolean;
+}
+
+export interface DesiredState {
+  readonly servers: readonly ServerSpec[];
+  readonly apps: readonly AppSpec[];
+  readonly databases: readonly DatabaseSpec[];
+  readonly routes: readonly RouteSpec[];
+}
+
+export interface ActualState {
+  readonly servers: readonly ServerState[];
+  readonly apps: readonly AppState[];
+  readonly databases: readonly DatabaseState[];
+  readonly routes: readonly RouteSpec[];
+  /** Per server name; absent when live checks were not asked for. */
+  readonly live: ReadonlyMap<string, LiveServer>;
+}

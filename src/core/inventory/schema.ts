@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { DB_TYPES, gitUrlSchema, healthCheckSchema } from '../schemas/app.js';
+import {
+  branchSchema,
+  domainSchema,
+  ENV_KEY_RE,
+  envValueSchema,
+  fingerprintSchema,
+  hostSchema,
+  imageSchema,
+  NAME_RE,
+  nameSchema,
+  portSchema,
+  remoteRootSchema,
+  sshUserSchema,
+} from '../schemas/common.js';
+import { secretNameSchema } from '../schemas/secret.js';
+import { PROXY_TLS_MODES } from '../schemas/server.js';
+
+/**
+ * `infrakt.yaml`: the fleet as code. One zod schema is the source of truth: the loader validates with it
+ * (errors carry file, line and field) and `infrakt schema inventory` prints it as JSON Schema for editors.
+ * Objects are strict so that a misspelt key is an error at its line, not a silently ignored setting.
+ */
+
+const labelKey = z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'must be a label key such as env or team');
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/, 'must be a short label value');
+export const labelsSchema = z.record(labelKey, labelValue).describe('free-form labels (provider servers get them too)');
+
+export const proxyInventorySchema = z
+  .strictObject({
+    tls: z.enum(PROXY_TLS_MODES).optional().describe('auto (ACME), internal (local CA) or off'),
+    httpPort: portSchema.optional(),
+    httpsPort: portSchema.optional(),
+    adminAddress: z
+      .string()
+      .regex(/^(localhost|127\.0\.0\.1|\[::1\]):[0-9]{1,5}$/, 'must be a loopback address such as localhost:2019')
+      .optional(),
+  })
+  .describe("the server's Caddy settings");
+
+export const providerServerSchema = z
+  .strictObject({
+    name: nameSchema.describe('a provider added with: infrakt provider add hetzner --name <name>'),
+    type: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be a server type such as cx22'),
+    location: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be a location such as nbg1'),
+    image: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be an image name such as debian-12'),
+  })
+  .describe('create this server at a cloud provider (instead of host)');
+
+export const serverInventorySchema = z
+  .strictObject({
+    host: hostSchema.optional().describe('IP address or host name (omit when a provider creates the server)'),
+    user: sshUserSchema.optional().describe('SSH user (default root)'),
+    port: portSchema.optional().describe('SSH port (default 22)'),
+    key: z.string().min(1).max(4096).optional().describe('SSH private key file (~ and paths relative to this file)'),
+    fingerprint: fingerprintSchema.optional().describe('expected host key fingerprint, SHA256:…'),
+    root: remoteRootSchema.optional().describe('remote state root (default /opt/infrakt)'),
+    provider: providerServerSchema.optional(),
+    labels: labelsSchema.optional(),
+    provision: z.boolean().optional().describe('provision Docker, Caddy, UFW and fail2ban (default false)'),
+    proxy: proxyInventorySchema.optional(),
+    pullPolicy: z.enum(['missing', 'never']).optional().describe('pull missing images (default) or never'),
+  })
+  .refine((s) => Boolean(s.host) !== Boolean(s.provider), {
+    message: 'give either host (an existing machine) or provider (infrakt creates it), not both',
+  });
+
+/** An env value: a literal, or `secret:NAME` (a stored secret, resolved at deploy time). */
+export const envEntrySchema = envValueSchema;
+
+export const composeSourceSchema = z.union([
+  z.strictObject({ file: z.string().min(1).max(4096).describe('compose file, relative to this file') }),
+  z.strictObject({ content: z.string().min(1).max(1_000_000).describe('the compose file inline') }),
+]);
+
+/** Reserved for issue 12 (app volumes, limits): accepted by the schema, refused by plan until supported. */
+export const volumeSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]*:\/[^\s:]*$/, 'must be NAME:/path/in/container');
+export const limitsSchema = z.strictObject({
+  memory: z
+    .string()
+    .regex(/^[0-9]+(b|k|m|g)?$/i, 'must be like 512m or 2g')
+    .optional(),
+  cpus: z.number().positive().max(512).optional(),
+});
+
+export const appInventorySchema = z
+  .strictObject({
+    server: nameSchema.describe('name of a server in this file or already registered'),
+    image: imageSchema.optional(),
+    git: gitUrlSchema.optional(),
+    branch: branchSchema.optional(),
+    compose: composeSourceSchema.optional(),
+    port: portSchema.optional().describe('container port (default 3000)'),
+    domains: z.array(domainSchema).max(20).optional().describe('domains routed to the app'),
+    health: z
+      .strictObject({
+        path: healthCheckSchema.shape.path.optional(),
+        timeout: z.number().int().min(1).max(3600).optional().describe('seconds to become healthy'),
+      })
+      .optional(),
+    env: z
+      .record(z.string().regex(ENV_KEY_RE, 'must be a variable name such as DATABASE_URL'), envEntrySchema)
+      .optional()
+      .describe('values, or secret:NAME references; omit to leave env unmanaged by this file'),
+    volumes: z.array(volumeSchema).optional().describe('named volumes (not supported yet)'),
+    limits: limitsSchema.optional().describe('memory / cpu limits (not supported yet)'),
+  })
+  .refine((a) => [a.image, a.git, a.compose].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one source: image, git or compose',
+  })
+  .refine((a) => a.branch === undefined || a.git !== undefined, { message: 'branch goes with git', path: ['branch'] });
+
+export const databaseInventorySchema = z.strictObject({
+  server: nameSchema,
+  type: z.enum(DB_TYPES),
+  version: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be an image tag such as 16 or 7-alpine'))
+    .optional(),
+  secret: secretNameSchema.optional().describe('store the connection string as this secret when created'),
+  backup: z
+    .strictObject({
+      schedule: z.string().min(9).max(100).describe('5-field cron expression'),
+      keep: z.number().int().min(1).max(365).optional(),
+    })
+    .optional(),
+});
+
+export const routeInventorySchema = z.strictObject({
+  server: nameSchema,
+  domain: domainSchema,
+  port: portSchema.describe('a port on the server’s 127.0.0.1'),
+});
+
+/** Reserved for issue 13 (catalog installs): accepted by the schema, refused by plan until the catalog exists. */
+export const catalogInstallSchema = z.strictObject({
+  server: nameSchema,
+  entry: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  version: z.string().optional(),
+  domain: domainSchema.optional(),
+  inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+const named = <T extends z.ZodType>(value: T) =>
+  z.record(z.string().regex(NAME_RE, 'names are 1-63 characters of a-z, 0-9 and "-"'), value);
+
+export const inventorySchema = z
+  .strictObject({
+    version: z.literal(1).describe('format version of this file'),
+    servers: named(serverInventorySchema).optional(),
+    apps: named(appInventorySchema).optional(),
+    databases: named(databaseInventorySchema).optional(),
+    routes: z.array(routeInventorySchema).optional(),
+    catalog: named(catalogInstallSchema).optional().describe('catalog installs (not supported yet)'),
+  })
+  .describe('infrakt inventory: servers, apps, databases and routes, applied with infrakt apply');
+
+export type InventoryFile = z.output<typeof inventorySchema>;
+export type ServerInventory = z.output<typeof serverInventorySchema>;
+export type AppInventory = z.output<typeof appInventorySchema>;
+export type DatabaseInventory = z.output<typeof databaseInventorySchema>;
+export type RouteInventory = z.output<typeof routeInventorySchema>;
+
+/** JSON Schema (draft 2020-12) of infrakt.yaml, for editors (yaml-language-server, VS Code). */
+export function inventoryJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(inventorySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, $id: 'https://infrakt.dev/schemas/inventory.json', title: 'infrakt.yaml' };
+}

@@ -1,0 +1,26 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { toInfraktError } from '../core/errors.js';
+import type { Secret } from '../core/secret.js';
+import { scrubText } from './scrub.js';
+
+export type ToolRunner = <A>(fn: (args: A) => Promise<unknown>) => (args: A) => Promise<CallToolResult>;
+
+/**
+ * Wraps a tool body: its result becomes JSON text (and structured content), errors become `isError` results
+ * with code, message and hint — and every byte of either is scrubbed of all secret values infrakt knows.
+ */
+export function toolRunner(secrets: () => Promise<readonly Secret[]>): ToolRunner {
+  return (fn) => async (args) => {
+    let body: unknown;
+    let isError = false;
+    try {
+      body = await fn(args);
+    } catch (e) {
+      const err = toInfraktError(e);
+      isError = true;
+      body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+    }
+    const text = scrubText(JSON.stringify(body, null, 2), await secrets());
+    return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
+  };
+}

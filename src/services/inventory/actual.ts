@@ -1,0 +1,189 @@
+import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
+import { caddyPaths } from '../../core/commands/caddy.js';
+import { toInfraktError } from '../../core/errors.js';
+import type { Executor } from '../../core/executor.js';
+import { imageRefOf, parseImageRef, parseRootContainers, rootContainers } from '../../core/inventory/live.js';
+import type {
+  ActualState,
+  AppState,
+  DatabaseState,
+  LiveApp,
+  LiveServer,
+  RouteSpec,
+  ServerState,
+} from '../../core/inventory/model.js';
+import { releaseProject } from '../../core/plans/layout.js';
+import { appSettings } from '../apps/release-source.js';
+import { dbSettings } from '../databases/model.js';
+import { renderServerCaddyfile } from '../proxy/proxy-config.js';
+import { serverSettings } from '../servers/servers.js';
+import { pullPolicy } from '../servers/settings.js';
+import type { Ctx } from '../shared/context.js';
+import { hashValue } from './desired.js';
+
+export const normalCron = (c: string) => c.trim().split(/\s+/).join(' ');
+
+export interface StateRows {
+  readonly servers: ServerRow[];
+  readonly apps: (AppRow & { server_name: string })[];
+}
+
+/** Local state as plan input: servers, apps (env hashed), databases, manual routes. No server is contacted. */
+export async function localState(ctx: Ctx): Promise<{ state: Omit<ActualState, 'live'>; rows: StateRows }> {
+  const db = ctx.store.db;
+  const servers = await db.selectFrom('servers').selectAll().orderBy('name').execute();
+  const apps = await db
+    .selectFrom('apps')
+    .innerJoin('servers', 'servers.id', 'apps.server_id')
+    .selectAll('apps')
+    .select('servers.name as server_name')
+    .execute();
+  const cloud = await db
+    .selectFrom('provider_servers')
+    .innerJoin('providers', 'providers.id', 'provider_servers.provider_id')
+    .select(['provider_servers.name', 'providers.name as provider', 'server_type', 'location', 'image'])
+    .execute();
+  const cloudOf = new Map(cloud.map((c) => [c.name, c]));
+  const provisioned = new Set(
+    (
+      await db
+        .selectFrom('jobs')
+        .select('server_id')
+        .where('kind', '=', 'server.provision')
+        .where('status', '=', 'succeeded')
+        .execute()
+    ).map((r) => r.server_id),
+  );
+  const serverStates: ServerState[] = servers.map((s) => {
+    const settings = serverSettings(s);
+    const c = cloudOf.get(s.name);
+    return {
+      name: s.name,
+      host: s.host,
+      user: s.user,
+      port: s.port,
+      keyPath: s.key_path,
+      fingerprint: s.host_key_fingerprint,
+      root: s.root_dir,
+      provider: c ? { name: c.provider, type: c.server_type, location: c.location, image: c.image } : null,
+      labels: (settings.labels as Record<string, string> | undefined) ?? {},
+      provisioned: provisioned.has(s.id),
+      proxy: settings.proxy,
+      pullPolicy: pullPolicy(s),
+    };
+  });
+
+  const envRows = await db.selectFrom('env_vars').select(['app_id', 'key', 'value_enc']).execute();
+  const current = await db
+    .selectFrom('deployments')
+    .innerJoin('apps', 'apps.id', 'deployments.app_id')
+    .select(['deployments.app_id', 'deployments.source_ref'])
+    .whereRef('deployments.release', '=', 'apps.current_release')
+    .execute();
+  const refOf = new Map(current.map((d) => [d.app_id, d.source_ref]));
+  const appStates: AppState[] = [];
+  const dbStates: DatabaseState[] = [];
+  for (const a of apps) {
+    if (a.app_type.startsWith('db:')) {
+      const s = dbSettings(a);
+      dbStates.push({
+        name: a.name,
+        server: a.server_name,
+        type: s.type,
+        version: s.version,
+        backup: s.schedule ? { schedule: normalCron(s.schedule.cron), keep: s.schedule.keep } : null,
+        status: a.status,
+      });
+      continue;
+    }
+    const settings = appSettings(a);
+    const env = new Map(
+      envRows
+        .filter((e) => e.app_id === a.id)
+        .map((e) => [e.key, hashValue(ctx.cipher.decrypt(a.id, e.key, e.value_enc, { app: a.name }))]),
+    );
+    appStates.push({
+      name: a.name,
+      server: a.server_name,
+      source:
+        a.app_type === 'image'
+          ? { type: 'image', image: a.image ?? '' }
+          : a.app_type === 'git'
+            ? { type: 'git', git: a.git_repo ?? '', branch: a.branch ?? 'main' }
+            : { type: 'compose', composeSha: settings.compose?.sha256 ?? '' },
+      port: a.port,
+      domains: a.domain ? [a.domain] : [],
+      healthPath: settings.health.path,
+      healthTimeoutMs: settings.health.timeoutMs,
+      envHashes: env,
+      status: a.status,
+      currentRelease: a.current_release,
+      currentSourceRef: refOf.get(a.id) ?? null,
+    });
+  }
+  const routeRows = await db
+    .selectFrom('proxy_routes')
+    .innerJoin('servers', 'servers.id', 'proxy_routes.server_id')
+    .select(['servers.name as server', 'domain', 'upstream_port'])
+    .where('app_id', 'is', null)
+    .execute();
+  const routes: RouteSpec[] = routeRows.map((r) => ({ server: r.server, domain: r.domain, port: r.upstream_port }));
+  return {
+    state: { servers: serverStates, apps: appStates, databases: dbStates, routes },
+    rows: { servers, apps },
+  };
+}
+
+/**
+ * What one server says now, over one connection: which releases and database containers run, what the
+ * configured images resolve to there, and whether its Caddyfile is the one infrakt renders. Never throws:
+ * an unreachable server is reported as such.
+ */
+export async function observeServer(ctx: Ctx, server: ServerRow, apps: readonly AppRow[]): Promise<LiveServer> {
+  let ex: Executor | null = null;
+  try {
+    ex = await ctx.connect(server);
+    const x = ex;
+    const imageApps = apps.filter((a) => a.app_type === 'image' && a.image);
+    const [ps, caddyfile, rendered, ...images] = await Promise.all([
+      x.run(rootContainers(server.root_dir), { timeoutMs: 60_000 }),
+      x.get(caddyPaths(server.root_dir).config).then(
+        (b) => b.toString('utf8'),
+        () => null,
+      ),
+      renderServerCaddyfile(ctx, server),
+      ...imageApps.map((a) => x.run(imageRefOf(a.image!), { timeoutMs: 60_000 })),
+    ]);
+    const containers = parseRootContainers(ps.stdout);
+    const liveApps = new Map<string, LiveApp>();
+    for (const a of apps) {
+      if (a.app_type.startsWith('db:') || a.current_release === null) continue;
+      const project = releaseProject(a.name, a.current_release);
+      const i = imageApps.indexOf(a);
+      const img = i >= 0 ? images[i] : undefined;
+      liveApps.set(a.name, {
+        running: containers.some((c) => c.app === a.name && c.project === project && c.state === 'running'),
+        imageRef: img && img.exitCode === 0 ? parseImageRef(img.stdout) : null,
+      });
+    }
+    const databasesRunning = new Set(containers.filter((c) => c.db && c.state === 'running').map((c) => c.app));
+    const hasRoutes = rendered.includes('reverse_proxy');
+    return {
+      reachable: true,
+      apps: liveApps,
+      databasesRunning,
+      proxyInSync: caddyfile === null ? !hasRoutes : caddyfile === rendered,
+    };
+  } catch (e) {
+    const err = toInfraktError(e);
+    return {
+      reachable: false,
+      error: `${err.code}: ${err.message}`,
+      apps: new Map(),
+      databasesRunning: new Set(),
+      proxyInSync: true,
+    };
+  } finally {
+    await ex?.close();
+  }
+}

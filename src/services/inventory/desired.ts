@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { InfraktError } from '../../core/errors.js';
+import { fieldError, type LoadedInventory, parseInventory } from '../../core/inventory/load.js';
+import type { AppSpec, DatabaseSpec, DesiredState, RouteSpec, ServerSpec } from '../../core/inventory/model.js';
+import type { AppInventory } from '../../core/inventory/schema.js';
+import { healthCheckSchema } from '../../core/schemas/app.js';
+import { secretRef } from '../../core/schemas/secret.js';
+import { proxySettingsSchema } from '../../core/schemas/server.js';
+import { defaultVersion } from '../databases/model.js';
+
+export const hashValue = (v: string): string => createHash('sha256').update(v, 'utf8').digest('hex');
+
+/** What apply needs beyond the specs: the env values and compose contents (never printed). */
+export interface DesiredExtras {
+  /** Env as written in the file per app (`server/app`): literals and `secret:NAME` references. */
+  readonly env: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly compose: ReadonlyMap<string, string>;
+  /** Secret names the file's databases create (references to them are valid before they exist). */
+  readonly producedSecrets: ReadonlySet<string>;
+}
+
+export interface DesiredInventory {
+  readonly loaded: LoadedInventory;
+  readonly state: DesiredState;
+  readonly extras: DesiredExtras;
+}
+
+export const appKey = (server: string, name: string) => `${server}/${name}`;
+
+/** Reads infrakt.yaml from disk (a missing or unreadable file is a VALIDATION error naming it). */
+export function readInventoryFile(file: string): LoadedInventory {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InfraktError('VALIDATION', `cannot read ${file} (${code ?? 'error'})`, {
+      hint:
+        code === 'ENOENT'
+          ? 'write one (see README: infrakt.yaml), or start from: infrakt export -o infrakt.yaml'
+          : undefined,
+    });
+  }
+  return parseInventory(file, text);
+}
+
+function expandPath(p: string, baseDir: string): string {
+  if (p === '~' || p.startsWith('~/')) return resolve(homedir(), p.slice(2));
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+const unsupported = (loaded: LoadedInventory, path: (string | number)[], what: string, issue: string) => {
+  const e = fieldError(
+    loaded,
+    path,
+    `${what} are not supported by this version of infrakt`,
+    `they arrive with ${issue}; remove the field for now`,
+  );
+  return new InfraktError('UNSUPPORTED', e.message, { details: e.details, hint: e.hint });
+};
+
+/**
+ * Turns a validated file into the desired state: defaults filled in, paths resolved against the file's
+ * directory, compose files read, env hashed, and cross references checked (each error located in the file).
+ */
+export function buildDesired(loaded: LoadedInventory, existingSecrets: ReadonlySet<string>): DesiredInventory {
+  const inv = loaded.inventory;
+  const base = dirname(resolve(loaded.file));
+  const serverNames = new Set(Object.keys(inv.servers ?? {}));
+  const needServer = (path: (string | number)[], name: string) => {
+    if (!serverNames.has(name))
+      throw fieldError(
+        loaded,
+        path,
+        `no server '${name}' in this file`,
+        `declare it under servers: (${[...serverNames].join(', ') || 'none yet'})`,
+      );
+  };
+  if (inv.catalog && Object.keys(inv.catalog).length > 0)
+    throw unsupported(loaded, ['catalog'], 'catalog installs', 'the catalog (issue 13)');
+
+  const servers: ServerSpec[] = Object.entries(inv.servers ?? {}).map(([name, s]) => ({
+    name,
+    ...(s.host ? { host: s.host } : {}),
+    user: s.user ?? 'root',
+    port: s.port ?? 22,
+    keyPath: s.key ? expandPath(s.key, base) : null,
+    ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
+    root: s.root ?? '/opt/infrakt',
+    ...(s.provider ? { provider: s.provider } : {}),
+    labels: s.labels ?? {},
+    provision: s.provision ?? false,
+    proxy: proxySettingsSchema.parse(s.proxy ?? {}),
+    pullPolicy: s.pullPolicy ?? 'missing',
+  }));
+
+  const databases: DatabaseSpec[] = Object.entries(inv.databases ?? {}).map(([name, d]) => {
+    needServer(['databases', name, 'server'], d.server);
+    return {
+      name,
+      server: d.server,
+      type: d.type,
+      version: d.version ?? defaultVersion(d.type),
+      ...(d.secret ? { secret: d.secret } : {}),
+      backup: d.backup ? { schedule: d.backup.schedule.trim(), keep: d.backup.keep ?? 7 } : null,
+    };
+  });
+  const producedSecrets = new Set(databases.flatMap((d) => (d.secret ? [d.secret] : [])));
+
+  const env = new Map<string, Map<string, string>>();
+  const compose = new Map<string, string>();
+  const domainsSeen = new Map<string, string>();
+  const apps: AppSpec[] = Object.entries(inv.apps ?? {}).map(([name, a]) => {
+    const at = (...p: (string | number)[]) => ['apps', name, ...p];
+    needServer(at('server'), a.server);
+    if (a.volumes?.length) throw unsupported(loaded, at('volumes'), 'app volumes', 'app volumes and limits (issue 12)');
+    if (a.limits) throw unsupported(loaded, at('limits'), 'app limits', 'app volumes and limits (issue 12)');
+    const domains = a.domains ?? [];
+    if (domains.length > 1)
+      throw unsupported(loaded, at('domains', 1), 'several domains per app', 'multiple domains (issue 12)');
+    for (const [i, d] of domains.entries()) {
+      const other = domainsSeen.get(`${a.server}\0${d}`);
+      if (other) throw fieldError(loaded, at('domains', i), `${d} is already routed to ${other} on ${a.server}`);
+      domainsSeen.set(`${a.server}\0${d}`, `app ${name}`);
+    }
+    for (const [k, v] of Object.entries(a.env ?? {})) {
+      const ref = secretRef(v);
+      if (ref !== null && !existingSecrets.has(ref) && !producedSecrets.has(ref))
+        throw fieldError(
+          loaded,
+          at('env', k),
+          `secret '${ref}' does not exist`,
+          `create it with: infrakt secret set ${ref} (or a database's secret: in this file)`,
+        );
+    }
+    const key = appKey(a.server, name);
+    if (a.env) env.set(key, new Map(Object.entries(a.env)));
+    const health = healthCheckSchema.parse({
+      path: a.health?.path,
+      ...(a.health?.timeout ? { timeoutMs: a.health.timeout * 1000 } : {}),
+    });
+    return {
+      name,
+      server: a.server,
+      source: appSource(loaded, name, a, base, compose, key),
+      port: a.port ?? 3000,
+      domains,
+      healthPath: health.path,
+      healthTimeoutMs: health.timeoutMs,
+      envHashes: a.env ? new Map(Object.entries(a.env).map(([k, v]) => [k, hashValue(v)])) : null,
+    };
+  });
+
+  const routes: RouteSpec[] = (inv.routes ?? []).map((r, i) => {
+    needServer(['routes', i, 'server'], r.server);
+    const other = domainsSeen.get(`${r.server}\0${r.domain}`);
+    if (other)
+      throw fieldError(loaded, ['routes', i, 'domain'], `${r.domain} is already routed to ${other} on ${r.server}`);
+    domainsSeen.set(`${r.server}\0${r.domain}`, `route #${i + 1}`);
+    return { server: r.server, domain: r.domain, port: r.port };
+  });
+
+  const appNames = new Set(apps.map((a) => appKey(a.server, a.name)));
+  for (const d of databases) {
+    if (appNames.has(appKey(d.server, d.name)))
+      throw fieldError(
+        loaded,
+        ['databases', d.name],
+        `'${d.name}' is also an app on ${d.server}: apps and databases share names per server`,
+      );
+  }
+  return { loaded, state: { servers, apps, databases, routes }, extras: { env, compose, producedSecrets } };
+}
+
+function appSource(
+  loaded: LoadedInventory,
+  name: string,
+  a: AppInventory,
+  base: string,
+  compose: Map<string, string>,
+  key: string,
+): AppSpec['source'] {
+  if (a.image) return { type: 'image', image: a.image };
+  if (a.git) return { type: 'git', git: a.git, branch: a.branch ?? 'main' };
+  const c = a.compose!;
+  let content: string;
+  if ('content' in c) content = c.content;
+  else {
+    const path = expandPath(c.file, base);
+    try {
+      content = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw fieldError(
+        loaded,
+        ['apps', name, 'compose', 'file'],
+        `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  compose.set(key, content);
+  return { type: 'compose', composeSha: hashValue(content) };
+}

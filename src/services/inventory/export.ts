@@ -1,0 +1,101 @@
+import { Document } from 'yaml';
+import type { InventoryFile } from '../../core/inventory/schema.js';
+import { healthCheckSchema } from '../../core/schemas/app.js';
+import { proxySettingsSchema } from '../../core/schemas/server.js';
+import { listEnv } from '../apps/env.js';
+import { appSettings } from '../apps/release-source.js';
+import type { Ctx } from '../shared/context.js';
+import { localState } from './actual.js';
+
+export interface ExportOptions {
+  /** Write env values (decrypted, as stored: literals and secret: references). Off by default. */
+  readonly withEnv?: boolean;
+}
+
+const PROXY_DEFAULTS = proxySettingsSchema.parse({});
+const HEALTH_DEFAULTS = healthCheckSchema.parse({});
+
+/**
+ * `infrakt export`: the local state as infrakt.yaml. Only what differs from a default is written, so the file
+ * reads like one a person wrote, and `plan` on it shows no changes. Env values stay out unless asked for:
+ * without `env:` an app's variables are not managed by the file (and so not changed by apply).
+ */
+export async function exportInventory(
+  ctx: Ctx,
+  opts: ExportOptions = {},
+): Promise<{ data: InventoryFile; yaml: string }> {
+  const { state, rows } = await localState(ctx);
+  const secretsBySource = new Map(
+    (await ctx.store.db.selectFrom('secrets').select(['name', 'source']).execute()).map((s) => [s.source, s.name]),
+  );
+  const servers: NonNullable<InventoryFile['servers']> = {};
+  for (const s of state.servers) {
+    const proxy = Object.fromEntries(
+      Object.entries(s.proxy).filter(([k, v]) => PROXY_DEFAULTS[k as keyof typeof PROXY_DEFAULTS] !== v),
+    );
+    servers[s.name] = {
+      ...(s.provider ? { provider: { ...s.provider } } : { host: s.host }),
+      ...(s.user !== 'root' ? { user: s.user } : {}),
+      ...(s.port !== 22 && !s.provider ? { port: s.port } : {}),
+      ...(s.keyPath ? { key: s.keyPath } : {}),
+      ...(s.fingerprint && !s.provider ? { fingerprint: s.fingerprint } : {}),
+      ...(s.root !== '/opt/infrakt' ? { root: s.root } : {}),
+      ...(Object.keys(s.labels).length ? { labels: { ...s.labels } } : {}),
+      ...(s.provisioned ? { provision: true } : {}),
+      ...(Object.keys(proxy).length ? { proxy } : {}),
+      ...(s.pullPolicy !== 'missing' ? { pullPolicy: s.pullPolicy } : {}),
+    };
+  }
+  const apps: NonNullable<InventoryFile['apps']> = {};
+  for (const a of state.apps) {
+    const row = rows.apps.find((r) => r.name === a.name && r.server_name === a.server)!;
+    const env = opts.withEnv ? await listEnv(ctx, a.name, { reveal: true, server: a.server }) : [];
+    apps[a.name] = {
+      server: a.server,
+      ...(a.source.type === 'image'
+        ? { image: a.source.image }
+        : a.source.type === 'git'
+          ? { git: a.source.git, ...(a.source.branch !== 'main' ? { branch: a.source.branch } : {}) }
+          : { compose: { content: appSettings(row).compose?.content ?? '' } }),
+      port: a.port,
+      ...(a.domains.length ? { domains: [...a.domains] } : {}),
+      ...(a.healthPath !== HEALTH_DEFAULTS.path || a.healthTimeoutMs !== HEALTH_DEFAULTS.timeoutMs
+        ? {
+            health: {
+              ...(a.healthPath !== HEALTH_DEFAULTS.path ? { path: a.healthPath } : {}),
+              ...(a.healthTimeoutMs !== HEALTH_DEFAULTS.timeoutMs
+                ? { timeout: Math.round(a.healthTimeoutMs / 1000) }
+                : {}),
+            },
+          }
+        : {}),
+      ...(opts.withEnv ? { env: Object.fromEntries(env.map((e) => [e.key, e.value ?? ''])) } : {}),
+    };
+  }
+  const databases: NonNullable<InventoryFile['databases']> = {};
+  for (const d of state.databases) {
+    const secret = secretsBySource.get(`db create ${d.server}/${d.name}`);
+    databases[d.name] = {
+      server: d.server,
+      type: d.type,
+      version: d.version,
+      ...(secret ? { secret } : {}),
+      ...(d.backup ? { backup: { schedule: d.backup.schedule, keep: d.backup.keep } } : {}),
+    };
+  }
+  const data: InventoryFile = {
+    version: 1,
+    ...(Object.keys(servers).length ? { servers } : {}),
+    ...(Object.keys(apps).length ? { apps } : {}),
+    ...(Object.keys(databases).length ? { databases } : {}),
+    ...(state.routes.length ? { routes: state.routes.map((r) => ({ ...r })) } : {}),
+  };
+  const doc = new Document(data);
+  doc.commentBefore = [
+    ' infrakt inventory, exported from the local state. Check it with: infrakt plan',
+    opts.withEnv
+      ? ' env values are included: keep this file private, or move values into secrets (secret:NAME)'
+      : ' env is not included: apps without env: keep their variables as they are (export --with-env includes them)',
+  ].join('\n');
+  return { data, yaml: doc.toString({ lineWidth: 0 }) };
+}

@@ -1,0 +1,54 @@
+import type { Plan } from '../../core/inventory/change.js';
+import { diffInventory } from '../../core/inventory/diff.js';
+import type { LoadedInventory } from '../../core/inventory/load.js';
+import type { LiveServer } from '../../core/inventory/model.js';
+import { listSecrets } from '../secrets/secrets.js';
+import type { Ctx } from '../shared/context.js';
+import { localState, observeServer, type StateRows } from './actual.js';
+import { buildDesired, type DesiredInventory, readInventoryFile } from './desired.js';
+
+export interface InventoryPlan {
+  readonly file: string;
+  readonly plan: Plan;
+  readonly desired: DesiredInventory;
+  readonly rows: StateRows;
+  /** Servers whose live state was compared. */
+  readonly checked: readonly string[];
+}
+
+export interface PlanOptions {
+  /** Compare with the live servers too (default true): running releases, image digests, Caddy, databases. */
+  readonly live?: boolean;
+}
+
+/** `infrakt plan`: the file against the local state and the live servers. Changes nothing anywhere. */
+export async function planInventory(ctx: Ctx, file: string, opts: PlanOptions = {}): Promise<InventoryPlan> {
+  return planLoaded(ctx, readInventoryFile(file), opts);
+}
+
+export async function planLoaded(ctx: Ctx, loaded: LoadedInventory, opts: PlanOptions = {}): Promise<InventoryPlan> {
+  const secrets = new Set((await listSecrets(ctx)).map((s) => s.name));
+  const desired = buildDesired(loaded, secrets);
+  const { state, rows } = await localState(ctx);
+  const live = new Map<string, LiveServer>();
+  const declared = new Set(desired.state.servers.map((s) => s.name));
+  const toCheck = opts.live === false ? [] : rows.servers.filter((s) => declared.has(s.name));
+  // One connection per server, all servers at once: a plan of a fleet costs one round trip, not one per server.
+  const observed = await Promise.all(
+    toCheck.map((s) =>
+      observeServer(
+        ctx,
+        s,
+        rows.apps.filter((a) => a.server_id === s.id),
+      ),
+    ),
+  );
+  for (const [i, s] of toCheck.entries()) live.set(s.name, observed[i]!);
+  return {
+    file: loaded.file,
+    plan: diffInventory(desired.state, { ...state, live }),
+    desired,
+    rows,
+    checked: toCheck.map((s) => s.name),
+  };
+}

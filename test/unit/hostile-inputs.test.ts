@@ -1,0 +1,135 @@
+// Hostile inputs of the outside review (issue 11 item 9 and the API side of items 1, 3, 6, 7): each gets a
+// clear 4xx / VALIDATION and changes nothing; none is an internal error, none hangs.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readComposeFile } from '../../src/cli/options.js';
+import { remoteRootSchema } from '../../src/core/schemas/common.js';
+import { proxySettingsSchema } from '../../src/core/schemas/server.js';
+import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
+
+let f: ApiFixture | undefined;
+afterEach(async () => {
+  await f?.cleanup();
+  f = undefined;
+});
+
+const ALIAS_BOMB = [
+  'x-a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+  'x-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+  'x-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+  'x-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+  'x-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+  'x-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+  'services:',
+  '  web:',
+  '    image: nginx',
+  '    ports: ["3000"]',
+  '    command: *f',
+  '',
+].join('\n');
+
+describe('--root', () => {
+  it.each(['//', '/', '///', '/./', '/.', '/a/../b', '..', 'relative', ''])('refuses %j', (root) => {
+    expect(remoteRootSchema.safeParse(root).success).toBe(false);
+  });
+  it.each([
+    ['/opt//infrakt/', '/opt/infrakt'],
+    ['/opt/./infrakt', '/opt/infrakt'],
+    ['/srv/ikt', '/srv/ikt'],
+  ])('normalises %j to %j', (root, out) => {
+    expect(remoteRootSchema.parse(root)).toBe(out);
+  });
+});
+
+describe('--proxy-admin', () => {
+  it.each(['localhost:99999', 'localhost:0', '127.0.0.1:65536', '[::1]:00000'])('refuses %j', (a) => {
+    expect(proxySettingsSchema.safeParse({ adminAddress: a }).success).toBe(false);
+  });
+  it.each(['localhost:2019', '127.0.0.1:1', '[::1]:65535'])('accepts %j', (a) => {
+    expect(proxySettingsSchema.safeParse({ adminAddress: a }).success).toBe(true);
+  });
+});
+
+describe('--compose-file', () => {
+  it('a device, a FIFO or a directory is refused at once, never read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ikt-test-compose-'));
+    try {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      // A blocking open of the FIFO or a read of /dev/zero would never return: reaching the end is the proof.
+      for (const p of ['/dev/zero', '/dev/urandom', join(dir, 'fifo'), dir]) {
+        expect(() => readComposeFile(p)).toThrow(/not a regular file/);
+      }
+      expect(() => readComposeFile(join(dir, 'missing.yml'))).toThrow(/missing or unreadable/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('over the API', () => {
+  it('a YAML alias bomb in a compose file is VALIDATION (400), not an internal error', async () => {
+    f = apiFixture();
+    await f.req('/api/servers', { method: 'POST', json: { name: 'web-1', host: '203.0.113.5' } });
+    const res = await f.req('/api/apps', {
+      method: 'POST',
+      json: { server: 'web-1', name: 'bomb', port: 3000, composeFile: ALIAS_BOMB },
+    });
+    expect(res.status).toBe(400);
+    expect((await body(res)).error.message).toMatch(/alias/i);
+  });
+
+  it('a body that is not JSON is 400 on every route that takes one', async () => {
+    f = apiFixture();
+    await f.req('/api/servers', { method: 'POST', json: { name: 'web-1', host: '203.0.113.5' } });
+    await f.req('/api/apps', { method: 'POST', json: { server: 'web-1', name: 'api', image: 'nginx' } });
+    const routes = registeredApiRoutes(f.app).filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method));
+    expect(routes.length).toBeGreaterThan(10);
+    for (const r of routes) {
+      const path = r.path
+        .replace(/^\/api\/servers\/:name/, '/api/servers/web-1')
+        .replace(/^\/api\/apps\/:name/, '/api/apps/api')
+        .replace(/:[a-zA-Z]+/g, 'x');
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const res = await f.req(path, { method: r.method, headers: { 'Content-Type': type }, body: 'a=1' });
+        expect([r.method, r.path, type, res.status]).toEqual([r.method, r.path, type, 400]);
+      }
+    }
+  });
+
+  it('hostile bodies: a clear 4xx each, nothing created', async () => {
+    f = apiFixture();
+    await f.req('/api/servers', { method: 'POST', json: { name: 'web-1', host: '203.0.113.5' } });
+    await f.req('/api/apps', { method: 'POST', json: { server: 'web-1', name: 'api', image: 'nginx' } });
+    const cases: [string, string, unknown][] = [
+      ['POST', '/api/servers', { name: 'r1', host: '203.0.113.6', root: '//' }],
+      ['POST', '/api/servers', { name: 'r2', host: '203.0.113.6', root: '/' }],
+      ['POST', '/api/servers', { name: 'r3', host: 'local' }],
+      ['POST', '/api/servers', { name: 'r4', host: '203.0.113.6', keyPath: '/etc/shadow' }],
+      ['POST', '/api/servers', { name: 'r5', host: '203.0.113.6', keyPath: '/dev/zero' }],
+      ['POST', '/api/apps', { server: 'web-1', name: 'g1', git: 'https://github.com\\@127.0.0.1:8443/o/r.git' }],
+      ['POST', '/api/apps', { server: 'web-1', name: 'g2', git: 'https://8.8.8.8\\@169.254.169.254/x.git' }],
+      ['POST', '/api/apps', { server: 'web-1', name: 'g3', git: 'https://github.com\\@[::1]/x.git' }],
+      ['PUT', '/api/servers/web-1/proxy/settings', { adminAddress: 'localhost:99999' }],
+      ['PUT', '/api/servers/web-1/proxy/settings', { adminAddress: 'localhost:0' }],
+      ['PUT', '/api/apps/api/env', { vars: JSON.parse('{"__proto__": "x"}') }],
+      ['PUT', '/api/apps/api/env', { vars: { constructor: 'x' } }],
+      ['PUT', '/api/apps/api/env', { vars: { LONE: 'a\ud800b' } }],
+      ['PUT', '/api/apps/api/env', { vars: { BIG: '日'.repeat(30_000) } }],
+    ];
+    for (const [method, path, json] of cases) {
+      // JSON.stringify writes a lone surrogate as \ud800, which JSON.parse on the server turns back into one.
+      const res = await f.req(path, { method, json });
+      expect([path, JSON.stringify(json).slice(0, 80), res.status]).toEqual([
+        path,
+        JSON.stringify(json).slice(0, 80),
+        path === '/api/servers' && (json as { host?: string }).host === 'local' ? 403 : 400,
+      ]);
+    }
+    expect((await body(await f.req('/api/servers'))).map((s: { name: string }) => s.name)).toEqual(['web-1']);
+    expect((await body(await f.req('/api/apps'))).map((a: { name: string }) => a.name)).toEqual(['api']);
+    expect(await body(await f.req('/api/apps/api/env'))).toEqual([]);
+  });
+});
