@@ -12,6 +12,7 @@ import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import { assertPublicGitUrl, type PublicGitUrl } from '../shared/ssrf.js';
+import { assertComposeAllowed } from './privileges.js';
 
 /** Validates a compose file (parses, has services, one service carries the app port) and keeps its content. */
 export function composeSetting(content: string, port: number): { content: string; sha256: string } {
@@ -52,6 +53,7 @@ export async function updateAppSource(
   if (patch.composeFile !== undefined) {
     if (app.app_type !== 'compose') throw wrongType('--compose-file', 'compose');
     const compose = composeSetting(patch.composeFile, app.port);
+    assertComposeAllowed(ctx, compose.content);
     set.settings_json = JSON.stringify({
       ...(JSON.parse(app.settings_json || '{}') as Record<string, unknown>),
       compose,
@@ -100,6 +102,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
   // An https source must point at a public host (CLI and API alike); repositories on the server are exempt.
   if (data.git && !data.git.startsWith('/')) await assertGitSource(ctx, data.git);
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
+  if (compose) assertComposeAllowed(ctx, compose.content);
   if (compose && (data.image || data.git)) {
     throw new InfraktError(
       'VALIDATION',
