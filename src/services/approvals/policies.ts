@@ -4,6 +4,7 @@ import { parseInput } from '../../core/schemas/parse.js';
 import { durationSchema } from '../../core/schemas/team.js';
 import type { PolicyView } from '../../core/schemas/views/team.js';
 import { principalOf } from '../shared/access.js';
+import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import { APPROVAL_OPERATIONS, isApprovalOperation } from './diffs.js';
@@ -68,6 +69,7 @@ export async function setPolicy(
     .where('operation', '=', operation)
     .where('server_label', '=', label)
     .executeTakeFirstOrThrow();
+  await audit(ctx, 'policy.set', operation, { serverLabel: label || null, expiresAfterSeconds: saved.expires_after_s });
   return toPolicyView(saved);
 }
 
@@ -94,6 +96,7 @@ export async function unsetPolicy(ctx: Ctx, input: { operation: string; serverLa
       hint: 'list policies with: infrakt policy list',
     });
   }
+  await audit(ctx, 'policy.unset', operation, { serverLabel: label || null });
   return { removed: operation, serverLabel: label || null };
 }
 

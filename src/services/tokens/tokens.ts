@@ -7,6 +7,7 @@ import { parseInput } from '../../core/schemas/parse.js';
 import { type TokenCreateInput, tokenCreateSchema } from '../../core/schemas/team.js';
 import type { TokenCreated, TokenView } from '../../core/schemas/views/team.js';
 import { principalOf } from '../shared/access.js';
+import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 
@@ -102,6 +103,12 @@ export async function createToken(ctx: Ctx, input: TokenCreateInput): Promise<To
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await audit(ctx, 'token.create', row.name, {
+    scope: row.scope,
+    app: row.app,
+    server: row.server,
+    expires: row.expires_at,
+  });
   return { token: toTokenView(row, now.toISOString()), secret };
 }
 
@@ -122,6 +129,7 @@ export async function revokeToken(ctx: Ctx, name: string): Promise<TokenView> {
   if (row.revoked_at) throw new InfraktError('STATE', `token ${name} is already revoked`);
   const now = nowIso(ctx);
   await ctx.store.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).execute();
+  await audit(ctx, 'token.revoke', row.name);
   return toTokenView({ ...row, revoked_at: now }, now);
 }
 

@@ -11,6 +11,7 @@ import {
   userUpdateSchema,
 } from '../../core/schemas/team.js';
 import type { UserView } from '../../core/schemas/views/team.js';
+import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import { hashPassword } from './passwords.js';
@@ -107,6 +108,11 @@ export async function addUser(ctx: Ctx, input: UserAddInput): Promise<UserView> 
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await audit(ctx, 'user.add', row.name, {
+    role: row.role,
+    servers: serversOf(row),
+    password: row.password_hash !== null,
+  });
   return toUserView(ctx, row);
 }
 
@@ -134,7 +140,9 @@ export async function updateUser(ctx: Ctx, name: string, input: UserUpdateInput)
     .where('id', '=', row.id)
     .execute();
   if (set.role !== undefined || set.servers_json !== undefined) await endSessions(ctx, row.id);
-  return toUserView(ctx, await userRow(ctx, name));
+  const after = await userRow(ctx, name);
+  await audit(ctx, 'user.update', after.name, { role: after.role, servers: serversOf(after) });
+  return toUserView(ctx, after);
 }
 
 /** `user passwd`: a new password (scrypt); every session of the user ends. */
@@ -150,13 +158,16 @@ export async function setPassword(
     .set({ password_hash: hash, updated_at: nowIso(ctx) })
     .where('id', '=', row.id)
     .execute();
-  return { user: row.name, sessionsEnded: await endSessions(ctx, row.id) };
+  const sessionsEnded = await endSessions(ctx, row.id);
+  await audit(ctx, 'user.passwd', row.name, { sessionsEnded });
+  return { user: row.name, sessionsEnded };
 }
 
 /** `user remove`: the user, their sessions (cascade). Tokens are not users' and stay. */
 export async function removeUser(ctx: Ctx, name: string): Promise<{ removed: string }> {
   const row = await userRow(ctx, name);
   await ctx.store.db.deleteFrom('users').where('id', '=', row.id).execute();
+  await audit(ctx, 'user.remove', row.name);
   return { removed: row.name };
 }
 
