@@ -7,6 +7,7 @@ import { ensureHome, type Paths } from '../adapters/local/home.js';
 import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
 import { openStateStore } from '../adapters/store/open-state.js';
 import { InfraktError } from '../core/errors.js';
+import { startApprovalWorker } from '../services/approvals/run-approved.js';
 import type { Connect } from '../services/shared/context.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
@@ -88,6 +89,8 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     await ctx.close();
     throw e;
   });
+  // Expires stale approval requests and runs approved ones no process runs yet (one claim per job, across processes).
+  const worker = startApprovalWorker(ctx, { log: opts.log });
   const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   return {
     url: `http://${shown}:${info.port}`,
@@ -98,6 +101,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     webRoot,
     ctx,
     async close() {
+      await worker.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would keep close() waiting forever.
