@@ -100,6 +100,8 @@ export class LiveJob implements JobContext {
     // Durable before the body acts: a process killed mid-step must leave the step `running` (recovery marks it
     // failed, not "not run"). With Postgres the write is a round-trip the body would otherwise overtake.
     await this.flush();
+    // The step's time is its body's, not the write's (the final save records this start).
+    this.steps.set(idx, { ...current(), startedAt: this.now() });
     const handle: StepHandle = {
       log: (line, stream = 'info') => this.write(idx, stream, line),
       detail: (text) => {

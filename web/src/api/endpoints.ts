@@ -42,6 +42,14 @@ export const api = createClient({ getKey: getApiKey, onUnauthorized: () => clear
 const e = encodeURIComponent;
 
 export const endpoints = {
+  /** Dashboard sign-in with a user name and password: sets the HttpOnly session cookie, answers the CSRF token. */
+  login: (username: string, password: string) =>
+    api.post<{ name: string; role: string | null; csrfToken: string }>(
+      '/api/auth/login',
+      { username, password },
+      { key: '' },
+    ),
+  logout: () => api.post<{ ended: number }>('/api/auth/logout', {}),
   dashboard: (signal?: AbortSignal, key?: string) =>
     api.get<DashboardView>('/api/dashboard', key === undefined ? { signal } : { signal, key }),
 

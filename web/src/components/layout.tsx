@@ -2,7 +2,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Archive, Boxes, Database, LayoutDashboard, ListChecks, LogOut, Menu, Server, Store, X } from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
-import { clearApiKey } from '../api/auth.js';
+import { clearApiKey, getApiKey } from '../api/auth.js';
+import { SESSION_PREFIX } from '../api/client.js';
+import { endpoints } from '../api/endpoints.js';
 
 const NAV = [
   { to: '/', label: 'Dashboard', Icon: LayoutDashboard, end: true },
@@ -56,6 +58,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const qc = useQueryClient();
   const location = useLocation();
   const logout = () => {
+    // A user's session ends on the server too; the owner's key is only forgotten by this browser.
+    if (getApiKey()?.startsWith(SESSION_PREFIX)) void endpoints.logout().catch(() => undefined);
     qc.clear();
     clearApiKey();
   };
