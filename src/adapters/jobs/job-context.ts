@@ -97,11 +97,6 @@ export class LiveJob implements JobContext {
     const current = () => this.steps.get(idx)!;
     this.running.add(idx);
     this.save({ ...claimed, status: 'running', startedAt: this.now(), finishedAt: null });
-    // Durable before the body acts: a process killed mid-step must leave the step `running` (recovery marks it
-    // failed, not "not run"). With Postgres the write is a round-trip the body would otherwise overtake.
-    await this.flush();
-    // The step's time is its body's, not the write's (the final save records this start).
-    this.steps.set(idx, { ...current(), startedAt: this.now() });
     const handle: StepHandle = {
       log: (line, stream = 'info') => this.write(idx, stream, line),
       detail: (text) => {
