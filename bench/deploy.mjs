@@ -1,45 +1,29 @@
 // Deploy: `infrakt app deploy` of an image app whose image is already on the server, vs a raw
 // `ssh host docker compose up -d` of the same compose file on the same host (harness sshd, real Docker,
-// real Caddy on loopback). Prints medians and their ratio (target ≤ 1.5×), SSH handshakes per deploy
-// counted in the sshd log (target 1), and the time from "deploy" to "new release serving" (seen through
-// Caddy with the app's Host header). Each run alternates web:1 / web:2 so both sides create a container.
+// real Caddy on loopback), on loopback and behind an 80 ms round-trip link (_wan.mjs). Prints medians
+// and their ratio (target ≤ 1.5×), the time from "deploy" to "new release serving" (seen through Caddy
+// with the app's Host header) against the raw command (target ≤ 1.2×), SSH handshakes per deploy
+// counted in the sshd log (target 1), round trips per deploy when the job record carries the
+// executor's counters (`roundTrips`; target ≤ 6) and, behind the relay, the round trips seen on
+// the wire. infrakt runs twice per round: as it is, and with a channel per command
+// (INFRAKT_SSH_SHELL=off, the executor before persistent shells). Runs alternate the sides and
+// web:1 / web:2, so each creates a container each time and background load hits all alike. Each
+// setting has its own sshd "server" (own root, own Caddy ports).
 //
 //   node bench/deploy.mjs            (or: npm run bench -- deploy)
-//   BENCH_RUNS=5                     measured runs per side (after one warm-up each)
+//   BENCH_RUNS=5                     measured runs per side and setting (after one warm-up each)
+//   BENCH_NETS=loopback,wan          which settings
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadHarness, machine, median, secs, sshOptions } from './_common.mjs';
+import { measureRtt, openWan } from './_wan.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-async function loadHarness(root, dir) {
-  const { build } = await import(pathToFileURL(join(root, 'node_modules', 'esbuild', 'lib', 'main.js')).href);
-  const out = join(dir, 'harness.mjs');
-  await build({
-    stdin: {
-      contents: "export * from './test/harness/sshd.ts'; export * from './test/harness/cli.ts';",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: out,
-    logLevel: 'warning',
-  });
-  return import(pathToFileURL(out).href);
-}
 
 function get(port, host) {
   return new Promise((resolve) => {
@@ -60,7 +44,6 @@ function get(port, host) {
 }
 
 function cli(home, args) {
-  const t0 = performance.now();
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'infrakt.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
@@ -68,15 +51,16 @@ function cli(home, args) {
     maxBuffer: 64e6,
   });
   if (r.status !== 0) throw new Error(`infrakt ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-800)}`);
-  return { ms: performance.now() - t0, stdout: r.stdout };
+  return r.stdout;
 }
 
-/** Runs a deploy and measures when Caddy starts answering with `marker` (polled every 5 ms). */
-async function deployAndWatch(home, app, httpPort, domain, marker) {
+/** Runs a deploy (through `wrap`) and measures when Caddy starts answering with `marker` (polled every 5 ms). */
+async function deployAndWatch(home, app, httpPort, domain, marker, wrap, extraEnv = {}) {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'infrakt.js'), 'app', 'deploy', app, '--json'], {
+  const [cmd, args] = wrap(process.execPath, [join(ROOT, 'bin', 'infrakt.js'), 'app', 'deploy', app, '--json']);
+  const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
+    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -110,22 +94,38 @@ async function deployAndWatch(home, app, httpPort, domain, marker) {
       .filter((st) => st.startedAt && st.finishedAt)
       .map((st) => [st.name, Date.parse(st.finishedAt) - Date.parse(st.startedAt)]),
   );
-  return { ms, servingMs, inJobMsToServing: record.result?.msToServing ?? null, steps };
+  const roundTrips = record.roundTrips ?? null;
+  return { ms, servingMs, steps, roundTrips };
 }
 
-export async function run({ root = ROOT } = {}) {
-  const runs = Number(process.env.BENCH_RUNS ?? 5);
-  const dir = mkdtempSync(join(tmpdir(), 'ikt-bench-deploy-'));
-  const H = await loadHarness(root, dir);
+// infrakt as it is, and with a channel per command (INFRAKT_SSH_SHELL=off: the executor before
+// persistent shells), in the same run.
+const SIDES = { infrakt: {}, 'infrakt, channel per command': { INFRAKT_SSH_SHELL: 'off' } };
+
+/** One setting: its own server, app and Caddy; infrakt (both ways) and raw alternating. */
+async function measure(H, { label, host, endpoint, wrap, runs, wan }) {
   const home = H.makeInfraktHome();
-  const host = await H.startSshd();
   const server = `ikt-bench-${randomBytes(3).toString('hex')}`;
   const app = `ikt-bench-${randomBytes(3).toString('hex')}`;
   const domain = `${app}.test`;
   const baseProject = `${app}-raw`;
   const [httpPort, httpsPort, adminPort] = [await H.freePort(), await H.freePort(), await H.freePort()];
+  const cleanup = () => {
+    spawnSync(process.execPath, [join(ROOT, 'bin', 'infrakt.js'), 'app', 'destroy', app, '--force'], {
+      cwd: ROOT,
+      env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const ids = execFileSync(DOCKER, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${baseProject}`], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean);
+    if (ids.length) execFileSync(DOCKER, ['rm', '-f', ...ids], { stdio: 'ignore' });
+    spawnSync(DOCKER, ['network', 'rm', `${baseProject}_default`], { stdio: 'ignore' });
+  };
   try {
-    await H.registerHarnessServer(home, host, server);
+    await H.registerHarnessServer(home, { ...host, ...endpoint }, server);
     cli(home, ['server', 'set', server, '--proxy-tls', 'off', '--proxy-http-port', String(httpPort)]);
     cli(home, [
       'server',
@@ -155,111 +155,158 @@ export async function run({ root = ROOT } = {}) {
       '--health-path',
       '/health',
     ]);
-
-    // infrakt: one warm-up, then measured deploys alternating the image.
-    const ours = [];
-    const serving = [];
-    const handshakes = [];
-    const stepTimes = {};
-    let version = 1;
-    await deployAndWatch(home, app, httpPort, domain, 'version=v1');
-    for (let i = 0; i < runs; i++) {
-      version = version === 1 ? 2 : 1;
-      cli(home, ['app', 'update', app, '--image', `infrakt-test/web:${version}`]);
-      const before = host.connectionCount();
-      const r = await deployAndWatch(home, app, httpPort, domain, `version=v${version}`);
-      handshakes.push(host.connectionCount() - before);
-      ours.push(r.ms);
-      serving.push(r.servingMs);
-      for (const [name, ms] of Object.entries(r.steps)) {
-        stepTimes[name] = [...(stepTimes[name] ?? []), ms];
-      }
-    }
-
-    // Baseline: the same generated compose file, raw over ssh (same key, pinned known_hosts), alternating images.
-    const rel = readFileSync(join(host.root, 'apps', app, 'releases', String(runs + 1), 'docker-compose.yml'), 'utf8');
+    // Warm-up deploy; its compose file is the raw baseline's (the release's fixed host port is held
+    // by the running release: the baseline lets Docker choose one).
+    await deployAndWatch(home, app, httpPort, domain, 'version=v1', wrap);
+    const rel = readFileSync(join(host.root, 'apps', app, 'releases', '1', 'docker-compose.yml'), 'utf8');
     const files = [1, 2].map((v) => {
       const f = join(host.root, `raw-${v}.yml`);
-      // The release's fixed host port is held by the running release: the baseline lets Docker choose one.
-      const raw = rel
-        .replace(/image: \S+/, `image: infrakt-test/web:${v}`)
-        .replace(/127\.0\.0\.1:\d+:(\d+)/g, '127.0.0.1::$1');
-      writeFileSync(f, raw);
+      writeFileSync(
+        f,
+        rel.replace(/image: \S+/, `image: infrakt-test/web:${v}`).replace(/127\.0\.0\.1:\d+:(\d+)/g, '127.0.0.1::$1'),
+      );
       return f;
     });
-    const ssh = (remote) => {
+    const knownHosts = join(home, 'known_hosts');
+    const raw = (f) => {
+      const remote = `docker compose -p ${baseProject} -f ${f} up -d`;
+      const mark = wan?.mark();
+      const [c, a] = wrap('ssh', [
+        ...sshOptions(host.keyPath, knownHosts),
+        '-p',
+        String(endpoint.port),
+        `root@${endpoint.host}`,
+        remote,
+      ]);
       const t0 = performance.now();
-      execFileSync(
-        'ssh',
-        [
-          '-i',
-          host.keyPath,
-          '-p',
-          String(host.port),
-          '-o',
-          `UserKnownHostsFile=${join(home, 'known_hosts')}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          'root@127.0.0.1',
-          remote,
-        ],
-        { stdio: 'ignore' },
-      );
-      return performance.now() - t0;
+      execFileSync(c, a, { stdio: 'ignore' });
+      const ms = performance.now() - t0;
+      if (mark !== undefined && mark !== null) rawWire.push(...wan.roundTripsSince(mark));
+      return ms;
     };
-    const up = (f) => `docker compose -p ${baseProject} -f ${f} up -d`;
-    ssh(up(files[0]));
-    const raw = [];
-    for (let i = 0; i < runs; i++) raw.push(ssh(up(files[(i + 1) % 2])));
+    const rawWire = [];
+    raw(files[0]);
+    rawWire.length = 0;
 
-    const mOurs = median(ours);
-    const mRaw = median(raw);
-    const ratio = mOurs / mRaw;
-    const hs = median(handshakes);
-    const mServing = median(serving.filter((x) => x !== null));
-    const f = (ms) => `${(ms / 1000).toFixed(2)} s`;
-    process.stdout.write(
-      [
-        `runs: ${runs} per side (image present, container recreated each run)`,
-        `infrakt app deploy (health-gated, beside the old, Caddy switch, old retired): median ${f(mOurs)}  [${ours.map(f).join(', ')}]`,
-        `raw ssh docker compose up -d (same file):                                    median ${f(mRaw)}  [${raw.map(f).join(', ')}]`,
-        `ratio: ${ratio.toFixed(2)}× (target ≤ 1.5×)`,
-        `SSH handshakes per deploy: ${hs} (target 1) [${handshakes.join(', ')}]`,
-        `deploy → new release serving through Caddy: median ${f(mServing)}  [${serving.map((x) => (x === null ? '-' : f(x))).join(', ')}]`,
-        `job steps (median): ${Object.entries(stepTimes)
-          .map(([n, xs]) => `${n} ${f(median(xs))}`)
-          .join(' | ')}`,
-        '',
-      ].join('\n'),
+    const sides = Object.fromEntries(
+      Object.keys(SIDES).map((k) => [k, { ms: [], serving: [], handshakes: [], trips: [], wire: [], steps: {} }]),
     );
-    return { ok: ratio <= 1.5 && hs === 1, ratio, handshakes: hs, medianMs: mOurs, rawMs: mRaw, servingMs: mServing };
+    const raws = [];
+    let version = 1;
+    for (let i = 0; i < runs; i++) {
+      for (const [side, env] of Object.entries(SIDES)) {
+        const d = sides[side];
+        version = version === 1 ? 2 : 1;
+        cli(home, ['app', 'update', app, '--image', `infrakt-test/web:${version}`]);
+        const before = host.connectionCount();
+        const mark = wan?.mark();
+        const r = await deployAndWatch(home, app, httpPort, domain, `version=v${version}`, wrap, env);
+        d.handshakes.push(host.connectionCount() - before);
+        if (mark !== undefined && mark !== null) d.wire.push(...wan.roundTripsSince(mark));
+        d.ms.push(r.ms);
+        d.serving.push(r.servingMs);
+        if (r.roundTrips !== null) d.trips.push(r.roundTrips);
+        for (const [name, ms] of Object.entries(r.steps)) d.steps[name] = [...(d.steps[name] ?? []), ms];
+      }
+      raws.push(raw(files[(i + 1) % 2]));
+    }
+
+    const mRaw = median(raws);
+    const lines = [
+      `\n${label}: ${runs} runs per side, alternating (image present, container recreated each run)`,
+      `  raw ssh docker compose up -d (same file): median ${secs(mRaw)}  [${raws.map(secs).join(', ')}]${rawWire.length ? `, ${median(rawWire)} round trips on the wire` : ''}`,
+    ];
+    const out = {};
+    for (const [side, d] of Object.entries(sides)) {
+      const m = median(d.ms);
+      const mServing = median(d.serving.filter((x) => x !== null));
+      const hs = median(d.handshakes);
+      const rt = d.trips.length ? median(d.trips) : null;
+      out[side] = {
+        medianMs: m,
+        ratio: m / mRaw,
+        servingMs: mServing,
+        servingRatio: mServing / mRaw,
+        handshakes: hs,
+        roundTrips: rt,
+        wireRoundTrips: d.wire.length ? median(d.wire) : null,
+      };
+      lines.push(
+        `  ${side} app deploy (health-gated, beside the old, Caddy switch, old retired): median ${secs(m)}  [${d.ms.map(secs).join(', ')}]`,
+        `    whole deploy / raw: ${(m / mRaw).toFixed(2)}× (target ≤ 1.5×)`,
+        `    deploy → new release serving through Caddy: median ${secs(mServing)}, ${(mServing / mRaw).toFixed(2)}× raw (target ≤ 1.2×)`,
+        `    SSH handshakes per deploy: ${hs} (target 1) [${d.handshakes.join(', ')}]`,
+        `    round trips per deploy: ${rt ?? 'not in the job record (roundTrips)'} (target ≤ 6)${d.wire.length ? `; on the wire, handshake included: ${median(d.wire)} [${d.wire.join(', ')}]` : ''}`,
+        `    job steps (median): ${Object.entries(d.steps)
+          .map(([n, xs]) => `${n} ${secs(median(xs))}`)
+          .join(' | ')}`,
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const ours = out.infrakt;
+    return {
+      ok:
+        ours.ratio <= 1.5 &&
+        ours.servingRatio <= 1.2 &&
+        ours.handshakes === 1 &&
+        (ours.roundTrips === null || ours.roundTrips <= 6),
+      rawMs: mRaw,
+      rawWireRoundTrips: rawWire.length ? median(rawWire) : null,
+      sides: out,
+    };
   } finally {
-    spawnSync(process.execPath, [join(ROOT, 'bin', 'infrakt.js'), 'app', 'destroy', app, '--force'], {
-      cwd: ROOT,
-      env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-      stdio: 'ignore',
-    });
-    const ids = execFileSync(DOCKER, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${baseProject}`], {
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter(Boolean);
-    if (ids.length) execFileSync(DOCKER, ['rm', '-f', ...ids], { stdio: 'ignore' });
-    spawnSync(DOCKER, ['network', 'rm', `${baseProject}_default`], { stdio: 'ignore' });
-    const pidfile = join(host.root, 'caddy', 'caddy.pid');
-    if (existsSync(pidfile)) {
-      try {
-        process.kill(Number(readFileSync(pidfile, 'utf8').trim()), 'SIGTERM');
-      } catch {
-        // already gone
+    cleanup();
+  }
+}
+
+export async function run({ root = ROOT } = {}) {
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const nets = (process.env.BENCH_NETS || 'loopback,wan').split(',');
+  process.env.INFRAKT_REPO_ROOT = root;
+  const H = await loadHarness(root);
+  const onSignal = () => process.exit(130);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const wan = await openWan();
+  const results = {};
+  const hosts = [];
+  try {
+    process.stdout.write(`machine: ${machine()}\n`);
+    for (const net of nets) {
+      if (net !== 'loopback' && net !== 'wan') throw new Error(`unknown BENCH_NETS entry: ${net} (loopback, wan)`);
+      const host = await H.startSshd({ extraConfig: net === 'wan' ? wan.sshdConfig : [] });
+      hosts.push(host);
+      if (net === 'wan') {
+        await wan.expose([host.port]);
+        process.stdout.write(`WAN: ${wan.describe}; measured round trip ${measureRtt(wan, host.port) ?? '?'} ms\n`);
+      }
+      results[net] = await measure(H, {
+        label: net === 'wan' ? `80 ms RTT (${wan.kind})` : 'loopback',
+        host,
+        endpoint: net === 'wan' ? wan.endpoint(host.port) : { host: host.host, port: host.port },
+        wrap: net === 'wan' ? wan.wrap : (c, a) => [c, a],
+        runs,
+        wan: net === 'wan' ? wan : null,
+      });
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const host of hosts) {
+      const pidfile = join(host.root, 'caddy', 'caddy.pid');
+      if (existsSync(pidfile)) {
+        try {
+          process.kill(Number(readFileSync(pidfile, 'utf8').trim()), 'SIGTERM');
+        } catch {
+          // already gone
+        }
       }
     }
+    wan.close();
     await H.stopAllSshd();
     H.cleanupHomes();
-    rmSync(dir, { recursive: true, force: true });
   }
+  return { ok: Object.values(results).every((r) => r.ok), results };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const benchDir = join(root, 'bench');
 // Known benches first, in this order; any other bench/*.mjs after them, alphabetically.
-const ORDER = ['cold-start', 'fleet-exec', 'deploy', 'api'];
+const ORDER = ['cold-start', 'server-status', 'fleet-exec', 'deploy', 'api'];
 
 const args = process.argv.slice(2);
 const build = !args.includes('--no-build');

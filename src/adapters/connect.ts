@@ -5,7 +5,9 @@ import { InfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { LocalExecutor } from './local/local-executor.js';
 import { DEFAULT_KEYS, resolveAuth } from './ssh/auth.js';
-import { openSsh, type SshExecutor } from './ssh/ssh-executor.js';
+import { openSsh } from './ssh/open-ssh.js';
+import type { EarlySocket } from './ssh/preconnect.js';
+import type { SshExecutor } from './ssh/ssh-executor.js';
 import type { ServerRow } from './store/schema.js';
 
 export type HostKeyPolicy =
@@ -25,7 +27,16 @@ export interface ConnectOptions {
   readonly connectTimeoutMs?: number;
   /** Concurrent exec channels on the connection (more are queued). Default 8. */
   readonly maxChannels?: number;
-  /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE). */
+  /**
+   * Run commands through persistent remote shells (default), or an exec channel per command.
+   * Defaults to on unless INFRAKT_SSH_SHELL=off.
+   */
+  readonly persistentShell?: boolean;
+  /** The operation runs one command (a status, a probe): a channel of its own saves a round trip. */
+  readonly singleCommand?: boolean;
+  /** A TCP connection to the server opened early (the CLI opens it while ssh2 loads); used or closed. */
+  readonly socket?: EarlySocket;
+  /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE, INFRAKT_SSH_SHELL). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -65,8 +76,16 @@ export const isLocalHost = (host: string): boolean => host === 'local';
  * both fingerprints and `infrakt server trust <name>`). Close the executor when the operation ends.
  */
 export async function connect(server: ServerTarget, opts: ConnectOptions = {}): Promise<Executor> {
-  if (isLocalHost(server.host)) return new LocalExecutor();
-  return connectSsh(server, opts);
+  if (isLocalHost(server.host)) {
+    opts.socket?.socket.destroy();
+    return new LocalExecutor();
+  }
+  try {
+    return await connectSsh(server, opts);
+  } catch (e) {
+    opts.socket?.socket.destroy(); // refused before ssh2 took it (no pin, no key): close it
+    throw e;
+  }
 }
 
 /** The ssh flavour, typed so probe/trust can read `hostKey` off the connection. */
@@ -94,6 +113,9 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
     expect,
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
+    persistentShell: opts.persistentShell ?? env.INFRAKT_SSH_SHELL !== 'off',
+    ...(opts.singleCommand ? { singleCommand: true } : {}),
+    ...(opts.socket ? { socket: opts.socket } : {}),
     signal: opts.signal,
   });
 }

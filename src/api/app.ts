@@ -26,6 +26,7 @@ import { apiError, errorHandler } from './errors.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
 import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { appAuthRoutes } from './routes/app-auth.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { appRoutes } from './routes/apps.js';
@@ -227,6 +228,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);
+  appAuthRoutes(api, deps);
   envPushRoutes(api, deps);
   envRoutes(api, deps);
   databaseRoutes(api, deps);

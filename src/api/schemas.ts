@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
-import { appCreateSchema } from '../core/schemas/app.js';
+import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 
@@ -51,9 +51,11 @@ export const appUpdateBody = z
     image: z.string().optional(),
     branch: z.string().optional(),
     composeFile: z.string().max(1_000_000).optional(),
+    init: initSchema.optional(),
+    stopTimeout: stopTimeoutSchema.optional(),
     server: nameSchema.optional(),
   })
-  .meta({ id: 'AppUpdate', description: 'The source of the app; applied by the next deploy' });
+  .meta({ id: 'AppUpdate', description: 'The source and runtime of the app; applied by the next deploy' });
 
 const envValue = z.string();
 export const envSetBody = z

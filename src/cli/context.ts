@@ -35,8 +35,15 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
   const store = await openStateStore(paths);
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
-  // ssh2 costs ~40 ms to load: only commands that actually connect pay for it.
-  const connect: Connect = async (server, opts) => (await import('../adapters/connect.js')).connect(server, opts);
+  // ssh2 costs ~40 ms to load: only commands that actually connect pay for it, and the TCP connection
+  // (with sshd's start-up for it, or a round trip to a distant server) is under way meanwhile.
+  const connect: Connect = async (server, o) => {
+    const socket =
+      server.host === 'local'
+        ? undefined
+        : (await import('../adapters/ssh/preconnect.js')).preconnectIfPinned(server, o?.hostKeyPolicy);
+    return (await import('../adapters/connect.js')).connect(server, { ...o, ...(socket ? { socket } : {}) });
+  };
   const actor = opts.actor ?? cliActor();
   const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
   for (const id of (await jobs.recovered).jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);

@@ -20,6 +20,8 @@ function detail(ch: Change): string {
   );
   parts.push(...ch.notes);
   if (ch.action === 'update' && ch.kind === 'app' && ch.deploy) parts.push('deploy');
+  // Catalog updates run through `catalog upgrade` (health-gated, rolled back on failure); drift alone redeploys.
+  if (ch.action === 'update' && ch.kind === 'catalog') parts.push(ch.fields.length ? 'upgrade' : 'deploy');
   return parts.join('; ');
 }
 

@@ -38,6 +38,40 @@ export interface PutOptions {
 }
 
 /**
+ * What an executor cost so far (for job records and benchmarks). The ssh executor runs commands
+ * through a persistent remote shell: the first command on a shell costs a channel open, the start
+ * of its program and the command (3 round trips), every later one costs 1.
+ */
+export interface ExecStats {
+  /** SSH handshakes made (1 per ssh executor, 0 for the local one). */
+  readonly handshakes: number;
+  /** Remote commands: run, stream, put, get and runLine count one each (kill helpers do not). */
+  readonly commands: number;
+  /**
+   * Request/response exchanges after the handshake, each the network's round-trip time at least:
+   * opening a channel 1, starting its program 1, each command 1 (kill helpers included), opening a
+   * TCP forward (connectTcp) 1, the traffic on it being the caller's. Concurrent
+   * exchanges each count, so this is an upper bound on the sequential latency they add.
+   */
+  readonly roundTrips: number;
+  /** SSH channels opened: persistent shells, channels of their own for single commands, kill helpers, TCP forwards. */
+  readonly channels: number;
+  /** Persistent shells started (more than 1 only for concurrent commands, or after a shell died). */
+  readonly shells: number;
+  /** Commands that ran on a channel of their own instead of a shell, by reason. */
+  readonly ownChannel: Readonly<Record<string, number>>;
+}
+
+export const NO_STATS: ExecStats = {
+  handshakes: 0,
+  commands: 0,
+  roundTrips: 0,
+  channels: 0,
+  shells: 0,
+  ownChannel: {},
+};
+
+/**
  * Everything infrakt does to a server goes through this interface.
  * One Executor = one connection to one server, for the duration of one operation.
  *
@@ -54,8 +88,15 @@ export interface Executor {
   put(path: string, content: string | Uint8Array | Secret, opts?: PutOptions): Promise<void>;
   /** Reads a whole remote file. */
   get(path: string): Promise<Buffer>;
+  /**
+   * A user's own command line, run the way `ssh host '<line>'` runs it: by the account's login
+   * shell, with its syntax and start-up files (`server exec`). Timeout and cancel kill it.
+   */
+  runLine(line: string, opts?: RunOptions): Promise<RunResult>;
   /** A TCP stream to host:port as seen from the server (default 127.0.0.1), e.g. for health checks. */
   connectTcp(port: number, host?: string): Promise<Duplex>;
+  /** Counters since the executor opened (round trips, commands, channels). */
+  stats(): ExecStats;
   close(): Promise<void>;
 }
 

@@ -29,8 +29,19 @@ export interface JobContext {
   /** Records a step that was not run, with the reason. */
   skip(name: string, reason: string): void;
   log(line: string, stream?: LogStream): void;
+  /**
+   * Records what the job cost and when its effect began (kept on the job record): the server session's
+   * round trips and handshakes, a deploy's "serving" moment (ISO time). Later calls overwrite what they give.
+   */
+  measure(m: JobMeasures): void;
   /** Every line logged (and every step detail / error message stored) afterwards has these values scrubbed. */
   addSecrets(...secrets: Secret[]): void;
+}
+
+export interface JobMeasures {
+  roundTrips?: number;
+  sshHandshakes?: number;
+  servingAt?: string;
 }
 
 export interface JobSpec {

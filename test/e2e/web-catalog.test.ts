@@ -1,8 +1,9 @@
 // The catalog in the dashboard, in real Chromium against `infrakt serve --catalog-dir` and a harness server:
 // the install form generated from the manifest shows and hides a visible_if input live, refuses a bad port with
-// the schema's message, reviews, installs (job live), and shows the outputs once.
+// the schema's message, reviews, installs (job live), and shows the outputs once; the app page then shows the
+// entry's version and upgrades it when a newer one arrives.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `ikt-test-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'e2e-catalog';
+const PREFIX = `st${Math.random().toString(36).slice(2, 7)}-`;
 
 function ensureBuilt(): void {
   ensureCliBuilt();
@@ -117,6 +119,7 @@ describe('catalog in the dashboard (Chromium)', () => {
     }
     if (sshd) cleanupDocker(sshd.root);
     removeAppImages(APP);
+    for (const n of ['one', 'two']) removeAppImages(`${PREFIX}${n}`);
     await sshd?.stop();
     if (catalogDir) removeDir(catalogDir);
     cleanupHomes();
@@ -195,4 +198,117 @@ describe('catalog in the dashboard (Chromium)', () => {
     expect(record).not.toContain(shown);
     expect(errors).toEqual([]);
   }, 240_000);
+
+  it('the app page shows the entry and version it runs, and upgrades it when the catalog has a newer one', async () => {
+    await page.goto(`${served.base}/apps/${APP}`);
+    const version = page.locator('[data-catalog-version]');
+    await expect(version.textContent()).resolves.toBe('Test web app 1');
+    // Nothing newer yet: no Upgrade action.
+    await expect(page.getByRole('button', { name: /Upgrade to/ }).count()).resolves.toBe(0);
+
+    // Version 2 arrives in the user's catalog folder (read on every request).
+    cpSync(join(REPO_ROOT, 'test', 'fixtures', 'catalog', 'webapp@2'), join(catalogDir, 'webapp@2'), {
+      recursive: true,
+    });
+    await page.reload();
+    await page.getByRole('button', { name: 'Upgrade to 2' }).click();
+    await expect(page.locator('[data-upgrade-notes]').textContent()).resolves.toBe('version 2 of the test entry');
+    await page.screenshot({ path: join(SHOTS, 'catalog-04-upgrade.png'), fullPage: true });
+    await page.locator('[data-confirm-upgrade]').click();
+
+    // The job runs live; once it succeeded the page shows the new version and no Upgrade action.
+    await page.getByText('Test web app 2', { exact: true }).waitFor({ timeout: 150_000 });
+    await expect(page.getByRole('button', { name: /Upgrade to/ }).count()).resolves.toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'catalog-05-upgraded.png'), fullPage: true });
+    const installed = JSON.parse((await runCli(['catalog', 'installed', '--json'], { home })).stdout) as {
+      name: string;
+      version: string;
+    }[];
+    expect(installed.find((r) => r.name === APP)?.version).toBe('2');
+    const jobs = (await (await fetch(`${served.base}/api/jobs`, { headers: { 'X-API-Key': served.key } })).json()) as {
+      kind: string;
+      status: string;
+    }[];
+    expect(jobs.find((j) => j.kind === 'catalog.upgrade')?.status).toBe('succeeded');
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it('the settings tab puts basic auth in front of the app (a short password refused on the page); never shown back', async () => {
+    const password = `pw-${Math.random().toString(36).slice(2, 10)}-long`;
+    await page.goto(`${served.base}/apps/${APP}?tab=settings`);
+    await expect(page.locator('[data-auth-current]').textContent()).resolves.toBe('Now: no auth');
+    await page.getByLabel('Auth in front of the app').selectOption('basic');
+    await page.getByLabel('User').fill('admin');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Save auth' }).click();
+    await page.getByText('Password must be at least 8 characters').waitFor();
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Save auth' }).click();
+    await page.getByText('Now: basic auth (admin)').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'catalog-06-auth.png'), fullPage: true });
+    // The field is emptied once the API has the password.
+    await expect(page.getByLabel('Password').inputValue()).resolves.toBe('');
+    const auth = await (
+      await fetch(`${served.base}/api/apps/${APP}/auth`, { headers: { 'X-API-Key': served.key } })
+    ).text();
+    expect(JSON.parse(auth)).toMatchObject({ auth: 'basic', user: 'admin' });
+    expect(auth).not.toContain(password);
+    expect(await page.content()).not.toContain(password);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('installs a stack from the catalog page: a required shared input refused empty, then each entry as its own job', async () => {
+    mkdirSync(join(catalogDir, 'stacks'), { recursive: true });
+    writeFileSync(
+      join(catalogDir, 'stacks', 'duo.yml'),
+      [
+        'id: duo',
+        'name: Duo',
+        'description: Two test apps sharing a greeting.',
+        'inputs:',
+        '  - { name: greeting, type: string, label: Greeting, required: true, env: GREETING }',
+        'entries:',
+        '  - { entry: webapp, name: one }',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the stack's own ${VAR} syntax
+        '  - { entry: webapp, name: two, values: { greeting: "${GREETING}-again" } }',
+        '',
+      ].join('\n'),
+    );
+    await page.goto(`${served.base}/catalog`);
+    const row = page.locator('[data-stack="duo"]');
+    await row.getByRole('button', { name: 'Install stack' }).click();
+    await page.locator('[data-install-stack]').click();
+    await page.getByText('Greeting is required').waitFor();
+    await page.locator('[data-stack-input="greeting"]').fill('salut');
+    await page.getByLabel('App name prefix').fill(PREFIX);
+    await page.screenshot({ path: join(SHOTS, 'catalog-07-stack.png'), fullPage: true });
+    await page.locator('[data-install-stack]').click();
+
+    const headers = { 'X-API-Key': served.key };
+    type Job = { id: string; kind: string; status: string; steps: { name: string; detail: string | null }[] };
+    let stackJob: Job | undefined;
+    await waitFor(
+      'the stack job to finish',
+      async () => {
+        const jobs = (await (await fetch(`${served.base}/api/jobs`, { headers })).json()) as Job[];
+        stackJob = jobs.find((j) => j.kind === 'catalog.stack-install');
+        return stackJob !== undefined && !['queued', 'running'].includes(stackJob.status);
+      },
+      200_000,
+    );
+    await page.screenshot({ path: join(SHOTS, 'catalog-08-stack-done.png'), fullPage: true });
+    const full = (await (await fetch(`${served.base}/api/jobs/${stackJob!.id}`, { headers })).json()) as Job;
+    expect(full.status).toBe('succeeded');
+    expect(full.steps.map((st) => st.name)).toEqual([`webapp as ${PREFIX}one`, `webapp as ${PREFIX}two`]);
+    // Each entry is its own catalog.install job, named in its step.
+    for (const st of full.steps) {
+      const child = /job (\S+?):/.exec(st.detail ?? '')?.[1];
+      expect(child).toBeDefined();
+      const rec = (await (await fetch(`${served.base}/api/jobs/${child}`, { headers })).json()) as Job;
+      expect(rec).toMatchObject({ kind: 'catalog.install', status: 'succeeded' });
+    }
+    expect((await runCli(['env', 'get', `${PREFIX}one`, 'APP_MESSAGE'], { home })).stdout.trim()).toBe('salut');
+    expect((await runCli(['env', 'get', `${PREFIX}two`, 'APP_MESSAGE'], { home })).stdout.trim()).toBe('salut-again');
+    expect(errors).toEqual([]);
+  }, 300_000);
 });

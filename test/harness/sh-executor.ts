@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import type { Cmd } from '../../src/core/cmd/index.js';
-import { render } from '../../src/core/cmd/index.js';
-import type { Executor, RunOptions, RunResult } from '../../src/core/executor.js';
+import { raw, render } from '../../src/core/cmd/index.js';
+import { type Executor, NO_STATS, type RunOptions, type RunResult } from '../../src/core/executor.js';
 import { isSecret } from '../../src/core/secret.js';
 
 /**
@@ -36,6 +36,8 @@ export function shExecutor(): Executor & { commands: string[] } {
     commands,
     run,
     stream: (cmd, _onLine, opts) => run(cmd, opts),
+    runLine: (line, opts) => run(raw(line), opts),
+    stats: () => ({ ...NO_STATS, commands: commands.length }),
     put: async () => {
       throw new Error('not supported in shExecutor');
     },

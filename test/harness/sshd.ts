@@ -149,7 +149,7 @@ function sshdConfig(
   dir: string,
   port: number,
   keys: ClientKeys,
-  o: { pathDir?: string; address?: string; authorizedKeys?: string } = {},
+  o: { pathDir?: string; address?: string; authorizedKeys?: string; extra?: readonly string[] } = {},
 ): string {
   const { pathDir, address = '127.0.0.1', authorizedKeys } = o;
   return [
@@ -171,6 +171,7 @@ function sshdConfig(
     'MaxSessions 50',
     'AllowTcpForwarding yes',
     'LogLevel VERBOSE',
+    ...(o.extra ?? []),
     '',
   ].join('\n');
 }
@@ -240,6 +241,8 @@ export interface StartSshdOptions {
   authorizedKeys?: string;
   /** Hide the Compose v2 plugin from `docker` (PATH set by sshd), so the server only has docker-compose v1. */
   composeV1Only?: boolean;
+  /** More sshd_config lines (e.g. a `ForceCommand` for a restricted account). */
+  extraConfig?: readonly string[];
 }
 
 /** Starts one sshd on a free loopback port. */
@@ -294,7 +297,12 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<SshdHost> 
     port = opts.port ?? (await freePort());
     writeFileSync(
       join(dir, 'sshd_config'),
-      sshdConfig(dir, port, keys, { pathDir, address: opts.listenAddress, authorizedKeys: authorized }),
+      sshdConfig(dir, port, keys, {
+        pathDir,
+        address: opts.listenAddress,
+        authorizedKeys: authorized,
+        extra: opts.extraConfig,
+      }),
     );
     rmSync(logPath, { force: true });
     try {
@@ -355,7 +363,7 @@ function stopServerCaddy(root: string): void {
 }
 
 /** Starts `n` sshd instances in parallel. */
-export async function startSshdFleet(n: number, opts: { hostKeyType?: KeyType } = {}): Promise<SshdHost[]> {
+export async function startSshdFleet(n: number, opts: StartSshdOptions = {}): Promise<SshdHost[]> {
   getClientKeys();
   return Promise.all(Array.from({ length: n }, () => startSshd(opts)));
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type ServerTarget } from '../../src/adapters/connect.js';
+import { preconnect } from '../../src/adapters/ssh/preconnect.js';
 import { exec } from '../../src/core/cmd/index.js';
 import { InfraktError } from '../../src/core/errors.js';
 import {
@@ -112,6 +113,25 @@ describe.skipIf(!available)('connect() on real sshd', () => {
     expect(err.code).toBe('SSH_UNREACHABLE');
     expect(err.message).toMatch(/refused/);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('a TCP connection opened early (as the CLI does while ssh2 loads) carries the session', async () => {
+    const before = h.connectionCount();
+    const ex = await connect(target(h), { env: noAgent, socket: preconnect(h.host, h.port) });
+    expect((await ex.run(exec('echo', 'early'))).stdout).toBe('early\n');
+    await ex.close();
+    expect(h.connectionCount() - before).toBe(1);
+    // Refused early (nothing listening): the same error as without it, at once.
+    const port = await freePort();
+    const early = preconnect(h.host, port);
+    await waitFor('the refusal', () => early.error() !== null);
+    const err = await failure(connect(target(h, { port }), { env: noAgent, socket: early }));
+    expect(err.code).toBe('SSH_UNREACHABLE');
+    expect(err.message).toMatch(/refused/);
+    // Refused by infrakt before ssh2 (no pinned key): the early socket is closed, not leaked.
+    const unused = preconnect(h.host, h.port);
+    await failure(connect(target(h, { host_key: null, host_key_fingerprint: null }), { socket: unused }));
+    expect(unused.socket.destroyed).toBe(true);
   });
 
   it('a port that accepts but never speaks SSH → SSH_UNREACHABLE after the connect timeout', async () => {

@@ -93,6 +93,35 @@ describe('apps', () => {
     await addServer();
   });
 
+  it('init and stop timeout: set on create and PATCH, kept in the app settings; bad values → 400, nothing changed', async () => {
+    const settings = async () => {
+      const row = await f.ctx.store.db
+        .selectFrom('apps')
+        .select('settings_json')
+        .where('name', '=', 'api')
+        .executeTakeFirstOrThrow();
+      return JSON.parse(row.settings_json) as { init?: boolean; stopTimeoutSec?: number };
+    };
+    const created = await f.req('/api/apps', {
+      method: 'POST',
+      json: { server: 'web-1', name: 'api', image: 'nginx:alpine', stopTimeout: 20 },
+    });
+    expect(created.status).toBe(201);
+    expect(await settings()).toMatchObject({ stopTimeoutSec: 20 });
+    expect((await settings()).init).toBeUndefined(); // the default (true) is not written
+    const patched = await f.req('/api/apps/api', { method: 'PATCH', json: { init: false, stopTimeout: 5 } });
+    expect(patched.status).toBe(200);
+    expect(await settings()).toMatchObject({ init: false, stopTimeoutSec: 5 });
+    for (const bad of [-1, 3601, 1.5, '10', null]) {
+      const res = await f.req('/api/apps/api', { method: 'PATCH', json: { stopTimeout: bad } });
+      expect(res.status).toBe(400);
+      expect((await body(res)).error.code).toBe('VALIDATION');
+    }
+    const notBool = await f.req('/api/apps/api', { method: 'PATCH', json: { init: 'no' } });
+    expect(notBool.status).toBe(400);
+    expect(await settings()).toMatchObject({ init: false, stopTimeoutSec: 5 });
+  });
+
   it('create image app → 201; list; get; unknown → 404', async () => {
     const res = await f.req('/api/apps', {
       method: 'POST',

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/core/cmd/index.js';
-import { parsePortsInUse, portsInUse } from '../../src/core/commands/ports.js';
+import { listensOn, parsePortsInUse, portsInUse } from '../../src/core/commands/ports.js';
 import { loopbackPort } from '../../src/core/plans/deploy-compose.js';
 import { DB_PORT_RANGE, pickFreePort, portTaken, RELEASE_PORT_RANGE } from '../../src/core/plans/host-ports.js';
 
@@ -89,5 +89,27 @@ describe('free port choice and ranges', () => {
     expect(portTaken('Bind for 127.0.0.1:24242 failed: port is already allocated')).toBe(true);
     expect(portTaken('listen tcp4 127.0.0.1:24242: bind: address already in use')).toBe(true);
     expect(portTaken('no such image')).toBe(false);
+  });
+});
+
+describe('listensOn (Caddy admin from the prepare batch)', () => {
+  const out = [
+    'LISTEN 0 4096 127.0.0.1:2019 0.0.0.0:*',
+    'ESTAB 0 0 127.0.0.1:41000 127.0.0.1:2020',
+    'LISTEN 0 4096 *:8080 *:*',
+    'LISTEN 0 4096 [::1]:2021 [::]:*',
+    '---',
+    '127.0.0.1:2022->3000/tcp',
+  ].join('\n');
+  it('a LISTEN socket on the address, on every address, or on IPv6 loopback', () => {
+    expect(listensOn(out, '127.0.0.1', 2019)).toBe(true);
+    expect(listensOn(out, '127.0.0.1', 8080)).toBe(true);
+    expect(listensOn(out, '::1', 2021)).toBe(true);
+  });
+  it('not a connected socket, another address, or a Docker mapping', () => {
+    expect(listensOn(out, '127.0.0.1', 2020)).toBe(false);
+    expect(listensOn(out, '127.0.0.1', 41000)).toBe(false);
+    expect(listensOn(out, '127.0.0.2', 2019)).toBe(false);
+    expect(listensOn(out, '127.0.0.1', 2022)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { renderCaddyfile } from '../../src/core/caddy/render.js';
 import { type Cmd, render } from '../../src/core/cmd/index.js';
 import { caddyPaths } from '../../src/core/commands/caddy.js';
 import { InfraktError } from '../../src/core/errors.js';
-import type { Executor, RunOptions, RunResult } from '../../src/core/executor.js';
+import { type Executor, NO_STATS, type RunOptions, type RunResult } from '../../src/core/executor.js';
 import { provisionPlan } from '../../src/core/plans/provision.js';
 import { type OsRelease, packagePlan } from '../../src/core/plans/provision-os.js';
 import { proxySettingsSchema } from '../../src/core/schemas/server.js';
@@ -97,6 +97,10 @@ function modelExecutor(h: HostModel): Executor {
     target: `${h.user}@model:22`,
     run,
     stream: (cmd, _onLine, opts) => run(cmd, opts),
+    runLine: async () => {
+      throw new Error('not used');
+    },
+    stats: () => NO_STATS,
     put: async (path) => {
       h.puts.push(path);
       const step = actionOwner.get(`put ${path}`);

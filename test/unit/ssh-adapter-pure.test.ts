@@ -8,8 +8,13 @@ import {
   preferHostKeyType,
 } from '../../src/adapters/ssh/host-key.js';
 import { knownHostsPattern, renderKnownHosts } from '../../src/adapters/ssh/known-hosts.js';
-import { killProcessGroupCommand, MarkerParser, wrapInProcessGroup } from '../../src/adapters/ssh/process-group.js';
-import { putCommand } from '../../src/adapters/ssh/ssh-executor.js';
+import {
+  killProcessGroupCommand,
+  MarkerParser,
+  markLoginShellLine,
+  wrapInProcessGroup,
+} from '../../src/adapters/ssh/process-group.js';
+import { putCommand } from '../../src/adapters/ssh/put-command.js';
 import { render } from '../../src/core/cmd/index.js';
 
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
@@ -20,6 +25,14 @@ describe('process-group wrapper', () => {
     const [marker, rest] = [out.slice(0, out.indexOf('\n')), out.slice(out.indexOf('\n') + 1)];
     expect(marker).toMatch(/^__infrakt_pgid=\d+$/);
     expect(rest).toBe("it's");
+  });
+
+  it('a login-shell line: the marker names the login shell itself, the line runs in it (real bash)', () => {
+    const out = execFileSync('bash', ['-c', markLoginShellLine('[[ -n $BASH_VERSION ]] && echo $$')], {
+      encoding: 'utf8',
+    });
+    const [marker, pid] = out.trim().split('\n');
+    expect(marker).toBe(`__infrakt_pgid=${pid}`);
   });
 
   it('the kill command names the group, TERM then KILL', () => {

@@ -1,5 +1,5 @@
 import { InfraktError, isInfraktError } from '../../core/errors.js';
-import type { JobContext, JobEvent, JobStep, LogStream, StepHandle, StepStatus } from '../../core/jobs.js';
+import type { JobContext, JobEvent, JobMeasures, JobStep, LogStream, StepHandle, StepStatus } from '../../core/jobs.js';
 import { isSecret, type Secret, scrub } from '../../core/secret.js';
 import type { Db } from '../store/store.js';
 import type { JobQueries } from './rows.js';
@@ -50,6 +50,18 @@ export class LiveJob implements JobContext {
   private enqueue(write: () => Promise<void>): void {
     this.queue = this.queue.then(write).catch((e) => {
       this.writeError ??= e;
+    });
+  }
+
+  measure(m: JobMeasures): void {
+    const set = {
+      ...(m.roundTrips !== undefined ? { round_trips: m.roundTrips } : {}),
+      ...(m.sshHandshakes !== undefined ? { ssh_handshakes: m.sshHandshakes } : {}),
+      ...(m.servingAt !== undefined ? { serving_at: m.servingAt } : {}),
+    };
+    if (Object.keys(set).length === 0) return;
+    this.enqueue(async () => {
+      await this.db.updateTable('jobs').set(set).where('id', '=', this.id).execute();
     });
   }
 

@@ -7,7 +7,9 @@ import { render, secretsOf } from '../../core/cmd/index.js';
 import { InfraktError } from '../../core/errors.js';
 import {
   commandFailed,
+  type ExecStats,
   type Executor,
+  NO_STATS,
   type PutOptions,
   type RunOptions,
   type RunResult,
@@ -16,7 +18,7 @@ import {
 import { isSecret, type Secret } from '../../core/secret.js';
 import { OutputCapture } from '../ssh/capture.js';
 import { cancelled, signalExitCode, timedOut } from '../ssh/exec-errors.js';
-import { putCommand } from '../ssh/ssh-executor.js';
+import { putCommand } from '../ssh/put-command.js';
 
 const KILL_GRACE_MS = 3_000;
 
@@ -28,6 +30,7 @@ export class LocalExecutor implements Executor {
   readonly target = 'local';
   readonly #children = new Set<ChildProcess>();
   readonly #isRoot = process.getuid?.() === 0;
+  #commands = 0;
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<RunResult> {
     const secrets: Secret[] = [
@@ -37,8 +40,20 @@ export class LocalExecutor implements Executor {
     ];
     const capture = new OutputCapture(opts.onLine, secrets);
     const started = performance.now();
-    const exitCode = await this.#spawn(render(cmd), render(cmd, { redact: true }), opts, capture);
+    const exitCode = await this.#spawn('/bin/sh', render(cmd), render(cmd, { redact: true }), opts, capture);
     const { stdout, stderr } = capture.finish();
+    this.#commands++;
+    return { exitCode, stdout, stderr, durationMs: Math.round(performance.now() - started) };
+  }
+
+  /** The user's command line through their login shell ($SHELL), as `server exec` runs it. */
+  async runLine(line: string, opts: RunOptions = {}): Promise<RunResult> {
+    const capture = new OutputCapture(opts.onLine, opts.secrets ?? []);
+    const started = performance.now();
+    const shell = process.env.SHELL || '/bin/sh';
+    const exitCode = await this.#spawn(shell, line, line, opts, capture);
+    const { stdout, stderr } = capture.finish();
+    this.#commands++;
     return { exitCode, stdout, stderr, durationMs: Math.round(performance.now() - started) };
   }
 
@@ -46,10 +61,10 @@ export class LocalExecutor implements Executor {
     return this.run(cmd, { ...opts, onLine });
   }
 
-  #spawn(command: string, shown: string, opts: RunOptions, capture: OutputCapture): Promise<number> {
+  #spawn(shell: string, command: string, shown: string, opts: RunOptions, capture: OutputCapture): Promise<number> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(cancelled(this.target, shown));
-      const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(shell, ['-c', command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       this.#children.add(child);
       let stopping: InfraktError | null = null;
       let killTimer: NodeJS.Timeout | undefined;
@@ -76,7 +91,7 @@ export class LocalExecutor implements Executor {
       child.stderr.on('data', (b: Buffer) => capture.push('stderr', b));
       child.stdin.on('error', () => {}); // the command may exit without reading its stdin
       child.once('error', (e) => {
-        stopping ??= new InfraktError('COMMAND_FAILED', `cannot start /bin/sh: ${e.message}`);
+        stopping ??= new InfraktError('COMMAND_FAILED', `cannot start ${shell}: ${e.message}`);
       });
       // 'close' (all output read), like an SSH channel: a background process holding the pipes
       // keeps the command running, as it does over ssh.
@@ -126,6 +141,11 @@ export class LocalExecutor implements Executor {
         reject(new InfraktError('COMMAND_FAILED', `cannot open TCP ${host}:${port} on local: ${e.message}`)),
       );
     });
+  }
+
+  /** No network: commands are counted, round trips are none. */
+  stats(): ExecStats {
+    return { ...NO_STATS, commands: this.#commands };
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Client, ClientChannel } from 'ssh2';
 import type { InfraktError } from '../../core/errors.js';
 import { cancelled, connectionLost, signalExitCode, timedOut } from './exec-errors.js';
+import type { ExecCounters } from './exec-stats.js';
 import { killProcessGroupCommand, MarkerParser, wrapInProcessGroup } from './process-group.js';
-import type { Slots } from './slots.js';
+import type { ShellPool } from './shell-pool.js';
 
 export interface ChannelExecOptions {
   readonly stdin?: Buffer | undefined;
@@ -12,18 +13,22 @@ export interface ChannelExecOptions {
   readonly onStderr: (chunk: Buffer) => void;
   /** The redacted command, for errors. */
   readonly shown: string;
+  /** How the command reaches the server's login shell (default: wrapInProcessGroup, a POSIX sh command). */
+  readonly wrap?: (command: string) => string;
 }
 
 export interface ChannelHost {
   readonly client: Client;
   readonly target: string;
-  readonly slots: Slots;
+  /** Hands out the connection's channels (shared with the persistent shells). */
+  readonly pool: Pick<ShellPool, 'acquireChannel' | 'releaseChannel'>;
+  readonly counters: ExecCounters;
   /** False once the connection closed. */
   alive(): boolean;
 }
 
 // How long a kill may take before we give up waiting for the channel and report anyway.
-const KILL_GRACE_MS = 6_000;
+export const KILL_GRACE_MS = 6_000;
 
 function openExec(client: Client, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
@@ -35,10 +40,11 @@ function openExec(client: Client, command: string): Promise<ClientChannel> {
   });
 }
 
-/** Runs a short helper command (the group kill) outside the channel cap; never throws. */
-async function runHelper(client: Client, command: string): Promise<void> {
+/** Runs a short helper command (a group kill) outside the channel cap; never throws. */
+export async function runHelper(host: Pick<ChannelHost, 'client' | 'counters'>, command: string): Promise<void> {
   try {
-    const ch = await openExec(client, command);
+    host.counters.channelOpened();
+    const ch = await openExec(host.client, command);
     await new Promise<void>((resolve) => {
       ch.on('close', () => resolve());
       ch.resume();
@@ -51,13 +57,15 @@ async function runHelper(client: Client, command: string): Promise<void> {
 }
 
 /**
- * Runs one command on its own exec channel inside its own remote process group. Resolves with the
- * exit code; rejects with TIMEOUT / CANCELLED after killing the group, or SSH_UNREACHABLE.
+ * Runs one command on an exec channel of its own inside its own remote process group (where the
+ * persistent shell cannot be used, see ssh-executor.ts). Resolves with the exit code; rejects with
+ * TIMEOUT / CANCELLED after killing the group, or SSH_UNREACHABLE.
  */
 export function channelExec(host: ChannelHost, command: string, o: ChannelExecOptions): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let settled = false;
     let acquired = false;
+    const lease = host.pool.acquireChannel();
     let channel: ClientChannel | undefined;
     let pgid: number | null = null;
     let stopping: InfraktError | null = null;
@@ -68,7 +76,8 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
     const cleanup = () => {
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
-      if (acquired) host.slots.release();
+      if (acquired) host.pool.releaseChannel();
+      else lease.cancel();
       acquired = false;
     };
     const settle = (fn: () => void) => {
@@ -83,7 +92,7 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
       killing = true;
       const stopErr = stopping;
       // The helper returns once the group is gone (TERM, then KILL): only then report.
-      void runHelper(host.client, killProcessGroupCommand(pgid)).then(() => {
+      void runHelper(host, killProcessGroupCommand(pgid)).then(() => {
         channel?.close();
         settle(() => reject(stopErr));
       });
@@ -92,7 +101,7 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
     const stop = (err: InfraktError) => {
       if (settled || stopping) return;
       stopping = err;
-      if (!channel) return settle(() => reject(err)); // still queued: nothing runs remotely yet
+      if (!acquired) return settle(() => reject(err)); // still queued: nothing runs remotely yet
       if (pgid !== null) return kill();
       // The marker has not arrived yet: kill as soon as it does; close the channel as a last resort.
       setTimeout(() => {
@@ -109,13 +118,15 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
     if (o.signal?.aborted) return stop(cancelled(host.target, o.shown));
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
-    void host.slots.acquire().then(async () => {
-      if (settled) return host.slots.release(); // stopped while queued: hand the slot on
+    void lease.promise.then(async () => {
+      if (settled) return host.pool.releaseChannel(); // stopped as it was granted: hand it on
       acquired = true;
       if (!host.alive()) return settle(() => reject(connectionLost(host.target, o.shown)));
       let ch: ClientChannel;
+      host.counters.channelOpened();
+      host.counters.roundTrips++; // the command itself
       try {
-        ch = await openExec(host.client, wrapInProcessGroup(command));
+        ch = await openExec(host.client, (o.wrap ?? wrapInProcessGroup)(command));
       } catch (e) {
         const why = (e as Error).message;
         return settle(() => reject(connectionLost(host.target, o.shown, why)));

@@ -36,3 +36,11 @@ export function connectionLost(target: string, shown: string, why?: string): Inf
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
 }
+
+/** The persistent shell ended while it ran a command (killed, or the command ended it). */
+export function shellLost(target: string, shown: string, why: string): InfraktError {
+  return new InfraktError('SSH_UNREACHABLE', `the remote shell on ${target} ended while running a command: ${why}`, {
+    hint: 'the command may or may not have completed on the server; check its state and retry (the next command gets a new shell)',
+    details: { host: target, command: shown },
+  });
+}

@@ -16,6 +16,19 @@ export function wrapInProcessGroup(command: string): string {
 }
 
 /**
+ * A user's command line for their login shell, as `ssh host '<line>'` runs it, with the marker in
+ * front. No setsid and no second shell: sshd makes the login shell the leader of a new session (so
+ * its pid is the process group of everything the line starts), and the marker's `/bin/sh` prints its
+ * parent's pid. `/bin/sh -c '…';` reads the same in bash, zsh, ksh, dash, fish and csh.
+ *
+ * (The SSH "signal" request would need no marker, but sshd refuses it for root logins: "session
+ * signalling requires privilege separation", and root sessions run in the privileged monitor.)
+ */
+export function markLoginShellLine(line: string): string {
+  return `/bin/sh -c 'echo ${PGID_MARKER}$PPID'; ${line}`;
+}
+
+/**
  * TERM the group, give it up to 3 s, then KILL. Falls back to sudo for root-owned groups.
  * "Alive" ignores zombies (ps when present): an init that reaps slowly would otherwise keep
  * `kill -0` succeeding for processes that are already dead.

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { posix } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import ssh2, { type Client } from 'ssh2';
+import type { Client } from 'ssh2';
 import type { Cmd } from '../../core/cmd/index.js';
-import { and, exec, or, render, secretsOf, sudo, toFile } from '../../core/cmd/index.js';
+import { exec, raw, render, secretsOf } from '../../core/cmd/index.js';
 import { InfraktError } from '../../core/errors.js';
 import {
   commandFailed,
+  type ExecStats,
   type Executor,
   type PutOptions,
   type RunOptions,
@@ -15,117 +15,66 @@ import {
   type StreamName,
 } from '../../core/executor.js';
 import { isSecret, type Secret } from '../../core/secret.js';
-import type { SshAuth } from './auth.js';
 import { OutputCapture } from './capture.js';
 import { channelExec } from './channel-exec.js';
-import { mapConnectError } from './errors.js';
-import { expectedHostKey, type HostKeyInfo, hostKeyFromBlob, preferHostKeyType } from './host-key.js';
-import { Slots } from './slots.js';
+import { ExecCounters, type OwnChannelReason } from './exec-stats.js';
+import type { HostKeyInfo } from './host-key.js';
+import { markLoginShellLine } from './process-group.js';
+import { putCommand } from './put-command.js';
+import { RemoteShell } from './remote-shell.js';
+import { type ShellHost, shellExec } from './shell-exec.js';
+import { ShellPool } from './shell-pool.js';
 
-export interface SshConnectOptions {
-  /** Server name, for messages and the re-trust hint. */
-  readonly server: string;
-  readonly host: string;
-  readonly port: number;
-  readonly username: string;
-  readonly auth: SshAuth;
-  /**
-   * The pin to verify before anything else happens: a stored `<type> <base64>` key and/or a
-   * `SHA256:` fingerprint. `null` accepts any key (first use); the caller pins `executor.hostKey`.
-   */
-  readonly expect: { readonly hostKey?: string | null; readonly fingerprint?: string | null } | null;
-  readonly connectTimeoutMs?: number;
-  readonly keepaliveMs?: number;
-  /** Concurrent exec channels per connection; more are queued. OpenSSH's MaxSessions default is 10. */
-  readonly maxChannels?: number;
-  readonly signal?: AbortSignal | undefined;
-}
-
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_CHANNELS = 8;
+/**
+ * Larger stdin goes on a channel of its own: a shell request carries stdin inside the shell text
+ * (see shell-protocol.ts), which bash-as-sh reads one byte per read(2) from a pipe.
+ */
+export const MAX_SHELL_STDIN = 256 * 1024;
+/** How long a new shell may take to say hello before shells are given up on this connection. */
+const SHELL_HELLO_TIMEOUT_MS = 20_000;
 
 const toBuffer = (s: Stdin | undefined): Buffer | undefined =>
   s === undefined ? undefined : isSecret(s) ? Buffer.from(s.reveal()) : Buffer.from(s);
 
-/** Opens one SSH connection (verifying the pinned host key before authenticating). */
-export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
-  const target = `${o.username}@${o.host}:${o.port}`;
-  let pin: ReturnType<typeof expectedHostKey>;
-  try {
-    pin = expectedHostKey(o.server, o.expect);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const { pinned, fingerprint: expectedFp } = pin;
-  const prefer = pinned ? preferHostKeyType(pinned.type) : null;
-  let presented: HostKeyInfo | null = null;
-  let mismatch: { expected: string; presented: HostKeyInfo } | null = null;
-  const client = new ssh2.Client();
-
-  return new Promise<SshExecutor>((resolve, reject) => {
-    let done = false;
-    const fail = (e: unknown) => {
-      if (done) return;
-      done = true;
-      o.signal?.removeEventListener('abort', onAbort);
-      client.end();
-      client.destroy?.();
-      reject(mapConnectError(e, { target, server: o.server, auth: o.auth.describe, presented, mismatch }));
-    };
-    const onAbort = () => fail(new InfraktError('CANCELLED', `connecting to ${o.server} (${target}) was cancelled`));
-    if (o.signal?.aborted) return onAbort();
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-
-    client.once('ready', () => {
-      if (done) return;
-      done = true;
-      o.signal?.removeEventListener('abort', onAbort);
-      if (!presented) return fail(new Error('server presented no host key'));
-      resolve(new SshExecutor(client, target, o.username, presented, o.maxChannels ?? DEFAULT_MAX_CHANNELS));
-    });
-    client.on('error', fail); // 'on': ssh2 may emit more than one error while tearing down
-    client.once('close', () => fail(new Error('connection closed during the handshake')));
-    client.connect({
-      host: o.host,
-      port: o.port,
-      username: o.username,
-      ...(o.auth.privateKey ? { privateKey: o.auth.privateKey } : {}),
-      ...(o.auth.passphrase ? { passphrase: o.auth.passphrase } : {}),
-      ...(o.auth.agent ? { agent: o.auth.agent } : {}),
-      readyTimeout: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      keepaliveInterval: o.keepaliveMs ?? 15_000,
-      keepaliveCountMax: 3,
-      // Ask for the pinned key's type first so a server with several host keys shows the pinned one.
-      ...(prefer ? { algorithms: { serverHostKey: prefer as never } } : {}),
-      // Runs before authentication: a mismatch ends the connection before any command is sent.
-      hostVerifier: (blob: Buffer) => {
-        presented = hostKeyFromBlob(blob);
-        if (!expectedFp) return true;
-        if (presented.fingerprint === expectedFp) return true;
-        mismatch = { expected: expectedFp, presented };
-        return false;
-      },
-    });
-  });
-}
-
-/** The ssh2 Executor: one connection, several exec channels (capped), process-group kill. */
+/**
+ * The ssh2 Executor: one connection; commands run through persistent remote shells on it (one
+ * round trip each once a shell is open, see remote-shell.ts), each in its own process group so
+ * timeout and cancel kill exactly that command. A command gets an exec channel of its own where a
+ * shell cannot serve it, counted in `stats().ownChannel`: the server cannot run the shell (a forced
+ * command, a restricted shell), its stdin is larger than MAX_SHELL_STDIN, it is a user's command
+ * line for their login shell (`runLine`), or shells are turned off (INFRAKT_SSH_SHELL=off).
+ */
 export class SshExecutor implements Executor {
   readonly target: string;
   /** The host key this connection verified (what `server add`/`trust` pin). */
   readonly hostKey: HostKeyInfo;
   readonly #client: Client;
-  readonly #slots: Slots;
+  readonly #pool: ShellPool;
+  readonly #counters = new ExecCounters();
   readonly #user: string;
   #alive = true;
   #closed: Promise<void>;
+  readonly #socket: Socket;
 
-  constructor(client: Client, target: string, user: string, hostKey: HostKeyInfo, maxChannels: number) {
+  constructor(
+    client: Client,
+    socket: Socket,
+    target: string,
+    user: string,
+    hostKey: HostKeyInfo,
+    o: { maxChannels: number; off: OwnChannelReason | null },
+  ) {
     this.#client = client;
+    this.#socket = socket;
     this.#user = user;
     this.target = target;
     this.hostKey = hostKey;
-    this.#slots = new Slots(maxChannels);
+    const open = () => {
+      this.#counters.channelOpened();
+      this.#counters.shells++;
+      return new RemoteShell(client, SHELL_HELLO_TIMEOUT_MS);
+    };
+    this.#pool = new ShellPool(o.maxChannels, open, o.off);
     this.#closed = new Promise((resolve) => {
       client.on('close', () => {
         this.#alive = false;
@@ -138,11 +87,43 @@ export class SshExecutor implements Executor {
     });
   }
 
-  #host() {
-    return { client: this.#client, target: this.target, slots: this.#slots, alive: () => this.#alive };
+  #host(): ShellHost {
+    return {
+      client: this.#client,
+      target: this.target,
+      pool: this.#pool,
+      counters: this.#counters,
+      alive: () => this.#alive,
+    };
+  }
+
+  // Runs a rendered command on a shell, or on a channel of its own when its stdin is large.
+  #exec(command: string, o: Parameters<typeof shellExec>[2]): Promise<number> {
+    this.#counters.commands++;
+    if (o.stdin && o.stdin.length > MAX_SHELL_STDIN) {
+      this.#counters.ownChannelFor('large-stdin');
+      return channelExec(this.#host(), command, o);
+    }
+    return shellExec(this.#host(), command, o);
   }
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<RunResult> {
+    return this.#capture(cmd, opts, (o) => this.#exec(render(cmd), o));
+  }
+
+  async runLine(line: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.#capture(raw(line), opts, (o) => {
+      this.#counters.commands++;
+      this.#counters.ownChannelFor('login-shell');
+      return channelExec(this.#host(), line, { ...o, wrap: markLoginShellLine });
+    });
+  }
+
+  async #capture(
+    cmd: Cmd,
+    opts: RunOptions,
+    go: (o: Parameters<typeof shellExec>[2]) => Promise<number>,
+  ): Promise<RunResult> {
     const secrets: Secret[] = [
       ...(secretsOf(cmd) as Secret[]),
       ...(opts.secrets ?? []),
@@ -150,7 +131,7 @@ export class SshExecutor implements Executor {
     ];
     const capture = new OutputCapture(opts.onLine, secrets);
     const started = performance.now();
-    const exitCode = await channelExec(this.#host(), render(cmd), {
+    const exitCode = await go({
       stdin: toBuffer(opts.stdin),
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
@@ -176,7 +157,7 @@ export class SshExecutor implements Executor {
     const cmd = exec('cat', '--', path);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const exitCode = await channelExec(this.#host(), render(cmd), {
+    const exitCode = await this.#exec(render(cmd), {
       onStdout: (b) => out.push(b),
       onStderr: (b) => err.push(b),
       shown: render(cmd, { redact: true }),
@@ -189,6 +170,9 @@ export class SshExecutor implements Executor {
   }
 
   connectTcp(port: number, host = '127.0.0.1'): Promise<Duplex> {
+    // A forwarded channel: one round trip to open (the traffic on it is the caller's).
+    this.#counters.channels++;
+    this.#counters.roundTrips++;
     return new Promise((resolve, reject) => {
       this.#client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
         if (!err) return resolve(ch);
@@ -201,32 +185,25 @@ export class SshExecutor implements Executor {
     });
   }
 
-  async close(): Promise<void> {
-    if (!this.#alive) return;
-    this.#client.end();
-    await Promise.race([this.#closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+  stats(): ExecStats {
+    return this.#counters.snapshot();
   }
-}
 
-/**
- * Atomic write: content arrives on stdin into a temp file (umask 077, so it is never readable by
- * others), gets its mode, then `mv` replaces the target in one rename. Without a mode the old
- * file's mode is kept (0600 for secrets, else 0644 for new files).
- */
-export function putCommand(path: string, mode: number | undefined, secretContent: boolean, asRoot: boolean): Cmd {
-  const dir = posix.dirname(path);
-  const tmp = posix.join(dir, `.${posix.basename(path)}.infrakt-${randomBytes(6).toString('hex')}`);
-  const octal = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
-  const chmod =
-    mode !== undefined
-      ? exec('chmod', octal(mode), tmp)
-      : or(
-          and(exec('test', '-e', path), exec('chmod', `--reference=${path}`, tmp)),
-          exec('chmod', secretContent ? '0600' : '0644', tmp),
-        );
-  const write = or(
-    and(exec('umask', '077'), toFile(exec('cat'), tmp), chmod, exec('mv', '-f', '--', tmp, path)),
-    and(exec('rm', '-f', tmp), exec('false')),
-  );
-  return asRoot ? sudo(write) : write;
+  /**
+   * Says goodbye (SSH disconnect, then FIN) and drops the socket once that is written, as OpenSSH's
+   * client does: waiting for the server to close its side too would cost one more round trip.
+   */
+  async close(): Promise<void> {
+    this.#pool.close();
+    if (!this.#alive) return;
+    const written = new Promise<void>((resolve) => {
+      if (this.#socket.writableFinished || this.#socket.destroyed) return resolve();
+      this.#socket.once('finish', () => resolve());
+      this.#socket.once('close', () => resolve());
+    });
+    this.#client.end();
+    await Promise.race([written, this.#closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    this.#socket.destroy();
+    this.#alive = false;
+  }
 }

@@ -86,6 +86,10 @@ export interface JobsTable {
   cancel_requested: number;
   /** Refreshed every few seconds by the process running the job (migration 0005). */
   heartbeat_at: string | null;
+  /** Round trips and SSH handshakes of the job's server session; when a deploy's traffic switched (job-measures). */
+  round_trips: number | null;
+  ssh_handshakes: number | null;
+  serving_at: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

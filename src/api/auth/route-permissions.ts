@@ -78,6 +78,10 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'POST /api/apps/:name/env/:key/reveal': 'deploy',
   'POST /api/apps/:name/env/reveal': 'deploy',
   'POST /api/apps/:name/catalog-upgrade': 'admin',
+  'GET /api/apps/:name/catalog': 'read',
+  'GET /api/apps/:name/auth': 'read',
+  // The app's own sign-in (basic auth in front of it): app configuration, like its env.
+  'PUT /api/apps/:name/auth': 'deploy',
 
   'GET /api/databases': 'read',
   'POST /api/databases': 'admin',
@@ -111,6 +115,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /api/catalog/stacks': 'read',
   'GET /api/catalog/:id': 'read',
   'POST /api/catalog/:id/install': 'admin',
+  'POST /api/catalog/stacks/:name/install': 'admin',
   'POST /api/catalog/installs/:id/outputs': 'admin',
 };
 

@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { entryIdSchema } from '../../core/catalog/manifest-schema.js';
 import { InfraktError } from '../../core/errors.js';
 import {
+  appCatalogStatusSchema,
   catalogEntryDetailSchema,
   catalogEntrySummarySchema,
   catalogInstallBody,
   catalogOutputsSchema,
+  catalogStackInstallBody,
   catalogStackViewSchema,
   catalogUpgradeBody,
 } from '../../core/schemas/views/catalog.js';
@@ -14,6 +16,8 @@ import { jobAcceptedSchema } from '../../core/schemas/views/jobs.js';
 import { isSecret } from '../../core/secret.js';
 import { entryDetail, findEntry, listEntries, openCatalog } from '../../services/catalog/catalog-index.js';
 import { prepareCatalogInstall } from '../../services/catalog/install.js';
+import { appCatalogStatus } from '../../services/catalog/installed.js';
+import { prepareStackJob } from '../../services/catalog/stack-job.js';
 import { listStacks } from '../../services/catalog/stacks.js';
 import { prepareCatalogUpgrade } from '../../services/catalog/upgrade.js';
 import { OneTimeSecrets } from '../one-time.js';
@@ -72,6 +76,36 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
 
   api.openapi(
     createRoute({
+      method: 'post',
+      path: '/api/catalog/stacks/{name}/install',
+      tags,
+      summary: "Install a stack's entries in order on a server (one stack job; each entry its own job)",
+      description:
+        'The whole stack is validated first (a bad shared input answers 400 naming it, nothing starts). The stack ' +
+        'job then installs the entries one after another, each as its own job (its id in the step detail and in ' +
+        'the result), and stops at the first failure. Entries already installed are skipped. Each install’s ' +
+        'outputs are claimed once with POST /api/catalog/installs/{jobId}/outputs.',
+      security,
+      request: {
+        params: z.object({ name: entryIdSchema }),
+        body: { content: { 'application/json': { schema: catalogStackInstallBody } }, required: true },
+      },
+      responses: { 202: json(jobAcceptedSchema, 'Stack job started; follow it at Location'), ...REMOTE_ERRORS },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const plan = await prepareStackJob(
+        c.var.ctx,
+        c.req.valid('param').name,
+        { server: b.server, values: asStrings(b.values), prefix: b.prefix, catalogDirs },
+        (jobId, r) => keep(jobId, r.outputs),
+      );
+      return deps.startPlan(c, plan);
+    },
+  );
+
+  api.openapi(
+    createRoute({
       method: 'get',
       path: '/api/catalog/{id}',
       tags,
@@ -116,6 +150,27 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       });
       return deps.startPlan(c, plan, (r, jobId) => keep(jobId, r.outputs));
     },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/apps/{name}/catalog',
+      tags,
+      summary:
+        'The catalog entry and version an app runs, and the newest version available (null: not from the catalog)',
+      security,
+      request: { params: nameParam, query: z.object({ server: z.string().optional() }) },
+      responses: { 200: json(appCatalogStatusSchema, 'Catalog status'), ...REMOTE_ERRORS },
+    }),
+    async (c) =>
+      c.json(
+        await appCatalogStatus(c.var.ctx, c.req.valid('param').name, {
+          server: c.req.valid('query').server,
+          catalogDirs,
+        }),
+        200,
+      ),
   );
 
   api.openapi(

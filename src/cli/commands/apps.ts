@@ -20,6 +20,8 @@ export function registerAppCommands(app: Command): void {
     .option('--compose-file <path>', 'compose file of a compose app (its content is stored with the app)')
     .option('--health-path <path>', 'HTTP path checked before traffic is switched', '/')
     .option('--health-timeout <seconds>', 'how long a new release may take to become healthy', intOption)
+    .option('--no-init', 'run releases without an init as PID 1 (default: with one, so signals reach the app)')
+    .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL (default 10)', intOption)
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
@@ -36,6 +38,8 @@ export function registerAppCommands(app: Command): void {
             path: o.healthPath,
             ...(o.healthTimeout !== undefined ? { timeoutMs: o.healthTimeout * 1000 } : {}),
           },
+          ...(o.init === false ? { init: false } : {}),
+          ...(o.stopTimeout !== undefined ? { stopTimeout: o.stopTimeout } : {}),
         });
         if (o.json) return printJson(view);
         success(`created ${view.type} app ${c.bold(view.name)} on ${view.server}`);
@@ -107,6 +111,9 @@ export function registerAppCommands(app: Command): void {
     .option('--image <image>', 'new image (image apps)')
     .option('--branch <branch>', 'new branch (git apps)')
     .option('--compose-file <path>', 'new compose file (compose apps)')
+    .option('--init', 'run releases with an init as PID 1 (the default)')
+    .option('--no-init', 'run releases without an init as PID 1')
+    .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL', intOption)
     .option('--auth <spec>', 'forward:URL (forward_auth, e.g. Authentik), basic:USER (password prompted) or none')
     .option('--server <server>', 'server of the app')
     .option('--json', 'print the app as JSON')
@@ -114,12 +121,15 @@ export function registerAppCommands(app: Command): void {
       await withCtx(async (ctx) => {
         if (o.auth !== undefined) {
           await updateAuthCli(ctx, name, o);
-          if (o.image === undefined && o.branch === undefined && o.composeFile === undefined) return;
+          const more = [o.image, o.branch, o.composeFile, o.init, o.stopTimeout];
+          if (more.every((x) => x === undefined)) return;
         }
         const patch = {
           image: o.image,
           branch: o.branch,
           composeFile: o.composeFile === undefined ? undefined : readComposeFile(o.composeFile),
+          ...(o.init !== undefined ? { init: o.init } : {}),
+          ...(o.stopTimeout !== undefined ? { stopTimeout: o.stopTimeout } : {}),
         };
         const view = await updateAppSource(ctx, name, patch, o.server);
         if (o.json) return printJson(view);

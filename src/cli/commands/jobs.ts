@@ -69,6 +69,11 @@ export function registerJobCommands(job: Command): void {
           ['finished', when(j.finishedAt)],
           ['took', took(j)],
         ];
+        // A deploy serves before it finishes (the previous release is retired after the switch).
+        if (j.servingAt)
+          rows.push(['serving', `${when(j.servingAt)} (${took({ startedAt: j.startedAt, finishedAt: j.servingAt })})`]);
+        if (j.roundTrips != null)
+          rows.push(['network', `${j.roundTrips} round trip(s), ${j.sshHandshakes ?? 0} SSH handshake(s)`]);
         if (j.error) rows.push(['error', `${c.red(j.error.code)} ${j.error.message}`]);
         if (j.error?.hint) rows.push(['hint', j.error.hint]);
         for (const [k, v] of rows) process.stdout.write(`${c.dim(k.padEnd(10))}${v}\n`);

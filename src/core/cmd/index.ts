@@ -1,3 +1,4 @@
+export { type BatchPart, type BatchResult, batch, parseBatch } from './batch.js';
 export type { Arg, Cmd, ExecCmd, ListCmd, RawCmd } from './cmd.js';
 export {
   and,

@@ -30,3 +30,22 @@ export function parsePortsInUse(stdout: string): Set<number> {
   for (const m of dockerPorts.matchAll(/:(\d+)->/g)) used.add(Number(m[1]));
   return used;
 }
+
+/**
+ * Whether `portsInUse()` output shows a TCP socket listening on `host:port` (or on every address at that
+ * port): e.g. Caddy's admin endpoint, so a deploy knows from its prepare batch whether Caddy runs.
+ */
+export function listensOn(stdout: string, host: string, port: number): boolean {
+  const lines = stdout.split('\n');
+  const sep = lines.indexOf(SEPARATOR);
+  const wildcard = ['0.0.0.0', '*', '[::]', '::'];
+  for (const line of sep < 0 ? lines : lines.slice(0, sep)) {
+    const [state, , , local] = line.trim().split(/\s+/);
+    if (state !== 'LISTEN' || !local) continue;
+    const i = local.lastIndexOf(':');
+    if (Number(local.slice(i + 1)) !== port) continue;
+    const addr = local.slice(0, i).replace(/%.*$/, '');
+    if (addr === host || addr === `[${host}]` || wildcard.includes(addr)) return true;
+  }
+  return false;
+}

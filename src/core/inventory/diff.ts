@@ -1,4 +1,5 @@
 import { type Change, change, fields, KIND_ORDER, type Plan } from './change.js';
+import { diffCatalog } from './diff-catalog.js';
 import { diffApp, diffDatabase, diffServer } from './diff-resources.js';
 import type { ActualState, DesiredState, RouteSpec } from './model.js';
 
@@ -44,12 +45,51 @@ export function diffInventory(desired: DesiredState, actual: ActualState): Plan 
       );
   }
 
+  // Catalog installs are apps underneath, named per server like them; they never show among the plain apps. A
+  // name that changes sides (a plain app becomes a catalog install or back) is a replacement, not a create that
+  // would clash with the app still there.
   const haveApps = new Map(actual.apps.map((a) => [onServer(a), a]));
-  for (const a of desired.apps) changes.push(...diffApp(a, haveApps.get(onServer(a)), actual.live.get(a.server)));
+  const haveCatalog = new Map(actual.catalog.map((c) => [onServer(c), c]));
   const wantApps = new Set(desired.apps.map(onServer));
+  const wantCatalog = new Set(desired.catalog.map(onServer));
+  for (const a of desired.apps) {
+    const was = haveCatalog.get(onServer(a));
+    if (was && !haveApps.has(onServer(a)))
+      changes.push(
+        sideSwap('app', a, `catalog ${was.entry} ${was.version}`, a.source.type, 'destroys the catalog install'),
+      );
+    else changes.push(...diffApp(a, haveApps.get(onServer(a)), actual.live.get(a.server)));
+  }
   for (const a of actual.apps) {
-    if (!wantApps.has(onServer(a)))
+    if (!wantApps.has(onServer(a)) && !wantCatalog.has(onServer(a)))
       changes.push(change({ action: 'delete', kind: 'app', name: a.name, server: a.server, fields: [] }));
+  }
+
+  for (const c of desired.catalog) {
+    if (haveApps.has(onServer(c)) && !haveCatalog.has(onServer(c)))
+      changes.push(
+        sideSwap(
+          'catalog',
+          c,
+          `${haveApps.get(onServer(c))!.source.type} app`,
+          `${c.entry} ${c.version}`,
+          'destroys the app',
+        ),
+      );
+    else changes.push(...diffCatalog(c, haveCatalog.get(onServer(c)), actual.live.get(c.server)));
+  }
+  for (const c of actual.catalog) {
+    if (!wantCatalog.has(onServer(c)) && !wantApps.has(onServer(c)))
+      changes.push(
+        change({
+          action: 'delete',
+          kind: 'catalog',
+          name: c.name,
+          server: c.server,
+          fields: [{ field: 'entry', from: `${c.entry} ${c.version}` }],
+          notes: ['destroys the app (containers, volumes, route)'],
+        }),
+      );
   }
 
   const haveRoutes = new Map(actual.routes.map((r) => [routeKey(r), r]));
@@ -107,9 +147,27 @@ export function diffInventory(desired: DesiredState, actual: ActualState): Plan 
   return { changes: orderChanges(changes), warnings };
 }
 
+function sideSwap(
+  kind: 'app' | 'catalog',
+  want: { name: string; server: string },
+  from: string,
+  to: string,
+  what: string,
+): Change {
+  return change({
+    action: 'replace',
+    kind,
+    name: want.name,
+    server: want.server,
+    fields: [{ field: kind === 'app' ? 'type' : 'entry', from, to }],
+    notes: [`${what} (containers, volumes, route) and creates it again as declared`],
+    deploy: true,
+  });
+}
+
 const rank = (c: Change) => KIND_ORDER.indexOf(c.kind);
 
-/** Apply order: per server, creates/updates by kind (servers → provision → databases → apps → routes), then deletes in reverse. */
+/** Apply order: per server, creates/updates by kind (servers → provision → databases → apps → catalog → routes), then deletes in reverse. */
 export function orderChanges(changes: readonly Change[]): Change[] {
   return [...changes].sort((a, b) => {
     if (a.server !== b.server) return a.server.localeCompare(b.server);

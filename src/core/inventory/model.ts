@@ -89,6 +89,43 @@ export interface RouteSpec {
   readonly port: number;
 }
 
+/**
+ * One input value of a catalog install: secret inputs (passwords, tokens) carry only a hash, so a plan can say
+ * "changed" without ever holding or printing the value; the others carry their normalised value.
+ */
+export interface CatalogInputValue {
+  readonly secret: boolean;
+  /** The value (non-secret inputs only). */
+  readonly shown: string | null;
+  readonly hash: string;
+}
+
+export interface CatalogSpec {
+  /** The app it becomes (compose entries). */
+  readonly name: string;
+  readonly server: string;
+  readonly entry: string;
+  /** The version the file gives, else the newest in the catalog (used when it is installed). */
+  readonly version: string;
+  /** The file gives a version: a different installed one is upgraded (or downgraded) to it. */
+  readonly pinned: boolean;
+  readonly domain: string | null;
+  /** Only the inputs the file gives (the others keep their installed values). */
+  readonly inputs: ReadonlyMap<string, CatalogInputValue>;
+}
+
+export interface CatalogState {
+  readonly name: string;
+  readonly server: string;
+  readonly entry: string;
+  readonly version: string;
+  readonly domain: string | null;
+  /** The installed values, read back from the app's encrypted env. */
+  readonly inputs: ReadonlyMap<string, CatalogInputValue>;
+  readonly status: string;
+  readonly currentRelease: number | null;
+}
+
 /** What the live server says (null fields: not checked, e.g. the server was unreachable). */
 export interface LiveApp {
   /** The current release's containers are running. */
@@ -111,6 +148,7 @@ export interface DesiredState {
   readonly apps: readonly AppSpec[];
   readonly databases: readonly DatabaseSpec[];
   readonly routes: readonly RouteSpec[];
+  readonly catalog: readonly CatalogSpec[];
 }
 
 export interface ActualState {
@@ -118,6 +156,8 @@ export interface ActualState {
   readonly apps: readonly AppState[];
   readonly databases: readonly DatabaseState[];
   readonly routes: readonly RouteSpec[];
+  /** Apps installed from the catalog (not among `apps`). */
+  readonly catalog: readonly CatalogState[];
   /** Per server name; absent when live checks were not asked for. */
   readonly live: ReadonlyMap<string, LiveServer>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entryIdSchema, INPUT_NAME_RE, versionSchema } from '../catalog/manifest-schema.js';
 import { DB_TYPES, gitUrlSchema, healthCheckSchema } from '../schemas/app.js';
 import {
   branchSchema,
@@ -136,14 +137,31 @@ export const routeInventorySchema = z.strictObject({
   port: portSchema.describe('a port on the server’s 127.0.0.1'),
 });
 
-/** Reserved for issue 13 (catalog installs): accepted by the schema, refused by plan until the catalog exists. */
-export const catalogInstallSchema = z.strictObject({
-  server: nameSchema,
-  entry: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
-  version: z.string().optional(),
-  domain: domainSchema.optional(),
-  inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-});
+/** An input value: a literal, or `secret:NAME` (a stored secret, resolved when apply installs or upgrades). */
+const catalogInputValue = z
+  .union([z.string(), z.number(), z.boolean()])
+  .transform(String)
+  .pipe(z.string().max(65_536, 'value too long (max 64 KiB)'));
+
+export const catalogInstallSchema = z
+  .strictObject({
+    server: nameSchema.describe('name of a server in this file'),
+    entry: entryIdSchema.describe('catalog entry id (infrakt catalog list)'),
+    version: z
+      .union([z.string(), z.number()])
+      .transform(String)
+      .pipe(versionSchema)
+      .optional()
+      .describe(
+        'entry version: a different one upgrades (health-gated, rolled back on failure); omit to install the newest and upgrade by hand',
+      ),
+    domain: domainSchema.optional().describe('domain routed to the app (compose entries)'),
+    inputs: z
+      .record(z.string().regex(INPUT_NAME_RE, 'must be an input name (infrakt catalog show ENTRY)'), catalogInputValue)
+      .optional()
+      .describe('input values, or secret:NAME references; inputs not given keep their installed (or generated) values'),
+  })
+  .describe('a catalog install: compose entries become the app NAME, host entries run on the server');
 
 const named = <T extends z.ZodType>(value: T) =>
   z.record(z.string().regex(NAME_RE, 'names are 1-63 characters of a-z, 0-9 and "-"'), value);
@@ -155,15 +173,18 @@ export const inventorySchema = z
     apps: named(appInventorySchema).optional(),
     databases: named(databaseInventorySchema).optional(),
     routes: z.array(routeInventorySchema).optional(),
-    catalog: named(catalogInstallSchema).optional().describe('catalog installs (not supported yet)'),
+    catalog: named(catalogInstallSchema)
+      .optional()
+      .describe('catalog installs by name (infrakt catalog list; --catalog-dir adds your own entries)'),
   })
-  .describe('infrakt inventory: servers, apps, databases and routes, applied with infrakt apply');
+  .describe('infrakt inventory: servers, apps, databases, routes and catalog installs, applied with infrakt apply');
 
 export type InventoryFile = z.output<typeof inventorySchema>;
 export type ServerInventory = z.output<typeof serverInventorySchema>;
 export type AppInventory = z.output<typeof appInventorySchema>;
 export type DatabaseInventory = z.output<typeof databaseInventorySchema>;
 export type RouteInventory = z.output<typeof routeInventorySchema>;
+export type CatalogInventory = z.output<typeof catalogInstallSchema>;
 
 /** JSON Schema (draft 2020-12) of infrakt.yaml, for editors (yaml-language-server, VS Code). */
 export function inventoryJsonSchema(): Record<string, unknown> {

@@ -25,6 +25,26 @@ const labelsOf = (l: ReleaseLabels, withRelease: boolean): Obj => ({
 export const loopbackPort = (containerPort: number, hostPort?: number): string =>
   hostPort ? `127.0.0.1:${hostPort}:${containerPort}` : `127.0.0.1::${containerPort}`;
 
+/**
+ * How the release's container runs and stops: `init` (default true) puts a tiny init as PID 1 that forwards
+ * signals and reaps zombies, so an app that ignores SIGTERM as PID 1 still stops at once (as on Heroku);
+ * `stopTimeoutSec` is how long a stop waits before SIGKILL (Docker's default 10 s when unset).
+ */
+export interface ReleaseRuntime {
+  readonly init?: boolean;
+  readonly stopTimeoutSec?: number;
+}
+
+/** The compose keys of a runtime; a service's own `init`/`stop_grace_period` (compose apps) win. */
+export function runtimeKeys(rt: ReleaseRuntime | undefined, own: Obj = {}): Obj {
+  return {
+    ...(own.init === undefined ? { init: rt?.init ?? true } : {}),
+    ...(own.stop_grace_period === undefined && rt?.stopTimeoutSec !== undefined
+      ? { stop_grace_period: `${rt.stopTimeoutSec}s` }
+      : {}),
+  };
+}
+
 export interface ImageReleaseInput {
   readonly image: string;
   readonly port: number;
@@ -33,6 +53,7 @@ export interface ImageReleaseInput {
   /** The app's variables, written into the file (see compose-env.ts); the file is then a secret. */
   readonly env?: ReadonlyMap<string, string>;
   readonly labels: ReleaseLabels;
+  readonly runtime?: ReleaseRuntime;
 }
 
 /** The compose file of an image (or built git) release: one service `app`. Valid for compose v1 and v2. */
@@ -43,6 +64,7 @@ export function imageComposeFile(i: ImageReleaseInput): string {
         image: i.image,
         pull_policy: 'never',
         restart: 'unless-stopped',
+        ...runtimeKeys(i.runtime),
         ports: [loopbackPort(i.port, i.hostPort)],
         ...(i.env?.size ? { environment: mergeEnvironment(undefined, i.env) } : {}),
         labels: labelsOf(i.labels, true),
@@ -108,6 +130,8 @@ export function routedService(doc: Obj, port: number): string {
 
 export interface ComposeSplitInput {
   readonly doc: Obj;
+  /** The routed service's init and stop timeout (its own keys in the file win). */
+  readonly runtime?: ReleaseRuntime;
   readonly port: number;
   /** Loopback port on the server that publishes `port` of the routed service. */
   readonly hostPort?: number;
@@ -173,6 +197,7 @@ export function splitCompose(i: ComposeSplitInput): ComposeSplit {
   routed.ports = [loopbackPort(i.port, i.hostPort)];
   routed.pull_policy = routed.build ? 'never' : (routed.pull_policy ?? 'never');
   routed.restart = routed.restart ?? 'unless-stopped';
+  Object.assign(routed, runtimeKeys(i.runtime, routed));
   if (env.size > 0 || routed.environment !== undefined) routed.environment = mergeEnvironment(routed.environment, env);
   routed.labels = { ...(isObj(routed.labels) ? routed.labels : {}), ...labelsOf(i.labels, true) };
 

@@ -68,6 +68,16 @@ export const healthCheckSchema = z.object({
 });
 export type HealthCheck = z.output<typeof healthCheckSchema>;
 
+/** Seconds a stop waits for the app before SIGKILL (`--stop-timeout`). */
+export const stopTimeoutSchema = z
+  .number()
+  .int('the stop timeout is whole seconds')
+  .min(0, 'the stop timeout is 0 seconds or more')
+  .max(3600, 'the stop timeout is at most 3600 seconds')
+  .describe('Seconds a stop waits for the app before SIGKILL (Docker default 10)');
+/** Run the release with an init as PID 1 (default true): signals reach the app, zombies are reaped. */
+export const initSchema = z.boolean().describe('Run an init as PID 1 in the release (default true)');
+
 export const appCreateSchema = z
   .object({
     server: nameSchema,
@@ -78,6 +88,8 @@ export const appCreateSchema = z
     branch: branchSchema.default('main'),
     image: imageSchema.optional(),
     health: healthCheckSchema.partial().optional(),
+    init: initSchema.optional(),
+    stopTimeout: stopTimeoutSchema.optional(),
   })
   .refine((a) => !(a.git && a.image), { message: 'choose either --image or --git, not both', path: ['image'] });
 export type AppCreateInput = z.input<typeof appCreateSchema>;

@@ -21,3 +21,17 @@ export function routeAuthOf(settingsJson: string | null | undefined): RouteAuth 
     hint: 'set it again with: infrakt app update <app> --auth forward:URL|basic:USER|none',
   });
 }
+
+/** What is in front of an app's route, for faces: the basic auth user but never its hash. */
+export function authView(
+  appName: string,
+  settingsJson: string | null | undefined,
+): { app: string; auth: 'none' | 'basic' | 'forward'; user: string | null; url: string | null } {
+  const a = routeAuthOf(settingsJson);
+  return {
+    app: appName,
+    auth: a?.type ?? 'none',
+    user: a?.type === 'basic' ? a.user : null,
+    url: a?.type === 'forward' ? a.url : null,
+  };
+}

@@ -11,6 +11,7 @@ import { applyProxyConfig } from '../proxy/proxy-config.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
+import { authView } from './app-auth-settings.js';
 import { resolveApp, updateApp } from './apps.js';
 import { appLock } from './releases.js';
 
@@ -41,6 +42,12 @@ export function parseAuthSpec(spec: string): AuthRequest {
   throw new InfraktError('VALIDATION', `invalid --auth '${kind}'`, {
     hint: 'use forward:URL (e.g. Authentik’s outpost), basic:USER (password prompted) or none',
   });
+}
+
+/** The auth an app has now (basic auth: the user, never the hash). */
+export async function getAppAuth(ctx: Ctx, name: string, server?: string | undefined) {
+  const { app } = await resolveApp(ctx, name, server);
+  return authView(app.name, app.settings_json);
 }
 
 export interface AppAuthResult {

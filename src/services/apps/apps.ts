@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError, notFound } from '../../core/errors.js';
 import { parseComposeFile, routedService } from '../../core/plans/deploy-compose.js';
-import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType } from '../../core/schemas/app.js';
+import {
+  type AppCreateInput,
+  appCreateSchema,
+  healthCheckSchema,
+  inferAppType,
+  initSchema,
+  stopTimeoutSchema,
+} from '../../core/schemas/app.js';
 import { branchSchema, imageSchema, nameSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { AppView } from '../../core/schemas/views/apps.js';
@@ -26,6 +33,18 @@ export interface AppSourceUpdate {
   branch?: string;
   /** Content of a new compose file (compose apps). */
   composeFile?: string;
+  /** Run releases with an init as PID 1 (`--init` / `--no-init`). */
+  init?: boolean;
+  /** Seconds a stop waits before SIGKILL (`--stop-timeout`). */
+  stopTimeout?: number;
+}
+
+/** The runtime settings of an app as kept in settings_json (see release-source.ts `releaseRuntime`). */
+function runtimeSettings(i: { init?: boolean | undefined; stopTimeout?: number | undefined }) {
+  return {
+    ...(i.init !== undefined ? { init: i.init } : {}),
+    ...(i.stopTimeout !== undefined ? { stopTimeoutSec: i.stopTimeout } : {}),
+  };
 }
 
 /** `app update`: changes an app's source (image, branch or compose file); applied by the next deploy. */
@@ -60,8 +79,23 @@ export async function updateAppSource(
     });
     changed.compose = compose.sha256.slice(0, 16);
   }
+  if (patch.init !== undefined || patch.stopTimeout !== undefined) {
+    const runtime = runtimeSettings({
+      ...(patch.init !== undefined ? { init: parseInput(initSchema, patch.init, 'init') } : {}),
+      ...(patch.stopTimeout !== undefined
+        ? { stopTimeout: parseInput(stopTimeoutSchema, patch.stopTimeout, 'stop timeout') }
+        : {}),
+    });
+    set.settings_json = JSON.stringify({
+      ...(JSON.parse(set.settings_json ?? (app.settings_json || '{}')) as Record<string, unknown>),
+      ...runtime,
+    });
+    Object.assign(changed, runtime);
+  }
   if (Object.keys(set).length === 0)
-    throw new InfraktError('VALIDATION', 'nothing to update', { hint: 'pass --image, --branch or --compose-file' });
+    throw new InfraktError('VALIDATION', 'nothing to update', {
+      hint: 'pass --image, --branch, --compose-file, --init/--no-init or --stop-timeout',
+    });
   await updateApp(ctx, app.id, set);
   await audit(ctx, 'app.update', `${srv.name}/${app.name}`, changed);
   const row = await ctx.store.db.selectFrom('apps').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
@@ -149,7 +183,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
       branch: type === 'git' ? data.branch : null,
       image: data.image ?? null,
       status: 'created',
-      settings_json: JSON.stringify({ health, compose }),
+      settings_json: JSON.stringify({ health, compose, ...runtimeSettings(data) }),
       current_release: null,
       created_at: now,
       updated_at: now,

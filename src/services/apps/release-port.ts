@@ -15,8 +15,17 @@ export async function chooseReleasePort(
   server: ServerRow,
   exclude: readonly number[] = [],
 ): Promise<number> {
-  const [r, recorded, routes, dbs] = await Promise.all([
-    ex.run(portsInUse()),
+  return choosePortFrom(ctx, server, (await ex.run(portsInUse())).stdout, exclude);
+}
+
+/** The same choice from the output of `portsInUse()` already run (in the deploy's prepare batch). */
+export async function choosePortFrom(
+  ctx: Ctx,
+  server: ServerRow,
+  portsOutput: string,
+  exclude: readonly number[] = [],
+): Promise<number> {
+  const [recorded, routes, dbs] = await Promise.all([
     ctx.store.db
       .selectFrom('deployments')
       .innerJoin('apps', 'apps.id', 'deployments.app_id')
@@ -32,7 +41,7 @@ export async function chooseReleasePort(
       .where('app_type', 'like', 'db:%')
       .execute(),
   ]);
-  const used = parsePortsInUse(r.stdout);
+  const used = parsePortsInUse(portsOutput);
   for (const p of exclude) used.add(p);
   for (const d of recorded) if (d.host_port !== null) used.add(d.host_port);
   for (const x of routes) used.add(x.upstream_port);

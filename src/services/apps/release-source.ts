@@ -6,7 +6,12 @@ import * as docker from '../../core/commands/docker.js';
 import * as fs from '../../core/commands/fs.js';
 import { InfraktError } from '../../core/errors.js';
 import { commandFailed, type Executor, runChecked } from '../../core/executor.js';
-import { imageComposeFile, parseComposeFile, splitCompose } from '../../core/plans/deploy-compose.js';
+import {
+  imageComposeFile,
+  parseComposeFile,
+  type ReleaseRuntime,
+  splitCompose,
+} from '../../core/plans/deploy-compose.js';
 import { appLayout, builtImage, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
 import { type HealthCheck, healthCheckSchema } from '../../core/schemas/app.js';
 
@@ -17,6 +22,16 @@ export interface AppSettings {
   compose?: { content: string; sha256: string };
   /** Pause between switching traffic and stopping the previous release (ms). */
   drainMs?: number;
+  /** Run the release with an init as PID 1 (default true; `--no-init` turns it off). */
+  init?: boolean;
+  /** Seconds a stop waits for the app before SIGKILL (`--stop-timeout`; Docker's default 10 when unset). */
+  stopTimeoutSec?: number;
+}
+
+/** The runtime keys of an app's releases (see core/plans/deploy-compose.ts). */
+export function releaseRuntime(app: Pick<AppRow, 'settings_json'>): ReleaseRuntime {
+  const s = appSettings(app);
+  return { init: s.init ?? true, ...(s.stopTimeoutSec !== undefined ? { stopTimeoutSec: s.stopTimeoutSec } : {}) };
 }
 
 export function appSettings(app: Pick<AppRow, 'settings_json'>): AppSettings {
@@ -76,9 +91,14 @@ export interface SourceCtx extends ReleaseNaming {
 const labels = (s: ReleaseNaming) => ({ app: s.app.name, root: s.root, release: s.release });
 
 /** Image app: make sure the image is here (pull only when missing), tag it for this release. */
-export async function imageSource(s: SourceCtx, image: string): Promise<PreparedRelease> {
+export async function imageSource(
+  s: SourceCtx,
+  image: string,
+  inspected?: { exitCode: number; stdout: string; stderr: string },
+): Promise<PreparedRelease> {
   const tag = builtImage(s.app.name, s.release);
-  let r = await s.ex.run(docker.inspectAndTag(image, tag));
+  // `inspected`: `docker.inspectAndTag(image, tag)` already run (in the deploy's prepare batch).
+  let r = inspected ? { ...inspected, durationMs: 0 } : await s.ex.run(docker.inspectAndTag(image, tag));
   if (r.exitCode !== 0 && r.stdout.trim() === '') {
     if (s.pull === 'never') {
       throw new InfraktError('NOT_FOUND', `image ${image} is not on the server and its pull policy is never`, {
@@ -102,7 +122,14 @@ function imageRelease(
   extra: Partial<ReleaseDetails>,
 ): PreparedRelease {
   const render = (hostPort: number | undefined) =>
-    imageComposeFile({ image: tag, port: s.app.port, hostPort, ...(s.env ? { env: s.env } : {}), labels: labels(s) });
+    imageComposeFile({
+      image: tag,
+      port: s.app.port,
+      hostPort,
+      ...(s.env ? { env: s.env } : {}),
+      labels: labels(s),
+      runtime: releaseRuntime(s.app),
+    });
   return {
     details: {
       kind: 'image',
@@ -132,6 +159,7 @@ export function composeRelease(
       hostPort,
       ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
+      runtime: releaseRuntime(s.app),
       network: sharedNetwork(s.app.name),
       servicesProject: servicesProject(s.app.name),
       routedImage: builtImage(s.app.name, s.release),

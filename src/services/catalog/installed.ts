@@ -1,6 +1,9 @@
+import type { AppCatalogStatus } from '../../core/schemas/views/catalog.js';
+import { resolveApp } from '../apps/apps.js';
 import { getServerRow } from '../servers/servers.js';
 import type { Ctx } from '../shared/context.js';
 import { catalogSettings } from './app-records.js';
+import { type CatalogOptions, compareVersions, openCatalog, versionsOf } from './catalog-index.js';
 
 export interface InstalledView {
   name: string;
@@ -57,4 +60,26 @@ export async function listInstalled(ctx: Ctx, opts: { server?: string } = {}): P
     });
   }
   return out.sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name));
+}
+
+/** The entry and version an app runs, and whether the catalog has a newer one (the dashboard's Upgrade). */
+export async function appCatalogStatus(
+  ctx: Ctx,
+  appName: string,
+  opts: CatalogOptions & { server?: string | undefined } = {},
+): Promise<AppCatalogStatus> {
+  const { app } = await resolveApp(ctx, appName, opts.server);
+  const installed = catalogSettings(app);
+  if (!installed) return { catalog: null };
+  const newest = versionsOf(openCatalog(opts), installed.id)[0]?.manifest ?? null;
+  return {
+    catalog: {
+      entry: installed.id,
+      name: newest?.name ?? null,
+      version: installed.version,
+      newest: newest?.version ?? null,
+      upgradeAvailable: newest !== null && compareVersions(newest.version, installed.version) > 0,
+      upgradeNotes: newest?.upgrade_notes ?? null,
+    },
+  };
 }

@@ -2,8 +2,11 @@
 // the values the install used, then deployed through the same health-gated switch. When the deploy fails the
 // app record (template, env, version) is put back and the previous version is deployed again, so the services
 // updated in place return to it too; the new release never took traffic.
+import type { AppRow, ProxyRouteRow } from '../../adapters/store/schema.js';
 import { renderEntry, valuesFromEnv } from '../../core/catalog/render.js';
 import { InfraktError, toInfraktError } from '../../core/errors.js';
+import { domainSchema } from '../../core/schemas/common.js';
+import { parseInput } from '../../core/schemas/parse.js';
 import { resolveApp, updateApp } from '../apps/apps.js';
 import type { DeployResult } from '../apps/deploy/deploy-app.js';
 import { runRelease } from '../apps/deploy/run-release.js';
@@ -24,6 +27,11 @@ export interface UpgradeRequest extends CatalogOptions {
   readonly to?: string | undefined;
   /** New values (e.g. an input the new version added); everything else keeps its installed value. */
   readonly values?: Readonly<Record<string, string>>;
+  /**
+   * A new domain for the app (null: none), re-rendered (INFRAKT_DOMAIN, INFRAKT_URL) and routed by the same
+   * health-gated deploy; a failed upgrade puts the old domain and its route back. Undefined: unchanged.
+   */
+  readonly domain?: string | null | undefined;
 }
 
 export interface UpgradeResult {
@@ -33,6 +41,8 @@ export interface UpgradeResult {
   readonly from: string;
   readonly to: string;
   readonly release: number;
+  /** The domain before the upgrade when it changed it. */
+  readonly domainFrom?: string | null;
   readonly upgradeNotes: string | null;
   readonly outputs: readonly InstallOutput[];
   readonly generated: readonly string[];
@@ -53,7 +63,9 @@ export async function prepareCatalogUpgrade(
   const m = entry.manifest;
   if (m.kind !== 'compose') throw new InfraktError('STATE', `${m.id} is not a compose entry`);
   const given = req.values ?? {};
-  if (m.version === installed.version && Object.keys(given).length === 0)
+  const domain = await newDomain(ctx, app, server.id, req.domain);
+  const domainChanged = domain !== app.domain;
+  if (m.version === installed.version && Object.keys(given).length === 0 && !domainChanged)
     throw new InfraktError('STATE', `'${app.name}' already runs ${m.id} ${m.version}`, {
       hint: req.to ? undefined : 'there is no newer version in the catalog (add one with --catalog-dir)',
     });
@@ -65,7 +77,7 @@ export async function prepareCatalogUpgrade(
   const stored = await decryptedEnv(ctx, app);
   const previous = valuesFromEnv(m, Object.fromEntries([...stored].map(([k, v]) => [k, v.reveal()])));
   const resolved = resolveOrThrow(m, given, previous);
-  const rendered = renderEntry(m, resolved.values, { app: app.name, server: server.name, domain: app.domain });
+  const rendered = renderEntry(m, resolved.values, { app: app.name, server: server.name, domain });
   const route = m.routes[0]!;
   const template = entry.template!;
   return {
@@ -78,13 +90,19 @@ export async function prepareCatalogUpgrade(
           root: server.root_dir,
           port: route.port,
           content: template,
-          domain: app.domain,
+          domain,
         }),
       ],
     }),
     body: async (job) => {
       job.addSecrets(...secretValues(m, resolved.values), ...stored.values());
-      const before = { settings_json: app.settings_json, port: app.port, env: await envSnapshot(ctx, app.id) };
+      const before = {
+        settings_json: app.settings_json,
+        port: app.port,
+        domain: app.domain,
+        env: await envSnapshot(ctx, app.id),
+        routes: await ctx.store.db.selectFrom('proxy_routes').selectAll().where('app_id', '=', app.id).execute(),
+      };
       await job.step('apply new version', async (s) => {
         const settings = JSON.parse(app.settings_json || '{}') as Record<string, unknown>;
         await updateApp(ctx, app.id, {
@@ -102,7 +120,14 @@ export async function prepareCatalogUpgrade(
           }),
         });
         await writeEnv(ctx, app.id, rendered.env);
-        s.detail(`${m.id} ${installed.version} → ${m.version}`);
+        if (domainChanged) {
+          // The old domain's route goes now; the deploy routes the new one once the new release is healthy.
+          await updateApp(ctx, app.id, { domain });
+          await ctx.store.db.deleteFrom('proxy_routes').where('app_id', '=', app.id).execute();
+        }
+        s.detail(
+          `${m.id} ${installed.version} → ${m.version}${domainChanged ? `; domain ${app.domain ?? '-'} → ${domain ?? '-'}` : ''}`,
+        );
       });
       let deployed: DeployResult;
       try {
@@ -116,8 +141,13 @@ export async function prepareCatalogUpgrade(
           .where('job_id', '=', job.id)
           .executeTakeFirst();
         await job.step(`roll back to ${installed.version}`, async (s) => {
-          await updateApp(ctx, app.id, { settings_json: before.settings_json, port: before.port });
+          await updateApp(ctx, app.id, {
+            settings_json: before.settings_json,
+            port: before.port,
+            domain: before.domain,
+          });
           await restoreEnv(ctx, app.id, before.env);
+          if (domainChanged) await restoreRoutes(ctx, app.id, before.routes);
           s.detail(`record restored to ${m.id} ${installed.version}`);
         });
         let note = 'the previous version kept serving; nothing on the server changed';
@@ -151,10 +181,50 @@ export async function prepareCatalogUpgrade(
         from: installed.version,
         to: m.version,
         release: deployed.release,
+        ...(domainChanged ? { domainFrom: app.domain } : {}),
         upgradeNotes: m.upgrade_notes ?? null,
         outputs: outputsOf(rendered.outputs.filter((o) => resolved.generated.length > 0 || !o.secret)),
         generated: resolved.generated,
       };
     },
   };
+}
+
+/** The domain an upgrade leaves the app with: checked and free on the server (no other app or manual route). */
+async function newDomain(
+  ctx: Ctx,
+  app: AppRow,
+  serverId: number,
+  wanted: string | null | undefined,
+): Promise<string | null> {
+  if (wanted === undefined || wanted === app.domain) return app.domain;
+  if (wanted === null) return null;
+  const domain = parseInput(domainSchema, wanted, 'domain');
+  const taken = await ctx.store.db
+    .selectFrom('proxy_routes')
+    .leftJoin('apps', 'apps.id', 'proxy_routes.app_id')
+    .select(['proxy_routes.app_id', 'apps.name'])
+    .where('proxy_routes.server_id', '=', serverId)
+    .where('proxy_routes.domain', '=', domain)
+    .executeTakeFirst();
+  const appTaken = await ctx.store.db
+    .selectFrom('apps')
+    .select('name')
+    .where('server_id', '=', serverId)
+    .where('domain', '=', domain)
+    .where('id', '!=', app.id)
+    .executeTakeFirst();
+  if (appTaken || (taken && taken.app_id !== app.id))
+    throw new InfraktError(
+      'CONFLICT',
+      `${domain} is already routed${appTaken ? ` to app '${appTaken.name}'` : taken?.name ? ` to app '${taken.name}'` : ' (a manual route)'}`,
+    );
+  return domain;
+}
+
+async function restoreRoutes(ctx: Ctx, appId: number, rows: readonly ProxyRouteRow[]): Promise<void> {
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('proxy_routes').where('app_id', '=', appId).execute();
+    for (const { id: _id, ...row } of rows) await trx.insertInto('proxy_routes').values(row).execute();
+  });
 }

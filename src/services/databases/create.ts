@@ -201,7 +201,7 @@ async function createOnServer(
       s.detail(f);
       return f;
     });
-    await job.step('lock on server', session.lock);
+    await job.step('lock on server', () => session.lock());
     await job.step('check name is free', async () => {
       // Something of that name on the server (another infrakt install, a leftover): refuse, touch nothing.
       const r = await x.run(or(fs.testDir(l.dir), quietErr(toFile(exec('docker', 'inspect', app.name), '/dev/null'))));

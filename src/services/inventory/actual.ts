@@ -1,4 +1,5 @@
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
+import type { CatalogManifest } from '../../core/catalog/manifest-schema.js';
 import { caddyPaths } from '../../core/commands/caddy.js';
 import { toInfraktError } from '../../core/errors.js';
 import type { Executor } from '../../core/executor.js';
@@ -6,6 +7,7 @@ import { imageRefOf, parseImageRef, parseRootContainers, rootContainers } from '
 import type {
   ActualState,
   AppState,
+  CatalogState,
   DatabaseState,
   LiveApp,
   LiveServer,
@@ -19,17 +21,31 @@ import { renderServerCaddyfile } from '../proxy/proxy-config.js';
 import { serverSettings } from '../servers/servers.js';
 import { pullPolicy } from '../servers/settings.js';
 import type { Ctx } from '../shared/context.js';
-import { hashValue } from './desired.js';
+import { catalogStateOf } from './actual-catalog.js';
+import { hashValue } from './hash.js';
 
 export const normalCron = (c: string) => c.trim().split(/\s+/).join(' ');
 
 export interface StateRows {
   readonly servers: ServerRow[];
   readonly apps: (AppRow & { server_name: string })[];
+  /** The manifest each catalog install was read with (`server/name`; absent when its entry is not found). */
+  readonly catalogManifests: ReadonlyMap<string, CatalogManifest>;
 }
 
-/** Local state as plan input: servers, apps (env hashed), databases, manual routes. No server is contacted. */
-export async function localState(ctx: Ctx): Promise<{ state: Omit<ActualState, 'live'>; rows: StateRows }> {
+export interface LocalStateOptions {
+  /** Extra catalog folders (`--catalog-dir`): where the manifests of catalog installs are found. */
+  readonly catalogDirs?: readonly string[];
+}
+
+/**
+ * Local state as plan input: servers, apps (env hashed), databases, manual routes, catalog installs (apart from
+ * the apps: their inputs read back from the env). No server is contacted.
+ */
+export async function localState(
+  ctx: Ctx,
+  opts: LocalStateOptions = {},
+): Promise<{ state: Omit<ActualState, 'live'>; rows: StateRows }> {
   const db = ctx.store.db;
   const servers = await db.selectFrom('servers').selectAll().orderBy('name').execute();
   const apps = await db
@@ -83,6 +99,9 @@ export async function localState(ctx: Ctx): Promise<{ state: Omit<ActualState, '
   const refOf = new Map(current.map((d) => [d.app_id, d.source_ref]));
   const appStates: AppState[] = [];
   const dbStates: DatabaseState[] = [];
+  const catalogStates: CatalogState[] = [];
+  const catalogManifests = new Map<string, CatalogManifest>();
+  const catalogOf = catalogStateOf(opts.catalogDirs ?? []);
   for (const a of apps) {
     if (a.app_type.startsWith('db:')) {
       const s = dbSettings(a);
@@ -96,12 +115,19 @@ export async function localState(ctx: Ctx): Promise<{ state: Omit<ActualState, '
       });
       continue;
     }
-    const settings = appSettings(a);
-    const env = new Map(
+    const plain = new Map(
       envRows
         .filter((e) => e.app_id === a.id)
-        .map((e) => [e.key, hashValue(ctx.cipher.decrypt(a.id, e.key, e.value_enc, { app: a.name }))]),
+        .map((e) => [e.key, ctx.cipher.decrypt(a.id, e.key, e.value_enc, { app: a.name })]),
     );
+    const cat = catalogOf(a, plain);
+    if (cat) {
+      catalogStates.push(cat.state);
+      if (cat.manifest) catalogManifests.set(`${a.server_name}/${a.name}`, cat.manifest);
+      continue;
+    }
+    const settings = appSettings(a);
+    const env = new Map([...plain].map(([k, v]) => [k, hashValue(v)]));
     appStates.push({
       name: a.name,
       server: a.server_name,
@@ -129,8 +155,8 @@ export async function localState(ctx: Ctx): Promise<{ state: Omit<ActualState, '
     .execute();
   const routes: RouteSpec[] = routeRows.map((r) => ({ server: r.server, domain: r.domain, port: r.upstream_port }));
   return {
-    state: { servers: serverStates, apps: appStates, databases: dbStates, routes },
-    rows: { servers, apps },
+    state: { servers: serverStates, apps: appStates, databases: dbStates, routes, catalog: catalogStates },
+    rows: { servers, apps, catalogManifests },
   };
 }
 

@@ -1,11 +1,12 @@
 import { InfraktError, toInfraktError } from '../../core/errors.js';
 import type { Change } from '../../core/inventory/change.js';
 import { chains } from '../../core/inventory/diff.js';
-import type { AppSpec, DatabaseSpec, RouteSpec, ServerSpec } from '../../core/inventory/model.js';
+import type { AppSpec, CatalogSpec, DatabaseSpec, RouteSpec, ServerSpec } from '../../core/inventory/model.js';
 import { prepareProxyReload } from '../proxy/proxy.js';
 import { prepareProvision } from '../servers/provision.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
+import { applyCatalog } from './apply-catalog.js';
 import { applyApp, applyDatabase, applyRoute, applyServer } from './apply-resources.js';
 import { appKey } from './desired.js';
 import type { InventoryPlan } from './plan.js';
@@ -47,7 +48,7 @@ interface Step {
 
 /**
  * `infrakt apply`: runs a plan's changes, one chain per server in dependency order (server → provision →
- * databases → apps → routes → proxy; deletes last), all chains at once. A chain stops at its first failure and
+ * databases → apps → catalog → routes → proxy; deletes last), all chains at once. A chain stops at its first failure and
  * reports the rest as skipped; other servers go on. Destructive changes need `prune`. Every remote change is a
  * recorded job.
  */
@@ -59,6 +60,7 @@ export async function applyInventory(ctx: Ctx, p: InventoryPlan, opts: ApplyOpti
     apps: new Map(d.state.apps.map((a) => [appKey(a.server, a.name), a])),
     dbs: new Map(d.state.databases.map((x) => [appKey(x.server, x.name), x])),
     routes: new Map(d.state.routes.map((r) => [`${r.server}\0${r.domain}`, r])),
+    catalog: new Map(d.state.catalog.map((c) => [appKey(c.server, c.name), c])),
   };
   // A secret a database in this file creates: apps referring to it wait for that database (any server).
   const secretReady = new Map<string, { promise: Promise<boolean>; resolve: (ok: boolean) => void }>();
@@ -135,6 +137,7 @@ type Wanted = {
   apps: Map<string, AppSpec>;
   dbs: Map<string, DatabaseSpec>;
   routes: Map<string, RouteSpec>;
+  catalog: Map<string, CatalogSpec>;
 };
 
 function stepFor(
@@ -166,16 +169,17 @@ function stepFor(
         change: c,
         run: async (job) => {
           const spec = want.apps.get(key);
-          if (spec) {
-            const env = extras.env.get(key);
-            for (const v of env?.values() ?? []) {
-              const ref = v.startsWith('secret:') ? v.slice('secret:'.length) : null;
-              const ready = ref ? secretReady.get(ref) : undefined;
-              if (ready && !(await ready.promise))
-                throw new InfraktError('STATE', `secret '${ref}' was not created (its database failed or was skipped)`);
-            }
-          }
+          if (spec) await waitForSecrets([...(extras.env.get(key)?.values() ?? [])], secretReady);
           return applyApp(ctx, c, spec, extras, prune, job);
+        },
+      };
+    case 'catalog':
+      return {
+        change: c,
+        run: async (job) => {
+          const spec = want.catalog.get(key);
+          if (spec) await waitForSecrets(Object.values(extras.catalogInputs.get(key) ?? {}), secretReady);
+          return applyCatalog(ctx, c, spec, extras, job);
         },
       };
     case 'route':
@@ -188,5 +192,18 @@ function stepFor(
           return r.changed ? `caddy ${r.mode}` : 'already live';
         },
       };
+  }
+}
+
+/** Values referring to a secret a database in this file creates wait for that database (on any server). */
+async function waitForSecrets(
+  values: readonly string[],
+  secretReady: Map<string, { promise: Promise<boolean> }>,
+): Promise<void> {
+  for (const v of values) {
+    const ref = v.startsWith('secret:') ? v.slice('secret:'.length) : null;
+    const ready = ref ? secretReady.get(ref) : undefined;
+    if (ready && !(await ready.promise))
+      throw new InfraktError('STATE', `secret '${ref}' was not created (its database failed or was skipped)`);
   }
 }

@@ -1,17 +1,26 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InfraktError } from '../../core/errors.js';
 import { fieldError, type LoadedInventory, parseInventory } from '../../core/inventory/load.js';
-import type { AppSpec, DatabaseSpec, DesiredState, RouteSpec, ServerSpec } from '../../core/inventory/model.js';
+import type {
+  AppSpec,
+  CatalogSpec,
+  DatabaseSpec,
+  DesiredState,
+  RouteSpec,
+  ServerSpec,
+} from '../../core/inventory/model.js';
 import type { AppInventory } from '../../core/inventory/schema.js';
 import { healthCheckSchema } from '../../core/schemas/app.js';
 import { secretRef } from '../../core/schemas/secret.js';
 import { proxySettingsSchema } from '../../core/schemas/server.js';
+import { openCatalog } from '../catalog/catalog-index.js';
 import { defaultVersion } from '../databases/model.js';
+import { catalogSpec } from './desired-catalog.js';
+import { hashValue } from './hash.js';
 
-export const hashValue = (v: string): string => createHash('sha256').update(v, 'utf8').digest('hex');
+export { hashValue };
 
 /** What apply needs beyond the specs: the env values and compose contents (never printed). */
 export interface DesiredExtras {
@@ -20,6 +29,17 @@ export interface DesiredExtras {
   readonly compose: ReadonlyMap<string, string>;
   /** Secret names the file's databases create (references to them are valid before they exist). */
   readonly producedSecrets: ReadonlySet<string>;
+  /** Catalog inputs as written in the file per install (`server/name`): literals and `secret:NAME` references. */
+  readonly catalogInputs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The user's own catalog folders (`--catalog-dir`), for installs and upgrades. */
+  readonly catalogDirs: readonly string[];
+}
+
+export interface DesiredOptions {
+  /** Extra catalog folders (`--catalog-dir`). */
+  readonly catalogDirs?: readonly string[];
+  /** Stored secret values by name, for `secret:NAME` catalog inputs (compared by hash only). */
+  readonly secretValues?: ReadonlyMap<string, string>;
 }
 
 export interface DesiredInventory {
@@ -66,7 +86,11 @@ const unsupported = (loaded: LoadedInventory, path: (string | number)[], what: s
  * Turns a validated file into the desired state: defaults filled in, paths resolved against the file's
  * directory, compose files read, env hashed, and cross references checked (each error located in the file).
  */
-export function buildDesired(loaded: LoadedInventory, existingSecrets: ReadonlySet<string>): DesiredInventory {
+export function buildDesired(
+  loaded: LoadedInventory,
+  existingSecrets: ReadonlySet<string>,
+  opts: DesiredOptions = {},
+): DesiredInventory {
   const inv = loaded.inventory;
   const base = dirname(resolve(loaded.file));
   const serverNames = new Set(Object.keys(inv.servers ?? {}));
@@ -79,8 +103,6 @@ export function buildDesired(loaded: LoadedInventory, existingSecrets: ReadonlyS
         `declare it under servers: (${[...serverNames].join(', ') || 'none yet'})`,
       );
   };
-  if (inv.catalog && Object.keys(inv.catalog).length > 0)
-    throw unsupported(loaded, ['catalog'], 'catalog installs', 'the catalog (issue 13)');
 
   const servers: ServerSpec[] = Object.entries(inv.servers ?? {}).map(([name, s]) => ({
     name,
@@ -154,6 +176,33 @@ export function buildDesired(loaded: LoadedInventory, existingSecrets: ReadonlyS
     };
   });
 
+  const appNames = new Set(apps.map((a) => appKey(a.server, a.name)));
+  const catalogInputs = new Map<string, Record<string, string>>();
+  const catalogEntries = Object.entries(inv.catalog ?? {});
+  const cat = catalogEntries.length ? openCatalog({ catalogDirs: opts.catalogDirs ?? [] }) : null;
+  const catalog: CatalogSpec[] = catalogEntries.map(([name, c]) => {
+    const at = (...p: (string | number)[]) => ['catalog', name, ...p];
+    needServer(at('server'), c.server);
+    if (appNames.has(appKey(c.server, name)))
+      throw fieldError(
+        loaded,
+        ['catalog', name],
+        `'${name}' is also an app on ${c.server}: a catalog install is an app`,
+      );
+    const { spec } = catalogSpec(
+      { loaded, catalog: cat!, secretValues: opts.secretValues ?? new Map(), producedSecrets },
+      name,
+      c,
+    );
+    if (spec.domain) {
+      const other = domainsSeen.get(`${c.server}\0${spec.domain}`);
+      if (other) throw fieldError(loaded, at('domain'), `${spec.domain} is already routed to ${other} on ${c.server}`);
+      domainsSeen.set(`${c.server}\0${spec.domain}`, `catalog install ${name}`);
+    }
+    catalogInputs.set(appKey(c.server, name), { ...(c.inputs ?? {}) });
+    return spec;
+  });
+
   const routes: RouteSpec[] = (inv.routes ?? []).map((r, i) => {
     needServer(['routes', i, 'server'], r.server);
     const other = domainsSeen.get(`${r.server}\0${r.domain}`);
@@ -163,16 +212,20 @@ export function buildDesired(loaded: LoadedInventory, existingSecrets: ReadonlyS
     return { server: r.server, domain: r.domain, port: r.port };
   });
 
-  const appNames = new Set(apps.map((a) => appKey(a.server, a.name)));
+  const catalogNames = new Set(catalog.map((c) => appKey(c.server, c.name)));
   for (const d of databases) {
-    if (appNames.has(appKey(d.server, d.name)))
+    if (appNames.has(appKey(d.server, d.name)) || catalogNames.has(appKey(d.server, d.name)))
       throw fieldError(
         loaded,
         ['databases', d.name],
         `'${d.name}' is also an app on ${d.server}: apps and databases share names per server`,
       );
   }
-  return { loaded, state: { servers, apps, databases, routes }, extras: { env, compose, producedSecrets } };
+  return {
+    loaded,
+    state: { servers, apps, databases, routes, catalog },
+    extras: { env, compose, producedSecrets, catalogInputs, catalogDirs: opts.catalogDirs ?? [] },
+  };
 }
 
 function appSource(

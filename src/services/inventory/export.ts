@@ -1,4 +1,7 @@
 import { Document } from 'yaml';
+import { checkInputValue } from '../../core/catalog/inputs.js';
+import type { CatalogManifest } from '../../core/catalog/manifest-schema.js';
+import type { CatalogState } from '../../core/inventory/model.js';
 import type { InventoryFile } from '../../core/inventory/schema.js';
 import { healthCheckSchema } from '../../core/schemas/app.js';
 import { proxySettingsSchema } from '../../core/schemas/server.js';
@@ -10,6 +13,8 @@ import { localState } from './actual.js';
 export interface ExportOptions {
   /** Write env values (decrypted, as stored: literals and secret: references). Off by default. */
   readonly withEnv?: boolean;
+  /** Extra catalog folders (`--catalog-dir`): the manifests that say which inputs of an install are secret. */
+  readonly catalogDirs?: readonly string[];
 }
 
 const PROXY_DEFAULTS = proxySettingsSchema.parse({});
@@ -24,7 +29,7 @@ export async function exportInventory(
   ctx: Ctx,
   opts: ExportOptions = {},
 ): Promise<{ data: InventoryFile; yaml: string }> {
-  const { state, rows } = await localState(ctx);
+  const { state, rows } = await localState(ctx, { catalogDirs: opts.catalogDirs ?? [] });
   const secretsBySource = new Map(
     (await ctx.store.db.selectFrom('secrets').select(['name', 'source']).execute()).map((s) => [s.source, s.name]),
   );
@@ -83,12 +88,14 @@ export async function exportInventory(
       ...(d.backup ? { backup: { schedule: d.backup.schedule, keep: d.backup.keep } } : {}),
     };
   }
+  const catalog = exportCatalog(state.catalog, rows.catalogManifests);
   const data: InventoryFile = {
     version: 1,
     ...(Object.keys(servers).length ? { servers } : {}),
     ...(Object.keys(apps).length ? { apps } : {}),
     ...(Object.keys(databases).length ? { databases } : {}),
     ...(state.routes.length ? { routes: state.routes.map((r) => ({ ...r })) } : {}),
+    ...(Object.keys(catalog).length ? { catalog } : {}),
   };
   const doc = new Document(data);
   doc.commentBefore = [
@@ -96,6 +103,40 @@ export async function exportInventory(
     opts.withEnv
       ? ' env values are included: keep this file private, or move values into secrets (secret:NAME)'
       : ' env is not included: apps without env: keep their variables as they are (export --with-env includes them)',
+    ...(state.catalog.length
+      ? [' catalog inputs: secret ones are never exported (installs keep them); the others only when not the default']
+      : []),
   ].join('\n');
   return { data, yaml: doc.toString({ lineWidth: 0 }) };
+}
+
+/**
+ * Catalog installs under `catalog:`: entry, version, domain, and the non-secret inputs whose values are not the
+ * entry's default. Secret inputs never leave the state (the installs keep them); when an entry is not in the
+ * catalog (a user's folder not given) its inputs cannot be told apart, so none are written.
+ */
+function exportCatalog(
+  installs: readonly CatalogState[],
+  manifests: ReadonlyMap<string, CatalogManifest>,
+): NonNullable<InventoryFile['catalog']> {
+  const out: NonNullable<InventoryFile['catalog']> = {};
+  for (const c of installs) {
+    const m = manifests.get(`${c.server}/${c.name}`);
+    const inputs: Record<string, string> = {};
+    for (const input of m?.inputs ?? []) {
+      const v = c.inputs.get(input.name);
+      if (!v || v.secret || v.shown === null) continue;
+      const d = input.default === undefined ? null : checkInputValue({ ...input, required: false }, input.default);
+      if (d?.ok && d.value === v.shown) continue;
+      inputs[input.name] = v.shown;
+    }
+    out[c.name] = {
+      server: c.server,
+      entry: c.entry,
+      version: c.version,
+      ...(c.domain ? { domain: c.domain } : {}),
+      ...(Object.keys(inputs).length ? { inputs } : {}),
+    };
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { Plan } from '../../core/inventory/change.js';
 import { diffInventory } from '../../core/inventory/diff.js';
 import type { LoadedInventory } from '../../core/inventory/load.js';
 import type { LiveServer } from '../../core/inventory/model.js';
-import { listSecrets } from '../secrets/secrets.js';
+import { allSecretValues, listSecrets } from '../secrets/secrets.js';
 import type { Ctx } from '../shared/context.js';
 import { localState, observeServer, type StateRows } from './actual.js';
 import { buildDesired, type DesiredInventory, readInventoryFile } from './desired.js';
@@ -19,6 +19,8 @@ export interface InventoryPlan {
 export interface PlanOptions {
   /** Compare with the live servers too (default true): running releases, image digests, Caddy, databases. */
   readonly live?: boolean;
+  /** Extra catalog folders (`--catalog-dir`) for the file's catalog installs. */
+  readonly catalogDirs?: readonly string[];
 }
 
 /** `infrakt plan`: the file against the local state and the live servers. Changes nothing anywhere. */
@@ -28,8 +30,16 @@ export async function planInventory(ctx: Ctx, file: string, opts: PlanOptions = 
 
 export async function planLoaded(ctx: Ctx, loaded: LoadedInventory, opts: PlanOptions = {}): Promise<InventoryPlan> {
   const secrets = new Set((await listSecrets(ctx)).map((s) => s.name));
-  const desired = buildDesired(loaded, secrets);
-  const { state, rows } = await localState(ctx);
+  // Catalog inputs given as secret:NAME are compared by the hash of the secret's value (held only here).
+  const refsSecrets = Object.values(loaded.inventory.catalog ?? {}).some((c) =>
+    Object.values(c.inputs ?? {}).some((v) => v.startsWith('secret:')),
+  );
+  const secretValues = refsSecrets
+    ? new Map([...(await allSecretValues(ctx))].map(([k, v]) => [k, v.reveal()]))
+    : new Map<string, string>();
+  const catalogDirs = opts.catalogDirs ?? [];
+  const desired = buildDesired(loaded, secrets, { catalogDirs, secretValues });
+  const { state, rows } = await localState(ctx, { catalogDirs });
   const live = new Map<string, LiveServer>();
   const declared = new Set(desired.state.servers.map((s) => s.name));
   const toCheck = opts.live === false ? [] : rows.servers.filter((s) => declared.has(s.name));

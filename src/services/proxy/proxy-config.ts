@@ -1,14 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { renderCaddyfile } from '../../core/caddy/render.js';
-import { and, exec, or, toFile } from '../../core/cmd/index.js';
+import { and, batch, type Cmd, exec, or, parseBatch, toFile } from '../../core/cmd/index.js';
 import * as caddy from '../../core/commands/caddy.js';
 import * as fs from '../../core/commands/fs.js';
+import * as lockCmd from '../../core/commands/lock.js';
 import { InfraktError } from '../../core/errors.js';
 import { commandFailed, type Executor, runChecked, tail } from '../../core/executor.js';
 import { routeAuthOf } from '../apps/app-auth-settings.js';
 import { serverSettings } from '../servers/servers.js';
 import type { Ctx } from '../shared/context.js';
-import { lockOnServer, proxyLockName } from '../shared/lock-on-server.js';
+import { proxyLockName, staleInStore } from '../shared/lock-on-server.js';
+import { acquireRemoteLock, releaseRemoteLock } from '../shared/remote-lock.js';
 
 /** Routes of a server as stored (the single source of the rendered Caddy config). */
 export async function storedRoutes(ctx: Ctx, serverId: number) {
@@ -41,7 +44,7 @@ export async function renderServerCaddyfile(ctx: Ctx, server: ServerRow): Promis
   });
 }
 
-function adminHostPort(address: string): { host: string; port: number } {
+export function adminHostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');
   const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
   return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(address.slice(i + 1)) };
@@ -61,21 +64,20 @@ export async function caddyAnswers(ex: Executor, adminAddress: string): Promise<
 
 export type ProxyApplyMode = 'systemd' | 'reload' | 'start';
 
+/** A reload of the running Caddy: its systemd unit when there is one, else through the admin API. */
+const reloadRunning = (configFile: string, adminAddress: string): Cmd =>
+  or(
+    and(caddy.systemdActive(), caddy.systemdReload(), exec('echo', 'systemd')),
+    caddy.reload(configFile, adminAddress),
+  );
+
 /**
- * Makes the running Caddy use `<root>/caddy/Caddyfile`: a reload (of the systemd unit when there is one, else
- * through the admin API: one round trip either way), or a start when nothing answers on the admin address.
+ * Makes the running Caddy use `<root>/caddy/Caddyfile` when nothing answered on the admin address: the systemd
+ * unit when it is active, else a start.
  */
-async function applyRunning(ex: Executor, server: ServerRow, log: (l: string) => void): Promise<ProxyApplyMode> {
+async function startOrReloadUnit(ex: Executor, server: ServerRow, log: (l: string) => void): Promise<ProxyApplyMode> {
   const paths = caddy.caddyPaths(server.root_dir);
   const { adminAddress } = serverSettings(server).proxy;
-  if (await caddyAnswers(ex, adminAddress)) {
-    const cmd = or(
-      and(caddy.systemdActive(), caddy.systemdReload(), exec('echo', 'systemd')),
-      caddy.reload(paths.config, adminAddress),
-    );
-    const res = await runChecked(ex, cmd, { what: 'caddy reload' });
-    return res.stdout.trim().endsWith('systemd') ? 'systemd' : 'reload';
-  }
   if ((await ex.run(caddy.systemdActive())).exitCode === 0) {
     await runChecked(ex, caddy.systemdReload(), { what: 'systemctl reload caddy' });
     return 'systemd';
@@ -101,25 +103,45 @@ export interface ApplyResult {
  * Writes the rendered config atomically, validates it, swaps it in and reloads gracefully. A config that does
  * not validate is never swapped in; a reload that fails puts the previous config back (and reloads it) and
  * reports the error. `force` reloads even when the file on the server already has these bytes.
+ *
+ * With Caddy running, a deploy's switch costs two round trips one after the other: the proxy lock (beside
+ * the check that Caddy answers), then one script that writes, swaps, reloads (restoring the previous file if
+ * the reload fails) and releases the lock.
  */
 export async function applyProxyConfig(
   ctx: Ctx,
   ex: Executor,
   server: ServerRow,
-  opts: { force?: boolean; log?: (l: string) => void; jobId?: string; expectChange?: boolean } = {},
+  opts: {
+    force?: boolean;
+    log?: (l: string) => void;
+    jobId?: string;
+    expectChange?: boolean;
+    /** Whether Caddy answers on its admin address, when the caller knows it already (a deploy's prepare batch). */
+    caddyRunning?: boolean;
+  } = {},
 ): Promise<ApplyResult> {
+  const { adminAddress } = serverSettings(server).proxy;
   // Deploys of different apps on one server each re-render the whole config: one at a time, on the server.
-  const unlock = await lockOnServer(ctx, ex, {
-    root: server.root_dir,
-    name: proxyLockName,
-    server: server.name,
-    jobId: opts.jobId ?? null,
-    waitMs: 60_000,
-  });
+  const [lock, answers] = await Promise.all([
+    acquireRemoteLock(ex, {
+      root: server.root_dir,
+      name: proxyLockName,
+      holder: ctx.actor,
+      jobId: opts.jobId ?? null,
+      server: server.name,
+      now: ctx.clock.now(),
+      isStale: staleInStore(ctx),
+      waitMs: 60_000,
+    }),
+    opts.caddyRunning ?? caddyAnswers(ex, adminAddress),
+  ]);
+  const held = { released: false };
+  const unlock = { cmd: lockCmd.release(lock.root, lock.name, lock.owner.token), done: () => (held.released = true) };
   try {
-    return await applyLocked(ctx, ex, server, opts);
+    return await applyLocked(ctx, ex, server, { ...opts, running: answers, unlock });
   } finally {
-    await unlock();
+    if (!held.released) await releaseRemoteLock(ex, lock).catch(() => undefined);
   }
 }
 
@@ -127,11 +149,19 @@ async function applyLocked(
   ctx: Ctx,
   ex: Executor,
   server: ServerRow,
-  opts: { force?: boolean; log?: (l: string) => void; expectChange?: boolean },
+  opts: {
+    force?: boolean;
+    log?: (l: string) => void;
+    expectChange?: boolean;
+    running: boolean;
+    unlock: { cmd: Cmd; done: () => void };
+  },
 ): Promise<ApplyResult> {
   const log = opts.log ?? (() => {});
   const paths = caddy.caddyPaths(server.root_dir);
   const text = await renderServerCaddyfile(ctx, server);
+  const { adminAddress } = serverSettings(server).proxy;
+  const { running } = opts;
   if (!opts.expectChange) await runChecked(ex, fs.mkdirp(paths.data, 0o700), { what: 'create caddy dir' });
   // A deploy always changes the route: skip reading the current file (one round trip less).
   const current = opts.expectChange
@@ -140,36 +170,70 @@ async function applyLocked(
         (b) => b.toString('utf8'),
         () => null,
       );
-  const { adminAddress } = serverSettings(server).proxy;
-  if (!opts.expectChange && current === text && !opts.force && (await caddyAnswers(ex, adminAddress))) {
-    return { changed: false, mode: 'unchanged' };
-  }
-  // Write (content on stdin), validate, keep the previous file, swap: one round trip; nothing is swapped
-  // unless the candidate validates.
-  // A running Caddy validates on reload and keeps its config live when the new one is bad (we then restore the
-  // file): a separate `caddy validate` is only needed before a first start.
-  const running = await caddyAnswers(ex, adminAddress);
+  if (!opts.expectChange && current === text && !opts.force && running) return { changed: false, mode: 'unchanged' };
+  // Write (content on stdin), keep the previous file, swap; nothing is swapped unless the candidate validates.
+  // A running Caddy validates on reload and keeps its config live when the new one is bad (the script then
+  // restores the file): a separate `caddy validate` is only needed before a first start.
   const swap = and(
     toFile(exec('cat'), paths.candidate),
     ...(running ? [] : [caddy.validate(paths.candidate)]),
     fs.cpIfExists(paths.config, paths.previous),
     fs.mv(paths.candidate, paths.config),
   );
+  // A failed reload keeps the old config live: its file is put back so that the file matches what Caddy serves.
+  const restore = current === null ? fs.rmFile(paths.config) : fs.mv(paths.previous, paths.config);
+  const invalid = () => {
+    return new InfraktError('COMMAND_FAILED', `the rendered Caddy config does not validate on ${server.name}`, {
+      hint: 'nothing was changed; this is a bug in infrakt, please report it with the output above',
+    });
+  };
+  if (running) {
+    // Swap, reload, restore if the reload failed, release the lock: one script, one round trip.
+    const nonce = randomBytes(12).toString('hex');
+    const apply = or(
+      and(
+        echoStage('swap'),
+        swap,
+        or(and(echoStage('reload'), reloadRunning(paths.config, adminAddress)), and(restore, exec('false'))),
+      ),
+      and(fs.rmFile(paths.candidate), exec('false')),
+    );
+    const script = batch(
+      [
+        { name: 'apply', cmd: apply, stdin: true },
+        { name: 'unlock', cmd: opts.unlock.cmd },
+      ],
+      nonce,
+    );
+    const r = await ex.run(script, { stdin: text });
+    const parts = parseBatch(r.stdout, nonce);
+    if (parts.get('unlock')?.exitCode === 0) opts.unlock.done();
+    const applied = parts.get('apply');
+    if (applied?.exitCode === 0)
+      return { changed: true, mode: applied.stdout.trim().endsWith('systemd') ? 'systemd' : 'reload' };
+    const out = applied?.stdout ?? '';
+    if (!out.includes('stage:reload')) throw invalid();
+    log('reload failed: restored the previous Caddy config');
+    throw commandFailed(ex.target, reloadRunning(paths.config, adminAddress), { ...r, stdout: out }, 'caddy reload');
+  }
   const check = await ex.run(swap, { stdin: text });
   if (check.exitCode !== 0) {
     await ex.run(fs.rmFile(paths.candidate));
-    throw new InfraktError('COMMAND_FAILED', `the rendered Caddy config does not validate on ${server.name}`, {
+    const e = invalid();
+    throw new InfraktError(e.code, e.message, {
+      hint: e.hint,
       details: { stderrTail: tail(check.stdout || check.stderr, 10) },
-      hint: 'nothing was changed; this is a bug in infrakt, please report it with the output above',
     });
   }
   try {
-    const mode = await applyRunning(ex, server, log);
+    const mode = await startOrReloadUnit(ex, server, log);
     return { changed: true, mode };
   } catch (e) {
-    // A failed reload keeps the old config live: put its file back so that the file matches what Caddy serves.
-    await ex.run(current === null ? fs.rmFile(paths.config) : fs.mv(paths.previous, paths.config));
+    await ex.run(restore);
     log('reload failed: restored the previous Caddy config');
     throw e;
   }
 }
+
+/** A line saying how far the apply script got (a failure after `reload` began needs the restore). */
+const echoStage = (stage: string): Cmd => exec('echo', `stage:${stage}`);

@@ -1,7 +1,7 @@
 import type { HostKeyPolicy } from '../../adapters/connect.js';
 import { writeKnownHosts } from '../../adapters/ssh/known-hosts.js';
 import type { ServerRow } from '../../adapters/store/schema.js';
-import { exec, quote, raw } from '../../core/cmd/index.js';
+import { exec } from '../../core/cmd/index.js';
 import { parseServerStatus, statusCommand } from '../../core/commands/server-status.js';
 import { InfraktError, isInfraktError, toInfraktError, validation } from '../../core/errors.js';
 import type { Executor } from '../../core/executor.js';
@@ -28,8 +28,9 @@ interface PresentedKey {
 // The ssh executor exposes the verified host key; the local one has none.
 const hostKeyOf = (ex: Executor): PresentedKey | null => (ex as Partial<{ hostKey: PresentedKey }>).hostKey ?? null;
 
+// Probes and trust checks run one command (or none): no persistent shell.
 function connectWith(ctx: Ctx, row: ServerRow, policy: HostKeyPolicy, signal?: AbortSignal): Promise<Executor> {
-  return ctx.connect(row, { hostKeyPolicy: policy, signal });
+  return ctx.connect(row, { hostKeyPolicy: policy, singleCommand: true, signal });
 }
 
 const STATUS_OF: Partial<Record<string, ProbeStatus>> = {
@@ -171,7 +172,7 @@ async function presentedKey(ctx: Ctx, row: ServerRow, fingerprint?: string): Pro
 /** `server status <name>`: uptime, load, memory, disks and containers in one round trip. */
 export async function serverStatus(ctx: Ctx, name: string): Promise<ServerStatusReport> {
   const row = await getServerRow(ctx, name);
-  const ex = await ctx.connect(row);
+  const ex = await ctx.connect(row, { singleCommand: true });
   try {
     const r = await ex.run(statusCommand(row.root_dir), { timeoutMs: 30_000 });
     return parseServerStatus(row.name, ex.target, r.stdout);
@@ -240,11 +241,11 @@ async function execOne(ctx: Ctx, row: ServerRow, input: FleetExecInput): Promise
     durationMs: Math.round(performance.now() - started),
   });
   try {
-    const ex = await ctx.connect(row, { signal: input.signal });
+    const ex = await ctx.connect(row, { singleCommand: true, signal: input.signal });
     try {
-      // raw: the user's own command line, run by their login shell as `ssh host '<command>'` would
-      // (our wrapper itself runs POSIX sh; `exec` keeps the process group).
-      const r = await ex.run(raw(`exec "\${SHELL:-/bin/sh}" -c ${quote(input.command)}`), {
+      // The user's own command line, run by their login shell as `ssh host '<command>'` would (one
+      // shell start-up on the server, no wrapper around it).
+      const r = await ex.runLine(input.command, {
         timeoutMs: input.timeoutMs,
         signal: input.signal,
         ...(input.onLine ? { onLine: (s, l) => input.onLine?.(row.name, s, l) } : {}),

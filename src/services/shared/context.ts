@@ -14,7 +14,12 @@ export const systemClock: Clock = { now: () => new Date() };
 /** Opens one connection to a server for one operation (ssh2, or the local executor for host `local`). */
 export type Connect = (
   server: ServerRow,
-  opts?: { signal?: AbortSignal; hostKeyPolicy?: HostKeyPolicy },
+  opts?: {
+    signal?: AbortSignal;
+    hostKeyPolicy?: HostKeyPolicy;
+    /** The operation runs a single command: no persistent shell (it would add a round trip). */
+    singleCommand?: boolean;
+  },
 ) => Promise<Executor>;
 
 /**

@@ -21,7 +21,16 @@ export function staleInStore(ctx: Ctx): (owner: RemoteLockOwner) => Promise<bool
 export async function lockOnServer(
   ctx: Ctx,
   ex: Executor,
-  o: { root: string; name: string; server: string; jobId: string | null; waitMs?: number; signal?: AbortSignal },
+  o: {
+    root: string;
+    name: string;
+    server: string;
+    jobId: string | null;
+    waitMs?: number;
+    signal?: AbortSignal;
+    owner?: RemoteLockOwner;
+    firstAttempt?: { exitCode: number; stdout: string; stderr?: string };
+  },
 ): Promise<() => Promise<void>> {
   const lock = await acquireRemoteLock(ex, {
     root: o.root,
@@ -33,6 +42,8 @@ export async function lockOnServer(
     isStale: staleInStore(ctx),
     ...(o.waitMs ? { waitMs: o.waitMs } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.owner ? { owner: o.owner } : {}),
+    ...(o.firstAttempt ? { firstAttempt: o.firstAttempt } : {}),
   });
   return async () => {
     await releaseRemoteLock(ex, lock);

@@ -29,24 +29,37 @@ export interface AcquireRemoteLockOptions {
   signal?: AbortSignal;
   /** Lets the caller declare a held lock stale (e.g. its holder process on this machine is gone): it is broken once. */
   isStale?: (owner: RemoteLockOwner) => boolean | Promise<boolean>;
+  /** The owner to write (see `newLockOwner`), when the first attempt ran elsewhere (in a batch). */
+  owner?: RemoteLockOwner;
+  /** The result of a first attempt already made with `owner` (`lockCmd.acquire` in a batch): not run again. */
+  firstAttempt?: { exitCode: number; stdout: string; stderr?: string };
+}
+
+/** Who takes a lock: written into its owner file; the token makes the release safe. */
+export function newLockOwner(o: { holder: string; jobId?: string | null; now?: Date }): RemoteLockOwner {
+  return {
+    holder: o.holder,
+    jobId: o.jobId ?? null,
+    since: (o.now ?? new Date()).toISOString(),
+    token: randomBytes(12).toString('hex'),
+  };
 }
 
 const POLL_MS = 500;
 
 /** Takes `<root>/locks/<name>.lock` on the server: one round trip; contention → LOCKED naming the holder. */
 export async function acquireRemoteLock(ex: Executor, o: AcquireRemoteLockOptions): Promise<RemoteLock> {
-  const owner: RemoteLockOwner = {
-    holder: o.holder,
-    jobId: o.jobId ?? null,
-    since: (o.now ?? new Date()).toISOString(),
-    token: randomBytes(12).toString('hex'),
-  };
+  const owner = o.owner ?? newLockOwner(o);
   const cmd = lockCmd.acquire(o.root, o.name);
   const started = Date.now();
   let broke = false;
   let unreadable = 0;
+  let first = o.firstAttempt;
   for (;;) {
-    const r = await ex.run(cmd, { stdin: lockCmd.ownerFile(owner), signal: o.signal });
+    const r = first
+      ? { stderr: '', durationMs: 0, ...first }
+      : await ex.run(cmd, { stdin: lockCmd.ownerFile(owner), signal: o.signal });
+    first = undefined;
     if (r.exitCode === 0) return { root: o.root, name: o.name, owner };
     if (r.exitCode !== lockCmd.LOCK_HELD_EXIT) throw commandFailed(ex.target, cmd, r, 'taking the server lock');
     const current = lockCmd.parseOwner(r.stdout);

@@ -59,6 +59,26 @@ describe('catalog API', () => {
     expect((await f.ctx.jobs.list()).length).toBe(0);
   });
 
+  it('stack install: a bad shared input is a 400 naming it, an unknown stack a 404; no job starts', async () => {
+    const bad = await f.req('/api/catalog/stacks/pair/install', {
+      method: 'POST',
+      json: { server: 'nowhere', values: { greeting: 'hi', base_domain: 'not a domain' } },
+    });
+    expect(bad.status).toBe(400);
+    expect((await body(bad)).error.message).toMatch(/^invalid input base_domain: must be a fully qualified host name/);
+    const missing = await f.req('/api/catalog/stacks/pair/install', { method: 'POST', json: { server: 'nowhere' } });
+    expect((await body(missing)).error.message).toBe('invalid input greeting: is required');
+    expect((await f.req('/api/catalog/stacks/nope/install', { method: 'POST', json: { server: 's' } })).status).toBe(
+      404,
+    );
+    expect((await f.ctx.jobs.list()).length).toBe(0);
+  });
+
+  it("an app's catalog status: an unknown app is 404", async () => {
+    const res = await f.req('/api/apps/nope/catalog');
+    expect(res.status).toBe(404);
+  });
+
   it('is documented in the OpenAPI document', async () => {
     const doc = await body(await f.req('/api/openapi.json'));
     for (const p of [
@@ -66,6 +86,8 @@ describe('catalog API', () => {
       '/api/catalog/{id}',
       '/api/catalog/{id}/install',
       '/api/catalog/installs/{id}/outputs',
+      '/api/apps/{name}/catalog',
+      '/api/catalog/stacks/{name}/install',
     ])
       expect(Object.keys(doc.paths)).toContain(p);
     expect(Object.keys(doc.paths['/api/catalog/{id}/install'].post.responses)).toContain('202');

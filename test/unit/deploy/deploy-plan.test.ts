@@ -105,6 +105,7 @@ describe('release files', () => {
           image: 'infrakt-app/web:r4',
           pull_policy: 'never',
           restart: 'unless-stopped',
+          init: true,
           ports: ['127.0.0.1:24001:3000'],
           environment: { A: 'plain', B: "it's $$HOME # \\n" },
           labels: { 'infrakt.app': 'web', 'infrakt.root': '/srv/ikt', 'infrakt.release': '4' },

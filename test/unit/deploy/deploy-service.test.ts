@@ -55,7 +55,9 @@ describe('deployApp (recording executor, real store)', () => {
   });
 
   it('runs the plan over one connection: start beside, health, switch, retire; variables only as file content', async () => {
-    ex.on('ss -Htan', { stdout: `${ssAllBut(24242, 24243)}\n---\n127.0.0.1:24243->80/tcp\n` });
+    // Caddy's admin endpoint listens: the switch learns it from the prepare batch (no probe of its own).
+    const caddyAdmin = 'LISTEN 0 4096 127.0.0.1:2019 0.0.0.0:*';
+    ex.on('ss -Htan', { stdout: `${ssAllBut(24242, 24243)}\n${caddyAdmin}\n---\n127.0.0.1:24243->80/tcp\n` });
     const res = await runPlan(ctx, await prepareDeploy(ctx, 'web'));
     expect(res).toMatchObject({ release: 1, hostPort: 24242, sourceRef: 'sha256:abc' });
     const upIdx = ex.commands.findIndex((c) => c.includes('--project-name web-r1') && c.includes(' up --detach'));
@@ -66,13 +68,14 @@ describe('deployApp (recording executor, real store)', () => {
     const rel = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/releases/1/docker-compose.yml')!;
     expect(rel.content).toContain('127.0.0.1:24242:3000');
     expect(ex.tcp).toContain(24242);
+    expect(ex.tcp).not.toContain(2019);
     expect(reloadIdx).toBeGreaterThan(upIdx);
     expect(retireIdx).toBeGreaterThan(reloadIdx);
     // The variables are in the release's compose file, a secret written 0600 (no .env file any more).
     expect(rel).toMatchObject({ secret: true, mode: 0o600 });
     expect(rel.content).toContain(`API_KEY: "${SECRET}"`);
     expect(ex.puts.some((p) => p.path.endsWith('/.env'))).toBe(false);
-    const swap = ex.commands.findIndex((c) => c.startsWith('cat > /srv/ikt/caddy/Caddyfile.next && '));
+    const swap = ex.commands.findIndex((c) => c.includes('cat > /srv/ikt/caddy/Caddyfile.next && '));
     expect(ex.stdins[swap]).toContain('reverse_proxy 127.0.0.1:24242');
     for (const c of ex.commands) expect(c).not.toContain(SECRET);
     expect(ex.closed).toBe(true);

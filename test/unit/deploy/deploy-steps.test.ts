@@ -179,6 +179,22 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       status: 'succeeded',
       detail: 'app-web held; docker-compose (v1)',
     });
+    // Lock, flavour, projects, releases, ports, directories and the image: one script, one round trip.
+    expect(ex.batches).toBe(1);
+    expect(ex.commands.filter((c) => c.includes('docker image inspect'))).toHaveLength(1);
+  });
+
+  it('prepare server, then check image: the image was inspected and tagged in the batch, not again', async () => {
+    inspect = 'sha256:abc|reg.test/web@sha256:d1 ';
+    const { result: run, steps } = await inRun('web', async (run) => {
+      await step(run, 'prepare', prepareServer);
+      const before = ex.commands.length;
+      await step(run, 'source', fetchSource);
+      expect(ex.commands.length).toBe(before);
+      return run;
+    });
+    expect(run.prepared).toMatchObject({ sourceRef: 'reg.test/web@sha256:d1' });
+    expect(recorded(steps, 'check image')).toMatchObject({ status: 'succeeded', detail: 'reg.test/web@sha256:d1' });
   });
 
   it("fetch source, image: the plan's inspect-and-tag; the digest is the source ref", async () => {
@@ -380,7 +396,8 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     expect(run.msToServing).toBeGreaterThanOrEqual(0);
     const routes = await ctx.store.db.selectFrom('proxy_routes').select(['domain', 'upstream_port']).execute();
     expect(routes).toEqual([{ domain: 'web.example.com', upstream_port: 24600 }]);
-    const swap = ex.commands.findIndex((c) => c.startsWith('cat > /srv/ikt/caddy/Caddyfile.next && '));
+    // Swap and reload go in one script with the proxy lock's release (recorded part by part).
+    const swap = ex.commands.findIndex((c) => c.includes('cat > /srv/ikt/caddy/Caddyfile.next && '));
     expect(ex.stdins[swap]).toContain('reverse_proxy 127.0.0.1:24600');
     expect(recorded(steps, 'switch proxy')).toMatchObject({
       status: 'succeeded',
@@ -456,15 +473,15 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     expect(ex.commands).toContain('docker rmi infrakt-app/web:r1 2> /dev/null; rm -rf -- /srv/ikt/apps/web/releases/1');
     expect(ex.commands).toContain('docker rmi infrakt-app/web:r2 2> /dev/null; rm -rf -- /srv/ikt/apps/web/releases/2');
     expect(ex.commands.filter((c) => c.includes('rm -rf -- /srv/ikt/apps/web/releases/'))).toHaveLength(2);
+    // All of it is one script (one round trip).
+    expect(ex.batches).toBe(1);
     // web-r4 could not be stopped: reported in the log, the step still succeeds (traffic is on the new release).
     expect(recorded(steps, 'retire previous release')).toMatchObject({
       status: 'succeeded',
-      detail: 'pruned release(s) 1, 2',
+      detail: 'stopped web-r1; pruned release(s) 1, 2',
     });
     const logs = await jobs.logs(jobId);
-    expect(logs.some((l) => l.stream === 'stderr' && l.line.startsWith('could not stop the previous release'))).toBe(
-      true,
-    );
+    expect(logs.some((l) => l.stream === 'stderr' && l.line === 'could not stop web-r4')).toBe(true);
   });
 
   it("record release: the deployment succeeded and is the app's current release", async () => {

@@ -64,6 +64,7 @@ const desired = (d: Partial<DesiredState>): DesiredState => ({
   apps: [],
   databases: [],
   routes: [],
+  catalog: [],
   ...d,
 });
 const actual = (a: Partial<ActualState>): ActualState => ({
@@ -71,6 +72,7 @@ const actual = (a: Partial<ActualState>): ActualState => ({
   apps: [],
   databases: [],
   routes: [],
+  catalog: [],
   live: new Map(),
   ...a,
 });

@@ -94,9 +94,6 @@ describe('infrakt.yaml: errors name the file, line, column and field', () => {
     expect(build(`${BASE}    domains: [a.example.com, b.example.com]\n`)).toMatch(
       /^UNSUPPORTED infrakt\.yaml:9:30: apps\.api\.domains\[1\]: several domains/,
     );
-    expect(build(`${BASE}catalog:\n  grafana:\n    server: web-1\n    entry: grafana\n`)).toMatch(
-      /^UNSUPPORTED infrakt\.yaml:10:3: catalog: catalog installs/,
-    );
   });
 });
 
@@ -118,8 +115,11 @@ describe('the README example', () => {
     const block = readme.match(/```yaml\n(version: 1\n[\s\S]*?)```/)?.[1];
     expect(block).toBeDefined();
     const loaded = parseInventory('README.md', block!);
-    const d = buildDesired(loaded, new Set(['stripe-key']));
+    const d = buildDesired(loaded, new Set(['stripe-key', 'grafana-admin']), {
+      secretValues: new Map([['grafana-admin', 'a-long-admin-password']]),
+    });
     expect(d.state.servers.map((s) => s.name)).toEqual(['web-1', 'web-2']);
+    expect(d.state.catalog[0]).toMatchObject({ name: 'grafana', entry: 'grafana', version: '11.4.0', pinned: true });
     expect(d.state.apps.map((a) => a.name)).toEqual(['api', 'worker']);
     expect(d.state.databases[0]).toMatchObject({ name: 'api-db', version: '16', secret: 'api-db' });
   });

@@ -3,7 +3,10 @@
 import { clearApiKey, getApiKey } from './auth.js';
 import { createClient } from './client.js';
 import type {
+  AppAuthBody,
+  AppAuthView,
   AppBackupList,
+  AppCatalogStatus,
   AppCreateRequest,
   AppLogLine,
   AppView,
@@ -14,6 +17,7 @@ import type {
   CatalogEntryDetail,
   CatalogEntrySummary,
   CatalogOutputs,
+  CatalogStackView,
   Credentials,
   DashboardView,
   DatabaseCreateRequest,
@@ -122,6 +126,17 @@ export const endpoints = {
   catalogEntry: (id: string, signal?: AbortSignal) => api.get<CatalogEntryDetail>(`/api/catalog/${e(id)}`, { signal }),
   installCatalog: (id: string, body: Record<string, unknown>) =>
     api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
+  catalogStacks: (signal?: AbortSignal) => api.get<CatalogStackView[]>('/api/catalog/stacks', { signal }),
+  installStack: (name: string, body: { server: string; prefix?: string; values: Record<string, string> }) =>
+    api.post<JobAccepted>(`/api/catalog/stacks/${e(name)}/install`, body),
+  appAuth: (name: string, signal?: AbortSignal) => api.get<AppAuthView>(`/api/apps/${e(name)}/auth`, { signal }),
+  /** 202 + job when the app has a route (Caddy reloaded), else 200: stored for the next deploy. */
+  setAppAuth: (name: string, body: AppAuthBody) =>
+    api.put<JobAccepted | AppAuthView>(`/api/apps/${e(name)}/auth`, body),
+  appCatalog: (name: string, signal?: AbortSignal) =>
+    api.get<AppCatalogStatus>(`/api/apps/${e(name)}/catalog`, { signal }),
+  upgradeCatalogApp: (name: string, to: string) =>
+    api.post<JobAccepted>(`/api/apps/${e(name)}/catalog-upgrade`, { to }),
   /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
   claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
 

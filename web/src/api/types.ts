@@ -39,11 +39,14 @@ export type {
   TargetAdded,
   TrustResult,
 } from '../../../src/api/types.js';
+export type { AppAuthBody, AppAuthView } from '../../../src/core/schemas/views/apps.js';
+export type { AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
 export type {
   CatalogEntryDetail,
   CatalogEntrySummary,
   CatalogInputView,
 } from '../../../src/services/catalog/catalog-index.js';
+export type { StackView as CatalogStackView } from '../../../src/services/catalog/stacks.js';
 
 /** Outputs of a catalog install, handed out once by the API (secrets included). */
 export interface CatalogOutputs {

@@ -69,7 +69,12 @@ export function useJobLauncher() {
     }
   };
   const dialog = (
-    <JobDialog jobId={current?.id ?? null} title={current?.title ?? ''} onClose={() => setCurrent(null)} />
+    <JobDialog
+      jobId={current?.id ?? null}
+      title={current?.title ?? ''}
+      onClose={() => setCurrent(null)}
+      onSucceeded={current?.onSucceeded}
+    />
   );
   return { launch, dialog, busy };
 }

@@ -101,6 +101,15 @@ export function JobView({
         <span className="ml-auto text-xs text-zinc-500">
           {formatTime(job.createdAt)}
           {job.startedAt ? ` · ${formatDuration(job.startedAt, job.finishedAt)}` : ''}
+          {job.startedAt && job.servingAt ? (
+            <span data-testid="job-serving"> · serving after {formatDuration(job.startedAt, job.servingAt)}</span>
+          ) : null}
+          {job.roundTrips != null ? (
+            <span data-testid="job-round-trips">
+              {' '}
+              · {job.roundTrips} round trip{job.roundTrips === 1 ? '' : 's'}
+            </span>
+          ) : null}
         </span>
         {!isTerminal(job.status) ? (
           <Button variant="danger" onClick={cancel} busy={cancelling}>

@@ -2,7 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { ArrowLeft, ExternalLink } from 'lucide-react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import { AppAuth } from '../components/app-auth.js';
 import { AppBackups } from '../components/app-backups.js';
+import { AppCatalog } from '../components/app-catalog.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
 import { AppLogs } from '../components/app-logs.js';
@@ -17,6 +19,7 @@ const TABS = [
   { key: 'logs', label: 'Logs' },
   { key: 'env', label: 'Environment' },
   { key: 'backups', label: 'Backups' },
+  { key: 'settings', label: 'Settings' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
 
@@ -92,6 +95,7 @@ export default function AppDetailPage() {
                   <dt className="text-xs text-zinc-500">Updated</dt>
                   <dd>{formatTime(app.updatedAt)}</dd>
                 </div>
+                <AppCatalog app={app} />
               </dl>
             </Card>
             <Tabs
@@ -111,6 +115,7 @@ export default function AppDetailPage() {
               {tab === 'logs' ? <AppLogs app={app.name} /> : null}
               {tab === 'env' ? <AppEnv app={app} /> : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
+              {tab === 'settings' ? <AppAuth app={app} /> : null}
             </Tabs>
           </>
         )}

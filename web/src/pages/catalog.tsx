@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import type { CatalogEntrySummary } from '../api/types.js';
+import { CatalogStacks } from '../components/stack-install.js';
 import { Empty, QueryState } from '../components/states.js';
 import { PageHeader } from '../components/ui.js';
 
@@ -94,6 +95,7 @@ export default function CatalogPage() {
           )
         }
       </QueryState>
+      <CatalogStacks />
     </>
   );
 }

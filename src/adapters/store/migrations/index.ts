@@ -3,7 +3,8 @@ import { jobHeartbeat } from './0005-job-heartbeat.js';
 import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
-import { teams } from './0009-teams.js';
+import { jobMeasures } from './0009-job-measures.js';
+import { teams } from './0010-teams.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -13,5 +14,6 @@ export const MIGRATIONS: readonly Migration[] = [
   catalogHostInstalls,
   fleet,
   backupTargets,
+  jobMeasures,
   teams,
 ];

@@ -47,3 +47,31 @@ export const appLogLineSchema = z
   .object({ stream: z.enum(['stdout', 'stderr']), line: z.string() })
   .meta({ id: 'LogLine' });
 export type AppLogLine = z.infer<typeof appLogLineSchema>;
+
+/** The auth in front of an app's route. The basic auth password (and its hash) is never part of it. */
+export const appAuthViewSchema = z
+  .object({
+    app: z.string(),
+    auth: z.enum(['none', 'basic', 'forward']),
+    user: z.string().nullable().meta({ description: 'basic auth user' }),
+    url: z.string().nullable().meta({ description: 'forward_auth endpoint' }),
+    /** False when the app has no route yet: the next deploy renders it. */
+    applied: z.boolean().optional(),
+  })
+  .meta({ id: 'AppAuth' });
+export type AppAuthView = z.infer<typeof appAuthViewSchema>;
+
+/** `PUT /api/apps/{name}/auth`: what `app update --auth forward:URL|basic:USER|none` sets. */
+export const appAuthBody = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('none'), server: z.string().optional() }),
+    z.object({ type: z.literal('forward'), url: z.string().min(1).max(2048), server: z.string().optional() }),
+    z.object({
+      type: z.literal('basic'),
+      user: z.string().min(1).max(64),
+      password: z.string().meta({ description: '8-72 bytes; stored as a bcrypt hash, never returned' }),
+      server: z.string().optional(),
+    }),
+  ])
+  .meta({ id: 'AppAuthBody' });
+export type AppAuthBody = z.input<typeof appAuthBody>;

@@ -85,9 +85,39 @@ export const catalogInstallBody = z
   })
   .meta({ id: 'CatalogInstallBody' });
 
+export const catalogStackInstallBody = z
+  .object({
+    server: z.string(),
+    prefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,20}$/, 'must be a short name prefix such as ops-')
+      .optional()
+      .meta({ description: 'prefix for the app names, e.g. ops-' }),
+    values: values.meta({ description: 'Shared input values (and entry inputs of the same name)' }),
+  })
+  .meta({ id: 'CatalogStackInstallBody' });
+
 export const catalogUpgradeBody = z
   .object({ server: z.string().optional(), to: z.string().optional(), values })
   .meta({ id: 'CatalogUpgradeBody' });
+
+/** What the catalog says about an app: the entry and version it runs, and the newest version available. */
+export const appCatalogStatusSchema = z
+  .object({
+    catalog: z
+      .object({
+        entry: z.string(),
+        name: z.string().nullable().meta({ description: 'the entry name, null when it is no longer in the catalog' }),
+        version: z.string(),
+        newest: z.string().nullable(),
+        upgradeAvailable: z.boolean(),
+        upgradeNotes: z.string().nullable().meta({ description: "the newest version's upgrade notes" }),
+      })
+      .nullable()
+      .meta({ description: 'null: the app was not installed from the catalog' }),
+  })
+  .meta({ id: 'AppCatalogStatus' });
+export type AppCatalogStatus = z.infer<typeof appCatalogStatusSchema>;
 
 export const catalogOutputsSchema = z
   .object({ outputs: z.array(z.object({ label: z.string(), value: z.string(), secret: z.boolean() })) })

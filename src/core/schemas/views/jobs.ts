@@ -54,6 +54,18 @@ export const jobRecordSchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    servingAt: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Deploys: when traffic reached the new release (before the previous one was retired)'),
+    roundTrips: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe("Round trips to the server the job waited for (its SSH session's count, handshake not included)"),
+    sshHandshakes: z.number().int().nullable().optional().describe('SSH handshakes the job made'),
     steps: z.array(jobStepSchema),
     runner: z.string().nullable().optional().describe('Who runs it, e.g. `pid 123 on laptop`; null before it started'),
     cancelRequested: z

@@ -53,6 +53,10 @@ export interface ReleaseRun {
   hostPort: number;
   /** What `fetch source` made of the source: release files, what to build, the source ref. */
   prepared: PreparedRelease | null;
+  /** An image deploy's `docker.inspectAndTag` as `prepare server` ran it in its batch (null: not run there). */
+  inspectedImage: { exitCode: number; stdout: string; stderr: string } | null;
+  /** Whether Caddy listened on its admin address when `prepare server` looked (null: not looked). */
+  caddyRunning: boolean | null;
   msToServing: number;
   /** Traffic is on the new release (or it is retiring the previous one): a failure is no longer undone. */
   switched: boolean;
@@ -96,6 +100,8 @@ export async function openReleaseRun(o: {
     before: { projects: [], releases: [] },
     hostPort: 0,
     prepared: null,
+    inspectedImage: null,
+    caddyRunning: null,
     msToServing: 0,
     switched: false,
     compensations: [],

@@ -17,6 +17,7 @@ export async function switchRoute(
   port: number,
   jobId: string,
   log: (l: string) => void,
+  o: { caddyRunning?: boolean | undefined } = {},
 ): Promise<void> {
   const domain = app.domain!;
   const before = await ctx.store.db
@@ -41,7 +42,12 @@ export async function switchRoute(
       .values({ server_id: server.id, domain, upstream_port: port, app_id: app.id, created_at: nowIso(ctx) })
       .execute();
   try {
-    await applyProxyConfig(ctx, ex, server, { log, jobId, expectChange: true });
+    await applyProxyConfig(ctx, ex, server, {
+      log,
+      jobId,
+      expectChange: true,
+      ...(o.caddyRunning !== undefined ? { caddyRunning: o.caddyRunning } : {}),
+    });
   } catch (e) {
     if (before)
       await ctx.store.db

@@ -25,7 +25,7 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
   const sc = sourceCtx(run);
   const { app, req } = run;
   if (req.from) return reuseSource(sc, req.from.release, req.from.details, req.from.sourceRef);
-  if (app.app_type === 'image') return imageSource(sc, app.image!);
+  if (app.app_type === 'image') return imageSource(sc, app.image!, run.inspectedImage ?? undefined);
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
     // Checked again right before the fetch (the name may resolve elsewhere now), and the fetch is pinned to

@@ -1,32 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { type BatchPart, type BatchResult, batch, parseBatch } from '../../../../core/cmd/index.js';
+import * as compose from '../../../../core/commands/compose.js';
+import * as docker from '../../../../core/commands/docker.js';
 import * as fs from '../../../../core/commands/fs.js';
-import { runChecked } from '../../../../core/executor.js';
+import { listensOn, portsInUse } from '../../../../core/commands/ports.js';
+import { InfraktError } from '../../../../core/errors.js';
+import { commandFailed } from '../../../../core/executor.js';
+import { builtImage } from '../../../../core/plans/layout.js';
+import { adminHostPort } from '../../../proxy/proxy-config.js';
+import { serverSettings } from '../../../servers/servers.js';
 import { appLockName } from '../../../shared/lock-on-server.js';
-import { chooseReleasePort } from '../../release-port.js';
-import { appProjects, detectFlavour } from '../../releases.js';
+import { choosePortFrom } from '../../release-port.js';
 import type { ReleaseStep } from '../release-run.js';
 
 /**
- * `prepare server`: independent round trips side by side — the app's server lock, the compose flavour, what
- * runs and what is kept now (retired and pruned once the new release serves), the release's fixed loopback
- * port (it survives a Docker restart), and the plan's directories.
+ * `prepare server`: one round trip for what is independent — the app's server lock (its first attempt; a held
+ * lock is then waited for or reported as before), the compose flavour, what runs and what is kept now (retired
+ * and pruned once the new release serves), the ports in use (for the release's fixed loopback port), the
+ * plan's directories, and for an image deploy the image's presence (tagged for the release when present).
  */
 export const prepareServer: ReleaseStep = async (run, step, s) => {
   const { ctx, ex, server, app } = run;
-  const [, flavour, projects, releases, port] = await Promise.all([
-    run.session.lock(),
-    detectFlavour(ex),
-    appProjects(ex, server, app),
-    ex.run(fs.listDir(run.layout.releasesDir)).then((r) =>
-      r.stdout
-        .split('\n')
-        .filter((n) => /^\d+$/.test(n))
-        .map(Number),
-    ),
-    chooseReleasePort(ctx, ex, server),
-    ...(step.cmds ?? []).map((c) => runChecked(ex, c, { signal: run.job.signal, what: step.name })),
-  ]);
+  const lock = run.session.lockRequest();
+  const imageCheck = app.app_type === 'image' && !run.req.from && app.image;
+  const parts: BatchPart[] = [
+    { name: 'lock', cmd: lock.cmd, stdin: true },
+    { name: 'flavour', cmd: compose.detectFlavour() },
+    {
+      name: 'projects',
+      cmd: docker.projectsByLabels({ [docker.LABEL_APP]: app.name, [docker.LABEL_ROOT]: server.root_dir }),
+    },
+    { name: 'releases', cmd: fs.listDir(run.layout.releasesDir) },
+    { name: 'ports', cmd: portsInUse() },
+    ...(step.cmds ?? []).map((cmd, i) => ({ name: `dirs-${i}`, cmd })),
+    ...(imageCheck
+      ? [{ name: 'image', cmd: docker.inspectAndTag(imageCheck, builtImage(app.name, run.release)) }]
+      : []),
+  ];
+  const nonce = randomBytes(12).toString('hex');
+  const script = batch(parts, nonce);
+  const r = await ex.run(script, { stdin: lock.stdin, signal: run.job.signal });
+  const results = parseBatch(r.stdout, nonce);
+  const part = (name: string): BatchResult => {
+    const p = results.get(name);
+    if (!p) throw commandFailed(ex.target, script, r, `prepare server (${name} did not run)`);
+    return p;
+  };
+  // The lock first: nothing below may be trusted to stay true unless we hold it.
+  await run.session.lock(part('lock'));
+  for (let i = 0; i < (step.cmds?.length ?? 0); i++) {
+    const d = part(`dirs-${i}`);
+    if (d.exitCode !== 0)
+      throw commandFailed(ex.target, step.cmds![i]!, { ...d, stderr: r.stderr, durationMs: r.durationMs }, step.name);
+  }
+  const f = part('flavour');
+  const flavour = f.stdout.trim();
+  if (f.exitCode !== 0 || (flavour !== 'v1' && flavour !== 'v2')) {
+    throw new InfraktError('UNSUPPORTED', `neither 'docker compose' nor 'docker-compose' works on ${ex.target}`, {
+      hint: 'provision the server first (infrakt server provision <name>) or install Docker Compose',
+    });
+  }
+  const projects = part('projects');
+  if (projects.exitCode !== 0)
+    throw commandFailed(
+      ex.target,
+      parts[2]!.cmd,
+      { ...projects, stderr: r.stderr, durationMs: r.durationMs },
+      'list releases',
+    );
   run.flavour = flavour;
-  run.before = { projects, releases };
-  run.hostPort = port;
+  run.before = { projects: lines(projects.stdout), releases: releaseNumbers(part('releases').stdout) };
+  const ports = part('ports').stdout;
+  run.hostPort = await choosePortFrom(ctx, server, ports);
+  // The proxy switch then needs no probe of its own (a Caddy that stopped since fails the reload, undone).
+  const admin = adminHostPort(serverSettings(server).proxy.adminAddress);
+  if (ports.includes('LISTEN')) run.caddyRunning = listensOn(ports, admin.host, admin.port);
+  if (imageCheck) run.inspectedImage = { ...part('image'), stderr: r.stderr };
   s.detail(`${appLockName(app.name)} held; ${flavour === 'v2' ? 'docker compose (v2)' : 'docker-compose (v1)'}`);
 };
+
+const lines = (text: string) => [
+  ...new Set(
+    text
+      .split('\n')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+];
+
+const releaseNumbers = (text: string) =>
+  text
+    .split('\n')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);

@@ -1,61 +1,73 @@
-import { seq } from '../../../../core/cmd/index.js';
+import { randomBytes } from 'node:crypto';
+import { type BatchPart, batch, parseBatch, seq } from '../../../../core/cmd/index.js';
 import * as docker from '../../../../core/commands/docker.js';
 import * as fs from '../../../../core/commands/fs.js';
 import { toInfraktError } from '../../../../core/errors.js';
-import { runChecked } from '../../../../core/executor.js';
 import { builtImage, releaseProject, releasesToPrune, servicesProject } from '../../../../core/plans/layout.js';
 import { appSettings } from '../../release-source.js';
 import type { ReleaseRun, ReleaseStep } from '../release-run.js';
 
 /**
- * `retire previous release`: the releases running before stop (after a short drain) and releases beyond the
- * last three are pruned, side by side. Traffic is on the new release: failures here are reported, never
- * undone (the next deploy retries).
+ * `retire previous release`: after a short drain, the releases running before stop and releases beyond the
+ * last three are pruned — one round trip for all of it, which also releases the app's server lock (the deploy's
+ * last remote work; otherwise one more round trip at the end). Traffic is on the new release: failures here
+ * are reported, never undone (the next deploy retries).
  */
 export const retirePrevious: ReleaseStep = async (run, _step, s) => {
   // Without a domain there was no switch: the new release serves from the moment the previous one stops.
-  if (!run.app.domain) run.msToServing = Date.now() - run.startedAt;
+  const { app } = run;
   run.switched = true;
-  const [retired, pruned] = await Promise.all([
-    retireOthers(run).catch((e) => {
-      s.log(`could not stop the previous release: ${toInfraktError(e).message}`, 'stderr');
-      return [] as string[];
-    }),
-    pruneReleases(run).catch((e) => {
-      s.log(`could not prune old releases: ${toInfraktError(e).message}`, 'stderr');
-      return [] as number[];
-    }),
-  ]);
+  const keep = releaseProject(app.name, run.release);
+  const others = run.before.projects.filter((p) => p !== keep && p !== servicesProject(app.name));
+  const prune = releasesToPrune([...run.before.releases, run.release], [run.release]);
+  const unlock = run.session.unlockRequest();
+  if (others.length === 0 && prune.length === 0 && !unlock) {
+    if (!app.domain) markServing(run);
+    return s.unchanged('no previous release running, nothing to prune');
+  }
+  // In-flight requests on the previous upstream finish before its containers get SIGTERM.
+  const settings = appSettings(app);
+  const drainMs = settings.drainMs ?? 250;
+  if (others.length > 0 && drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
+  const stopSeconds = settings.stopTimeoutSec ?? 10;
+  const parts: BatchPart[] = [
+    ...others.map((p, i) => ({ name: `stop-${i}`, cmd: docker.removeProject(p, { stopSeconds }) })),
+    // The image tag goes first and may be absent (nothing built, or a failed build undone): the directory decides.
+    ...prune.map((n) => ({
+      name: `prune-${n}`,
+      cmd: seq(docker.rmi(builtImage(app.name, n)), fs.rmrf(run.layout.releaseDir(n))),
+    })),
+    ...(unlock ? [{ name: 'unlock', cmd: unlock.cmd }] : []),
+  ];
+  const nonce = randomBytes(12).toString('hex');
+  const results = await run.ex
+    .run(batch(parts, nonce), { signal: run.job.signal })
+    .then((r) => ({ parsed: parseBatch(r.stdout, nonce), stderr: r.stderr }))
+    .catch((e) => {
+      s.log(`could not retire the previous release: ${toInfraktError(e).message}`, 'stderr');
+      return { parsed: new Map(), stderr: '' };
+    });
+  if (!app.domain) markServing(run);
+  const ok = (name: string) => results.parsed.get(name)?.exitCode === 0;
+  if (unlock && ok('unlock')) unlock.released();
+  const retired = others.filter((_, i) => ok(`stop-${i}`));
+  const pruned = prune.filter((n) => ok(`prune-${n}`));
+  for (const [i, p] of others.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
+  for (const n of prune) if (!ok(`prune-${n}`)) s.log(`could not prune release ${n}`, 'stderr');
+  if (results.stderr.trim()) s.log(results.stderr.trim(), 'stderr');
   const what = [
     ...(retired.length ? [`stopped ${retired.join(', ')}`] : []),
     ...(pruned.length ? [`pruned release(s) ${pruned.join(', ')}`] : []),
   ];
-  if (what.length === 0) s.unchanged('no previous release running, nothing to prune');
+  if (what.length === 0 && others.length === 0 && prune.length === 0)
+    s.unchanged('no previous release running, nothing to prune');
+  else if (what.length === 0) s.detail('nothing retired or pruned (see the log)');
   else s.detail(what.join('; '));
 };
 
-async function retireOthers(run: ReleaseRun): Promise<string[]> {
-  const { app } = run;
-  const keep = releaseProject(app.name, run.release);
-  const others = run.before.projects.filter((p) => p !== keep && p !== servicesProject(app.name));
-  if (others.length === 0) return [];
-  // In-flight requests on the previous upstream finish before its containers get SIGTERM.
-  const drainMs = appSettings(app).drainMs ?? 250;
-  if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
-  await Promise.all(
-    others.map((p) => runChecked(run.ex, docker.removeProject(p), { signal: run.job.signal, what: `stop ${p}` })),
-  );
-  return others;
+/** The new release serves from now on: kept on the run (the result) and on the job record ("serving"). */
+export function markServing(run: ReleaseRun): void {
+  const now = Date.now();
+  run.msToServing = now - run.startedAt;
+  run.job.measure({ servingAt: new Date(now).toISOString() });
 }
-
-async function pruneReleases(run: ReleaseRun): Promise<number[]> {
-  const prune = releasesToPrune([...run.before.releases, run.release], [run.release]);
-  await Promise.all(prune.map((n) => removeRelease(run, n)));
-  return prune;
-}
-
-// The image tag goes first and may be absent (nothing built, or a failed build undone): the directory decides.
-const removeRelease = (run: ReleaseRun, n: number) =>
-  runChecked(run.ex, seq(docker.rmi(builtImage(run.app.name, n)), fs.rmrf(run.layout.releaseDir(n))), {
-    what: `remove release ${n}`,
-  });

@@ -1,10 +1,13 @@
 import type { ReleaseStep } from '../release-run.js';
 import { switchRoute } from '../route-switch.js';
+import { markServing } from './retire-previous.js';
 
 /** `switch proxy`: the app's domain now goes to the new release; from here on a failure is not undone. */
 export const switchTraffic: ReleaseStep = async (run, _step, s) => {
-  await switchRoute(run.ctx, run.ex, run.server, run.app, run.hostPort, run.job.id, (m) => s.log(m));
+  await switchRoute(run.ctx, run.ex, run.server, run.app, run.hostPort, run.job.id, (m) => s.log(m), {
+    caddyRunning: run.caddyRunning ?? undefined,
+  });
   run.switched = true;
-  run.msToServing = Date.now() - run.startedAt;
+  markServing(run);
   s.detail(`${run.app.domain} → 127.0.0.1:${run.hostPort}`);
 };

@@ -1,0 +1,69 @@
+import { type Cmd, exec, fromFile, raw, seq } from './cmd.js';
+import { quote, render, secretsOf } from './render.js';
+
+/** One command of a batch, named so its result can be found again. */
+export interface BatchPart {
+  /** `[a-z0-9-]+`, unique in the batch. */
+  readonly name: string;
+  readonly cmd: Cmd;
+  /** This part reads the batch's stdin (at most one may); every other part reads /dev/null. */
+  readonly stdin?: boolean;
+}
+
+export interface BatchResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+}
+
+const NAME = /^[a-z0-9-]{1,40}$/;
+const NONCE = /^[a-f0-9]{16,64}$/;
+
+/**
+ * Independent commands in one script, so that they cost one round trip instead of one each. Each part runs
+ * in a `sh -c` of its own (an `exit` in it ends only that part) and its stdout is framed by lines carrying
+ * `nonce`, a random value the caller makes per run, so no output can fake a frame; stderr goes to the
+ * script's stderr. Every part runs, whatever the others' status; `parseBatch` gives each one's exit code and
+ * stdout. Parts carrying secrets are refused: a part's text becomes an argument of its `sh -c`.
+ */
+export function batch(parts: readonly BatchPart[], nonce: string): Cmd {
+  if (!NONCE.test(nonce)) throw new Error('batch(): the nonce must be 16-64 lowercase hex digits');
+  if (parts.filter((p) => p.stdin).length > 1) throw new Error('batch(): at most one part may read stdin');
+  const names = new Set<string>();
+  return seq(
+    ...parts.flatMap((p) => {
+      if (!NAME.test(p.name) || names.has(p.name)) throw new Error(`batch(): bad or repeated part name '${p.name}'`);
+      names.add(p.name);
+      if (secretsOf(p.cmd).length > 0) throw new Error(`batch(): part '${p.name}' carries a secret`);
+      const run = exec('sh', '-c', render(p.cmd));
+      return [
+        exec('printf', '%s\\n', `${nonce}:begin:${p.name}`),
+        p.stdin ? run : fromFile(run, '/dev/null'),
+        // raw: `"$?"` must reach the shell unquoted (the status of the part just run); the nonce is checked hex.
+        raw(`printf '\\n%s:end:%s\\n' ${quote(nonce)} "$?"`),
+      ];
+    }),
+  );
+}
+
+/** Each part's exit code and stdout, by name; a part whose frame is missing or cut (the script died) is absent. */
+export function parseBatch(stdout: string, nonce: string): Map<string, BatchResult> {
+  const out = new Map<string, BatchResult>();
+  const begin = `${nonce}:begin:`;
+  const end = `\n${nonce}:end:`;
+  let at = 0;
+  for (;;) {
+    const b = stdout.indexOf(begin, at);
+    if (b < 0) break;
+    const nameEnd = stdout.indexOf('\n', b);
+    if (nameEnd < 0) break;
+    const name = stdout.slice(b + begin.length, nameEnd);
+    const e = stdout.indexOf(end, nameEnd);
+    if (e < 0) break;
+    const codeEnd = stdout.indexOf('\n', e + end.length);
+    const code = Number(stdout.slice(e + end.length, codeEnd < 0 ? undefined : codeEnd));
+    if (codeEnd < 0 || !Number.isInteger(code)) break;
+    out.set(name, { exitCode: code, stdout: stdout.slice(nameEnd + 1, e) });
+    at = codeEnd + 1;
+  }
+  return out;
+}
