@@ -1,7 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 /** The store and jobs suites: run on SQLite in `unit`, and again on a real PostgreSQL server in `postgres`. */
-const STORE_SUITES = ['test/unit/store.test.ts', 'test/unit/jobs-*.test.ts', 'test/integration/jobs-crash.test.ts'];
+const STORE_SUITES = [
+  'test/unit/store.test.ts',
+  'test/unit/jobs-*.test.ts',
+  'test/integration/jobs-crash.test.ts',
+  // Main's outbox and monitor write through the async store too: prove them on both dialects.
+  'test/unit/push-deploy/notify-outbox.test.ts',
+  'test/unit/push-deploy/monitor-round.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -10,6 +10,7 @@ import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { Resolve } from '../services/shared/ssrf.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../services/users/sessions.js';
+import { createReceiver, type Receiver } from '../services/webhooks/receive.js';
 import { auditRequests } from './auth/audit-requests.js';
 import { authenticate, CSRF_HEADER } from './auth/authenticate.js';
 import { tableProblems } from './auth/route-permissions.js';
@@ -32,6 +33,7 @@ import { approvalRoutes } from './routes/approvals.js';
 import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { databaseRoutes } from './routes/databases.js';
@@ -39,13 +41,17 @@ import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { policyRoutes } from './routes/policies.js';
+import { previewRoutes } from './routes/previews.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { dashboardHandler } from './static.js';
 
 export interface ApiOptions {
@@ -76,12 +82,17 @@ export interface ApiOptions {
    */
   secureCookies?: boolean;
   trustProxy?: boolean;
+  /** Push-to-deploy receiver (shared with the poller of `infrakt serve`); a fresh one by default. */
+  receiver?: Receiver;
+  /** Failed webhook deliveries allowed per address before 429 (default 10 per minute). */
+  webhookFailureLimit?: RateLimit;
   /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
   mcp?: { allowWrites: boolean };
 }
 
 export const API_DESCRIPTION =
-  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health and sign-in ' +
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health, sign-in and ' +
+  'the webhook deliveries (POST /api/webhooks/{hookId}, signed with the app secret instead) ' +
   `needs credentials: the owner's ${API_KEY_HEADER}, a scoped token (Authorization: Bearer ikt_…), or the dashboard's ` +
   `session cookie with ${CSRF_HEADER} on every change (missing: 401, wrong or not allowed for the role/scope: 403, ` +
   'repeated failures: 429). Errors are { "error": { "code", "message", ' +
@@ -241,6 +252,11 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   auditRoutes(api);
   policyRoutes(api);
   approvalRoutes(api, deps);
+  notificationRoutes(api, deps);
+  previewRoutes(api, deps);
+  autoDeployRoutes(api, deps);
+  monitoringRoutes(api, deps);
+  webhookRoutes(api, deps, opts.receiver ?? createReceiver(), opts.webhookFailureLimit ?? DEFAULT_RATE_LIMIT);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',

@@ -6,6 +6,7 @@ import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
 import type { Store } from '../adapters/store/store.js';
+import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 
 export interface ApiCtx extends Ctx {
@@ -23,12 +24,15 @@ export function openApiContext(paths: Paths, opts: { connect?: Connect; store?: 
   const store = opts.store ?? openStore(paths.db);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   const actor = 'api';
-  const jobs = createJobRunner({
-    store,
-    clock: systemClock,
-    actor,
-    runner: `infrakt serve pid ${process.pid} on ${hostname()}`,
-  });
+  const jobs = withJobNotifications(
+    createJobRunner({
+      store,
+      clock: systemClock,
+      actor,
+      runner: `infrakt serve pid ${process.pid} on ${hostname()}`,
+    }),
+    { store, clock: systemClock },
+  );
   return {
     store,
     cipher,
@@ -38,6 +42,7 @@ export function openApiContext(paths: Paths, opts: { connect?: Connect; store?: 
     connect: opts.connect ?? (connect as Connect),
     jobs,
     async close() {
+      await jobs.pending();
       jobs.close();
       await store.close();
     },

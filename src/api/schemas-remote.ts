@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fingerprintSchema, nameSchema } from '../core/schemas/common.js';
+import { commitSchema, fingerprintSchema, nameSchema } from '../core/schemas/common.js';
 
 /** Request bodies and parameters of the remote-operation routes (their answers are views of core/schemas/views/). */
 
@@ -24,6 +24,16 @@ export const deployBody = z
     wait: z.boolean().optional().describe('Queue behind a running job of this app instead of answering 423'),
   })
   .meta({ id: 'Deploy' });
+
+export const deployAppBody = deployBody
+  .extend({
+    commit: commitSchema
+      .optional()
+      .describe(
+        'Git apps: deploy exactly this commit of the branch instead of its head (e.g. the one a CI run tested)',
+      ),
+  })
+  .meta({ id: 'DeployApp' });
 
 export const rollbackBody = z
   .object({

@@ -9,6 +9,8 @@ import { openStateStore } from '../adapters/store/open-state.js';
 import { InfraktError } from '../core/errors.js';
 import { startApprovalWorker } from '../services/approvals/run-approved.js';
 import type { Connect } from '../services/shared/context.js';
+import { startWatchers, type WatcherOptions, type Watchers } from '../services/system/watchers.js';
+import { createReceiver } from '../services/webhooks/receive.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';
@@ -30,6 +32,8 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Offer MCP write tools at /mcp (each still needs confirm: true). */
   mcpAllowWrites?: boolean;
+  /** Polling, monitoring and notification delivery in this process (`infrakt serve` turns them on). */
+  watch?: Omit<WatcherOptions, 'runner' | 'log'>;
 }
 
 export interface RunningServer {
@@ -61,7 +65,10 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
   const ctx = openApiContext(opts.paths, { connect: opts.connect, store: await openStateStore(opts.paths) });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  // One deploy queue for webhook deliveries and polls: a push and a poll of one app never race.
+  const receiver = createReceiver();
   const app = createApiApp(ctx, {
+    receiver,
     apiKey: apiKeySource(opts.paths.apiKey),
     corsOrigins: opts.corsOrigins,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
@@ -91,6 +98,14 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
   });
   // Expires stale approval requests and runs approved ones no process runs yet (one claim per job, across processes).
   const worker = startApprovalWorker(ctx, { log: opts.log });
+  let watchers: Watchers | null = null;
+  if (opts.watch) {
+    watchers = startWatchers(ctx, receiver.queue, {
+      ...opts.watch,
+      runner: `infrakt serve pid ${process.pid}`,
+      log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)),
+    });
+  }
   const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   return {
     url: `http://${shown}:${info.port}`,
@@ -102,6 +117,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     ctx,
     async close() {
       await worker.stop();
+      await watchers?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would keep close() waiting forever.

@@ -43,6 +43,14 @@ export type {
   JobStep,
   StepStatus,
 } from '../core/schemas/views/jobs.js';
+export type { AppHealthView, MonitorTargetView, ServerMetricsView } from '../core/schemas/views/monitoring.js';
+export type {
+  ChannelView,
+  NotifyDeliveryView,
+  NotifyTestResult,
+} from '../core/schemas/views/notifications.js';
+export type { AutoDeployView } from '../core/schemas/views/polling.js';
+export type { PreviewSettingsView, PreviewView } from '../core/schemas/views/previews.js';
 export type { ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
 export type {
   ContainerInfo,
@@ -53,6 +61,7 @@ export type {
   ServerView,
   TrustResult,
 } from '../core/schemas/views/servers.js';
+export type { WebhookDeliveryView, WebhookView } from '../core/schemas/views/webhooks.js';
 export type { ApiErrorBody } from './errors.js';
 
 /** Bodies of the create requests, as a client may send them (before defaults and coercion). */

@@ -5,6 +5,8 @@ import { ensureHome, type Paths, resolvePaths } from '../adapters/local/home.js'
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStateStore } from '../adapters/store/open-state.js';
+import { deliverDue } from '../services/notifications/dispatcher.js';
+import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 import { info } from './output.js';
 
@@ -45,9 +47,15 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
     return (await import('../adapters/connect.js')).connect(server, { ...o, ...(socket ? { socket } : {}) });
   };
   const actor = opts.actor ?? cliActor();
-  const jobs = createJobRunner({ store, clock: systemClock, actor, runner: `pid ${process.pid} on ${hostname()}` });
+  const runner = `pid ${process.pid} on ${hostname()}`;
+  const raised: number[] = [];
+  const jobs = withJobNotifications(
+    createJobRunner({ store, clock: systemClock, actor, runner }),
+    { store, clock: systemClock },
+    (id) => raised.push(id),
+  );
   for (const id of (await jobs.recovered).jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
-  return {
+  const ctx: CliCtx = {
     store,
     cipher,
     paths,
@@ -56,10 +64,15 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
     connect,
     jobs,
     close: async () => {
+      await jobs.pending();
+      // What this command raised goes out now, one attempt each with a short deadline; anything not delivered
+      // stays queued for `infrakt serve`, which retries with backoff.
+      if (raised.length) await deliverDue(ctx, { runner, eventIds: raised, timeoutMs: 5000 }).catch(() => undefined);
       jobs.close();
       await store.close();
     },
   };
+  return ctx;
 }
 
 /** Runs a command body with a context, always closing the database. */

@@ -16,6 +16,9 @@ import { registerInventoryCommands } from './commands/inventory.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLockCommands } from './commands/locks.js';
 import { registerMcpCommand } from './commands/mcp.js';
+import { registerMonitorCommands } from './commands/monitoring.js';
+import { registerNotifyCommands } from './commands/notifications.js';
+import { registerPreviewCommands } from './commands/previews.js';
 import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
@@ -30,6 +33,7 @@ import {
   registerTokenCommands,
   registerUserCommands,
 } from './commands/team.js';
+import { registerWebhookCommands } from './commands/webhooks.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -54,6 +58,8 @@ export function buildProgram(): Command {
   registerDeployCommands(apps);
   registerAppLifecycleCommands(apps);
   registerAppVolumeCommands(apps);
+  registerWebhookCommands(apps);
+  registerPreviewCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
   registerEnvCommands(env);
   registerEnvPushCommand(env);
@@ -69,6 +75,12 @@ export function buildProgram(): Command {
   registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
+  registerMonitorCommands(
+    program.command('monitor').description('health and metrics history recorded by infrakt serve'),
+  );
+  registerNotifyCommands(
+    program.command('notify').description('notification channels: webhook, Slack, Discord, email'),
+  );
 
   // Fleet as code (issue 14): cloud servers, secrets, providers, inventory plan/apply/export/schema, MCP.
   registerServerCloudCommands(servers);

@@ -18,6 +18,7 @@ const DatabasesPage = lazy(() => import('./pages/databases.js'));
 const CatalogPage = lazy(() => import('./pages/catalog.js'));
 const CatalogInstallPage = lazy(() => import('./pages/catalog-install.js'));
 const BackupsPage = lazy(() => import('./pages/backups.js'));
+const AlertsPage = lazy(() => import('./pages/alerts.js'));
 const JobsPage = lazy(() => import('./pages/jobs.js'));
 const JobDetailPage = lazy(() => import('./pages/job-detail.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found.js'));
@@ -50,6 +51,7 @@ function Routed() {
           <Route path="/catalog" element={<CatalogPage />} />
           <Route path="/catalog/:id" element={<CatalogInstallPage />} />
           <Route path="/backups" element={<BackupsPage />} />
+          <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/:id" element={<JobDetailPage />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PushDeployTables } from './schema-push-deploy.js';
 
 /** Timestamps are ISO-8601 UTC strings; JSON columns are TEXT holding JSON. */
 export interface ServersTable {
@@ -228,7 +229,7 @@ export interface ServerReposTable {
   created_at: string;
 }
 
-export interface Database {
+export interface Database extends PushDeployTables {
   servers: ServersTable;
   apps: AppsTable;
   deployments: DeploymentsTable;

@@ -83,6 +83,35 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   // The app's own sign-in (basic auth in front of it): app configuration, like its env.
   'PUT /api/apps/:name/auth': 'deploy',
 
+  // Push to deploy (main's issue 16). The delivery itself carries no credentials: each must be signed with its app's
+  // secret (routes/webhooks.ts), and acts as a principal limited to that app and its previews.
+  'POST /api/webhooks/:hookId': 'public',
+  'GET /api/apps/:name/webhook': 'read',
+  'GET /api/apps/:name/webhook/deliveries': 'read',
+  // Enabling shows the secret; reveal/rotate hand it out: deploy-level app configuration, like revealing env values.
+  'POST /api/apps/:name/webhook': 'deploy',
+  'POST /api/apps/:name/webhook/reveal': 'deploy',
+  'POST /api/apps/:name/webhook/rotate': 'deploy',
+  'DELETE /api/apps/:name/webhook': 'deploy',
+  'GET /api/apps/:name/auto-deploy': 'read',
+  'PUT /api/apps/:name/auto-deploy': 'deploy',
+  'GET /api/apps/:name/previews': 'read',
+  'GET /api/apps/:name/previews/settings': 'read',
+  'PUT /api/apps/:name/previews/settings': 'deploy',
+
+  // Monitoring: history and states are reads (the overview shows only targets in the caller's scope).
+  'GET /api/monitoring': 'read',
+  'GET /api/apps/:name/health': 'read',
+  'GET /api/servers/:name/metrics': 'read',
+  // Notification channels are global settings (where alerts about every server and app go): changing or testing one
+  // is admin. Their list shows no secret (only the URL's origin, mail recipients): a read. The delivery log carries
+  // every app's events and the receivers' errors, whatever the caller's scope: admin.
+  'GET /api/notify/channels': 'read',
+  'POST /api/notify/channels': 'admin',
+  'DELETE /api/notify/channels/:name': 'admin',
+  'POST /api/notify/channels/:name/test': 'admin',
+  'GET /api/notify/deliveries': 'admin',
+
   'GET /api/databases': 'read',
   'POST /api/databases': 'admin',
   'GET /api/databases/:name': 'read',

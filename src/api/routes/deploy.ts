@@ -6,19 +6,37 @@ import { listDeployments } from '../../services/apps/releases.js';
 import { prepareRollback } from '../../services/apps/rollback.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam, serverQuery } from '../schemas.js';
-import { rollbackBody } from '../schemas-remote.js';
-import { accepted, appJobRoute } from './app-job-route.js';
+import { deployAppBody, rollbackBody } from '../schemas-remote.js';
+import { accepted } from './app-job-route.js';
 
 const tags = ['apps'];
 
 /** Releases: deploy, rollback and their history (services/apps/deploy, rollback, releases). */
 export function deployRoutes(api: Api, deps: RouteDeps): void {
-  appJobRoute(
-    api,
-    tags,
-    '/api/apps/{name}/deploy',
-    'Deploy: the new release starts beside the old one and gets traffic once healthy',
-    async (c, name, o) => deps.startPlan(c, await prepareDeploy(c.var.ctx, name, o)),
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/apps/{name}/deploy',
+      tags,
+      summary: 'Deploy: the new release starts beside the old one and gets traffic once healthy',
+      security,
+      request: {
+        params: nameParam,
+        query: serverQuery,
+        body: { content: { 'application/json': { schema: deployAppBody } }, required: false },
+      },
+      responses: { ...accepted, ...REMOTE_ERRORS },
+    }),
+    async (c) => {
+      // Body optional: a bare POST (no Content-Type) validates as {}.
+      const body = c.req.valid('json');
+      const plan = await prepareDeploy(c.var.ctx, c.req.valid('param').name, {
+        server: body.server ?? c.req.valid('query').server,
+        wait: body.wait,
+        commit: body.commit,
+      });
+      return deps.startPlan(c, plan);
+    },
   );
   api.openapi(
     createRoute({

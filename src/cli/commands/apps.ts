@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { validation } from '../../core/errors.js';
 import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
 import { lastRuns } from '../../services/backup-targets/runs.js';
+import { setAutoDeploy } from '../../services/polling/auto-deploy.js';
 import { updateAuthCli } from '../app-auth.js';
 import { withCtx } from '../context.js';
 import { intOption, readComposeFile } from '../options.js';
@@ -107,7 +109,9 @@ export function registerAppCommands(app: Command): void {
 
   app
     .command('update <name>')
-    .description("change an app's source (image, branch or compose file); applied by the next deploy")
+    .description(
+      "change an app's source (image, branch or compose file; applied by the next deploy), its auth, or its auto-deploy",
+    )
     .option('--image <image>', 'new image (image apps)')
     .option('--branch <branch>', 'new branch (git apps)')
     .option('--compose-file <path>', 'new compose file (compose apps)')
@@ -115,15 +119,36 @@ export function registerAppCommands(app: Command): void {
     .option('--no-init', 'run releases without an init as PID 1')
     .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL', intOption)
     .option('--auth <spec>', 'forward:URL (forward_auth, e.g. Authentik), basic:USER (password prompted) or none')
+    .option(
+      '--auto-deploy <mode>',
+      'poll: infrakt serve deploys new commits of the branch / new digests of the tag; off',
+    )
+    .option('--interval <seconds>', 'how often --auto-deploy poll checks (default 60)', intOption)
     .option('--server <server>', 'server of the app')
     .option('--json', 'print the app as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
+        const sourceChange = [o.image, o.branch, o.composeFile, o.init, o.stopTimeout].some((x) => x !== undefined);
+        if (o.autoDeploy !== undefined || o.interval !== undefined) {
+          if (o.autoDeploy === undefined) throw validation('--interval goes with --auto-deploy poll');
+          const v = await setAutoDeploy(ctx, name, {
+            mode: o.autoDeploy,
+            intervalSeconds: o.interval,
+            server: o.server,
+          });
+          if (o.json && !sourceChange && o.auth === undefined) return printJson(v);
+          if (!o.json)
+            success(
+              v.mode === 'poll'
+                ? `${c.bold(v.app)}: infrakt serve checks ${v.watches} every ${v.intervalSeconds}s and deploys changes`
+                : `${c.bold(v.app)}: auto-deploy off`,
+            );
+        }
         if (o.auth !== undefined) {
           await updateAuthCli(ctx, name, o);
-          const more = [o.image, o.branch, o.composeFile, o.init, o.stopTimeout];
-          if (more.every((x) => x === undefined)) return;
+          if (!sourceChange) return;
         }
+        if (!sourceChange && o.autoDeploy !== undefined) return;
         const patch = {
           image: o.image,
           branch: o.branch,

@@ -15,10 +15,12 @@ export function registerDeployCommands(app: Command): void {
     .description('deploy or redeploy: the new release starts beside the old one and gets traffic once healthy')
     .option('--server <server>', 'server of the app (when the name is used on several)')
     .option('--wait', 'wait for a deploy of this app already running instead of failing')
+    .option('--commit <sha>', 'git apps: deploy exactly this commit of the branch instead of its head')
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
-        const r = await runPlanCli(ctx, await prepareDeploy(ctx, name, { server: o.server, wait: o.wait }), o.json);
+        const plan = await prepareDeploy(ctx, name, { server: o.server, wait: o.wait, commit: o.commit });
+        const r = await runPlanCli(ctx, plan, o.json);
         if (!o.json) printRelease(r);
       });
     });

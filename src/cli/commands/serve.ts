@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { ServeOptions } from '../../api/server.js';
 import { validation } from '../../core/errors.js';
+import { DEFAULT_MONITOR } from '../../services/monitoring/monitor.js';
 import { currentApiKey } from '../../services/system/api-key.js';
 import { localPaths } from '../context.js';
 import { intOption } from '../options.js';
@@ -22,6 +24,33 @@ function checkOrigin(origin: string): string {
     );
   }
   return u.origin;
+}
+
+function watchOptions(o: {
+  monitorInterval: number;
+  monitorTimeout: number;
+  downAfter: number;
+  diskThreshold: number;
+  memoryThreshold: number;
+  notifyRetry: number;
+}): NonNullable<ServeOptions['watch']> {
+  const within = (v: number, min: number, max: number, flag: string) => {
+    if (!Number.isInteger(v) || v < min || v > max) throw validation(`${flag} must be ${min} to ${max}`);
+    return v;
+  };
+  const interval = o.monitorInterval === 0 ? 0 : within(o.monitorInterval, 2, 86_400, '--monitor-interval');
+  const down = within(o.downAfter, 1, 20, '--down-after');
+  return {
+    monitorIntervalMs: interval * 1000,
+    monitor: {
+      ...DEFAULT_MONITOR,
+      timeoutMs: within(o.monitorTimeout, 1, 120, '--monitor-timeout') * 1000,
+      damping: { downAfter: down, upAfter: down },
+      diskThreshold: within(o.diskThreshold, 1, 100, '--disk-threshold'),
+      memoryThreshold: within(o.memoryThreshold, 1, 100, '--memory-threshold'),
+    },
+    dispatch: { backoffMs: within(o.notifyRetry, 1, 3600, '--notify-retry') * 1000 },
+  };
 }
 
 export function registerServe(program: Command): void {
@@ -48,8 +77,27 @@ export function registerServe(program: Command): void {
       '--mcp-allow-writes',
       'offer MCP write tools at /mcp (deploy, restart, rollback, backup, apply; each needs confirm)',
     )
+    .option('--no-watch', 'serve the API only: no polling, monitoring or notification delivery in this process')
+    .option('--monitor-interval <seconds>', 'health checks and server metrics every N seconds (0: off)', intOption, 60)
+    .option('--monitor-timeout <seconds>', 'deadline of one health check or server sample', intOption, 10)
+    .option(
+      '--down-after <n>',
+      'failed checks in a row before a target is down (and good ones before up)',
+      intOption,
+      2,
+    )
+    .option('--disk-threshold <percent>', 'raise server.disk above this use of the fullest filesystem', intOption, 90)
+    .option('--memory-threshold <percent>', 'raise server.memory above this memory use', intOption, 90)
+    .option('--notify-retry <seconds>', 'first retry of a failed notification (doubling, 6 attempts)', intOption, 10)
     .action(
       async (o: {
+        watch: boolean;
+        monitorInterval: number;
+        monitorTimeout: number;
+        downAfter: number;
+        diskThreshold: number;
+        memoryThreshold: number;
+        notifyRetry: number;
         port: number;
         host: string;
         corsOrigin?: string[];
@@ -62,6 +110,7 @@ export function registerServe(program: Command): void {
         if (o.port < 0 || o.port > 65535)
           throw validation(`invalid --port ${o.port}`, 'use 1-65535 (0 picks a free port)');
         const corsOrigins = (o.corsOrigin ?? []).map(checkOrigin);
+        const watch = o.watch ? watchOptions(o) : undefined;
         const paths = localPaths();
         const { startApiServer, isLoopback } = await import('../../api/server.js');
         const srv = await startApiServer({
@@ -74,6 +123,7 @@ export function registerServe(program: Command): void {
           trustProxy: Boolean(o.trustProxy),
           catalogDirs: (o.catalogDir ?? []).map((d) => resolve(d)),
           mcpAllowWrites: Boolean(o.mcpAllowWrites),
+          watch,
         });
         const out = (s: string) => process.stdout.write(`${s}\n`);
         out(`${c.green('✓')} infrakt API listening on ${c.bold(srv.url)}`);
@@ -89,6 +139,11 @@ export function registerServe(program: Command): void {
         } else {
           out(`  API key    in ${srv.apiKeyFile} (print it with: infrakt api-key show)`);
         }
+        out(
+          watch
+            ? `  watching   polling, notifications${o.monitorInterval ? `, monitor every ${o.monitorInterval}s` : ' (monitor off)'}`
+            : '  watching   nothing (--no-watch): no polling, monitoring or notification delivery',
+        );
         if (corsOrigins.length) out(`  CORS       ${corsOrigins.join(', ')}`);
         if (isLoopback(srv.host)) {
           out(

@@ -8,7 +8,15 @@ import { appLayout, builtImage, releaseProject, servicesProject } from './layout
 
 export type DeploySource =
   | { readonly type: 'image'; readonly image: string }
-  | { readonly type: 'git'; readonly repo: string; readonly branch: string }
+  | {
+      readonly type: 'git';
+      readonly repo: string;
+      readonly branch: string;
+      /** Deploy exactly this commit (a push event, `app deploy --commit`) instead of the branch head. */
+      readonly commit?: string;
+      /** Refs that contain `commit` when the server cannot fetch it by id (default: the branch). */
+      readonly refs?: readonly string[];
+    }
   | { readonly type: 'compose'; readonly content: string };
 
 /** Why a deploy runs: a new source, a rollback to a kept release, or new variables for the current one. */
@@ -107,10 +115,14 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
       cmds: [docker.inspectAndTag(i.source.image, builtImage(i.app, i.release))],
     });
   } else if (i.source.type === 'git') {
+    const { repo, branch, commit, refs } = i.source;
     steps.push({
       name: 'fetch git source',
       kind: 'source',
-      cmds: [git.syncBranch(i.source.repo, i.source.branch, l.srcDir), git.headCommit(l.srcDir)],
+      cmds: [
+        commit ? git.syncCommit(repo, commit, refs ?? [branch], l.srcDir) : git.syncBranch(repo, branch, l.srcDir),
+        git.headCommit(l.srcDir),
+      ],
     });
   } else {
     steps.push({ name: 'validate compose file', kind: 'source' });

@@ -47,6 +47,13 @@ export const branchSchema = z
     message: 'is not a valid git branch name',
   });
 
+/** A full commit id (40 hex digits, or 64 in SHA-256 repositories); upper case is folded. */
+export const commitSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'must be a full commit id (40 or 64 hex digits)');
+
 export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Names JavaScript objects treat specially: as a key of a request body or a map they would vanish silently.
 const RESERVED_ENV_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -4,12 +4,17 @@ import type { Ctx } from '../shared/context.js';
 import { type Admission, admit } from './gate.js';
 import { admitTransition, setState } from './lifecycle.js';
 
+/** Each governed runner's inner runner. */
+const ungoverned = new WeakMap<Jobs, Jobs>();
+
 /**
  * The job runner as the faces hand it to services: every job goes through the gate first (state machine, approval
  * policies), and the body moves its resource's state (e.g. `destroy` while a destroy runs, `provisioned` once a
  * deploy succeeded). A held request's handle rejects with APPROVAL_PENDING at once; the API answers 202 with it.
  */
-export function governedJobs(inner: Jobs, ctxOf: () => Ctx): Jobs {
+export function governedJobs(given: Jobs, ctxOf: () => Ctx): Jobs {
+  // Governing a governed runner for another principal (actingAs) re-governs the runner inside: one admission.
+  const inner = ungoverned.get(given) ?? given;
   const moving =
     <T>(a: Pick<Admission, 'resource' | 'during' | 'to'>, body: (job: JobContext) => Promise<T>) =>
     async (job: JobContext): Promise<T> => {
@@ -30,7 +35,7 @@ export function governedJobs(inner: Jobs, ctxOf: () => Ctx): Jobs {
     return inner.start(spec, moving(a, body));
   }
 
-  return {
+  const governed: Jobs = {
     ...inner,
     start,
     async run(spec, body) {
@@ -55,4 +60,6 @@ export function governedJobs(inner: Jobs, ctxOf: () => Ctx): Jobs {
       return inner.resume(id, { spec: plan.spec, body: moving(a, plan.body) });
     },
   };
+  ungoverned.set(governed, inner);
+  return governed;
 }

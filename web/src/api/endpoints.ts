@@ -8,8 +8,10 @@ import type {
   AppBackupList,
   AppCatalogStatus,
   AppCreateRequest,
+  AppHealthView,
   AppLogLine,
   AppView,
+  AutoDeployView,
   BackupList,
   BackupOverview,
   BackupTargetAddRequest,
@@ -18,6 +20,7 @@ import type {
   CatalogEntrySummary,
   CatalogOutputs,
   CatalogStackView,
+  ChannelView,
   Credentials,
   DashboardView,
   DatabaseCreateRequest,
@@ -31,14 +34,22 @@ import type {
   JobAccepted,
   JobLogLine,
   JobRecord,
+  MonitorTargetView,
+  NotifyDeliveryView,
+  NotifyTestResult,
+  PreviewSettingsView,
+  PreviewView,
   ProbeResult,
   ProxyRouteView,
   ServerAddRequest,
+  ServerMetricsView,
   ServerRemoved,
   ServerStatusReport,
   ServerView,
   TargetAdded,
   TrustResult,
+  WebhookDeliveryView,
+  WebhookView,
 } from './types.js';
 
 export const api = createClient({ getKey: getApiKey, onUnauthorized: () => clearApiKey() });
@@ -139,6 +150,29 @@ export const endpoints = {
     api.post<JobAccepted>(`/api/apps/${e(name)}/catalog-upgrade`, { to }),
   /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
   claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
+
+  webhook: (app: string, signal?: AbortSignal) => api.get<WebhookView>(`/api/apps/${e(app)}/webhook`, { signal }),
+  enableWebhook: (app: string) => api.post<WebhookView>(`/api/apps/${e(app)}/webhook`, {}),
+  /** The secret, on purpose (the API records the reveal in the audit log). */
+  revealWebhook: (app: string) => api.post<WebhookView>(`/api/apps/${e(app)}/webhook/reveal`),
+  rotateWebhook: (app: string) => api.post<WebhookView>(`/api/apps/${e(app)}/webhook/rotate`),
+  disableWebhook: (app: string) => api.del<{ app: string; disabled: true }>(`/api/apps/${e(app)}/webhook`),
+  webhookDeliveries: (app: string, signal?: AbortSignal) =>
+    api.get<WebhookDeliveryView[]>(`/api/apps/${e(app)}/webhook/deliveries?limit=30`, { signal }),
+  previews: (app: string, signal?: AbortSignal) => api.get<PreviewView[]>(`/api/apps/${e(app)}/previews`, { signal }),
+  previewSettings: (app: string, signal?: AbortSignal) =>
+    api.get<PreviewSettingsView>(`/api/apps/${e(app)}/previews/settings`, { signal }),
+  autoDeploy: (app: string, signal?: AbortSignal) =>
+    api.get<AutoDeployView>(`/api/apps/${e(app)}/auto-deploy`, { signal }),
+  appHealth: (app: string, signal?: AbortSignal) => api.get<AppHealthView>(`/api/apps/${e(app)}/health`, { signal }),
+  serverMetrics: (server: string, signal?: AbortSignal) =>
+    api.get<ServerMetricsView>(`/api/servers/${e(server)}/metrics`, { signal }),
+  monitoring: (signal?: AbortSignal) => api.get<MonitorTargetView[]>('/api/monitoring', { signal }),
+  notifyChannels: (signal?: AbortSignal) => api.get<ChannelView[]>('/api/notify/channels', { signal }),
+  testNotifyChannel: (name: string) => api.post<NotifyTestResult>(`/api/notify/channels/${e(name)}/test`),
+  removeNotifyChannel: (name: string) => api.del<{ name: string; removed: true }>(`/api/notify/channels/${e(name)}`),
+  notifyDeliveries: (signal?: AbortSignal) =>
+    api.get<NotifyDeliveryView[]>('/api/notify/deliveries?limit=50', { signal }),
 
   jobs: (signal?: AbortSignal) => api.get<JobRecord[]>('/api/jobs?limit=100', { signal }),
   job: (id: string, signal?: AbortSignal) => api.get<JobRecord>(`/api/jobs/${e(id)}`, { signal }),

@@ -1,5 +1,17 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Archive, Boxes, Database, LayoutDashboard, ListChecks, LogOut, Menu, Server, Store, X } from 'lucide-react';
+import {
+  Archive,
+  BellRing,
+  Boxes,
+  Database,
+  LayoutDashboard,
+  ListChecks,
+  LogOut,
+  Menu,
+  Server,
+  Store,
+  X,
+} from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { clearApiKey, getApiKey } from '../api/auth.js';
@@ -13,6 +25,7 @@ const NAV = [
   { to: '/databases', label: 'Databases', Icon: Database, end: false },
   { to: '/catalog', label: 'Catalog', Icon: Store, end: false },
   { to: '/backups', label: 'Backups', Icon: Archive, end: false },
+  { to: '/alerts', label: 'Alerts', Icon: BellRing, end: false },
   { to: '/jobs', label: 'Jobs', Icon: ListChecks, end: false },
 ];
 

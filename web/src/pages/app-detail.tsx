@@ -7,7 +7,9 @@ import { AppBackups } from '../components/app-backups.js';
 import { AppCatalog } from '../components/app-catalog.js';
 import { AppDeployments } from '../components/app-deployments.js';
 import { AppEnv } from '../components/app-env.js';
+import { AppHealth } from '../components/app-health.js';
 import { AppLogs } from '../components/app-logs.js';
+import { AppPush } from '../components/app-push.js';
 import { QueryState } from '../components/states.js';
 import { Tabs } from '../components/tabs.js';
 import { Card, PageHeader, StatusBadge } from '../components/ui.js';
@@ -20,6 +22,8 @@ const TABS = [
   { key: 'env', label: 'Environment' },
   { key: 'backups', label: 'Backups' },
   { key: 'settings', label: 'Settings' },
+  { key: 'push', label: 'Push & previews' },
+  { key: 'health', label: 'Health' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
 
@@ -116,6 +120,8 @@ export default function AppDetailPage() {
               {tab === 'env' ? <AppEnv app={app} /> : null}
               {tab === 'backups' ? <AppBackups app={app} /> : null}
               {tab === 'settings' ? <AppAuth app={app} /> : null}
+              {tab === 'push' ? <AppPush app={app} /> : null}
+              {tab === 'health' ? <AppHealth app={app.name} /> : null}
             </Tabs>
           </>
         )}

@@ -3,6 +3,7 @@ import { ArrowLeft } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import { ServerHistory } from '../components/server-history.js';
 import { Sparkline } from '../components/sparkline.js';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
 import { TrustHostKey } from '../components/trust-host-key.js';
@@ -119,6 +120,9 @@ export default function ServerDetailPage() {
             <div className="space-y-5">
               <Card title="Metrics">
                 <Metrics status={status} />
+              </Card>
+              <Card title="History (sampled by infrakt serve)">
+                <ServerHistory server={name} />
               </Card>
               <div className="grid gap-5 lg:grid-cols-2">
                 <Card title="Apps">

@@ -4,7 +4,8 @@ import { catalogHostInstalls } from './0006-catalog-host-installs.js';
 import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
 import { jobMeasures } from './0009-job-measures.js';
-import { teams } from './0010-teams.js';
+import { pushDeploy } from './0010-push-deploy.js';
+import { teams } from './0011-teams.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -15,5 +16,6 @@ export const MIGRATIONS: readonly Migration[] = [
   fleet,
   backupTargets,
   jobMeasures,
+  pushDeploy,
   teams,
 ];

@@ -1,6 +1,8 @@
 import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
 import { InfraktError } from '../../../core/errors.js';
 import { type DeployAction, deployPlan } from '../../../core/plans/deploy.js';
+import { branchSchema, commitSchema } from '../../../core/schemas/common.js';
+import { parseInput } from '../../../core/schemas/parse.js';
 import type { Ctx } from '../../shared/context.js';
 import type { JobPlan } from '../../shared/job-plan.js';
 import { appJobSpec } from '../../shared/job-spec.js';
@@ -13,6 +15,12 @@ export interface DeployOptions {
   server?: string;
   /** Wait for a deploy already running on this app instead of failing with LOCKED. */
   wait?: boolean;
+  /** Git apps: deploy exactly this commit of the branch (a push event, `--commit`), not its head. */
+  commit?: string;
+  /** Refs that contain `commit` if the server can't fetch it by id (default: the app's branch). */
+  refs?: readonly string[];
+  /** What started it (`webhook`, `poll`), recorded in the job's params. */
+  trigger?: string;
 }
 
 export interface DeployResult {
@@ -44,15 +52,29 @@ function checkDeployable(app: AppRow): void {
   }
 }
 
+function commitRequest(app: AppRow, sha: string, refs?: readonly string[]): NonNullable<ReleaseRequest['commit']> {
+  if (app.app_type !== 'git') {
+    throw new InfraktError('VALIDATION', `--commit is for git apps; '${app.name}' is a ${app.app_type} app`);
+  }
+  const commit = parseInput(commitSchema, sha, 'commit');
+  for (const r of refs ?? []) parseInput(branchSchema, r, 'ref');
+  return { sha: commit, ...(refs?.length ? { refs: [...refs] } : {}) };
+}
+
 /** `app deploy`: a new release from the app's source, started beside the serving one and switched to when healthy. */
 export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   checkDeployable(app);
   if (app.app_type === 'compose') composeRelease(dryRelease(app, server), appSettings(app).compose!.content, {});
+  const commit = opts.commit === undefined ? undefined : commitRequest(app, opts.commit, opts.refs);
   return releaseJobPlan(ctx, app, server, {
     kind: 'app.deploy',
-    params: { app: app.name },
-    req: { action: 'deploy' },
+    params: {
+      app: app.name,
+      ...(commit ? { commit: commit.sha } : {}),
+      ...(opts.trigger ? { trigger: opts.trigger } : {}),
+    },
+    req: { action: 'deploy', ...(commit ? { commit } : {}) },
     wait: opts.wait,
   });
 }
@@ -68,7 +90,7 @@ export function releaseJobPlan(
   o: { kind: string; params: Record<string, unknown>; req: ReleaseRequest; wait?: boolean | undefined },
 ): JobPlan<DeployResult> {
   // Step names do not depend on the release number, known only once the job runs.
-  const plan = deployPlan(planInput(app, server, 0, o.req.action));
+  const plan = deployPlan(planInput(app, server, 0, o.req.action, o.req.commit));
   return {
     spec: appJobSpec(app, server, o.kind, {
       params: o.params,

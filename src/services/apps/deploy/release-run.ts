@@ -6,6 +6,8 @@ import type { Executor } from '../../../core/executor.js';
 import type { JobContext, StepHandle } from '../../../core/jobs.js';
 import {
   type DeployAction,
+  type DeployPlanInput,
+  type DeploySource,
   type DeployStep,
   deployPlan,
   releaseTarget,
@@ -23,6 +25,8 @@ export interface ReleaseRequest {
   action: DeployAction;
   /** Rollback / env push: the kept release whose source is reused. */
   from?: { release: number; details: ReleaseDetails; sourceRef: string };
+  /** Git apps: deploy exactly this commit (fetched by id, else through `refs`), not the branch head. */
+  commit?: { sha: string; refs?: readonly string[] };
 }
 
 /**
@@ -67,12 +71,23 @@ export interface ReleaseRun {
 /** One step of the plan, run by the function of its kind (src/services/deploy/steps/). */
 export type ReleaseStep = (run: ReleaseRun, step: DeployStep, s: StepHandle) => Promise<void>;
 
-export function planInput(app: AppRow, server: ServerRow, release: number, action: DeployAction) {
-  const source =
+export function planInput(
+  app: AppRow,
+  server: ServerRow,
+  release: number,
+  action: DeployAction,
+  commit?: ReleaseRequest['commit'],
+): DeployPlanInput {
+  const source: DeploySource =
     app.app_type === 'image'
       ? { type: 'image' as const, image: app.image ?? '' }
       : app.app_type === 'git'
-        ? { type: 'git' as const, repo: app.git_repo ?? '', branch: app.branch ?? 'main' }
+        ? {
+            type: 'git' as const,
+            repo: app.git_repo ?? '',
+            branch: app.branch ?? 'main',
+            ...(commit ? { commit: commit.sha, refs: commit.refs ?? [app.branch ?? 'main'] } : {}),
+          }
         : { type: 'compose' as const, content: appSettings(app).compose?.content ?? '' };
   return { app: app.name, root: server.root_dir, release, port: app.port, source, action, domain: app.domain };
 }
@@ -95,7 +110,7 @@ export async function openReleaseRun(o: {
     layout: appLayout(o.server.root_dir, o.app.name),
     deploymentId: dep.id,
     release: dep.release,
-    plan: deployPlan(planInput(o.app, o.server, dep.release, o.req.action)),
+    plan: deployPlan(planInput(o.app, o.server, dep.release, o.req.action, o.req.commit)),
     flavour: 'v2',
     before: { projects: [], releases: [] },
     hostPort: 0,

@@ -1,4 +1,5 @@
 import * as git from '../../../../core/commands/git.js';
+import { InfraktError } from '../../../../core/errors.js';
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
 import { assertGitSource } from '../../apps.js';
@@ -32,9 +33,20 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
     // the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
     const repo = app.git_repo ?? '';
     const checked = repo.startsWith('/') ? null : await assertGitSource(run.ctx, repo);
-    const fetch = checked ? git.syncBranch(checked.url, app.branch ?? 'main', run.layout.srcDir, checked) : sync!;
-    await runChecked(run.ex, fetch, { what: 'git fetch' });
+    const dir = run.layout.srcDir;
+    const fetch = !checked
+      ? sync!
+      : req.commit
+        ? git.syncCommit(checked.url, req.commit.sha, req.commit.refs ?? [app.branch ?? 'main'], dir, checked)
+        : git.syncBranch(checked.url, app.branch ?? 'main', dir, checked);
+    await runChecked(run.ex, fetch, {
+      what: req.commit ? `git fetch of commit ${req.commit.sha.slice(0, 12)}` : 'git fetch',
+    });
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
+    // The checkout named the requested commit; this proves it before anything is built from it.
+    if (req.commit && commit !== req.commit.sha) {
+      throw new InfraktError('STATE', `the checkout is at ${commit}, not the requested commit ${req.commit.sha}`);
+    }
     return gitSource(sc, commit);
   }
   return composeRelease(sc, appSettings(app).compose!.content, {});
