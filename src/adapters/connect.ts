@@ -5,6 +5,7 @@ import { InfraktError } from '../core/errors.js';
 import type { Executor } from '../core/executor.js';
 import { LocalExecutor } from './local/local-executor.js';
 import { DEFAULT_KEYS, resolveAuth } from './ssh/auth.js';
+import { jumpSocket } from './ssh/jump.js';
 import { openSsh } from './ssh/open-ssh.js';
 import type { EarlySocket } from './ssh/preconnect.js';
 import type { SshExecutor } from './ssh/ssh-executor.js';
@@ -38,6 +39,11 @@ export interface ConnectOptions {
   readonly socket?: EarlySocket;
   /** Defaults to process.env (SSH_AUTH_SOCK, INFRAKT_SSH_PASSPHRASE, INFRAKT_SSH_SHELL). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Reach the server through a relay (an edge device's tunnel ends there): connect to `relay` first (its own
+   * pinned key and login), then to the server over a channel to the relay's 127.0.0.1:`port` (see ssh/jump.ts).
+   */
+  readonly via?: { readonly relay: ServerTarget; readonly port: number };
 }
 
 export type ServerTarget = Pick<
@@ -104,10 +110,26 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
     { keyPath: server.key_path, agentSocket: env.SSH_AUTH_SOCK || undefined, passphrase: env.INFRAKT_SSH_PASSPHRASE },
     server.name,
   );
+  const via = opts.via;
+  // Through a relay: the socket is a channel to the relay's 127.0.0.1:port (jump.ts); the device's own host key
+  // is verified over it like any server's.
+  const socket = via
+    ? await jumpSocket(
+        () =>
+          connectSsh(via.relay, {
+            env,
+            singleCommand: true,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+          }),
+        via.port,
+        { relay: via.relay.name, server: server.name },
+      )
+    : opts.socket;
   return openSsh({
     server: server.name,
-    host: server.host,
-    port: server.port,
+    host: via ? '127.0.0.1' : server.host,
+    port: via ? via.port : server.port,
     username: server.user,
     auth,
     expect,
@@ -115,7 +137,7 @@ export async function connectSsh(server: ServerTarget, opts: ConnectOptions = {}
     ...(opts.maxChannels ? { maxChannels: opts.maxChannels } : {}),
     persistentShell: opts.persistentShell ?? env.INFRAKT_SSH_SHELL !== 'off',
     ...(opts.singleCommand ? { singleCommand: true } : {}),
-    ...(opts.socket ? { socket: opts.socket } : {}),
+    ...(socket ? { socket } : {}),
     signal: opts.signal,
   });
 }

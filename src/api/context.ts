@@ -6,6 +6,7 @@ import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
 import type { Store } from '../adapters/store/store.js';
+import { edgeAwareConnect } from '../services/edge/route.js';
 import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
 
@@ -39,7 +40,7 @@ export function openApiContext(paths: Paths, opts: { connect?: Connect; store?: 
     paths,
     clock: systemClock,
     actor,
-    connect: opts.connect ?? (connect as Connect),
+    connect: opts.connect ?? edgeAwareConnect(store, connect),
     jobs,
     async close() {
       await jobs.pending();

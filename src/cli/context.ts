@@ -5,6 +5,7 @@ import { ensureHome, type Paths, resolvePaths } from '../adapters/local/home.js'
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStateStore } from '../adapters/store/open-state.js';
+import { edgeAwareConnect } from '../services/edge/route.js';
 import { deliverDue } from '../services/notifications/dispatcher.js';
 import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
@@ -38,14 +39,15 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   // ssh2 costs ~40 ms to load: only commands that actually connect pay for it, and the TCP connection
-  // (with sshd's start-up for it, or a round trip to a distant server) is under way meanwhile.
-  const connect: Connect = async (server, o) => {
+  // (with sshd's start-up for it, or a round trip to a distant server) is under way meanwhile. Edge servers
+  // behind a relay are reached through it (edgeAwareConnect adds `via`): no early socket for those.
+  const connect: Connect = edgeAwareConnect(store, async (server, o) => {
     const socket =
-      server.host === 'local'
+      server.host === 'local' || o?.via
         ? undefined
         : (await import('../adapters/ssh/preconnect.js')).preconnectIfPinned(server, o?.hostKeyPolicy);
     return (await import('../adapters/connect.js')).connect(server, { ...o, ...(socket ? { socket } : {}) });
-  };
+  });
   const actor = opts.actor ?? cliActor();
   const runner = `pid ${process.pid} on ${hostname()}`;
   const raised: number[] = [];

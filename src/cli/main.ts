@@ -9,6 +9,7 @@ import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
 import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
+import { registerEdgeCommands } from './commands/edge.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
 import { registerInit } from './commands/home.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerServerProvision(servers);
   registerServerRemoteCommands(servers);
   registerServerSet(servers);
+  registerEdgeCommands(program.command('edge').description('edge servers behind NAT: meeting points and relays'));
   const apps = program.command('app').description('manage apps');
   registerAppCommands(apps);
   registerDeployCommands(apps);

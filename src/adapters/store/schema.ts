@@ -254,6 +254,9 @@ export interface Database extends PushDeployTables {
   auth_flows: AuthFlowsTable;
   policies: PoliciesTable;
   approvals: ApprovalsTable;
+  edge_control: EdgeControlTable;
+  edge_relays: EdgeRelaysTable;
+  edge_devices: EdgeDevicesTable;
 }
 
 /** A person who signs in to the dashboard or the API (migration teams). */
@@ -387,3 +390,59 @@ export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderServerRow = Selectable<ProviderServersTable>;
 export type BackupTargetRow = Selectable<BackupTargetsTable>;
 export type BackupRunRow = Selectable<BackupRunsTable>;
+
+/** The control host as the meeting point of edge devices (one row, id 1; written by `edge setup`). */
+export interface EdgeControlTable {
+  id: number;
+  /** Host name or address, and port, the devices dial (the control host's sshd as seen from them). */
+  endpoint_host: string;
+  endpoint_port: number;
+  /** The system user devices log in as, authorised only for their reverse forward. */
+  tunnel_user: string;
+  /** The local user sshd runs `cat` as to read infrakt's dedicated authorized_keys (AuthorizedKeysCommandUser). */
+  keys_user: string;
+  /** `<type> <base64>` lines of the control host's sshd host keys: what devices pin. */
+  host_keys: string;
+  port_min: number;
+  port_max: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An SSH server the user owns where devices and infrakt meet when the control host is not reachable. */
+export interface EdgeRelaysTable {
+  id: Generated<number>;
+  name: string;
+  host: string;
+  port: number;
+  /** infrakt's own login on the relay (to jump through it and to keep its dedicated authorized_keys). */
+  user: string;
+  key_path: string | null;
+  host_key: string;
+  host_key_fingerprint: string;
+  tunnel_user: string;
+  /** Absolute path of the dedicated authorized_keys on the relay, owned by `user`. */
+  keys_file: string;
+  port_min: number;
+  port_max: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EdgeDevicesTable {
+  server_id: number;
+  /** null: the device dials the control host itself. */
+  relay_id: number | null;
+  /** The loopback port its reverse forward listens on (on the control host or the relay). */
+  tunnel_port: number;
+  /** The device's own sshd port the forward leads to. */
+  device_ssh_port: number;
+  /** `ssh-ed25519 <base64>` of the key generated for this device's tunnel. */
+  tunnel_key: string;
+  last_seen_at: string | null;
+  created_at: string;
+}
+
+export type EdgeControlRow = Selectable<EdgeControlTable>;
+export type EdgeRelayRow = Selectable<EdgeRelaysTable>;
+export type EdgeDeviceRow = Selectable<EdgeDevicesTable>;

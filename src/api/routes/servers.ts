@@ -76,7 +76,10 @@ export function serverRoutes(api: Api, deps: RouteDeps): void {
       const { name } = c.req.valid('param');
       try {
         const res = await removeServer(c.var.ctx, name, { force: isTrue(c.req.valid('query').force) });
-        return c.json({ removed: name, apps: res.apps }, 200);
+        const edge = res.edgeKeyRevokedAt
+          ? { edgeKeyRevokedAt: res.edgeKeyRevokedAt, edgeSessionEnded: res.edgeSessionEnded }
+          : {};
+        return c.json({ removed: name, apps: res.apps, ...edge }, 200);
       } catch (e) {
         const jobId = isInfraktError(e) && e.code === 'APPROVAL_PENDING' ? e.details?.jobId : undefined;
         if (typeof jobId === 'string') return deps.accepted(c, jobId);

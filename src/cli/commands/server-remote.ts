@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
 import type { ServerStatusReport } from '../../core/schemas/views/servers.js';
+import { relayOfServer } from '../../services/edge/devices.js';
 import { execToSecret } from '../../services/secrets/exec-to-secret.js';
 import {
   fleetExec,
@@ -29,6 +30,10 @@ function duration(s: number): string {
 function printStatus(s: ServerStatusReport): void {
   const row = (k: string, v: string) => process.stdout.write(`${c.dim(k.padEnd(11))}${v}\n`);
   row('server', `${s.name} (${s.target})`);
+  if (s.edge) {
+    const via = s.edge.relay ? ` via relay ${s.edge.relay}` : '';
+    row('edge', `${s.edge.tunnel}${via}, last seen ${s.edge.lastSeenAt ?? 'never'} (tunnel port ${s.edge.tunnelPort})`);
+  }
   row('hostname', dash(s.hostname));
   row('system', dash(s.kernel));
   row('uptime', s.uptimeSeconds === null ? '-' : duration(s.uptimeSeconds));
@@ -115,6 +120,16 @@ export function registerServerRemoteCommands(server: Command): void {
           throw new InfraktError('STATE', `server '${name}' has no pinned host key yet`, {
             hint: `run: infrakt server test ${name} (or infrakt server trust ${name})`,
           });
+        }
+        const relay = await relayOfServer(ctx, row.id);
+        if (relay) {
+          throw new InfraktError(
+            'UNSUPPORTED',
+            `server '${name}' is reached through relay ${relay}: server ssh cannot open it`,
+            {
+              hint: `run commands with: infrakt server exec --server ${name} -- <command>`,
+            },
+          );
         }
         await syncKnownHosts(ctx);
         const args = [

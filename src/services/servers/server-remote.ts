@@ -15,6 +15,7 @@ import type {
   ServerView,
   TrustResult,
 } from '../../core/schemas/views/servers.js';
+import { edgeInfos, tunnelDown } from '../edge/tunnel-state.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -49,7 +50,13 @@ function rowStatus(current: string, probe: ProbeStatus): string {
 
 /** Rewrites $INFRAKT_HOME/known_hosts from every pinned key, for `server ssh` (OpenSSH). */
 export async function syncKnownHosts(ctx: Ctx): Promise<void> {
-  const rows = await ctx.store.db.selectFrom('servers').select(['host', 'port', 'host_key']).execute();
+  // Devices behind a relay are not at this machine's 127.0.0.1:port (another device may be): leave them out.
+  const rows = await ctx.store.db
+    .selectFrom('servers')
+    .leftJoin('edge_devices', 'edge_devices.server_id', 'servers.id')
+    .select(['servers.host', 'servers.port', 'servers.host_key'])
+    .where('edge_devices.relay_id', 'is', null)
+    .execute();
   writeKnownHosts(
     ctx.paths.knownHosts,
     rows.flatMap((r) =>
@@ -172,10 +179,14 @@ async function presentedKey(ctx: Ctx, row: ServerRow, fingerprint?: string): Pro
 /** `server status <name>`: uptime, load, memory, disks and containers in one round trip. */
 export async function serverStatus(ctx: Ctx, name: string): Promise<ServerStatusReport> {
   const row = await getServerRow(ctx, name);
+  // An edge server: say "waiting" (and since when) instead of a bare connection error when its tunnel is down.
+  const edge = (await edgeInfos(ctx, [row.id])).get(row.id);
+  if (edge && edge.tunnel !== 'connected') throw tunnelDown(row.name, edge);
   const ex = await ctx.connect(row, { singleCommand: true });
   try {
     const r = await ex.run(statusCommand(row.root_dir), { timeoutMs: 30_000 });
-    return parseServerStatus(row.name, ex.target, r.stdout);
+    const report = parseServerStatus(row.name, ex.target, r.stdout);
+    return edge ? { ...report, edge } : report;
   } finally {
     await ex.close();
   }

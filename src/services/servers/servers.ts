@@ -9,7 +9,10 @@ import {
   type ServerAddInput,
   serverAddSchema,
 } from '../../core/schemas/server.js';
+import type { EdgeInfo } from '../../core/schemas/views/edge.js';
 import type { ServerView } from '../../core/schemas/views/servers.js';
+import { revokeEdgeKey } from '../edge/devices.js';
+import { edgeInfos } from '../edge/tunnel-state.js';
 import { admitLocal } from '../governance/gate.js';
 import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
@@ -24,7 +27,7 @@ export function serverSettings(
   return { ...raw, proxy: proxySettingsSchema.parse(raw.proxy ?? {}) };
 }
 
-export function toServerView(row: ServerRow, appCount = 0): ServerView {
+export function toServerView(row: ServerRow, appCount = 0, edge: EdgeInfo | null = null): ServerView {
   return {
     id: row.id,
     name: row.name,
@@ -40,6 +43,7 @@ export function toServerView(row: ServerRow, appCount = 0): ServerView {
     lastError: row.last_error,
     appCount,
     proxy: serverSettings(row).proxy,
+    edge,
     createdAt: row.created_at,
   };
 }
@@ -119,7 +123,13 @@ export async function listServers(ctx: Ctx): Promise<ServerView[]> {
     .groupBy('servers.id')
     .orderBy('servers.name')
     .execute();
-  return visible(ctx, rows, (r) => ({ server: r.name })).map((r) => toServerView(r, Number(r.app_count)));
+  const edge = await edgeInfos(
+    ctx,
+    rows.map((r) => r.id),
+  );
+  return visible(ctx, rows, (r) => ({ server: r.name })).map((r) =>
+    toServerView(r, Number(r.app_count), edge.get(r.id) ?? null),
+  );
 }
 
 export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
@@ -129,7 +139,8 @@ export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('server_id', '=', row.id)
     .executeTakeFirstOrThrow();
-  return toServerView(row, Number(count.n));
+  const edge = await edgeInfos(ctx, [row.id]);
+  return toServerView(row, Number(count.n), edge.get(row.id) ?? null);
 }
 
 export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
@@ -141,12 +152,14 @@ export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
   return Number(r.n);
 }
 
+type Removed = { apps: number; edgeKeyRevokedAt: string | null; edgeSessionEnded: boolean | null };
+
 /**
  * Forgets a server locally. With apps registered it refuses unless `force`:
  * the apps (and their env vars, deployments) are forgotten too; nothing on the server is touched.
  * A policy may ask for approval first (APPROVAL_PENDING, naming the held request).
  */
-export async function removeServer(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<{ apps: number }> {
+export async function removeServer(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<Removed> {
   const { row, apps } = await checkRemovable(ctx, name, opts);
   await admitLocal(ctx, removeSpec(row, apps, opts));
   return forgetServer(ctx, row, apps);
@@ -170,13 +183,16 @@ const removeSpec = (row: ServerRow, apps: number, opts: { force?: boolean }): Jo
   params: { server: row.name, force: Boolean(opts.force), apps },
 });
 
-async function forgetServer(ctx: Ctx, row: ServerRow, apps: number): Promise<{ apps: number }> {
+async function forgetServer(ctx: Ctx, row: ServerRow, apps: number): Promise<Removed> {
+  // An edge device's tunnel key goes first: if its meeting point cannot be written, nothing is forgotten.
+  const revoked = await revokeEdgeKey(ctx, row);
+  const edgeKeyRevokedAt = revoked?.at ?? null;
   await ctx.store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('apps').where('server_id', '=', row.id).execute();
     await trx.deleteFrom('servers').where('id', '=', row.id).execute();
   });
-  await audit(ctx, 'server.remove', row.name, { apps });
-  return { apps };
+  await audit(ctx, 'server.remove', row.name, { apps, ...(edgeKeyRevokedAt ? { edgeKeyRevokedAt } : {}) });
+  return { apps, edgeKeyRevokedAt, edgeSessionEnded: revoked?.sessionEnded ?? null };
 }
 
 /** An approved `server remove`, run as a job: checked again (apps may have come since), then forgotten. */

@@ -3,6 +3,7 @@ import { ArrowLeft } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
+import { EdgeBadge } from '../components/edge-badge.js';
 import { ServerHistory } from '../components/server-history.js';
 import { Sparkline } from '../components/sparkline.js';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
@@ -93,6 +94,7 @@ export default function ServerDetailPage() {
               title={
                 <span className="flex items-center gap-2">
                   {s.name} <StatusBadge status={s.status} />
+                  <EdgeBadge edge={s.edge} />
                 </span>
               }
               subtitle={

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import type { ServerView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { EdgeBadge } from '../components/edge-badge.js';
 import { useJobLauncher } from '../components/job-dialog.js';
 import { AddServerDialog } from '../components/server-add-dialog.js';
 import { Empty, QueryState } from '../components/states.js';
@@ -123,6 +124,7 @@ export default function ServersPage() {
                       {s.name}
                     </Link>
                     {s.provider ? <span className="ml-1 text-xs text-zinc-500">{s.provider}</span> : null}
+                    <EdgeBadge edge={s.edge} />
                   </td>
                   <td className={`${tdClass} font-mono text-xs`}>
                     {s.user}@{s.host}:{s.port}

@@ -5,7 +5,8 @@ import { fleet } from './0007-fleet.js';
 import { backupTargets } from './0008-backup-targets.js';
 import { jobMeasures } from './0009-job-measures.js';
 import { pushDeploy } from './0010-push-deploy.js';
-import { teams } from './0011-teams.js';
+import { edge } from './0011-edge.js';
+import { teams } from './0012-teams.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -17,5 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   backupTargets,
   jobMeasures,
   pushDeploy,
+  edge,
   teams,
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { edgeInfoSchema } from './edge.js';
 import { errorSummarySchema } from './error-summary.js';
 import { proxySettingsViewSchema } from './proxy.js';
 
@@ -18,13 +19,22 @@ export const serverViewSchema = z
     lastError: z.string().nullable(),
     appCount: z.number().int(),
     proxy: proxySettingsViewSchema,
+    /** Set for an edge server (a device behind NAT that dials out); null for any other server. */
+    edge: edgeInfoSchema.nullable(),
     createdAt: z.string(),
   })
   .meta({ id: 'Server' });
 export type ServerView = z.infer<typeof serverViewSchema>;
 
 /** `DELETE /api/servers/{name}`: the server forgotten, and how many app records went with it. */
-export const serverRemovedSchema = z.object({ removed: z.string(), apps: z.number().int() });
+export const serverRemovedSchema = z.object({
+  removed: z.string(),
+  apps: z.number().int(),
+  /** For an edge server: where its tunnel key was revoked (`control host` or `relay <name>`). */
+  edgeKeyRevokedAt: z.string().nullable().optional(),
+  /** Whether the device's tunnel session that was still open at the control host was ended too. */
+  edgeSessionEnded: z.boolean().nullable().optional(),
+});
 export type ServerRemoved = z.infer<typeof serverRemovedSchema>;
 
 export const probeResultSchema = z
@@ -92,6 +102,8 @@ export const serverStatusSchema = z
     /** null when Docker is missing or not usable; see `notes`. */
     containers: z.array(containerInfoSchema).readonly().nullable(),
     notes: z.array(z.string()).readonly(),
+    /** For an edge server: its tunnel (connected, since this status came through it). */
+    edge: edgeInfoSchema.optional(),
   })
   .meta({ id: 'ServerStatus' });
 export type ServerStatusReport = z.infer<typeof serverStatusSchema>;
