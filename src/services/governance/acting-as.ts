@@ -13,11 +13,14 @@ export function actingAs(ctx: Ctx, principal: Principal, actor: string): Ctx {
   return acting;
 }
 
-/** A webhook delivery signed with its app's secret may deploy that app (and its previews) on its server, nothing else. */
-export function webhookPrincipal(server: string, apps: readonly string[], provider: string): Principal {
+/**
+ * A webhook delivery signed with its app's secret: deploy level on the app's server, limited to that app — or, for a
+ * pull request event, to the server (its preview is a new app there, created like any app on that server).
+ */
+export function webhookPrincipal(server: string, apps: readonly string[] | null, provider: string): Principal {
   return {
     kind: 'system',
-    id: `system:webhook:${server}/${apps[0]}`,
+    id: `system:webhook:${server}${apps ? `/${apps[0]}` : ''}`,
     name: `webhook (${provider})`,
     level: 'deploy',
     servers: [server],

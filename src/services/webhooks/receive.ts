@@ -6,7 +6,7 @@ import type { WebhookAnswer } from '../../core/schemas/views/webhooks.js';
 import { resolveApp } from '../apps/apps.js';
 import { prepareDeploy } from '../apps/deploy/deploy-app.js';
 import { actingAs, webhookPrincipal } from '../governance/acting-as.js';
-import { closePreview, deployPreview, previewAppName } from '../previews/preview-deploy.js';
+import { closePreview, deployPreview } from '../previews/preview-deploy.js';
 import { previewSettingsOf } from '../previews/settings.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -55,7 +55,7 @@ export async function receiveDelivery(ctx: Ctx, r: Receiver, d: Delivery): Promi
     .where('apps.id', '=', hook.app_id)
     .executeTakeFirstOrThrow();
   const provider = detectProvider(d.header);
-  // Nobody signed in: the delivery acts as its own principal, limited to its app (and that app's previews).
+  // Nobody signed in: the delivery acts as its own principal, limited to its app (see webhookPrincipal).
   const hctx = actingAs(
     ctx,
     webhookPrincipal(row.server, [row.app], provider ?? 'unknown'),
@@ -138,7 +138,7 @@ async function act(
 ): Promise<Answer> {
   const { app, server, ev, answer } = o;
   // Jobs started by a delivery say so (deployments' "by", the audit log).
-  const apps = ev.kind === 'pr' ? [app.name, previewAppName(app.name, ev.number)] : [app.name];
+  const apps = ev.kind === 'pr' ? null : [app.name];
   const actx = actingAs(ctx, webhookPrincipal(server.name, apps, o.provider), `webhook (${o.provider})`);
   if (ev.kind === 'ping') return answer(200, { outcome: 'ignored', reason: 'ping: the webhook works' });
   if (ev.kind === 'other') return answer(200, { outcome: 'ignored', reason: `event ${ev.name} is not acted on` });
