@@ -16,10 +16,12 @@ IMAGES_DIR=$ROOT/test/harness/images
 DOCKERD_LOG=/var/log/infrakt-test-dockerd.log
 PACKAGES=(docker.io docker-compose openssh-server caddy busybox-static chromium debootstrap
   redis-server redis-tools postgresql iproute2 iptables procps curl git
-  restic mariadb-server-core mariadb-client openssl docker-registry)
+  restic mariadb-server-core mariadb-client openssl docker-registry pebble)
 # tag | recipe dir. The web recipe serves the tag's version as its marker.
-IMAGES=("infrakt-test/web:1|web" "infrakt-test/web:2|web" "infrakt-test/redis:7|redis"
-  "infrakt-test/postgres:15|postgres" "infrakt-test/mariadb:10.11|mariadb")
+# web:3 and web:4 are web images that tests running a command in an app (app run, cron) rely on: tags other
+# branches' setups do not rebuild to an older recipe while those tests run.
+IMAGES=("infrakt-test/web:1|web" "infrakt-test/web:2|web" "infrakt-test/web:3|web" "infrakt-test/web:4|web"
+  "infrakt-test/redis:7|redis" "infrakt-test/postgres:15|postgres" "infrakt-test/mariadb:10.11|mariadb")
 
 mode=all
 force_images=0

@@ -24,7 +24,7 @@ export default defineConfig({
     port: Number(process.env.PORT ?? 5173),
     proxy: {
       // SSE streams pass through unbuffered; http-proxy does not buffer by default.
-      '/api': { target: apiTarget, changeOrigin: false },
+      '/api': { target: apiTarget, changeOrigin: false, ws: true },
     },
   },
 });

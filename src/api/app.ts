@@ -26,8 +26,9 @@ import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
 import { apiError, errorHandler } from './errors.js';
 import { OneTimeSecrets } from './one-time.js';
 import { ReadCache } from './read-cache.js';
-import { type AcceptedResponse, type Api, type ApiEnv, ERRORS, json, type RouteDeps, security } from './route-kit.js';
+import { type AcceptedResponse, type Api, type ApiEnv, json, type RouteDeps, security } from './route-kit.js';
 import { appAuthRoutes } from './routes/app-auth.js';
+import { appExecRoutes } from './routes/app-exec.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { appRoutes } from './routes/apps.js';
@@ -36,6 +37,7 @@ import { authRoutes } from './routes/auth.js';
 import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
 import { envRoutes } from './routes/env.js';
@@ -46,13 +48,16 @@ import { notificationRoutes } from './routes/notifications.js';
 import { policyRoutes } from './routes/policies.js';
 import { previewRoutes } from './routes/previews.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { registryRoutes } from './routes/registries.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { terminalRoutes } from './routes/terminals.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { dashboardHandler } from './static.js';
+import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ApiOptions {
   /** The current API key (re-read when the file changes: see apiKeySource). */
@@ -88,11 +93,14 @@ export interface ApiOptions {
   webhookFailureLimit?: RateLimit;
   /** MCP over Streamable HTTP at /mcp (behind the API key); write tools only with allowWrites. */
   mcp?: { allowWrites: boolean };
+  /** Tickets of the terminal WebSocket, shared with the socket endpoint of the listening server. */
+  terminals?: TerminalTickets;
 }
 
 export const API_DESCRIPTION =
-  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health, sign-in and ' +
-  'the webhook deliveries (POST /api/webhooks/{hookId}, signed with the app secret instead) ' +
+  'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health, this ' +
+  'document (GET /api/openapi.json), sign-in and the webhook deliveries (POST /api/webhooks/{hookId}, signed with ' +
+  'the app secret instead) ' +
   `needs credentials: the owner's ${API_KEY_HEADER}, a scoped token (Authorization: Bearer ikt_…), or the dashboard's ` +
   `session cookie with ${CSRF_HEADER} on every change (missing: 401, wrong or not allowed for the role/scope: 403, ` +
   'repeated failures: 429). Errors are { "error": { "code", "message", ' +
@@ -222,6 +230,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     allowLocalServer: Boolean(opts.allowLocalServer),
     ssePingMs: opts.ssePingMs,
     reads: new ReadCache(ctx.store),
+    terminals: opts.terminals ?? new TerminalTickets(),
     log,
     secrets: new OneTimeSecrets(),
     async startPlan(c, plan, onResult) {
@@ -236,9 +245,13 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   serverRoutes(api, deps);
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
+  registryRoutes(api, deps);
   appRoutes(api, deps);
   deployRoutes(api, deps);
   appLifecycleRoutes(api, deps);
+  appExecRoutes(api, deps);
+  cronRoutes(api, deps);
+  terminalRoutes(api, deps);
   appAuthRoutes(api, deps);
   envPushRoutes(api, deps);
   envRoutes(api, deps);
@@ -282,9 +295,9 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       method: 'get',
       path: '/api/openapi.json',
       tags: ['system'],
-      summary: 'This OpenAPI 3.1 document',
-      security,
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document'), ...ERRORS },
+      summary: 'This OpenAPI 3.1 document (public: it describes the API and holds no data)',
+      security: [],
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document') },
     }),
     (c) => {
       document ??= openApiDocument(api);

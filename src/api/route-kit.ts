@@ -9,6 +9,7 @@ import { API_KEY_HEADER } from './auth.js';
 import type { OneTimeSecrets } from './one-time.js';
 import type { ReadCache } from './read-cache.js';
 import { errorSchema } from './schemas.js';
+import type { TerminalTickets } from './terminal-tickets.js';
 
 /**
  * A 202 `{ jobId, job }` response. Typed `never` for the route handlers' benefit: Hono's typed-JSON check
@@ -47,6 +48,8 @@ export interface RouteDeps {
   ssePingMs: number | undefined;
   /** Memo of hot read-only list bodies, invalidated by any database change. */
   reads: ReadCache;
+  /** One-time tickets of the terminal WebSocket. */
+  terminals: TerminalTickets;
   log(line: string): void;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
+import { MAX_DOTENV_BYTES } from '../core/schemas/dotenv.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 
 /**
@@ -44,18 +45,61 @@ export const appCreateBody = appCreateSchema
       .max(1_000_000)
       .optional()
       .describe('Content of a compose file (compose apps): stored with the app, validated before saving'),
+    gitHostKey: z
+      .string()
+      .max(8192)
+      .optional()
+      .describe('SSH sources: the git host key to pin ("ssh-ed25519 AAAA…") or its SHA256 fingerprint'),
+    gitToken: z
+      .string()
+      .max(4096)
+      .optional()
+      .describe('https sources: a token for a private repository (stored sealed, never returned)'),
+    gitUsername: z.string().max(255).optional().describe('User name sent with gitToken (default x-access-token)'),
   })
   .meta({ id: 'AppCreate' });
+const nullableText = (max: number, description: string) =>
+  z.string().max(max).nullable().optional().describe(description);
 export const appUpdateBody = z
   .object({
     image: z.string().optional(),
     branch: z.string().optional(),
+    git: z.string().max(2048).optional(),
     composeFile: z.string().max(1_000_000).optional(),
+    domains: z
+      .array(z.string())
+      .max(50)
+      .optional()
+      .describe('Replaces the domains (the first is primary); [] removes all. Applied at once'),
+    wwwRedirect: z.boolean().optional().describe('www.<domain> redirects to <domain> (applied at once)'),
+    port: z.number().int().optional(),
+    healthPath: z.string().max(2048).optional(),
+    healthTimeout: z.number().int().optional().describe('Seconds'),
+    memory: nullableText(32, 'e.g. 512m or 2g; null removes the limit'),
+    cpus: z
+      .union([z.number(), z.string().max(16)])
+      .nullable()
+      .optional()
+      .describe('e.g. 0.5; null removes the limit'),
+    restart: z.string().max(32).optional().describe('unless-stopped, always, on-failure[:N] or no'),
+    volumes: z
+      .array(z.string().max(4096))
+      .max(64)
+      .optional()
+      .describe('NAME:/path or ./dir:/path, :ro optional; replaces the list'),
+    releaseCommand: nullableText(4096, 'Run once in the new release before the switch; null removes it'),
+    gitHostKey: nullableText(8192, 'A key or SHA256 fingerprint to pin; null: pin again on the next fetch'),
+    gitToken: nullableText(4096, 'A new https token (never returned); null removes it'),
+    gitUsername: z.string().max(255).optional(),
     init: initSchema.optional(),
     stopTimeout: stopTimeoutSchema.optional(),
     server: nameSchema.optional(),
   })
-  .meta({ id: 'AppUpdate', description: 'The source and runtime of the app; applied by the next deploy' });
+  .meta({
+    id: 'AppUpdate',
+    description:
+      'Domains and the www redirect apply at once (202 + job when the app is routed); the rest at the next deploy',
+  });
 
 const envValue = z.string();
 export const envSetBody = z
@@ -64,6 +108,14 @@ export const envSetBody = z
     server: nameSchema.optional(),
   })
   .meta({ id: 'EnvSet' });
+
+export const envImportBody = z
+  .object({
+    dotenv: z.string().max(MAX_DOTENV_BYTES).describe('A dotenv file: KEY=value lines, # comments, quoted values'),
+    replace: z.boolean().optional().describe('Also delete the variables the file does not list'),
+    server: nameSchema.optional(),
+  })
+  .meta({ id: 'EnvImport' });
 
 export const jobsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ import { createReceiver } from '../services/webhooks/receive.js';
 import { createApiApp } from './app.js';
 import { proxiedAddress } from './auth.js';
 import { type ApiCtx, openApiContext } from './context.js';
+import { attachTerminalSockets } from './terminal-socket.js';
+import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ServeOptions {
   port: number;
@@ -65,9 +68,11 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
   const ctx = openApiContext(opts.paths, { connect: opts.connect, store: await openStateStore(opts.paths) });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  const terminals = new TerminalTickets();
   // One deploy queue for webhook deliveries and polls: a push and a poll of one app never race.
   const receiver = createReceiver();
   const app = createApiApp(ctx, {
+    terminals,
     receiver,
     apiKey: apiKeySource(opts.paths.apiKey),
     corsOrigins: opts.corsOrigins,
@@ -98,6 +103,11 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
   });
   // Expires stale approval requests and runs approved ones no process runs yet (one claim per job, across processes).
   const worker = startApprovalWorker(ctx, { log: opts.log });
+  const sockets = attachTerminalSockets(server! as Server, {
+    tickets: terminals,
+    allowedOrigins: opts.corsOrigins ?? [],
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   let watchers: Watchers | null = null;
   if (opts.watch) {
     watchers = startWatchers(ctx, receiver.queue, {
@@ -117,6 +127,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     ctx,
     async close() {
       await worker.stop();
+      sockets.close();
       await watchers?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

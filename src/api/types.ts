@@ -8,11 +8,18 @@
 import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
-import type { appCreateBody, serverAddBody } from './schemas.js';
+import type { appCreateBody, appUpdateBody, serverAddBody } from './schemas.js';
 import type { targetAddBody } from './schemas-backups.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
-export type { AppLogLine, AppView, DeploymentView } from '../core/schemas/views/apps.js';
+export type {
+  AppLogLine,
+  AppSettingsView,
+  AppUpdateResult,
+  AppView,
+  DeployKeyView,
+  DeploymentView,
+} from '../core/schemas/views/apps.js';
 export type {
   AppBackupList,
   AppSnapshotView,
@@ -25,6 +32,7 @@ export type {
   TargetAdded,
   TargetCheck,
 } from '../core/schemas/views/backups.js';
+export type { CronRun, CronTaskView } from '../core/schemas/views/cron.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
 export type {
   BackupList,
@@ -34,7 +42,14 @@ export type {
   DbSchedule,
   RunStatus,
 } from '../core/schemas/views/databases.js';
-export type { EnvDeleted, EnvEntry, EnvSetResult, EnvValue } from '../core/schemas/views/env.js';
+export type {
+  EnvDeleted,
+  EnvEntry,
+  EnvExport,
+  EnvImportResult,
+  EnvSetResult,
+  EnvValue,
+} from '../core/schemas/views/env.js';
 export type {
   JobAccepted,
   JobLogLine,
@@ -51,7 +66,8 @@ export type {
 } from '../core/schemas/views/notifications.js';
 export type { AutoDeployView } from '../core/schemas/views/polling.js';
 export type { PreviewSettingsView, PreviewView } from '../core/schemas/views/previews.js';
-export type { ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
+export type { CertificateView, ProxyRouteView, ProxySettingsView, ProxyStatus } from '../core/schemas/views/proxy.js';
+export type { RegistryView } from '../core/schemas/views/registries.js';
 export type {
   ContainerInfo,
   DiskUsage,
@@ -61,12 +77,14 @@ export type {
   ServerView,
   TrustResult,
 } from '../core/schemas/views/servers.js';
+export type { TerminalServerMessage, TerminalTicket } from '../core/schemas/views/terminal.js';
 export type { WebhookDeliveryView, WebhookView } from '../core/schemas/views/webhooks.js';
 export type { ApiErrorBody } from './errors.js';
 
 /** Bodies of the create requests, as a client may send them (before defaults and coercion). */
 export type ServerAddRequest = z.input<typeof serverAddBody>;
 export type AppCreateRequest = z.input<typeof appCreateBody>;
+export type AppUpdateRequest = z.input<typeof appUpdateBody>;
 export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;
 export type BackupTargetAddRequest = z.input<typeof targetAddBody>;
 

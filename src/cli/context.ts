@@ -86,3 +86,21 @@ export async function withCtx<T>(fn: (ctx: CliCtx) => Promise<T>, opts: { actor?
     await ctx.close();
   }
 }
+
+/** App, server and database names for shell completion: read only, nothing created when there is no state. */
+export async function readResourceNames(): Promise<{ apps: string[]; servers: string[]; databases: string[] }> {
+  const paths = resolvePaths();
+  if (!existsSync(paths.db)) return { apps: [], servers: [], databases: [] };
+  const store = openStore(paths.db);
+  try {
+    const apps = await store.db.selectFrom('apps').select(['name', 'app_type']).execute();
+    const servers = await store.db.selectFrom('servers').select('name').execute();
+    return {
+      apps: apps.filter((a) => !a.app_type.startsWith('db:')).map((a) => a.name),
+      servers: servers.map((s) => s.name),
+      databases: apps.filter((a) => a.app_type.startsWith('db:')).map((a) => a.name),
+    };
+  } finally {
+    await store.close();
+  }
+}

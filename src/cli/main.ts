@@ -1,17 +1,22 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
+import { registerAppExecCommands } from './commands/app-exec.js';
 import { registerAppLifecycleCommands } from './commands/app-lifecycle.js';
+import { registerAppUpdateCommand } from './commands/app-update.js';
 import { registerAppVolumeCommands } from './commands/app-volumes.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerCompletionCommand } from './commands/completion.js';
+import { registerCronCommands } from './commands/cron.js';
 import { registerDbCommands } from './commands/databases.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEdgeCommands } from './commands/edge.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerEnvPushCommand } from './commands/env-push.js';
+import { registerGitAccessCommands } from './commands/git-access.js';
 import { registerInit } from './commands/home.js';
 import { registerInventoryCommands } from './commands/inventory.js';
 import { registerJobCommands } from './commands/jobs.js';
@@ -23,10 +28,12 @@ import { registerPreviewCommands } from './commands/previews.js';
 import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerServerProvision } from './commands/provision.js';
 import { registerProxyCommands } from './commands/proxy.js';
+import { registerRegistryCommands } from './commands/registries.js';
 import { registerSecretCommands } from './commands/secret.js';
 import { registerServe } from './commands/serve.js';
 import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
+import { registerServerUpdate } from './commands/server-update.js';
 import { registerServerCommands } from './commands/servers.js';
 import {
   registerApprovalCommands,
@@ -35,6 +42,8 @@ import {
   registerUserCommands,
 } from './commands/team.js';
 import { registerWebhookCommands } from './commands/webhooks.js';
+import { complete } from './completion.js';
+import { readResourceNames } from './context.js';
 import { reportError } from './errors.js';
 
 declare const INFRAKT_VERSION: string;
@@ -54,11 +63,15 @@ export function buildProgram(): Command {
   registerServerProvision(servers);
   registerServerRemoteCommands(servers);
   registerServerSet(servers);
+  registerServerUpdate(servers);
   registerEdgeCommands(program.command('edge').description('edge servers behind NAT: meeting points and relays'));
   const apps = program.command('app').description('manage apps');
   registerAppCommands(apps);
+  registerAppUpdateCommand(apps);
   registerDeployCommands(apps);
+  registerGitAccessCommands(apps);
   registerAppLifecycleCommands(apps);
+  registerAppExecCommands(apps);
   registerAppVolumeCommands(apps);
   registerWebhookCommands(apps);
   registerPreviewCommands(apps);
@@ -68,15 +81,18 @@ export function buildProgram(): Command {
   const db = program.command('db').description('manage databases and their backups');
   registerDbCommands(db);
   registerBackupCommands(db);
+  registerCronCommands(program.command('cron').description('scheduled tasks in one-off containers of an app'));
   registerBackupTargetCommands(
     program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
   );
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
+  registerRegistryCommands(program.command('registry').description('private container registries a server pulls from'));
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);
   registerCatalogInstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
+  registerCompletionCommand(program);
   registerMonitorCommands(
     program.command('monitor').description('health and metrics history recorded by infrakt serve'),
   );
@@ -114,6 +130,13 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // The completion scripts' callback: its words are not infrakt options, so commander does not parse them.
+  if (argv[2] === '__complete') {
+    const names = await readResourceNames().catch(() => ({ apps: [], servers: [], databases: [] }));
+    const out = complete(program, argv.slice(4), argv[3] ?? '', names);
+    if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  }
   const debug = argv.includes('--debug');
   // --json among infrakt's own arguments (not in a remote command after `--`): failures print JSON too.
   const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
@@ -123,7 +146,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[2] === 'db' || argv[2] === 'catalog') program.enablePositionalOptions();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // `app exec|run|shell` pass the remote command's exit status through.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e, debug, json);
   }

@@ -27,3 +27,44 @@ export function readComposeFile(path: string): string {
     });
   }
 }
+
+/**
+ * Reads a dotenv file named on the command line, or stdin for `-`: a regular file of bounded size, decoded as
+ * strict UTF-8 (a byte that is not UTF-8 would otherwise turn into U+FFFD and the value would change).
+ */
+export async function readEnvFile(path: string, maxBytes: number): Promise<string> {
+  let bytes: Buffer;
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) throw new InfraktError('VALIDATION', `stdin holds more than ${maxBytes} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    bytes = Buffer.concat(chunks);
+  } else {
+    try {
+      bytes = readRegularFile(path, maxBytes);
+    } catch (e) {
+      const reason = e instanceof UnreadableFile ? e.reason : 'unreadable';
+      const why = { unreadable: 'missing or unreadable', 'not-a-file': 'not a regular file', 'too-large': 'too large' };
+      throw new InfraktError('VALIDATION', `cannot read ${path}: ${why[reason]}`, {
+        hint: 'give the path of a dotenv file (KEY=VALUE lines), or - for stdin',
+      });
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InfraktError('VALIDATION', `${path === '-' ? 'stdin' : path} is not valid UTF-8 text`);
+  }
+}
+/** Commander collector for repeatable options (`--domain a --domain b`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `none` (any case) means "remove it": null for the service. */
+export const noneToNull = (v: string | undefined): string | null | undefined =>
+  v === undefined ? undefined : v.trim().toLowerCase() === 'none' ? null : v;

@@ -53,3 +53,18 @@ export async function readSecretInput(what: string): Promise<Secret> {
   }
   return new Secret(value);
 }
+
+/**
+ * A password or token for a command: typed on a terminal without echo (twice with `confirm`), or read from
+ * stdin when piped (`printf %s "$TOKEN" | infrakt …`) — never from argv, where other users see it in `ps`.
+ */
+export async function readSecret(what: string, opts: { confirm?: boolean } = {}): Promise<Secret> {
+  if (process.stdin.isTTY && opts.confirm) {
+    const a = await promptHidden(`${what}: `);
+    const b = await promptHidden('again: ');
+    if (a !== b) throw new InfraktError('VALIDATION', `the two ${what}s differ, nothing changed`);
+    if (!a) throw new InfraktError('VALIDATION', `no ${what} given, nothing changed`);
+    return new Secret(a);
+  }
+  return readSecretInput(what);
+}

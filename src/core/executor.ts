@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Cmd } from './cmd/cmd.js';
 import { render } from './cmd/render.js';
 import { InfraktError } from './errors.js';
@@ -35,6 +35,31 @@ export interface PutOptions {
    * rename all happen under sudo). Ignored when already root.
    */
   readonly sudo?: boolean;
+}
+
+export interface PtyOptions {
+  readonly cols: number;
+  readonly rows: number;
+  /** TERM for the remote program (default xterm-256color). */
+  readonly term?: string;
+}
+
+/**
+ * An interactive program on a pseudo-terminal of the server (`app shell`, the web terminal). Output is the raw
+ * terminal stream (stdout and stderr merged by the terminal); nothing is captured or logged.
+ */
+export interface PtySession {
+  write(data: string | Uint8Array): void;
+  /** New window size: the program gets SIGWINCH. */
+  resize(cols: number, rows: number): void;
+  onData(listener: (chunk: Buffer) => void): void;
+  /** Flow control for a slow reader (the web terminal): stop reading output, so the program blocks on write. */
+  pause(): void;
+  resume(): void;
+  /** The program's exit status once it ended (or 129 when the session was hung up). */
+  readonly exited: Promise<number>;
+  /** Hangs up: the terminal closes and the remote program gets SIGHUP, like closing an ssh window. */
+  close(): void;
 }
 
 /**
@@ -84,6 +109,11 @@ export interface Executor {
   run(cmd: Cmd, opts?: RunOptions): Promise<RunResult>;
   /** Like run, lines delivered as they come. */
   stream(cmd: Cmd, onLine: (stream: StreamName, line: string) => void, opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Like run, with a byte stream as stdin, sent as it is read (with backpressure) and closed at its end: large
+   * uploads such as an image archive into `docker load`. An error of the stream stops the command (COMMAND_FAILED).
+   */
+  runWithInput(cmd: Cmd, input: Readable, opts?: Omit<RunOptions, 'stdin'>): Promise<RunResult>;
   /** Atomic write: temp file in the same directory, then rename. Content travels as data, never in argv. */
   put(path: string, content: string | Uint8Array | Secret, opts?: PutOptions): Promise<void>;
   /** Reads a whole remote file. */
@@ -95,6 +125,11 @@ export interface Executor {
   runLine(line: string, opts?: RunOptions): Promise<RunResult>;
   /** A TCP stream to host:port as seen from the server (default 127.0.0.1), e.g. for health checks. */
   connectTcp(port: number, host?: string): Promise<Duplex>;
+  /**
+   * Starts `cmd` (null: the account's login shell) on a pseudo-terminal of its own, outside any command
+   * framing, so that full-screen programs, job control and Ctrl-C work as in `ssh -t`.
+   */
+  pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession>;
   /** Counters since the executor opened (round trips, commands, channels). */
   stats(): ExecStats;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { type CliResult, cleanupHomes, makeInfraktHome, registerHarnessServer, runCli } from '../harness/cli.js';
-import { freePort, type SshdHost, startSshd, stopAllSshd } from '../harness/sshd.js';
+import { freePort, type SshdHost, type StartSshdOptions, startSshd, stopAllSshd } from '../harness/sshd.js';
 
 export const DOCKER = process.env.INFRAKT_TEST_DOCKER ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
 
@@ -17,6 +17,7 @@ export interface DeployEnv {
   host: SshdHost;
   server: string;
   httpPort: number;
+  httpsPort: number;
   adminPort: number;
   cli(args: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<CliResult>;
   /** Runs the CLI and throws with its output unless it exits 0. */
@@ -28,10 +29,13 @@ export function docker(...args: string[]): string {
   return execFileSync(DOCKER, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** A server with Caddy set up through `infrakt proxy setup` (HTTP only, loopback ports of its own). */
-export async function deployEnv(): Promise<DeployEnv> {
+/**
+ * A server with Caddy set up through `infrakt proxy setup` (HTTP only, loopback ports of its own). `sshd` sets
+ * the server's session environment (a private Docker engine, a CA for git over https).
+ */
+export async function deployEnv(opts: { sshd?: StartSshdOptions } = {}): Promise<DeployEnv> {
   const home = makeInfraktHome();
-  const host = await startSshd();
+  const host = await startSshd(opts.sshd);
   const server = `ikt-test-${rand()}`;
   await registerHarnessServer(home, host, server);
   const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
@@ -51,6 +55,7 @@ export async function deployEnv(): Promise<DeployEnv> {
     host,
     server,
     httpPort,
+    httpsPort,
     adminPort,
     cli,
     ok,

@@ -382,11 +382,16 @@ describe('web dashboard in Chromium', () => {
     await dialog.getByLabel(`Type ${APP} to confirm`, { exact: true }).fill(APP);
     await shot('14-destroy-confirm');
     await button.click();
-    const job = page.getByRole('dialog', { name: `Destroy ${APP}` });
-    await job.locator('[data-job-status="succeeded"]').waitFor({ timeout: 120_000 });
-    await job.getByRole('button', { name: 'Close dialog' }).click();
-    await page.getByRole('link', { name: 'Apps' }).first().click();
-    await page.getByText('No apps yet').waitFor();
+    // The job's live view shows until it succeeded; then the page goes back to the (now empty) app list.
+    await page
+      .getByRole('dialog', { name: `Destroy ${APP}` })
+      .locator('[data-job-status]')
+      .waitFor();
+    await page.getByText('No apps yet').waitFor({ timeout: 120_000 });
+    const jobs = (await (
+      await fetch(`${served.base}/api/jobs?limit=20`, { headers: { 'X-API-Key': served.key } })
+    ).json()) as { kind: string; status: string }[];
+    expect(jobs.find((j) => j.kind === 'app.destroy')?.status).toBe('succeeded');
   });
 
   it('refuses a changed host key until the verified fingerprint is pasted', async (ctx) => {

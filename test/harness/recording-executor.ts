@@ -1,6 +1,6 @@
 // An Executor for unit tests of plans and services: records every Cmd (rendered, redacted) and every put,
 // and replays scripted results matched by a substring or regexp of the rendered command.
-import { Duplex } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
 import type { Cmd } from '../../src/core/cmd/index.js';
 import { raw, render } from '../../src/core/cmd/index.js';
 import {
@@ -123,6 +123,16 @@ export class RecordingExecutor implements Executor {
     return out;
   }
 
+  /** Bytes each runWithInput received (the stream is read to its end). */
+  readonly uploads: number[] = [];
+
+  async runWithInput(cmd: Cmd, input: Readable, opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+    let bytes = 0;
+    for await (const chunk of input) bytes += (chunk as Buffer).length;
+    this.uploads.push(bytes);
+    return this.run(cmd, opts);
+  }
+
   /** Recorded like run(), as the raw line. */
   async runLine(line: string, opts: RunOptions = {}): Promise<RunResult> {
     return this.run(raw(line), opts);
@@ -168,6 +178,10 @@ export class RecordingExecutor implements Executor {
       },
     });
     return sock;
+  }
+
+  async pty(): Promise<never> {
+    throw new Error('a terminal is not supported by the recording executor');
   }
 
   async close(): Promise<void> {

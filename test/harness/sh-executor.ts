@@ -36,6 +36,11 @@ export function shExecutor(): Executor & { commands: string[] } {
     commands,
     run,
     stream: (cmd, _onLine, opts) => run(cmd, opts),
+    runWithInput: async (cmd, input, opts) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of input) chunks.push(chunk as Buffer);
+      return run(cmd, { ...opts, stdin: Buffer.concat(chunks) });
+    },
     runLine: (line, opts) => run(raw(line), opts),
     stats: () => ({ ...NO_STATS, commands: commands.length }),
     put: async () => {
@@ -45,6 +50,9 @@ export function shExecutor(): Executor & { commands: string[] } {
       throw new Error('not supported in shExecutor');
     },
     connectTcp: async (): Promise<Duplex> => {
+      throw new Error('not supported in shExecutor');
+    },
+    pty: async () => {
       throw new Error('not supported in shExecutor');
     },
     close: async () => {},

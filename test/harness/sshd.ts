@@ -149,11 +149,22 @@ function sshdConfig(
   dir: string,
   port: number,
   keys: ClientKeys,
-  o: { pathDir?: string; address?: string; authorizedKeys?: string; extra?: readonly string[] } = {},
+  o: {
+    pathDir?: string;
+    address?: string;
+    authorizedKeys?: string;
+    setEnv?: Record<string, string>;
+    extra?: readonly string[];
+  } = {},
 ): string {
   const { pathDir, address = '127.0.0.1', authorizedKeys } = o;
+  // One SetEnv line: sshd takes the first value of a keyword, so a second SetEnv line would be ignored.
+  const env = Object.entries({
+    ...(pathDir ? { PATH: `${pathDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` } : {}),
+    ...(o.setEnv ?? {}),
+  }).map(([k, v]) => `${k}=${v}`);
   return [
-    ...(pathDir ? [`SetEnv PATH=${pathDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] : []),
+    ...(env.length ? [`SetEnv ${env.join(' ')}`] : []),
     `Port ${port}`,
     `ListenAddress ${address}`,
     `HostKey ${join(dir, 'host_key')}`,
@@ -241,6 +252,8 @@ export interface StartSshdOptions {
   authorizedKeys?: string;
   /** Hide the Compose v2 plugin from `docker` (PATH set by sshd), so the server only has docker-compose v1. */
   composeV1Only?: boolean;
+  /** Environment of every session (sshd `SetEnv`), e.g. DOCKER_HOST of a private engine, GIT_SSL_CAINFO. */
+  setEnv?: Record<string, string>;
   /** More sshd_config lines (e.g. a `ForceCommand` for a restricted account). */
   extraConfig?: readonly string[];
 }
@@ -301,6 +314,7 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<SshdHost> 
         pathDir,
         address: opts.listenAddress,
         authorizedKeys: authorized,
+        ...(opts.setEnv ? { setEnv: opts.setEnv } : {}),
         extra: opts.extraConfig,
       }),
     );

@@ -54,6 +54,16 @@ describe('every route but the public ones (health, sign-in) requires credentials
     }
   });
 
+  it('serves the OpenAPI document without a key (client generators), and nothing else besides health', async () => {
+    const doc = await f.app.request('/api/openapi.json', {}, { incoming: { socket: { remoteAddress: nextAddr() } } });
+    expect(doc.status).toBe(200);
+    expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0');
+    expect((await f.app.request('/api/openapi.json', { method: 'POST' })).status).toBe(401);
+    expect((await f.app.request('/api/openapi.json/x')).status).toBe(401);
+    const docsPage = await f.app.request('/docs');
+    expect(docsPage.status).toBe(200);
+  });
+
   it('unknown /api paths also answer 401 without a key (no route discovery)', async () => {
     expect((await f.app.request('/api/does-not-exist')).status).toBe(401);
   });

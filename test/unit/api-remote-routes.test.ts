@@ -196,7 +196,8 @@ describe('local changes to apps and proxy settings', () => {
     await setup();
     const res = await f.req('/api/apps/api', { method: 'PATCH', json: { image: 'nginx:1.27' } });
     expect(res.status).toBe(200);
-    expect((await body(res)).image).toBe('nginx:1.27');
+    expect((await body(res)).changed).toEqual(['image: nginx:alpine → nginx:1.27']);
+    expect((await body(await f.req('/api/apps/api'))).image).toBe('nginx:1.27');
     expect((await f.req('/api/apps/api', { method: 'PATCH', json: { branch: 'dev' } })).status).toBe(400);
     expect((await f.req('/api/apps/api', { method: 'PATCH', json: {} })).status).toBe(400);
   });

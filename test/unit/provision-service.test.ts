@@ -97,6 +97,9 @@ function modelExecutor(h: HostModel): Executor {
     target: `${h.user}@model:22`,
     run,
     stream: (cmd, _onLine, opts) => run(cmd, opts),
+    runWithInput: async () => {
+      throw new Error('not used');
+    },
     runLine: async () => {
       throw new Error('not used');
     },
@@ -110,6 +113,9 @@ function modelExecutor(h: HostModel): Executor {
       throw new Error('not used');
     },
     connectTcp: async (): Promise<Duplex> => {
+      throw new Error('not used');
+    },
+    pty: async () => {
       throw new Error('not used');
     },
     close: async () => {},

@@ -179,14 +179,22 @@ describe('git sources', () => {
     'https://[::1]:8080/repo.git',
     '/srv/git/app.git',
     '/tmp/repo',
+    'git@github.com:org/repo.git',
+    'ssh://git@github.com/org/repo.git',
+    'ssh://git@git.example.com:2222/org/repo.git',
   ])('accepts %j', (u) => {
     expect(ok(gitUrlSchema, u)).toBe(true);
   });
 
   it.each([
     ['plain http', 'http://github.com/org/repo.git'],
-    ['scp-like ssh', 'git@github.com:org/repo.git'],
-    ['ssh scheme', 'ssh://git@github.com/org/repo.git'],
+    ['ssh option as host', '-oProxyCommand=touch%20/tmp/x:repo'],
+    ['ssh host starting with -', 'git@-oProxyCommand=x:repo'],
+    ['ssh path traversal', 'ssh://git@host/srv/../etc'],
+    ['ssh port out of range', 'ssh://git@host:70000/repo'],
+    ['ssh path option', 'git@host:-upload-pack=x'],
+    ['ssh without path', 'ssh://git@host'],
+    ['ssh with shell in path', 'git@host:$(id)'],
     ['file scheme', 'file:///srv/repo'],
     ['ext transport', 'ext::sh -c touch% /tmp/pwned'],
     ['credentials in URL', 'https://user:token@github.com/org/repo.git'],

@@ -53,6 +53,14 @@ describe('printf encoding of stdin', () => {
     expect(printfFormat(Buffer.from("it's \\ é"))).toBe('it\\047s \\134 \\303\\251');
   });
 
+  it('a leading dash is escaped, so printf never reads the payload as an option (PEM keys start with -----)', () => {
+    const pem = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n';
+    expect(printfFormat(Buffer.from(pem)).startsWith('\\055----BEGIN')).toBe(true);
+    expect(printfFormat(Buffer.from('a-b'))).toBe('a-b');
+    const out = execFileSync('sh', ['-c', 'printf "$1"', 'sh', printfFormat(Buffer.from(pem))]);
+    expect(out.toString()).toBe(pem);
+  });
+
   it('every byte value survives a real printf builtin', () => {
     const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(4096)]);
     const out = execFileSync('sh', ['-c', 'printf "$1"', 'sh', printfFormat(bytes)]);

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Cmd } from '../../core/cmd/index.js';
 import { render, secretsOf } from '../../core/cmd/index.js';
 import { InfraktError } from '../../core/errors.js';
@@ -10,6 +10,8 @@ import {
   type ExecStats,
   type Executor,
   NO_STATS,
+  type PtyOptions,
+  type PtySession,
   type PutOptions,
   type RunOptions,
   type RunResult,
@@ -19,6 +21,7 @@ import { isSecret, type Secret } from '../../core/secret.js';
 import { OutputCapture } from '../ssh/capture.js';
 import { cancelled, signalExitCode, timedOut } from '../ssh/exec-errors.js';
 import { putCommand } from '../ssh/put-command.js';
+import { openLocalPty } from './local-pty.js';
 
 const KILL_GRACE_MS = 3_000;
 
@@ -61,7 +64,23 @@ export class LocalExecutor implements Executor {
     return this.run(cmd, { ...opts, onLine });
   }
 
-  #spawn(shell: string, command: string, shown: string, opts: RunOptions, capture: OutputCapture): Promise<number> {
+  async runWithInput(cmd: Cmd, input: Readable, opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+    const capture = new OutputCapture(opts.onLine, [...(secretsOf(cmd) as Secret[]), ...(opts.secrets ?? [])]);
+    const started = performance.now();
+    const exitCode = await this.#spawn('/bin/sh', render(cmd), render(cmd, { redact: true }), opts, capture, input);
+    const { stdout, stderr } = capture.finish();
+    this.#commands++;
+    return { exitCode, stdout, stderr, durationMs: Math.round(performance.now() - started) };
+  }
+
+  #spawn(
+    shell: string,
+    command: string,
+    shown: string,
+    opts: RunOptions,
+    capture: OutputCapture,
+    input?: Readable,
+  ): Promise<number> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(cancelled(this.target, shown));
       const child = spawn(shell, ['-c', command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -111,6 +130,13 @@ export class LocalExecutor implements Executor {
           finish();
         });
       });
+      if (input) {
+        input.once('error', (e: Error) =>
+          stop(new InfraktError('COMMAND_FAILED', `the upload to local failed: ${e.message}`)),
+        );
+        input.pipe(child.stdin);
+        return;
+      }
       const stdin = opts.stdin;
       child.stdin.end(stdin === undefined ? undefined : isSecret(stdin) ? stdin.reveal() : stdin);
     });
@@ -141,6 +167,10 @@ export class LocalExecutor implements Executor {
         reject(new InfraktError('COMMAND_FAILED', `cannot open TCP ${host}:${port} on local: ${e.message}`)),
       );
     });
+  }
+
+  pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession> {
+    return openLocalPty(cmd === null ? null : render(cmd), opts);
   }
 
   /** No network: commands are counted, round trips are none. */

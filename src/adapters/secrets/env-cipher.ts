@@ -10,7 +10,10 @@ function aad(appId: number, key: string): Buffer {
   return Buffer.from(`infrakt-env\0app:${appId}\0key:${key}`, 'utf8');
 }
 
-/** Other secrets of the state (backup-target credentials): the AAD says what the value belongs to. */
+/**
+ * Other secrets of the state (backup-target credentials, deploy keys, git tokens, registry passwords): the AAD
+ * says what the value belongs to, so a value copied to another purpose fails to open.
+ */
 function purposeAad(purpose: string): Buffer {
   return Buffer.from(`infrakt-sealed\0${purpose}`, 'utf8');
 }
@@ -21,6 +24,8 @@ export interface EnvCipher {
   /** Seals a non-env secret for `purpose` (e.g. `backup-target:offsite`); opened only with the same purpose. */
   seal(purpose: string, plaintext: string): string;
   unseal(purpose: string, sealed: string): string;
+  /** `unseal` with errors naming `what` (e.g. `the deploy key of app web`) and how to set it again. */
+  open(purpose: string, sealed: string, what: string): string;
 }
 
 function sealWith(masterKey: Buffer, ad: Buffer, plaintext: string): string {
@@ -31,12 +36,20 @@ function sealWith(masterKey: Buffer, ad: Buffer, plaintext: string): string {
   return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
 }
 
-function openWith(masterKey: Buffer, ad: Buffer, sealed: string, who: string): string {
+function openWith(masterKey: Buffer, ad: Buffer, sealed: string, who: string, again?: string): string {
   const parts = sealed.split('.');
+  if (parts.length !== 3 || parts[0] !== VERSION) {
+    throw new InfraktError(
+      'SECRET',
+      `cannot decrypt ${who}: unknown or corrupted format`,
+      again ? { hint: again } : {},
+    );
+  }
   const nonce = Buffer.from(parts[1] ?? '', 'base64');
   const body = Buffer.from(parts[2] ?? '', 'base64');
-  if (parts.length !== 3 || parts[0] !== VERSION || nonce.length !== NONCE_BYTES || body.length < TAG_BYTES)
-    throw new InfraktError('SECRET', `cannot decrypt ${who}: unknown or corrupted format`);
+  if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES) {
+    throw new InfraktError('SECRET', `cannot decrypt ${who}: truncated ciphertext`, again ? { hint: again } : {});
+  }
   try {
     const d = createDecipheriv('aes-256-gcm', masterKey, nonce);
     d.setAAD(ad);
@@ -44,7 +57,7 @@ function openWith(masterKey: Buffer, ad: Buffer, sealed: string, who: string): s
     return Buffer.concat([d.update(body.subarray(0, body.length - TAG_BYTES)), d.final()]).toString('utf8');
   } catch {
     throw new InfraktError('SECRET', `cannot decrypt ${who}: wrong master key or tampered value`, {
-      hint: 'restore the master.key this value was written with',
+      hint: `restore the master.key this value was written with${again ? `, or ${again}` : ''}`,
     });
   }
 }
@@ -53,35 +66,14 @@ function openWith(masterKey: Buffer, ad: Buffer, sealed: string, who: string): s
 export function envCipher(masterKey: Buffer): EnvCipher {
   if (masterKey.length !== 32) throw new InfraktError('SECRET', 'the master key must be 32 bytes');
   return {
-    seal: (purpose, plaintext) => sealWith(masterKey, purposeAad(purpose), plaintext),
-    unseal: (purpose, sealed) => openWith(masterKey, purposeAad(purpose), sealed, purpose),
     encrypt: (appId, key, plaintext) => sealWith(masterKey, aad(appId, key), plaintext),
     decrypt(appId, key, sealed, label) {
       const who = `${key} of app ${label?.app ?? `#${appId}`}`;
-      const parts = sealed.split('.');
-      if (parts.length !== 3 || parts[0] !== VERSION) {
-        throw new InfraktError('SECRET', `cannot decrypt ${who}: unknown or corrupted format`, {
-          hint: 'set the variable again with infrakt env set',
-        });
-      }
-      const nonce = Buffer.from(parts[1] ?? '', 'base64');
-      const body = Buffer.from(parts[2] ?? '', 'base64');
-      if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES) {
-        throw new InfraktError('SECRET', `cannot decrypt ${who}: truncated ciphertext`, {
-          hint: 'set the variable again with infrakt env set',
-        });
-      }
-      try {
-        const d = createDecipheriv('aes-256-gcm', masterKey, nonce);
-        d.setAAD(aad(appId, key));
-        d.setAuthTag(body.subarray(body.length - TAG_BYTES));
-        return Buffer.concat([d.update(body.subarray(0, body.length - TAG_BYTES)), d.final()]).toString('utf8');
-      } catch {
-        throw new InfraktError('SECRET', `cannot decrypt ${who}: wrong master key or tampered value`, {
-          hint: 'restore the master.key this value was written with, or set the variable again',
-        });
-      }
+      return openWith(masterKey, aad(appId, key), sealed, who, 'set the variable again with infrakt env set');
     },
+    seal: (purpose, plaintext) => sealWith(masterKey, purposeAad(purpose), plaintext),
+    unseal: (purpose, sealed) => openWith(masterKey, purposeAad(purpose), sealed, purpose),
+    open: (purpose, sealed, what) => openWith(masterKey, purposeAad(purpose), sealed, what, `set ${what} again`),
   };
 }
 
@@ -95,22 +87,20 @@ export function lazyEnvCipher(loadKey: () => Buffer): EnvCipher {
     cipher ??= envCipher(loadKey());
     return cipher;
   };
+  const loaded = (who: string): EnvCipher => {
+    try {
+      return get();
+    } catch (e) {
+      if (!(e instanceof InfraktError)) throw e;
+      throw new InfraktError('SECRET', `cannot decrypt ${who}: ${e.message}`, { hint: e.hint, cause: e });
+    }
+  };
   return {
+    encrypt: (appId, key, plaintext) => get().encrypt(appId, key, plaintext),
+    decrypt: (appId, key, sealed, label) =>
+      loaded(`${key} of app ${label?.app ?? `#${appId}`}`).decrypt(appId, key, sealed, label),
     seal: (purpose, plaintext) => get().seal(purpose, plaintext),
     unseal: (purpose, sealed) => get().unseal(purpose, sealed),
-    encrypt: (appId, key, plaintext) => get().encrypt(appId, key, plaintext),
-    decrypt(appId, key, sealed, label) {
-      let c: EnvCipher;
-      try {
-        c = get();
-      } catch (e) {
-        if (!(e instanceof InfraktError)) throw e;
-        throw new InfraktError('SECRET', `cannot decrypt ${key} of app ${label?.app ?? `#${appId}`}: ${e.message}`, {
-          hint: e.hint,
-          cause: e,
-        });
-      }
-      return c.decrypt(appId, key, sealed, label);
-    },
+    open: (purpose, sealed, what) => loaded(what).open(purpose, sealed, what),
   };
 }

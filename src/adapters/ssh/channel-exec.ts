@@ -1,5 +1,6 @@
+import type { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
-import type { InfraktError } from '../../core/errors.js';
+import { InfraktError } from '../../core/errors.js';
 import { cancelled, connectionLost, signalExitCode, timedOut } from './exec-errors.js';
 import type { ExecCounters } from './exec-stats.js';
 import { killProcessGroupCommand, MarkerParser, wrapInProcessGroup } from './process-group.js';
@@ -7,6 +8,8 @@ import type { ShellPool } from './shell-pool.js';
 
 export interface ChannelExecOptions {
   readonly stdin?: Buffer | undefined;
+  /** A byte stream piped into the command's stdin instead (uploads); its error stops the command. */
+  readonly input?: Readable | undefined;
   readonly timeoutMs?: number | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly onStdout: (chunk: Buffer) => void;
@@ -161,7 +164,12 @@ export function channelExec(host: ChannelHost, command: string, o: ChannelExecOp
         const code = exitCode;
         settle(() => resolve(code));
       });
-      ch.end(o.stdin ?? undefined);
+      if (o.input) {
+        o.input.once('error', (e: Error) =>
+          stop(new InfraktError('COMMAND_FAILED', `the upload to ${host.target} failed: ${e.message}`)),
+        );
+        o.input.pipe(ch);
+      } else ch.end(o.stdin ?? undefined);
     });
   });
 }

@@ -55,7 +55,7 @@ export function request(id: number, script: string, stdin?: Uint8Array): string 
 /**
  * Bytes as a printf format that prints exactly them: printable ASCII and newlines as they are
  * (text stays about its own size), `%` doubled, everything else (NUL, `\`, `'`, control and
- * non-ASCII bytes) as a three-digit octal escape.
+ * non-ASCII bytes, and a leading `-`) as a three-digit octal escape.
  */
 export function printfFormat(bytes: Uint8Array): string {
   const parts: string[] = [];
@@ -66,7 +66,9 @@ export function printfFormat(bytes: Uint8Array): string {
   };
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
-    if (b === 0x0a || (b >= 0x20 && b < 0x7f && b !== 0x25 && b !== 0x5c && b !== 0x27)) {
+    // A leading '-' is escaped too: printf would read the format as an option (a PEM key starts with -----).
+    const leadingDash = i === 0 && b === 0x2d;
+    if (!leadingDash && (b === 0x0a || (b >= 0x20 && b < 0x7f && b !== 0x25 && b !== 0x5c && b !== 0x27))) {
       plain++;
       continue;
     }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { Cmd } from '../../core/cmd/index.js';
 import { exec, raw, render, secretsOf } from '../../core/cmd/index.js';
@@ -8,6 +8,8 @@ import {
   commandFailed,
   type ExecStats,
   type Executor,
+  type PtyOptions,
+  type PtySession,
   type PutOptions,
   type RunOptions,
   type RunResult,
@@ -20,6 +22,7 @@ import { channelExec } from './channel-exec.js';
 import { ExecCounters, type OwnChannelReason } from './exec-stats.js';
 import type { HostKeyInfo } from './host-key.js';
 import { markLoginShellLine } from './process-group.js';
+import { openPtyChannel } from './pty-channel.js';
 import { putCommand } from './put-command.js';
 import { RemoteShell } from './remote-shell.js';
 import { type ShellHost, shellExec } from './shell-exec.js';
@@ -147,6 +150,24 @@ export class SshExecutor implements Executor {
     return this.run(cmd, { ...opts, onLine });
   }
 
+  async runWithInput(cmd: Cmd, input: Readable, opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+    const capture = new OutputCapture(opts.onLine, [...(secretsOf(cmd) as Secret[]), ...(opts.secrets ?? [])]);
+    const started = performance.now();
+    // A stream (docker save | gzip) goes on a channel of its own, like any large stdin.
+    this.#counters.commands++;
+    this.#counters.ownChannelFor('large-stdin');
+    const exitCode = await channelExec(this.#host(), render(cmd), {
+      input,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      onStdout: (b) => capture.push('stdout', b),
+      onStderr: (b) => capture.push('stderr', b),
+      shown: render(cmd, { redact: true }),
+    });
+    const { stdout, stderr } = capture.finish();
+    return { exitCode, stdout, stderr, durationMs: Math.round(performance.now() - started) };
+  }
+
   async put(path: string, content: string | Uint8Array | Secret, opts: PutOptions = {}): Promise<void> {
     const cmd = putCommand(path, opts.mode, isSecret(content), opts.sudo === true && this.#user !== 'root');
     const result = await this.run(cmd, { stdin: content });
@@ -183,6 +204,11 @@ export class SshExecutor implements Executor {
         );
       });
     });
+  }
+
+  async pty(cmd: Cmd | null, opts: PtyOptions): Promise<PtySession> {
+    if (!this.#alive) throw new InfraktError('SSH_UNREACHABLE', `the connection to ${this.target} is closed`);
+    return openPtyChannel(this.#client, this.target, cmd === null ? null : render(cmd), opts);
   }
 
   stats(): ExecStats {

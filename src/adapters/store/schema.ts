@@ -18,6 +18,8 @@ export interface ServersTable {
   settings_json: string;
   /** Lifecycle state (migration teams): provision → provisioned → destroy → destroyed; see core/lifecycle. */
   state: Generated<string>;
+  /** What deploys learnt about the server, keyed by a fingerprint of its Docker binaries (server-facts). */
+  facts_json?: string | null;
   last_checked_at: string | null;
   last_error: string | null;
   created_at: string;
@@ -254,9 +256,53 @@ export interface Database extends PushDeployTables {
   auth_flows: AuthFlowsTable;
   policies: PoliciesTable;
   approvals: ApprovalsTable;
+  app_domains: AppDomainsTable;
+  registries: RegistriesTable;
   edge_control: EdgeControlTable;
   edge_relays: EdgeRelaysTable;
   edge_devices: EdgeDevicesTable;
+  cron_tasks: CronTasksTable;
+}
+
+/** A scheduled task of an app (migration 0012). */
+export interface CronTasksTable {
+  id: Generated<number>;
+  app_id: number;
+  name: string;
+  /** The normalised 5-field cron expression. */
+  schedule: string;
+  on_calendar: string;
+  /** The argv as a JSON array of strings. */
+  command_json: string;
+  service: string | null;
+  timeout_s: number;
+  mechanism: 'systemd' | 'cron';
+  unit: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Domains of an app beyond its primary `apps.domain`, in order (migration app-domains). */
+export interface AppDomainsTable {
+  id: Generated<number>;
+  app_id: number;
+  server_id: number;
+  domain: string;
+  position: number;
+  created_at: string;
+}
+
+/** A private registry a server logs in to (migration registries). */
+export interface RegistriesTable {
+  id: Generated<number>;
+  server_id: number;
+  host: string;
+  username: string;
+  /** Sealed under the master key (`seal`), bound to the server id and host. */
+  password_enc: string;
+  logged_in_at: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A person who signs in to the dashboard or the API (migration teams). */
@@ -385,11 +431,13 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type AuditRow = Selectable<AuditEventsTable>;
 export type PolicyRow = Selectable<PoliciesTable>;
 export type ApprovalRow = Selectable<ApprovalsTable>;
+export type CronTaskRow = Selectable<CronTasksTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderServerRow = Selectable<ProviderServersTable>;
 export type BackupTargetRow = Selectable<BackupTargetsTable>;
 export type BackupRunRow = Selectable<BackupRunsTable>;
+export type RegistryRow = Selectable<RegistriesTable>;
 
 /** The control host as the meeting point of edge devices (one row, id 1; written by `edge setup`). */
 export interface EdgeControlTable {

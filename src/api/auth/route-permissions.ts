@@ -12,7 +12,7 @@ export type RoutePermission = 'public' | 'self' | Level;
 
 export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /api/health': 'public',
-  'GET /api/openapi.json': 'read',
+  'GET /api/openapi.json': 'public',
   'GET /api/dashboard': 'read',
 
   'POST /api/auth/login': 'public',

@@ -1,8 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { type AppLogLine, appLogLineSchema } from '../../core/schemas/views/apps.js';
-import { appLogs, prepareDestroy, prepareRestart, prepareStop } from '../../services/apps/app-lifecycle.js';
-import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
+import {
+  appLogs,
+  forgetApp,
+  prepareDestroy,
+  prepareRestart,
+  prepareStart,
+  prepareStop,
+} from '../../services/apps/app-lifecycle.js';
+import { type Api, ERRORS, isTrue, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam, serverQuery } from '../schemas.js';
 import { appLogsQuery } from '../schemas-remote.js';
 import { streamAppLogs } from '../streams.js';
@@ -10,10 +17,18 @@ import { accepted, appJobRoute } from './app-job-route.js';
 import { SSE_DESCRIPTION } from './jobs.js';
 
 const tags = ['apps'];
+const appForgottenSchema = z.object({ app: z.string(), server: z.string() }).meta({ id: 'AppForgotten' });
 const MAX_LOG_LINES = 10_000;
 
 /** The running release: restart, stop, destroy, logs (services/apps/app-lifecycle). */
 export function appLifecycleRoutes(api: Api, deps: RouteDeps): void {
+  appJobRoute(
+    api,
+    tags,
+    '/api/apps/{name}/start',
+    'Start the stopped containers of the current release (health-checked)',
+    async (c, name, o) => deps.startPlan(c, await prepareStart(c.var.ctx, name, o)),
+  );
   appJobRoute(
     api,
     tags,
@@ -33,15 +48,34 @@ export function appLifecycleRoutes(api: Api, deps: RouteDeps): void {
       method: 'delete',
       path: '/api/apps/{name}',
       tags,
-      summary: 'Destroy: containers, volumes, images, directory and route on the server, then the record',
+      summary:
+        'Destroy: containers, images, directory and route on the server, then the record; named volumes and ./ mounts only with volumes=true',
       security,
-      request: { params: nameParam, query: serverQuery },
+      request: {
+        params: nameParam,
+        query: serverQuery.extend({ volumes: z.enum(['true', 'false', '1', '0']).optional() }),
+      },
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
     async (c) => {
-      const server = c.req.valid('query').server;
-      return deps.startPlan(c, await prepareDestroy(c.var.ctx, c.req.valid('param').name, { server }));
+      const { server, volumes } = c.req.valid('query');
+      const plan = await prepareDestroy(c.var.ctx, c.req.valid('param').name, { server, volumes: isTrue(volumes) });
+      return deps.startPlan(c, plan);
     },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/apps/{name}/forget',
+      tags,
+      summary: 'Forget an app locally (its server is gone): the record, variables and history; nothing remote',
+      security,
+      request: { params: nameParam, query: serverQuery },
+      responses: { 200: json(appForgottenSchema, 'Forgotten'), ...ERRORS },
+    }),
+    async (c) =>
+      c.json(await forgetApp(c.var.ctx, c.req.valid('param').name, { server: c.req.valid('query').server }), 200),
   );
 
   api.openapi(

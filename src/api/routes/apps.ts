@@ -1,10 +1,20 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InfraktError } from '../../core/errors.js';
-import { appViewSchema } from '../../core/schemas/views/apps.js';
-import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
-import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
+import {
+  appSettingsViewSchema,
+  appUpdateResultSchema,
+  appViewSchema,
+  deployKeyViewSchema,
+} from '../../core/schemas/views/apps.js';
+import { Secret } from '../../core/secret.js';
+import { appSettingsView } from '../../services/apps/app-settings-view.js';
+import { prepareAppUpdate } from '../../services/apps/app-update.js';
+import { createApp, listApps, resolveApp, toAppView } from '../../services/apps/apps.js';
+import { deployKey } from '../../services/apps/git-access.js';
+import { type Api, ERRORS, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { appCreateBody, appUpdateBody, nameParam, serverQuery } from '../schemas.js';
+import { accepted } from './app-job-route.js';
 
 const tags = ['apps'];
 
@@ -53,8 +63,12 @@ export function appRoutes(api: Api, deps: RouteDeps): void {
           });
         }
       }
-      // createApp checks https sources against public addresses (with the resolver in c.var.ctx).
-      const view = await createApp(c.var.ctx, input);
+      // createApp checks network sources against public addresses (with the resolver in c.var.ctx).
+      const { gitToken, ...rest } = input;
+      const view = await createApp(c.var.ctx, {
+        ...rest,
+        ...(gitToken !== undefined ? { gitToken: new Secret(gitToken) } : {}),
+      });
       c.header('Location', `/api/apps/${view.name}?server=${view.server}`);
       return c.json(view, 201);
     },
@@ -72,26 +86,80 @@ export function appRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const { app, server } = await resolveApp(c.var.ctx, c.req.valid('param').name, c.req.valid('query').server);
-      return c.json(toAppView(app, server.name), 200);
+      const settings = await appSettingsView(c.var.ctx, app, server);
+      return c.json(toAppView(app, server.name, settings.domains.slice(1)), 200);
     },
   );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/apps/{name}/settings',
+      tags,
+      summary:
+        'What app update sets (domains, port, health, limits, volumes, release command, git access) and what is pending',
+      security,
+      request: { params: nameParam, query: serverQuery },
+      responses: { 200: json(appSettingsViewSchema, 'Settings'), ...ERRORS },
+    }),
+    async (c) => {
+      const { app, server } = await resolveApp(c.var.ctx, c.req.valid('param').name, c.req.valid('query').server);
+      return c.json(await appSettingsView(c.var.ctx, app, server), 200);
+    },
+  );
+
+  for (const method of ['get', 'post'] as const) {
+    api.openapi(
+      createRoute({
+        method,
+        path: '/api/apps/{name}/deploy-key',
+        tags,
+        summary:
+          method === 'get'
+            ? 'The public half of the app’s SSH deploy key (created on first use)'
+            : 'Rotate the app’s SSH deploy key (add the new one to the git host before the next deploy)',
+        security,
+        request: { params: nameParam, query: serverQuery },
+        responses: { 200: json(deployKeyViewSchema, 'Deploy key'), ...ERRORS },
+      }),
+      async (c) =>
+        c.json(
+          await deployKey(c.var.ctx, c.req.valid('param').name, {
+            server: c.req.valid('query').server,
+            rotate: method === 'post',
+          }),
+          200,
+        ),
+    );
+  }
 
   api.openapi(
     createRoute({
       method: 'patch',
       path: '/api/apps/{name}',
       tags,
-      summary: "Change an app's source (image, branch or compose file); applied by the next deploy",
+      summary: 'Change an app: domains apply at once (202 + job when it is routed), the rest at the next deploy',
+      description:
+        'Every field is validated first; a bad one answers 400 and nothing changes. With a live route, domain and www ' +
+        'redirect changes run as a job that reloads Caddy and puts everything back if the new config does not load.',
       security,
       request: {
         params: nameParam,
         body: { content: { 'application/json': { schema: appUpdateBody } }, required: true },
       },
-      responses: { 200: json(appViewSchema, 'Updated'), ...ERRORS },
+      responses: { 200: json(appUpdateResultSchema, 'Stored (nothing to reload)'), ...accepted, ...REMOTE_ERRORS },
     }),
     async (c) => {
-      const { server, ...patch } = c.req.valid('json');
-      return c.json(await updateAppSource(c.var.ctx, c.req.valid('param').name, patch, server), 200);
+      const { server, gitToken, ...patch } = c.req.valid('json');
+      const token = gitToken === undefined ? undefined : gitToken === null ? null : new Secret(gitToken);
+      const { plan, store } = await prepareAppUpdate(
+        c.var.ctx,
+        c.req.valid('param').name,
+        { ...patch, gitToken: token },
+        { server },
+      );
+      if (plan) return deps.startPlan(c, plan);
+      return c.json(await store(), 200);
     },
   );
 }

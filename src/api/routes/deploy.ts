@@ -34,6 +34,7 @@ export function deployRoutes(api: Api, deps: RouteDeps): void {
         server: body.server ?? c.req.valid('query').server,
         wait: body.wait,
         commit: body.commit,
+        localImage: body.localImage,
       });
       return deps.startPlan(c, plan);
     },

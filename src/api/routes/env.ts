@@ -1,10 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { envDeletedSchema, envEntrySchema, envSetResultSchema, envValueSchema } from '../../core/schemas/views/env.js';
+import {
+  envDeletedSchema,
+  envEntrySchema,
+  envExportSchema,
+  envImportResultSchema,
+  envSetResultSchema,
+  envValueSchema,
+} from '../../core/schemas/views/env.js';
 import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/apps/env.js';
+import { exportEnv, importEnv } from '../../services/apps/env-file.js';
 import { audit } from '../../services/shared/audit.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
-import { envKeyParam, envSetBody, nameParam, serverQuery } from '../schemas.js';
+import { envImportBody, envKeyParam, envSetBody, nameParam, serverQuery } from '../schemas.js';
 
 const tags = ['env'];
 
@@ -101,6 +109,46 @@ export function envRoutes(api: Api, _deps: RouteDeps): void {
       });
       await audit(c.var.ctx, 'env.reveal', c.req.valid('param').name, { keys: entries.map((e) => e.key) });
       return c.json(entries, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/apps/{name}/env/import',
+      tags,
+      summary: 'Set variables from a dotenv file (every line checked first, all written in one transaction)',
+      security,
+      request: {
+        params: nameParam,
+        body: { content: { 'application/json': { schema: envImportBody } }, required: true },
+      },
+      responses: { 200: json(envImportResultSchema, 'Imported'), ...ERRORS },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const r = await importEnv(c.var.ctx, c.req.valid('param').name, body.dotenv, {
+        replace: body.replace === true,
+        ...(body.server ? { server: body.server } : {}),
+      });
+      return c.json(r, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/apps/{name}/env/export',
+      tags,
+      summary: 'Decrypt all variables of an app as a dotenv file (explicit; recorded in the audit log)',
+      security,
+      request: { params: nameParam, query: serverQuery },
+      responses: { 200: json(envExportSchema, 'The dotenv file'), ...ERRORS },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const r = await exportEnv(c.var.ctx, name, c.req.valid('query').server);
+      return c.json({ app: name, keys: r.keys, dotenv: r.text }, 200);
     },
   );
 }

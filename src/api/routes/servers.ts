@@ -2,10 +2,13 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { isInfraktError } from '../../core/errors.js';
 import { serverRemovedSchema, serverViewSchema } from '../../core/schemas/views/servers.js';
+import { updateServerSettings } from '../../services/servers/server-update.js';
 import { getServer, listServers, registerServer, removeServer } from '../../services/servers/servers.js';
-import { type Api, ERRORS, isTrue, json, type RouteDeps, security } from '../route-kit.js';
+import { setServerSettings } from '../../services/servers/settings.js';
+import { type Api, ERRORS, isTrue, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { forceQuery, nameParam, serverAddBody } from '../schemas.js';
 import { accepted } from './app-job-route.js';
+import { serverSettingsBody, serverUpdateBody } from '../schemas-remote.js';
 
 const tags = ['servers'];
 
@@ -85,6 +88,51 @@ export function serverRoutes(api: Api, deps: RouteDeps): void {
         if (typeof jobId === 'string') return deps.accepted(c, jobId);
         throw e;
       }
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/servers/{name}',
+      tags,
+      summary: 'Change host, port, user, key or root: saved only once a connection with them worked',
+      security,
+      request: {
+        params: nameParam,
+        body: { content: { 'application/json': { schema: serverUpdateBody } }, required: true },
+      },
+      responses: { 200: json(serverViewSchema, 'Updated'), ...REMOTE_ERRORS },
+    }),
+    async (c) => {
+      const r = await updateServerSettings(c.var.ctx, c.req.valid('param').name, c.req.valid('json'));
+      return c.json(r.server, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/servers/{name}/settings',
+      tags,
+      summary: 'Pull policy, certificates (ACME e-mail, private CA and its root) and private git hosts',
+      security,
+      request: {
+        params: nameParam,
+        body: { content: { 'application/json': { schema: serverSettingsBody } }, required: true },
+      },
+      responses: { 200: json(serverViewSchema, 'The server with its settings now'), ...ERRORS },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const name = c.req.valid('param').name;
+      const acmeGiven = b.acmeEmail !== undefined || b.acmeCa !== undefined || b.acmeCaRoot !== undefined;
+      await setServerSettings(c.var.ctx, name, {
+        pull: b.pullPolicy,
+        acme: acmeGiven ? { email: b.acmeEmail, ca: b.acmeCa, caRoot: b.acmeCaRoot } : undefined,
+        allowPrivateGit: b.allowPrivateGit === undefined ? undefined : b.allowPrivateGit ? 'on' : 'off',
+      });
+      return c.json(await getServer(c.var.ctx, name), 200);
     },
   );
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { validation } from '../../core/errors.js';
-import { createApp, listApps, resolveApp, toAppView, updateAppSource } from '../../services/apps/apps.js';
+import type { AppSettingsView } from '../../core/schemas/views/apps.js';
+import { appSettingsView } from '../../services/apps/app-settings-view.js';
+import { createApp, listApps, resolveApp, toAppView } from '../../services/apps/apps.js';
 import { lastRuns } from '../../services/backup-targets/runs.js';
-import { setAutoDeploy } from '../../services/polling/auto-deploy.js';
-import { updateAuthCli } from '../app-auth.js';
 import { withCtx } from '../context.js';
-import { intOption, readComposeFile } from '../options.js';
+import { collect, intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
+import { readSecret } from '../read-secret.js';
 
 export function registerAppCommands(app: Command): void {
   app
@@ -14,10 +14,17 @@ export function registerAppCommands(app: Command): void {
     .description('register an app on a server (does not deploy; type: image if --image, git if --git, else compose)')
     .requiredOption('--server <server>', 'target server name')
     .requiredOption('--name <name>', 'app name (unique per server)')
-    .option('--domain <domain>', 'domain routed to the app by Caddy')
+    .option(
+      '--domain <domain>',
+      'domain routed to the app by Caddy (repeat for several; the first is primary)',
+      collect,
+    )
     .option('--port <port>', 'port the app listens on inside its container', intOption, 3000)
-    .option('--git <url>', 'git repository (https URL)')
+    .option('--git <url>', 'git repository: https URL, or SSH (git@host:org/repo.git, ssh://…) with a deploy key')
     .option('--branch <branch>', 'git branch to deploy', 'main')
+    .option('--git-host-key <key>', 'SSH sources: pin this git host key ("ssh-ed25519 AAAA…" or SHA256:…)')
+    .option('--git-token', 'https sources: read a token for a private repository (prompted, or piped on stdin)')
+    .option('--git-username <user>', 'user name sent with --git-token (default x-access-token)')
     .option('--image <image>', 'Docker image, e.g. nginx:alpine')
     .option('--compose-file <path>', 'compose file of a compose app (its content is stored with the app)')
     .option('--health-path <path>', 'HTTP path checked before traffic is switched', '/')
@@ -27,15 +34,20 @@ export function registerAppCommands(app: Command): void {
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
+        const gitToken = o.gitToken ? await readSecret('git token') : undefined;
+        const domains: string[] = o.domain ?? [];
         const view = await createApp(ctx, {
           server: o.server,
           name: o.name,
-          domain: o.domain,
+          ...(domains.length ? { domains } : {}),
           port: o.port,
           git: o.git,
           branch: o.branch,
           image: o.image,
           ...(o.composeFile ? { composeFile: readComposeFile(o.composeFile) } : {}),
+          ...(o.gitHostKey !== undefined ? { gitHostKey: o.gitHostKey } : {}),
+          ...(gitToken ? { gitToken } : {}),
+          ...(o.gitUsername !== undefined ? { gitUsername: o.gitUsername } : {}),
           health: {
             path: o.healthPath,
             ...(o.healthTimeout !== undefined ? { timeoutMs: o.healthTimeout * 1000 } : {}),
@@ -45,6 +57,14 @@ export function registerAppCommands(app: Command): void {
         });
         if (o.json) return printJson(view);
         success(`created ${view.type} app ${c.bold(view.name)} on ${view.server}`);
+        const { app: row, server } = await resolveApp(ctx, view.name, view.server);
+        const settings = await appSettingsView(ctx, row, server);
+        if (settings.git?.deployKey) {
+          process.stdout.write(
+            `  add this deploy key (read-only) to the repository:\n  ${settings.git.deployKey}\n` +
+              `  (shown again by: infrakt app deploy-key ${view.name})\n`,
+          );
+        }
         process.stdout.write(`  deploy it with: infrakt app deploy ${view.name}\n`);
       });
     });
@@ -65,7 +85,7 @@ export function registerAppCommands(app: Command): void {
             a.server,
             a.type,
             status(a.status),
-            dash(a.domain),
+            dash(a.domains.length > 1 ? `${a.domain} (+${a.domains.length - 1})` : a.domain),
             String(a.port),
             dash(a.image ?? (a.git ? `${a.git}#${a.branch}` : null)),
           ]),
@@ -76,16 +96,17 @@ export function registerAppCommands(app: Command): void {
 
   app
     .command('show <name>')
-    .description('show one app')
+    .description('show one app: source, domains, how releases run, private git access, and what is pending')
     .option('--server <server>', 'server of the app (when the name is used on several)')
     .option('--json', 'print as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
         const { app: row, server } = await resolveApp(ctx, name, o.server);
-        const v = toAppView(row, server.name);
+        const settings = await appSettingsView(ctx, row, server);
+        const v = toAppView(row, server.name, settings.domains.slice(1));
         const runs = (await lastRuns(ctx, 'app', [server.id])).get(`${server.id}/${row.name}`) ?? null;
         const backups = { local: runs?.local ?? null, offsite: runs?.offsite ?? null };
-        if (o.json) return printJson({ ...v, backups });
+        if (o.json) return printJson({ ...v, settings, backups });
         const run = (r: typeof backups.local) =>
           r
             ? `${status(r.status)} ${r.at}${r.target ? ` to ${r.target}` : ''}${r.snapshotId ? ` (${r.snapshotId.slice(0, 8)})` : ''}`
@@ -95,70 +116,37 @@ export function registerAppCommands(app: Command): void {
           ['server', v.server],
           ['type', v.type],
           ['status', status(v.status)],
-          ['domain', dash(v.domain)],
+          ['domains', settings.domains.join(', ') || '-'],
+          ...(settings.wwwRedirect ? ([['www', 'www.<domain> redirects to <domain>']] as [string, string][]) : []),
           ['port', String(v.port)],
           ['image', dash(v.image)],
           ['git', v.git ? `${v.git}#${v.branch}` : '-'],
           ['release', dash(v.currentRelease)],
+          ...settingsRows(settings),
           ['backup', run(backups.local)],
           ['off-site', run(backups.offsite)],
         ];
-        for (const [k, val] of rows) process.stdout.write(`${c.dim(k.padEnd(9))}${val}\n`);
+        for (const [k, val] of rows) process.stdout.write(`${c.dim(k.padEnd(16))}${val}\n`);
+        if (settings.pending.length) {
+          process.stdout.write(`${c.yellow('pending')} (applied by the next deploy: infrakt app deploy ${v.name})\n`);
+          for (const p of settings.pending) process.stdout.write(`  ${p}\n`);
+        }
       });
     });
+}
 
-  app
-    .command('update <name>')
-    .description(
-      "change an app's source (image, branch or compose file; applied by the next deploy), its auth, or its auto-deploy",
-    )
-    .option('--image <image>', 'new image (image apps)')
-    .option('--branch <branch>', 'new branch (git apps)')
-    .option('--compose-file <path>', 'new compose file (compose apps)')
-    .option('--init', 'run releases with an init as PID 1 (the default)')
-    .option('--no-init', 'run releases without an init as PID 1')
-    .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL', intOption)
-    .option('--auth <spec>', 'forward:URL (forward_auth, e.g. Authentik), basic:USER (password prompted) or none')
-    .option(
-      '--auto-deploy <mode>',
-      'poll: infrakt serve deploys new commits of the branch / new digests of the tag; off',
-    )
-    .option('--interval <seconds>', 'how often --auto-deploy poll checks (default 60)', intOption)
-    .option('--server <server>', 'server of the app')
-    .option('--json', 'print the app as JSON')
-    .action(async (name: string, o) => {
-      await withCtx(async (ctx) => {
-        const sourceChange = [o.image, o.branch, o.composeFile, o.init, o.stopTimeout].some((x) => x !== undefined);
-        if (o.autoDeploy !== undefined || o.interval !== undefined) {
-          if (o.autoDeploy === undefined) throw validation('--interval goes with --auto-deploy poll');
-          const v = await setAutoDeploy(ctx, name, {
-            mode: o.autoDeploy,
-            intervalSeconds: o.interval,
-            server: o.server,
-          });
-          if (o.json && !sourceChange && o.auth === undefined) return printJson(v);
-          if (!o.json)
-            success(
-              v.mode === 'poll'
-                ? `${c.bold(v.app)}: infrakt serve checks ${v.watches} every ${v.intervalSeconds}s and deploys changes`
-                : `${c.bold(v.app)}: auto-deploy off`,
-            );
-        }
-        if (o.auth !== undefined) {
-          await updateAuthCli(ctx, name, o);
-          if (!sourceChange) return;
-        }
-        if (!sourceChange && o.autoDeploy !== undefined) return;
-        const patch = {
-          image: o.image,
-          branch: o.branch,
-          composeFile: o.composeFile === undefined ? undefined : readComposeFile(o.composeFile),
-          ...(o.init !== undefined ? { init: o.init } : {}),
-          ...(o.stopTimeout !== undefined ? { stopTimeout: o.stopTimeout } : {}),
-        };
-        const view = await updateAppSource(ctx, name, patch, o.server);
-        if (o.json) return printJson(view);
-        success(`updated ${c.bold(view.name)}; apply with: infrakt app deploy ${view.name}`);
-      });
-    });
+function settingsRows(s: AppSettingsView): [string, string][] {
+  const rows: [string, string][] = [
+    ['health', `${s.health.path} within ${s.health.timeoutMs / 1000}s`],
+    ['limits', `memory ${s.memory ?? 'none'}, cpus ${s.cpus ?? 'none'}`],
+    ['restart', s.restart],
+    ['volumes', s.volumes.map((v) => v.spec).join(', ') || '-'],
+    ['release command', dash(s.releaseCommand)],
+  ];
+  if (s.git?.kind === 'ssh') {
+    rows.push(['deploy key', s.git.deployKey ?? 'none yet (infrakt app deploy-key <app>)']);
+    rows.push(['git host key', s.git.hostKeys.join(', ') || 'pinned on the first fetch']);
+  }
+  if (s.git?.kind === 'https') rows.push(['git token', s.git.token ? `set (user ${s.git.token.username})` : '-']);
+  return rows;
 }

@@ -16,10 +16,19 @@ export function registerDeployCommands(app: Command): void {
     .option('--server <server>', 'server of the app (when the name is used on several)')
     .option('--wait', 'wait for a deploy of this app already running instead of failing')
     .option('--commit <sha>', 'git apps: deploy exactly this commit of the branch instead of its head')
+    .option(
+      '--local-image <image>',
+      'send this image from the local Docker over SSH (docker save | gzip → docker load) and deploy it',
+    )
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
-        const plan = await prepareDeploy(ctx, name, { server: o.server, wait: o.wait, commit: o.commit });
+        const plan = await prepareDeploy(ctx, name, {
+          server: o.server,
+          wait: o.wait,
+          commit: o.commit,
+          localImage: o.localImage,
+        });
         const r = await runPlanCli(ctx, plan, o.json);
         if (!o.json) printRelease(r);
       });

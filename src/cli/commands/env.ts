@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
+import { MAX_DOTENV_BYTES } from '../../core/schemas/dotenv.js';
 import { deleteEnv, getEnv, listEnv, setEnv } from '../../services/apps/env.js';
+import { exportEnv, importEnv } from '../../services/apps/env-file.js';
 import { withCtx } from '../context.js';
+import { readEnvFile } from '../options.js';
 import { c, printJson, printTable, success } from '../output.js';
+import { writePrivateFile } from '../private-file.js';
+import { confirm } from '../prompt.js';
 
 export function registerEnvCommands(env: Command): void {
   env
@@ -60,6 +65,46 @@ export function registerEnvCommands(env: Command): void {
         await deleteEnv(ctx, app, key, o.server);
         if (o.json) return printJson({ app, deleted: key });
         success(`deleted ${key} from ${c.bold(app)}`);
+      });
+    });
+
+  env
+    .command('import <app> <file>')
+    .description('set variables from a dotenv file (- for stdin): every line checked first, written all at once')
+    .option('--replace', 'also delete the variables the file does not list (the app gets exactly the file)')
+    .option('--server <server>', 'server of the app')
+    .option('--json', 'print the result as JSON')
+    .action(async (app: string, file: string, o) => {
+      const text = await readEnvFile(file, MAX_DOTENV_BYTES);
+      await withCtx(async (ctx) => {
+        const r = await importEnv(ctx, app, text, { replace: Boolean(o.replace), server: o.server });
+        if (o.json) return printJson(r);
+        success(`imported ${r.set.length} variable(s) into ${c.bold(app)}: ${r.set.join(', ') || '-'}`);
+        if (r.removed.length) process.stdout.write(`  removed: ${r.removed.join(', ')}\n`);
+        process.stdout.write(`  apply with: infrakt env push ${app}  (or redeploy)\n`);
+      });
+    });
+
+  env
+    .command('export <app>')
+    .description('print the variables as a dotenv file, values decrypted (asks first; -y for scripts)')
+    .option('-o, --output <file>', 'write to this file (created 0600) instead of stdout')
+    .option('-y, --yes', 'reveal the values without asking')
+    .option('--server <server>', 'server of the app')
+    .option('--json', 'print {app, variables} as JSON instead of dotenv text')
+    .action(async (app: string, o) => {
+      if (!o.yes) {
+        await confirm(
+          `Reveal the decrypted values of ${app}${o.output ? ` into ${o.output}` : ''}?`,
+          'pass -y/--yes to export without asking',
+        );
+      }
+      await withCtx(async (ctx) => {
+        const { text, keys, pairs } = await exportEnv(ctx, app, o.server);
+        if (o.json) return printJson({ app, variables: Object.fromEntries(pairs.map((p) => [p.key, p.value])) });
+        if (!o.output) return void process.stdout.write(text);
+        writePrivateFile(o.output, text);
+        success(`wrote ${keys.length} variable(s) of ${c.bold(app)} to ${o.output} (mode 0600)`);
       });
     });
 }

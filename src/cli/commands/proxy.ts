@@ -77,6 +77,18 @@ export function registerProxyCommands(proxy: Command): void {
           `${c.dim('config   ')}${s.configPath} ${s.inSync ? c.green('in sync') : c.yellow('out of date: run infrakt proxy reload')}\n`,
         );
         process.stdout.write(`${c.dim('routes   ')}${s.routes.length}\n`);
+        if (s.certificates.length) {
+          printTable(
+            ['DOMAIN', 'ISSUER', 'EXPIRES', 'DAYS LEFT'],
+            s.certificates.map((x) => [
+              x.domain,
+              x.issuer ?? c.yellow(x.error ?? 'none'),
+              dash(x.notAfter),
+              x.daysLeft === null ? '-' : x.daysLeft < 14 ? c.yellow(String(x.daysLeft)) : String(x.daysLeft),
+            ]),
+            '',
+          );
+        }
       });
     });
 

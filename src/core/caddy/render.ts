@@ -9,12 +9,31 @@ export interface CaddyRoute {
   readonly auth?: RouteAuth | undefined;
 }
 
+/** `www.example.com` → `example.com` (`app update --www-redirect on`): a permanent redirect, path kept. */
+export interface CaddyRedirect {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Certificates from an ACME CA: the account e-mail, and a private CA with the root its server uses. */
+export interface AcmeSettings {
+  readonly email?: string | undefined;
+  readonly ca?: string | undefined;
+  /** Path on the server of the CA's root certificate (PEM), to trust the ACME server's TLS. */
+  readonly caRootPath?: string | undefined;
+}
+
 export interface CaddyConfigInput {
   readonly proxy: ProxySettings;
   readonly routes: readonly CaddyRoute[];
+  readonly redirects?: readonly CaddyRedirect[];
+  readonly acme?: AcmeSettings | undefined;
   /** Certificates and Caddy's own state (kept under `<root>/caddy/data`). */
   readonly storageDir?: string;
 }
+
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$/;
+const ACME_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
 
 const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const STORAGE = /^\/[A-Za-z0-9._/-]*$/;
@@ -31,6 +50,15 @@ export function renderCaddyfile(input: CaddyConfigInput): string {
   if (input.storageDir) {
     if (!STORAGE.test(input.storageDir)) throw new Error(`invalid storage dir: ${input.storageDir}`);
     global.push(`storage file_system ${input.storageDir}`);
+  }
+  if (input.acme && proxy.tls === 'auto') {
+    const { email, ca, caRootPath } = input.acme;
+    if (email !== undefined && !EMAIL.test(email)) throw new Error(`invalid ACME e-mail: ${email}`);
+    if (ca !== undefined && !ACME_URL.test(ca)) throw new Error(`invalid ACME CA URL: ${ca}`);
+    if (caRootPath !== undefined && !STORAGE.test(caRootPath)) throw new Error(`invalid ACME CA root: ${caRootPath}`);
+    if (email) global.push(`email ${email}`);
+    if (ca) global.push(`acme_ca ${ca}`);
+    if (caRootPath) global.push(`acme_ca_root ${caRootPath}`);
   }
   // A local CA must not try to install itself into the system trust store of the server.
   if (proxy.tls === 'internal') global.push('skip_install_trust');
@@ -63,6 +91,17 @@ export function renderCaddyfile(input: CaddyConfigInput): string {
       const body = [...(proxy.tls === 'internal' ? ['\ttls internal'] : []), ...handling];
       return [`${address} {`, ...body, '}'].join('\n');
     });
+
+  for (const r of [...(input.redirects ?? [])].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))) {
+    if (!DOMAIN.test(r.from) || !DOMAIN.test(r.to)) throw new Error(`invalid redirect ${r.from} → ${r.to}`);
+    if (seen.has(r.from)) throw new Error(`duplicate proxy route: ${r.from}`);
+    seen.add(r.from);
+    const scheme = proxy.tls === 'off' ? 'http' : 'https';
+    const port = proxy.tls === 'off' ? proxy.httpPort : proxy.httpsPort;
+    const target = `${scheme}://${r.to}${port === (scheme === 'http' ? 80 : 443) ? '' : `:${port}`}{uri}`;
+    const body = [...(proxy.tls === 'internal' ? ['\ttls internal'] : []), `\tredir ${target} permanent`];
+    sites.push([`${proxy.tls === 'off' ? `http://${r.from}` : r.from} {`, ...body, '}'].join('\n'));
+  }
 
   return [
     '# Managed by infrakt: rendered from its state on every change. Edits here are overwritten.',

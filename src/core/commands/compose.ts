@@ -50,5 +50,49 @@ export const build = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'bu
 
 export const restart = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'restart'));
 export const stop = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'stop'));
+/**
+ * A one-off container of a service (its image, env file, volumes and networks; no published ports), removed
+ * after: the release command. The command runs through `sh -c` in the container, as a Procfile line would.
+ */
+export const runOnce = (t: ComposeTarget, service: string, command: string): Cmd =>
+  mergeStderr(exec(...base(t), 'run', '--rm', '--no-deps', '-T', '--entrypoint', 'sh', service, '-c', command));
+
 /** Validates a compose file the way the server's compose reads it (quiet: no output on success). */
 export const config = (t: ComposeTarget): Cmd => mergeStderr(exec(...base(t), 'config', '--quiet'));
+
+export interface OneOffOptions {
+  /** A terminal for the command (interactive use over a pty); without one, stdin is closed (`-T`). */
+  readonly tty: boolean;
+  /** Environment for the command, e.g. the session marker that lets a hang-up find its processes. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+const envFlags = (env: Readonly<Record<string, string>> = {}) =>
+  Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+
+/** `exec` in the running container of a service (exit status of the command passed through). */
+export const execIn = (t: ComposeTarget, service: string, argv: readonly string[], o: OneOffOptions): Cmd =>
+  exec(...base(t), 'exec', ...(o.tty ? [] : ['-T']), ...envFlags(o.env), service, ...argv);
+
+/**
+ * A one-off container of a service (its image, env files, volumes and networks, no published ports), removed
+ * when the command ends. Named, so that a hang-up can remove it too (`docker rm -f <name>`).
+ */
+export const runOneOff = (
+  t: ComposeTarget,
+  service: string,
+  argv: readonly string[],
+  o: OneOffOptions & { readonly name: string },
+): Cmd =>
+  exec(
+    ...base(t),
+    'run',
+    '--rm',
+    '--no-deps',
+    '--name',
+    o.name,
+    ...(o.tty ? [] : ['-T']),
+    ...envFlags(o.env),
+    service,
+    ...argv,
+  );

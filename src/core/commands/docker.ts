@@ -1,10 +1,12 @@
-import { and, type Cmd, exec, mergeStderr, pipe, quietErr } from '../cmd/index.js';
+import { and, type Cmd, exec, mergeStderr, or, pipe, quietErr, seq, toFile } from '../cmd/index.js';
 
 /** Labels infrakt puts on every container it starts: find an app's releases without any compose file. */
 export const LABEL_APP = 'infrakt.app';
 export const LABEL_ROOT = 'infrakt.root';
 export const LABEL_RELEASE = 'infrakt.release';
 export const LABEL_PROJECT = 'com.docker.compose.project';
+/** On an app's named volumes (`--volume`): not `infrakt.app`, so only `app destroy --volumes` removes them. */
+export const LABEL_VOLUME_OF = 'infrakt.volume-of';
 
 /** Image id (`sha256:…`) on stdout; exit 1 when the image is not present locally (never pulls). */
 export const imageId = (image: string): Cmd => exec('docker', 'image', 'inspect', '--format', '{{.Id}}', image);
@@ -23,7 +25,44 @@ export const inspectAndTag = (image: string, tag: string): Cmd =>
     exec('docker', 'tag', image, tag),
   );
 
-export const pull = (image: string): Cmd => exec('docker', 'pull', '--quiet', image);
+/**
+ * `configDir`: a private registry's login lives in its own Docker config directory under the server root
+ * (`registry add`), not in the SSH user's ~/.docker: only pulls of images from that registry use it.
+ */
+export const pull = (image: string, configDir?: string): Cmd =>
+  exec('docker', ...(configDir ? ['--config', configDir] : []), 'pull', '--quiet', image);
+
+/** `docker login` with the password or token on stdin (never in argv), into a config directory of its own. */
+export const login = (host: string, username: string, configDir: string): Cmd =>
+  mergeStderr(exec('docker', '--config', configDir, 'login', '--username', username, '--password-stdin', host));
+
+export const logout = (host: string, configDir: string): Cmd =>
+  mergeStderr(exec('docker', '--config', configDir, 'logout', host));
+
+/** Loads an image archive from stdin (plain or gzip-compressed: `docker load` detects it). */
+export const load = (): Cmd => mergeStderr(exec('docker', 'load'));
+
+/**
+ * The images of a list that are not on the server, one a line (one round trip for all: each is inspected,
+ * a missing one is echoed).
+ */
+export const missingImages = (images: readonly string[]): Cmd =>
+  seq(
+    ...images.map((img) =>
+      or(toFile(quietErr(exec('docker', 'image', 'inspect', '--format', '.', img)), '/dev/null'), exec('echo', img)),
+    ),
+    exec('true'),
+  );
+
+/** Creates a named volume with labels unless it exists (named volumes outlive releases). */
+export const ensureVolume = (name: string, labels: Record<string, string>): Cmd =>
+  or(
+    toFile(quietErr(exec('docker', 'volume', 'inspect', '--format', '.', name)), '/dev/null'),
+    toFile(
+      exec('docker', 'volume', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), name),
+      '/dev/null',
+    ),
+  );
 
 /** Builds a directory's Dockerfile. Base images already present are used as they are (no --pull). */
 export const build = (tag: string, context: string): Cmd =>
@@ -73,6 +112,8 @@ export const projectRunning = (project: string): Cmd =>
 const eachOfProject = (project: string, list: string[], ...action: string[]): Cmd =>
   pipe(exec('docker', ...list, ...filters({ [LABEL_PROJECT]: project })), exec('xargs', '-r', 'docker', ...action));
 
+/** Starts every stopped container of a project (`app start`). */
+export const startProject = (project: string): Cmd => eachOfProject(project, ['ps', '-aq'], 'start');
 /** Restarts every container of a project (stopped ones are started). */
 export const restartProject = (project: string): Cmd => eachOfProject(project, ['ps', '-aq'], 'restart');
 /** Stops every running container of a project (kept, so `app restart` / a deploy can follow). */
@@ -88,6 +129,10 @@ export const removeVolumesByLabels = (labels: Record<string, string>): Cmd =>
     ),
   );
 
+/** Names of the volumes carrying these labels, one a line. */
+export const volumesByLabels = (labels: Record<string, string>): Cmd =>
+  exec('docker', 'volume', 'ls', '-q', ...filters(labels));
+
 export const removeNetwork = (name: string): Cmd => quietErr(exec('docker', 'network', 'rm', name));
 
 /** Every tag of a repository (all release images of an app) untagged, by tag: images tagged otherwise stay. */
@@ -98,3 +143,27 @@ export const removeImagesByRepo = (repo: string): Cmd =>
       exec('xargs', '-r', 'docker', 'rmi'),
     ),
   );
+
+/**
+ * Where the Docker CLI and Compose live on common installs (Debian/Ubuntu packages, docker.com's packages and
+ * script, pip/standalone docker-compose).
+ */
+const DOCKER_BINARIES = [
+  '/usr/bin/docker',
+  '/usr/local/bin/docker',
+  '/usr/libexec/docker/cli-plugins/docker-compose',
+  '/usr/lib/docker/cli-plugins/docker-compose',
+  '/usr/local/lib/docker/cli-plugins/docker-compose',
+  '/usr/bin/docker-compose',
+  '/usr/local/bin/docker-compose',
+];
+
+/**
+ * A cheap fingerprint of the server's Docker install (path, inode, mtime of each binary present): facts learnt
+ * from it (compose flavour, Docker version) hold while it does. Missing paths are left out silently.
+ */
+export const binariesFingerprint = (): Cmd =>
+  seq(quietErr(exec('stat', '-L', '-c', '%n %i %Y', ...DOCKER_BINARIES)), exec('true'));
+
+/** The Docker engine's version (e.g. `24.0.7`). */
+export const serverVersion = (): Cmd => quietErr(exec('docker', 'version', '--format', '{{.Server.Version}}'));

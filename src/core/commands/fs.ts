@@ -27,3 +27,20 @@ export const listDir = (path: string): Cmd => or(and(testDir(path), exec('ls', '
 export const cpIfExists = (from: string, to: string): Cmd => or(not(testFile(from)), cp(from, to));
 /** Removes a file, silent when missing. */
 export const rmFile = (path: string): Cmd => quietErr(exec('rm', '-f', '--', path));
+
+/** Removes everything in a directory but one entry (`app destroy` keeps the bind mounts' `mounts/`). */
+export function rmrfExcept(dir: string, keep: string): Cmd {
+  rmrf(dir); // same safety checks on the directory
+  if (!/^[A-Za-z0-9._-]+$/.test(keep)) throw new Error(`invalid name to keep: ${keep}`);
+  // Then the kept entry and the directory go too when they are empty (rmdir removes only empty ones), so an
+  // app that never had data leaves no directory behind.
+  const rmdirIfEmpty = (d: string) => or(quietErr(exec('rmdir', '--', d)), exec('true'));
+  return or(
+    not(testDir(dir)),
+    and(
+      exec('find', dir, '-mindepth', '1', '-maxdepth', '1', '!', '-name', keep, '-exec', 'rm', '-rf', '--', '{}', '+'),
+      rmdirIfEmpty(`${dir}/${keep}`),
+      rmdirIfEmpty(dir),
+    ),
+  );
+}

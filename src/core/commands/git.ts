@@ -1,4 +1,4 @@
-import { and, type Cmd, exec, or, quietErr } from '../cmd/index.js';
+import { and, type Cmd, exec, or, quietErr, quote, render, seq } from '../cmd/index.js';
 import { testDir } from './fs.js';
 
 // `--` separates options from user data; `-c protocol.allow` keeps clones to https and local paths
@@ -49,6 +49,104 @@ export function syncBranch(repo: string, branch: string, dir: string, pin?: GitP
 /** The checked-out commit id on stdout. */
 export const headCommit = (dir: string): Cmd => git('-C', dir, 'rev-parse', 'HEAD');
 
+/**
+ * The host keys an SSH git host presents, seen from the server (`host type base64` lines): what a first fetch
+ * pins, and what a failed fetch is compared with to tell a changed host key from other failures.
+ */
+export const keyscan = (host: string, port: number): Cmd =>
+  quietErr(exec('ssh-keyscan', '-T', '15', '-p', String(port), '-t', 'ed25519,ecdsa,rsa', '--', host));
+
+/** The OpenSSH client a fetch over SSH uses: no user or system config, the pinned host key only, no prompts. */
+export function gitSshCommand(o: { knownHosts: string; publicKey: string }): string {
+  return [
+    'ssh',
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${o.knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'UpdateHostKeys=no',
+    // The deploy key is in the fetch's own agent; its public half selects it and nothing else is offered.
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `IdentityFile=${o.publicKey}`,
+    '-o',
+    'ConnectTimeout=20',
+  ]
+    .map(quote)
+    .join(' ');
+}
+
+/**
+ * Runs a fetch (`syncBranch`) with an app's deploy key, which arrives on stdin: a private `ssh-agent` lives
+ * for the fetch only and holds the key in memory (never written to the server's disk); ssh verifies the git
+ * host against the pinned key in `knownHosts`. The agent exits with the fetch; a killed job takes it along
+ * (same process group).
+ */
+export function withDeployKey(fetch: Cmd, o: { knownHosts: string; publicKey: string }): Cmd {
+  const inner = and(
+    exec('ssh-add', '-q', '-'),
+    exec(
+      'env',
+      `GIT_SSH_COMMAND=${gitSshCommand(o)}`,
+      'GIT_TERMINAL_PROMPT=0',
+      // SSH sources are allowed for this fetch only (syncBranch allows https and local paths).
+      'GIT_CONFIG_COUNT=1',
+      'GIT_CONFIG_KEY_0=protocol.ssh.allow',
+      'GIT_CONFIG_VALUE_0=always',
+      'sh',
+      '-c',
+      render(fetch),
+    ),
+  );
+  return exec('ssh-agent', 'sh', '-c', render(inner));
+}
+
+/**
+ * Runs a fetch with an https token handed to git by git's own credential cache: the credentials arrive on
+ * stdin and go to `git credential-cache store` (a daemon holding them in memory behind a 0700 socket), git
+ * asks that helper — so the token is never in a URL, an argv, the environment, `.git/config` or a file. The
+ * daemon is told to exit after the fetch, whatever its outcome (and times out by itself).
+ */
+export function withCredentialCache(fetch: Cmd, o: { socketDir: string }): Cmd {
+  const socket = `${o.socketDir}/socket`;
+  const cache = (...args: string[]) => exec('git', 'credential-cache', ...args, '--socket', socket);
+  const stop = quietErr(cache('exit'));
+  const run = and(
+    exec('mkdir', '-p', '-m', '700', o.socketDir),
+    exec('chmod', '700', o.socketDir),
+    exec('git', 'credential-cache', '--timeout', '300', '--socket', socket, 'store'),
+    exec(
+      'env',
+      'GIT_TERMINAL_PROMPT=0',
+      // Only this helper: none the server's user may have configured (it would store the token on disk).
+      'GIT_CONFIG_COUNT=2',
+      'GIT_CONFIG_KEY_0=credential.helper',
+      'GIT_CONFIG_VALUE_0=',
+      'GIT_CONFIG_KEY_1=credential.helper',
+      `GIT_CONFIG_VALUE_1=cache --timeout 300 --socket ${quote(socket)}`,
+      'sh',
+      '-c',
+      render(fetch),
+    ),
+    stop,
+  );
+  return or(run, seq(stop, exec('false')));
+}
+
+/** What `git credential-cache store` reads: the host (with a non-default port), user and token. */
+export function credentialInput(o: { host: string; port: number; username: string; token: string }): string {
+  const host = o.port === 443 ? o.host : `${o.host}:${o.port}`;
+  return `protocol=https\nhost=${host}\nusername=${o.username}\npassword=${o.token}\n\n`;
+}
+
 /** A full commit id (SHA-1 or SHA-256 repositories), lower case. */
 export const COMMIT_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -83,8 +181,8 @@ export function syncCommit(repo: string, commit: string, refs: readonly string[]
 }
 
 /** The commit a branch points at, as `<sha>\trefs/heads/<branch>` (no local checkout needed). */
-export const lsRemoteBranch = (repo: string, branch: string): Cmd =>
-  git('ls-remote', '--', repo, `refs/heads/${branch}`);
+export const lsRemoteBranch = (repo: string, branch: string, pin?: GitPin): Cmd =>
+  git(...fetchConfig(pin), 'ls-remote', '--', repo, `refs/heads/${branch}`);
 
 /** The commit id from `lsRemoteBranch` output; null when the branch does not exist. */
 export function parseLsRemote(out: string, branch: string): string | null {

@@ -1,13 +1,14 @@
 import { and, type Cmd, exec } from '../cmd/index.js';
+import { pull } from './docker.js';
 
 /**
  * What an image tag points at in its registry now: `docker pull` (which only fetches the manifest when
- * nothing changed, and uses the server's registry logins), then the local image's id and repo digests in
+ * nothing changed; with the Docker config of the server's login to the image's registry, if any), then the local image's id and repo digests in
  * the format `docker.inspectAndTag` prints (`<id>|<digest> <digest> `).
  */
-export const pullAndInspect = (image: string): Cmd =>
+export const pullAndInspect = (image: string, configDir?: string): Cmd =>
   and(
-    exec('docker', 'pull', '--quiet', image),
+    pull(image, configDir),
     exec('docker', 'image', 'inspect', '--format', '{{.Id}}|{{range .RepoDigests}}{{.}} {{end}}', image),
   );
 

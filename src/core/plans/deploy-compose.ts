@@ -25,6 +25,49 @@ const labelsOf = (l: ReleaseLabels, withRelease: boolean): Obj => ({
 export const loopbackPort = (containerPort: number, hostPort?: number): string =>
   hostPort ? `127.0.0.1:${hostPort}:${containerPort}` : `127.0.0.1::${containerPort}`;
 
+/** A mount of the routed service: an infrakt-made named volume (by its Docker name) or a directory on the server. */
+export interface ReleaseMount {
+  readonly kind: 'volume' | 'bind';
+  /** Docker volume name, or an absolute directory under the app dir. */
+  readonly source: string;
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+/** What `app update` sets on the routed service of every release: limits, restart policy, mounts. */
+export interface ServiceTuning {
+  readonly memory?: string | undefined;
+  readonly cpus?: number | undefined;
+  readonly restart?: string | undefined;
+  readonly mounts?: readonly ReleaseMount[] | undefined;
+}
+
+/**
+ * Applies the tuning to a service (in place) and returns the top-level volumes it needs: named volumes are
+ * `external` (infrakt creates them once and keeps them across releases; only `app destroy --volumes` removes them).
+ */
+function applyTuning(svc: Obj, t: ServiceTuning | undefined, existing: Obj): Obj {
+  if (!t) return {};
+  if (t.memory) svc.mem_limit = t.memory;
+  if (t.cpus !== undefined) svc.cpus = t.cpus;
+  if (t.restart) svc.restart = t.restart;
+  const top: Obj = {};
+  const mounts = t.mounts ?? [];
+  if (mounts.length === 0) return top;
+  const list = Array.isArray(svc.volumes) ? [...svc.volumes] : [];
+  for (const m of mounts) {
+    if (m.kind === 'volume') {
+      if (m.source in existing) {
+        throw validation(`the compose file already declares a volume named ${m.source}`, 'choose another volume name');
+      }
+      top[m.source] = { external: true, name: m.source };
+    }
+    list.push(`${m.source}:${m.path}${m.readOnly ? ':ro' : ''}`);
+  }
+  svc.volumes = list;
+  return top;
+}
+
 /**
  * How the release's container runs and stops: `init` (default true) puts a tiny init as PID 1 that forwards
  * signals and reaps zombies, so an app that ignores SIGTERM as PID 1 still stops at once (as on Heroku);
@@ -53,24 +96,24 @@ export interface ImageReleaseInput {
   /** The app's variables, written into the file (see compose-env.ts); the file is then a secret. */
   readonly env?: ReadonlyMap<string, string>;
   readonly labels: ReleaseLabels;
+  readonly tuning?: ServiceTuning | undefined;
   readonly runtime?: ReleaseRuntime;
 }
 
 /** The compose file of an image (or built git) release: one service `app`. Valid for compose v1 and v2. */
 export function imageComposeFile(i: ImageReleaseInput): string {
-  const doc = {
-    services: {
-      app: {
-        image: i.image,
-        pull_policy: 'never',
-        restart: 'unless-stopped',
-        ...runtimeKeys(i.runtime),
-        ports: [loopbackPort(i.port, i.hostPort)],
-        ...(i.env?.size ? { environment: mergeEnvironment(undefined, i.env) } : {}),
-        labels: labelsOf(i.labels, true),
-      },
-    },
+  const app: Obj = {
+    image: i.image,
+    pull_policy: 'never',
+    restart: 'unless-stopped',
+    ...runtimeKeys(i.runtime),
+    ports: [loopbackPort(i.port, i.hostPort)],
+    ...(i.env?.size ? { environment: mergeEnvironment(undefined, i.env) } : {}),
+    labels: labelsOf(i.labels, true),
   };
+  const volumes = applyTuning(app, i.tuning, {});
+  const doc: Obj = { services: { app } };
+  if (Object.keys(volumes).length > 0) doc.volumes = volumes;
   return header + toComposeYaml(doc);
 }
 
@@ -148,6 +191,8 @@ export interface ComposeSplitInput {
   readonly routedImage: string;
   /** Reuse an already built routed image (rollback): no build section in the release file. */
   readonly dropBuild?: boolean;
+  /** Limits, restart policy and mounts of the routed service (`app update`). */
+  readonly tuning?: ServiceTuning | undefined;
 }
 
 export interface ComposeSplit {
@@ -201,9 +246,12 @@ export function splitCompose(i: ComposeSplitInput): ComposeSplit {
   if (env.size > 0 || routed.environment !== undefined) routed.environment = mergeEnvironment(routed.environment, env);
   routed.labels = { ...(isObj(routed.labels) ? routed.labels : {}), ...labelsOf(i.labels, true) };
 
+  const tunedVolumes = applyTuning(routed, i.tuning, volumes);
+
   const releaseDoc: Obj = { services: { [name]: routed } };
   if (others.length > 0) releaseDoc.networks = { default: { external: true, name: i.network } };
-  if (Object.keys(sharedVolumes).length > 0) releaseDoc.volumes = sharedVolumes;
+  if (Object.keys(sharedVolumes).length + Object.keys(tunedVolumes).length > 0)
+    releaseDoc.volumes = { ...sharedVolumes, ...tunedVolumes };
 
   let servicesDoc: Obj | null = null;
   if (others.length > 0) {

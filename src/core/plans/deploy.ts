@@ -30,6 +30,13 @@ export interface DeployPlanInput {
   readonly source: DeploySource;
   readonly action: DeployAction;
   readonly domain: string | null;
+  /** `app deploy --local-image`: the image is sent from this machine over the connection first. */
+  readonly localImage?: boolean;
+  /** `app update --release-command`: run once in the new release before the switch (deploys only). */
+  readonly releaseCommand?: boolean;
+  /** Named volumes the release mounts (created once, kept across releases) and bind-mount directories. */
+  readonly volumes?: readonly { readonly name: string; readonly labels: Readonly<Record<string, string>> }[];
+  readonly bindDirs?: readonly string[];
 }
 
 /**
@@ -45,6 +52,8 @@ export type DeployStepKind =
   | 'services'
   | 'start'
   | 'health'
+  | 'upload'
+  | 'release'
   | 'switch'
   | 'retire'
   | 'record';
@@ -82,8 +91,9 @@ export function servicesTarget(
 }
 
 /**
- * A deploy, rollback or env push as data: prepare → source → write → (build) → (services) → start beside the
- * serving release → health → switch proxy → retire the previous release and prune old ones → record.
+ * A deploy, rollback or env push as data: prepare → (send local image) → source → write → (build) → (services)
+ * → start beside the serving release → health → (release command) → switch proxy → retire the previous release
+ * and prune old ones → record.
  * Only `switch` changes what users are served; everything before it is undone by the steps' compensations.
  */
 export function deployPlan(i: DeployPlanInput): DeployStep[] {
@@ -101,6 +111,8 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
           fs.mkdirp(l.releaseDir(i.release)),
           fs.mkdirp(l.backupsDir, 0o700),
           fs.mkdirp(`${i.root}/caddy/data`, 0o700),
+          ...(i.bindDirs ?? []).map((d) => fs.mkdirp(d)),
+          ...(i.volumes ?? []).map((v) => docker.ensureVolume(v.name, v.labels)),
         ),
       ],
     },
@@ -109,6 +121,7 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
     // Rollback / env push: the kept release's image is tagged again and its compose source read back.
     steps.push({ name: 'reuse release source', kind: 'source' });
   } else if (i.source.type === 'image') {
+    if (i.localImage) steps.push({ name: 'send local image', kind: 'upload' });
     steps.push({
       name: 'check image',
       kind: 'source',
@@ -137,6 +150,13 @@ export function deployPlan(i: DeployPlanInput): DeployStep[] {
     // compose up on the release's fixed port (built by the service: it needs the detected flavour).
     { name: 'start new release', kind: 'start', compensate: [docker.removeProject(project, { stopSeconds: 5 })] },
     { name: 'health check', kind: 'health' },
+    ...(i.releaseCommand
+      ? [
+          reuse
+            ? { name: 'release command', kind: 'release' as const, skippedBecause: 'it runs on deploys only' }
+            : { name: 'release command', kind: 'release' as const },
+        ]
+      : []),
     i.domain
       ? { name: 'switch proxy', kind: 'switch' }
       : { name: 'switch proxy', kind: 'switch', skippedBecause: 'the app has no domain' },

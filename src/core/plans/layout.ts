@@ -11,6 +11,19 @@ export interface AppLayout {
   releaseFile(release: number): string;
   /** For compose apps: the services that are updated in place (everything but the routed one). */
   readonly servicesFile: string;
+  /**
+   * `<release> <service>` of the release serving now, written when a deploy records it: scheduled tasks read it
+   * at each run, so a redeploy or rollback moves them to the new release without touching their timers.
+   */
+  readonly currentFile: string;
+  /** A scheduled task's runner script, its lock and its last result. */
+  taskDir(task: string): string;
+  /** Bind mounts (`--volume ./dir:/path`) live here: `./uploads` is `<dir>/mounts/uploads`. */
+  readonly mountsDir: string;
+  /** SSH git sources: the pinned git host keys and the deploy key's public half (no secret). */
+  readonly gitSshDir: string;
+  /** https git sources with a token: the credential cache's socket lives here (0700) during a fetch. */
+  readonly gitCredentialDir: string;
 }
 
 export function appLayout(root: string, app: string): AppLayout {
@@ -24,6 +37,11 @@ export function appLayout(root: string, app: string): AppLayout {
     releaseDir: (n) => `${dir}/releases/${n}`,
     releaseFile: (n) => `${dir}/releases/${n}/docker-compose.yml`,
     servicesFile: `${dir}/services.yml`,
+    currentFile: `${dir}/current`,
+    taskDir: (task) => `${dir}/tasks/${task}`,
+    mountsDir: `${dir}/mounts`,
+    gitSshDir: `${dir}/.git-ssh`,
+    gitCredentialDir: `${dir}/.git-credential`,
   };
 }
 
@@ -36,6 +54,9 @@ export const sharedNetwork = (app: string): string => `${app}-svc-net`;
 /** Tag of an image built from a git source for one release (kept for rollback). */
 export const builtImage = (app: string, release: number): string => `infrakt-app/${app}:r${release}`;
 
+/** Docker name of an app's named volume (`--volume NAME:/path`): kept across releases, shared by all of them. */
+export const appVolume = (app: string, name: string): string => `${app}_${name}`;
+
 /** Releases kept on the server (files and built images) for rollback. */
 export const KEEP_RELEASES = 3;
 
@@ -45,3 +66,6 @@ export function releasesToPrune(present: readonly number[], keep: readonly numbe
   const kept = new Set([...sorted.slice(0, count), ...keep]);
   return sorted.filter((n) => !kept.has(n)).sort((a, b) => a - b);
 }
+
+/** The content of `currentFile`. */
+export const currentMarker = (release: number, service: string): string => `${release} ${service}\n`;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { domainListSchema } from './app-settings.js';
 import { branchSchema, domainSchema, imageSchema, nameSchema, portSchema } from './common.js';
+import { looksLikeSshGit, sshGitUrlProblem } from './git-source.js';
 
 export const DB_TYPES = ['postgres', 'mysql', 'mariadb', 'redis', 'mongo'] as const;
 export type DbType = (typeof DB_TYPES)[number];
@@ -35,24 +37,34 @@ export function gitUrlProblem(u: string): string | null {
 }
 
 /**
- * A git source: https URL, or an absolute path of a repository on the server itself
- * (for private/local setups and tests). Deeper SSRF checks (DNS) happen in the service.
+ * A git source: https URL, an SSH repository (`git@host:org/repo.git`, `ssh://…`, fetched with the app's
+ * deploy key), or an absolute path of a repository on the server itself (for private/local setups and tests).
+ * Deeper SSRF checks (DNS) happen in the service.
  */
 export const gitUrlSchema = z
   .string()
   .trim()
   .max(2048)
   .superRefine((u, ctx) => {
+    if (/[\s\x00-\x1f\x7f]/.test(u)) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain spaces or control characters' });
+      return;
+    }
     if (u.startsWith('/')) {
       if (!/^\/[A-Za-z0-9._/-]+$/.test(u) || u.split('/').includes('..'))
         ctx.addIssue({ code: 'custom', message: 'must be an absolute path of letters, digits, ".", "_", "-" and "/"' });
+      return;
+    }
+    if (looksLikeSshGit(u)) {
+      const bad = sshGitUrlProblem(u);
+      if (bad) ctx.addIssue({ code: 'custom', message: `is not a usable SSH repository (${bad})` });
       return;
     }
     const why = gitUrlProblem(u);
     if (why)
       ctx.addIssue({
         code: 'custom',
-        message: `must be an https:// URL without embedded credentials, or an absolute path on the server (${why})`,
+        message: `must be an https:// URL without embedded credentials, an SSH repository (git@host:org/repo.git or ssh://…), or an absolute path on the server (${why})`,
       });
   });
 
@@ -83,6 +95,8 @@ export const appCreateSchema = z
     server: nameSchema,
     name: nameSchema,
     domain: domainSchema.optional(),
+    /** Several domains (the first is the primary one); `domain` alone is the same as a list of one. */
+    domains: domainListSchema.optional(),
     port: portSchema.default(3000),
     git: gitUrlSchema.optional(),
     branch: branchSchema.default('main'),
@@ -91,7 +105,11 @@ export const appCreateSchema = z
     init: initSchema.optional(),
     stopTimeout: stopTimeoutSchema.optional(),
   })
-  .refine((a) => !(a.git && a.image), { message: 'choose either --image or --git, not both', path: ['image'] });
+  .refine((a) => !(a.git && a.image), { message: 'choose either --image or --git, not both', path: ['image'] })
+  .refine((a) => !(a.domain && a.domains?.length && a.domains[0] !== a.domain), {
+    message: 'give the domains either as domain or as domains',
+    path: ['domains'],
+  });
 export type AppCreateInput = z.input<typeof appCreateSchema>;
 export type AppCreate = z.output<typeof appCreateSchema>;
 

@@ -6,6 +6,7 @@ import { InfraktError } from '../../core/errors.js';
 import { runChecked, type StreamName } from '../../core/executor.js';
 import { releaseTarget } from '../../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
+import { removeAppTasks } from '../cron/cron.js';
 import { applyProxyConfig } from '../proxy/proxy-config.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -13,7 +14,9 @@ import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
 import { appLockName } from '../shared/lock-on-server.js';
 import { withServer } from '../shared/server-session.js';
+import { appSettings } from './app-settings.js';
 import { resolveApp, updateApp } from './apps.js';
+import { waitForHealthyResponse } from './health-check.js';
 import { appProjects, detectFlavour, keptRelease, releaseDetails } from './releases.js';
 
 const lifecycleSpec = (app: AppRow, server: ServerRow, kind: string) =>
@@ -87,6 +90,63 @@ export async function prepareRestart(
   };
 }
 
+/**
+ * `app start` (the inverse of `stop`): starts the containers of the current release (and the app's other
+ * services), then waits for the release to answer its health check; status `running`.
+ */
+export async function prepareStart(
+  ctx: Ctx,
+  name: string,
+  opts: { server?: string } = {},
+): Promise<JobPlan<{ app: string }>> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  const projects = currentProjects(app);
+  const dep = await keptRelease(ctx, app, app.current_release!);
+  return {
+    spec: appJobSpec(app, server, 'app.start', {
+      params: { app: app.name },
+      steps: ['connect', 'start containers', 'health check'],
+    }),
+    body: (job) =>
+      withServer(ctx, job, server, { lock: null }, async ({ ex }) => {
+        await job.step('start containers', async (s) => {
+          // Services first: the routed release may depend on them.
+          for (const p of [...projects].reverse())
+            await runChecked(ex, docker.startProject(p), { signal: job.signal, what: `start ${p}` });
+          s.detail(projects.join(', '));
+        });
+        await job.step('health check', async (s) => {
+          if (dep.host_port === null) return s.unchanged('the release publishes no port');
+          const { health } = appSettings(app);
+          const r = await waitForHealthyResponse(ex, {
+            port: dep.host_port,
+            health,
+            project: projects[0]!,
+            signal: job.signal,
+            log: (m) => s.log(m),
+          });
+          s.detail(`HTTP ${r.status} on ${health.path} after ${r.attempts} probe(s)`);
+        });
+        return settle(ctx, app, server, 'running', 'app.start');
+      }),
+  };
+}
+
+/**
+ * `app forget`: drops the local record of an app (its variables, deployments and routes with it) without
+ * touching any server — for an app whose server is gone. `app destroy` is the way to remove a running app.
+ */
+export async function forgetApp(
+  ctx: Ctx,
+  name: string,
+  opts: { server?: string } = {},
+): Promise<{ app: string; server: string }> {
+  const { app, server } = await resolveApp(ctx, name, opts.server);
+  await ctx.store.db.deleteFrom('apps').where('id', '=', app.id).execute();
+  await audit(ctx, 'app.forget', `${server.name}/${app.name}`, { type: app.app_type });
+  return { app: app.name, server: server.name };
+}
+
 /** Records the app's new status and the audit event once its containers did what was asked. */
 async function settle(ctx: Ctx, app: AppRow, server: ServerRow, status: 'running' | 'stopped', action: string) {
   await updateApp(ctx, app.id, { status });
@@ -122,8 +182,8 @@ export async function prepareStop(
 export async function prepareDestroy(
   ctx: Ctx,
   name: string,
-  opts: { server?: string } = {},
-): Promise<JobPlan<{ app: string; removed: string[] }>> {
+  opts: { server?: string; volumes?: boolean } = {},
+): Promise<JobPlan<{ app: string; removed: string[]; keptVolumes: boolean }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   const l = appLayout(server.root_dir, app.name);
   const lock = { name: appLockName(app.name), step: 'lock app on server' };
@@ -146,12 +206,30 @@ export async function prepareDestroy(
           removed.push(...projects);
           s.detail([...projects].join(', '));
         });
+        await job.step('named volumes', async (s) => {
+          const labels = { [docker.LABEL_VOLUME_OF]: app.name, [docker.LABEL_ROOT]: server.root_dir };
+          if (!opts.volumes) {
+            const r = await ex.run(docker.volumesByLabels(labels));
+            const kept = r.stdout.split('\n').filter(Boolean);
+            if (kept.length) job.log(`kept volume(s) ${kept.join(', ')}: remove them with app destroy --volumes`);
+            return s.unchanged(kept.length ? `kept ${kept.join(', ')}` : 'none');
+          }
+          await ex.run(docker.removeVolumesByLabels(labels));
+          s.detail('removed');
+        });
         await job.step('remove images', async () => {
           await ex.run(docker.removeImagesByRepo(`infrakt-app/${app.name}`));
         });
+        await job.step('remove scheduled tasks', async (s) => {
+          const tasks = await removeAppTasks(ctx, ex, server, app);
+          if (tasks.length === 0) return s.unchanged('the app had no scheduled tasks');
+          s.detail(tasks.join(', '));
+        });
         await job.step('remove app directory', async (s) => {
-          await runChecked(ex, fs.rmrf(l.dir), { what: 'remove app directory' });
-          s.detail(l.dir);
+          if (opts.volumes) await runChecked(ex, fs.rmrf(l.dir), { what: 'remove app directory' });
+          // Without --volumes the bind mounts' data stays (in <app dir>/mounts, nothing else).
+          else await runChecked(ex, fs.rmrfExcept(l.dir, 'mounts'), { what: 'remove app directory' });
+          s.detail(opts.volumes ? l.dir : `${l.dir} (mounts/ kept)`);
         });
         await job.step('remove proxy route', async (s) => {
           const res = await ctx.store.db.deleteFrom('proxy_routes').where('app_id', '=', app.id).executeTakeFirst();
@@ -162,8 +240,11 @@ export async function prepareDestroy(
         await job.step('forget app', async () => {
           await ctx.store.db.deleteFrom('apps').where('id', '=', app.id).execute();
         });
-        await audit(ctx, 'app.destroy', `${server.name}/${app.name}`, { projects: removed });
-        return { app: app.name, removed };
+        await audit(ctx, 'app.destroy', `${server.name}/${app.name}`, {
+          projects: removed,
+          volumes: Boolean(opts.volumes),
+        });
+        return { app: app.name, removed, keptVolumes: !opts.volumes };
       }),
   };
 }

@@ -2,24 +2,23 @@ import { createHash } from 'node:crypto';
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError, notFound } from '../../core/errors.js';
 import { parseComposeFile, routedService } from '../../core/plans/deploy-compose.js';
-import {
-  type AppCreateInput,
-  appCreateSchema,
-  healthCheckSchema,
-  inferAppType,
-  initSchema,
-  stopTimeoutSchema,
-} from '../../core/schemas/app.js';
-import { branchSchema, imageSchema, nameSchema } from '../../core/schemas/common.js';
+import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType } from '../../core/schemas/app.js';
+import { nameSchema } from '../../core/schemas/common.js';
+import { gitTokenSchema, gitUsernameSchema, parseGitHostKey } from '../../core/schemas/git-source.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { AppView } from '../../core/schemas/views/apps.js';
+import type { Secret } from '../../core/secret.js';
 import { getServerRow, serverRowByName } from '../servers/servers.js';
 import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
-import { assertPublicGitUrl, type PublicGitUrl } from '../shared/ssrf.js';
+import { assertDomainsFree, extraDomains, writeDomains } from './app-domains.js';
+import { assertGitSourceAllowed, ensureDeployKey, type GitRemote, gitRemoteOf, sealGitToken } from './git-access.js';
 import { assertComposeAllowed } from './privileges.js';
+
+/** The user name an https token is sent with unless `--git-username` says otherwise (GitHub's convention). */
+export const DEFAULT_GIT_USERNAME = 'x-access-token';
 
 /** Validates a compose file (parses, has services, one service carries the app port) and keeps its content. */
 export function composeSetting(content: string, port: number): { content: string; sha256: string } {
@@ -28,89 +27,25 @@ export function composeSetting(content: string, port: number): { content: string
   return { content, sha256: createHash('sha256').update(content).digest('hex') };
 }
 
-export interface AppSourceUpdate {
-  image?: string;
-  branch?: string;
-  /** Content of a new compose file (compose apps). */
-  composeFile?: string;
-  /** Run releases with an init as PID 1 (`--init` / `--no-init`). */
-  init?: boolean;
-  /** Seconds a stop waits before SIGKILL (`--stop-timeout`). */
-  stopTimeout?: number;
-}
-
 /** The runtime settings of an app as kept in settings_json (see release-source.ts `releaseRuntime`). */
-function runtimeSettings(i: { init?: boolean | undefined; stopTimeout?: number | undefined }) {
+export function runtimeSettings(i: { init?: boolean | undefined; stopTimeout?: number | undefined }) {
   return {
     ...(i.init !== undefined ? { init: i.init } : {}),
     ...(i.stopTimeout !== undefined ? { stopTimeoutSec: i.stopTimeout } : {}),
   };
 }
 
-/** `app update`: changes an app's source (image, branch or compose file); applied by the next deploy. */
-export async function updateAppSource(
-  ctx: Ctx,
-  name: string,
-  patch: AppSourceUpdate,
-  server?: string,
-): Promise<AppView> {
-  const { app, server: srv } = await resolveApp(ctx, name, server);
-  const set: Partial<AppRow> = {};
-  const changed: Record<string, unknown> = {};
-  const wrongType = (opt: string, type: string) =>
-    new InfraktError('VALIDATION', `${opt} is for ${type} apps; '${app.name}' is a ${app.app_type} app`);
-  if (patch.image !== undefined) {
-    if (app.app_type !== 'image') throw wrongType('--image', 'image');
-    set.image = parseInput(imageSchema, patch.image, 'image');
-    changed.image = set.image;
-  }
-  if (patch.branch !== undefined) {
-    if (app.app_type !== 'git') throw wrongType('--branch', 'git');
-    set.branch = parseInput(branchSchema, patch.branch, 'branch');
-    changed.branch = set.branch;
-  }
-  if (patch.composeFile !== undefined) {
-    if (app.app_type !== 'compose') throw wrongType('--compose-file', 'compose');
-    const compose = composeSetting(patch.composeFile, app.port);
-    assertComposeAllowed(ctx, compose.content);
-    set.settings_json = JSON.stringify({
-      ...(JSON.parse(app.settings_json || '{}') as Record<string, unknown>),
-      compose,
-    });
-    changed.compose = compose.sha256.slice(0, 16);
-  }
-  if (patch.init !== undefined || patch.stopTimeout !== undefined) {
-    const runtime = runtimeSettings({
-      ...(patch.init !== undefined ? { init: parseInput(initSchema, patch.init, 'init') } : {}),
-      ...(patch.stopTimeout !== undefined
-        ? { stopTimeout: parseInput(stopTimeoutSchema, patch.stopTimeout, 'stop timeout') }
-        : {}),
-    });
-    set.settings_json = JSON.stringify({
-      ...(JSON.parse(set.settings_json ?? (app.settings_json || '{}')) as Record<string, unknown>),
-      ...runtime,
-    });
-    Object.assign(changed, runtime);
-  }
-  if (Object.keys(set).length === 0)
-    throw new InfraktError('VALIDATION', 'nothing to update', {
-      hint: 'pass --image, --branch, --compose-file, --init/--no-init or --stop-timeout',
-    });
-  await updateApp(ctx, app.id, set);
-  await audit(ctx, 'app.update', `${srv.name}/${app.name}`, changed);
-  const row = await ctx.store.db.selectFrom('apps').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
-  return toAppView(row, srv.name);
-}
-
 export type AppWithServer = { app: AppRow; server: ServerRow };
 
-export function toAppView(app: AppRow, serverName: string): AppView {
+/** The app as faces show it; `extra` are its domains beyond the primary one (see app-domains.ts). */
+export function toAppView(app: AppRow, serverName: string, extra: readonly string[] = []): AppView {
   return {
     id: app.id,
     name: app.name,
     server: serverName,
     type: app.app_type,
     domain: app.domain,
+    domains: app.domain ? [app.domain, ...extra] : [],
     port: app.port,
     git: app.git_repo,
     branch: app.branch,
@@ -122,19 +57,23 @@ export function toAppView(app: AppRow, serverName: string): AppView {
   };
 }
 
-/** SSRF guard for an https git source: every address its host resolves to must be public. */
-export async function assertGitSource(ctx: Pick<Ctx, 'resolve'>, url: string): Promise<PublicGitUrl> {
-  return assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
+export interface AppCreateExtras {
+  /** Content of the user's compose file (compose apps). */
+  composeFile?: string;
+  /** SSH sources: the git host's key (or its SHA256 fingerprint) to pin instead of trusting the first fetch. */
+  gitHostKey?: string;
+  /** https sources: a token for a private repository (sealed; handed to git through a credential helper). */
+  gitToken?: Secret;
+  gitUsername?: string;
 }
 
 /**
  * `composeFile` is the content of the user's compose file (compose apps): it is validated here and stored
- * with the app, so a deploy never depends on a file on the machine that created the app.
+ * with the app, so a deploy never depends on a file on the machine that created the app. An SSH git source
+ * gets its deploy key at once (`app deploy-key` shows it).
  */
-export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?: string }): Promise<AppView> {
+export async function createApp(ctx: Ctx, input: AppCreateInput & AppCreateExtras): Promise<AppView> {
   const data = parseInput(appCreateSchema, input, 'app');
-  // An https source must point at a public host (CLI and API alike); repositories on the server are exempt.
-  if (data.git && !data.git.startsWith('/')) await assertGitSource(ctx, data.git);
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
   if (compose) assertComposeAllowed(ctx, compose.content);
   if (compose && (data.image || data.git)) {
@@ -143,55 +82,94 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & { composeFile?
       'a compose file is for compose apps: drop --image/--git, or drop --compose-file',
     );
   }
+  const remote = data.git ? gitRemoteOf(data.git) : null;
+  const git = gitAccessInput(remote, input);
   const server = await getServerRow(ctx, data.server);
-  const clash = await ctx.store.db
-    .selectFrom('apps')
-    .select(['name', 'domain'])
-    .where('server_id', '=', server.id)
-    .where((eb) => eb.or([eb('name', '=', data.name), ...(data.domain ? [eb('domain', '=', data.domain)] : [])]))
-    .executeTakeFirst();
-  if (clash?.name === data.name) {
-    throw new InfraktError('CONFLICT', `an app named '${data.name}' already exists on server '${server.name}'`, {
-      hint: 'choose another name, or destroy the existing app first',
-    });
-  }
-  if (clash) {
-    throw new InfraktError(
-      'CONFLICT',
-      `domain ${data.domain} is already used by app '${clash.name}' on '${server.name}'`,
-      { hint: 'one domain routes to one app per server: choose another domain' },
-    );
-  }
   // Refused here, not at the first deploy: an app is created with the source it deploys.
   if (!data.image && !data.git && !compose) {
     throw new InfraktError('VALIDATION', `app '${data.name}' needs a source`, {
-      hint: 'pass --image <ref>, --git <https URL or server path>, or --compose-file <path>',
+      hint: 'pass --image <ref>, --git <URL or server path>, or --compose-file <path>',
     });
   }
+  // A network source must point at a public host (CLI and API alike) unless the server allows private ones.
+  if (data.git) await assertGitSourceAllowed(ctx, server, data.git);
+  const domains = data.domains?.length ? data.domains : data.domain ? [data.domain] : [];
   const type = inferAppType(data);
   const health = healthCheckSchema.parse(data.health ?? {});
   const now = nowIso(ctx);
-  const row = await ctx.store.db
-    .insertInto('apps')
-    .values({
-      server_id: server.id,
-      name: data.name,
-      app_type: type,
-      domain: data.domain ?? null,
-      port: data.port,
-      git_repo: data.git ?? null,
-      branch: type === 'git' ? data.branch : null,
-      image: data.image ?? null,
-      status: 'created',
-      settings_json: JSON.stringify({ health, compose, ...runtimeSettings(data) }),
-      current_release: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await audit(ctx, 'app.create', `${server.name}/${data.name}`, { type });
-  return toAppView(row, server.name);
+  const row = await ctx.store.db.transaction().execute(async (trx) => {
+    const clash = await trx
+      .selectFrom('apps')
+      .select('name')
+      .where('server_id', '=', server.id)
+      .where('name', '=', data.name)
+      .executeTakeFirst();
+    if (clash) {
+      throw new InfraktError('CONFLICT', `an app named '${data.name}' already exists on server '${server.name}'`, {
+        hint: 'choose another name, or destroy the existing app first',
+      });
+    }
+    await assertDomainsFree(trx, { id: -1, server_id: server.id }, domains, false);
+    const inserted = await trx
+      .insertInto('apps')
+      .values({
+        server_id: server.id,
+        name: data.name,
+        app_type: type,
+        domain: null,
+        port: data.port,
+        git_repo: data.git ?? null,
+        branch: type === 'git' ? data.branch : null,
+        image: data.image ?? null,
+        status: 'created',
+        settings_json: JSON.stringify({ health, compose, ...runtimeSettings(data) }),
+        current_release: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await writeDomains(ctx, trx, inserted, domains);
+    if (git.hostKey || git.token) {
+      const token = git.token ? sealGitToken(ctx, inserted.id, git.token, git.username) : undefined;
+      const access = { ...(git.hostKey ?? {}), ...(token ? { token } : {}) };
+      await trx
+        .updateTable('apps')
+        .set({ settings_json: JSON.stringify({ health, compose, ...runtimeSettings(data), git: access }) })
+        .where('id', '=', inserted.id)
+        .execute();
+    }
+    return trx.selectFrom('apps').selectAll().where('id', '=', inserted.id).executeTakeFirstOrThrow();
+  });
+  await audit(ctx, 'app.create', `${server.name}/${data.name}`, { type, domains });
+  if (remote?.kind === 'ssh') await ensureDeployKey(ctx, row, server.name);
+  return toAppView(row, server.name, domains.slice(1));
+}
+
+/** Checks `--git-host-key` / `--git-token` against the kind of git source (before anything is written). */
+export function gitAccessInput(
+  remote: GitRemote | null,
+  input: Pick<AppCreateExtras, 'gitHostKey' | 'gitToken' | 'gitUsername'>,
+): { hostKey?: { hostKeys: string[] } | { hostKeyFingerprint: string }; token?: Secret; username: string } {
+  const out: ReturnType<typeof gitAccessInput> = { username: input.gitUsername ?? DEFAULT_GIT_USERNAME };
+  if (input.gitHostKey !== undefined) {
+    if (remote?.kind !== 'ssh') throw new InfraktError('VALIDATION', '--git-host-key is for SSH git sources');
+    let parsed: ReturnType<typeof parseGitHostKey>;
+    try {
+      parsed = parseGitHostKey(input.gitHostKey);
+    } catch (e) {
+      throw new InfraktError('VALIDATION', `invalid git host key: ${(e as Error).message}`);
+    }
+    out.hostKey = 'key' in parsed ? { hostKeys: [parsed.key] } : { hostKeyFingerprint: parsed.fingerprint };
+  }
+  if (input.gitToken !== undefined || input.gitUsername !== undefined) {
+    if (remote?.kind !== 'https') throw new InfraktError('VALIDATION', '--git-token is for https git sources');
+    if (input.gitToken === undefined) throw new InfraktError('VALIDATION', '--git-username needs --git-token');
+    parseInput(gitTokenSchema, input.gitToken.reveal(), 'git token');
+    out.username = parseInput(gitUsernameSchema, out.username, 'git username');
+    out.token = input.gitToken;
+  }
+  return out;
 }
 
 export async function listApps(
@@ -211,7 +189,12 @@ export async function listApps(
   }
   if (!opts.includeDatabases) q = q.where('apps.app_type', 'not like', 'db:%');
   const rows = await q.execute();
-  return visible(ctx, rows, (r) => ({ server: r.server_name, app: r.name })).map((r) => toAppView(r, r.server_name));
+  const shown = visible(ctx, rows, (r) => ({ server: r.server_name, app: r.name }));
+  const extra = await extraDomains(
+    ctx.store.db,
+    shown.map((r) => r.id),
+  );
+  return shown.map((r) => toAppView(r, r.server_name, extra.get(r.id)));
 }
 
 /**

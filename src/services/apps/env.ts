@@ -1,7 +1,7 @@
 import type { AppRow } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
 import { envKeySchema, MAX_ENV_TOTAL_BYTES, utf8Length } from '../../core/schemas/common.js';
-import { parseEnvPairs } from '../../core/schemas/env.js';
+import { type EnvPair, parseEnvPairs } from '../../core/schemas/env.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import { secretRef } from '../../core/schemas/secret.js';
 import { type EnvEntry, MASK } from '../../core/schemas/views/env.js';
@@ -16,8 +16,24 @@ import { resolveApp } from './apps.js';
 export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[], server?: string): Promise<string[]> {
   const parsed = parseEnvPairs(pairs);
   const { app, server: srv } = await resolveApp(ctx, appName, server);
+  await writeEnv(ctx, app, parsed);
+  const keys = parsed.map((p) => p.key);
+  await audit(ctx, 'env.set', `${srv.name}/${app.name}`, { keys });
+  return keys;
+}
+
+/**
+ * Writes validated pairs in one transaction after checking `secret:` references and the total size. With
+ * `replace`, variables not among the pairs are deleted in the same transaction; returns their names.
+ */
+export async function writeEnv(
+  ctx: Ctx,
+  app: AppRow,
+  parsed: readonly EnvPair[],
+  opts: { replace?: boolean } = {},
+): Promise<{ removed: string[] }> {
   await checkSecretRefs(ctx, parsed);
-  const all = await decryptedEnv(ctx, app);
+  const all = opts.replace ? new Map<string, Secret>() : await decryptedEnv(ctx, app);
   for (const { key, value } of parsed) all.set(key, new Secret(value));
   const total = [...all].reduce((n, [k, v]) => n + utf8Length(`${k}=${v.reveal()}`) + 1, 0);
   if (total > MAX_ENV_TOTAL_BYTES) {
@@ -26,7 +42,16 @@ export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[]
     });
   }
   const now = nowIso(ctx);
-  await ctx.store.db.transaction().execute(async (trx) => {
+  const keep = new Set(parsed.map((p) => p.key));
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const removed: string[] = [];
+    if (opts.replace) {
+      const existing = await trx.selectFrom('env_vars').select('key').where('app_id', '=', app.id).execute();
+      for (const { key } of existing) if (!keep.has(key)) removed.push(key);
+      if (removed.length > 0) {
+        await trx.deleteFrom('env_vars').where('app_id', '=', app.id).where('key', 'in', removed).execute();
+      }
+    }
     for (const { key, value } of parsed) {
       const value_enc = ctx.cipher.encrypt(app.id, key, value);
       await trx
@@ -35,10 +60,8 @@ export async function setEnv(ctx: Ctx, appName: string, pairs: readonly string[]
         .onConflict((oc) => oc.columns(['app_id', 'key']).doUpdateSet({ value_enc, updated_at: now }))
         .execute();
     }
+    return { removed: removed.sort() };
   });
-  const keys = parsed.map((p) => p.key);
-  await audit(ctx, 'env.set', `${srv.name}/${app.name}`, { keys });
-  return keys;
 }
 
 export async function getEnv(ctx: Ctx, appName: string, key: string, server?: string): Promise<Secret> {

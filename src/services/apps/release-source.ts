@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppRow } from '../../adapters/store/schema.js';
-import { exec } from '../../core/cmd/index.js';
+import { exec, mergeStderr } from '../../core/cmd/index.js';
 import type { ComposeFlavour } from '../../core/commands/compose.js';
 import * as docker from '../../core/commands/docker.js';
 import * as fs from '../../core/commands/fs.js';
@@ -10,33 +10,20 @@ import {
   imageComposeFile,
   parseComposeFile,
   type ReleaseRuntime,
+  type ServiceTuning,
   splitCompose,
 } from '../../core/plans/deploy-compose.js';
 import { appLayout, builtImage, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
-import { type HealthCheck, healthCheckSchema } from '../../core/schemas/app.js';
+import { registryOfImage } from '../../core/schemas/registry.js';
+import type { PullAuth } from '../registries/registries.js';
+import { appSettings, type RuntimeSnapshot, tuningOf } from './app-settings.js';
 
-/** What an app row keeps in settings_json beyond its columns. */
-export interface AppSettings {
-  health: HealthCheck;
-  /** Compose apps: the user's compose file as uploaded by `app create --compose-file` (re-read on update). */
-  compose?: { content: string; sha256: string };
-  /** Pause between switching traffic and stopping the previous release (ms). */
-  drainMs?: number;
-  /** Run the release with an init as PID 1 (default true; `--no-init` turns it off). */
-  init?: boolean;
-  /** Seconds a stop waits for the app before SIGKILL (`--stop-timeout`; Docker's default 10 when unset). */
-  stopTimeoutSec?: number;
-}
+export { type AppSettings, appSettings } from './app-settings.js';
 
 /** The runtime keys of an app's releases (see core/plans/deploy-compose.ts). */
 export function releaseRuntime(app: Pick<AppRow, 'settings_json'>): ReleaseRuntime {
   const s = appSettings(app);
   return { init: s.init ?? true, ...(s.stopTimeoutSec !== undefined ? { stopTimeoutSec: s.stopTimeoutSec } : {}) };
-}
-
-export function appSettings(app: Pick<AppRow, 'settings_json'>): AppSettings {
-  const raw = JSON.parse(app.settings_json || '{}') as Partial<AppSettings>;
-  return { ...raw, health: healthCheckSchema.parse(raw.health ?? {}) };
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -51,6 +38,8 @@ export interface ReleaseDetails {
   routedBuilt?: boolean;
   image?: string;
   commit?: string;
+  /** How the release was configured (`app show` compares it with the app's settings: pending changes). */
+  runtime?: RuntimeSnapshot;
 }
 
 export interface PreparedRelease {
@@ -77,6 +66,8 @@ export interface ReleaseNaming {
   flavour: ComposeFlavour;
   /** Fixed loopback port the release publishes its app port on (unset only when nothing will start). */
   hostPort?: number;
+  /** Limits, restart policy and mounts of the routed service (default: from the app's settings). */
+  tuning?: ServiceTuning;
   /** The app's variables (revealed): they go into the release's compose file, which is written 0600. */
   env?: ReadonlyMap<string, string>;
 }
@@ -85,7 +76,49 @@ export interface SourceCtx extends ReleaseNaming {
   ex: Executor;
   /** `never`: a missing image is an error instead of a registry pull. */
   pull?: 'missing' | 'never';
+  /** Which registry login a pull uses (`registry add`); none: public pulls only. */
+  auth?: PullAuth;
+  /** The server's name, for hints. */
+  server?: string;
+  signal?: AbortSignal;
   log: (l: string) => void;
+}
+
+/** Pulls an image missing on the server (with the server's login to its registry, if it has one). */
+async function pullMissing(s: SourceCtx, image: string): Promise<void> {
+  const server = s.server ?? '<server>';
+  if (s.pull === 'never') {
+    throw new InfraktError('NOT_FOUND', `image ${image} is not on the server and its pull policy is never`, {
+      hint: `load the image on the server (docker load / docker build, or app deploy --local-image), or: infrakt server set ${server} --pull-policy missing`,
+    });
+  }
+  const auth = s.auth?.(image) ?? { host: registryOfImage(image) };
+  s.log(`image ${image} is not on the server: pulling it${auth.configDir ? ` (logged in to ${auth.host})` : ''}`);
+  const cmd = docker.pull(image, auth.configDir);
+  const r = await s.ex.run(mergeStderr(cmd), s.signal ? { signal: s.signal } : {});
+  if (r.exitCode === 0) return;
+  const err = commandFailed(s.ex.target, cmd, r, `docker pull ${image}`);
+  throw new InfraktError(err.code, err.message, {
+    details: err.details,
+    hint: auth.configDir
+      ? `${server} is logged in to ${auth.host}: check that user's access (infrakt registry add --server ${server} ${auth.host} --username <user> replaces the credentials)`
+      : `if ${image} is private, log the server in to its registry first: infrakt registry add --server ${server} ${auth.host} --username <user>`,
+  });
+}
+
+/** Compose sources: every image a service names (and does not build) is made present, pulled when missing. */
+export async function ensureComposeImages(s: SourceCtx, yaml: string): Promise<void> {
+  const services = parseComposeFile(yaml).services as Record<string, { image?: unknown; build?: unknown }>;
+  const images = [
+    ...new Set(
+      Object.values(services).flatMap((svc) => (typeof svc.image === 'string' && !svc.build ? [svc.image] : [])),
+    ),
+  ];
+  if (images.length === 0) return;
+  const r = await runChecked(s.ex, docker.missingImages(images), { what: 'check the images of the compose file' });
+  const missing = r.stdout.split('\n').filter((l) => images.includes(l.trim()));
+  for (const image of missing) await pullMissing(s, image.trim());
+  if (missing.length === 0) s.log(`${images.length} image(s) of the compose file present, none pulled`);
 }
 
 const labels = (s: ReleaseNaming) => ({ app: s.app.name, root: s.root, release: s.release });
@@ -100,13 +133,7 @@ export async function imageSource(
   // `inspected`: `docker.inspectAndTag(image, tag)` already run (in the deploy's prepare batch).
   let r = inspected ? { ...inspected, durationMs: 0 } : await s.ex.run(docker.inspectAndTag(image, tag));
   if (r.exitCode !== 0 && r.stdout.trim() === '') {
-    if (s.pull === 'never') {
-      throw new InfraktError('NOT_FOUND', `image ${image} is not on the server and its pull policy is never`, {
-        hint: 'load the image on the server (docker load / docker build), or: infrakt server set <server> --pull-policy missing',
-      });
-    }
-    s.log(`image ${image} is not on the server: pulling it`);
-    await runChecked(s.ex, docker.pull(image), { what: `docker pull ${image}` });
+    await pullMissing(s, image);
     r = await s.ex.run(docker.inspectAndTag(image, tag));
   } else if (r.exitCode === 0) s.log(`image ${image} present (${r.stdout.trim().slice(0, 19)}), not pulled`);
   if (r.exitCode !== 0)
@@ -128,6 +155,7 @@ function imageRelease(
       hostPort,
       ...(s.env ? { env: s.env } : {}),
       labels: labels(s),
+      tuning: s.tuning ?? tuningOf(s.app, s.root),
       runtime: releaseRuntime(s.app),
     });
   return {
@@ -165,6 +193,7 @@ export function composeRelease(
       routedImage: builtImage(s.app.name, s.release),
       dropBuild: Boolean(extra.reuseBuiltImage),
       contextDir: extra.contextDir,
+      tuning: s.tuning ?? tuningOf(s.app, s.root),
     });
   const split = splitWith(s.hostPort);
   return {

@@ -15,6 +15,7 @@ import type {
   ServerState,
 } from '../../core/inventory/model.js';
 import { releaseProject } from '../../core/plans/layout.js';
+import { extraDomains } from '../apps/app-domains.js';
 import { appSettings } from '../apps/release-source.js';
 import { dbSettings } from '../databases/model.js';
 import { renderServerCaddyfile } from '../proxy/proxy-config.js';
@@ -97,6 +98,10 @@ export async function localState(
     .whereRef('deployments.release', '=', 'apps.current_release')
     .execute();
   const refOf = new Map(current.map((d) => [d.app_id, d.source_ref]));
+  const extra = await extraDomains(
+    db,
+    apps.map((a) => a.id),
+  );
   const appStates: AppState[] = [];
   const dbStates: DatabaseState[] = [];
   const catalogStates: CatalogState[] = [];
@@ -138,7 +143,7 @@ export async function localState(
             ? { type: 'git', git: a.git_repo ?? '', branch: a.branch ?? 'main' }
             : { type: 'compose', composeSha: settings.compose?.sha256 ?? '' },
       port: a.port,
-      domains: a.domain ? [a.domain] : [],
+      domains: a.domain ? [a.domain, ...(extra.get(a.id) ?? [])] : [],
       healthPath: settings.health.path,
       healthTimeoutMs: settings.health.timeoutMs,
       envHashes: env,

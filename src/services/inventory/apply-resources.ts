@@ -2,7 +2,8 @@ import { InfraktError } from '../../core/errors.js';
 import type { Change } from '../../core/inventory/change.js';
 import type { AppSpec, DatabaseSpec, RouteSpec, ServerSpec } from '../../core/inventory/model.js';
 import { prepareDestroy } from '../apps/app-lifecycle.js';
-import { createApp, updateAppSource } from '../apps/apps.js';
+import { type AppUpdateInput, prepareAppUpdate } from '../apps/app-update.js';
+import { createApp } from '../apps/apps.js';
 import { prepareDeploy } from '../apps/deploy/deploy-app.js';
 import { deleteEnv, setEnv } from '../apps/env.js';
 import { prepareSchedule } from '../databases/backups-schedule.js';
@@ -10,7 +11,7 @@ import { prepareCreateDatabase } from '../databases/create.js';
 import { prepareDestroyDatabase } from '../databases/databases.js';
 import { createCloudServer } from '../providers/server-create.js';
 import { destroyCloudServer } from '../providers/server-destroy.js';
-import { prepareProxyAdd, prepareProxyReload, prepareProxyRemove } from '../proxy/proxy.js';
+import { prepareProxyAdd, prepareProxyRemove } from '../proxy/proxy.js';
 import { deleteSecret } from '../secrets/secrets.js';
 import { addServer, testServer, trustServer } from '../servers/server-remote.js';
 import { removeServer } from '../servers/servers.js';
@@ -20,7 +21,7 @@ import { normalCron } from './actual.js';
 import { prepareStartDatabase } from './database-start.js';
 import { appKey } from './desired.js';
 import type { InventoryPlan } from './plan.js';
-import { updateAppFields, updateServerFields } from './resource-updates.js';
+import { updateServerFields } from './resource-updates.js';
 
 /** What apply does for each kind of change (the jobs it runs through `job`). */
 export type Job = <T>(plan: JobPlan<T>) => Promise<T>;
@@ -180,7 +181,6 @@ export async function applyApp(
   if (!spec) throw new InfraktError('INTERNAL', `no spec for app ${c.name}`);
   const key = appKey(spec.server, spec.name);
   const env = extras.env.get(key);
-  let reloadProxy = false;
   if (c.action === 'create' || c.action === 'replace') {
     const src = spec.source;
     await createApp(ctx, {
@@ -194,26 +194,26 @@ export async function applyApp(
     });
   } else {
     const touched = new Set(c.fields.map((f) => f.field));
-    if (touched.has('source')) {
-      const src = spec.source;
-      await updateAppSource(
-        ctx,
-        spec.name,
-        src.type === 'image'
+    const src = spec.source;
+    const input: AppUpdateInput = {
+      ...(touched.has('source')
+        ? src.type === 'image'
           ? { image: src.image }
           : src.type === 'git'
             ? { branch: src.branch }
-            : { composeFile: extras.compose.get(key)! },
-        spec.server,
-      );
-    }
-    const r = await updateAppFields(ctx, spec.server, spec.name, {
+            : { composeFile: extras.compose.get(key)! }
+        : {}),
       ...(touched.has('port') ? { port: spec.port } : {}),
-      ...(touched.has('domains') ? { domain: spec.domains[0] ?? null } : {}),
+      ...(touched.has('domains') ? { domains: [...spec.domains] } : {}),
       ...(touched.has('health.path') ? { healthPath: spec.healthPath } : {}),
-      ...(touched.has('health.timeout') ? { healthTimeoutMs: spec.healthTimeoutMs } : {}),
-    });
-    reloadProxy = r.routeRemoved && spec.domains.length === 0;
+      ...(touched.has('health.timeout') ? { healthTimeout: spec.healthTimeoutMs / 1000 } : {}),
+    };
+    // The same service as `app update`: domains go live at once on a deployed app, the rest at the deploy.
+    if (Object.keys(input).length > 0) {
+      const { plan, store } = await prepareAppUpdate(ctx, spec.name, input, { server: spec.server });
+      if (plan) await job(plan);
+      else await store();
+    }
   }
   if (env && env.size > 0)
     await setEnv(
@@ -226,7 +226,6 @@ export async function applyApp(
   if (prune) for (const k of removed) await deleteEnv(ctx, spec.name, k, spec.server);
   if (c.deploy || (prune && removed.length > 0)) {
     const r = await job(await prepareDeploy(ctx, spec.name, { server: spec.server, wait: true }));
-    if (reloadProxy) await job(await prepareProxyReload(ctx, spec.server));
     return `release ${r.release} serving${removed.length && !prune ? `; ${removed.length} env key(s) kept (--prune removes them)` : ''}`;
   }
   return removed.length && !prune ? `${removed.length} env key(s) kept (--prune removes them)` : undefined;

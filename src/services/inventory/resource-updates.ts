@@ -1,87 +1,10 @@
 import { InfraktError } from '../../core/errors.js';
-import { healthCheckSchema } from '../../core/schemas/app.js';
-import { domainSchema, hostSchema, portSchema, remoteRootSchema, sshUserSchema } from '../../core/schemas/common.js';
+import { hostSchema, portSchema, remoteRootSchema, sshUserSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import { type ProxySettings, proxySettingsSchema } from '../../core/schemas/server.js';
-import { resolveApp, type updateApp } from '../apps/apps.js';
-import { appSettings } from '../apps/release-source.js';
 import { countApps, getServerRow, updateServer } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
-
-export interface AppFieldPatch {
-  port?: number;
-  /** null: no domain. */
-  domain?: string | null;
-  healthPath?: string;
-  healthTimeoutMs?: number;
-}
-
-/**
- * Port, domain and health check of an app, applied by the next deploy. A domain that is dropped loses its route
- * in the store here; the deploy re-renders the server's Caddy config without it. Returns whether a route went
- * away (with no new domain, the caller reloads the proxy since a deploy then does not touch it).
- */
-export async function updateAppFields(
-  ctx: Ctx,
-  server: string,
-  name: string,
-  patch: AppFieldPatch,
-): Promise<{ routeRemoved: boolean }> {
-  const { app, server: srv } = await resolveApp(ctx, name, server);
-  const set: Parameters<typeof updateApp>[2] = {};
-  if (patch.port !== undefined) set.port = parseInput(portSchema, patch.port, 'port');
-  if (patch.domain !== undefined) {
-    const domain = patch.domain === null ? null : parseInput(domainSchema, patch.domain, 'domain');
-    if (domain) {
-      const clash = await ctx.store.db
-        .selectFrom('proxy_routes')
-        .leftJoin('apps', 'apps.id', 'proxy_routes.app_id')
-        .select(['proxy_routes.app_id', 'apps.name'])
-        .where('proxy_routes.server_id', '=', srv.id)
-        .where('proxy_routes.domain', '=', domain)
-        .executeTakeFirst();
-      const appClash = await ctx.store.db
-        .selectFrom('apps')
-        .select('name')
-        .where('server_id', '=', srv.id)
-        .where('domain', '=', domain)
-        .where('id', '!=', app.id)
-        .executeTakeFirst();
-      if (appClash || (clash && clash.app_id !== app.id)) {
-        throw new InfraktError(
-          'CONFLICT',
-          `${domain} is already routed on ${srv.name}${appClash ? ` (app '${appClash.name}')` : ' (a manual route)'}`,
-        );
-      }
-    }
-    set.domain = domain;
-  }
-  if (patch.healthPath !== undefined || patch.healthTimeoutMs !== undefined) {
-    const s = appSettings(app);
-    const health = healthCheckSchema.parse({
-      ...s.health,
-      ...(patch.healthPath !== undefined ? { path: patch.healthPath } : {}),
-      ...(patch.healthTimeoutMs !== undefined ? { timeoutMs: patch.healthTimeoutMs } : {}),
-    });
-    set.settings_json = JSON.stringify({ ...(JSON.parse(app.settings_json || '{}') as object), health });
-  }
-  if (Object.keys(set).length === 0) return { routeRemoved: false };
-  let routeRemoved = false;
-  await ctx.store.db.transaction().execute(async (trx) => {
-    if (set.domain !== undefined) {
-      const r = await trx
-        .deleteFrom('proxy_routes')
-        .where('app_id', '=', app.id)
-        .where((eb) => (set.domain ? eb('domain', '!=', set.domain) : eb.lit(true)))
-        .executeTakeFirst();
-      routeRemoved = Number(r.numDeletedRows) > 0;
-    }
-    await trx.updateTable('apps').set(set).where('id', '=', app.id).execute();
-  });
-  await audit(ctx, 'app.settings', `${srv.name}/${app.name}`, { ...patch });
-  return { routeRemoved };
-}
 
 export interface ServerFieldPatch {
   host?: string;

@@ -2,10 +2,17 @@ import * as git from '../../core/commands/git.js';
 import { isRevision, parseImageRevision, pullAndInspect } from '../../core/commands/image-watch.js';
 import { toInfraktError } from '../../core/errors.js';
 import { runChecked } from '../../core/executor.js';
-import { assertGitSource, resolveApp } from '../apps/apps.js';
+import { appLayout } from '../../core/plans/layout.js';
+import { resolveApp } from '../apps/apps.js';
 import { prepareDeploy } from '../apps/deploy/deploy-app.js';
+import { assertGitSourceAllowed } from '../apps/git-access.js';
+import { runGitFetch } from '../apps/git-fetch.js';
+import { pullAuth } from '../registries/registries.js';
 import type { Ctx } from '../shared/context.js';
 import type { DeployQueue } from '../webhooks/deploy-queue.js';
+
+/** How long one check may take on the server (an ls-remote or a pull). */
+const POLL_TIMEOUT_MS = 5 * 60_000;
 
 export interface PollReport {
   checked: number;
@@ -86,15 +93,32 @@ async function checkOne(
   try {
     if (app.app_type === 'git') {
       const branch = app.branch ?? 'main';
-      // As before a fetch: the host may resolve elsewhere by now (DNS rebinding).
-      if (!(app.git_repo ?? '').startsWith('/')) await assertGitSource(ctx, app.git_repo ?? '');
-      const r = await runChecked(ex, git.lsRemoteBranch(app.git_repo ?? '', branch), { what: 'git ls-remote' });
-      const sha = git.parseLsRemote(r.stdout, branch);
+      // As before a fetch: the host may resolve elsewhere by now (DNS rebinding), so https is pinned to the
+      // addresses just checked; private sources are asked with the app's deploy key or token like a deploy does.
+      const checked = await assertGitSourceAllowed(ctx, server, app.git_repo ?? '');
+      const layout = appLayout(server.root_dir, app.name);
+      const out = await runGitFetch(
+        {
+          ctx,
+          ex,
+          job: { signal: AbortSignal.timeout(POLL_TIMEOUT_MS), addSecrets: () => undefined },
+          app,
+          server,
+          layout,
+          log: () => undefined,
+          credentialDir: `${layout.gitCredentialDir}-poll`,
+        },
+        git.lsRemoteBranch(checked?.url ?? app.git_repo ?? '', branch, checked ?? undefined),
+        'git ls-remote',
+      );
+      const sha = git.parseLsRemote(out, branch);
       if (!sha) throw new Error(`branch ${branch} does not exist in ${app.git_repo}`);
       seen = sha;
       upToDate = deployed === sha;
     } else {
-      const r = await runChecked(ex, pullAndInspect(app.image ?? ''), { what: `docker pull ${app.image}` });
+      const image = app.image ?? '';
+      const auth = (await pullAuth(ctx, server))(image);
+      const r = await runChecked(ex, pullAndInspect(image, auth.configDir), { what: `docker pull ${image}` });
       const rev = parseImageRevision(r.stdout);
       if (!rev) throw new Error(`cannot read the id of ${app.image} after pulling it`);
       seen = rev.id;

@@ -6,6 +6,7 @@ import { prepareDestroy } from '../apps/app-lifecycle.js';
 import { createApp, resolveApp } from '../apps/apps.js';
 import { releaseJobPlan } from '../apps/deploy/deploy-app.js';
 import { decryptedEnv } from '../apps/env.js';
+import { inheritedGitAccess, patchAppSettings } from '../apps/git-access.js';
 import { appSettings } from '../apps/release-source.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -138,6 +139,21 @@ async function createPreviewApp(
     branch: branchSchema.safeParse(ref).success ? ref : (parent.branch ?? 'main'),
     health,
   });
+  const { app } = await resolveApp(ctx, name, server.name);
+  // Runs like its parent: same git access (a private repository), limits, restart, volumes, release command.
+  const p = appSettings(parent);
+  const git = inheritedGitAccess(ctx, parent, app.id);
+  await patchAppSettings(ctx, app.id, (s) => ({
+    ...s,
+    ...(p.memory !== undefined ? { memory: p.memory } : {}),
+    ...(p.cpus !== undefined ? { cpus: p.cpus } : {}),
+    ...(p.restart !== undefined ? { restart: p.restart } : {}),
+    ...(p.volumes !== undefined ? { volumes: p.volumes } : {}),
+    ...(p.releaseCommand !== undefined ? { releaseCommand: p.releaseCommand } : {}),
+    ...(p.init !== undefined ? { init: p.init } : {}),
+    ...(p.stopTimeoutSec !== undefined ? { stopTimeoutSec: p.stopTimeoutSec } : {}),
+    ...(git ? { git } : {}),
+  }));
   return (await resolveApp(ctx, name, server.name)).app;
 }
 
@@ -195,7 +211,7 @@ export async function closePreview(
       return null;
     }
     const name = previewAppName(parent.name, number);
-    const plan = await prepareDestroy(ctx, name, { server: server.name });
+    const plan = await prepareDestroy(ctx, name, { server: server.name, volumes: true });
     const { jobId } = await q.queue.enqueue(ctx, row.app_id, {
       spec: { ...plan.spec, kind: 'preview.destroy', waitForLocksMs: APP_LOCK_WAIT_MS },
       body: async (job) => {

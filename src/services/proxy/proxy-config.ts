@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerRow } from '../../adapters/store/schema.js';
-import { renderCaddyfile } from '../../core/caddy/render.js';
+import { type CaddyRedirect, renderCaddyfile } from '../../core/caddy/render.js';
 import { and, batch, type Cmd, exec, or, parseBatch, toFile } from '../../core/cmd/index.js';
 import * as caddy from '../../core/commands/caddy.js';
 import * as fs from '../../core/commands/fs.js';
 import * as lockCmd from '../../core/commands/lock.js';
 import { InfraktError } from '../../core/errors.js';
 import { commandFailed, type Executor, runChecked, tail } from '../../core/executor.js';
+import { wwwOf } from '../../core/schemas/app-settings.js';
 import { routeAuthOf } from '../apps/app-auth-settings.js';
 import { serverSettings } from '../servers/servers.js';
 import type { Ctx } from '../shared/context.js';
@@ -30,16 +31,34 @@ export async function storedRoutes(ctx: Ctx, serverId: number) {
     .execute();
 }
 
+/** Where the root certificate of a private ACME CA is written on the server (`server set --acme-ca-root`). */
+export const acmeCaRootPath = (root: string): string => `${caddy.caddyPaths(root).dir}/acme-ca-root.pem`;
+
+/** `www.<domain>` → `<domain>` for apps with the www redirect, unless that name is itself routed. */
+function wwwRedirects(routes: Awaited<ReturnType<typeof storedRoutes>>): CaddyRedirect[] {
+  const routed = new Set(routes.map((r) => r.domain));
+  return routes.flatMap((r) => {
+    const www = wwwOf(r.domain);
+    const on = r.app_settings ? (JSON.parse(r.app_settings) as { wwwRedirect?: unknown }).wwwRedirect === true : false;
+    return on && www && !routed.has(www) ? [{ from: www, to: r.domain }] : [];
+  });
+}
+
 /** The server's whole Caddyfile as it should be now. */
 export async function renderServerCaddyfile(ctx: Ctx, server: ServerRow): Promise<string> {
   const routes = await storedRoutes(ctx, server.id);
+  const { proxy, acme } = serverSettings(server);
   return renderCaddyfile({
-    proxy: serverSettings(server).proxy,
+    proxy,
     routes: routes.map((r) => ({
       domain: r.domain,
       upstreamPort: r.upstream_port,
       auth: routeAuthOf(r.app_settings),
     })),
+    redirects: wwwRedirects(routes),
+    acme: acme
+      ? { email: acme.email, ca: acme.ca, caRootPath: acme.caRoot ? acmeCaRootPath(server.root_dir) : undefined }
+      : undefined,
     storageDir: caddy.caddyPaths(server.root_dir).data,
   });
 }
@@ -180,6 +199,9 @@ async function applyLocked(
     fs.cpIfExists(paths.config, paths.previous),
     fs.mv(paths.candidate, paths.config),
   );
+  // A private ACME CA's root goes next to the config it is named in (public data, rewritten each time).
+  const caRoot = serverSettings(server).acme?.caRoot;
+  if (caRoot) await ex.put(acmeCaRootPath(server.root_dir), caRoot, { mode: 0o644 });
   // A failed reload keeps the old config live: its file is put back so that the file matches what Caddy serves.
   const restore = current === null ? fs.rmFile(paths.config) : fs.mv(paths.previous, paths.config);
   const invalid = () => {

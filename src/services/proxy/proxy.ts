@@ -1,11 +1,12 @@
 import type { ServerRow } from '../../adapters/store/schema.js';
+import { peerCertificate } from '../../adapters/tls/peer-certificate.js';
 import { caddyPaths } from '../../core/commands/caddy.js';
 import { InfraktError, notFound } from '../../core/errors.js';
 import type { Executor } from '../../core/executor.js';
 import type { JobContext } from '../../core/jobs.js';
 import { domainSchema, portSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
-import type { ProxyRouteView, ProxyStatus } from '../../core/schemas/views/proxy.js';
+import type { CertificateView, ProxyRouteView, ProxyStatus } from '../../core/schemas/views/proxy.js';
 import { getServerRow, serverSettings } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -100,12 +101,20 @@ export async function prepareProxyAdd(
     .where('server_id', '=', server.id)
     .where('domain', '=', domain)
     .executeTakeFirst();
-  const app = await ctx.store.db
-    .selectFrom('apps')
-    .select('name')
-    .where('server_id', '=', server.id)
-    .where('domain', '=', domain)
-    .executeTakeFirst();
+  const app =
+    (await ctx.store.db
+      .selectFrom('apps')
+      .select('name')
+      .where('server_id', '=', server.id)
+      .where('domain', '=', domain)
+      .executeTakeFirst()) ??
+    (await ctx.store.db
+      .selectFrom('app_domains')
+      .innerJoin('apps', 'apps.id', 'app_domains.app_id')
+      .select('apps.name as name')
+      .where('app_domains.server_id', '=', server.id)
+      .where('app_domains.domain', '=', domain)
+      .executeTakeFirst());
   if (clash || app) {
     throw new InfraktError(
       'CONFLICT',
@@ -175,10 +184,32 @@ export async function listProxyRoutes(ctx: Ctx, serverName: string): Promise<Pro
   return rows.map((r) => ({ domain: r.domain, upstreamPort: r.upstream_port, app: r.app_name ?? null }));
 }
 
-/** Read-only: is Caddy answering, and does the server's config match the store? */
+/** The certificate Caddy serves for each domain: a TLS handshake with SNI through the server's connection. */
+async function servedCertificates(
+  ex: Executor,
+  domains: readonly string[],
+  httpsPort: number,
+  now: Date,
+): Promise<CertificateView[]> {
+  const one = async (domain: string): Promise<CertificateView> => {
+    try {
+      const cert = await peerCertificate(await ex.connectTcp(httpsPort), domain);
+      const daysLeft = Math.floor((Date.parse(cert.notAfter) - now.getTime()) / 86_400_000);
+      return { domain, issuer: cert.issuer || null, notAfter: cert.notAfter, daysLeft, error: null };
+    } catch (e) {
+      return { domain, issuer: null, notAfter: null, daysLeft: null, error: (e as Error).message };
+    }
+  };
+  const out: CertificateView[] = [];
+  // A few at a time: each is a forwarded channel and a handshake.
+  for (let i = 0; i < domains.length; i += 4) out.push(...(await Promise.all(domains.slice(i, i + 4).map(one))));
+  return out;
+}
+
+/** Read-only: is Caddy answering, does the server's config match the store, and which certificates it serves. */
 export async function proxyStatus(ctx: Ctx, serverName: string): Promise<ProxyStatus> {
   const server = await getServerRow(ctx, serverName);
-  const { adminAddress } = serverSettings(server).proxy;
+  const { adminAddress, tls, httpsPort } = serverSettings(server).proxy;
   const want = await renderServerCaddyfile(ctx, server);
   const paths = caddyPaths(server.root_dir);
   const ex = await ctx.connect(server);
@@ -188,13 +219,24 @@ export async function proxyStatus(ctx: Ctx, serverName: string): Promise<ProxySt
       (b) => b.toString('utf8'),
       () => null,
     );
+    const routes = await listProxyRoutes(ctx, serverName);
+    const certificates =
+      running && tls !== 'off'
+        ? await servedCertificates(
+            ex,
+            routes.map((r) => r.domain),
+            httpsPort,
+            ctx.clock.now(),
+          )
+        : [];
     return {
       server: server.name,
       running,
       adminAddress,
       configPath: paths.config,
       inSync: have === want,
-      routes: await listProxyRoutes(ctx, serverName),
+      routes,
+      certificates,
     };
   } finally {
     await ex.close();

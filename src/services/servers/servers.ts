@@ -20,14 +20,22 @@ import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 
+/** Certificates from an ACME CA (`server set --acme-*`): the CA root is kept as PEM text. */
+export interface AcmeServerSettings {
+  email?: string;
+  ca?: string;
+  caRoot?: string;
+}
+
 export function serverSettings(
   row: Pick<ServerRow, 'settings_json'>,
-): { proxy: ProxySettings } & Record<string, unknown> {
+): { proxy: ProxySettings; acme?: AcmeServerSettings } & Record<string, unknown> {
   const raw = JSON.parse(row.settings_json || '{}') as Record<string, unknown>;
   return { ...raw, proxy: proxySettingsSchema.parse(raw.proxy ?? {}) };
 }
 
 export function toServerView(row: ServerRow, appCount = 0, edge: EdgeInfo | null = null): ServerView {
+  const settings = serverSettings(row);
   return {
     id: row.id,
     name: row.name,
@@ -42,7 +50,11 @@ export function toServerView(row: ServerRow, appCount = 0, edge: EdgeInfo | null
     lastCheckedAt: row.last_checked_at,
     lastError: row.last_error,
     appCount,
-    proxy: serverSettings(row).proxy,
+    proxy: settings.proxy,
+    acme: settings.acme
+      ? { email: settings.acme.email ?? null, ca: settings.acme.ca ?? null, caRoot: Boolean(settings.acme.caRoot) }
+      : null,
+    allowPrivateGit: (settings.git as { privateHosts?: unknown } | undefined)?.privateHosts === true,
     edge,
     createdAt: row.created_at,
   };

@@ -184,6 +184,43 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     expect(ex.commands.filter((c) => c.includes('docker image inspect'))).toHaveLength(1);
   });
 
+  it('prepare server keeps the flavour and Docker version while the binaries fingerprint holds', async () => {
+    let fingerprint = '/usr/bin/docker 1234 1700000000';
+    ex.on('stat -L -c', () => ({ stdout: `${fingerprint}\n` })).on('docker version --format', { stdout: '24.0.7\n' });
+    const prepare = async () =>
+      (
+        await inRun('web', async (run) => {
+          await step(run, 'prepare', prepareServer);
+          return run;
+        })
+      ).result;
+    const detections = () => ex.commands.filter((c) => c.includes('version --short')).length;
+    flavour = 'v1';
+    expect((await prepare()).flavour).toBe('v1');
+    expect(detections()).toBe(1);
+    const facts = async () =>
+      JSON.parse(
+        (
+          await ctx.store.db
+            .selectFrom('servers')
+            .select('facts_json')
+            .where('name', '=', 'box')
+            .executeTakeFirstOrThrow()
+        ).facts_json ?? 'null',
+      );
+    expect(await facts()).toEqual({ fingerprint, flavour: 'v1', dockerVersion: '24.0.7' });
+    // Same binaries: nothing asked again (even if the server would now answer otherwise).
+    flavour = 'v2';
+    expect((await prepare()).flavour).toBe('v1');
+    expect(detections()).toBe(1);
+    expect(ex.batches).toBe(2);
+    // Docker upgraded (another mtime): learnt again, in one more round trip, and kept.
+    fingerprint = '/usr/bin/docker 1234 1800000000';
+    expect((await prepare()).flavour).toBe('v2');
+    expect(detections()).toBe(2);
+    expect(await facts()).toMatchObject({ fingerprint, flavour: 'v2' });
+  });
+
   it('prepare server, then check image: the image was inspected and tagged in the batch, not again', async () => {
     inspect = 'sha256:abc|reg.test/web@sha256:d1 ';
     const { result: run, steps } = await inRun('web', async (run) => {
@@ -512,7 +549,7 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
         expect(rec.steps.map((s) => s.name)).toEqual(plan.spec.plannedSteps);
         expect(rec.steps.filter((s) => s.status === 'pending')).toEqual([]);
         const { app: row, server } = await resolveApp(ctx, app);
-        const planned = deployPlan(planInput(row, server, 1, 'deploy')).map((s) => s.name);
+        const planned = deployPlan(planInput(row, server, 1, { action: 'deploy' })).map((s) => s.name);
         expect(plan.spec.plannedSteps).toEqual(['connect', ...planned]);
       }
     });
@@ -522,7 +559,7 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       const err = await runPlan(ctx, await prepareDeploy(ctx, 'site')).catch((e) => e);
       expect(err.code).toBe('HEALTH_CHECK_FAILED');
       const { app, server } = await resolveApp(ctx, 'site');
-      const plan = deployPlan(planInput(app, server, 1, 'deploy'));
+      const plan = deployPlan(planInput(app, server, 1, { action: 'deploy' }));
       const compensation = (kind: DeployStepKind) =>
         plan.find((s) => s.kind === kind)!.compensate!.map((c) => render(c));
       expect(compensation('start')).toHaveLength(1);

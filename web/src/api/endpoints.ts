@@ -10,6 +10,9 @@ import type {
   AppCreateRequest,
   AppHealthView,
   AppLogLine,
+  AppSettingsView,
+  AppUpdateRequest,
+  AppUpdateResult,
   AppView,
   AutoDeployView,
   BackupList,
@@ -22,13 +25,17 @@ import type {
   CatalogStackView,
   ChannelView,
   Credentials,
+  CronTaskView,
   DashboardView,
   DatabaseCreateRequest,
   DatabaseView,
   DbSnapshotList,
+  DeployKeyView,
   DeploymentView,
   EnvDeleted,
   EnvEntry,
+  EnvExport,
+  EnvImportResult,
   EnvSetResult,
   EnvValue,
   JobAccepted,
@@ -41,12 +48,14 @@ import type {
   PreviewView,
   ProbeResult,
   ProxyRouteView,
+  RegistryView,
   ServerAddRequest,
   ServerMetricsView,
   ServerRemoved,
   ServerStatusReport,
   ServerView,
   TargetAdded,
+  TerminalTicket,
   TrustResult,
   WebhookDeliveryView,
   WebhookView,
@@ -80,12 +89,28 @@ export const endpoints = {
   /** Live metrics and containers in one SSH round trip. */
   serverStatus: (name: string, signal?: AbortSignal) =>
     api.get<ServerStatusReport>(`/api/servers/${e(name)}/status`, { signal }),
+  registries: (server: string, signal?: AbortSignal) =>
+    api.get<RegistryView[]>(`/api/servers/${e(server)}/registries`, { signal }),
+  /** A job: `docker login --password-stdin` on the server; stored only when the login worked. */
+  addRegistry: (server: string, body: { host: string; username: string; password: string }) =>
+    api.post<JobAccepted>(`/api/servers/${e(server)}/registries`, body),
+  removeRegistry: (server: string, host: string) =>
+    api.del<JobAccepted>(`/api/servers/${e(server)}/registries/${e(host)}`),
   proxyRoutes: (server: string, signal?: AbortSignal) =>
     api.get<ProxyRouteView[]>(`/api/servers/${e(server)}/proxy/routes`, { signal }),
 
   apps: (signal?: AbortSignal) => api.get<AppView[]>('/api/apps', { signal }),
   app: (name: string, signal?: AbortSignal) => api.get<AppView>(`/api/apps/${e(name)}`, { signal }),
   createApp: (body: AppCreateRequest) => api.post<AppView>('/api/apps', body),
+  appSettings: (name: string, signal?: AbortSignal) =>
+    api.get<AppSettingsView>(`/api/apps/${e(name)}/settings`, { signal }),
+  /** 200 with the result when nothing needs the server; 202 + job when routes change on a deployed app. */
+  updateApp: (name: string, body: AppUpdateRequest) =>
+    api.patch<AppUpdateResult | JobAccepted>(`/api/apps/${e(name)}`, body),
+  deployKey: (name: string, rotate = false) =>
+    rotate
+      ? api.post<DeployKeyView>(`/api/apps/${e(name)}/deploy-key`)
+      : api.get<DeployKeyView>(`/api/apps/${e(name)}/deploy-key`),
   deployApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/deploy`),
   stopApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/stop`),
   restartApp: (name: string) => api.post<JobAccepted>(`/api/apps/${e(name)}/restart`),
@@ -103,6 +128,23 @@ export const endpoints = {
   deleteEnv: (app: string, key: string) => api.del<EnvDeleted>(`/api/apps/${e(app)}/env/${e(key)}`),
   revealEnv: (app: string, key: string) => api.post<EnvValue>(`/api/apps/${e(app)}/env/${e(key)}/reveal`),
   pushEnv: (app: string) => api.post<JobAccepted>(`/api/apps/${e(app)}/env/push`),
+  importEnv: (app: string, dotenv: string, replace: boolean) =>
+    api.post<EnvImportResult>(`/api/apps/${e(app)}/env/import`, { dotenv, replace }),
+  exportEnv: (app: string) => api.post<EnvExport>(`/api/apps/${e(app)}/env/export`),
+
+  cronTasks: (app: string, signal?: AbortSignal) => api.get<CronTaskView[]>(`/api/apps/${e(app)}/cron`, { signal }),
+  addCronTask: (
+    app: string,
+    body: { name: string; schedule: string; command: string[]; timeoutSeconds?: number; service?: string },
+  ) => api.post<JobAccepted>(`/api/apps/${e(app)}/cron`, body),
+  runCronTask: (app: string, task: string) => api.post<JobAccepted>(`/api/apps/${e(app)}/cron/${e(task)}/run`),
+  removeCronTask: (app: string, task: string) => api.del<JobAccepted>(`/api/apps/${e(app)}/cron/${e(task)}`),
+  appTerminal: (app: string, size: { cols: number; rows: number }) =>
+    api.post<TerminalTicket>(`/api/apps/${e(app)}/terminal`, { mode: 'shell', ...size }),
+  serverTerminal: (server: string, size: { cols: number; rows: number }) =>
+    api.post<TerminalTicket>(`/api/servers/${e(server)}/terminal`, size),
+  execInApp: (app: string, body: { command: string[]; mode: 'exec' | 'run' }) =>
+    api.post<JobAccepted>(`/api/apps/${e(app)}/exec`, body),
 
   databases: (signal?: AbortSignal) => api.get<DatabaseView[]>('/api/databases', { signal }),
   createDatabase: (body: DatabaseCreateRequest) => api.post<JobAccepted>('/api/databases', body),

@@ -22,7 +22,7 @@ export function AppBackups({ app }: { app: AppView }) {
   const refresh = () => qc.invalidateQueries({ queryKey: ['app', app.name, 'backups'] });
   return (
     <div className="space-y-3">
-      <p className="text-sm text-zinc-500">
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">
         Named volumes are backed up with restic while the app&apos;s containers are paused (a crash-consistent copy).
       </p>
       <div className="flex flex-wrap items-end gap-2">
@@ -43,9 +43,9 @@ export function AppBackups({ app }: { app: AppView }) {
           <div className="space-y-2">
             {list.runs[0] ? (
               <p className="flex flex-wrap items-center gap-2 text-sm">
-                <span className="text-zinc-500">Last backup</span>
+                <span className="text-zinc-500 dark:text-zinc-400">Last backup</span>
                 <StatusBadge status={list.runs[0].status} />
-                <span className="text-zinc-500">
+                <span className="text-zinc-500 dark:text-zinc-400">
                   {list.runs[0].target ? `to ${list.runs[0].target}` : 'local'} · {formatTime(list.runs[0].at)}
                 </span>
               </p>
@@ -54,7 +54,7 @@ export function AppBackups({ app }: { app: AppView }) {
               {list.snapshots.map((s) => (
                 <tr key={`${s.target ?? 'local'}/${s.id}`} data-snapshot={s.shortId}>
                   <td className={`${tdClass} font-mono text-xs`}>{s.shortId}</td>
-                  <td className={`${tdClass} text-zinc-500`}>{formatTime(s.time)}</td>
+                  <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatTime(s.time)}</td>
                   <td className={tdClass}>{s.target ?? 'local'}</td>
                   <td className={`${tdClass} tabular-nums`}>{s.paths.length}</td>
                   <td className={`${tdClass} text-right`}>
@@ -69,7 +69,9 @@ export function AppBackups({ app }: { app: AppView }) {
               </p>
             ))}
             {list.runs[0]?.bytes ? (
-              <p className="text-xs text-zinc-500">Last backup read {formatBytes(list.runs[0].bytes)}.</p>
+              <p className="text-xs text-zinc-500 dark:text-zinc-400">
+                Last backup read {formatBytes(list.runs[0].bytes)}.
+              </p>
             ) : null}
           </div>
         )}

@@ -33,7 +33,7 @@ export function AppCatalog({ app }: { app: AppView }) {
   };
   return (
     <div data-catalog={cat.entry}>
-      <dt className="text-xs text-zinc-500">Catalog</dt>
+      <dt className="text-xs text-zinc-500 dark:text-zinc-400">Catalog</dt>
       <dd className="flex flex-wrap items-center gap-2 text-sm">
         <span data-catalog-version>
           {cat.name ?? cat.entry} {cat.version}

@@ -123,7 +123,7 @@ export function CreateAppDialog({
         />
         <Field label="Container port" {...form.field('port')} inputMode="numeric" />
         {kind === 'compose' ? (
-          <p className="text-sm text-zinc-500 sm:col-span-2">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400 sm:col-span-2">
             A compose app deploys the docker-compose.yml you upload to the server's app directory.
           </p>
         ) : null}

@@ -35,7 +35,9 @@ export function AppDeployments({ app }: { app: AppView }) {
               >
                 <td className={`${tdClass} tabular-nums font-medium`}>
                   #{d.release}
-                  {d.current ? <span className="ml-1 text-xs text-emerald-600">current</span> : null}
+                  {d.current ? (
+                    <span className="ml-1 text-xs text-emerald-800 dark:text-emerald-300">current</span>
+                  ) : null}
                 </td>
                 <td className={tdClass}>{d.action}</td>
                 <td className={tdClass}>
@@ -47,7 +49,7 @@ export function AppDeployments({ app }: { app: AppView }) {
                   ) : null}
                   {d.logs ? (
                     <details className="mt-1 text-xs">
-                      <summary className="cursor-pointer text-zinc-500">Container output</summary>
+                      <summary className="cursor-pointer text-zinc-500 dark:text-zinc-400">Container output</summary>
                       <pre className="mt-1 max-h-48 max-w-md overflow-auto rounded bg-zinc-950 p-2 text-zinc-200">
                         {d.logs}
                       </pre>
@@ -58,8 +60,10 @@ export function AppDeployments({ app }: { app: AppView }) {
                   {d.sourceType}
                   {d.source ? ` ${d.source.replace(/^sha256:/, '').slice(0, 12)}` : ''}
                 </td>
-                <td className={`${tdClass} text-zinc-500`}>{formatAgo(d.startedAt)}</td>
-                <td className={`${tdClass} text-zinc-500 tabular-nums`}>{formatDuration(d.startedAt, d.finishedAt)}</td>
+                <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatAgo(d.startedAt)}</td>
+                <td className={`${tdClass} text-zinc-500 dark:text-zinc-400 tabular-nums`}>
+                  {formatDuration(d.startedAt, d.finishedAt)}
+                </td>
                 <td className={`${tdClass} text-right`}>
                   <div className="flex justify-end gap-1.5">
                     {d.jobId ? (

@@ -5,6 +5,7 @@ import { endpoints } from '../api/endpoints.js';
 import type { AppView } from '../api/types.js';
 import { formatAgo } from '../lib/format.js';
 import { hasErrors, validateEnvPair } from '../lib/validation.js';
+import { EnvExportButton, EnvImportButton } from './app-env-file.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { useJobLauncher } from './job-dialog.js';
 import { Empty, QueryState } from './states.js';
@@ -113,7 +114,7 @@ export function AppEnv({ app }: { app: AppView }) {
                 <td className={`${tdClass} max-w-md font-mono text-xs break-all`} data-env-value>
                   {v.key in revealed ? revealed[v.key] : MASK}
                 </td>
-                <td className={`${tdClass} text-zinc-500`}>{formatAgo(v.updatedAt)}</td>
+                <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatAgo(v.updatedAt)}</td>
                 <td className={`${tdClass} text-right`}>
                   <div className="flex justify-end gap-1">
                     <Button
@@ -144,7 +145,13 @@ export function AppEnv({ app }: { app: AppView }) {
         >
           <Upload aria-hidden className="size-4" /> Push to server
         </Button>
-        <span className="text-xs text-zinc-500">Writes the variables to the server and restarts the app.</span>
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">
+          Writes the variables to the server and restarts the app.
+        </span>
+        <span className="ml-auto flex gap-2">
+          <EnvImportButton app={app.name} />
+          <EnvExportButton app={app.name} />
+        </span>
       </div>
       {jobs.dialog}
       <ConfirmDialog

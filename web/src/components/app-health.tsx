@@ -18,18 +18,18 @@ export function AppHealth({ app }: { app: string }) {
         <div className="space-y-3" data-testid="app-health">
           <p className="flex flex-wrap items-center gap-2 text-sm">
             <StatusBadge status={h.state} />
-            <span className="text-zinc-500">
+            <span className="text-zinc-500 dark:text-zinc-400">
               {h.watched ? `checks ${h.url}` : 'not watched: deploy it with a domain (and keep infrakt serve running)'}
               {h.since ? ` · since ${formatTime(h.since)}` : ''}
             </span>
           </p>
           <div className="grid gap-4 sm:grid-cols-2">
             <Card>
-              <p className="text-xs text-zinc-500">Uptime ({h.windowHours} h)</p>
+              <p className="text-xs text-zinc-500 dark:text-zinc-400">Uptime ({h.windowHours} h)</p>
               <p className="text-2xl font-semibold tabular-nums" data-testid="uptime">
                 {h.uptimePercent === null ? '—' : `${h.uptimePercent}%`}
               </p>
-              <p className="text-xs text-zinc-500">{h.samples.length} checks</p>
+              <p className="text-xs text-zinc-500 dark:text-zinc-400">{h.samples.length} checks</p>
             </Card>
             <Card>
               <Sparkline

@@ -71,7 +71,10 @@ export function AppLogs({ app }: { app: string }) {
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-2">
         <div className="relative min-w-48 flex-1">
-          <Search aria-hidden className="pointer-events-none absolute top-2 left-2 size-4 text-zinc-400" />
+          <Search
+            aria-hidden
+            className="pointer-events-none absolute top-2 left-2 size-4 text-zinc-500 dark:text-zinc-400"
+          />
           <label htmlFor="log-search" className="sr-only">
             Search logs
           </label>
@@ -103,7 +106,7 @@ export function AppLogs({ app }: { app: string }) {
           {paused ? <Play aria-hidden className="size-4" /> : <Pause aria-hidden className="size-4" />}
           {paused ? 'Resume' : 'Pause'}
         </Button>
-        <span className="text-xs text-zinc-500" aria-live="polite" data-log-state={state}>
+        <span className="text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite" data-log-state={state}>
           {state === 'live' ? (paused ? `paused · ${lines.length - frozen.length} new` : 'live') : state}
         </span>
       </div>
@@ -117,7 +120,7 @@ export function AppLogs({ app }: { app: string }) {
         className="h-96 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs leading-relaxed text-zinc-200"
       >
         {view.length === 0 ? (
-          <span className="text-zinc-500">
+          <span className="text-zinc-500 dark:text-zinc-400">
             {query ? 'No lines match.' : state === 'connecting' ? 'Connecting…' : 'No log lines yet.'}
           </span>
         ) : (

@@ -17,7 +17,7 @@ const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '—');
 export function AppPush({ app }: { app: AppView }) {
   if (!app.git) {
     return (
-      <p className="text-sm text-zinc-500">
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">
         Webhooks and previews are for git apps. Image apps can watch their tag: infrakt app update {app.name}{' '}
         --auto-deploy poll.
       </p>
@@ -63,7 +63,7 @@ function WebhookCard({ app }: { app: string }) {
         {(hook) =>
           hook ? (
             <div className="space-y-2 text-sm" data-testid="webhook">
-              <p className="text-zinc-500">
+              <p className="text-zinc-500 dark:text-zinc-400">
                 Add this URL to GitHub, GitLab, Gitea or Forgejo (content type JSON) with the secret below. Pushes to{' '}
                 <span className="font-mono">{hook.branch}</span> deploy the pushed commit
                 {hook.previews ? '; pull requests get previews' : ''}.
@@ -78,7 +78,7 @@ function WebhookCard({ app }: { app: string }) {
                 <CopyButton text={url(hook.path)} label="Copy URL" />
               </div>
               <div className="flex flex-wrap items-center gap-2">
-                <span className="text-zinc-500">Secret</span>
+                <span className="text-zinc-500 dark:text-zinc-400">Secret</span>
                 {shown?.secret ? (
                   <>
                     <code
@@ -98,7 +98,7 @@ function WebhookCard({ app }: { app: string }) {
                   <RefreshCw aria-hidden className="size-4" /> Rotate
                 </Button>
               </div>
-              <p className="text-xs text-zinc-500">
+              <p className="text-xs text-zinc-500 dark:text-zinc-400">
                 Created {formatTime(hook.createdAt)}
                 {hook.rotatedAt ? ` · rotated ${formatTime(hook.rotatedAt)}` : ''}
               </p>
@@ -119,7 +119,7 @@ function WebhookCard({ app }: { app: string }) {
             </div>
           ) : (
             <div className="flex flex-wrap items-center gap-3 text-sm">
-              <span className="text-zinc-500">No webhook: pushes do not deploy this app.</span>
+              <span className="text-zinc-500 dark:text-zinc-400">No webhook: pushes do not deploy this app.</span>
               <Button
                 variant="primary"
                 busy={busy === 'enable'}
@@ -143,7 +143,7 @@ function AutoDeployCard({ app }: { app: string }) {
   return (
     <QueryState query={q}>
       {(a) => (
-        <p className="text-sm text-zinc-500" data-testid="auto-deploy">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="auto-deploy">
           Polling:{' '}
           {a.mode === 'poll'
             ? `every ${a.intervalSeconds}s (${a.watches}); last seen ${short(a.lastSeen)} ${a.lastCheckedAt ? `at ${formatTime(a.lastCheckedAt)}` : ''}${a.lastError ? ` — ${a.lastError}` : ''}`
@@ -171,7 +171,7 @@ function Deliveries({ app }: { app: string }) {
           >
             {rows.map((d) => (
               <tr key={d.id} data-outcome={d.outcome}>
-                <td className={`${tdClass} text-zinc-500`}>{formatTime(d.receivedAt)}</td>
+                <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatTime(d.receivedAt)}</td>
                 <td className={tdClass}>
                   {d.provider} {d.event ?? ''}
                   {d.pr ? ` #${d.pr}` : ''}
@@ -190,7 +190,7 @@ function Deliveries({ app }: { app: string }) {
                     '—'
                   )}
                 </td>
-                <td className={`${tdClass} text-xs text-zinc-500`}>{d.reason ?? ''}</td>
+                <td className={`${tdClass} text-xs text-zinc-500 dark:text-zinc-400`}>{d.reason ?? ''}</td>
               </tr>
             ))}
           </Table>
@@ -215,7 +215,9 @@ function Previews({ app }: { app: string }) {
     <section>
       <h3 className="mb-2 text-sm font-semibold">Previews</h3>
       {off ? (
-        <p className="text-sm text-zinc-500">Previews are off (infrakt app previews {app} --enable --domain …).</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
+          Previews are off (infrakt app previews {app} --enable --domain …).
+        </p>
       ) : (
         <QueryState query={q} empty={<Empty title="No open pull request has a preview" />}>
           {(rows) => (
@@ -229,7 +231,7 @@ function Previews({ app }: { app: string }) {
                   <td className={tdClass}>
                     <StatusBadge status={p.status} />
                   </td>
-                  <td className={`${tdClass} text-zinc-500`}>{formatTime(p.updatedAt)}</td>
+                  <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatTime(p.updatedAt)}</td>
                 </tr>
               ))}
             </Table>

@@ -144,7 +144,7 @@ function Widget({
       {input.type === 'boolean' ? null : control}
       <p
         id={`${id}-desc`}
-        className={`mt-1 w-full text-xs ${error ? 'text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
+        className={`mt-1 w-full text-xs ${error ? 'text-red-600 dark:text-red-400' : 'text-zinc-500 dark:text-zinc-400'}`}
       >
         {error ? (
           <span data-error={input.name}>

@@ -147,7 +147,9 @@ export function CreateDatabaseDialog({ open, onClose }: { open: boolean; onClose
             placeholder={DEFAULT_VERSION[v.type]}
             hint={`Default ${DEFAULT_VERSION[v.type] ?? ''}`}
           />
-          <p className="text-xs text-zinc-500 sm:col-span-2">The port is bound to 127.0.0.1 on the server only.</p>
+          <p className="text-xs text-zinc-500 dark:text-zinc-400 sm:col-span-2">
+            The port is bound to 127.0.0.1 on the server only.
+          </p>
           <FormError error={form.submitError} />
         </form>
       )}

@@ -21,7 +21,9 @@ export function DbOffsite({ db }: { db: DatabaseView }) {
   const jobs = useJobLauncher();
   const [restoring, setRestoring] = useState<string | null>(null);
   if (targets.data && targets.data.length === 0)
-    return <p className="text-sm text-zinc-500">No off-site target yet: add one on the Backups page.</p>;
+    return (
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">No off-site target yet: add one on the Backups page.</p>
+    );
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-end gap-2">
@@ -55,7 +57,7 @@ export function DbOffsite({ db }: { db: DatabaseView }) {
               {s.snapshots.map((x) => (
                 <tr key={x.id} data-snapshot={x.shortId}>
                   <td className={`${tdClass} font-mono text-xs`}>{x.shortId}</td>
-                  <td className={`${tdClass} text-zinc-500`}>{formatTime(x.time)}</td>
+                  <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatTime(x.time)}</td>
                   <td className={tdClass}>{x.host}</td>
                   <td className={`${tdClass} font-mono text-xs break-all`}>{x.file ?? '—'}</td>
                   <td className={`${tdClass} text-right`}>

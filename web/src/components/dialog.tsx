@@ -88,7 +88,7 @@ export function Dialog({
         <button
           type="button"
           onClick={() => onCloseRef.current()}
-          className="rounded p-1 text-zinc-500 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-zinc-800"
+          className="rounded p-1 text-zinc-500 dark:text-zinc-400 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-zinc-800"
           aria-label="Close dialog"
         >
           <X aria-hidden className="size-4" />

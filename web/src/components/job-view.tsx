@@ -10,17 +10,17 @@ import { useToast } from './toast.js';
 import { Button, StatusBadge } from './ui.js';
 
 const STEP_ICON: Record<string, { Icon: typeof Circle; cls: string }> = {
-  pending: { Icon: Circle, cls: 'text-zinc-400' },
+  pending: { Icon: Circle, cls: 'text-zinc-500 dark:text-zinc-400' },
   running: { Icon: Loader2, cls: 'animate-spin text-sky-500' },
   succeeded: { Icon: CheckCircle2, cls: 'text-emerald-500' },
-  unchanged: { Icon: CheckCircle2, cls: 'text-zinc-400' },
-  skipped: { Icon: MinusCircle, cls: 'text-zinc-400' },
+  unchanged: { Icon: CheckCircle2, cls: 'text-zinc-500 dark:text-zinc-400' },
+  skipped: { Icon: MinusCircle, cls: 'text-zinc-500 dark:text-zinc-400' },
   failed: { Icon: XCircle, cls: 'text-red-500' },
-  cancelled: { Icon: Ban, cls: 'text-zinc-500' },
+  cancelled: { Icon: Ban, cls: 'text-zinc-500 dark:text-zinc-400' },
 };
 
 function StepRow({ step, selected, onSelect }: { step: JobStep; selected: boolean; onSelect: () => void }) {
-  const { Icon, cls } = STEP_ICON[step.status] ?? { Icon: CircleDashed, cls: 'text-zinc-400' };
+  const { Icon, cls } = STEP_ICON[step.status] ?? { Icon: CircleDashed, cls: 'text-zinc-500 dark:text-zinc-400' };
   const dur = step.startedAt ? formatDuration(step.startedAt, step.finishedAt) : '';
   return (
     <li>
@@ -35,10 +35,12 @@ function StepRow({ step, selected, onSelect }: { step: JobStep; selected: boolea
         <Icon aria-hidden className={`mt-0.5 size-4 shrink-0 ${cls}`} />
         <span className="min-w-0 flex-1">
           <span className="block font-medium break-words">{step.name}</span>
-          {step.detail ? <span className="block text-xs text-zinc-500 break-words">{step.detail}</span> : null}
+          {step.detail ? (
+            <span className="block text-xs text-zinc-500 dark:text-zinc-400 break-words">{step.detail}</span>
+          ) : null}
         </span>
         <span className="sr-only">{step.status}</span>
-        <span className="shrink-0 text-xs text-zinc-500 tabular-nums">
+        <span className="shrink-0 text-xs text-zinc-500 dark:text-zinc-400 tabular-nums">
           {step.exitCode !== null && step.exitCode !== 0 ? `exit ${step.exitCode} · ` : ''}
           {dur}
         </span>
@@ -92,13 +94,13 @@ export function JobView({
       <div className="flex flex-wrap items-center gap-2 text-sm">
         <StatusBadge status={job.status} />
         <span className="font-medium">{job.kind}</span>
-        <span className="text-zinc-500">{job.target}</span>
+        <span className="text-zinc-500 dark:text-zinc-400">{job.target}</span>
         {live ? (
           <span className="inline-flex items-center gap-1 text-xs text-emerald-600 dark:text-emerald-400">
             <span className="size-1.5 animate-pulse rounded-full bg-current" aria-hidden /> live
           </span>
         ) : null}
-        <span className="ml-auto text-xs text-zinc-500">
+        <span className="ml-auto text-xs text-zinc-500 dark:text-zinc-400">
           {formatTime(job.createdAt)}
           {job.startedAt ? ` · ${formatDuration(job.startedAt, job.finishedAt)}` : ''}
           {job.startedAt && job.servingAt ? (
@@ -120,9 +122,9 @@ export function JobView({
       {job.error ? <ErrorState error={Object.assign(new Error(job.error.message), job.error)} /> : null}
       <div className={`grid gap-3 ${compact ? '' : 'lg:grid-cols-[minmax(14rem,1fr)_2fr]'}`}>
         <div>
-          <h3 className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase">Steps</h3>
+          <h3 className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">Steps</h3>
           {job.steps.length === 0 ? (
-            <p className="text-sm text-zinc-500">No steps yet.</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">No steps yet.</p>
           ) : (
             <ol className="space-y-0.5" aria-label="Job steps">
               {job.steps.map((s) => (
@@ -138,7 +140,7 @@ export function JobView({
         </div>
         <div className="min-w-0">
           <div className="mb-1 flex items-center justify-between">
-            <h3 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+            <h3 className="text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">
               Log
               {stepFilter !== null ? ` — step ${job.steps.find((s) => s.idx === stepFilter)?.name ?? stepFilter}` : ''}
             </h3>
@@ -161,7 +163,9 @@ export function JobView({
             className="h-64 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs leading-relaxed whitespace-pre-wrap break-all text-zinc-200"
           >
             {shown.length === 0 ? (
-              <span className="text-zinc-500">{isTerminal(job.status) ? 'No output.' : 'Waiting for output…'}</span>
+              <span className="text-zinc-500 dark:text-zinc-400">
+                {isTerminal(job.status) ? 'No output.' : 'Waiting for output…'}
+              </span>
             ) : (
               shown.map((l) => (
                 <div

@@ -19,12 +19,12 @@ export function ServerHistory({ server }: { server: string }) {
     <QueryState query={q}>
       {(m) =>
         m.samples.length === 0 ? (
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             No history yet: infrakt serve samples this server every monitor interval.
           </p>
         ) : (
           <div data-testid="server-history">
-            <p className="mb-2 flex flex-wrap items-center gap-2 text-sm text-zinc-500">
+            <p className="mb-2 flex flex-wrap items-center gap-2 text-sm text-zinc-500 dark:text-zinc-400">
               <StatusBadge status={m.state} />
               reachable {m.uptimePercent ?? '—'}% over {m.windowHours} h · {m.samples.length} samples · last{' '}
               {formatTime(m.checkedAt)}

@@ -62,7 +62,7 @@ export function Sparkline({
           />
         ) : null}
       </svg>
-      <figcaption className="mt-1 flex justify-between text-xs text-zinc-500 tabular-nums">
+      <figcaption className="mt-1 flex justify-between text-xs text-zinc-500 dark:text-zinc-400 tabular-nums">
         <span>{label}</span>
         <span>
           {last === undefined ? '—' : format(last)}

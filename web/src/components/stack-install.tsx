@@ -22,7 +22,7 @@ export function CatalogStacks() {
               <li key={s.id} data-stack={s.id} className="flex flex-wrap items-center gap-3 py-2">
                 <span className="min-w-0 flex-1">
                   <span className="block font-medium">{s.name}</span>
-                  <span className="block text-xs text-zinc-500">
+                  <span className="block text-xs text-zinc-500 dark:text-zinc-400">
                     {s.description} · {s.entries.map((e) => e.name).join(', ')}
                   </span>
                 </span>

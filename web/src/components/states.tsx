@@ -15,7 +15,7 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="flex flex-col items-center gap-2 py-10 text-center text-sm text-zinc-500 dark:text-zinc-400">
-      <Inbox aria-hidden className="size-8 text-zinc-400" />
+      <Inbox aria-hidden className="size-8 text-zinc-500 dark:text-zinc-400" />
       <p className="font-medium text-zinc-700 dark:text-zinc-300">{title}</p>
       {children}
     </div>

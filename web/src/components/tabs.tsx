@@ -44,7 +44,7 @@ export function Tabs<K extends string>({
             className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap focus-visible:outline-2 focus-visible:outline-indigo-500 ${
               t.key === active
                 ? 'border-indigo-500 text-indigo-700 dark:text-indigo-300'
-                : 'border-transparent text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200'
+                : 'border-transparent text-zinc-500 dark:text-zinc-400 hover:text-zinc-800 dark:hover:text-zinc-200'
             }`}
           >
             {t.label}

@@ -86,7 +86,7 @@ export function AddTargetDialog({ open, onClose }: { open: boolean; onClose: () 
             these backups: keep <code>~/.infrakt</code> (<code>infrakt.db</code> and <code>master.key</code>) backed up,
             or save the password now with <code>infrakt backup-target password {added}</code>.
           </p>
-          <p className="text-zinc-500">Test it from a server before relying on it (Test button).</p>
+          <p className="text-zinc-500 dark:text-zinc-400">Test it from a server before relying on it (Test button).</p>
         </div>
       ) : (
         <form id="target-add" onSubmit={submit} className="space-y-3">

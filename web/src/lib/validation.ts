@@ -38,10 +38,55 @@ export const checkImage: Check = (v) => {
   return IMAGE_RE.test(t) ? null : 'must be an image reference such as nginx:alpine or ghcr.io/org/app:1.2';
 };
 
+// SSH repositories (`git@host:org/repo.git`, `ssh://…`): the rules of src/core/schemas/git-source.ts.
+const SSH_USER_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+const SSH_HOST_RE =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const SSH_PATH_RE = /^[A-Za-z0-9._~+/-]+$/;
+
+function looksLikeSshGit(u: string): boolean {
+  if (u.startsWith('ssh://')) return true;
+  if (u.includes('://') || u.startsWith('/')) return false;
+  const colon = u.indexOf(':');
+  return colon > 0 && !u.slice(0, colon).includes('/');
+}
+
+function sshGitOk(u: string): boolean {
+  if (/[\s\x00-\x1f\x7f\\]/.test(u)) return false;
+  let authority: string;
+  let path: string;
+  let port = 22;
+  if (u.startsWith('ssh://')) {
+    const rest = u.slice(6);
+    const slash = rest.indexOf('/');
+    if (slash <= 0) return false;
+    authority = rest.slice(0, slash);
+    path = rest.slice(slash);
+    const m = authority.match(/^(.*?)(?::([0-9]{1,5}))?$/);
+    if (m?.[2]) port = Number(m[2]);
+    authority = m?.[1] ?? '';
+  } else {
+    const colon = u.indexOf(':');
+    authority = u.slice(0, colon);
+    path = u.slice(colon + 1);
+    if (!path) return false;
+  }
+  const at = authority.lastIndexOf('@');
+  const user = at >= 0 ? authority.slice(0, at) : null;
+  const host = authority.slice(at + 1);
+  if (user !== null && !SSH_USER_RE.test(user)) return false;
+  if (!SSH_HOST_RE.test(host) || port < 1 || port > 65535) return false;
+  if (!SSH_PATH_RE.test(path) || path.split('/').includes('..')) return false;
+  return !path.startsWith('-') && !path.startsWith('/-');
+}
+
 export const checkGitUrl: Check = (v) => {
   const u = v.trim();
-  const msg = 'must be an https:// URL without embedded credentials, or an absolute path on the server';
+  const msg =
+    'must be an https:// URL without embedded credentials, an SSH repository (git@host:org/repo.git or ssh://…), or an absolute path on the server';
   if (u.length > 2048) return msg;
+  if (/[\s\x00-\x1f\x7f]/.test(u)) return msg;
+  if (looksLikeSshGit(u)) return sshGitOk(u) ? null : msg;
   if (u.startsWith('/')) return /^\/[A-Za-z0-9._/-]+$/.test(u) && !u.split('/').includes('..') ? null : msg;
   try {
     const url = new URL(u);

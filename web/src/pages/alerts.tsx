@@ -55,11 +55,11 @@ export default function AlertsPage() {
                     <td className={tdClass}>
                       <StatusBadge status={t.state} />
                     </td>
-                    <td className={`${tdClass} text-zinc-500`}>{formatTime(t.since)}</td>
+                    <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatTime(t.since)}</td>
                     <td className={`${tdClass} tabular-nums`}>
                       {t.uptimePercent === null ? '—' : `${t.uptimePercent}%`}
                     </td>
-                    <td className={`${tdClass} text-xs text-zinc-500`}>{t.lastError ?? ''}</td>
+                    <td className={`${tdClass} text-xs text-zinc-500 dark:text-zinc-400`}>{t.lastError ?? ''}</td>
                   </tr>
                 ))}
               </Table>
@@ -82,15 +82,17 @@ export default function AlertsPage() {
                   <tr key={d.id} data-delivery={d.id}>
                     <td className={tdClass}>
                       <span className="font-mono text-xs">{d.event}</span>{' '}
-                      <span className="text-zinc-500">{d.text}</span>
+                      <span className="text-zinc-500 dark:text-zinc-400">{d.text}</span>
                     </td>
                     <td className={tdClass}>{d.channel}</td>
                     <td className={tdClass}>
                       <StatusBadge status={d.status} />
                     </td>
                     <td className={`${tdClass} tabular-nums`}>{d.attempts}</td>
-                    <td className={`${tdClass} text-zinc-500`}>{formatTime(d.deliveredAt ?? d.createdAt)}</td>
-                    <td className={`${tdClass} text-xs text-zinc-500`}>{d.lastError ?? ''}</td>
+                    <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>
+                      {formatTime(d.deliveredAt ?? d.createdAt)}
+                    </td>
+                    <td className={`${tdClass} text-xs text-zinc-500 dark:text-zinc-400`}>{d.lastError ?? ''}</td>
                   </tr>
                 ))}
               </Table>
@@ -133,7 +135,7 @@ function Channels({ rows }: { rows: ChannelView[] }) {
               {ch.lastDelivery ? (
                 <span className="flex items-center gap-2">
                   <StatusBadge status={ch.lastDelivery.status} />
-                  <span className="text-xs text-zinc-500">{formatTime(ch.lastDelivery.at)}</span>
+                  <span className="text-xs text-zinc-500 dark:text-zinc-400">{formatTime(ch.lastDelivery.at)}</span>
                 </span>
               ) : (
                 '—'

@@ -12,11 +12,11 @@ import { Button, Card, PageHeader, StatusBadge, Table, tdClass } from '../compon
 import { formatTime } from '../lib/format.js';
 
 function Run({ run }: { run: BackupRunView | null }) {
-  if (!run) return <span className="text-zinc-400">never</span>;
+  if (!run) return <span className="text-zinc-500 dark:text-zinc-400">never</span>;
   return (
     <span className="flex flex-wrap items-center gap-1.5" title={run.message ?? undefined}>
       <StatusBadge status={run.status} />
-      <span className="text-xs text-zinc-500">
+      <span className="text-xs text-zinc-500 dark:text-zinc-400">
         {run.target ? `${run.target} · ` : ''}
         {formatTime(run.at)}
       </span>
@@ -50,10 +50,10 @@ function Targets() {
                       data-check={`${t.lastCheck.kind} ${t.lastCheck.status}`}
                     >
                       {t.lastCheck.kind} <StatusBadge status={t.lastCheck.status} />
-                      <span className="text-xs text-zinc-500">{formatTime(t.lastCheck.at)}</span>
+                      <span className="text-xs text-zinc-500 dark:text-zinc-400">{formatTime(t.lastCheck.at)}</span>
                     </span>
                   ) : (
-                    <span className="text-zinc-400">never</span>
+                    <span className="text-zinc-500 dark:text-zinc-400">never</span>
                   )}
                 </td>
                 <td className={tdClass}>

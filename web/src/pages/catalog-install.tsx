@@ -143,19 +143,19 @@ function Installer({ entry }: { entry: CatalogEntryDetail }) {
     return (
       <Card title="Review">
         <dl className="grid gap-x-4 gap-y-1.5 text-sm sm:grid-cols-[12rem_1fr]" data-review>
-          <dt className="text-zinc-500">Server</dt>
+          <dt className="text-zinc-500 dark:text-zinc-400">Server</dt>
           <dd>{server}</dd>
           {compose ? (
             <>
-              <dt className="text-zinc-500">App name</dt>
+              <dt className="text-zinc-500 dark:text-zinc-400">App name</dt>
               <dd>{target.name}</dd>
-              <dt className="text-zinc-500">Domain</dt>
+              <dt className="text-zinc-500 dark:text-zinc-400">Domain</dt>
               <dd>{target.domain || 'none (reachable on the server only)'}</dd>
             </>
           ) : null}
           {shown.map((i) => (
             <div key={i.name} className="contents">
-              <dt className="text-zinc-500">{i.label}</dt>
+              <dt className="text-zinc-500 dark:text-zinc-400">{i.label}</dt>
               <dd className="break-all">
                 {values[i.name]
                   ? i.secret
@@ -258,7 +258,10 @@ export default function CatalogInstallPage() {
   }, [id]);
   return (
     <>
-      <Link to="/catalog" className="mb-3 inline-flex items-center gap-1 text-sm text-zinc-500 hover:text-zinc-800">
+      <Link
+        to="/catalog"
+        className="mb-3 inline-flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400 hover:text-zinc-800"
+      >
         <ArrowLeft aria-hidden className="size-4" /> Catalog
       </Link>
       <QueryState query={q}>
@@ -268,7 +271,7 @@ export default function CatalogInstallPage() {
               title={
                 <span className="flex items-center gap-2">
                   <span aria-hidden>{entry.icon}</span> {entry.name}{' '}
-                  <span className="text-sm font-normal text-zinc-500">{entry.version}</span>
+                  <span className="text-sm font-normal text-zinc-500 dark:text-zinc-400">{entry.version}</span>
                 </span>
               }
               subtitle={entry.description}

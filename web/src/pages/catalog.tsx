@@ -25,7 +25,7 @@ function EntryCard({ e }: { e: CatalogEntrySummary }) {
           </span>
           <span className="min-w-0">
             <span className="block truncate font-semibold">{e.name}</span>
-            <span className="block text-xs text-zinc-500">
+            <span className="block text-xs text-zinc-500 dark:text-zinc-400">
               {e.version} · {e.category} · {e.kind === 'host' ? 'host installer' : 'app'}
             </span>
           </span>
@@ -36,7 +36,7 @@ function EntryCard({ e }: { e: CatalogEntrySummary }) {
             <ShieldAlert aria-hidden className="size-3.5" /> Full control of this server
           </span>
         ) : e.dockerSocket === 'proxy' ? (
-          <span className="mt-auto text-xs text-zinc-500">Docker access through a socket proxy</span>
+          <span className="mt-auto text-xs text-zinc-500 dark:text-zinc-400">Docker access through a socket proxy</span>
         ) : null}
       </Link>
     </li>

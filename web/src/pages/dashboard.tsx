@@ -35,7 +35,7 @@ function StatCard({
         {statuses.map(([s, n]) => (
           <span key={s} className="inline-flex items-center gap-1 text-xs">
             <StatusBadge status={s} />
-            <span className="tabular-nums text-zinc-500">{n}</span>
+            <span className="tabular-nums text-zinc-500 dark:text-zinc-400">{n}</span>
           </span>
         ))}
       </div>
@@ -79,20 +79,20 @@ export default function DashboardPage() {
                   <span className="flex items-center gap-1.5">
                     <AlertTriangle
                       aria-hidden
-                      className={`size-4 ${failing.length ? 'text-red-500' : 'text-zinc-400'}`}
+                      className={`size-4 ${failing.length ? 'text-red-500' : 'text-zinc-500 dark:text-zinc-400'}`}
                     />
                     Needs attention
                   </span>
                 }
               >
                 {failing.length === 0 ? (
-                  <p className="text-sm text-zinc-500">Nothing is failing.</p>
+                  <p className="text-sm text-zinc-500 dark:text-zinc-400">Nothing is failing.</p>
                 ) : (
                   <ul className="divide-y divide-zinc-200 dark:divide-zinc-800">
                     {failing.map((f) => (
                       <li key={`${f.kind}:${f.name}`} className="flex flex-wrap items-center gap-2 py-2 text-sm">
                         <StatusBadge status={f.status} />
-                        <span className="text-zinc-500">{f.kind}</span>
+                        <span className="text-zinc-500 dark:text-zinc-400">{f.kind}</span>
                         <Link
                           className="font-medium text-indigo-600 hover:underline dark:text-indigo-400"
                           to={
@@ -107,7 +107,9 @@ export default function DashboardPage() {
                         >
                           {f.name}
                         </Link>
-                        {f.message ? <span className="min-w-0 break-words text-zinc-500">{f.message}</span> : null}
+                        {f.message ? (
+                          <span className="min-w-0 break-words text-zinc-500 dark:text-zinc-400">{f.message}</span>
+                        ) : null}
                       </li>
                     ))}
                   </ul>
@@ -135,14 +137,16 @@ export default function DashboardPage() {
                           ) : (
                             '—'
                           )}
-                          {r.server ? <span className="ml-1 text-xs text-zinc-500">on {r.server}</span> : null}
+                          {r.server ? (
+                            <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">on {r.server}</span>
+                          ) : null}
                         </td>
                         <td className={`${tdClass} tabular-nums`}>#{r.release}</td>
                         <td className={tdClass}>{r.action}</td>
                         <td className={tdClass}>
                           <StatusBadge status={r.status} />
                         </td>
-                        <td className={`${tdClass} text-zinc-500`}>
+                        <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>
                           {r.jobId ? (
                             <Link to={`/jobs/${r.jobId}`} className="hover:underline">
                               {formatAgo(r.startedAt)}

@@ -39,9 +39,9 @@ function Backups({ db }: { db: DatabaseView }) {
             {[list.lastManual, list.lastScheduled].map((r) =>
               r ? (
                 <p key={r.trigger} className="flex flex-wrap items-center gap-2 text-sm">
-                  <span className="text-zinc-500">Last {r.trigger} backup</span>
+                  <span className="text-zinc-500 dark:text-zinc-400">Last {r.trigger} backup</span>
                   <StatusBadge status={r.status} />
-                  <span className="text-zinc-500">{formatTime(r.finishedAt)}</span>
+                  <span className="text-zinc-500 dark:text-zinc-400">{formatTime(r.finishedAt)}</span>
                   {r.status === 'failed' && r.message ? (
                     <span className="text-red-600 dark:text-red-400">{r.message}</span>
                   ) : null}
@@ -49,7 +49,7 @@ function Backups({ db }: { db: DatabaseView }) {
               ) : null,
             )}
             {list.schedule ? (
-              <p className="text-sm text-zinc-500">
+              <p className="text-sm text-zinc-500 dark:text-zinc-400">
                 Scheduled <code>{list.schedule.cron}</code>, keeping {list.schedule.keep}
               </p>
             ) : null}
@@ -58,10 +58,12 @@ function Backups({ db }: { db: DatabaseView }) {
                 <tr key={b.name}>
                   <td className={`${tdClass} font-mono text-xs break-all`}>
                     {b.name}
-                    {b.trigger ? <span className="ml-1 font-sans text-zinc-500">({b.trigger})</span> : null}
+                    {b.trigger ? (
+                      <span className="ml-1 font-sans text-zinc-500 dark:text-zinc-400">({b.trigger})</span>
+                    ) : null}
                   </td>
                   <td className={`${tdClass} tabular-nums`}>{formatBytes(b.size)}</td>
-                  <td className={`${tdClass} text-zinc-500`}>{formatTime(b.createdAt)}</td>
+                  <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatTime(b.createdAt)}</td>
                   <td className={tdClass}>
                     {b.verified ? <StatusBadge status="ok" /> : <StatusBadge status="unverified" />}
                   </td>
@@ -109,7 +111,7 @@ function DbRow({ db }: { db: DatabaseView }) {
       </td>
       <td className={tdClass}>
         {db.type.replace(/^db:/, '')}
-        {db.version ? <span className="text-zinc-500"> {db.version}</span> : null}
+        {db.version ? <span className="text-zinc-500 dark:text-zinc-400"> {db.version}</span> : null}
       </td>
       <td className={`${tdClass} font-mono text-xs`}>{db.port ? `127.0.0.1:${db.port}` : '—'}</td>
       <td className={tdClass}>

@@ -9,7 +9,7 @@ export default function JobDetailPage() {
     <>
       <Link
         to="/jobs"
-        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200"
+        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400 hover:text-zinc-800 dark:hover:text-zinc-200"
       >
         <ArrowLeft aria-hidden className="size-4" /> Jobs
       </Link>

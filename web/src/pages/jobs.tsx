@@ -31,20 +31,24 @@ export default function JobsPage() {
                       >
                         {j.kind}
                       </Link>
-                      <span className="ml-1 font-mono text-xs text-zinc-500">{j.id.slice(0, 8)}</span>
+                      <span className="ml-1 font-mono text-xs text-zinc-500 dark:text-zinc-400">
+                        {j.id.slice(0, 8)}
+                      </span>
                     </td>
                     <td className={tdClass}>{j.target}</td>
                     <td className={tdClass}>
                       <StatusBadge status={j.status} />
                     </td>
-                    <td className={`${tdClass} tabular-nums text-zinc-500`}>
+                    <td className={`${tdClass} tabular-nums text-zinc-500 dark:text-zinc-400`}>
                       {j.steps.length ? `${done}/${j.steps.length}` : '—'}
                     </td>
-                    <td className={`${tdClass} text-zinc-500`}>{formatAgo(j.createdAt)}</td>
-                    <td className={`${tdClass} tabular-nums text-zinc-500`}>
+                    <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatAgo(j.createdAt)}</td>
+                    <td className={`${tdClass} tabular-nums text-zinc-500 dark:text-zinc-400`}>
                       {j.startedAt ? formatDuration(j.startedAt, j.finishedAt) : '—'}
                     </td>
-                    <td className={`${tdClass} max-w-40 truncate text-xs text-zinc-500`}>{j.actor}</td>
+                    <td className={`${tdClass} max-w-40 truncate text-xs text-zinc-500 dark:text-zinc-400`}>
+                      {j.actor}
+                    </td>
                   </tr>
                 );
               })}

@@ -123,9 +123,14 @@ export function LoginPage() {
               <KeyRound aria-hidden className="size-5 text-indigo-500" /> Sign in with your API key
             </h2>
             <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-              <code className="rounded bg-zinc-100 px-1 dark:bg-zinc-800">infrakt serve</code> prints where the key
-              lives (usually <code className="rounded bg-zinc-100 px-1 dark:bg-zinc-800">~/.infrakt/api_key</code>). It
-              is kept in this browser until you log out.
+              <code className="rounded bg-zinc-100 px-1 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
+                infrakt serve
+              </code>{' '}
+              prints where the key lives (usually{' '}
+              <code className="rounded bg-zinc-100 px-1 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
+                ~/.infrakt/api_key
+              </code>
+              ). It is kept in this browser until you log out.
             </p>
           </div>
           <Field

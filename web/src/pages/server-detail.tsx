@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { ArrowLeft } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import { EdgeBadge } from '../components/edge-badge.js';
 import { ServerHistory } from '../components/server-history.js';
+import { ServerRegistries } from '../components/server-registries.js';
 import { Sparkline } from '../components/sparkline.js';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states.js';
 import { TrustHostKey } from '../components/trust-host-key.js';
@@ -14,6 +15,8 @@ import { type MetricPoint, mainDisk, pushPoint, toPoint } from '../lib/metrics.j
 import { ServerActions } from './servers.js';
 
 const METRICS_EVERY_MS = 5_000;
+// xterm.js is large: it loads with the first terminal shown.
+const WebTerminal = lazy(() => import('../components/web-terminal.js'));
 
 /** Live status polled while this page is open (and the tab visible): each poll is one SSH round trip. */
 function useServerStatus(name: string) {
@@ -52,7 +55,7 @@ function Metrics({ status }: { status: ReturnType<typeof useServerStatus> }) {
           format={(n) => `${n.toFixed(0)}%`}
         />
       </div>
-      <p className="mt-2 text-xs text-zinc-500">
+      <p className="mt-2 text-xs text-zinc-500 dark:text-zinc-400">
         {s?.hostname ? `${s.hostname} · ` : ''}
         {s?.kernel ? `${s.kernel} · ` : ''}
         {mem ? `${formatBytes(mem.usedBytes)} of ${formatBytes(mem.totalBytes)} RAM · ` : ''}
@@ -83,7 +86,7 @@ export default function ServerDetailPage() {
     <>
       <Link
         to="/servers"
-        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200"
+        className="mb-2 inline-flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400 hover:text-zinc-800 dark:hover:text-zinc-200"
       >
         <ArrowLeft aria-hidden className="size-4" /> Servers
       </Link>
@@ -105,7 +108,7 @@ export default function ServerDetailPage() {
               actions={<ServerActions server={s} onRemoved={() => navigate('/servers')} />}
             />
             {s.hostKeyFingerprint ? (
-              <p className="-mt-3 mb-4 text-xs text-zinc-500">
+              <p className="-mt-3 mb-4 text-xs text-zinc-500 dark:text-zinc-400">
                 Host key <code className="break-all">{s.hostKeyFingerprint}</code>
               </p>
             ) : null}
@@ -139,7 +142,7 @@ export default function ServerDetailPage() {
                             >
                               {a.name}
                             </Link>
-                            <span className="truncate text-xs text-zinc-500">
+                            <span className="truncate text-xs text-zinc-500 dark:text-zinc-400">
                               {a.domain ?? a.image ?? a.git ?? a.type}
                             </span>
                             <StatusBadge status={a.status} />
@@ -156,7 +159,7 @@ export default function ServerDetailPage() {
                         {list.map((r) => (
                           <li key={r.domain} className="flex items-center justify-between gap-2 py-2 text-sm">
                             <span className="font-mono text-xs break-all">{r.domain}</span>
-                            <span className="text-xs text-zinc-500">
+                            <span className="text-xs text-zinc-500 dark:text-zinc-400">
                               → {r.app ? `${r.app} ` : ''}127.0.0.1:{r.upstreamPort}
                             </span>
                           </li>
@@ -166,6 +169,7 @@ export default function ServerDetailPage() {
                   </QueryState>
                 </Card>
               </div>
+              <ServerRegistries server={name} />
               <Card title="Containers">
                 <QueryState
                   query={status.q}
@@ -181,7 +185,7 @@ export default function ServerDetailPage() {
                           <td className={tdClass}>
                             <StatusBadge status={c.state} />
                             {c.status && c.state ? (
-                              <span className="ml-1 text-xs text-zinc-500">{c.status}</span>
+                              <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{c.status}</span>
                             ) : null}
                           </td>
                           <td className={`${tdClass} font-mono text-xs`}>{c.ports || '—'}</td>
@@ -190,6 +194,14 @@ export default function ServerDetailPage() {
                     </Table>
                   )}
                 </QueryState>
+              </Card>
+              <Card title="Terminal">
+                <Suspense fallback={<Loading label="Loading the terminal…" />}>
+                  <WebTerminal
+                    label={`the server ${name}`}
+                    requestTicket={(size) => endpoints.serverTerminal(name, size)}
+                  />
+                </Suspense>
               </Card>
             </div>
           </>

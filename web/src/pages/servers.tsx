@@ -123,7 +123,9 @@ export default function ServersPage() {
                     >
                       {s.name}
                     </Link>
-                    {s.provider ? <span className="ml-1 text-xs text-zinc-500">{s.provider}</span> : null}
+                    {s.provider ? (
+                      <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{s.provider}</span>
+                    ) : null}
                     <EdgeBadge edge={s.edge} />
                   </td>
                   <td className={`${tdClass} font-mono text-xs`}>
@@ -141,7 +143,7 @@ export default function ServersPage() {
                     ) : null}
                   </td>
                   <td className={`${tdClass} tabular-nums`}>{s.appCount}</td>
-                  <td className={`${tdClass} text-zinc-500`}>{formatAgo(s.lastCheckedAt)}</td>
+                  <td className={`${tdClass} text-zinc-500 dark:text-zinc-400`}>{formatAgo(s.lastCheckedAt)}</td>
                   <td className={tdClass}>
                     <ServerActions server={s} />
                   </td>

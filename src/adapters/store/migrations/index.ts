@@ -6,7 +6,11 @@ import { backupTargets } from './0008-backup-targets.js';
 import { jobMeasures } from './0009-job-measures.js';
 import { pushDeploy } from './0010-push-deploy.js';
 import { edge } from './0011-edge.js';
-import { teams } from './0012-teams.js';
+import { cronTasks } from './0012-cron-tasks.js';
+import { serverFacts } from './0013-server-facts.js';
+import { appDomains } from './0014-app-domains.js';
+import { registries } from './0015-registries.js';
+import { teams } from './0016-teams.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -19,5 +23,9 @@ export const MIGRATIONS: readonly Migration[] = [
   jobMeasures,
   pushDeploy,
   edge,
+  cronTasks,
+  serverFacts,
+  appDomains,
+  registries,
   teams,
 ];

@@ -6,7 +6,10 @@ export const appViewSchema = z
     name: z.string(),
     server: z.string(),
     type: z.string(),
+    /** The primary domain (the first of `domains`). */
     domain: z.string().nullable(),
+    /** Every domain routed to the app, the primary first. */
+    domains: z.array(z.string()),
     port: z.number().int(),
     git: z.string().nullable(),
     branch: z.string().nullable(),
@@ -18,6 +21,76 @@ export const appViewSchema = z
   })
   .meta({ id: 'App' });
 export type AppView = z.infer<typeof appViewSchema>;
+
+/** `app deploy-key`: the public half of an app's SSH deploy key (the private half never leaves the local state). */
+export const deployKeyViewSchema = z
+  .object({
+    app: z.string(),
+    server: z.string(),
+    /** `ssh-ed25519 AAAA… infrakt-deploy <app>@<server>`: paste it into the git host as a read-only deploy key. */
+    publicKey: z.string(),
+    fingerprint: z.string(),
+    createdAt: z.string(),
+    /** True when this call created (or rotated) the key. */
+    created: z.boolean(),
+  })
+  .meta({ id: 'DeployKey' });
+export type DeployKeyView = z.infer<typeof deployKeyViewSchema>;
+
+const volumeViewSchema = z.object({
+  kind: z.enum(['named', 'bind']),
+  /** Volume name, or `./dir` under the app's mounts directory. */
+  source: z.string(),
+  path: z.string(),
+  readOnly: z.boolean(),
+  /** `NAME:/path[:ro]` as `--volume` takes it. */
+  spec: z.string(),
+});
+
+/** What `app update` can change besides the source, what is pending, and the app's private git access. */
+export const appSettingsViewSchema = z
+  .object({
+    app: z.string(),
+    server: z.string(),
+    domains: z.array(z.string()),
+    wwwRedirect: z.boolean(),
+    port: z.number().int(),
+    health: z.object({ path: z.string(), timeoutMs: z.number().int() }),
+    memory: z.string().nullable(),
+    cpus: z.number().nullable(),
+    restart: z.string(),
+    volumes: z.array(volumeViewSchema),
+    releaseCommand: z.string().nullable(),
+    git: z
+      .object({
+        kind: z.enum(['ssh', 'https', 'path']),
+        /** SSH sources: the deploy key's public half (null until created). */
+        deployKey: z.string().nullable(),
+        deployKeyFingerprint: z.string().nullable(),
+        /** SSH sources: fingerprints of the pinned git host keys (empty until the first fetch pins them). */
+        hostKeys: z.array(z.string()),
+        /** https sources: a token is stored (never shown), and the user name it is sent with. */
+        token: z.object({ username: z.string() }).nullable(),
+      })
+      .nullable(),
+    /** Changes the next deploy applies: what the current release was made with → what it will be. */
+    pending: z.array(z.string()),
+  })
+  .meta({ id: 'AppSettings' });
+export type AppSettingsView = z.infer<typeof appSettingsViewSchema>;
+
+/** `app update`: the app afterwards, what changed, and whether route changes went live at once. */
+export const appUpdateResultSchema = z
+  .object({
+    app: z.string(),
+    server: z.string(),
+    changed: z.array(z.string()),
+    /** `applied`: Caddy reloaded with the new routes; `stored`: the app has no route yet (next deploy). */
+    routes: z.enum(['applied', 'stored', 'unchanged']),
+    pending: z.array(z.string()),
+  })
+  .meta({ id: 'AppUpdateResult' });
+export type AppUpdateResult = z.infer<typeof appUpdateResultSchema>;
 
 export const deploymentViewSchema = z
   .object({

@@ -20,3 +20,17 @@ export type EnvSetResult = z.infer<typeof envSetResultSchema>;
 
 export const envDeletedSchema = z.object({ app: z.string(), deleted: z.string() });
 export type EnvDeleted = z.infer<typeof envDeletedSchema>;
+
+export const envImportResultSchema = z
+  .object({ app: z.string(), set: z.array(z.string()), removed: z.array(z.string()) })
+  .meta({ id: 'EnvImportResult' });
+export type EnvImportResult = z.infer<typeof envImportResultSchema>;
+
+export const envExportSchema = z
+  .object({
+    app: z.string(),
+    keys: z.array(z.string()),
+    dotenv: z.string().describe('A dotenv file, values decrypted'),
+  })
+  .meta({ id: 'EnvExport' });
+export type EnvExport = z.infer<typeof envExportSchema>;

@@ -16,6 +16,19 @@ export const proxyRouteViewSchema = z
   .meta({ id: 'ProxyRoute' });
 export type ProxyRouteView = z.infer<typeof proxyRouteViewSchema>;
 
+/** The certificate Caddy serves for a domain, read by a TLS handshake through the server (`proxy status`). */
+export const certificateViewSchema = z
+  .object({
+    domain: z.string(),
+    issuer: z.string().nullable(),
+    notAfter: z.string().nullable(),
+    daysLeft: z.number().int().nullable(),
+    /** Why no certificate could be read (no TLS handshake yet, not issued …). */
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'Certificate' });
+export type CertificateView = z.infer<typeof certificateViewSchema>;
+
 export const proxyStatusSchema = z
   .object({
     server: z.string(),
@@ -25,6 +38,8 @@ export const proxyStatusSchema = z
     /** The file on the server equals what the store renders (no drift, no pending change). */
     inSync: z.boolean(),
     routes: z.array(proxyRouteViewSchema),
+    /** Per routed domain (empty with `tls off`): issuer and expiry of the certificate served. */
+    certificates: z.array(certificateViewSchema),
   })
   .meta({ id: 'ProxyStatus' });
 export type ProxyStatus = z.infer<typeof proxyStatusSchema>;

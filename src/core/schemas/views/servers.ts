@@ -19,6 +19,10 @@ export const serverViewSchema = z
     lastError: z.string().nullable(),
     appCount: z.number().int(),
     proxy: proxySettingsViewSchema,
+    /** Certificates (`server set --acme-*`): null = Let's Encrypt / ZeroSSL without a contact e-mail. */
+    acme: z.object({ email: z.string().nullable(), ca: z.string().nullable(), caRoot: z.boolean() }).nullable(),
+    /** `server set --allow-private-git on`: git hosts on private networks are accepted. */
+    allowPrivateGit: z.boolean(),
     /** Set for an edge server (a device behind NAT that dials out); null for any other server. */
     edge: edgeInfoSchema.nullable(),
     createdAt: z.string(),

@@ -1,20 +1,23 @@
+import { inspectLocalImage } from '../../../adapters/local/docker-image.js';
 import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
 import { InfraktError } from '../../../core/errors.js';
 import { type DeployAction, deployPlan } from '../../../core/plans/deploy.js';
-import { branchSchema, commitSchema } from '../../../core/schemas/common.js';
+import { branchSchema, commitSchema, imageSchema } from '../../../core/schemas/common.js';
 import { parseInput } from '../../../core/schemas/parse.js';
 import type { Ctx } from '../../shared/context.js';
 import type { JobPlan } from '../../shared/job-plan.js';
 import { appJobSpec } from '../../shared/job-spec.js';
 import { resolveApp } from '../apps.js';
 import { appSettings, composeRelease, type ReleaseNaming } from '../release-source.js';
-import { planInput, type ReleaseRequest } from './release-run.js';
+import { type LocalImage, planInput, type ReleaseRequest } from './release-run.js';
 import { runRelease } from './run-release.js';
 
 export interface DeployOptions {
   server?: string;
   /** Wait for a deploy already running on this app instead of failing with LOCKED. */
   wait?: boolean;
+  /** An image of this machine to send over the connection and deploy (image apps; no registry needed). */
+  localImage?: string;
   /** Git apps: deploy exactly this commit of the branch (a push event, `--commit`), not its head. */
   commit?: string;
   /** Refs that contain `commit` if the server can't fetch it by id (default: the app's branch). */
@@ -66,15 +69,23 @@ export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions 
   const { app, server } = await resolveApp(ctx, name, opts.server);
   checkDeployable(app);
   if (app.app_type === 'compose') composeRelease(dryRelease(app, server), appSettings(app).compose!.content, {});
+  let localImage: LocalImage | undefined;
+  if (opts.localImage !== undefined) {
+    if (app.app_type !== 'image') {
+      throw new InfraktError('VALIDATION', `--local-image is for image apps; '${app.name}' is a ${app.app_type} app`);
+    }
+    localImage = await inspectLocalImage(parseInput(imageSchema, opts.localImage, 'local image'));
+  }
   const commit = opts.commit === undefined ? undefined : commitRequest(app, opts.commit, opts.refs);
   return releaseJobPlan(ctx, app, server, {
     kind: 'app.deploy',
     params: {
       app: app.name,
+      ...(localImage ? { localImage: localImage.ref } : {}),
       ...(commit ? { commit: commit.sha } : {}),
       ...(opts.trigger ? { trigger: opts.trigger } : {}),
     },
-    req: { action: 'deploy', ...(commit ? { commit } : {}) },
+    req: { action: 'deploy', ...(localImage ? { localImage } : {}), ...(commit ? { commit } : {}) },
     wait: opts.wait,
   });
 }
@@ -90,7 +101,7 @@ export function releaseJobPlan(
   o: { kind: string; params: Record<string, unknown>; req: ReleaseRequest; wait?: boolean | undefined },
 ): JobPlan<DeployResult> {
   // Step names do not depend on the release number, known only once the job runs.
-  const plan = deployPlan(planInput(app, server, 0, o.req.action, o.req.commit));
+  const plan = deployPlan(planInput(app, server, 0, o.req));
   return {
     spec: appJobSpec(app, server, o.kind, {
       params: o.params,

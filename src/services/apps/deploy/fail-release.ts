@@ -3,6 +3,7 @@ import { InfraktError, toInfraktError } from '../../../core/errors.js';
 import { tail } from '../../../core/executor.js';
 import { releaseProject } from '../../../core/plans/layout.js';
 import { type Secret, scrub } from '../../../core/secret.js';
+import { forgetFacts } from '../../servers/server-facts.js';
 import { finishDeployment } from '../releases.js';
 import type { ReleaseRun } from './release-run.js';
 
@@ -13,6 +14,8 @@ import type { ReleaseRun } from './release-run.js';
  */
 export async function failRelease(run: ReleaseRun, e: unknown): Promise<InfraktError> {
   const err = toInfraktError(e);
+  // Kept server facts (compose flavour) may be what failed: the next deploy asks the server again.
+  await forgetFacts(run.ctx, run.server.id).catch(() => undefined);
   const secrets = [...run.env.values()];
   const logs = !run.switched && run.compensations.length > 0 ? await compensate(run, secrets) : '';
   // After the switch the new release serves: say so rather than pretend the old one does.

@@ -1,6 +1,7 @@
 import type { AppRow, ServerRow } from '../../../adapters/store/schema.js';
 import type { Cmd } from '../../../core/cmd/index.js';
 import type { ComposeFlavour, ComposeTarget } from '../../../core/commands/compose.js';
+import * as docker from '../../../core/commands/docker.js';
 import { InfraktError } from '../../../core/errors.js';
 import type { Executor } from '../../../core/executor.js';
 import type { JobContext, StepHandle } from '../../../core/jobs.js';
@@ -13,7 +14,7 @@ import {
   releaseTarget,
   servicesTarget,
 } from '../../../core/plans/deploy.js';
-import { type AppLayout, appLayout } from '../../../core/plans/layout.js';
+import { type AppLayout, appLayout, appVolume } from '../../../core/plans/layout.js';
 import type { Secret } from '../../../core/secret.js';
 import { pullPolicy } from '../../servers/settings.js';
 import type { Ctx } from '../../shared/context.js';
@@ -25,8 +26,17 @@ export interface ReleaseRequest {
   action: DeployAction;
   /** Rollback / env push: the kept release whose source is reused. */
   from?: { release: number; details: ReleaseDetails; sourceRef: string };
+  /** `app deploy --local-image`: an image of this machine, sent over the connection, deployed instead of `image`. */
+  localImage?: LocalImage;
   /** Git apps: deploy exactly this commit (fetched by id, else through `refs`), not the branch head. */
   commit?: { sha: string; refs?: readonly string[] };
+}
+
+/** An image on the machine running infrakt (`docker image inspect` here). */
+export interface LocalImage {
+  readonly ref: string;
+  readonly id: string;
+  readonly size: number;
 }
 
 /**
@@ -75,21 +85,45 @@ export function planInput(
   app: AppRow,
   server: ServerRow,
   release: number,
-  action: DeployAction,
-  commit?: ReleaseRequest['commit'],
+  req: Pick<ReleaseRequest, 'action' | 'localImage' | 'commit'>,
 ): DeployPlanInput {
+  const settings = appSettings(app);
+  const image = req.localImage?.ref ?? app.image ?? '';
   const source: DeploySource =
     app.app_type === 'image'
-      ? { type: 'image' as const, image: app.image ?? '' }
+      ? { type: 'image' as const, image }
       : app.app_type === 'git'
         ? {
             type: 'git' as const,
             repo: app.git_repo ?? '',
             branch: app.branch ?? 'main',
-            ...(commit ? { commit: commit.sha, refs: commit.refs ?? [app.branch ?? 'main'] } : {}),
+            ...(req.commit ? { commit: req.commit.sha, refs: req.commit.refs ?? [app.branch ?? 'main'] } : {}),
           }
-        : { type: 'compose' as const, content: appSettings(app).compose?.content ?? '' };
-  return { app: app.name, root: server.root_dir, release, port: app.port, source, action, domain: app.domain };
+        : { type: 'compose' as const, content: settings.compose?.content ?? '' };
+  const l = appLayout(server.root_dir, app.name);
+  const volumes = settings.volumes ?? [];
+  return {
+    app: app.name,
+    root: server.root_dir,
+    release,
+    port: app.port,
+    source,
+    action: req.action,
+    domain: app.domain,
+    localImage: Boolean(req.localImage),
+    releaseCommand: Boolean(settings.releaseCommand),
+    volumes: volumes.flatMap((v) =>
+      v.kind === 'named'
+        ? [
+            {
+              name: appVolume(app.name, v.name),
+              labels: { [docker.LABEL_VOLUME_OF]: app.name, [docker.LABEL_ROOT]: server.root_dir },
+            },
+          ]
+        : [],
+    ),
+    bindDirs: volumes.flatMap((v) => (v.kind === 'bind' ? [`${l.mountsDir}/${v.source}`] : [])),
+  };
 }
 
 /** Opens the deployment record under a fresh release number and the run that carries it through the plan. */
@@ -110,7 +144,7 @@ export async function openReleaseRun(o: {
     layout: appLayout(o.server.root_dir, o.app.name),
     deploymentId: dep.id,
     release: dep.release,
-    plan: deployPlan(planInput(o.app, o.server, dep.release, o.req.action, o.req.commit)),
+    plan: deployPlan(planInput(o.app, o.server, dep.release, o.req)),
     flavour: 'v2',
     before: { projects: [], releases: [] },
     hostPort: 0,
@@ -139,6 +173,8 @@ export function sourceCtx(run: ReleaseRun): SourceCtx {
     flavour: run.flavour,
     hostPort: run.hostPort,
     pull: pullPolicy(run.server),
+    server: run.server.name,
+    signal: run.job.signal,
     log: (m) => run.job.log(m),
     // The variables go into the release's compose file (see core/plans/compose-env.ts), written 0600.
     env: new Map([...run.env].map(([k, v]) => [k, v.reveal()])),

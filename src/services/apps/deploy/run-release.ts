@@ -16,6 +16,8 @@ import { fetchSource } from './steps/fetch-source.js';
 import { prepareServer } from './steps/prepare-server.js';
 import { recordRelease } from './steps/record-release.js';
 import { retirePrevious } from './steps/retire-previous.js';
+import { runReleaseCommand } from './steps/run-release-command.js';
+import { sendLocalImage } from './steps/send-local-image.js';
 import { startRelease } from './steps/start-release.js';
 import { switchTraffic } from './steps/switch-traffic.js';
 import { updateServices } from './steps/update-services.js';
@@ -30,6 +32,8 @@ export const RELEASE_STEPS: Record<DeployStepKind, ReleaseStep> = {
   services: updateServices,
   start: startRelease,
   health: checkHealth,
+  upload: sendLocalImage,
+  release: runReleaseCommand,
   switch: switchTraffic,
   retire: retirePrevious,
   record: recordRelease,

@@ -7,6 +7,10 @@
 #   SHOW_ENV=A,B     names written to /env at start (default APP_MESSAGE)
 set -eu
 
+# With arguments, run them instead of the server (`docker run IMAGE CMD…`, compose run, scheduled tasks), as
+# real images' entrypoints do (`exec "$@"`).
+if [ "$#" -gt 0 ]; then exec "$@"; fi
+
 port=${PORT:-3000}
 child=
 

@@ -2,20 +2,25 @@ import * as git from '../../../../core/commands/git.js';
 import { InfraktError } from '../../../../core/errors.js';
 import { runChecked } from '../../../../core/executor.js';
 import type { DeployStep } from '../../../../core/plans/deploy.js';
-import { assertGitSource } from '../../apps.js';
+import { pullAuth } from '../../../registries/registries.js';
+import { assertGitSourceAllowed } from '../../git-access.js';
+import { runGitFetch } from '../../git-fetch.js';
 import {
   appSettings,
   composeRelease,
+  ensureComposeImages,
   gitSource,
   imageSource,
   type PreparedRelease,
   reuseSource,
+  type SourceCtx,
 } from '../../release-source.js';
 import { type ReleaseRun, type ReleaseStep, sourceCtx } from '../release-run.js';
 
 /**
  * `check image` / `fetch git source` / `validate compose file` / `reuse release source`: the release's source
- * made ready on the server and turned into its compose files (nothing is built yet).
+ * made ready on the server and turned into its compose files (nothing is built yet). Images missing on the
+ * server are pulled (with the server's registry login for private registries) unless its pull policy is never.
  */
 export const fetchSource: ReleaseStep = async (run, step, s) => {
   run.prepared = await prepare(run, step);
@@ -23,31 +28,39 @@ export const fetchSource: ReleaseStep = async (run, step, s) => {
 };
 
 async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelease> {
-  const sc = sourceCtx(run);
+  const sc: SourceCtx = { ...sourceCtx(run), auth: await pullAuth(run.ctx, run.server) };
   const { app, req } = run;
   if (req.from) return reuseSource(sc, req.from.release, req.from.details, req.from.sourceRef);
-  if (app.app_type === 'image') return imageSource(sc, app.image!, run.inspectedImage ?? undefined);
+  if (app.app_type === 'image') {
+    // A --local-image deploy names the sent image; otherwise the app's image (inspected once by the plan).
+    if (req.localImage) return imageSource(sc, req.localImage.ref);
+    return imageSource(sc, app.image!, run.inspectedImage ?? undefined);
+  }
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
-    // Checked again right before the fetch (the name may resolve elsewhere now), and the fetch is pinned to
-    // the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
-    const repo = app.git_repo ?? '';
-    const checked = repo.startsWith('/') ? null : await assertGitSource(run.ctx, repo);
+    // Checked again right before the fetch (the name may resolve elsewhere now), and an https fetch is pinned
+    // to the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
+    const checked = await assertGitSourceAllowed(run.ctx, run.server, app.git_repo ?? '');
     const dir = run.layout.srcDir;
     const fetch = !checked
       ? sync!
       : req.commit
         ? git.syncCommit(checked.url, req.commit.sha, req.commit.refs ?? [app.branch ?? 'main'], dir, checked)
         : git.syncBranch(checked.url, app.branch ?? 'main', dir, checked);
-    await runChecked(run.ex, fetch, {
-      what: req.commit ? `git fetch of commit ${req.commit.sha.slice(0, 12)}` : 'git fetch',
-    });
+    await runGitFetch(
+      { ctx: run.ctx, ex: run.ex, job: run.job, app, server: run.server, layout: run.layout, log: sc.log },
+      fetch,
+    );
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
     // The checkout named the requested commit; this proves it before anything is built from it.
     if (req.commit && commit !== req.commit.sha) {
       throw new InfraktError('STATE', `the checkout is at ${commit}, not the requested commit ${req.commit.sha}`);
     }
-    return gitSource(sc, commit);
+    const prepared = await gitSource(sc, commit);
+    if (prepared.sourceYaml !== undefined) await ensureComposeImages(sc, prepared.sourceYaml);
+    return prepared;
   }
-  return composeRelease(sc, appSettings(app).compose!.content, {});
+  const content = appSettings(app).compose!.content;
+  await ensureComposeImages(sc, content);
+  return composeRelease(sc, content, {});
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type BatchPart, type BatchResult, batch, parseBatch } from '../../../../core/cmd/index.js';
+import type { ComposeFlavour } from '../../../../core/commands/compose.js';
 import * as compose from '../../../../core/commands/compose.js';
 import * as docker from '../../../../core/commands/docker.js';
 import * as fs from '../../../../core/commands/fs.js';
@@ -8,6 +9,7 @@ import { InfraktError } from '../../../../core/errors.js';
 import { commandFailed } from '../../../../core/executor.js';
 import { builtImage } from '../../../../core/plans/layout.js';
 import { adminHostPort } from '../../../proxy/proxy-config.js';
+import { cachedFacts, saveFacts } from '../../../servers/server-facts.js';
 import { serverSettings } from '../../../servers/servers.js';
 import { appLockName } from '../../../shared/lock-on-server.js';
 import { choosePortFrom } from '../../release-port.js';
@@ -23,9 +25,17 @@ export const prepareServer: ReleaseStep = async (run, step, s) => {
   const { ctx, ex, server, app } = run;
   const lock = run.session.lockRequest();
   const imageCheck = app.app_type === 'image' && !run.req.from && app.image;
+  const cached = cachedFacts(server);
   const parts: BatchPart[] = [
     { name: 'lock', cmd: lock.cmd, stdin: true },
-    { name: 'flavour', cmd: compose.detectFlavour() },
+    // The facts are asked for only when none are kept; the fingerprint says whether kept ones still hold.
+    { name: 'fingerprint', cmd: docker.binariesFingerprint() },
+    ...(cached
+      ? []
+      : [
+          { name: 'flavour', cmd: compose.detectFlavour() },
+          { name: 'docker-version', cmd: docker.serverVersion() },
+        ]),
     {
       name: 'projects',
       cmd: docker.projectsByLabels({ [docker.LABEL_APP]: app.name, [docker.LABEL_ROOT]: server.root_dir }),
@@ -53,18 +63,28 @@ export const prepareServer: ReleaseStep = async (run, step, s) => {
     if (d.exitCode !== 0)
       throw commandFailed(ex.target, step.cmds![i]!, { ...d, stderr: r.stderr, durationMs: r.durationMs }, step.name);
   }
-  const f = part('flavour');
-  const flavour = f.stdout.trim();
-  if (f.exitCode !== 0 || (flavour !== 'v1' && flavour !== 'v2')) {
-    throw new InfraktError('UNSUPPORTED', `neither 'docker compose' nor 'docker-compose' works on ${ex.target}`, {
-      hint: 'provision the server first (infrakt server provision <name>) or install Docker Compose',
-    });
+  const fingerprint = part('fingerprint').stdout.trim();
+  let flavour: ComposeFlavour;
+  if (cached && fingerprint && cached.fingerprint === fingerprint) flavour = cached.flavour;
+  else {
+    // No facts kept, or Docker changed since (an upgrade, compose installed): learn them again and keep them.
+    const f = results.get('flavour') ?? (await ex.run(compose.detectFlavour(), { signal: run.job.signal }));
+    const version = results.get('docker-version') ?? (await ex.run(docker.serverVersion()));
+    const detected = f.stdout.trim();
+    if (f.exitCode !== 0 || (detected !== 'v1' && detected !== 'v2')) {
+      throw new InfraktError('UNSUPPORTED', `neither 'docker compose' nor 'docker-compose' works on ${ex.target}`, {
+        hint: 'provision the server first (infrakt server provision <name>) or install Docker Compose',
+      });
+    }
+    flavour = detected;
+    if (fingerprint)
+      await saveFacts(ctx, server.id, { fingerprint, flavour, dockerVersion: version.stdout.trim() || null });
   }
   const projects = part('projects');
   if (projects.exitCode !== 0)
     throw commandFailed(
       ex.target,
-      parts[2]!.cmd,
+      parts.find((p) => p.name === 'projects')!.cmd,
       { ...projects, stderr: r.stderr, durationMs: r.durationMs },
       'list releases',
     );
