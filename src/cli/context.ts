@@ -90,8 +90,8 @@ export async function withCtx<T>(fn: (ctx: CliCtx) => Promise<T>, opts: { actor?
 /** App, server and database names for shell completion: read only, nothing created when there is no state. */
 export async function readResourceNames(): Promise<{ apps: string[]; servers: string[]; databases: string[] }> {
   const paths = resolvePaths();
-  if (!existsSync(paths.db)) return { apps: [], servers: [], databases: [] };
-  const store = openStore(paths.db);
+  if (!paths.databaseUrl && !existsSync(paths.db)) return { apps: [], servers: [], databases: [] };
+  const store = await openStateStore(paths);
   try {
     const apps = await store.db.selectFrom('apps').select(['name', 'app_type']).execute();
     const servers = await store.db.selectFrom('servers').select('name').execute();

@@ -7,8 +7,8 @@ import { getServer, listServers, registerServer, removeServer } from '../../serv
 import { setServerSettings } from '../../services/servers/settings.js';
 import { type Api, ERRORS, isTrue, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { forceQuery, nameParam, serverAddBody } from '../schemas.js';
-import { accepted } from './app-job-route.js';
 import { serverSettingsBody, serverUpdateBody } from '../schemas-remote.js';
+import { accepted } from './app-job-route.js';
 
 const tags = ['servers'];
 
