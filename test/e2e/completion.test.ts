@@ -1,6 +1,6 @@
 // `infrakt completion bash|zsh|fish` with the built CLI: the bash script sourced in a real interactive bash on a
-// pty (util-linux `script`), where TAB after `infrakt app de` offers deploy, deployments and destroy; options and
-// the names of apps and servers from the local state; zsh and fish scripts; a bad shell refused.
+// pty (util-linux `script`), where TAB after `infrakt app de` offers deploy, deploy-key, deployments and destroy;
+// options and the names of apps and servers from the local state; zsh and fish scripts; a bad shell refused.
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -45,7 +45,7 @@ describe('shell completion (built CLI, real bash)', () => {
       '\u0015infrakt app deploy w\t\t',
       '\u0015infrakt app logs --ser\t',
     ]);
-    expect(shown).toMatch(/deploy\s+deployments\s+destroy/);
+    expect(shown).toMatch(/deploy\s+deploy-key\s+deployments\s+destroy/);
     expect(shown).toMatch(/web\s+worker/);
     expect(shown).toContain('--server');
   });

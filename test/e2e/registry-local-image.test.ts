@@ -2,6 +2,7 @@
 // engine of its own (a private dockerd), so nothing of this machine's images is there. `--local-image` sends
 // one over the SSH connection (docker save | gzip → docker load, with progress); a real registry with htpasswd
 // auth (Debian's docker-registry on loopback) serves a private image, pulled only once the server is logged in.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,20 @@ describe('images the server lacks: --local-image and a private registry (built C
     await env?.close();
     await registry?.stop();
     await engine?.stop();
+  });
+
+  it('leaves the machine engine alone: its docker0 bridge is still there and still runs containers', async () => {
+    // A dockerd started with `--bridge none` deletes docker0 at start-up; this harness once did, and every later
+    // `docker run` on the machine failed.
+    expect(execFileSync('ip', ['-br', 'link', 'show', 'docker0'], { encoding: 'utf8' })).toMatch(/^docker0\s/);
+    const r = await engine.docker([
+      'network',
+      'inspect',
+      'bridge',
+      '--format',
+      '{{index .Options "com.docker.network.bridge.name"}}',
+    ]);
+    expect(r.stdout.trim()).toMatch(/^ikt-dk-/);
   });
 
   it('deploys an image of this machine with --local-image: streamed with progress, then skipped when there', async () => {

@@ -2,13 +2,14 @@
 // `git http-backend` (smart HTTP, so shallow clones work), a self-signed certificate for localhost and
 // 127.0.0.0/8, and a record of every request. Also a redirecting server and an HTTP CONNECT proxy
 // that only tunnels to loopback (it shows where git meant to connect, and lets nothing leave the machine).
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 export interface GitTls {
   readonly dir: string;
@@ -124,26 +125,7 @@ export async function startGitHttps(tls: GitTls, root: string, address: string, 
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     req.pipe(cgi.stdin);
-    let head = Buffer.alloc(0);
-    let headerDone = false;
-    cgi.stdout.on('data', (chunk: Buffer) => {
-      if (headerDone) return void res.write(chunk);
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      headerDone = true;
-      let status = 200;
-      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
-        const i = line.indexOf(':');
-        const k = line.slice(0, i).trim();
-        const v = line.slice(i + 1).trim();
-        if (k.toLowerCase() === 'status') status = Number.parseInt(v, 10);
-        else res.setHeader(k, v);
-      }
-      res.writeHead(status);
-      res.write(head.subarray(end + 4));
-    });
-    cgi.on('close', () => res.end());
+    relayCgiResponse(cgi, res);
   });
   const bound = await listen(server, address, port);
   return { port: bound, requests, close: () => closeServer(server) };
@@ -206,4 +188,28 @@ export function gitClientEnv(tls: GitTls, home: string, extra: Record<string, st
     GIT_SSL_CAINFO: tls.certPath,
     ...extra,
   };
+}
+
+/** Relays a CGI program's answer (git http-backend): its header block becomes the status and headers, the rest the body. */
+export function relayCgiResponse(cgi: ChildProcessByStdio<Writable, Readable, null>, res: ServerResponse): void {
+  let head = Buffer.alloc(0);
+  let headerDone = false;
+  cgi.stdout.on('data', (chunk: Buffer) => {
+    if (headerDone) return void res.write(chunk);
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    headerDone = true;
+    let status = 200;
+    for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
+      const i = line.indexOf(':');
+      const k = line.slice(0, i).trim();
+      const v = line.slice(i + 1).trim();
+      if (k.toLowerCase() === 'status') status = Number.parseInt(v, 10);
+      else res.setHeader(k, v);
+    }
+    res.writeHead(status);
+    res.write(head.subarray(end + 4));
+  });
+  cgi.on('close', () => res.end());
 }
