@@ -151,8 +151,8 @@ export function PageHeader({
   );
 }
 
-const GOOD = new Set(['active', 'running', 'succeeded', 'ok', 'healthy', 'up']);
-const BUSY = new Set(['deploying', 'provisioning', 'queued', 'pending', 'starting', 'restarting']);
+const GOOD = new Set(['approved', 'active', 'running', 'succeeded', 'ok', 'healthy', 'up']);
+const BUSY = new Set(['deploying', 'provisioning', 'queued', 'pending', 'starting', 'restarting', 'approval_pending']);
 const BAD = new Set([
   'failed',
   'unreachable',
@@ -162,6 +162,7 @@ const BAD = new Set([
   'unhealthy',
   'exited',
   'dead',
+  'rejected',
 ]);
 
 export function statusTone(status: string): 'good' | 'busy' | 'bad' | 'idle' {
