@@ -6,6 +6,7 @@ import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStateStore } from '../adapters/store/open-state.js';
 import { edgeAwareConnect } from '../services/edge/route.js';
+import { stateTrackingJobs } from '../services/governance/governed-jobs.js';
 import { deliverDue } from '../services/notifications/dispatcher.js';
 import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
@@ -51,10 +52,13 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
   const actor = opts.actor ?? cliActor();
   const runner = `pid ${process.pid} on ${hostname()}`;
   const raised: number[] = [];
-  const jobs = withJobNotifications(
-    createJobRunner({ store, clock: systemClock, actor, runner }),
-    { store, clock: systemClock },
-    (id) => raised.push(id),
+  const jobs = stateTrackingJobs(
+    withJobNotifications(
+      createJobRunner({ store, clock: systemClock, actor, runner }),
+      { store, clock: systemClock },
+      (id) => raised.push(id),
+    ),
+    () => ctx,
   );
   for (const id of (await jobs.recovered).jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
   const ctx: CliCtx = {
@@ -65,6 +69,7 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
     actor,
     connect,
     jobs,
+    onEventRaised: (id) => raised.push(id),
     close: async () => {
       await jobs.pending();
       // What this command raised goes out now, one attempt each with a short deadline; anything not delivered

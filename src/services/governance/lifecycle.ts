@@ -45,6 +45,33 @@ export async function resourceOfSpec(
   return null;
 }
 
+/**
+ * An app operation admitted on its server because the job creates the app (catalog and stack installs register it
+ * in their first step): the app it created, found by the job's `params.app` on its server, once the body is done.
+ */
+export async function appCreatedBy(
+  ctx: Ctx,
+  spec: Pick<JobSpec, 'kind' | 'appId' | 'serverId' | 'params'>,
+): Promise<Resource | null> {
+  const declared = TRANSITIONS[spec.kind]?.resource;
+  const name = spec.params?.app;
+  if (declared === undefined || declared === 'server' || spec.appId !== undefined) return null;
+  if (spec.serverId === undefined || typeof name !== 'string') return null;
+  const app = await ctx.store.db
+    .selectFrom('apps')
+    .select(['id', 'name', 'app_type', 'state'])
+    .where('server_id', '=', spec.serverId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!app) return null;
+  return {
+    kind: app.app_type.startsWith('db:') ? 'database' : 'app',
+    id: app.id,
+    name: app.name,
+    state: app.state as ResourceState,
+  };
+}
+
 /** The statuses of resources from their latest jobs (a server's own jobs: those of no app). */
 export async function statusesOf(
   ctx: Ctx,
