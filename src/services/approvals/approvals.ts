@@ -5,6 +5,7 @@ import { InfraktError, notFound } from '../../core/errors.js';
 import type { JobRecord, JobSpec, Jobs } from '../../core/jobs.js';
 import type { ApprovalView } from '../../core/schemas/views/team.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { raiseEvent } from '../notifications/events.js';
 import { principalOf } from '../shared/access.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
@@ -38,6 +39,7 @@ export async function requestApproval(ctx: Ctx, jobs: Jobs, spec: JobSpec, polic
   const diff = await diffFor(ctx, spec);
   const held = await jobs.hold({ ...spec, actor: ctx.actor });
   const requester: Requester = { principal, actor: ctx.actor, source: ctx.source ?? 'local' };
+  const expiresAt = new Date(ctx.clock.now().getTime() + policy.expires_after_s * 1000).toISOString();
   await ctx.store.db
     .insertInto('approvals')
     .values({
@@ -47,7 +49,7 @@ export async function requestApproval(ctx: Ctx, jobs: Jobs, spec: JobSpec, polic
       requester_json: JSON.stringify(requester),
       policy: describePolicy(policy),
       diff_json: JSON.stringify(diff),
-      expires_at: new Date(ctx.clock.now().getTime() + policy.expires_after_s * 1000).toISOString(),
+      expires_at: expiresAt,
       decided_by: null,
       decided_at: null,
       decision: null,
@@ -59,6 +61,23 @@ export async function requestApproval(ctx: Ctx, jobs: Jobs, spec: JobSpec, polic
     target: held.target,
     params: { job: held.id, operation: spec.kind },
   });
+  // Admins learn of it on their channels (issue 16's outbox: `infrakt serve` delivers and retries). The diff is
+  // what the inbox shows, never a secret (env values are not in it).
+  const { eventId } = await raiseEvent(ctx, {
+    type: 'approval.requested',
+    subject: held.target,
+    text: `${principal.name} asks to ${spec.kind} ${held.target}: another admin approves with infrakt approval approve ${held.id}`,
+    data: {
+      job: held.id,
+      operation: spec.kind,
+      target: held.target,
+      requestedBy: principal.name,
+      policy: describePolicy(policy),
+      expiresAt,
+      diff,
+    },
+  });
+  ctx.onEventRaised?.(eventId);
   return held;
 }
 

@@ -45,6 +45,8 @@ export interface Ctx {
   readonly principal?: Principal;
   /** Where the request came from (client address), or `local`; recorded in the audit log. */
   readonly source?: string;
+  /** Told of each notification event a service raised outside a job (an approval request): the CLI sends them. */
+  readonly onEventRaised?: (eventId: number) => void;
 }
 
 export const nowIso = (ctx: Pick<Ctx, 'clock'>): string => ctx.clock.now().toISOString();
