@@ -103,15 +103,15 @@ describe('dashboard team pages', () => {
   it('approval inbox: not your own; another admin approves (it runs) or rejects (it never runs)', async () => {
     const alice = await signedIn('alice');
     // Alice asks for both removals from her session; the policy holds them.
-    const held = await alice.evaluate(async () => {
-      const csrf = String(localStorage.getItem('infrakt.apiKey')).slice('session:'.length);
+    const csrf = String(await alice.evaluate("localStorage.getItem('infrakt.apiKey')")).slice('session:'.length);
+    const held = await alice.evaluate(async (token) => {
       const out: { status: number; jobId: string; job: { status: string } }[] = [];
       for (const s of ['s1', 's2']) {
-        const r = await fetch(`/api/servers/${s}`, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
-        out.push({ status: r.status, ...(await r.json()) });
+        const r = await fetch(`/api/servers/${s}`, { method: 'DELETE', headers: { 'X-CSRF-Token': token } });
+        out.push({ status: r.status, ...((await r.json()) as { jobId: string; job: { status: string } }) });
       }
       return out;
-    });
+    }, csrf);
     expect(held.map((h) => [h.status, h.job.status])).toEqual([
       [202, 'approval_pending'],
       [202, 'approval_pending'],

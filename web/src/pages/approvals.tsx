@@ -91,8 +91,10 @@ function RequestCard({ r, canDecide }: { r: ApprovalView; canDecide: boolean }) 
       <dl className="mb-3 grid gap-x-6 gap-y-1 text-sm sm:grid-cols-2">
         <div>
           <dt className="inline text-zinc-500 dark:text-zinc-400">Requested by </dt>
-          <dd className="inline font-medium">{r.requestedBy}</dd>{' '}
-          <span className="text-zinc-500 dark:text-zinc-400">{formatAgo(r.requestedAt)}</span>
+          <dd className="inline">
+            <span className="font-medium">{r.requestedBy}</span>{' '}
+            <span className="text-zinc-500 dark:text-zinc-400">{formatAgo(r.requestedAt)}</span>
+          </dd>
         </div>
         <div>
           <dt className="inline text-zinc-500 dark:text-zinc-400">Policy </dt>
