@@ -77,6 +77,7 @@ export default function AuditPage() {
               <Table
                 head={['#', 'When', 'Actor', 'Action', 'Target', 'Result', 'From', 'Parameters']}
                 label="Audit log"
+                scrollable
               >
                 {rows.map((a, i) => (
                   <tr key={a.seq ?? `u${i}`} data-seq={a.seq ?? ''}>
@@ -91,7 +92,7 @@ export default function AuditPage() {
                     <td className={tdClass}>{a.target}</td>
                     <td className={`${tdClass} text-xs`}>{a.result}</td>
                     <td className={`${tdClass} font-mono text-xs`}>{a.source}</td>
-                    <td className={`${tdClass} max-w-72 truncate font-mono text-xs`} title={JSON.stringify(a.params)}>
+                    <td className={`${tdClass} max-w-56 truncate font-mono text-xs`} title={JSON.stringify(a.params)}>
                       {Object.keys(a.params).length ? JSON.stringify(a.params) : ''}
                     </td>
                   </tr>
