@@ -1,5 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+/** The store and jobs suites: run on SQLite in `unit`, and again on a real PostgreSQL server in `postgres`. */
+const STORE_SUITES = [
+  'test/unit/store.test.ts',
+  'test/unit/jobs-*.test.ts',
+  'test/integration/jobs-crash.test.ts',
+  // Main's outbox and monitor write through the async store too: prove them on both dialects.
+  'test/unit/push-deploy/notify-outbox.test.ts',
+  'test/unit/push-deploy/monitor-round.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -24,6 +34,16 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 240_000,
+        },
+      },
+      {
+        test: {
+          name: 'postgres',
+          include: [...STORE_SUITES, 'test/postgres/**/*.test.ts'],
+          env: { INFRAKT_TEST_STORE: 'postgres' },
+          globalSetup: ['test/harness/postgres-global.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

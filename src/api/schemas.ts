@@ -22,6 +22,8 @@ export const errorSchema = z
         .object({
           issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
           jobId: z.string().optional(),
+          need: z.enum(['read', 'deploy', 'admin']).optional().describe('FORBIDDEN: the access level the action needs'),
+          have: z.enum(['read', 'deploy', 'admin']).optional().describe("FORBIDDEN: the caller's level"),
         })
         .optional(),
     }),

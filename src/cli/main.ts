@@ -37,6 +37,12 @@ import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
 import { registerServerUpdate } from './commands/server-update.js';
 import { registerServerCommands } from './commands/servers.js';
+import {
+  registerApprovalCommands,
+  registerAuditCommands,
+  registerTokenCommands,
+  registerUserCommands,
+} from './commands/team.js';
 import { registerWebhookCommands } from './commands/webhooks.js';
 import { complete } from './completion.js';
 import { readResourceNames } from './context.js';
@@ -105,6 +111,16 @@ export function buildProgram(): Command {
   registerServerCloudCommands(servers);
   registerSecretCommands(
     program.command('secret').description('named secrets: referenced as secret:NAME in env and infrakt.yaml'),
+  );
+  // Teams (issue 15): users, scoped tokens, the audit log, approvals. The local CLI itself acts as the owner.
+  registerUserCommands(program.command('user').description('users who sign in to the dashboard and API, with roles'));
+  registerTokenCommands(
+    program.command('token').description('scoped API tokens (service accounts) for CI and scripts'),
+  );
+  registerAuditCommands(program.command('audit').description('the tamper-evident log of every change'));
+  registerApprovalCommands(
+    program.command('approval').description("requests waiting for another admin's approval"),
+    program.command('policy').description('operations that need approval'),
   );
   registerProviderCommands(
     program.command('provider').description('cloud provider accounts (API tokens stored encrypted)'),

@@ -34,7 +34,10 @@ function jobsVia(jobs: Jobs, via: string): Jobs {
 
 /** An MCP server over infrakt's services. Read-only unless asked; every result scrubbed of secrets. */
 export function createMcpServer(ctx: Ctx, opts: McpOptions): McpServer {
-  const via = `mcp (${opts.via})`;
+  // Over HTTP the caller is a user or token (the owner key and the local stdio user are not named).
+  const p = ctx.principal;
+  const named = p && (p.kind === 'user' || p.kind === 'token') ? ` as ${p.name}` : '';
+  const via = `mcp (${opts.via})${named}`;
   const mcpCtx: Ctx = { ...ctx, actor: via, jobs: jobsVia(ctx.jobs, via) };
   const mcp = new McpServer(
     { name: 'infrakt', version: typeof INFRAKT_VERSION === 'string' ? INFRAKT_VERSION : 'dev' },

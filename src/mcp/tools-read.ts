@@ -13,6 +13,7 @@ import { resolveJobRef } from '../services/jobs/job-ref.js';
 import { listProxyRoutes } from '../services/proxy/proxy.js';
 import { serverStatus } from '../services/servers/server-remote.js';
 import { getServerRow, listServers } from '../services/servers/servers.js';
+import { assertLevel } from '../services/shared/access.js';
 import type { Ctx } from '../services/shared/context.js';
 import { catalogDirsArg, type ToolRunner, withCatalogDirs } from './tool-kit.js';
 
@@ -180,6 +181,8 @@ export function registerReadTools(
       annotations: { readOnlyHint: true },
     },
     tool(async (a: { server: string; command: string; args?: string[] }) => {
+      // Runs on a server, as POST /api/servers/{name}/exec does: admins only (journal lines can carry anything).
+      assertLevel(ctx, 'admin', 'use the MCP tool server_exec');
       // Validated before anything connects: a refused command never reaches the server.
       const cmd = inspectCommand(a.command, a.args ?? []);
       const row = await getServerRow(ctx, a.server);

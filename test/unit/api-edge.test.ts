@@ -65,7 +65,7 @@ describe('POST /api/edge/servers', () => {
     await setupControl();
     expect((await add({ name: 'pi-1' })).status).toBe(201);
     const keysBefore = readFileSync(keysFile(), 'utf8');
-    const before = dumpTables(f.ctx.store.raw);
+    const before = dumpTables(f.ctx.store.raw!);
     const outside = join(f.home, 'elsewhere_key');
     writeFileSync(outside, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
     const cases: [unknown, number, string, RegExp][] = [
@@ -85,18 +85,18 @@ describe('POST /api/edge/servers', () => {
       expect(`${b.error.message} ${JSON.stringify(b.error.details ?? {})}`).toMatch(message);
       expect(JSON.stringify(b)).not.toContain('PRIVATE KEY');
     }
-    expect(dumpTables(f.ctx.store.raw)).toEqual(before);
+    expect(dumpTables(f.ctx.store.raw!)).toEqual(before);
     expect(readFileSync(keysFile(), 'utf8')).toBe(keysBefore);
   });
 
   it('before edge setup: 422 with the hint, nothing stored', async () => {
-    const before = dumpTables(f.ctx.store.raw);
+    const before = dumpTables(f.ctx.store.raw!);
     const res = await add({ name: 'pi-1' });
     expect(res.status).toBe(422);
     const b = await body(res);
     expect(b.error.code).toBe('STATE');
     expect(b.error.hint).toContain('infrakt edge setup');
-    expect(dumpTables(f.ctx.store.raw)).toEqual(before);
+    expect(dumpTables(f.ctx.store.raw!)).toEqual(before);
     expect(existsSync(keysFile())).toBe(false);
   });
 

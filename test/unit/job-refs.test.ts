@@ -12,8 +12,8 @@ import { type TempStore, tempStore } from '../harness/temp-store.js';
 
 let t: TempStore;
 let jobs: JobRunner;
-beforeEach(() => {
-  t = tempStore();
+beforeEach(async () => {
+  t = await tempStore();
   jobs = t.runner();
 });
 afterEach(async () => {
@@ -47,7 +47,7 @@ const quietJob = async (): Promise<string> =>
 
 /** Inserts a job row with a chosen id (ids are random; ambiguity needs two that share a start). */
 async function jobWithId(id: string, createdAt: string): Promise<void> {
-  t.store.raw
+  t.store.raw!
     .prepare(
       "INSERT INTO jobs (id, kind, status, target, params_json, actor, cancel_requested, created_at) VALUES (?, 'deploy', 'succeeded', 'box/x', '{}', 't', 0, ?)",
     )

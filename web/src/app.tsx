@@ -22,6 +22,10 @@ const BackupsPage = lazy(() => import('./pages/backups.js'));
 const AlertsPage = lazy(() => import('./pages/alerts.js'));
 const JobsPage = lazy(() => import('./pages/jobs.js'));
 const JobDetailPage = lazy(() => import('./pages/job-detail.js'));
+const ApprovalsPage = lazy(() => import('./pages/approvals.js'));
+const UsersPage = lazy(() => import('./pages/users.js'));
+const TokensPage = lazy(() => import('./pages/tokens.js'));
+const AuditPage = lazy(() => import('./pages/audit.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found.js'));
 
 const queryClient = new QueryClient({
@@ -56,6 +60,10 @@ function Routed() {
           <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/:id" element={<JobDetailPage />} />
+          <Route path="/approvals" element={<ApprovalsPage />} />
+          <Route path="/users" element={<UsersPage />} />
+          <Route path="/tokens" element={<TokensPage />} />
+          <Route path="/audit" element={<AuditPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Suspense>

@@ -14,6 +14,7 @@ import { pendingChanges } from './app-settings-view.js';
 import { type AppUpdateDraft, type AppUpdateInput, draftAppUpdate } from './app-update-input.js';
 import { resolveApp } from './apps.js';
 import { assertGitSourceAllowed, ensureDeployKey, gitRemoteOf, sealGitToken } from './git-access.js';
+import { assertComposeAllowed } from './privileges.js';
 
 export type { AppUpdateInput } from './app-update-input.js';
 
@@ -40,6 +41,9 @@ export async function prepareAppUpdate(
       throw new InfraktError('VALIDATION', 'nothing to update', { hint: NOTHING_HINT });
   }
   if (draft.row.git_repo) await assertGitSourceAllowed(ctx, server, draft.row.git_repo);
+  // A new compose file may not give a non-admin root on the server (privileged, host namespaces, the socket…).
+  if (input.composeFile !== undefined && draft.settings.compose)
+    assertComposeAllowed(ctx, draft.settings.compose.content);
   const nextDomains = draft.domains ?? domains;
   // Checked now so that a taken domain fails before any job; checked again in the transaction that writes.
   if (draft.routesChange) await assertDomainsFree(ctx.store.db, app, nextDomains, Boolean(draft.settings.wwwRedirect));

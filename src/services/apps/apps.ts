@@ -10,12 +10,14 @@ import { parseInput } from '../../core/schemas/parse.js';
 import type { AppView } from '../../core/schemas/views/apps.js';
 import type { Secret } from '../../core/secret.js';
 import { clusterPlacement, clusterSettingsByApp, recordClusterApp } from '../clusters/cluster-apps.js';
-import { getServerRow } from '../servers/servers.js';
+import { getServerRow, serverRowByName } from '../servers/servers.js';
+import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import { assertDomainsFree, extraDomains, writeDomains } from './app-domains.js';
 import { assertGitSourceAllowed, ensureDeployKey, type GitRemote, gitRemoteOf, sealGitToken } from './git-access.js';
+import { assertComposeAllowed } from './privileges.js';
 
 /** The user name an https token is sent with unless `--git-username` says otherwise (GitHub's convention). */
 export const DEFAULT_GIT_USERNAME = 'x-access-token';
@@ -91,6 +93,7 @@ export async function createApp(
   }
   const data = parseInput(appCreateSchema, onCluster ? { ...input, server: onCluster.server } : input, 'app');
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
+  if (compose) assertComposeAllowed(ctx, compose.content);
   if (compose && (data.image || data.git)) {
     throw new InfraktError(
       'VALIDATION',
@@ -209,12 +212,13 @@ export async function listApps(
   }
   if (!opts.includeDatabases) q = q.where('apps.app_type', 'not like', 'db:%');
   const rows = await q.execute();
+  const shown = visible(ctx, rows, (r) => ({ server: r.server_name, app: r.name }));
   const extra = await extraDomains(
     ctx.store.db,
-    rows.map((r) => r.id),
+    shown.map((r) => r.id),
   );
   const clusters = await clusterSettingsByApp(ctx);
-  return rows.map((r) => ({ ...toAppView(r, r.server_name, extra.get(r.id)), cluster: clusters.get(r.id) ?? null }));
+  return shown.map((r) => ({ ...toAppView(r, r.server_name, extra.get(r.id)), cluster: clusters.get(r.id) ?? null }));
 }
 
 /**
@@ -245,7 +249,8 @@ export async function resolveApp(ctx: Ctx, name: string, server?: string): Promi
     );
   }
   const { server_name: _s, ...app } = rows[0]!;
-  const serverRow = await getServerRow(ctx, rows[0]!.server_name);
+  assertInScope(ctx, { server: rows[0]!.server_name, app: app.name });
+  const serverRow = await serverRowByName(ctx, rows[0]!.server_name);
   return { app, server: serverRow };
 }
 

@@ -1,7 +1,7 @@
 import { KeyRound } from 'lucide-react';
 import { useState } from 'react';
 import { setApiKey } from '../api/auth.js';
-import { ApiError, isApiError } from '../api/client.js';
+import { ApiError, isApiError, SESSION_PREFIX } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import { ErrorState } from '../components/states.js';
 import { Button, Field } from '../components/ui.js';
@@ -18,6 +18,66 @@ export function loginErrorFor(e: unknown): ApiError | unknown {
     );
   }
   return e;
+}
+
+/** Sign-in for team members: user name and password; the session lives in an HttpOnly cookie. */
+function UserLogin() {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await endpoints.login(username.trim(), password);
+      setApiKey(`${SESSION_PREFIX}${me.csrfToken}`);
+    } catch (err) {
+      setError(
+        isApiError(err) && err.status === 401
+          ? new ApiError(
+              401,
+              err.code,
+              'Wrong user name or password.',
+              'Ask an admin to reset it: infrakt user passwd NAME',
+            )
+          : err,
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      onSubmit={submit}
+      className="mt-4 space-y-4 rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
+      aria-labelledby="user-login-title"
+    >
+      <h2 id="user-login-title" className="text-lg font-semibold">
+        Sign in as a team member
+      </h2>
+      <Field
+        label="User name"
+        name="username"
+        autoComplete="username"
+        value={username}
+        onChange={(e) => setUsername(e.target.value)}
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      {error ? <ErrorState error={error} /> : null}
+      <Button type="submit" variant="primary" busy={busy} className="w-full">
+        Log in as team member
+      </Button>
+    </form>
+  );
 }
 
 export function LoginPage() {
@@ -88,6 +148,7 @@ export function LoginPage() {
             Sign in
           </Button>
         </form>
+        <UserLogin />
       </div>
     </main>
   );

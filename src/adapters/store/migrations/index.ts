@@ -11,6 +11,7 @@ import { serverFacts } from './0013-server-facts.js';
 import { appDomains } from './0014-app-domains.js';
 import { registries } from './0015-registries.js';
 import { clusters } from './0016-clusters.js';
+import { teams } from './0017-teams.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   appDomains,
   registries,
   clusters,
+  teams,
 ];
