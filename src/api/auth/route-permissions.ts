@@ -79,6 +79,19 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'POST /api/apps/:name/env/reveal': 'deploy',
   'POST /api/apps/:name/catalog-upgrade': 'admin',
   'GET /api/apps/:name/catalog': 'read',
+  // Outputs with secret values masked; revealing them is like revealing env values.
+  'GET /api/apps/:name/catalog/outputs': 'read',
+  'POST /api/apps/:name/catalog/outputs/reveal': 'deploy',
+  'GET /api/apps/:name/ps': 'read',
+  'POST /api/apps/:name/scale': 'deploy',
+  // Swarm clusters span servers: creating, changing and destroying one is an admin's, like adding a server.
+  'GET /api/clusters': 'read',
+  'GET /api/clusters/:name': 'read',
+  'POST /api/clusters': 'admin',
+  'POST /api/clusters/:name/destroy': 'admin',
+  'POST /api/clusters/:name/nodes': 'admin',
+  'DELETE /api/clusters/:name/nodes/:server': 'admin',
+  'POST /api/edge/servers': 'admin',
   'GET /api/apps/:name/auth': 'read',
   // The app's own sign-in (basic auth in front of it): app configuration, like its env.
   'PUT /api/apps/:name/auth': 'deploy',
