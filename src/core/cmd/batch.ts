@@ -1,4 +1,4 @@
-import { type Cmd, exec, fromFile, raw, seq } from './cmd.js';
+import { and, type Cmd, exec, fromFile, raw, seq } from './cmd.js';
 import { quote, render, secretsOf } from './render.js';
 
 /** One command of a batch, named so its result can be found again. */
@@ -54,8 +54,8 @@ export function batch(parts: readonly BatchPart[], nonce: string): Cmd {
         end,
       ];
       if (p.after === undefined) return framed;
-      // raw: the status variable's name is built from an index, the rest is rendered (quoted) above.
-      return [raw(`if [ "$__s${index.get(p.after)}" = 0 ]; then ${render(seq(...framed))}; fi`)];
+      // raw: a test of the status variable kept above (its name is built from an index).
+      return [and(raw(`[ "$__s${index.get(p.after)}" = 0 ]`), seq(...framed))];
     }),
   );
 }

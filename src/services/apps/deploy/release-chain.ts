@@ -35,7 +35,7 @@ export interface ReleaseChain {
 
 export function chainable(run: ReleaseRun): boolean {
   const p = preparedOf(run);
-  return !p.dockerfile && !p.composeBuild && run.plan.some((s) => s.kind === 'health');
+  return !p.dockerfile && !p.composeBuild && run.hostPort > 0 && run.plan.some((s) => s.kind === 'health');
 }
 
 /** The health wait of the release as a Cmd (also run on its own when the chain did not get to it). */

@@ -12,7 +12,7 @@ import {
   servicesProject,
 } from '../../../../core/plans/layout.js';
 import { appSettings } from '../../release-source.js';
-import { preparedOf, type ReleaseRun, type ReleaseStep } from '../release-run.js';
+import type { ReleaseRun, ReleaseStep } from '../release-run.js';
 
 /**
  * `retire previous release`: after a short drain, the releases running before stop and releases beyond the
@@ -46,12 +46,12 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
       cmd: seq(docker.rmi(builtImage(app.name, n)), fs.rmrf(run.layout.releaseDir(n))),
     })),
     // The `current` marker of `record release`, written here: one round trip less at the end.
-    { name: 'current', cmd: marker.cmd, stdin: true },
+    ...(marker ? [{ name: 'current', cmd: marker.cmd, stdin: true }] : []),
     ...(unlock ? [{ name: 'unlock', cmd: unlock.cmd }] : []),
   ];
   const nonce = randomBytes(12).toString('hex');
   const results = await run.ex
-    .run(batch(parts, nonce), { signal: run.job.signal, stdin: marker.stdin })
+    .run(batch(parts, nonce), { signal: run.job.signal, ...(marker ? { stdin: marker.stdin } : {}) })
     .then((r) => ({ parsed: parseBatch(r.stdout, nonce), stderr: r.stderr }))
     .catch((e) => {
       s.log(`could not retire the previous release: ${toInfraktError(e).message}`, 'stderr');
@@ -60,7 +60,7 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
   if (!app.domain) markServing(run);
   const ok = (name: string) => results.parsed.get(name)?.exitCode === 0;
   if (unlock && ok('unlock')) unlock.released();
-  run.currentWritten = ok('current');
+  run.currentWritten = marker !== null && ok('current');
   const retired = others.filter((_, i) => ok(`stop-${i}`));
   const pruned = prune.filter((n) => ok(`prune-${n}`));
   for (const [i, p] of others.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
@@ -78,11 +78,12 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
 
 /** The atomic write of the release's `current` marker (scheduled tasks read it at each run). */
 function markerWrite(run: ReleaseRun) {
+  if (!run.prepared) return null;
   const path = run.layout.currentFile;
   const tmp = posix.join(posix.dirname(path), `.${posix.basename(path)}.infrakt-${randomBytes(6).toString('hex')}`);
   return {
     cmd: fs.writeFilesFromStdin([{ path, mode: 0o644, tmp }]),
-    stdin: fs.filesPayload([currentMarker(run.release, preparedOf(run).details.service || 'app')]),
+    stdin: fs.filesPayload([currentMarker(run.release, run.prepared.details.service || 'app')]),
   };
 }
 
