@@ -462,6 +462,16 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       expect(ex.stdins[swapAt]).toContain('reverse_proxy 127.0.0.1:24600');
     });
 
+    it('a reload that fails in that script restores the route and still releases the lock in it', async () => {
+      ex.on('Caddyfile.next', { exitCode: 1, stdout: 'stage:swap\nstage:reload\n', stderr: 'bad config' });
+      const err = await switchOnce().catch((e) => e);
+      expect(err).toMatchObject({ code: 'COMMAND_FAILED' });
+      expect(ex.batches).toBe(1);
+      expect(ex.commands.some((c) => c.includes('grep -qxF') && c.includes('proxy.lock'))).toBe(true);
+      const routes = await ctx.store.db.selectFrom('proxy_routes').select(['upstream_port']).execute();
+      expect(routes).toEqual([]);
+    });
+
     it('a held lock: nothing is swapped by that script; the lock is waited for, then the switch applies', async () => {
       const owner = 'holder=other@box (cli)\njob=\nsince=2026-11-30T00:00:00Z\ntoken=zzz\n';
       ex.on('mkdir -- /srv/ikt/locks/proxy.lock', { exitCode: 3, stdout: owner }, 1);
