@@ -89,7 +89,7 @@ export function startReleaseChain(run: ReleaseRun): ReleaseChain {
     signal: run.job.signal,
     secrets: [...run.env.values()],
     onLine: (part, line) => {
-      if (part !== 'health') return;
+      if (part !== 'health' || !line.trim()) return;
       const text = probeText(line, path);
       if (log) log(text);
       else pending.push(text);
@@ -111,8 +111,10 @@ export function probeText(line: string, path: string): string {
   return p ? `probe ${p.attempt}: ${describeProbe(p, path)}` : line;
 }
 
-/** A part's result as a RunResult (for errors), with the script's stderr once it ended. */
+/** A part's result as a RunResult; for a failed part with the script's stderr, once the script ended. */
 export async function partResult(chain: ReleaseChain, r: BatchResult): Promise<RunResult> {
+  // A part that succeeded is reported at once: the script goes on (the start must not wait for the health wait).
+  if (r.exitCode === 0) return { exitCode: 0, stdout: r.stdout, stderr: '', durationMs: 0 };
   const done = await chain.script.done.catch(() => null);
   // A part's own output first (compose up merges its stderr into it), else what the script printed on stderr.
   const stderr = r.stdout.trim() ? r.stdout : (done?.stderr ?? '');
