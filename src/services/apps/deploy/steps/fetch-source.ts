@@ -63,6 +63,6 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
     return prepared;
   }
   const content = appSettings(app).compose!.content;
-  await ensureComposeImages(sc, content);
+  await ensureComposeImages(sc, content, run.checkedComposeImages ?? undefined);
   return composeRelease(sc, content, {});
 }
