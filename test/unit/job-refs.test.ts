@@ -47,8 +47,8 @@ const quietJob = async (): Promise<string> =>
 
 /** Inserts a job row with a chosen id (ids are random; ambiguity needs two that share a start). */
 async function jobWithId(id: string, createdAt: string): Promise<void> {
-  t.store.raw!
-    .prepare(
+  t.store
+    .raw!.prepare(
       "INSERT INTO jobs (id, kind, status, target, params_json, actor, cancel_requested, created_at) VALUES (?, 'deploy', 'succeeded', 'box/x', '{}', 't', 0, ?)",
     )
     .run(id, createdAt);
