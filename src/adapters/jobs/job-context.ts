@@ -124,6 +124,11 @@ export class LiveJob implements JobContext {
     };
     let result: T;
     try {
+      // Durable before the body runs: a process killed mid-step must leave the step `running` for recovery to mark
+      // failed (the write queue could otherwise still hold it, and the step would read as never run). A cancel
+      // that came meanwhile ends the step here, before a body that would wait for an abort already past.
+      await this.flush();
+      if (this.signal.aborted) throw cancelledError(this.signal.reason);
       result = await fn(handle);
     } catch (e) {
       const aborted = this.signal.aborted || (isInfraktError(e) && e.code === 'CANCELLED');
