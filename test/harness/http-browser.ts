@@ -1,8 +1,14 @@
 // A small browser for tests that drive redirect flows over plain HTTP: a cookie jar per origin (name → value, the
 // path ignored), redirects followed by hand so a test can stop at, inspect or tamper with any hop, and HTML forms
-// (the identity provider's login and consent pages) submitted with their hidden fields.
+// (the identity provider's login and consent pages) submitted with their hidden fields. Each browser connects from
+// its own loopback address (127.0.0.0/8 is all loopback), so the API's per-address limits see distinct clients.
+import { request as httpRequest } from 'node:http';
+
+let nextHost = Math.floor(Math.random() * 200);
+
 export class HttpBrowser {
   private readonly jar = new Map<string, Map<string, string>>();
+  readonly address = `127.0.${10 + (nextHost++ % 200)}.${2 + Math.floor(Math.random() * 250)}`;
 
   cookie(origin: string, name: string): string | undefined {
     return this.jar.get(new URL(origin).origin)?.get(name);
@@ -14,9 +20,35 @@ export class HttpBrowser {
     const cookies = [...(this.jar.get(origin) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
     const headers = new Headers(init.headers);
     if (cookies) headers.set('Cookie', cookies);
-    const res = await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    const res = await this.send(url, init.method ?? 'GET', headers, init.body ? String(init.body) : undefined);
     for (const line of res.headers.getSetCookie()) this.store(origin, line);
     return res;
+  }
+
+  private send(url: string, method: string, headers: Headers, body: string | undefined): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        url,
+        { method, headers: Object.fromEntries(headers), localAddress: this.address, timeout: 30_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const h = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) {
+              for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
+            }
+            const status = res.statusCode ?? 0;
+            const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+            resolve(new Response(payload, { status, headers: h }));
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within 30 s`)));
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   private store(origin: string, line: string): void {
