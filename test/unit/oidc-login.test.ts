@@ -182,7 +182,7 @@ describe('signing in through the provider', () => {
     expect(aliceCallback.searchParams.get('code')).toBeTruthy();
     const { location, error } = await finish(b, aliceCallback);
     expect(error).toBeNull();
-    expect(location).toBe('/');
+    expect(location).toBe('/?signed_in=1');
     expect(b.cookie(srv.url, 'infrakt_session')).toBeTruthy();
     const me = await whoAmI(b);
     expect(me.status).toBe(200);

@@ -282,7 +282,7 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
           error: z.string().max(512).optional(),
         }),
       },
-      responses: { 302: { description: 'To the dashboard (with ?login_error= when refused)' } },
+      responses: { 302: { description: 'To the dashboard: /?signed_in=1, or /?login_error= when refused' } },
     }),
     async (c) => {
       const name = c.req.valid('param').provider;
@@ -304,7 +304,9 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
           actor: { kind: 'user', name: user.name },
         });
         setSession(c, s.token, s.expiresAt);
-        return c.redirect('/', 302) as never;
+        // The marker tells the login page to pick up the new session (it does not probe on every visit: an
+        // unauthenticated probe counts as a failed attempt against the address).
+        return c.redirect('/?signed_in=1', 302) as never;
       } catch (e) {
         const err = isInfraktError(e) ? e : new InfraktError('INTERNAL', 'sign-in failed');
         o.limiter.fail(addr);

@@ -81,15 +81,28 @@ function UserLogin() {
   );
 }
 
-/** A refused identity-provider sign-in comes back as `/?login_error=…`: read it once and clean the address bar. */
-function takeLoginError(): string | null {
-  if (typeof window === 'undefined') return null;
+/**
+ * An identity provider's sign-in comes back as `/?signed_in=1` (the session cookie is set) or `/?login_error=…`:
+ * read the marker once and clean the address bar.
+ */
+let returned: { error: string | null; signedIn: boolean } | null = null;
+function takeReturn(): { error: string | null; signedIn: boolean } {
+  // Read once per page load (React may call a state initialiser twice in development).
+  if (returned) return returned;
+  returned = readReturn();
+  return returned;
+}
+
+function readReturn(): { error: string | null; signedIn: boolean } {
+  if (typeof window === 'undefined') return { error: null, signedIn: false };
   const url = new URL(window.location.href);
-  const message = url.searchParams.get('login_error');
-  if (message === null) return null;
+  const error = url.searchParams.get('login_error');
+  const signedIn = url.searchParams.get('signed_in') === '1';
+  if (error === null && !signedIn) return { error: null, signedIn: false };
   url.searchParams.delete('login_error');
+  url.searchParams.delete('signed_in');
   window.history.replaceState(null, '', `${url.pathname}${url.search}${url.hash}`);
-  return message;
+  return { error, signedIn };
 }
 
 /**
@@ -99,14 +112,16 @@ function takeLoginError(): string | null {
  */
 function ProviderLogin() {
   const [providers, setProviders] = useState<AuthProvidersView['providers']>([]);
-  const [error] = useState<string | null>(takeLoginError);
+  const [{ error, signedIn }] = useState(takeReturn);
   useEffect(() => {
     const ctl = new AbortController();
     endpoints
       .authProviders(ctl.signal)
       .then((r) => setProviders(r.providers))
       .catch(() => setProviders([]));
-    if (!error) {
+    // Consumed: the login page shown again later (after signing out) starts clean.
+    returned = { error: null, signedIn: false };
+    if (signedIn) {
       endpoints
         .sessionProbe(ctl.signal)
         .then((me) => {
@@ -115,7 +130,7 @@ function ProviderLogin() {
         .catch(() => undefined);
     }
     return () => ctl.abort();
-  }, [error]);
+  }, [signedIn]);
   if (!providers.length && !error) return null;
   return (
     <section
