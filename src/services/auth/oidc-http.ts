@@ -4,6 +4,16 @@ import { isLoopbackHost } from './providers.js';
 
 const TIMEOUT_MS = 10_000;
 
+/** fetch() says only "fetch failed"; the cause (ECONNREFUSED, a timeout, a TLS error) is what a person needs. */
+function reason(e: unknown): string {
+  const err = e as Error & { cause?: { code?: unknown; message?: unknown } };
+  if (err.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
+  const cause = err.cause;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.message === 'string') return cause.message;
+  return err.message;
+}
+
 /** A JSON request to the identity provider, bounded in time and size; its errors never carry our secrets. */
 export async function fetchJson(
   url: string,
@@ -13,13 +23,9 @@ export async function fetchJson(
   try {
     res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (e) {
-    throw new InfraktError(
-      'UNAUTHORIZED',
-      `cannot reach the identity provider (${init.what}): ${(e as Error).message}`,
-      {
-        hint: 'check the provider URL (infrakt oidc list) and that this host can reach it',
-      },
-    );
+    throw new InfraktError('UNAUTHORIZED', `cannot reach the identity provider (${init.what}): ${reason(e)}`, {
+      hint: 'check the provider URL (infrakt oidc list) and that this host can reach it',
+    });
   }
   const text = await res.text();
   if (text.length > 1_000_000)

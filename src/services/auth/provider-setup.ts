@@ -35,7 +35,7 @@ export async function addOidcProvider(ctx: Ctx, input: OidcProviderAdd): Promise
   } catch (e) {
     if (!isInfraktError(e)) throw e;
     throw new InfraktError('VALIDATION', `cannot use issuer ${o.issuer}: ${e.message}`, {
-      hint: e.hint ?? 'the issuer URL must serve /.well-known/openid-configuration',
+      hint: 'check the issuer URL (it must serve /.well-known/openid-configuration) and that this host can reach it',
     });
   }
   return saveProvider(ctx, o.name, {
