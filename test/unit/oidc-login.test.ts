@@ -208,6 +208,14 @@ describe('signing in through the provider', () => {
     await expectNoSession(attacker);
   });
 
+  it('two callbacks sent at once with one state: one session, the other refused as a used state', async () => {
+    const b = new HttpBrowser();
+    const cb = await toCallback(b, 'corp', 'alice');
+    const results = await Promise.all([finish(b, cb), finish(b, cb)]);
+    expect(results.filter((r) => r.error === null).length).toBe(1);
+    expect(results.map((r) => r.error).filter(Boolean)).toEqual(['sign-in refused: unknown or already used state']);
+  });
+
   it('refuses a wrong state', async () => {
     const b = new HttpBrowser();
     const cb = await toCallback(b, 'corp', 'alice');
@@ -302,10 +310,11 @@ describe('signing in through the provider', () => {
       .execute();
     expect(rows.filter((r) => r.result === 'ok').map((r) => [r.actor, r.target])).toEqual([
       ['alice', 'alice'],
+      ['alice', 'alice'],
       ['stranger', 'stranger'],
     ]);
     const refused = rows.filter((r) => r.result !== 'ok');
-    expect(refused.length).toBe(8);
+    expect(refused.length).toBe(9);
     expect(new Set(refused.map((r) => r.result))).toEqual(new Set(['UNAUTHORIZED', 'FORBIDDEN']));
   });
 });
