@@ -154,6 +154,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'oidc add': [
     'infrakt oidc add corp --issuer https://login.example.com --client-id infrakt   # asks for the client secret',
     'printf %s "$SECRET" | infrakt oidc add corp --issuer https://login.example.com --client-id infrakt --allow @example.com=viewer',
+    'infrakt oidc add github --github --client-id Iv1.0123456789abcdef',
   ],
   'oidc list': ['infrakt oidc list', 'infrakt oidc list --json'],
   'oidc remove': ['infrakt oidc remove corp --yes'],

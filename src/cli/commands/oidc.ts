@@ -28,8 +28,10 @@ export function registerOidcCommands(oidc: Command): void {
     .description(
       'add an OpenID Connect provider (client secret from stdin or a hidden prompt; the issuer is checked first)',
     )
-    .requiredOption('--issuer <url>', 'issuer URL (https; http only on loopback)')
+    .option('--issuer <url>', 'issuer URL (https; http only on loopback); with --github: a GitHub Enterprise URL')
     .requiredOption('--client-id <id>', 'the client id registered at the provider')
+    .option('--github', "GitHub's OAuth endpoints instead of OpenID Connect (the user's verified emails from its API)")
+    .option('--api-url <url>', 'with --github on GitHub Enterprise Server: its API base (https://HOST/api/v3)')
     .option('--label <text>', 'button text on the login page (default "Sign in with NAME")')
     .option('--allow <rule>', 'EMAIL=ROLE or @DOMAIN=ROLE: create the user on first sign-in (repeatable)', collect)
     .option('--json', 'print the provider as JSON')
@@ -37,13 +39,19 @@ export function registerOidcCommands(oidc: Command): void {
       const allow = ((o.allow as string[] | undefined) ?? []).map(allowRule);
       const input = {
         name,
-        issuer: o.issuer,
+        ...(o.github ? { kind: 'github' as const } : {}),
+        ...(o.issuer ? { issuer: o.issuer } : {}),
+        ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}),
         clientId: o.clientId,
         ...(o.label ? { label: o.label } : {}),
         ...(allow.length ? { allow } : {}),
       };
       // Bad input is refused before anyone types a secret.
       parseInput(oidcProviderAddSchema.omit({ clientSecret: true }), input, 'provider');
+      if (!o.github && !o.issuer)
+        throw new InfraktError('VALIDATION', 'an OpenID Connect provider needs --issuer URL', {
+          hint: 'or --github for GitHub',
+        });
       const secret = await readSecretInput(`client secret for ${name}`);
       await withCtx(async (ctx) => {
         const p = await addOidcProvider(ctx, { ...input, clientSecret: secret.reveal() });
