@@ -70,6 +70,8 @@ describe('discovery documents', () => {
     [{ token_endpoint: 'http://login.example.com/token' }, /token_endpoint must be an https URL/],
     [{ authorization_endpoint: 'javascript:alert(1)' }, /authorization_endpoint must be an https URL/],
     [{ userinfo_endpoint: 'http://evil.example/userinfo' }, /userinfo_endpoint must be an https URL/],
+    // A remote provider cannot send the client secret to a plain port of this machine.
+    [{ token_endpoint: 'http://127.0.0.1:8080/token' }, /token_endpoint must be an https URL/],
     [{ response_types_supported: ['id_token'] }, /authorization code flow/],
     [{ code_challenge_methods_supported: ['plain'] }, /PKCE with S256/],
     [{ id_token_signing_alg_values_supported: ['HS256', 'none'] }, /signs ID tokens only with HS256, none/],

@@ -67,8 +67,11 @@ const badDocument = (why: string) =>
     hint: 'check the issuer URL; infrakt needs an OpenID Connect provider with the authorization code flow',
   });
 
-/** The endpoints we send the browser, the code and the client secret to: https, or http on loopback only. */
-function checkEndpoint(d: Record<string, unknown>, key: string, required: boolean): void {
+/**
+ * The endpoints we send the browser, the code and the client secret to: https; plain http only on loopback, and only
+ * for a provider that is itself on loopback (a remote provider cannot point us at this machine's plain ports).
+ */
+function checkEndpoint(d: Record<string, unknown>, key: string, required: boolean, localIssuer: boolean): void {
   const v = d[key];
   if (v === undefined && !required) return;
   if (typeof v !== 'string') throw badDocument(`it has no ${key}`);
@@ -78,7 +81,7 @@ function checkEndpoint(d: Record<string, unknown>, key: string, required: boolea
   } catch {
     throw badDocument(`${key} is not a URL`);
   }
-  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && localIssuer && isLoopbackHost(url.hostname));
   if (!ok || url.username || url.password)
     throw badDocument(`${key} must be an https URL (${url.protocol}//${url.host})`);
 }
@@ -88,8 +91,9 @@ const listOf = (v: unknown): string[] | undefined =>
 
 /** What infrakt relies on in a discovery document: its endpoints, and support for code + PKCE S256 + an algorithm. */
 export function checkDiscovery(issuer: string, raw: Record<string, unknown>): Discovery {
-  for (const k of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) checkEndpoint(raw, k, true);
-  checkEndpoint(raw, 'userinfo_endpoint', false);
+  const local = URL.canParse(issuer) && isLoopbackHost(new URL(issuer).hostname);
+  for (const k of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) checkEndpoint(raw, k, true, local);
+  checkEndpoint(raw, 'userinfo_endpoint', false, local);
   if (raw.issuer !== issuer) {
     throw new InfraktError('UNAUTHORIZED', `the provider says its issuer is ${String(raw.issuer)}, not ${issuer}`, {
       hint: 'set the exact issuer URL the provider announces (with or without the trailing slash)',
