@@ -140,11 +140,7 @@ function ProviderLogin() {
       <h2 id="provider-login-title" className="text-lg font-semibold">
         Sign in with your organisation
       </h2>
-      {error ? (
-        <ErrorState
-          error={new ApiError(401, 'UNAUTHORIZED', error, 'Ask an admin to add your verified email to your user.')}
-        />
-      ) : null}
+      {error ? <ErrorState error={new ApiError(401, 'SIGN_IN_REFUSED', error)} /> : null}
       {providers.map((p) => (
         <a
           key={p.name}
