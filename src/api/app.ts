@@ -48,6 +48,7 @@ import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { oidcProviderRoutes } from './routes/oidc-providers.js';
 import { policyRoutes } from './routes/policies.js';
 import { previewRoutes } from './routes/previews.js';
 import { proxyRoutes } from './routes/proxy.js';
@@ -271,6 +272,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   catalogOutputRoutes(api, opts.catalogDirs);
   authRoutes(api, { limiter, clientAddress, sessions, isSecure });
   userRoutes(api);
+  oidcProviderRoutes(api);
   tokenRoutes(api);
   auditRoutes(api);
   policyRoutes(api);

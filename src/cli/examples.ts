@@ -151,6 +151,13 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'user set': ['infrakt user set alice --role admin', 'infrakt user set bob --servers all'],
   'user passwd': ['infrakt user passwd alice'],
   'user remove': ['infrakt user remove bob --yes'],
+  'oidc add': [
+    'infrakt oidc add corp --issuer https://login.example.com --client-id infrakt   # asks for the client secret',
+    'printf %s "$SECRET" | infrakt oidc add corp --issuer https://login.example.com --client-id infrakt --allow @example.com=viewer',
+    'infrakt oidc add github --github --client-id Iv1.0123456789abcdef',
+  ],
+  'oidc list': ['infrakt oidc list', 'infrakt oidc list --json'],
+  'oidc remove': ['infrakt oidc remove corp --yes'],
   'token create': [
     'infrakt token create --name ci --scope deploy --app api --expires 90d',
     'infrakt token create --name grafana --scope read',

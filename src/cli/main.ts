@@ -26,6 +26,7 @@ import { registerLockCommands } from './commands/locks.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { registerMonitorCommands } from './commands/monitoring.js';
 import { registerNotifyCommands } from './commands/notifications.js';
+import { registerOidcCommands } from './commands/oidc.js';
 import { registerPreviewCommands } from './commands/previews.js';
 import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerServerProvision } from './commands/provision.js';
@@ -116,6 +117,9 @@ export function buildProgram(): Command {
   registerUserCommands(program.command('user').description('users who sign in to the dashboard and API, with roles'));
   registerTokenCommands(
     program.command('token').description('scoped API tokens (service accounts) for CI and scripts'),
+  );
+  registerOidcCommands(
+    program.command('oidc').description('OpenID Connect providers for dashboard sign-in (verified email → user)'),
   );
   registerAuditCommands(program.command('audit').description('the tamper-evident log of every change'));
   registerApprovalCommands(

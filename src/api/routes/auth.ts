@@ -237,12 +237,22 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
       tags,
       summary: 'Start signing in with an identity provider: 302 to it (state, nonce, PKCE)',
       request: { params: provider },
-      responses: { 302: { description: 'To the identity provider' }, ...ERRORS },
+      responses: {
+        302: { description: 'To the identity provider (to the dashboard with ?login_error= when it cannot start)' },
+        ...ERRORS,
+      },
     }),
     async (c) => {
       const name = c.req.valid('param').provider;
       const ctx = c.var.ctx;
-      const flow = await startSignIn(ctx, name, redirectUri(c, name));
+      let flow: Awaited<ReturnType<typeof startSignIn>>;
+      try {
+        flow = await startSignIn(ctx, name, redirectUri(c, name));
+      } catch (e) {
+        // A browser followed a link: answer with the login page and the reason, not a JSON error.
+        if (!isInfraktError(e)) throw e;
+        return c.redirect(`/?login_error=${encodeURIComponent(e.message)}`, 302) as never;
+      }
       // Lax, not Strict: the provider's redirect back is a cross-site navigation that must bring it.
       c.header(
         'Set-Cookie',
@@ -272,7 +282,7 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
           error: z.string().max(512).optional(),
         }),
       },
-      responses: { 302: { description: 'To the dashboard (with ?login_error= when refused)' } },
+      responses: { 302: { description: 'To the dashboard: /?signed_in=1, or /?login_error= when refused' } },
     }),
     async (c) => {
       const name = c.req.valid('param').provider;
@@ -294,7 +304,9 @@ export function authRoutes(api: Api, o: AuthRouteOptions): void {
           actor: { kind: 'user', name: user.name },
         });
         setSession(c, s.token, s.expiresAt);
-        return c.redirect('/', 302) as never;
+        // The marker tells the login page to pick up the new session (it does not probe on every visit: an
+        // unauthenticated probe counts as a failed attempt against the address).
+        return c.redirect('/?signed_in=1', 302) as never;
       } catch (e) {
         const err = isInfraktError(e) ? e : new InfraktError('INTERNAL', 'sign-in failed');
         o.limiter.fail(addr);

@@ -26,7 +26,7 @@ const ALGS: Record<string, { hash: string | null; kty: string; pss?: boolean; p1
 
 const fail = (why: string) =>
   new InfraktError('UNAUTHORIZED', `the identity provider's ID token was refused: ${why}`, {
-    hint: 'sign in again; if it keeps failing, check the provider settings (infrakt auth provider list)',
+    hint: 'sign in again; if it keeps failing, check the provider settings (infrakt oidc list)',
   });
 
 const b64 = (s: string) => Buffer.from(s, 'base64url');

@@ -80,8 +80,13 @@ export async function finishSignIn(
     .where('state_hash', '=', sha256(o.state))
     .executeTakeFirst();
   if (!flow || flow.provider !== providerName) throw refused('unknown or already used state');
-  // Single use, whatever happens next.
-  await ctx.store.db.deleteFrom('auth_flows').where('state_hash', '=', flow.state_hash).execute();
+  // Single use, whatever happens next: of two callbacks racing with one state, only the one whose delete took the
+  // row goes on.
+  const taken = await ctx.store.db
+    .deleteFrom('auth_flows')
+    .where('state_hash', '=', flow.state_hash)
+    .executeTakeFirst();
+  if (Number(taken.numDeletedRows) !== 1) throw refused('unknown or already used state');
   if (Date.parse(flow.expires_at) <= ctx.clock.now().getTime()) throw refused('the sign-in took too long');
   if (!o.browserSecret || sha256(o.browserSecret) !== flow.browser_hash) throw refused('state from another browser');
   if (o.error) throw refused(`the provider said ${o.error.slice(0, 100)}`);

@@ -21,17 +21,35 @@ export const allowRuleSchema = z.object({
 });
 export type AllowRule = z.infer<typeof allowRuleSchema>;
 
+/** Loopback hosts may speak plain HTTP (a provider on this machine); everything else must be https. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Why a provider URL is refused, or null: http(s), no credentials or fragment, https unless loopback. */
+export function providerUrlProblem(u: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
+  if (url.username || url.password || url.hash || url.search)
+    return 'must not carry credentials, a query or a fragment';
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return 'must use https (plain http only for a provider on this machine: 127.0.0.1, ::1, localhost)';
+  return null;
+}
+
 const urlSchema = z
   .string()
   .trim()
-  .refine((u) => {
-    try {
-      const url = new URL(u);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.hash;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL without credentials');
+  .superRefine((u, c) => {
+    const problem = providerUrlProblem(u);
+    if (problem) c.addIssue({ code: 'custom', message: problem });
+  });
 
 export const providerConfigSchema = z.object({
   kind: z.enum(['oidc', 'github']),
@@ -72,7 +90,7 @@ const summary = (name: string, c: ProviderConfig): ProviderSummary => ({
   allow: c.allow,
 });
 
-/** `auth provider add`: validated, then stored sealed (a second add of the name replaces it). */
+/** Stores a validated provider, sealed (a second save of the name replaces it); `oidc add` goes through addOidcProvider. */
 export async function saveProvider(ctx: Ctx, name: string, input: ProviderInput): Promise<ProviderSummary> {
   const n = parseInput(nameSchema, name, 'name');
   const cfg = parseInput(providerConfigSchema, input, 'provider');
@@ -91,7 +109,7 @@ export async function saveProvider(ctx: Ctx, name: string, input: ProviderInput)
 
 export async function loadProvider(ctx: Ctx, name: string): Promise<ProviderConfig> {
   const row = await ctx.store.db.selectFrom('oidc_providers').selectAll().where('name', '=', name).executeTakeFirst();
-  if (!row) throw notFound('sign-in provider', name, 'list them with: infrakt auth provider list');
+  if (!row) throw notFound('sign-in provider', name, 'list them with: infrakt oidc list');
   return unseal(ctx, row.name, row.config_enc);
 }
 
@@ -107,7 +125,6 @@ export async function publicProviders(ctx: Ctx): Promise<{ name: string; kind: '
 
 export async function removeProvider(ctx: Ctx, name: string): Promise<{ removed: string }> {
   const r = await ctx.store.db.deleteFrom('oidc_providers').where('name', '=', name).executeTakeFirst();
-  if (Number(r.numDeletedRows) === 0)
-    throw notFound('sign-in provider', name, 'list them with: infrakt auth provider list');
+  if (Number(r.numDeletedRows) === 0) throw notFound('sign-in provider', name, 'list them with: infrakt oidc list');
   return { removed: name };
 }

@@ -19,6 +19,7 @@ import type {
   AuditEntry,
   AuditQuery,
   AuditVerify,
+  AuthProvidersView,
   AutoDeployView,
   BackupList,
   BackupOverview,
@@ -109,6 +110,11 @@ export const endpoints = {
       { key: '' },
     ),
   logout: () => api.post<{ ended: number }>('/api/auth/logout', {}),
+  /** The login page's sign-in options (identity providers), asked without credentials. */
+  authProviders: (signal?: AbortSignal) =>
+    api.get<AuthProvidersView>('/api/auth/providers', signal ? { signal, key: '' } : { key: '' }),
+  /** The session cookie alone (after an identity provider sent the browser back): who signed in, and the CSRF token. */
+  sessionProbe: (signal?: AbortSignal) => api.get<MeView>('/api/auth/me', signal ? { signal, key: '' } : { key: '' }),
   dashboard: (signal?: AbortSignal, key?: string) =>
     api.get<DashboardView>('/api/dashboard', key === undefined ? { signal } : { signal, key }),
 

@@ -78,6 +78,7 @@ export type {
   ApprovalView,
   AuditEntry,
   AuditVerify,
+  AuthProvidersView,
   MeView,
   PolicyView,
   TokenCreated,

@@ -72,6 +72,7 @@ export const authProvidersSchema = z
     providers: z.array(z.object({ name: z.string(), kind: z.enum(['oidc', 'github']), label: z.string() })),
   })
   .meta({ id: 'AuthProviders' });
+export type AuthProvidersView = z.infer<typeof authProvidersSchema>;
 
 export const auditEntrySchema = z
   .object({
@@ -136,3 +137,22 @@ export const approvalViewSchema = z
   })
   .meta({ id: 'Approval' });
 export type ApprovalView = z.infer<typeof approvalViewSchema>;
+
+/** A configured sign-in provider as admins see it (the client secret never leaves the store). */
+export const oidcProviderViewSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['oidc', 'github']),
+    label: z.string(),
+    issuer: z.string(),
+    clientId: z.string(),
+    allow: z.array(
+      z.object({
+        match: z.string(),
+        role: z.enum(['viewer', 'deployer', 'admin']),
+        servers: z.array(z.string()).optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'OidcProvider' });
+export type OidcProviderView = z.infer<typeof oidcProviderViewSchema>;
