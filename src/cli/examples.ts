@@ -43,6 +43,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'app ps': ['infrakt app ps api', 'infrakt app ps api --all   # ended tasks too'],
   'cluster create': [
     'infrakt cluster create prod --manager web-1 --workers web-2,web-3',
+    'infrakt cluster create prod --manager web-1 --managers web-2,web-3 --workers web-4   # survives losing a manager',
     'infrakt cluster create prod --manager web-1 --encrypted',
   ],
   'cluster list': ['infrakt cluster list'],
