@@ -48,7 +48,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   'cluster list': ['infrakt cluster list'],
   'cluster show': ['infrakt cluster show prod', 'infrakt cluster show prod --json'],
-  'cluster add-node': ['infrakt cluster add-node prod web-4'],
+  'cluster add-node': ['infrakt cluster add-node prod web-4', 'infrakt cluster add-node prod web-5 --manager'],
   'cluster remove-node': ['infrakt cluster remove-node prod web-4   # drains it first'],
   'cluster destroy': ['infrakt cluster destroy prod'],
   'app show': ['infrakt app show api'],

@@ -125,18 +125,20 @@ export function registerClusterCommands(cluster: Command): void {
 
   cluster
     .command('add-node <name> <server>')
-    .description('join a registered server to the cluster as a worker (the join token goes over stdin)')
+    .description('join a registered server to the cluster as a worker or manager (the join token goes over stdin)')
+    .option('--manager', 'join as a manager (keep the managers an odd number: 3, 5, 7)')
     .option('--json', 'print the cluster as JSON')
     .action(async (name: string, server: string, o) => {
       await withCtx(async (ctx) => {
-        const view = await runPlanCli(ctx, await prepareAddNode(ctx, name, server), o.json);
-        if (!o.json) success(`${server} joined cluster ${c.bold(view.name)} (${view.nodes.length} node(s))`);
+        const view = await runPlanCli(ctx, await prepareAddNode(ctx, name, server, { manager: o.manager }), o.json);
+        const role = o.manager ? 'a manager' : 'a worker';
+        if (!o.json) success(`${server} joined cluster ${c.bold(view.name)} as ${role} (${view.nodes.length} node(s))`);
       });
     });
 
   cluster
     .command('remove-node <name> <server>')
-    .description('drain a worker (its replicas move to other nodes), then it leaves the swarm')
+    .description('demote a manager, drain the node (its replicas move to other nodes), then it leaves the swarm')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, server: string, o) => {

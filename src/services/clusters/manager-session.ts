@@ -25,9 +25,14 @@ export async function withManager<T>(
   job: JobContext,
   cluster: ClusterRecord,
   fn: (m: ManagerSession) => Promise<T>,
+  o: { excludeServerId?: number } = {},
 ): Promise<T> {
   const session = await job.step('connect to a manager', async (s) => {
-    const r = await reachManager(ctx, cluster, { signal: job.signal, onNote: (line) => s.log(line, 'stderr') });
+    const r = await reachManager(ctx, cluster, {
+      signal: job.signal,
+      onNote: (line) => s.log(line, 'stderr'),
+      excludeServerId: o.excludeServerId,
+    });
     const leader = leaderOf(r.nodes);
     s.detail(
       `${r.manager.server.name} (${r.ex.target})${leader ? `, leader ${leader}` : ''}` +

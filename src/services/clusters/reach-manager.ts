@@ -25,6 +25,8 @@ export interface ReachOptions {
   onNote?: ((line: string) => void) | undefined;
   /** Between two rounds (tests pass a shorter one). */
   retryMs?: number | undefined;
+  /** A manager not to act through (the one being removed: it is demoted during the operation). */
+  excludeServerId?: number | undefined;
 }
 
 /** The probe of one manager gets this long: a hung engine must not hold an operation that another can serve. */
@@ -38,8 +40,8 @@ export const ELECTION_WAIT_MS = 60_000;
  * executor of the manager returned stays open (the caller closes it); every other one is closed.
  */
 export async function reachManager(ctx: Ctx, cluster: ClusterRecord, o: ReachOptions = {}): Promise<ReachedManager> {
-  const managers = managersOf(cluster);
-  if (!managers.length) throw new InfraktError('STATE', `cluster '${cluster.row.name}' has no manager`);
+  const managers = managersOf(cluster).filter((m) => m.server.id !== o.excludeServerId);
+  if (!managers.length) throw new InfraktError('STATE', `cluster '${cluster.row.name}' has no other manager`);
   const deadline = Date.now() + (o.electionWaitMs ?? ELECTION_WAIT_MS);
   const open = new Map<string, Executor>();
   const failed = new Map<string, string>();

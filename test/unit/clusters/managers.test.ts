@@ -12,7 +12,7 @@ import { isSecret } from '../../../src/core/secret.js';
 import { leaderOf, managerProbe, parseManagerProbe } from '../../../src/core/swarm/manager-probe.js';
 import { getCluster } from '../../../src/services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../../src/services/clusters/create.js';
-import { prepareRemoveNode } from '../../../src/services/clusters/nodes.js';
+import { prepareAddNode, prepareRemoveNode } from '../../../src/services/clusters/nodes.js';
 import { reachManager } from '../../../src/services/clusters/reach-manager.js';
 import { showCluster } from '../../../src/services/clusters/show.js';
 import { registerServer } from '../../../src/services/servers/servers.js';
@@ -249,6 +249,90 @@ describe('clusters with several managers', () => {
       /^m2 \(recording\), leader m2; passed over m1$/,
     );
     expect(nodes.get('w1')!.commands).toContain('docker swarm leave');
+  });
+
+  it('remove-node of a manager: demoted through another manager, left once it knows, then removed', async () => {
+    await recordCluster();
+    for (const m of ['m1', 'm2', 'm3', 'w1']) {
+      await ctx.store.db
+        .updateTable('cluster_nodes')
+        .set({ node_id: `id-${m}` })
+        .where(
+          'server_id',
+          '=',
+          (await ctx.store.db.selectFrom('servers').select('id').where('name', '=', m).executeTakeFirstOrThrow()).id,
+        )
+        .execute();
+    }
+    // m1 could act, but it is the one leaving: the job goes through m2.
+    nodes.get('m1')!.on(PROBE, ready('m1'));
+    nodes.get('m2')!.on(PROBE, ready('m2'));
+    // m1 still reports itself a manager once after the demotion, then a worker.
+    nodes
+      .get('m1')!
+      .on('docker info', { stdout: info({ state: 'active', manager: true, id: 'id-m1' }) }, 1)
+      .on('docker info', { stdout: info({ state: 'active', manager: false, id: 'id-m1' }) });
+    const plan = await prepareRemoveNode(ctx, 'prod', 'm1');
+    expect(plan.spec.plannedSteps).toEqual([
+      'connect to a manager',
+      'demote m1',
+      'drain m1',
+      'leave m1',
+      'remove from node list',
+      'close swarm ports',
+    ]);
+    const r = await runPlan(ctx, plan);
+    const m2 = nodes.get('m2')!.commands;
+    const order = [
+      'docker node demote id-m1',
+      'docker node update --availability drain id-m1 > /dev/null',
+      'docker node rm --force id-m1',
+    ];
+    expect(order.map((c) => m2.indexOf(c))).toEqual([...order.map((c) => m2.indexOf(c))].sort((a, b) => a - b));
+    expect(order.every((c) => m2.includes(c))).toBe(true);
+    const m1 = nodes.get('m1')!.commands;
+    expect(m1.filter((c) => PROBE.test(c))).toEqual([]);
+    expect(m1.filter((c) => c.startsWith('docker info')).length).toBe(2);
+    expect(m1).toContain('docker swarm leave');
+    const steps = (await jobs.get(r.jobId)).steps;
+    expect(steps.find((x) => x.name === 'demote m1')?.detail).toBe(
+      '2 manager(s) left: an even count survives no more losses than one fewer',
+    );
+    expect((await getCluster(ctx, 'prod')).members.map((m) => m.server.name)).toEqual(['m2', 'm3', 'w1']);
+  });
+
+  it('remove-node refuses the only manager; add-node --manager joins with the manager token', async () => {
+    await prepareCreateCluster(ctx, { name: 'solo', manager: 'm1', workers: ['w1'] });
+    await ctx.store.db.updateTable('clusters').set({ status: 'active' }).execute();
+    await expect(prepareRemoveNode(ctx, 'solo', 'm1')).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+      message: "'m1' is the only manager of 'solo'",
+    });
+    const MANAGER_TOKEN = 'SWMTKN-1-managersecret-add';
+    nodes
+      .get('m1')!
+      .on(PROBE, ready('m1'))
+      .on('join-token --quiet manager', { stdout: `${MANAGER_TOKEN}\n` });
+    nodes
+      .get('m2')!
+      .on('docker info', { stdout: info({ state: 'inactive', manager: false }) }, 1)
+      .on('docker info', { stdout: info({ state: 'active', manager: true, id: 'id-m2' }) });
+    const plan = await prepareAddNode(ctx, 'solo', 'm2', { manager: true });
+    expect(plan.spec.plannedSteps).toEqual([
+      'connect to a manager',
+      'read join token',
+      'open swarm ports to members',
+      'join m2 as manager',
+    ]);
+    const view = await runPlan(ctx, plan);
+    expect(view.nodes.map((n) => `${n.server}:${n.role}`)).toEqual(['m1:manager', 'm2:manager', 'w1:worker']);
+    expect(JSON.parse(nodes.get('m2')!.secretStdins.at(-1)!).JoinToken).toBe(MANAGER_TOKEN);
+    expect(nodes.get('m1')!.commands).not.toContain('docker swarm join-token --quiet worker');
+    const steps = (await jobs.get(view.jobId)).steps;
+    expect(steps.find((x) => x.name === 'join m2 as manager')?.detail).toBe(
+      'Docker 20.10.24, joined as manager (2 managers: add one more for it to count)',
+    );
+    expect(JSON.stringify(await jobs.logs(view.jobId))).not.toContain(MANAGER_TOKEN);
   });
 
   it('create: swarm init on the first, the others join as managers with the manager token on stdin only', async () => {
