@@ -2,7 +2,7 @@
 // each with its own dockerd and OpenSSH sshd: test/harness/swarm-nodes.ts): created with the manager token on
 // stdin only; then the engine of node1 (the leader, and the manager infrakt asks first) is stopped, and
 // `cluster show`, a rolling deploy and `app ps` still work through another manager.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupHomes, makeInfraktHome, runCli } from '../harness/cli.js';
@@ -23,10 +23,10 @@ const json = async <T>(args: string[]): Promise<T> => {
 };
 
 /** One HTTP request to a node's edge proxy, from inside that node's namespace. */
-function get(nodeIdx: number): string {
+function get(nodeIdx: number, host = DOMAIN, path = '/'): string {
   const node = lab.nodes[nodeIdx]!;
   return lab
-    .inNode(node, `wget -q -T 5 -O - --header 'Host: ${DOMAIN}' 'http://${node.ip}:80/' 2>&1 || echo "FAILED $?"`)
+    .inNode(node, `wget -q -T 5 -O - --header 'Host: ${host}' 'http://${node.ip}:80${path}' 2>&1 || echo "FAILED $?"`)
     .trim();
 }
 
@@ -139,6 +139,76 @@ describe.skipIf(!available)('swarm cluster with three managers', () => {
     }
   });
 
+  it('deploys a compose app: the routed service replicated, the other service as the file says', async () => {
+    const file = join(home, 'shop.yml');
+    writeFileSync(
+      file,
+      [
+        'services:',
+        '  web:',
+        `    image: ${WEB1}`,
+        '    expose: [3000]',
+        '    environment:',
+        '      SHOW_ENV: GREETING,SIDE',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose reference to the app's variable
+        '      SIDE: "side via ${SIDE_HOST}"',
+        '  side:',
+        `    image: ${WEB2}`,
+        '',
+      ].join('\n'),
+    );
+    const created = await cli([
+      'app',
+      'create',
+      '--cluster',
+      'ha',
+      '--name',
+      'shop',
+      '--compose-file',
+      file,
+      '--port',
+      '3000',
+      '--domain',
+      'shop.ha.test',
+      '--replicas',
+      '2',
+      '--health-path',
+      '/health',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    // A `$` in a value reaches the container as is (stack deploy interpolates like compose).
+    expect((await cli(['env', 'set', 'shop', 'GREETING=hello $world', 'SIDE_HOST=side'])).code).toBe(0);
+    const t0 = Date.now();
+    const r = await cli(['app', 'deploy', 'shop']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    console.log(`compose app deploy, 2 replicas + 1 other service: ${Date.now() - t0} ms`);
+    await expect
+      .poll(() => get(1, 'shop.ha.test'), { timeout: 60_000, interval: 500 })
+      .toBe('infrakt-test-web version=v1');
+    expect(get(2, 'shop.ha.test', '/env').split('\n').sort()).toEqual(['GREETING=hello $world', 'SIDE=side via side']);
+    const services = lab.nodes[1]!.docker([
+      'service',
+      'ls',
+      '--filter',
+      'label=com.docker.stack.namespace=ikt-shop',
+      '--format',
+      '{{.Name}} {{.Replicas}}',
+    ])
+      .trim()
+      .split('\n')
+      .sort();
+    expect(services).toEqual(['ikt-shop_app 2/2', 'ikt-shop_side 1/1']);
+    // The routed service keeps its compose name as an alias on the stack's network.
+    const aliases = lab.nodes[1]!.docker([
+      'service',
+      'inspect',
+      '--format',
+      '{{json .Spec.TaskTemplate.Networks}}',
+      'ikt-shop_app',
+    ]);
+    expect(aliases).toContain('"web"');
+  });
+
   it("node1's engine stops: cluster show answers through another manager and marks node1 unreachable", async () => {
     await lab.nodes[0]!.stopEngine();
     // Right away: node1 was the leader, so this show may land in the election; it waits for a leader (up to 20 s).
@@ -198,6 +268,7 @@ describe.skipIf(!available)('swarm cluster with three managers', () => {
 
   it('destroys the app and the cluster; node1, unreachable, is named', async () => {
     expect((await cli(['app', 'destroy', 'web', '-y'])).code).toBe(0);
+    expect((await cli(['app', 'destroy', 'shop', '-y'])).code).toBe(0);
     const { result } = await json<{ result: { left: string[]; unreachable: string[] } }>([
       'cluster',
       'destroy',

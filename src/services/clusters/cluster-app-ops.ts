@@ -38,6 +38,11 @@ export async function clusterDeployPlan(
       hint: `infrakt app deploy ${name}`,
     });
   }
+  if (app.app_type === 'compose' && opts.localImage !== undefined) {
+    throw new InfraktError('UNSUPPORTED', 'a compose app names its images in its compose file: no --local-image', {
+      hint: 'name images every node can pull (a registry), or load them on every node beforehand',
+    });
+  }
   // An image of this machine, checked here before any job: it is then sent to every node.
   const localImage =
     opts.localImage === undefined
