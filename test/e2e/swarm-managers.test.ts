@@ -186,18 +186,20 @@ describe.skipIf(!available)('swarm cluster with three managers', () => {
       .poll(() => get(1, 'shop.ha.test'), { timeout: 60_000, interval: 500 })
       .toBe('infrakt-test-web version=v1');
     expect(get(2, 'shop.ha.test', '/env').split('\n').sort()).toEqual(['GREETING=hello $world', 'SIDE=side via side']);
-    const services = lab.nodes[1]!.docker([
-      'service',
-      'ls',
-      '--filter',
-      'label=com.docker.stack.namespace=ikt-shop',
-      '--format',
-      '{{.Name}} {{.Replicas}}',
-    ])
-      .trim()
-      .split('\n')
-      .sort();
-    expect(services).toEqual(['ikt-shop_app 2/2', 'ikt-shop_side 1/1']);
+    // The other service is not followed by the deploy: it comes up on its own.
+    const services = () =>
+      lab.nodes[1]!.docker([
+        'service',
+        'ls',
+        '--filter',
+        'label=com.docker.stack.namespace=ikt-shop',
+        '--format',
+        '{{.Name}} {{.Replicas}}',
+      ])
+        .trim()
+        .split('\n')
+        .sort();
+    await expect.poll(services, { timeout: 60_000, interval: 1000 }).toEqual(['ikt-shop_app 2/2', 'ikt-shop_side 1/1']);
     // The routed service keeps its compose name as an alias on the stack's network.
     const aliases = lab.nodes[1]!.docker([
       'service',

@@ -1,3 +1,4 @@
+import type { ServerRow } from '../../adapters/store/schema.js';
 import * as swarm from '../../core/commands/swarm.js';
 import { conflict, InfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
@@ -8,6 +9,7 @@ import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import { type Ctx, nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
+import { appsToRehome, rehomeApps } from './cluster-app-home.js';
 import {
   type ClusterMember,
   type ClusterRecord,
@@ -136,6 +138,9 @@ export async function prepareRemoveNode(ctx: Ctx, name: string, serverName: stri
   }
   if (!member.nodeId)
     throw new InfraktError('STATE', `'${serverName}' never finished joining; destroy and recreate the cluster`);
+  // The first other manager becomes the home of the cluster apps recorded on a manager that leaves.
+  const home = managersOf(cluster).find((m) => m.server.id !== member.server.id);
+  const moving = isManager && home ? await appsToRehome(ctx, cluster.row.id, member.server, home.server) : [];
   return {
     spec: {
       kind: 'cluster.remove-node',
@@ -151,7 +156,15 @@ export async function prepareRemoveNode(ctx: Ctx, name: string, serverName: stri
         'close swarm ports',
       ],
     },
-    body: (job) => runRemoveNode(ctx, job, cluster, member, member.nodeId!),
+    body: (job) =>
+      runRemoveNode(
+        ctx,
+        job,
+        cluster,
+        member,
+        member.nodeId!,
+        home && moving.length ? { ids: moving, to: home.server } : null,
+      ),
   };
 }
 
@@ -161,6 +174,7 @@ async function runRemoveNode(
   cluster: ClusterRecord,
   member: ClusterMember,
   nodeId: string,
+  rehome: { ids: number[]; to: ServerRow } | null,
 ): Promise<NodeRemoved> {
   const serverName = member.server.name;
   const server = await getServerRow(ctx, serverName);
@@ -208,13 +222,17 @@ async function runRemoveNode(
         s.detail('unreachable: removed from the node list only');
       }
     });
-    await job.step('remove from node list', async () => {
+    await job.step('remove from node list', async (s) => {
       await runChecked(m.ex, swarm.nodeRemove(nodeId, true), { what: 'docker node rm' });
       await ctx.store.db
         .deleteFrom('cluster_nodes')
         .where('cluster_id', '=', cluster.row.id)
         .where('server_id', '=', server.id)
         .execute();
+      if (rehome) {
+        await rehomeApps(ctx, rehome.ids, rehome.to);
+        s.detail(`${rehome.ids.length} cluster app(s) now recorded on ${rehome.to.name}`);
+      }
     });
     await job.step('close swarm ports', async (s) => {
       const done: string[] = [];

@@ -10,6 +10,7 @@ import { InfraktError } from '../../../src/core/errors.js';
 import type { RunOptions, RunResult } from '../../../src/core/executor.js';
 import { isSecret } from '../../../src/core/secret.js';
 import { leaderOf, managerProbe, parseManagerProbe } from '../../../src/core/swarm/manager-probe.js';
+import { createApp } from '../../../src/services/apps/apps.js';
 import { getCluster } from '../../../src/services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../../src/services/clusters/create.js';
 import { prepareAddNode, prepareRemoveNode } from '../../../src/services/clusters/nodes.js';
@@ -264,6 +265,13 @@ describe('clusters with several managers', () => {
         )
         .execute();
     }
+    // A cluster app is recorded on the first manager, m1: it moves to m2 when m1 leaves.
+    await createApp(ctx, {
+      name: 'web',
+      image: 'web:1',
+      domains: ['web.example.com', 'www.example.com'],
+      cluster: { cluster: 'prod' },
+    });
     // m1 could act, but it is the one leaving: the job goes through m2.
     nodes.get('m1')!.on(PROBE, ready('m1'));
     nodes.get('m2')!.on(PROBE, ready('m2'));
@@ -299,6 +307,37 @@ describe('clusters with several managers', () => {
       '2 manager(s) left: an even count survives no more losses than one fewer',
     );
     expect((await getCluster(ctx, 'prod')).members.map((m) => m.server.name)).toEqual(['m2', 'm3', 'w1']);
+    expect(steps.find((x) => x.name === 'remove from node list')?.detail).toBe('1 cluster app(s) now recorded on m2');
+    const app = await ctx.store.db
+      .selectFrom('apps')
+      .innerJoin('servers', 'servers.id', 'apps.server_id')
+      .select('servers.name')
+      .where('apps.name', '=', 'web')
+      .executeTakeFirstOrThrow();
+    expect(app.name).toBe('m2');
+    const extra = await ctx.store.db
+      .selectFrom('app_domains')
+      .innerJoin('servers', 'servers.id', 'app_domains.server_id')
+      .select(['servers.name', 'app_domains.domain'])
+      .execute();
+    expect(extra).toEqual([{ name: 'm2', domain: 'www.example.com' }]);
+  });
+
+  it('remove-node of a manager is refused before any step when its cluster apps cannot move', async () => {
+    await recordCluster();
+    await ctx.store.db.updateTable('cluster_nodes').set({ node_id: 'some-id' }).execute();
+    await createApp(ctx, { name: 'web', image: 'web:1', cluster: { cluster: 'prod' } });
+    await createApp(ctx, { name: 'web', image: 'web:1', server: 'm2' });
+    await expect(prepareRemoveNode(ctx, 'prod', 'm1')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: "the cluster apps on 'm1' cannot move to manager 'm2': it has the same app name 'web'",
+    });
+    await createApp(ctx, { name: 'api', image: 'api:1', domain: 'api.example.com', cluster: { cluster: 'prod' } });
+    await createApp(ctx, { name: 'other', image: 'api:1', domain: 'api.example.com', server: 'm2' });
+    await expect(prepareRemoveNode(ctx, 'prod', 'm1')).rejects.toMatchObject({
+      message: expect.stringContaining("app name 'web', domain api.example.com"),
+    });
+    expect(connects).toEqual([]);
   });
 
   it('remove-node refuses the only manager; add-node --manager joins with the manager token', async () => {
