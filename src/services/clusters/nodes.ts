@@ -100,7 +100,7 @@ export async function prepareAddNode(
               `Docker ${info.engineVersion}, joined as ${role}` +
                 // An even count survives no more losses than one fewer: say so while growing 3 -> 5.
                 (role === 'manager' && managers % 2 === 0
-                  ? ` (${managers} managers: add one more for it to count)`
+                  ? ` (${managers} managers survive no more losses than ${managers - 1}: add one more)`
                   : ''),
             );
           } finally {

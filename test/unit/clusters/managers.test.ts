@@ -369,7 +369,7 @@ describe('clusters with several managers', () => {
     expect(nodes.get('m1')!.commands).not.toContain('docker swarm join-token --quiet worker');
     const steps = (await jobs.get(view.jobId)).steps;
     expect(steps.find((x) => x.name === 'join m2 as manager')?.detail).toBe(
-      'Docker 20.10.24, joined as manager (2 managers: add one more for it to count)',
+      'Docker 20.10.24, joined as manager (2 managers survive no more losses than 1: add one more)',
     );
     expect(JSON.stringify(await jobs.logs(view.jobId))).not.toContain(MANAGER_TOKEN);
   });
