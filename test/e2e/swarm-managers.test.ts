@@ -105,11 +105,11 @@ describe.skipIf(!available)('swarm cluster with three managers', () => {
     expect((await cli(['job', 'logs', job.id])).stdout).not.toContain(token);
     expect((await cli(['job', 'show', job.id, '--json'])).stdout).not.toContain(token);
     expect(readFileSync(join(home, 'infrakt.db')).includes(Buffer.from(token))).toBe(false);
-    const managers = lab.nodes[0]!.docker(['node', 'ls', '--format', '{{.Hostname}} {{.ManagerStatus}}'])
-      .trim()
-      .split('\n')
-      .sort();
-    expect(managers).toEqual(['node1 Leader', 'node2 Reachable', 'node3 Reachable']);
+    const managers = () =>
+      lab.nodes[0]!.docker(['node', 'ls', '--format', '{{.Hostname}} {{.ManagerStatus}}']).trim().split('\n').sort();
+    await expect
+      .poll(managers, { timeout: 30_000, interval: 500 })
+      .toEqual(['node1 Leader', 'node2 Reachable', 'node3 Reachable']);
   });
 
   it('deploys an app with 3 replicas, served by the edge of every node', async () => {
@@ -213,7 +213,7 @@ describe.skipIf(!available)('swarm cluster with three managers', () => {
 
   it("node1's engine stops: cluster show answers through another manager and marks node1 unreachable", async () => {
     await lab.nodes[0]!.stopEngine();
-    // Right away: node1 was the leader, so this show may land in the election; it waits for a leader (up to 20 s).
+    // Right away: node1 was the leader, so this show may land in the election; it waits for a leader (up to 30 s).
     const t0 = Date.now();
     const first = await json<Detail>(['cluster', 'show', 'ha']);
     console.log(`first cluster show after the leader's engine stopped: ${Date.now() - t0} ms, via ${first.manager}`);

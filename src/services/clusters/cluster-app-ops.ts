@@ -17,7 +17,7 @@ import { clusterAppOf } from './cluster-apps.js';
 import { prepareClusterDeploy, prepareClusterRollback, prepareClusterScale } from './cluster-deploy.js';
 import type { ClusterRecord } from './clusters.js';
 import { clusterDir, deployEdge, withManager } from './manager-session.js';
-import { reachManager } from './reach-manager.js';
+import { READ_ELECTION_WAIT_MS, reachManager } from './reach-manager.js';
 import { waitStackGone } from './stack-ops.js';
 
 type Opts = { server?: string | undefined; wait?: boolean | undefined };
@@ -196,7 +196,7 @@ async function logsOfReachableTasks(
 
 /** Reads (`app ps`, `app logs`) go to the first manager that can act, waiting less for an election than a change. */
 async function onAnyManager<T>(ctx: Ctx, cluster: ClusterRecord, fn: (ex: Executor) => Promise<T>): Promise<T> {
-  const r = await reachManager(ctx, cluster, { electionWaitMs: 20_000 });
+  const r = await reachManager(ctx, cluster, { electionWaitMs: READ_ELECTION_WAIT_MS });
   try {
     return await fn(r.ex);
   } finally {

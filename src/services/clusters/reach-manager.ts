@@ -32,6 +32,11 @@ export interface ReachOptions {
 /** The probe of one manager gets this long: a hung engine must not hold an operation that another can serve. */
 const PROBE_TIMEOUT_MS = 30_000;
 export const ELECTION_WAIT_MS = 60_000;
+/**
+ * Reads (`cluster show`, `app ps`, `app logs`) wait less, but long enough for one election: Swarm's raft times a
+ * leader out after 10 to 20 ticks of 1 s, then votes.
+ */
+export const READ_ELECTION_WAIT_MS = 30_000;
 
 /**
  * The first manager of the cluster that can act: reachable over SSH, its engine up, still a swarm manager, and

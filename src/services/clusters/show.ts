@@ -2,10 +2,7 @@ import { toInfraktError } from '../../core/errors.js';
 import type { ClusterDetailView } from '../../core/schemas/views/clusters.js';
 import type { Ctx } from '../shared/context.js';
 import { getCluster, toClusterView } from './clusters.js';
-import { reachManager } from './reach-manager.js';
-
-/** A read waits less for a leader election than a change does: it answers with what it knows. */
-const SHOW_ELECTION_WAIT_MS = 20_000;
+import { READ_ELECTION_WAIT_MS, reachManager } from './reach-manager.js';
 
 /**
  * `cluster show`: the record plus the nodes as the first manager that can act sees them (roles with leader and
@@ -15,7 +12,7 @@ export async function showCluster(ctx: Ctx, name: string): Promise<ClusterDetail
   const cluster = await getCluster(ctx, name);
   const view = await toClusterView(ctx, cluster);
   try {
-    const r = await reachManager(ctx, cluster, { electionWaitMs: SHOW_ELECTION_WAIT_MS });
+    const r = await reachManager(ctx, cluster, { electionWaitMs: READ_ELECTION_WAIT_MS });
     await r.ex.close().catch(() => undefined);
     const serverOf = new Map(cluster.members.flatMap((x) => (x.nodeId ? [[x.nodeId, x.server.name] as const] : [])));
     return {
