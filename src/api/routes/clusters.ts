@@ -46,7 +46,8 @@ export function clusterRoutes(api: Api, deps: RouteDeps): void {
       method: 'post',
       path: '/api/clusters',
       tags,
-      summary: 'Create a Swarm cluster: swarm init on the manager, more managers and workers join with their token over stdin',
+      summary:
+        'Create a Swarm cluster: swarm init on the manager, more managers and workers join with their token over stdin',
       security,
       request: { body: { content: { 'application/json': { schema: clusterCreateBody } }, required: true } },
       responses: { ...accepted, ...REMOTE_ERRORS },

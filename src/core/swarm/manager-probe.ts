@@ -37,6 +37,10 @@ export function parseManagerProbe(r: { exitCode: number; stdout: string; stderr:
   const [first, ...rest] = r.stdout.split('\n').filter((l) => l.trim());
   if (!first) return { kind: 'engine-down', reason: lastLine(r.stderr) || `docker info exited ${r.exitCode}` };
   const info = parseSwarmInfo(first);
+  // With the daemon down the client still prints the template, its server fields empty, and fails.
+  if (r.exitCode !== 0 && !info.engineVersion) {
+    return { kind: 'engine-down', reason: lastLine(r.stderr) || `docker info exited ${r.exitCode}` };
+  }
   if (info.state !== 'active' || !info.isManager) {
     return {
       kind: 'not-manager',

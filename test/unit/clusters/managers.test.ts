@@ -81,6 +81,14 @@ describe('manager probe', () => {
       kind: 'engine-down',
       reason: ENGINE_DOWN,
     });
+    // The client prints the template with empty server fields when the daemon is down (seen on Docker 20.10).
+    expect(
+      parseManagerProbe({
+        exitCode: 1,
+        stdout: '{"swarm":{"NodeID":"","LocalNodeState":"","ControlAvailable":false,"Cluster":null},"version":""}\n',
+        stderr: `${ENGINE_DOWN}\n`,
+      }),
+    ).toEqual({ kind: 'engine-down', reason: ENGINE_DOWN });
     expect(
       parseManagerProbe({ exitCode: 1, stdout: `${info({ state: 'active', manager: false })}\n`, stderr: 'x' }),
     ).toMatchObject({ kind: 'not-manager', reason: 'a worker, not a manager' });
