@@ -43,11 +43,12 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'app ps': ['infrakt app ps api', 'infrakt app ps api --all   # ended tasks too'],
   'cluster create': [
     'infrakt cluster create prod --manager web-1 --workers web-2,web-3',
+    'infrakt cluster create prod --manager web-1 --managers web-2,web-3 --workers web-4   # survives losing a manager',
     'infrakt cluster create prod --manager web-1 --encrypted',
   ],
   'cluster list': ['infrakt cluster list'],
   'cluster show': ['infrakt cluster show prod', 'infrakt cluster show prod --json'],
-  'cluster add-node': ['infrakt cluster add-node prod web-4'],
+  'cluster add-node': ['infrakt cluster add-node prod web-4', 'infrakt cluster add-node prod web-5 --manager'],
   'cluster remove-node': ['infrakt cluster remove-node prod web-4   # drains it first'],
   'cluster destroy': ['infrakt cluster destroy prod'],
   'app show': ['infrakt app show api'],

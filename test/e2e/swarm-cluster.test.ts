@@ -421,7 +421,7 @@ describe.skipIf(!available)('swarm cluster', () => {
     const worker = stopped === 'node2' ? 'node3' : 'node2';
     const refused = await cli(['cluster', 'remove-node', 'prod', 'node1', '-y']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/is a manager/);
+    expect(refused.stderr).toMatch(/is the only manager of 'prod'/);
     const r = await cli(['cluster', 'remove-node', 'prod', worker, '-y', '--json']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(

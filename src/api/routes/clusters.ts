@@ -46,7 +46,8 @@ export function clusterRoutes(api: Api, deps: RouteDeps): void {
       method: 'post',
       path: '/api/clusters',
       tags,
-      summary: 'Create a Swarm cluster: swarm init on the manager, workers join with the token over stdin',
+      summary:
+        'Create a Swarm cluster: swarm init on the manager, more managers and workers join with their token over stdin',
       security,
       request: { body: { content: { 'application/json': { schema: clusterCreateBody } }, required: true } },
       responses: { ...accepted, ...REMOTE_ERRORS },
@@ -91,19 +92,29 @@ export function clusterRoutes(api: Api, deps: RouteDeps): void {
     },
   );
 
-  const nodeBody = z.object({ server: nameSchema }).meta({ id: 'ClusterNode' });
+  const nodeBody = z
+    .object({
+      server: nameSchema,
+      manager: z.boolean().optional().describe('Join as a manager (default: a worker)'),
+    })
+    .meta({ id: 'ClusterNode' });
   api.openapi(
     createRoute({
       method: 'post',
       path: '/api/clusters/{name}/nodes',
       tags,
-      summary: 'Join a registered server as a worker (the join token goes over stdin)',
+      summary: 'Join a registered server as a worker or a manager (the join token goes over stdin)',
       security,
       request: { params: nameParam, body: { content: { 'application/json': { schema: nodeBody } }, required: true } },
       responses: { ...accepted, ...REMOTE_ERRORS },
     }),
-    async (c) =>
-      deps.startPlan(c, await prepareAddNode(c.var.ctx, c.req.valid('param').name, c.req.valid('json').server)),
+    async (c) => {
+      const body = c.req.valid('json');
+      return deps.startPlan(
+        c,
+        await prepareAddNode(c.var.ctx, c.req.valid('param').name, body.server, { manager: body.manager }),
+      );
+    },
   );
 
   api.openapi(
@@ -111,7 +122,7 @@ export function clusterRoutes(api: Api, deps: RouteDeps): void {
       method: 'delete',
       path: '/api/clusters/{name}/nodes/{server}',
       tags,
-      summary: 'Drain a worker (its replicas move to other nodes), then it leaves the swarm',
+      summary: 'Demote a manager, drain the node (its replicas move to other nodes), then it leaves the swarm',
       security,
       request: { params: z.object({ name: nameSchema, server: nameSchema }) },
       responses: { ...accepted, ...REMOTE_ERRORS },

@@ -18,7 +18,7 @@ export function registerAppCommands(app: Command): void {
     .description('register an app on a server (does not deploy; type: image if --image, git if --git, else compose)')
     .option('--server <server>', 'target server name (required unless --cluster; asked for on a terminal)')
     .option('--name <name>', 'app name, unique per server (required; asked for on a terminal)')
-    .option('--cluster <cluster>', 'run the app on a Swarm cluster (image apps) instead of one server')
+    .option('--cluster <cluster>', 'run the app on a Swarm cluster (image and compose apps) instead of one server')
     .option('--replicas <n>', 'replicas on the cluster', intOption, 1)
     .option('--placement <constraint>', 'placement constraint, e.g. node.labels.zone==a (repeatable)', collect, [])
     .option('--max-per-node <n>', 'at most this many replicas on one node', intOption)

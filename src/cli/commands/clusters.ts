@@ -20,8 +20,14 @@ const list = (v: string): string[] =>
 export function registerClusterCommands(cluster: Command): void {
   cluster
     .command('create <name>')
-    .description('create a Docker Swarm cluster: swarm init on the manager, workers join (tokens over stdin only)')
-    .requiredOption('--manager <server>', 'registered server that becomes the swarm manager')
+    .description('create a Docker Swarm cluster: swarm init on the manager, other nodes join (tokens over stdin only)')
+    .requiredOption('--manager <server>', 'registered server where the swarm is initialised (its first manager)')
+    .option(
+      '--managers <servers>',
+      'comma-separated registered servers that join as more managers (3 managers in all survive the loss of one)',
+      list,
+      [],
+    )
     .option('--workers <servers>', 'comma-separated registered servers that join as workers', list, [])
     .option('--http-port <port>', 'port the edge proxy (Caddy on every node) listens on', intOption, 80)
     .option('--proxy-image <image>', 'edge proxy image, reachable by every node', 'caddy:2')
@@ -32,12 +38,14 @@ export function registerClusterCommands(cluster: Command): void {
         const plan = await prepareCreateCluster(ctx, {
           name,
           manager: o.manager,
+          managers: o.managers,
           workers: o.workers,
           settings: { httpPort: o.httpPort, proxyImage: o.proxyImage, encrypted: Boolean(o.encrypted) },
         });
         const view = await runPlanCli(ctx, plan, o.json);
         if (o.json) return;
-        success(`cluster ${c.bold(view.name)} is active with ${view.nodes.length} node(s)`);
+        const managers = view.nodes.filter((n) => n.role === 'manager').length;
+        success(`cluster ${c.bold(view.name)} is active with ${view.nodes.length} node(s), ${managers} manager(s)`);
         process.stdout.write(
           `  run an app on it: infrakt app create --cluster ${view.name} --name <app> --image <image> --replicas 3\n`,
         );
@@ -86,7 +94,10 @@ export function registerClusterCommands(cluster: Command): void {
         );
         process.stdout.write(`${c.dim('network'.padEnd(10))}${k.network}${k.encrypted ? ' (encrypted)' : ''}\n`);
         process.stdout.write(`${c.dim('edge'.padEnd(10))}${k.proxyImage} on port ${k.httpPort} of every node\n`);
-        process.stdout.write(`${c.dim('manager'.padEnd(10))}${dash(k.manager)}\n\n`);
+        const passed = k.passedOver.map((p) => `${p.server}: ${p.error}`).join('; ');
+        process.stdout.write(
+          `${c.dim('answered'.padEnd(10))}${dash(k.manager)}${passed ? c.yellow(` (passed over ${passed})`) : ''}\n\n`,
+        );
         if (k.live) {
           printTable(
             ['NODE', 'SERVER', 'ROLE', 'STATUS', 'AVAILABILITY', 'DOCKER'],
@@ -114,18 +125,20 @@ export function registerClusterCommands(cluster: Command): void {
 
   cluster
     .command('add-node <name> <server>')
-    .description('join a registered server to the cluster as a worker (the join token goes over stdin)')
+    .description('join a registered server to the cluster as a worker or manager (the join token goes over stdin)')
+    .option('--manager', 'join as a manager (keep the managers an odd number: 3, 5, 7)')
     .option('--json', 'print the cluster as JSON')
     .action(async (name: string, server: string, o) => {
       await withCtx(async (ctx) => {
-        const view = await runPlanCli(ctx, await prepareAddNode(ctx, name, server), o.json);
-        if (!o.json) success(`${server} joined cluster ${c.bold(view.name)} (${view.nodes.length} node(s))`);
+        const view = await runPlanCli(ctx, await prepareAddNode(ctx, name, server, { manager: o.manager }), o.json);
+        const role = o.manager ? 'a manager' : 'a worker';
+        if (!o.json) success(`${server} joined cluster ${c.bold(view.name)} as ${role} (${view.nodes.length} node(s))`);
       });
     });
 
   cluster
     .command('remove-node <name> <server>')
-    .description('drain a worker (its replicas move to other nodes), then it leaves the swarm')
+    .description('demote a manager, drain the node (its replicas move to other nodes), then it leaves the swarm')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, server: string, o) => {

@@ -107,6 +107,9 @@ export function parseNodeList(stdout: string): SwarmNodeRow[] {
 export const nodeAvailability = (nodeId: string, availability: 'active' | 'drain'): Cmd =>
   toFile(exec('docker', 'node', 'update', '--availability', availability, nodeId), '/dev/null');
 
+/** A manager made a worker (Swarm refuses it when the managers left would lose their majority). */
+export const nodeDemote = (nodeId: string): Cmd => exec('docker', 'node', 'demote', nodeId);
+
 export const nodeRemove = (nodeId: string, force: boolean): Cmd =>
   exec('docker', 'node', 'rm', ...(force ? ['--force'] : []), nodeId);
 

@@ -23,12 +23,23 @@ export const clusterSettingsSchema = z.object({
 });
 export type ClusterSettings = z.output<typeof clusterSettingsSchema>;
 
-export const clusterCreateSchema = z.object({
-  name: nameSchema,
-  manager: nameSchema,
-  workers: z.array(nameSchema).max(50).default([]),
-  settings: clusterSettingsSchema.partial().optional(),
-});
+export const clusterCreateSchema = z
+  .object({
+    name: nameSchema,
+    /** The server where the swarm is initialised. */
+    manager: nameSchema,
+    /** More servers that join as managers (with `manager`, an odd number: 3 or 5 survive the loss of 1 or 2). */
+    managers: z.array(nameSchema).max(6).default([]),
+    workers: z.array(nameSchema).max(50).default([]),
+    settings: clusterSettingsSchema.partial().optional(),
+  })
+  .refine((c) => (1 + c.managers.length) % 2 === 1, {
+    // Raft needs a majority of managers: 2 survive no loss (worse than 1: either going down stops the swarm),
+    // 4 no more than 3 do.
+    message:
+      'a cluster needs an odd number of managers (1, 3, 5 or 7): with an even number, a majority survives no more losses than with one fewer',
+    path: ['managers'],
+  });
 export type ClusterCreateInput = z.input<typeof clusterCreateSchema>;
 
 export const clusterAppSchema = z.object({

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { mergeEnvironment, toComposeYaml } from '../plans/compose-env.js';
 
 /**
  * Stack files infrakt renders for a Swarm cluster: one stack per app (its service with replicas, a start-first
@@ -30,50 +31,74 @@ export interface AppStackInput {
 }
 
 export function renderAppStack(i: AppStackInput): string {
-  const url = `http://127.0.0.1:${i.port}${i.healthPath}`;
-  const placement: Record<string, unknown> = {};
-  if (i.placement.length) placement.constraints = [...i.placement];
-  if (i.maxPerNode) placement.max_replicas_per_node = i.maxPerNode;
   const doc = {
     version: '3.8',
     services: {
       app: {
         image: i.image,
-        // The release number changes the spec on every deploy: Swarm rolls every replica, like a compose deploy.
-        environment: { ...i.env, INFRAKT_RELEASE: String(i.release) },
+        // Stack deploy interpolates `$` like compose: every value is written as a literal.
+        environment: { ...mergeEnvironment(undefined, new Map(Object.entries(i.env))), ...releaseEnv(i) },
         networks: ['cluster'],
         labels: { 'infrakt.app': i.app },
-        // Inside the container: busybox/Debian images have wget, others curl; the task is healthy when either
-        // gets a 2xx/3xx from the app's health path.
-        healthcheck: {
-          test: ['CMD-SHELL', `wget -q -O /dev/null '${url}' || curl -fsS -o /dev/null '${url}'`],
-          interval: '2s',
-          timeout: '2s',
-          retries: 3,
-          start_period: '10s',
-        },
-        deploy: {
-          mode: 'replicated',
-          replicas: i.replicas,
-          endpoint_mode: 'dnsrr',
-          ...(Object.keys(placement).length ? { placement } : {}),
-          update_config: {
-            parallelism: 1,
-            order: 'start-first',
-            failure_action: 'rollback',
-            monitor: '10s',
-            max_failure_ratio: 0,
-          },
-          rollback_config: { parallelism: 1, order: 'start-first' },
-          restart_policy: { condition: 'any', delay: '2s' },
-          resources: { limits: { memory: '512M' } },
-          labels: { 'infrakt.app': i.app, 'infrakt.release': String(i.release) },
-        },
+        healthcheck: healthcheckOf(i),
+        deploy: routedDeploy(i, {}),
       },
     },
     networks: { cluster: { external: true, name: i.network } },
   };
-  return stringify(doc, { lineWidth: 0 });
+  // Every string double-quoted: the Docker CLI reads stack files as YAML 1.1, where `on` or `0777` are not strings.
+  return toComposeYaml(doc);
+}
+
+/** The release number changes the spec on every deploy: Swarm rolls every replica, like a compose deploy. */
+const releaseEnv = (i: Pick<AppStackInput, 'release'>) => ({ INFRAKT_RELEASE: String(i.release) });
+
+/**
+ * Inside the container: busybox/Debian images have wget, others curl; the task is healthy when either gets a
+ * 2xx/3xx from the app's health path.
+ */
+export function healthcheckOf(i: Pick<AppStackInput, 'port' | 'healthPath'>) {
+  const url = `http://127.0.0.1:${i.port}${i.healthPath}`;
+  return {
+    test: ['CMD-SHELL', `wget -q -O /dev/null '${url}' || curl -fsS -o /dev/null '${url}'`],
+    interval: '2s',
+    timeout: '2s',
+    retries: 3,
+    start_period: '10s',
+  };
+}
+
+/**
+ * The `deploy` section of the routed service: replicas, placement, a start-first rolling update that Swarm
+ * rolls back when a new task fails its health check, a restart policy and a memory limit. A compose app's own
+ * `deploy` keeps its labels, and its restart policy and resources when it sets them.
+ */
+export function routedDeploy(
+  i: Pick<AppStackInput, 'app' | 'replicas' | 'placement' | 'maxPerNode' | 'release'>,
+  own: Record<string, unknown>,
+): Record<string, unknown> {
+  const placement: Record<string, unknown> = {};
+  if (i.placement.length) placement.constraints = [...i.placement];
+  if (i.maxPerNode) placement.max_replicas_per_node = i.maxPerNode;
+  const ownLabels = own.labels && typeof own.labels === 'object' ? own.labels : {};
+  return {
+    ...own,
+    mode: 'replicated',
+    replicas: i.replicas,
+    endpoint_mode: 'dnsrr',
+    ...(Object.keys(placement).length ? { placement } : {}),
+    update_config: {
+      parallelism: 1,
+      order: 'start-first',
+      failure_action: 'rollback',
+      monitor: '10s',
+      max_failure_ratio: 0,
+    },
+    rollback_config: { parallelism: 1, order: 'start-first' },
+    restart_policy: own.restart_policy ?? { condition: 'any', delay: '2s' },
+    resources: own.resources ?? { limits: { memory: '512M' } },
+    labels: { ...(ownLabels as object), 'infrakt.app': i.app, 'infrakt.release': String(i.release) },
+  };
 }
 
 export interface EdgeRoute {

@@ -9,6 +9,7 @@ import { gitTokenSchema, gitUsernameSchema, parseGitHostKey } from '../../core/s
 import { parseInput } from '../../core/schemas/parse.js';
 import type { AppView } from '../../core/schemas/views/apps.js';
 import type { Secret } from '../../core/secret.js';
+import { assertComposeForCluster } from '../../core/swarm/compose-stack.js';
 import { clusterPlacement, clusterSettingsByApp, recordClusterApp } from '../clusters/cluster-apps.js';
 import { getServerRow, serverRowByName } from '../servers/servers.js';
 import { assertInScope, visible } from '../shared/access.js';
@@ -94,6 +95,8 @@ export async function createApp(
   const data = parseInput(appCreateSchema, onCluster ? { ...input, server: onCluster.server } : input, 'app');
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
   if (compose) assertComposeAllowed(ctx, compose.content);
+  // On a cluster the file becomes a stack file: what Swarm cannot run is refused now, not at the first deploy.
+  if (compose && onCluster) assertComposeForCluster(parseComposeFile(compose.content), data.port);
   if (compose && (data.image || data.git)) {
     throw new InfraktError(
       'VALIDATION',

@@ -2,7 +2,7 @@ import { inspectLocalImage } from '../../adapters/local/docker-image.js';
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import * as fs from '../../core/commands/fs.js';
 import * as swarm from '../../core/commands/swarm.js';
-import { InfraktError, toInfraktError } from '../../core/errors.js';
+import { InfraktError } from '../../core/errors.js';
 import { type Executor, runChecked, type StreamName } from '../../core/executor.js';
 import { imageSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
@@ -15,8 +15,9 @@ import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
 import { clusterAppOf } from './cluster-apps.js';
 import { prepareClusterDeploy, prepareClusterRollback, prepareClusterScale } from './cluster-deploy.js';
-import { type ClusterRecord, managersOf } from './clusters.js';
+import type { ClusterRecord } from './clusters.js';
 import { clusterDir, deployEdge, withManager } from './manager-session.js';
+import { READ_ELECTION_WAIT_MS, reachManager } from './reach-manager.js';
 import { waitStackGone } from './stack-ops.js';
 
 type Opts = { server?: string | undefined; wait?: boolean | undefined };
@@ -35,6 +36,11 @@ export async function clusterDeployPlan(
   if (opts.commit !== undefined) {
     throw new InfraktError('UNSUPPORTED', 'a cluster app deploys an image; --commit is for git apps', {
       hint: `infrakt app deploy ${name}`,
+    });
+  }
+  if (app.app_type === 'compose' && opts.localImage !== undefined) {
+    throw new InfraktError('UNSUPPORTED', 'a compose app names its images in its compose file: no --local-image', {
+      hint: 'name images every node can pull (a registry), or load them on every node beforehand',
     });
   }
   // An image of this machine, checked here before any job: it is then sent to every node.
@@ -188,29 +194,14 @@ async function logsOfReachableTasks(
   return true;
 }
 
-async function onAnyManager<T>(
-  ctx: Ctx,
-  cluster: ClusterRecord,
-  fn: (ex: Awaited<ReturnType<Ctx['connect']>>) => Promise<T>,
-) {
-  const errors: string[] = [];
-  for (const m of managersOf(cluster)) {
-    let ex: Awaited<ReturnType<Ctx['connect']>>;
-    try {
-      ex = await ctx.connect(m.server);
-    } catch (e) {
-      errors.push(`${m.server.name}: ${toInfraktError(e).message}`);
-      continue;
-    }
-    try {
-      return await fn(ex);
-    } finally {
-      await ex.close();
-    }
+/** Reads (`app ps`, `app logs`) go to the first manager that can act, waiting less for an election than a change. */
+async function onAnyManager<T>(ctx: Ctx, cluster: ClusterRecord, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  const r = await reachManager(ctx, cluster, { electionWaitMs: READ_ELECTION_WAIT_MS });
+  try {
+    return await fn(r.ex);
+  } finally {
+    await r.ex.close().catch(() => undefined);
   }
-  throw new InfraktError('SSH_UNREACHABLE', `no manager of cluster '${cluster.row.name}' is reachable`, {
-    hint: errors.join('; '),
-  });
 }
 
 /** `app destroy` of a cluster app: its stack removed (every replica), its stack file, its route on the edge, the record. */

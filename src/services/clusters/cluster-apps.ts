@@ -28,9 +28,9 @@ export async function clusterPlacement(
   app: { image?: string | undefined; git?: string | undefined; composeFile?: string | undefined },
 ): Promise<ClusterPlacement> {
   const data = parseInput(clusterAppSchema, input, 'cluster app');
-  if (!app.image || app.git || app.composeFile !== undefined) {
-    throw new InfraktError('UNSUPPORTED', 'apps on a cluster deploy an image: pass --image', {
-      hint: 'git and compose apps run on one server (drop --cluster)',
+  if (app.git || (!app.image && app.composeFile === undefined)) {
+    throw new InfraktError('UNSUPPORTED', 'apps on a cluster run images: pass --image or --compose-file', {
+      hint: 'git apps build on one server (drop --cluster)',
     });
   }
   const cluster = await getCluster(ctx, data.cluster);

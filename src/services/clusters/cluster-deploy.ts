@@ -4,7 +4,10 @@ import * as swarm from '../../core/commands/swarm.js';
 import { InfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
 import type { JobContext } from '../../core/jobs.js';
+import { parseComposeFile } from '../../core/plans/deploy-compose.js';
 import type { ClusterDeployResult } from '../../core/schemas/views/clusters.js';
+import type { Secret } from '../../core/secret.js';
+import { renderComposeStack } from '../../core/swarm/compose-stack.js';
 import { renderAppStack, serviceOf, stackOf } from '../../core/swarm/stack.js';
 import { decryptedEnv } from '../apps/env.js';
 import { appSettings } from '../apps/release-source.js';
@@ -46,7 +49,14 @@ export function prepareClusterDeploy(
   ca: ClusterApp,
   opts: { wait?: boolean | undefined; localImage?: ClusterLocalImage | undefined },
 ): JobPlan<ClusterDeployResult> {
-  if (!app.image && !opts.localImage) throw new InfraktError('VALIDATION', `cluster app '${app.name}' has no image`);
+  const compose = app.app_type === 'compose';
+  if (compose && opts.localImage) {
+    throw new InfraktError('UNSUPPORTED', 'a compose app names its images in its compose file: no --local-image', {
+      hint: 'name images every node can pull (a registry), or load them on every node beforehand',
+    });
+  }
+  if (!compose && !app.image && !opts.localImage)
+    throw new InfraktError('VALIDATION', `cluster app '${app.name}' has no image`);
   const local = opts.localImage ? { ...opts.localImage, tag: nodeLocalTag(app.name, opts.localImage.id) } : undefined;
   return {
     spec: appJobSpec(app, server, 'app.deploy', {
@@ -61,7 +71,12 @@ export function prepareClusterDeploy(
       ],
       wait: Boolean(opts.wait),
     }),
-    body: (job) => runClusterDeploy(ctx, job, app, ca, { action: 'deploy', image: local?.tag ?? app.image!, local }),
+    body: (job) =>
+      runClusterDeploy(ctx, job, app, ca, {
+        action: 'deploy',
+        image: compose ? null : (local?.tag ?? app.image!),
+        local,
+      }),
   };
 }
 
@@ -70,14 +85,17 @@ async function runClusterDeploy(
   job: JobContext,
   app: AppRow,
   ca: ClusterApp,
-  o: { action: 'deploy' | 'rollback'; image: string; local?: (ClusterLocalImage & { tag: string }) | undefined },
+  /** image: null for a compose app (its images are in its compose file). */
+  o: { action: 'deploy' | 'rollback'; image: string | null; local?: (ClusterLocalImage & { tag: string }) | undefined },
 ): Promise<ClusterDeployResult> {
   const started = Date.now();
   const env = await decryptedEnv(ctx, app);
   job.addSecrets(...env.values());
   const release = (app.current_release ?? 0) + 1;
-  const image = o.image;
   const service = serviceOf(app.name);
+  // Rendered before any remote step: a compose file Swarm cannot run fails the job before it changes anything.
+  const stack = renderStack(app, ca, release, env, o.image);
+  const image = stack.image;
   return withManager(ctx, job, ca.cluster, async (m) => {
     const file = `${clusterDir(m.manager, ca.cluster.row.name)}/apps/${app.name}.yml`;
     const local = o.local;
@@ -85,27 +103,15 @@ async function runClusterDeploy(
       await job.step('send image to nodes', (s) => sendImageToNodes(ctx, job, ca.cluster, local, local.tag, s));
     await job.step('write stack file', async (s) => {
       await runChecked(m.ex, mkdirp(`${clusterDir(m.manager, ca.cluster.row.name)}/apps`, 0o700));
-      const content = renderAppStack({
-        app: app.name,
-        image,
-        port: app.port,
-        replicas: ca.settings.replicas,
-        placement: ca.settings.placement,
-        maxPerNode: ca.settings.maxPerNode,
-        network: ca.cluster.network,
-        release,
-        env: Object.fromEntries([...env].map(([k, v]) => [k, v.reveal()])),
-        healthPath: appSettings(app).health.path,
-      });
       // The env values are in it: readable by root only, like a single-server release's compose file.
-      await m.ex.put(file, content, { mode: 0o600 });
+      await m.ex.put(file, stack.yaml, { mode: 0o600 });
       s.detail(`${file} (release ${release}, ${ca.settings.replicas} replica(s))`);
     });
     const marker = await job.step('deploy stack', async (s) => {
       const mark = await rolloutMarker(m.ex, service);
       const r = await runChecked(
         m.ex,
-        swarm.stackDeploy(file, stackOf(app.name), { registryImage: !isNodeLocalImage(image) }),
+        swarm.stackDeploy(file, stackOf(app.name), { registryImage: stack.images.some((i) => !isNodeLocalImage(i)) }),
         {
           what: 'docker stack deploy',
         },
@@ -163,6 +169,34 @@ async function runClusterDeploy(
   });
 }
 
+/** The stack file of a release: an image app's (image given) or a compose app's (its images in its file). */
+function renderStack(
+  app: AppRow,
+  ca: ClusterApp,
+  release: number,
+  env: ReadonlyMap<string, Secret>,
+  image: string | null,
+): { yaml: string; image: string; images: string[] } {
+  const common = {
+    app: app.name,
+    port: app.port,
+    replicas: ca.settings.replicas,
+    placement: ca.settings.placement,
+    maxPerNode: ca.settings.maxPerNode,
+    network: ca.cluster.network,
+    release,
+    healthPath: appSettings(app).health.path,
+  };
+  const values = new Map([...env].map(([k, v]) => [k, v.reveal()]));
+  if (image !== null) {
+    return { yaml: renderAppStack({ ...common, image, env: Object.fromEntries(values) }), image, images: [image] };
+  }
+  const content = appSettings(app).compose?.content;
+  if (!content) throw new InfraktError('STATE', `compose app '${app.name}' has no compose file`);
+  const s = renderComposeStack({ ...common, doc: parseComposeFile(content), env: values });
+  return { yaml: s.yaml, image: s.routedImage, images: s.images };
+}
+
 function resultOf(
   app: AppRow,
   cluster: ClusterRecord,
@@ -198,6 +232,12 @@ export function prepareClusterRollback(
   opts: { wait?: boolean | undefined },
 ): JobPlan<ClusterDeployResult> {
   if (!app.current_release) throw new InfraktError('STATE', `'${app.name}' was never deployed`);
+  if (app.app_type === 'compose') {
+    // Its release is a whole compose file, which the cluster does not keep: the previous file is the user's.
+    throw new InfraktError('UNSUPPORTED', `'${app.name}' is a compose app: roll back by deploying the previous file`, {
+      hint: `infrakt app update ${app.name} --compose-file <previous file> && infrakt app deploy ${app.name}`,
+    });
+  }
   if (!ca.row.previous_image) {
     throw new InfraktError('STATE', `'${app.name}' has no previous release on its cluster`, {
       hint: 'a rollback needs two successful deploys',

@@ -43,17 +43,21 @@ async function memberRows(ctx: Ctx, names: readonly string[]): Promise<ServerRow
 }
 
 /**
- * `cluster create NAME --manager S1 --workers S2,S3`: `docker swarm init` on the manager, the join token read
- * over SSH into memory (a Secret, scrubbed from the job log) and handed to each worker on stdin through the
- * Engine API, the cluster's overlay network, the edge proxy on every node. A failed create leaves no swarm
- * behind: every node that joined leaves again and the record is removed.
+ * `cluster create NAME --manager S1 [--managers S2,S3] [--workers S4,S5]`: `docker swarm init` on S1, the join
+ * tokens read over SSH into memory (Secrets, scrubbed from the job log) and handed to each joining node on stdin
+ * through the Engine API (the manager token to the other managers, the worker token to the workers), the
+ * cluster's overlay network, the edge proxy on every node. A failed create leaves no swarm behind: every node
+ * that joined leaves again and the record is removed.
  */
 export async function prepareCreateCluster(ctx: Ctx, input: ClusterCreateInput): Promise<JobPlan<ClusterView>> {
   const data = parseInput(clusterCreateSchema, input, 'cluster');
   const settings = clusterSettingsSchema.parse(data.settings ?? {});
   const taken = await ctx.store.db.selectFrom('clusters').select('id').where('name', '=', data.name).executeTakeFirst();
   if (taken) throw conflict(`a cluster named '${data.name}' already exists`, 'choose another name');
-  const [manager, ...workers] = await memberRows(ctx, [data.manager, ...data.workers]);
+  const rows = await memberRows(ctx, [data.manager, ...data.managers, ...data.workers]);
+  const manager = rows[0]!;
+  const managers = rows.slice(1, 1 + data.managers.length);
+  const workers = rows.slice(1 + data.managers.length);
   const now = nowIso(ctx);
   const cluster = await ctx.store.db
     .insertInto('clusters')
@@ -69,10 +73,10 @@ export async function prepareCreateCluster(ctx: Ctx, input: ClusterCreateInput):
   await ctx.store.db
     .insertInto('cluster_nodes')
     .values(
-      [manager!, ...workers].map((s, i) => ({
+      rows.map((s, i) => ({
         cluster_id: cluster.id,
         server_id: s.id,
-        role: i === 0 ? ('manager' as const) : ('worker' as const),
+        role: i <= managers.length ? ('manager' as const) : ('worker' as const),
         node_id: null,
         created_at: now,
       })),
@@ -81,7 +85,8 @@ export async function prepareCreateCluster(ctx: Ctx, input: ClusterCreateInput):
   const steps = [
     'connect',
     'check nodes',
-    `init swarm on ${manager!.name}`,
+    `init swarm on ${manager.name}`,
+    ...managers.map((m) => `join ${m.name} as manager`),
     ...workers.map((w) => `join ${w.name}`),
     'open swarm ports to members',
     'create network',
@@ -91,12 +96,17 @@ export async function prepareCreateCluster(ctx: Ctx, input: ClusterCreateInput):
     spec: {
       kind: 'cluster.create',
       target: `cluster/${data.name}`,
-      serverId: manager!.id,
-      params: { cluster: data.name, manager: manager!.name, workers: workers.map((w) => w.name) },
+      serverId: manager.id,
+      params: {
+        cluster: data.name,
+        manager: manager.name,
+        managers: managers.map((m) => m.name),
+        workers: workers.map((w) => w.name),
+      },
       locks: [clusterLock(cluster.id)],
       plannedSteps: steps,
     },
-    body: (job) => runCreate(ctx, job, cluster.id, manager!, workers),
+    body: (job) => runCreate(ctx, job, cluster.id, manager, managers, workers),
   };
 }
 
@@ -105,19 +115,20 @@ async function runCreate(
   job: JobContext,
   clusterId: number,
   manager: ServerRow,
+  managers: ServerRow[],
   workers: ServerRow[],
 ): Promise<ClusterView> {
+  const all = [manager, ...managers, ...workers];
   const exs = new Map<string, Executor>();
   const joined: ServerRow[] = [];
   try {
     await job.step('connect', async (s) => {
-      for (const server of [manager, ...workers])
-        exs.set(server.name, await ctx.connect(server, { signal: job.signal }));
+      for (const server of all) exs.set(server.name, await ctx.connect(server, { signal: job.signal }));
       s.detail(`${exs.size} node(s)`);
     });
     const exOf = (server: ServerRow) => exs.get(server.name)!;
     await job.step('check nodes', async (s) => {
-      for (const server of [manager, ...workers]) {
+      for (const server of all) {
         const info = swarm.parseSwarmInfo((await runChecked(exOf(server), swarm.swarmInfo())).stdout);
         s.log(`${server.name}: Docker ${info.engineVersion}, swarm ${info.state}`);
         if (info.state !== 'inactive') {
@@ -130,23 +141,38 @@ async function runCreate(
     const token = await job.step(`init swarm on ${manager.name}`, async (s) => {
       await runChecked(exOf(manager), swarm.swarmInit(advertiseAddr(manager)), { what: 'docker swarm init' });
       joined.push(manager);
-      const t = new Secret((await runChecked(exOf(manager), swarm.joinToken('worker'))).stdout.trim());
-      // Before anything could print it: every later log line and error has the token scrubbed.
-      job.addSecrets(t);
+      const readToken = async (role: 'worker' | 'manager') => {
+        const t = new Secret((await runChecked(exOf(manager), swarm.joinToken(role))).stdout.trim());
+        // Before anything could print it: every later log line and error has the token scrubbed.
+        job.addSecrets(t);
+        return t;
+      };
+      const tokens = {
+        worker: await readToken('worker'),
+        manager: managers.length ? await readToken('manager') : null,
+      };
       await recordNodeId(ctx, clusterId, manager, exOf(manager));
-      s.detail('manager ready; worker token read over SSH, kept in memory');
-      return t;
+      s.detail(`manager ready; ${managers.length ? 'join tokens' : 'worker token'} read over SSH, kept in memory`);
+      return tokens;
     });
+    // Managers first: a worker then already joins a swarm that survives the loss of one manager.
+    for (const other of managers) {
+      await job.step(`join ${other.name} as manager`, async (s) => {
+        await joinNode(exOf(other), other, manager, token.manager!);
+        joined.push(other);
+        await recordNodeId(ctx, clusterId, other, exOf(other));
+        s.detail('joined as manager (token sent on stdin)');
+      });
+    }
     for (const worker of workers) {
       await job.step(`join ${worker.name}`, async (s) => {
-        await joinNode(exOf(worker), worker, manager, token);
+        await joinNode(exOf(worker), worker, manager, token.worker);
         joined.push(worker);
         await recordNodeId(ctx, clusterId, worker, exOf(worker));
         s.detail('joined as worker (token sent on stdin)');
       });
     }
     await job.step('open swarm ports to members', async (s) => {
-      const all = [manager, ...workers];
       const done: string[] = [];
       for (const server of all) {
         const peers = all.filter((x) => x !== server).map(advertiseAddr);
@@ -163,9 +189,9 @@ async function runCreate(
         throw new InfraktError('COMMAND_FAILED', `creating the overlay network failed: ${enc.stderr.trim()}`);
       s.detail(`${cluster.network} (overlay${cluster.settings.encrypted ? ', encrypted' : ''})`);
     });
-    await job.step('deploy edge proxy', (s) =>
-      deployEdge(ctx, { ex: exOf(manager), manager: cluster.members[0]! }, cluster, s),
-    );
+    // The session is the init manager's: the edge stack file goes under that server's root.
+    const first = cluster.members.find((m) => m.server.id === manager.id)!;
+    await job.step('deploy edge proxy', (s) => deployEdge(ctx, { ex: exOf(manager), manager: first }, cluster, s));
     await ctx.store.db
       .updateTable('clusters')
       .set({ status: 'active', updated_at: nowIso(ctx) })
@@ -186,7 +212,7 @@ async function runCreate(
   }
 }
 
-/** Joins a node with the token on stdin (never in argv), as a worker of the manager's swarm. */
+/** Joins a node with the token on stdin (never in argv): the token's role (worker or manager) is what it becomes. */
 export async function joinNode(ex: Executor, node: ServerRow, manager: ServerRow, token: Secret): Promise<void> {
   const body = new Secret(
     swarm.joinRequestBody({

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdirp } from '../../core/commands/fs.js';
 import * as swarm from '../../core/commands/swarm.js';
-import { InfraktError, toInfraktError } from '../../core/errors.js';
 import { type Executor, runChecked } from '../../core/executor.js';
 import type { JobContext, StepHandle } from '../../core/jobs.js';
+import { leaderOf } from '../../core/swarm/manager-probe.js';
 import { EDGE_STACK, renderEdgeCaddyfile, renderEdgeStack } from '../../core/swarm/stack.js';
 import { extraDomains } from '../apps/app-domains.js';
 import type { Ctx } from '../shared/context.js';
-import { type ClusterMember, type ClusterRecord, clusterApps, managersOf } from './clusters.js';
+import { type ClusterMember, type ClusterRecord, clusterApps } from './clusters.js';
+import { reachManager } from './reach-manager.js';
 
 export interface ManagerSession {
   ex: Executor;
@@ -15,36 +16,29 @@ export interface ManagerSession {
 }
 
 /**
- * Opens a connection to the first reachable manager of the cluster that is still a swarm manager (several
- * managers: the cluster keeps working when one is down). Recorded as the step `connect to a manager`.
+ * Opens a connection to the first manager of the cluster that can act (reachable, engine up, still a manager,
+ * its swarm with a leader; see reach-manager.ts): with several managers the cluster keeps working when one is
+ * down. Recorded as the step `connect to a manager`, with the managers passed over in its log.
  */
 export async function withManager<T>(
   ctx: Ctx,
   job: JobContext,
   cluster: ClusterRecord,
   fn: (m: ManagerSession) => Promise<T>,
+  o: { excludeServerId?: number } = {},
 ): Promise<T> {
   const session = await job.step('connect to a manager', async (s) => {
-    const failures: string[] = [];
-    for (const manager of managersOf(cluster)) {
-      let ex: Executor | undefined;
-      try {
-        ex = await ctx.connect(manager.server, { signal: job.signal });
-        const info = swarm.parseSwarmInfo((await runChecked(ex, swarm.swarmInfo(), { signal: job.signal })).stdout);
-        if (info.state === 'active' && info.isManager) {
-          s.detail(`${manager.server.name} (${ex.target})`);
-          return { ex, manager };
-        }
-        failures.push(`${manager.server.name}: not a swarm manager (state ${info.state})`);
-      } catch (e) {
-        failures.push(`${manager.server.name}: ${toInfraktError(e).message}`);
-      }
-      await ex?.close().catch(() => undefined);
-    }
-    for (const f of failures) s.log(f, 'stderr');
-    throw new InfraktError('SSH_UNREACHABLE', `no manager of cluster '${cluster.row.name}' is reachable`, {
-      hint: failures.join('; '),
+    const r = await reachManager(ctx, cluster, {
+      signal: job.signal,
+      onNote: (line) => s.log(line, 'stderr'),
+      excludeServerId: o.excludeServerId,
     });
+    const leader = leaderOf(r.nodes);
+    s.detail(
+      `${r.manager.server.name} (${r.ex.target})${leader ? `, leader ${leader}` : ''}` +
+        (r.passedOver.length ? `; passed over ${r.passedOver.map((p) => p.server).join(', ')}` : ''),
+    );
+    return { ex: r.ex, manager: r.manager };
   });
   try {
     return await fn(session);

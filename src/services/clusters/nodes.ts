@@ -1,6 +1,7 @@
+import type { ServerRow } from '../../adapters/store/schema.js';
 import * as swarm from '../../core/commands/swarm.js';
 import { conflict, InfraktError } from '../../core/errors.js';
-import { runChecked } from '../../core/executor.js';
+import { type Executor, runChecked } from '../../core/executor.js';
 import type { JobContext } from '../../core/jobs.js';
 import type { ClusterView } from '../../core/schemas/views/clusters.js';
 import { Secret } from '../../core/secret.js';
@@ -8,16 +9,32 @@ import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import { type Ctx, nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
-import { type ClusterRecord, clusterLock, clusterOfServer, getCluster, managersOf, toClusterView } from './clusters.js';
+import { appsToRehome, rehomeApps } from './cluster-app-home.js';
+import {
+  type ClusterMember,
+  type ClusterRecord,
+  clusterLock,
+  clusterOfServer,
+  getCluster,
+  managersOf,
+  toClusterView,
+} from './clusters.js';
 import { advertiseAddr, joinNode, recordNodeId } from './create.js';
 import { swarmFirewall } from './firewall.js';
-import { withManager } from './manager-session.js';
+import { type ManagerSession, withManager } from './manager-session.js';
 
 /**
- * `cluster add-node C SERVER`: the worker token read from a reachable manager into memory (a Secret) and
- * handed to the new node on stdin; the edge proxy (a global service) follows onto it by itself.
+ * `cluster add-node C SERVER [--manager]`: the worker (or manager) token read from the first manager that can act
+ * into memory (a Secret) and handed to the new node on stdin; the edge proxy (a global service) follows onto it.
  */
-export async function prepareAddNode(ctx: Ctx, name: string, serverName: string): Promise<JobPlan<ClusterView>> {
+export async function prepareAddNode(
+  ctx: Ctx,
+  name: string,
+  serverName: string,
+  opts: { manager?: boolean | undefined } = {},
+): Promise<JobPlan<ClusterView>> {
+  const role = opts.manager ? ('manager' as const) : ('worker' as const);
+  const joinStep = opts.manager ? `join ${serverName} as manager` : `join ${serverName}`;
   const cluster = await getCluster(ctx, name);
   if (cluster.row.status !== 'active') throw new InfraktError('STATE', `cluster '${name}' is ${cluster.row.status}`);
   const server = await getServerRow(ctx, serverName);
@@ -28,14 +45,14 @@ export async function prepareAddNode(ctx: Ctx, name: string, serverName: string)
     spec: {
       kind: 'cluster.add-node',
       target: `cluster/${name}`,
-      params: { cluster: name, server: serverName },
+      params: { cluster: name, server: serverName, role },
       locks: [clusterLock(cluster.row.id)],
-      plannedSteps: ['connect to a manager', 'read join token', 'open swarm ports to members', `join ${serverName}`],
+      plannedSteps: ['connect to a manager', 'read join token', 'open swarm ports to members', joinStep],
     },
     body: (job) =>
       withManager(ctx, job, cluster, async (m) => {
         const token = await job.step('read join token', async (s) => {
-          const t = new Secret((await runChecked(m.ex, swarm.joinToken('worker'))).stdout.trim());
+          const t = new Secret((await runChecked(m.ex, swarm.joinToken(role))).stdout.trim());
           job.addSecrets(t);
           s.detail('kept in memory, sent on stdin');
           return t;
@@ -59,7 +76,7 @@ export async function prepareAddNode(ctx: Ctx, name: string, serverName: string)
           }
           s.detail(done.join(', '));
         });
-        await job.step(`join ${serverName}`, async (s) => {
+        await job.step(joinStep, async (s) => {
           const ex = await ctx.connect(server, { signal: job.signal });
           try {
             const info = swarm.parseSwarmInfo((await runChecked(ex, swarm.swarmInfo())).stdout);
@@ -72,13 +89,20 @@ export async function prepareAddNode(ctx: Ctx, name: string, serverName: string)
               .values({
                 cluster_id: cluster.row.id,
                 server_id: server.id,
-                role: 'worker',
+                role,
                 node_id: null,
                 created_at: nowIso(ctx),
               })
               .execute();
             await recordNodeId(ctx, cluster.row.id, server, ex);
-            s.detail(`Docker ${info.engineVersion}, joined as worker`);
+            const managers = managersOf(cluster).length + (role === 'manager' ? 1 : 0);
+            s.detail(
+              `Docker ${info.engineVersion}, joined as ${role}` +
+                // An even count survives no more losses than one fewer: say so while growing 3 -> 5.
+                (role === 'manager' && managers % 2 === 0
+                  ? ` (${managers} managers survive no more losses than ${managers - 1}: add one more)`
+                  : ''),
+            );
           } finally {
             await ex.close();
           }
@@ -97,22 +121,26 @@ export interface NodeRemoved {
 }
 
 /**
- * `cluster remove-node C SERVER`: drained first (Swarm reschedules its replicas on the other nodes and infrakt
- * waits for that), then the node leaves the swarm and is removed from the node list. A manager is refused:
- * the cluster's managers are where infrakt talks to it.
+ * `cluster remove-node C SERVER`: a manager is demoted first, through another manager (Swarm refuses when the
+ * managers left would lose their majority); then the node is drained (Swarm reschedules its replicas on the other
+ * nodes and infrakt waits for that), leaves the swarm and is removed from the node list. The last manager is
+ * refused: that is `cluster destroy`.
  */
 export async function prepareRemoveNode(ctx: Ctx, name: string, serverName: string): Promise<JobPlan<NodeRemoved>> {
   const cluster = await getCluster(ctx, name);
   const member = cluster.members.find((x) => x.server.name === serverName);
   if (!member) throw new InfraktError('NOT_FOUND', `server '${serverName}' is not a node of cluster '${name}'`);
-  if (member.role === 'manager') {
-    throw new InfraktError('UNSUPPORTED', `'${serverName}' is a manager of '${name}': only workers are removed`, {
-      hint:
-        managersOf(cluster).length === 1 ? `destroy the cluster instead: infrakt cluster destroy ${name}` : undefined,
+  const isManager = member.role === 'manager';
+  if (isManager && managersOf(cluster).length === 1) {
+    throw new InfraktError('UNSUPPORTED', `'${serverName}' is the only manager of '${name}'`, {
+      hint: `destroy the cluster instead: infrakt cluster destroy ${name}`,
     });
   }
   if (!member.nodeId)
     throw new InfraktError('STATE', `'${serverName}' never finished joining; destroy and recreate the cluster`);
+  // The first other manager becomes the home of the cluster apps recorded on a manager that leaves.
+  const home = managersOf(cluster).find((m) => m.server.id !== member.server.id);
+  const moving = isManager && home ? await appsToRehome(ctx, cluster.row.id, member.server, home.server) : [];
   return {
     spec: {
       kind: 'cluster.remove-node',
@@ -121,13 +149,22 @@ export async function prepareRemoveNode(ctx: Ctx, name: string, serverName: stri
       locks: [clusterLock(cluster.row.id)],
       plannedSteps: [
         'connect to a manager',
+        ...(isManager ? [`demote ${serverName}`] : []),
         `drain ${serverName}`,
         `leave ${serverName}`,
         'remove from node list',
         'close swarm ports',
       ],
     },
-    body: (job) => runRemoveNode(ctx, job, cluster, member.server.name, member.nodeId!),
+    body: (job) =>
+      runRemoveNode(
+        ctx,
+        job,
+        cluster,
+        member,
+        member.nodeId!,
+        home && moving.length ? { ids: moving, to: home.server } : null,
+      ),
   };
 }
 
@@ -135,11 +172,22 @@ async function runRemoveNode(
   ctx: Ctx,
   job: JobContext,
   cluster: ClusterRecord,
-  serverName: string,
+  member: ClusterMember,
   nodeId: string,
+  rehome: { ids: number[]; to: ServerRow } | null,
 ): Promise<NodeRemoved> {
+  const serverName = member.server.name;
   const server = await getServerRow(ctx, serverName);
-  return withManager(ctx, job, cluster, async (m) => {
+  const body = async (m: ManagerSession) => {
+    if (member.role === 'manager') {
+      await job.step(`demote ${serverName}`, async (s) => {
+        await runChecked(m.ex, swarm.nodeDemote(nodeId), { what: 'docker node demote' });
+        const left = managersOf(cluster).length - 1;
+        s.detail(
+          `${left} manager(s) left${left % 2 === 0 ? ': an even count survives no more losses than one fewer' : ''}`,
+        );
+      });
+    }
     const drained = await job.step(`drain ${serverName}`, async (s) => {
       await runChecked(m.ex, swarm.nodeAvailability(nodeId, 'drain'), {
         what: 'docker node update --availability drain',
@@ -162,6 +210,8 @@ async function runRemoveNode(
       try {
         const ex = await ctx.connect(server, { signal: job.signal });
         try {
+          // A demoted manager learns it from the swarm a moment later; until then it refuses a plain leave.
+          if (member.role === 'manager') await waitNotManager(ex, serverName, job.signal);
           await runChecked(ex, swarm.swarmLeave(false), { what: 'docker swarm leave' });
         } finally {
           await ex.close();
@@ -172,13 +222,17 @@ async function runRemoveNode(
         s.detail('unreachable: removed from the node list only');
       }
     });
-    await job.step('remove from node list', async () => {
+    await job.step('remove from node list', async (s) => {
       await runChecked(m.ex, swarm.nodeRemove(nodeId, true), { what: 'docker node rm' });
       await ctx.store.db
         .deleteFrom('cluster_nodes')
         .where('cluster_id', '=', cluster.row.id)
         .where('server_id', '=', server.id)
         .execute();
+      if (rehome) {
+        await rehomeApps(ctx, rehome.ids, rehome.to);
+        s.detail(`${rehome.ids.length} cluster app(s) now recorded on ${rehome.to.name}`);
+      }
     });
     await job.step('close swarm ports', async (s) => {
       const done: string[] = [];
@@ -199,5 +253,16 @@ async function runRemoveNode(
     });
     await audit(ctx, 'cluster.remove-node', `cluster/${cluster.row.name}`, { server: serverName });
     return { cluster: cluster.row.name, server: serverName, drainedTasks: drained };
-  });
+  };
+  // A manager being removed is not the one to act through: it stops being a manager half-way.
+  return withManager(ctx, job, cluster, body, { excludeServerId: member.server.id });
+}
+
+async function waitNotManager(ex: Executor, serverName: string, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (swarm.parseSwarmInfo((await runChecked(ex, swarm.swarmInfo(), { signal })).stdout).isManager) {
+    if (Date.now() > deadline)
+      throw new InfraktError('TIMEOUT', `${serverName} is still a manager 60 s after its demotion`);
+    await new Promise((done) => setTimeout(done, 500));
+  }
 }

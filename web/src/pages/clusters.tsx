@@ -77,6 +77,14 @@ function ClusterCard({ cluster }: { cluster: ClusterView }) {
         node
       </p>
       <h3 className="mb-1 text-sm font-semibold">Nodes</h3>
+      {q.data?.manager ? (
+        <p className="mb-2 text-xs text-zinc-500 dark:text-zinc-400" data-answered-by={q.data.manager}>
+          as manager {q.data.manager} sees them
+          {q.data.passedOver.length
+            ? ` (passed over ${q.data.passedOver.map((p) => `${p.server}: ${p.error}`).join('; ')})`
+            : ''}
+        </p>
+      ) : null}
       {q.data?.live ? (
         <Table head={['Node', 'Server', 'Role', 'Status', 'Availability', 'Docker']} label={`Nodes of ${cluster.name}`}>
           {q.data.live.map((n) => (

@@ -39,6 +39,8 @@ export const clusterDetailViewSchema = clusterViewSchema
   .extend({
     /** The manager that answered, and what it reported (null: no manager reachable). */
     manager: z.string().nullable(),
+    /** Managers asked before the one that answered, with why they could not act (down, no leader, ...). */
+    passedOver: z.array(z.object({ server: z.string(), error: z.string() })),
     live: z.array(liveNodeViewSchema).nullable(),
     error: z.string().nullable(),
   })
