@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /** The store and jobs suites: run on SQLite in `unit`, and again on a real PostgreSQL server in `postgres`. */
@@ -12,6 +13,9 @@ const STORE_SUITES = [
 
 export default defineConfig({
   test: {
+    // Most files wait on SSH, Docker, Caddy and browsers rather than on the CPU, and every file names its own
+    // containers, ports and homes: three at a time even on a 2-core machine (the whole suite ~13 min instead of ~36).
+    maxWorkers: Math.min(6, Math.max(3, availableParallelism())),
     projects: [
       {
         test: {
