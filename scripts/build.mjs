@@ -40,8 +40,8 @@ if (only !== 'web') {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    // Native or optional-native modules stay in node_modules.
-    external: ['better-sqlite3', 'ssh2', 'cpu-features'],
+    // Native or optional-native modules stay in node_modules; pg (Postgres state) loads only when configured.
+    external: ['better-sqlite3', 'ssh2', 'cpu-features', 'pg', 'pg-native'],
     define: {
       INFRAKT_VERSION: JSON.stringify(pkg.version),
       'import.meta.url': '__infrakt_import_meta_url',

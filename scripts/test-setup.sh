@@ -21,7 +21,8 @@ PACKAGES=(docker.io docker-compose openssh-server caddy busybox-static chromium 
 # web:3 and web:4 are web images that tests running a command in an app (app run, cron) rely on: tags other
 # branches' setups do not rebuild to an older recipe while those tests run.
 IMAGES=("infrakt-test/web:1|web" "infrakt-test/web:2|web" "infrakt-test/web:3|web" "infrakt-test/web:4|web"
-  "infrakt-test/redis:7|redis" "infrakt-test/postgres:15|postgres" "infrakt-test/mariadb:10.11|mariadb")
+  "infrakt-test/redis:7|redis" "infrakt-test/postgres:15|postgres" "infrakt-test/mariadb:10.11|mariadb"
+  "infrakt-test/caddy:2|caddy")
 
 mode=all
 force_images=0

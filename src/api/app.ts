@@ -3,18 +3,23 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
+import { anonymousPrincipal, type Principal } from '../core/access.js';
 import { InfraktError } from '../core/errors.js';
+import { governedJobs } from '../services/governance/governed-jobs.js';
 import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { Resolve } from '../services/shared/ssrf.js';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../services/users/sessions.js';
 import { createReceiver, type Receiver } from '../services/webhooks/receive.js';
+import { auditRequests } from './auth/audit-requests.js';
+import { authenticate, CSRF_HEADER } from './auth/authenticate.js';
+import { tableProblems } from './auth/route-permissions.js';
 import {
   API_KEY_HEADER,
   type ClientAddress,
   DEFAULT_RATE_LIMIT,
   FailureLimiter,
   type RateLimit,
-  requireApiKey,
   socketAddress,
 } from './auth.js';
 import { DOCS_CSP, DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-page.js';
@@ -25,18 +30,26 @@ import { type AcceptedResponse, type Api, type ApiEnv, json, type RouteDeps, sec
 import { appAuthRoutes } from './routes/app-auth.js';
 import { appExecRoutes } from './routes/app-exec.js';
 import { appLifecycleRoutes } from './routes/app-lifecycle.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { appRoutes } from './routes/apps.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { catalogOutputRoutes } from './routes/catalog-outputs.js';
+import { clusterRoutes } from './routes/clusters.js';
 import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
 import { deployRoutes } from './routes/deploy.js';
+import { edgeDeviceRoutes } from './routes/edge-devices.js';
 import { envRoutes } from './routes/env.js';
 import { envPushRoutes } from './routes/env-push.js';
 import { jobRoutes, SSE_DESCRIPTION } from './routes/jobs.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { oidcProviderRoutes } from './routes/oidc-providers.js';
+import { policyRoutes } from './routes/policies.js';
 import { previewRoutes } from './routes/previews.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { registryRoutes } from './routes/registries.js';
@@ -44,7 +57,9 @@ import { serverRemoteRoutes } from './routes/server-remote.js';
 import { serverRoutes } from './routes/servers.js';
 import { systemRoutes, VERSION } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
-import { isWebhookDelivery, webhookRoutes } from './routes/webhooks.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { dashboardHandler } from './static.js';
 import { TerminalTickets } from './terminal-tickets.js';
 
@@ -68,6 +83,14 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** Extra catalog folders (a user's own entries) offered beside the built-in catalog. */
   catalogDirs?: readonly string[];
+  /** Dashboard sessions: idle and absolute expiry. */
+  sessions?: SessionPolicy;
+  /**
+   * Mark cookies Secure: `true` always (behind a TLS proxy that does not say so), default: when the request came
+   * over https (or, with a trusted proxy, X-Forwarded-Proto says https).
+   */
+  secureCookies?: boolean;
+  trustProxy?: boolean;
   /** Push-to-deploy receiver (shared with the poller of `infrakt serve`); a fresh one by default. */
   receiver?: Receiver;
   /** Failed webhook deliveries allowed per address before 429 (default 10 per minute). */
@@ -78,13 +101,13 @@ export interface ApiOptions {
   terminals?: TerminalTickets;
 }
 
-const PUBLIC_PATHS = new Set(['/api/health', '/api/openapi.json']);
-
 export const API_DESCRIPTION =
   'HTTP API of infrakt: the same services and schemas as the CLI. Every route except GET /api/health, this ' +
-  'document (GET /api/openapi.json) and the webhook deliveries (POST /api/webhooks/{hookId}, signed with the app ' +
-  'secret instead) needs the ' +
-  `${API_KEY_HEADER} header (missing: 401, wrong: 403, repeated failures: 429). Errors are { "error": { "code", "message", ` +
+  'document (GET /api/openapi.json), sign-in and the webhook deliveries (POST /api/webhooks/{hookId}, signed with ' +
+  'the app secret instead) ' +
+  `needs credentials: the owner's ${API_KEY_HEADER}, a scoped token (Authorization: Bearer ikt_…), or the dashboard's ` +
+  `session cookie with ${CSRF_HEADER} on every change (missing: 401, wrong or not allowed for the role/scope: 403, ` +
+  'repeated failures: 429). Errors are { "error": { "code", "message", ' +
   '"hint" } }. Operations that act on servers run as jobs: 202 with { jobId, job } and Location: /api/jobs/{id}. ' +
   SSE_DESCRIPTION;
 
@@ -135,21 +158,27 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
       '/api/*',
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
-        allowHeaders: [API_KEY_HEADER, 'Content-Type', 'Last-Event-ID'],
+        allowHeaders: [API_KEY_HEADER, 'Authorization', CSRF_HEADER, 'Content-Type', 'Last-Event-ID'],
         allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         exposeHeaders: ['Location', 'Retry-After'],
         maxAge: 600,
       }),
     );
   }
-  const guard = requireApiKey({ apiKey: opts.apiKey, limiter, clientAddress });
+  const sessions = opts.sessions ?? DEFAULT_SESSION_POLICY;
+  const isSecure = (c: Context) =>
+    opts.secureCookies === true ||
+    new URL(c.req.url).protocol === 'https:' ||
+    (Boolean(opts.trustProxy) && c.req.header('X-Forwarded-Proto')?.split(',')[0]?.trim() === 'https');
   api.use('/api/*', async (c, next) => {
-    // Public: liveness, and the API description (it holds no data; client generators fetch it without a key).
-    if (PUBLIC_PATHS.has(c.req.path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
-    // The one other exemption: webhook deliveries prove themselves with their app's secret (routes/webhooks.ts).
-    if (isWebhookDelivery(c.req.method, c.req.path)) return next();
-    return guard(c, next);
+    c.set('clientAddress', clientAddress(c));
+    await next();
   });
+  api.use(
+    '/api/*',
+    auditRequests(() => ctx),
+  );
+  api.use('/api/*', authenticate(ctx, { apiKey: opts.apiKey, limiter, clientAddress, sessions, isSecure }));
   api.use(
     '/api/*',
     bodyLimit({
@@ -172,24 +201,38 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     await next();
   });
   api.use('/api/*', async (c, next) => {
-    c.set('clientAddress', clientAddress(c));
-    c.set('ctx', {
-      ...ctx,
-      actor: `api (${c.var.clientAddress})`,
-      connect: opts.allowLocalServer ? ctx.connect : refuseLocal(ctx.connect),
-      ...(opts.resolve ? { resolve: opts.resolve } : {}),
-    });
+    c.set(
+      'ctx',
+      requestCtx(
+        { ...ctx, connect: opts.allowLocalServer ? ctx.connect : refuseLocal(ctx.connect) },
+        c.var.principal,
+        c.var.clientAddress,
+        opts.resolve,
+      ),
+    );
     await next();
   });
 
-  // MCP at /mcp, behind the same API key; the SDK loads on the first MCP request only.
-  api.use('/mcp', guard);
+  // MCP at /mcp, behind the same credentials as the API; each tool checks the caller's level and scope (the route
+  // table has no line for it: one route, many tools). The SDK loads on the first MCP request only.
+  api.use('/mcp', async (c, next) => {
+    c.set('clientAddress', clientAddress(c));
+    await next();
+  });
+  api.use('/mcp', authenticate(ctx, { apiKey: opts.apiKey, limiter, clientAddress, sessions, isSecure }));
   api.all('/mcp', async (c) => {
     const { mcpHandler } = await import('../mcp/http.js');
-    return mcpHandler(ctx, { allowWrites: Boolean(opts.mcp?.allowWrites), clientAddress })(c);
+    const base = { ...ctx, connect: opts.allowLocalServer ? ctx.connect : refuseLocal(ctx.connect) };
+    const mcpCtx = requestCtx(base, c.var.principal, c.var.clientAddress, opts.resolve);
+    return mcpHandler(mcpCtx, {
+      allowWrites: Boolean(opts.mcp?.allowWrites),
+      clientAddress,
+      catalogDirs: opts.catalogDirs,
+    })(c);
   });
 
   const deps: RouteDeps = {
+    accepted: acceptedJob,
     resolve: opts.resolve,
     allowLocalGitPaths: Boolean(opts.allowLocalGitPaths),
     allowLocalServer: Boolean(opts.allowLocalServer),
@@ -208,8 +251,10 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
 
   systemRoutes(api);
   serverRoutes(api, deps);
+  edgeDeviceRoutes(api);
   serverRemoteRoutes(api, deps);
   proxyRoutes(api, deps);
+  clusterRoutes(api, deps);
   registryRoutes(api, deps);
   appRoutes(api, deps);
   deployRoutes(api, deps);
@@ -224,6 +269,14 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
   catalogRoutes(api, deps, opts.catalogDirs);
+  catalogOutputRoutes(api, opts.catalogDirs);
+  authRoutes(api, { limiter, clientAddress, sessions, isSecure });
+  userRoutes(api);
+  oidcProviderRoutes(api);
+  tokenRoutes(api);
+  auditRoutes(api);
+  policyRoutes(api);
+  approvalRoutes(api, deps);
   notificationRoutes(api, deps);
   previewRoutes(api, deps);
   autoDeployRoutes(api, deps);
@@ -234,7 +287,19 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     type: 'apiKey',
     in: 'header',
     name: API_KEY_HEADER,
-    description: 'The key in $INFRAKT_HOME/api_key (infrakt api-key show)',
+    description: 'The owner key in $INFRAKT_HOME/api_key (infrakt api-key show); a scoped token works here too',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'BearerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A scoped API token (infrakt token create): read, deploy or admin, optionally limited to an app/server',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'SessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'infrakt_session',
+    description: `The dashboard session (POST /api/auth/login); changes also need ${CSRF_HEADER} from GET /api/auth/me`,
   });
   let document: unknown;
   api.openapi(
@@ -275,7 +340,42 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     if (c.req.path === '/api' || c.req.path.startsWith('/api/') || !web) return notFound(c);
     return (await web(c)) ?? notFound(c);
   });
+  // No route without a line in the permission table: a route added without one would be open to every role.
+  const { missing, stale } = tableProblems(registeredRoutes(api));
+  if (missing.length || stale.length) {
+    throw new Error(
+      `the API route permission table (src/api/auth/route-permissions.ts) is out of date: ${[
+        ...missing.map((m) => `missing ${m}`),
+        ...stale.map((s) => `no such route ${s}`),
+      ].join('; ')}`,
+    );
+  }
   return api;
+}
+
+/** Every method + path the app serves under /api (validators add duplicate entries: deduped). */
+export function registeredRoutes(api: Api): { method: string; path: string }[] {
+  const seen = new Map<string, { method: string; path: string }>();
+  for (const r of api.routes) {
+    if (r.method === 'ALL' || !r.path.startsWith('/api/')) continue;
+    seen.set(`${r.method} ${r.path}`, { method: r.method, path: r.path });
+  }
+  return [...seen.values()];
+}
+
+/** The context of one request: its principal, actor label and address, and the job runner behind the gate. */
+function requestCtx(base: Ctx, p: Principal | undefined, addr: string, resolve: Resolve | undefined): Ctx {
+  const actor = !p || p.kind === 'owner' ? `api (${addr})` : `${p.name} (api, ${addr})`;
+  const ctx: Ctx = {
+    ...base,
+    actor,
+    source: addr,
+    principal: p ?? anonymousPrincipal(),
+    ...(resolve ? { resolve } : {}),
+    jobs: base.jobs,
+  };
+  (ctx as { jobs: Ctx['jobs'] }).jobs = governedJobs(base.jobs, () => ctx);
+  return ctx;
 }
 
 export function openApiDocument(api: Api) {

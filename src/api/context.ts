@@ -5,6 +5,7 @@ import { ensureHome, type Paths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
 import { openStore } from '../adapters/store/open.js';
+import type { Store } from '../adapters/store/store.js';
 import { edgeAwareConnect } from '../services/edge/route.js';
 import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
@@ -18,9 +19,10 @@ export interface ApiCtx extends Ctx {
  * The long-lived context of `infrakt serve`: state initialised on start, one store connection,
  * one in-process job runner (creating it marks jobs of a dead process as interrupted).
  */
-export function openApiContext(paths: Paths, opts: { connect?: Connect } = {}): ApiCtx {
+export function openApiContext(paths: Paths, opts: { connect?: Connect; store?: Store } = {}): ApiCtx {
   ensureHome(paths);
-  const store = openStore(paths.db);
+  // The store opened by the caller (Postgres opens asynchronously: startApiServer), else the SQLite file.
+  const store = opts.store ?? openStore(paths.db);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   const actor = 'api';
   const jobs = withJobNotifications(

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { LEVELS, type Level } from '../core/access.js';
 import { type ErrorCode, InfraktError, toInfraktError } from '../core/errors.js';
 
 /**
@@ -15,6 +16,8 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   // Confirmation-style refusals (CLI prompts) have no prompt over HTTP: the request must say `force`.
   ABORTED: 409,
   CANCELLED: 409,
+  // Recorded, not run: another admin approves it (routes that start jobs answer 202 with the job instead).
+  APPROVAL_PENDING: 202,
   // Well-formed request the resource's current state does not allow (e.g. rollback without a previous release).
   STATE: 422,
   LOCKED: 423,
@@ -37,8 +40,8 @@ export interface ApiErrorBody {
     code: ErrorCode;
     message: string;
     hint?: string;
-    /** Only for VALIDATION (`issues`: field + message) and job references (`jobId`). */
-    details?: { issues?: { field: string; message: string }[]; jobId?: string };
+    /** Only for VALIDATION (`issues`: field + message), job references (`jobId`), level refusals (`need`, `have`). */
+    details?: { issues?: { field: string; message: string }[]; jobId?: string; need?: Level; have?: Level };
   };
 }
 
@@ -50,6 +53,11 @@ function publicDetails(err: InfraktError): ApiErrorBody['error']['details'] | un
   if (err.code === 'VALIDATION' && Array.isArray(d.issues))
     out.issues = d.issues as { field: string; message: string }[];
   if (typeof d.jobId === 'string') out.jobId = d.jobId;
+  if (err.code === 'FORBIDDEN') {
+    const level = (v: unknown) => LEVELS.find((l) => l === v);
+    if (level(d.need)) out.need = level(d.need);
+    if (level(d.have)) out.have = level(d.have);
+  }
   return Object.keys(out).length ? out : undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import type { Principal } from '../core/access.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { JobPlan } from '../services/shared/job-plan.js';
 import type { Resolve } from '../services/shared/ssrf.js';
@@ -16,7 +17,16 @@ import type { TerminalTickets } from './terminal-tickets.js';
  */
 export type AcceptedResponse = never;
 
-export type ApiEnv = { Variables: { ctx: Ctx; clientAddress: string } };
+export type ApiEnv = {
+  Variables: {
+    ctx: Ctx;
+    clientAddress: string;
+    /** Who is calling (set by authenticate; absent on public routes). */
+    principal: Principal;
+    /** The session cookie's token when the caller signed in to the dashboard. */
+    session: string | null;
+  };
+};
 export type Api = OpenAPIHono<ApiEnv>;
 
 /** What route modules need besides the request: the per-request Ctx comes from `c.var.ctx`. */
@@ -27,6 +37,8 @@ export interface RouteDeps {
     plan: JobPlan<T>,
     onResult?: (result: T, jobId: string) => void,
   ): Promise<AcceptedResponse>;
+  /** 202 `{ jobId, job }` with its Location, for a job already recorded (e.g. a request held for approval). */
+  accepted(c: Context<ApiEnv>, jobId: string): Promise<AcceptedResponse>;
   /** One-time secrets produced by jobs (new database credentials). */
   secrets: OneTimeSecrets;
   /** DNS resolver for the SSRF check of git URLs (tests inject one). */
@@ -46,8 +58,8 @@ const err = (description: string) => ({ description, content: { 'application/jso
 /** The error answers every authenticated route can give, in the one `{ error }` shape. */
 export const ERRORS = {
   400: err('Invalid input (VALIDATION)'),
-  401: err(`Missing ${API_KEY_HEADER}`),
-  403: err(`Wrong ${API_KEY_HEADER}`),
+  401: err(`No credentials (${API_KEY_HEADER}, a token or a session), or the session ended`),
+  403: err('Wrong key or token, or not allowed for this role/scope, or a missing CSRF token'),
   404: err('No such resource'),
   409: err('Conflict with existing state'),
   422: err('Not possible in the current state (STATE)'),
@@ -68,6 +80,7 @@ export const json = <S extends z.ZodType>(schema: S, description: string) => ({
   content: { 'application/json': { schema } },
 });
 
-export const security = [{ ApiKey: [] as string[] }];
+/** Any of: the owner's API key, a scoped token, the dashboard session cookie (with X-CSRF-Token on changes). */
+export const security: Record<string, string[]>[] = [{ ApiKey: [] }, { BearerToken: [] }, { SessionCookie: [] }];
 
 export const isTrue = (v: string | undefined) => v === 'true' || v === '1';

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
 import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
+import { clusterAppSchema } from '../core/schemas/cluster.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { MAX_DOTENV_BYTES } from '../core/schemas/dotenv.js';
+import { edgeServerAddSchema } from '../core/schemas/edge.js';
 import { proxySettingsSchema, serverAddSchema } from '../core/schemas/server.js';
 
 /**
@@ -20,6 +22,8 @@ export const errorSchema = z
         .object({
           issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
           jobId: z.string().optional(),
+          need: z.enum(['read', 'deploy', 'admin']).optional().describe('FORBIDDEN: the access level the action needs'),
+          have: z.enum(['read', 'deploy', 'admin']).optional().describe("FORBIDDEN: the caller's level"),
         })
         .optional(),
     }),
@@ -36,8 +40,26 @@ export const forceQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).
 export const serverAddBody = serverAddSchema
   .extend({ proxy: proxySettingsSchema.partial().optional() })
   .meta({ id: 'ServerAdd' });
-export const appCreateBody = appCreateSchema
-  .safeExtend({
+export const edgeServerAddBody = edgeServerAddSchema
+  .extend({
+    keyPath: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("A private key file in $INFRAKT_HOME/keys whose public half the script authorises for infrakt's login"),
+  })
+  // No host or fingerprint: the device dials out, and infrakt generates and pins its host key itself.
+  .strict()
+  .meta({ id: 'EdgeServerAdd' });
+// The shape of appCreateSchema (its refinements run again in createApp), with `server` optional beside `cluster`.
+export const appCreateBody = z
+  .object({
+    ...appCreateSchema.shape,
+    server: nameSchema.optional().describe('Server of the app (or `cluster`)'),
+    cluster: clusterAppSchema
+      .optional()
+      .describe('Run the image app on a Swarm cluster with replicas (then `server` is the cluster manager)'),
     composeFile: z
       .string()
       .max(1_000_000)
@@ -86,6 +108,10 @@ export const appUpdateBody = z
       .optional()
       .describe('NAME:/path or ./dir:/path, :ro optional; replaces the list'),
     releaseCommand: nullableText(4096, 'Run once in the new release before the switch; null removes it'),
+    preBackupHook: nullableText(
+      4096,
+      "Run in the app's container before app backup reads its volumes (e.g. a database dump); a failure fails the backup; null removes it",
+    ),
     gitHostKey: nullableText(8192, 'A key or SHA256 fingerprint to pin; null: pin again on the next fetch'),
     gitToken: nullableText(4096, 'A new https token (never returned); null removes it'),
     gitUsername: z.string().max(255).optional(),

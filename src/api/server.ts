@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import type { Paths } from '../adapters/local/home.js';
+import { ensureHome, type Paths } from '../adapters/local/home.js';
 import { apiKeySource, ensureApiKey } from '../adapters/secrets/api-key.js';
+import { openStateStore } from '../adapters/store/open-state.js';
 import { InfraktError } from '../core/errors.js';
+import { startApprovalWorker } from '../services/approvals/run-approved.js';
 import type { Connect } from '../services/shared/context.js';
 import { startWatchers, type WatcherOptions, type Watchers } from '../services/system/watchers.js';
 import { createReceiver } from '../services/webhooks/receive.js';
@@ -62,7 +64,8 @@ export function defaultWebRoot(from = dirname(fileURLToPath(import.meta.url))): 
 
 /** Initialises state, ensures the API key, and listens. One process: API, dashboard, job worker. */
 export async function startApiServer(opts: ServeOptions): Promise<RunningServer> {
-  const ctx = openApiContext(opts.paths, { connect: opts.connect });
+  ensureHome(opts.paths);
+  const ctx = openApiContext(opts.paths, { connect: opts.connect, store: await openStateStore(opts.paths) });
   const { created } = ensureApiKey(opts.paths.apiKey);
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
   const terminals = new TerminalTickets();
@@ -98,6 +101,8 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     await ctx.close();
     throw e;
   });
+  // Expires stale approval requests and runs approved ones no process runs yet (one claim per job, across processes).
+  const worker = startApprovalWorker(ctx, { log: opts.log });
   const sockets = attachTerminalSockets(server! as Server, {
     tickets: terminals,
     allowedOrigins: opts.corsOrigins ?? [],
@@ -121,6 +126,7 @@ export async function startApiServer(opts: ServeOptions): Promise<RunningServer>
     webRoot,
     ctx,
     async close() {
+      await worker.stop();
       sockets.close();
       await watchers?.stop();
       await new Promise<void>((resolve) => {

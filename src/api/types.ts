@@ -8,10 +8,11 @@
 import type { z } from 'zod';
 import type { AppLogLine } from '../core/schemas/views/apps.js';
 import type { JobLogLine, JobRecord, JobStep } from '../core/schemas/views/jobs.js';
-import type { appCreateBody, appUpdateBody, serverAddBody } from './schemas.js';
+import type { appCreateBody, appUpdateBody, edgeServerAddBody, serverAddBody } from './schemas.js';
 import type { targetAddBody } from './schemas-backups.js';
 import type { databaseCreateBody } from './schemas-db.js';
 
+export type { ChannelAddInput as NotifyChannelAddRequest } from '../core/schemas/notifications.js';
 export type {
   AppLogLine,
   AppSettingsView,
@@ -32,6 +33,12 @@ export type {
   TargetAdded,
   TargetCheck,
 } from '../core/schemas/views/backups.js';
+export type {
+  ClusterAppPsView,
+  ClusterDeployResult,
+  ClusterDetailView,
+  ClusterView,
+} from '../core/schemas/views/clusters.js';
 export type { CronRun, CronTaskView } from '../core/schemas/views/cron.js';
 export type { CountByStatus, DashboardView, FailingThing, RecentDeployment } from '../core/schemas/views/dashboard.js';
 export type {
@@ -60,6 +67,7 @@ export type {
 } from '../core/schemas/views/jobs.js';
 export type { AppHealthView, MonitorTargetView, ServerMetricsView } from '../core/schemas/views/monitoring.js';
 export type {
+  ChannelCreated,
   ChannelView,
   NotifyDeliveryView,
   NotifyTestResult,
@@ -71,6 +79,7 @@ export type { RegistryView } from '../core/schemas/views/registries.js';
 export type {
   ContainerInfo,
   DiskUsage,
+  EdgeServerAdded,
   ProbeResult,
   ServerRemoved,
   ServerStatusReport,
@@ -83,6 +92,7 @@ export type { ApiErrorBody } from './errors.js';
 
 /** Bodies of the create requests, as a client may send them (before defaults and coercion). */
 export type ServerAddRequest = z.input<typeof serverAddBody>;
+export type EdgeServerAddRequest = z.input<typeof edgeServerAddBody>;
 export type AppCreateRequest = z.input<typeof appCreateBody>;
 export type AppUpdateRequest = z.input<typeof appUpdateBody>;
 export type DatabaseCreateRequest = z.input<typeof databaseCreateBody>;

@@ -4,8 +4,9 @@ import { createJobRunner } from '../adapters/jobs/runner.js';
 import { ensureHome, type Paths, resolvePaths } from '../adapters/local/home.js';
 import { lazyEnvCipher } from '../adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../adapters/secrets/master-key.js';
-import { openStore } from '../adapters/store/open.js';
+import { openStateStore } from '../adapters/store/open-state.js';
 import { edgeAwareConnect } from '../services/edge/route.js';
+import { stateTrackingJobs } from '../services/governance/governed-jobs.js';
 import { deliverDue } from '../services/notifications/dispatcher.js';
 import { withJobNotifications } from '../services/notifications/job-events.js';
 import { type Connect, type Ctx, systemClock } from '../services/shared/context.js';
@@ -33,9 +34,9 @@ export function localPaths(): Paths {
 /** Opens local state, creating it on first use (and saying so on stderr). */
 export async function openCliContext(opts: { actor?: string } = {}): Promise<CliCtx> {
   const paths = resolvePaths();
-  const fresh = !existsSync(paths.db);
+  const fresh = !paths.databaseUrl && !existsSync(paths.db);
   const report = ensureHome(paths);
-  const store = openStore(paths.db);
+  const store = await openStateStore(paths);
   if (fresh || report.created.length > 0) info(`initialised infrakt state in ${paths.home}`);
   const cipher = lazyEnvCipher(() => loadMasterKey(paths.masterKey));
   // ssh2 costs ~40 ms to load: only commands that actually connect pay for it, and the TCP connection
@@ -51,12 +52,15 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
   const actor = opts.actor ?? cliActor();
   const runner = `pid ${process.pid} on ${hostname()}`;
   const raised: number[] = [];
-  const jobs = withJobNotifications(
-    createJobRunner({ store, clock: systemClock, actor, runner }),
-    { store, clock: systemClock },
-    (id) => raised.push(id),
+  const jobs = stateTrackingJobs(
+    withJobNotifications(
+      createJobRunner({ store, clock: systemClock, actor, runner }),
+      { store, clock: systemClock },
+      (id) => raised.push(id),
+    ),
+    () => ctx,
   );
-  for (const id of jobs.recovered.jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
+  for (const id of (await jobs.recovered).jobs) info(`job ${id} was interrupted (its process is gone): marked failed`);
   const ctx: CliCtx = {
     store,
     cipher,
@@ -65,6 +69,7 @@ export async function openCliContext(opts: { actor?: string } = {}): Promise<Cli
     actor,
     connect,
     jobs,
+    onEventRaised: (id) => raised.push(id),
     close: async () => {
       await jobs.pending();
       // What this command raised goes out now, one attempt each with a short deadline; anything not delivered
@@ -90,8 +95,8 @@ export async function withCtx<T>(fn: (ctx: CliCtx) => Promise<T>, opts: { actor?
 /** App, server and database names for shell completion: read only, nothing created when there is no state. */
 export async function readResourceNames(): Promise<{ apps: string[]; servers: string[]; databases: string[] }> {
   const paths = resolvePaths();
-  if (!existsSync(paths.db)) return { apps: [], servers: [], databases: [] };
-  const store = openStore(paths.db);
+  if (!paths.databaseUrl && !existsSync(paths.db)) return { apps: [], servers: [], databases: [] };
+  const store = await openStateStore(paths);
   try {
     const apps = await store.db.selectFrom('apps').select(['name', 'app_type']).execute();
     const servers = await store.db.selectFrom('servers').select('name').execute();

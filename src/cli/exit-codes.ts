@@ -9,6 +9,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   LOCKED: 5,
   STATE: 6,
   ABORTED: 7,
+  APPROVAL_PENDING: 8,
   SSH_UNREACHABLE: 10,
   SSH_AUTH: 11,
   HOST_KEY_MISMATCH: 12,

@@ -9,6 +9,8 @@ import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerClusterAppCommands } from './commands/cluster-app-ops.js';
+import { registerClusterCommands } from './commands/clusters.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerCronCommands } from './commands/cron.js';
 import { registerDbCommands } from './commands/databases.js';
@@ -24,6 +26,7 @@ import { registerLockCommands } from './commands/locks.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { registerMonitorCommands } from './commands/monitoring.js';
 import { registerNotifyCommands } from './commands/notifications.js';
+import { registerOidcCommands } from './commands/oidc.js';
 import { registerPreviewCommands } from './commands/previews.js';
 import { registerProviderCommands, registerServerCloudCommands } from './commands/provider.js';
 import { registerServerProvision } from './commands/provision.js';
@@ -35,10 +38,17 @@ import { registerServerRemoteCommands } from './commands/server-remote.js';
 import { registerServerSet } from './commands/server-settings.js';
 import { registerServerUpdate } from './commands/server-update.js';
 import { registerServerCommands } from './commands/servers.js';
+import {
+  registerApprovalCommands,
+  registerAuditCommands,
+  registerTokenCommands,
+  registerUserCommands,
+} from './commands/team.js';
 import { registerWebhookCommands } from './commands/webhooks.js';
 import { complete } from './completion.js';
 import { readResourceNames } from './context.js';
 import { reportError } from './errors.js';
+import { addHelpExamples } from './examples.js';
 
 declare const INFRAKT_VERSION: string;
 
@@ -67,6 +77,7 @@ export function buildProgram(): Command {
   registerAppLifecycleCommands(apps);
   registerAppExecCommands(apps);
   registerAppVolumeCommands(apps);
+  registerClusterAppCommands(apps);
   registerWebhookCommands(apps);
   registerPreviewCommands(apps);
   const env = program.command('env').description('manage encrypted app environment variables');
@@ -78,6 +89,9 @@ export function buildProgram(): Command {
   registerCronCommands(program.command('cron').description('scheduled tasks in one-off containers of an app'));
   registerBackupTargetCommands(
     program.command('backup-target').description('off-site backup targets (restic over SFTP or S3)'),
+  );
+  registerClusterCommands(
+    program.command('cluster').description('Docker Swarm clusters: apps with replicas across servers'),
   );
   registerProxyCommands(program.command('proxy').description('manage the Caddy reverse proxy of a server'));
   registerRegistryCommands(program.command('registry').description('private container registries a server pulls from'));
@@ -99,6 +113,19 @@ export function buildProgram(): Command {
   registerSecretCommands(
     program.command('secret').description('named secrets: referenced as secret:NAME in env and infrakt.yaml'),
   );
+  // Teams (issue 15): users, scoped tokens, the audit log, approvals. The local CLI itself acts as the owner.
+  registerUserCommands(program.command('user').description('users who sign in to the dashboard and API, with roles'));
+  registerTokenCommands(
+    program.command('token').description('scoped API tokens (service accounts) for CI and scripts'),
+  );
+  registerOidcCommands(
+    program.command('oidc').description('OpenID Connect providers for dashboard sign-in (verified email → user)'),
+  );
+  registerAuditCommands(program.command('audit').description('the tamper-evident log of every change'));
+  registerApprovalCommands(
+    program.command('approval').description("requests waiting for another admin's approval"),
+    program.command('policy').description('operations that need approval'),
+  );
   registerProviderCommands(
     program.command('provider').description('cloud provider accounts (API tokens stored encrypted)'),
   );
@@ -107,6 +134,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerApiKeyCommands(program.command('api-key').description('show or rotate the HTTP API key'));
 
+  addHelpExamples(program);
   // Subcommands inherit exitOverride so usage errors surface as exceptions we map to exit codes.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -1,5 +1,6 @@
 import type { JobEvent, JobStep, StepStatus } from '../core/jobs.js';
 import { ce } from './output.js';
+import { groupSteps, neverRan, notRunLine } from './step-groups.js';
 
 export interface Renderer {
   event(e: JobEvent): void;
@@ -76,7 +77,12 @@ export function ttyRenderer(out: NodeJS.WriteStream, steps: JobStep[], verbose: 
       after = all.length - start - shown.length;
     }
     if (before) lines.push(ce.dim(`… ${before} earlier step(s)`));
-    for (const s of shown) {
+    for (const g of groupSteps(shown)) {
+      if ('notRun' in g) {
+        lines.push(`${SYMBOL.skipped} ${ce.dim(notRunLine(g.notRun))}`);
+        continue;
+      }
+      const s = g.step;
       const sym = s.status === 'running' ? ce.cyan(SPINNER[frame % SPINNER.length]!) : SYMBOL[s.status];
       const time = stepTime(s, now);
       const detail = s.detail ? ce.dim(` — ${s.detail}`) : '';
@@ -131,6 +137,13 @@ export function ttyRenderer(out: NodeJS.WriteStream, steps: JobStep[], verbose: 
 export function plainRenderer(out: NodeJS.WritableStream, steps: JobStep[], verbose: boolean): Renderer {
   const shown = new Map<number, StepStatus>(steps.map((s) => [s.idx, s.status]));
   const names = new Map(steps.map((s) => [s.idx, s.name]));
+  // Steps a failure left unrun arrive one event each at the end: they are printed as one line.
+  let notRun: JobStep[] = [];
+  const flushNotRun = () => {
+    if (notRun.length === 1) out.write(`↷ ${notRun[0]!.name} skipped — not run\n`);
+    else if (notRun.length > 1) out.write(`↷ ${notRunLine(notRun)}\n`);
+    notRun = [];
+  };
   return {
     event(e) {
       if (e.type === 'step') {
@@ -139,16 +152,24 @@ export function plainRenderer(out: NodeJS.WritableStream, steps: JobStep[], verb
         if (shown.get(s.idx) === s.status) return;
         shown.set(s.idx, s.status);
         if (s.status === 'pending') return;
+        if (neverRan(s)) {
+          notRun.push(s);
+          return;
+        }
+        flushNotRun();
         const time = s.status === 'running' ? '' : ` (${stepTime(s, Date.now())})`;
         const sym = s.status === 'running' ? '→' : SYMBOL[s.status].replace(ANSI, '');
         out.write(
           `${sym} ${s.name} ${s.status}${s.startedAt && s.status !== 'running' ? time : ''}${s.detail ? ` — ${s.detail}` : ''}\n`,
         );
       } else if (e.type === 'log') {
+        flushNotRun();
         if (verbose) out.write(`  ${e.stepIdx === null ? '' : `[${names.get(e.stepIdx) ?? e.stepIdx}] `}${e.line}\n`);
         else if (e.stepIdx === null && e.stream === 'info') out.write(`  ${e.line}\n`);
-      }
+      } else flushNotRun();
     },
-    stop() {},
+    stop() {
+      flushNotRun();
+    },
   };
 }

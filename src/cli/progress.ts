@@ -1,5 +1,5 @@
 import { InfraktError, toInfraktError } from '../core/errors.js';
-import type { JobContext, JobRecord, JobSpec } from '../core/jobs.js';
+import type { JobContext, JobEvent, JobRecord, JobSpec } from '../core/jobs.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { JobPlan } from '../services/shared/job-plan.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -39,13 +39,22 @@ export async function runJob<T>(
   const verbose = opts.verbose ?? process.argv.includes('--verbose');
   const handle = await ctx.jobs.start(spec, body);
   const id = handle.id;
+  // Subscribed at once, while the job is surely live: a fast job could otherwise end before the renderer exists,
+  // and its lines would then only reach us through the store poll after we stopped listening. Events wait in
+  // `early` until the renderer is built from the job's steps.
+  const early: JobEvent[] = [];
+  let sink: ((e: JobEvent) => void) | null = null;
+  const off = opts.json ? () => {} : ctx.jobs.subscribe(id, (e) => (sink ? sink(e) : early.push(e)), { afterId: 0 });
   const initial = await ctx.jobs.get(id);
   const renderer: Renderer | null = opts.json
     ? null
     : out.isTTY && process.env.TERM !== 'dumb'
       ? ttyRenderer(out, initial.steps, verbose)
       : plainRenderer(out, initial.steps, verbose);
-  const off = renderer ? ctx.jobs.subscribe(id, (e) => renderer.event(e), { afterId: 0 }) : () => {};
+  if (renderer) {
+    sink = (e) => renderer.event(e);
+    for (const e of early.splice(0)) renderer.event(e);
+  }
 
   let interrupts = 0;
   const onSigint = () => {

@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'LOCKED',
   'STATE',
   'ABORTED',
+  /** The request was recorded and waits for another admin's approval (a policy asks for it). */
+  'APPROVAL_PENDING',
   'UNAUTHORIZED',
   'FORBIDDEN',
   'RATE_LIMITED',

@@ -58,6 +58,8 @@ export interface JobSpec {
   waitForLocksMs?: number;
   /** Steps known in advance, shown as pending. */
   plannedSteps?: string[];
+  /** Who asked for it, when not the runner's own actor (a request approved by someone else, run later). */
+  actor?: string;
 }
 
 export type JobEvent =
@@ -80,8 +82,27 @@ export interface Jobs {
   start<T>(spec: JobSpec, body: (job: JobContext) => Promise<T>): Promise<JobHandle<T>>;
   /** Starts and awaits (CLI). */
   run<T>(spec: JobSpec, body: (job: JobContext) => Promise<T>): Promise<{ jobId: string; result: T }>;
+  /** Records a job that waits for another admin's approval (`approval_pending`): nothing runs. */
+  hold(spec: JobSpec): Promise<JobRecord>;
+  /**
+   * Claims a `queued` job nobody runs yet (an approved request), oldest first or the one with `id`, for this
+   * process: exactly one claimer wins a job, across processes and hosts. Null when there is none.
+   */
+  claim(opts?: { id?: string }): Promise<JobRecord | null>;
+  /** Runs a job this process claimed, with its plan prepared again from the job's params. */
+  resume<T>(id: string, plan: { spec: JobSpec; body: (job: JobContext) => Promise<T> }): Promise<JobHandle<T>>;
+  /** Ends a claimed job that cannot be run (e.g. its operation is no longer valid) as failed with this error. */
+  fail(id: string, error: { code: string; message: string; hint?: string }): Promise<JobRecord>;
   get(id: string): Promise<JobRecord>;
-  list(opts?: { limit?: number; status?: JobStatus; appId?: number; serverId?: number }): Promise<JobRecord[]>;
+  list(opts?: {
+    limit?: number;
+    status?: JobStatus;
+    appId?: number;
+    serverId?: number;
+    /** Only jobs on these servers / of these apps (a scoped user's view). */
+    serverIds?: readonly number[];
+    appIds?: readonly number[];
+  }): Promise<JobRecord[]>;
   logs(id: string, opts?: { afterId?: number; limit?: number }): Promise<JobLogLine[]>;
   /** Aborts the job's signal (this process) or flags it for its process (polled ~every 500 ms). */
   cancel(id: string): Promise<JobRecord>;

@@ -7,9 +7,16 @@ import { createMcpServer } from './server.js';
  * Streamable HTTP at `/mcp` (mounted behind the API key by the API). Stateless: each request gets its own
  * server and transport, so nothing is kept between requests and any worker can answer (JSON responses).
  */
-export function mcpHandler(ctx: Ctx, opts: { allowWrites: boolean; clientAddress: (c: Context) => string }) {
+export function mcpHandler(
+  ctx: Ctx,
+  opts: { allowWrites: boolean; clientAddress: (c: Context) => string; catalogDirs?: readonly string[] | undefined },
+) {
   return async (c: Context): Promise<Response> => {
-    const mcp = createMcpServer(ctx, { allowWrites: opts.allowWrites, via: `http ${opts.clientAddress(c)}` });
+    const mcp = createMcpServer(ctx, {
+      allowWrites: opts.allowWrites,
+      via: `http ${opts.clientAddress(c)}`,
+      catalogDirs: opts.catalogDirs,
+    });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

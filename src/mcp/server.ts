@@ -13,6 +13,8 @@ export interface McpOptions {
   readonly allowWrites: boolean;
   /** How the client reached us, recorded as the actor of every job: `mcp (stdio)`, `mcp (http 127.0.0.1)`. */
   readonly via: string;
+  /** Catalog folders (`--catalog-dir`) the plan and apply tools use for an inventory's `catalog:` entries. */
+  readonly catalogDirs?: readonly string[] | undefined;
 }
 
 /** Every job started through MCP records how it came (`params.via`), whatever runner runs it. */
@@ -32,7 +34,10 @@ function jobsVia(jobs: Jobs, via: string): Jobs {
 
 /** An MCP server over infrakt's services. Read-only unless asked; every result scrubbed of secrets. */
 export function createMcpServer(ctx: Ctx, opts: McpOptions): McpServer {
-  const via = `mcp (${opts.via})`;
+  // Over HTTP the caller is a user or token (the owner key and the local stdio user are not named).
+  const p = ctx.principal;
+  const named = p && (p.kind === 'user' || p.kind === 'token') ? ` as ${p.name}` : '';
+  const via = `mcp (${opts.via})${named}`;
   const mcpCtx: Ctx = { ...ctx, actor: via, jobs: jobsVia(ctx.jobs, via) };
   const mcp = new McpServer(
     { name: 'infrakt', version: typeof INFRAKT_VERSION === 'string' ? INFRAKT_VERSION : 'dev' },
@@ -44,7 +49,8 @@ export function createMcpServer(ctx: Ctx, opts: McpOptions): McpServer {
     },
   );
   const tool = toolRunner(() => knownSecretValues(mcpCtx));
-  registerReadTools(mcp, mcpCtx, tool);
-  if (opts.allowWrites) registerWriteTools(mcp, mcpCtx, tool);
+  const catalogDirs = opts.catalogDirs ?? [];
+  registerReadTools(mcp, mcpCtx, tool, catalogDirs);
+  if (opts.allowWrites) registerWriteTools(mcp, mcpCtx, tool, catalogDirs);
   return mcp;
 }

@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { toInfraktError } from '../core/errors.js';
 import type { Secret } from '../core/secret.js';
 import { scrubText } from './scrub.js';
@@ -24,3 +25,23 @@ export function toolRunner(secrets: () => Promise<readonly Secret[]>): ToolRunne
     return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
   };
 }
+
+/**
+ * `catalog_dirs` of plan and apply: catalog folders (a user's own entries, like `--catalog-dir`) for an
+ * inventory's `catalog:` installs. Absolute paths: the client does not know the server's working directory.
+ */
+export const catalogDirsArg = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((d) => d.startsWith('/') && !d.includes('\0'), 'must be an absolute path'),
+  )
+  .max(16)
+  .optional();
+
+/** The server's own folders (`infrakt mcp --catalog-dir`, `serve --catalog-dir`), then the call's. */
+export const withCatalogDirs = (configured: readonly string[], given: readonly string[] | undefined): string[] => [
+  ...new Set([...configured, ...(given ?? [])]),
+];

@@ -9,11 +9,13 @@ import { listDeployments } from '../services/apps/releases.js';
 import { listBackups } from '../services/databases/backups.js';
 import { listDatabases } from '../services/databases/databases.js';
 import { planInventory } from '../services/inventory/plan.js';
+import { resolveJobRef } from '../services/jobs/job-ref.js';
 import { listProxyRoutes } from '../services/proxy/proxy.js';
 import { serverStatus } from '../services/servers/server-remote.js';
 import { getServerRow, listServers } from '../services/servers/servers.js';
+import { assertLevel } from '../services/shared/access.js';
 import type { Ctx } from '../services/shared/context.js';
-import type { ToolRunner } from './tool-kit.js';
+import { catalogDirsArg, type ToolRunner, withCatalogDirs } from './tool-kit.js';
 
 const server = nameSchema.describe('server name');
 const optServer = nameSchema.optional().describe('server name (when the name is used on several servers)');
@@ -22,7 +24,12 @@ const MAX_OUTPUT = 64 * 1024;
 const cap = (text: string) => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n[… truncated]` : text);
 
 /** Read-only tools: always registered. Results are views (no env values, passwords or keys) and scrubbed. */
-export function registerReadTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): void {
+export function registerReadTools(
+  mcp: McpServer,
+  ctx: Ctx,
+  tool: ToolRunner,
+  catalogDirs: readonly string[] = [],
+): void {
   mcp.registerTool(
     'list_servers',
     {
@@ -107,17 +114,21 @@ export function registerReadTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): v
   mcp.registerTool(
     'job_log',
     {
-      description: 'A job with its steps and its (already redacted) log lines.',
+      description:
+        "A job with its steps and its (already redacted) log lines. `job`: its id, a unique start of it, or 'last'.",
       inputSchema: {
         job: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
         limit: z.number().int().min(1).max(2000).optional(),
       },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { job: string; limit?: number }) => ({
-      job: await ctx.jobs.get(a.job),
-      log: (await ctx.jobs.logs(a.job, { limit: a.limit ?? 500 })).map((l) => `${l.ts} ${l.stream} ${l.line}`),
-    })),
+    tool(async (a: { job: string; limit?: number }) => {
+      const id = await resolveJobRef(ctx, a.job);
+      return {
+        job: await ctx.jobs.get(id),
+        log: (await ctx.jobs.logs(id, { limit: a.limit ?? 500 })).map((l) => `${l.ts} ${l.stream} ${l.line}`),
+      };
+    }),
   );
   mcp.registerTool(
     'list_backups',
@@ -150,11 +161,15 @@ export function registerReadTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): v
           .regex(/\.ya?ml$/, 'must be a .yaml or .yml file')
           .max(4096),
         live: z.boolean().optional(),
+        catalog_dirs: catalogDirsArg,
       },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { file: string; live?: boolean }) => {
-      const p = await planInventory(ctx, a.file, { live: a.live !== false });
+    tool(async (a: { file: string; live?: boolean; catalog_dirs?: string[] }) => {
+      const p = await planInventory(ctx, a.file, {
+        live: a.live !== false,
+        catalogDirs: withCatalogDirs(catalogDirs, a.catalog_dirs),
+      });
       return { file: p.file, checked: p.checked, changes: p.plan.changes, warnings: p.plan.warnings };
     }),
   );
@@ -166,6 +181,8 @@ export function registerReadTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): v
       annotations: { readOnlyHint: true },
     },
     tool(async (a: { server: string; command: string; args?: string[] }) => {
+      // Runs on a server, as POST /api/servers/{name}/exec does: admins only (journal lines can carry anything).
+      assertLevel(ctx, 'admin', 'use the MCP tool server_exec');
       // Validated before anything connects: a refused command never reaches the server.
       const cmd = inspectCommand(a.command, a.args ?? []);
       const row = await getServerRow(ctx, a.server);

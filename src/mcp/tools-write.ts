@@ -8,10 +8,11 @@ import { prepareRollback } from '../services/apps/rollback.js';
 import { prepareBackup } from '../services/databases/backups.js';
 import { applyInventory } from '../services/inventory/apply.js';
 import { planInventory } from '../services/inventory/plan.js';
+import { assertLevel } from '../services/shared/access.js';
 import { audit } from '../services/shared/audit.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { JobPlan } from '../services/shared/job-plan.js';
-import type { ToolRunner } from './tool-kit.js';
+import { catalogDirsArg, type ToolRunner, withCatalogDirs } from './tool-kit.js';
 
 const confirm = z.boolean().optional().describe('must be true: the user confirmed this change');
 const optServer = nameSchema.optional().describe('server name (when the name is used on several servers)');
@@ -25,10 +26,17 @@ function confirmed(tool: string, a: { confirm?: boolean }): void {
 }
 
 /**
- * Write tools, registered only with --allow-writes. Each needs `confirm: true`, runs as a normal job (its actor
- * says `mcp`), and is audited as done through MCP.
+ * Write tools, registered only with --allow-writes. Each needs `confirm: true` and the caller's level (over HTTP the
+ * caller is whoever's key/token/session reached /mcp: deploy for deploy/restart/rollback, admin for backup and apply,
+ * as for the matching API routes; the services check the server/app scope), runs as a normal job (its actor says
+ * `mcp`), and is audited as done through MCP.
  */
-export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): void {
+export function registerWriteTools(
+  mcp: McpServer,
+  ctx: Ctx,
+  tool: ToolRunner,
+  catalogDirs: readonly string[] = [],
+): void {
   const run = async <T>(name: string, target: string, plan: JobPlan<T>) => {
     await audit(ctx, `mcp.${name}`, target, {});
     const { jobId, result } = await ctx.jobs.run(plan.spec, plan.body);
@@ -42,6 +50,7 @@ export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): 
       annotations: { destructiveHint: false },
     },
     tool(async (a: { app: string; server?: string; confirm?: boolean }) => {
+      assertLevel(ctx, 'deploy', 'use the MCP tool deploy');
       confirmed('deploy', a);
       return run('deploy', a.app, await prepareDeploy(ctx, a.app, a.server ? { server: a.server } : {}));
     }),
@@ -53,6 +62,7 @@ export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): 
       inputSchema: { app: nameSchema, server: optServer, confirm },
     },
     tool(async (a: { app: string; server?: string; confirm?: boolean }) => {
+      assertLevel(ctx, 'deploy', 'use the MCP tool restart');
       confirmed('restart', a);
       return run('restart', a.app, await prepareRestart(ctx, a.app, a.server ? { server: a.server } : {}));
     }),
@@ -64,6 +74,7 @@ export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): 
       inputSchema: { app: nameSchema, server: optServer, to: z.number().int().min(1).optional(), confirm },
     },
     tool(async (a: { app: string; server?: string; to?: number; confirm?: boolean }) => {
+      assertLevel(ctx, 'deploy', 'use the MCP tool rollback');
       confirmed('rollback', a);
       return run(
         'rollback',
@@ -79,6 +90,7 @@ export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): 
       inputSchema: { database: nameSchema, server: optServer, confirm },
     },
     tool(async (a: { database: string; server?: string; confirm?: boolean }) => {
+      assertLevel(ctx, 'admin', 'use the MCP tool backup');
       confirmed('backup', a);
       return run('backup', a.database, await prepareBackup(ctx, a.database, a.server ? { server: a.server } : {}));
     }),
@@ -94,13 +106,15 @@ export function registerWriteTools(mcp: McpServer, ctx: Ctx, tool: ToolRunner): 
           .regex(/\.ya?ml$/, 'must be a .yaml or .yml file')
           .max(4096),
         prune: z.boolean().optional(),
+        catalog_dirs: catalogDirsArg,
         confirm,
       },
     },
-    tool(async (a: { file: string; prune?: boolean; confirm?: boolean }) => {
+    tool(async (a: { file: string; prune?: boolean; catalog_dirs?: string[]; confirm?: boolean }) => {
+      assertLevel(ctx, 'admin', 'use the MCP tool apply');
       confirmed('apply', a);
       await audit(ctx, 'mcp.apply', a.file, { prune: Boolean(a.prune) });
-      const p = await planInventory(ctx, a.file);
+      const p = await planInventory(ctx, a.file, { catalogDirs: withCatalogDirs(catalogDirs, a.catalog_dirs) });
       const report = await applyInventory(ctx, p, { prune: Boolean(a.prune) });
       return { file: p.file, ...report };
     }),

@@ -130,6 +130,43 @@ describe('app volume backups (built CLI, sshd, Docker)', () => {
     expect(shown.backups.offsite).toMatchObject({ status: 'ok', target: 'vault' });
   }, 300_000);
 
+  it('a pre-backup hook runs in the app container first; a failing hook fails the backup clearly, nothing backed up', async () => {
+    const snapshots = async () =>
+      (JSON.parse((await env.ok(['app', 'backups', app, '--json'])).stdout) as { snapshots: unknown[] }).snapshots
+        .length;
+    // A "database dump" into a volume, the way an app with an embedded database would do it.
+    const hook = 'echo "dump of $(hostname)" > /srv/state/dump.sql && echo dumped';
+    await env.ok(['app', 'update', app, '--pre-backup-hook', hook]);
+    expect(JSON.parse((await env.ok(['app', 'show', app, '--json'])).stdout).settings.preBackupHook).toBe(hook);
+    const count = await snapshots();
+    const ok = JSON.parse((await env.ok(['app', 'backup', app, '--json'])).stdout) as Job<{ snapshotId: string }>;
+    expect(ok.status).toBe('succeeded');
+    const names = ok.steps.map((s) => s.name);
+    expect(names.indexOf('pre-backup hook')).toBeLessThan(names.indexOf('push to local repository'));
+    expect(ok.steps.find((s) => s.name === 'pre-backup hook')?.detail).toMatch(/^exit 0 in/);
+    // It ran in the app's own container: the file is in its volume, named after the container's host name.
+    expect(sh('cat /srv/state/dump.sql')).toBe(`dump of ${sh('hostname')}`);
+    expect(await snapshots()).toBe(count + 1);
+
+    await env.ok(['app', 'update', app, '--pre-backup-hook', 'echo cannot reach the database >&2; exit 3']);
+    const failed = await env.cli(['app', 'backup', app]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/the pre-backup hook of '.+' exited 3: no backup was made/);
+    expect(await snapshots()).toBe(count + 1);
+    expect(docker('inspect', '-f', '{{.State.Status}}', container())).toBe('running');
+    const jobs = JSON.parse((await env.ok(['job', 'list', '--json'])).stdout) as {
+      id: string;
+      kind: string;
+      status: string;
+    }[];
+    const last = jobs.find((j) => j.kind === 'app.backup')!;
+    expect(last.status).toBe('failed');
+    expect((await env.ok(['job', 'logs', last.id])).stdout).toContain('cannot reach the database');
+
+    await env.ok(['app', 'update', app, '--pre-backup-hook', 'none']);
+    expect(JSON.parse((await env.ok(['app', 'show', app, '--json'])).stdout).settings.preBackupHook).toBeNull();
+  }, 300_000);
+
   it('refuses an app without named volumes and a bad snapshot id, changing nothing', async () => {
     const none = await env.cli(['app', 'backup', `${app}-novol`]);
     expect(none.code).not.toBe(0);

@@ -156,6 +156,39 @@ describe('catalog install / upgrade / rollback / uninstall (built CLI, sshd, Doc
     expect(running.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('shows the outputs again (the secret only with --reveal) and moves the app with catalog upgrade --domain', async () => {
+    type Outputs = { outputs: { label: string; value: string | null; secret: boolean }[] };
+    const masked = await env.ok(['catalog', 'outputs', app, ...dirArgs, '--json']);
+    expect(masked.stdout).not.toContain(password);
+    expect((JSON.parse(masked.stdout) as Outputs).outputs).toEqual([
+      { label: 'URL', value: `https://${domain}`, secret: false },
+      { label: 'Cache password', value: null, secret: true },
+    ]);
+    const revealed = JSON.parse((await env.ok(['catalog', 'outputs', app, ...dirArgs, '--reveal', '--json'])).stdout);
+    expect((revealed as Outputs).outputs[1]?.value).toBe(password);
+
+    const moved = `moved-${rand()}.test`;
+    const r = await env.ok(['catalog', 'upgrade', app, ...dirArgs, '--to', '2', '--domain', moved]);
+    expect(r.stdout).toContain(`domain ${domain} → ${moved}`);
+    expect((await get(env.httpPort, moved)).body).toContain('version=v2');
+    const caddyfile = readFileSync(`${env.host.root}/caddy/Caddyfile`, 'utf8');
+    expect(caddyfile).toContain(moved);
+    expect(caddyfile).not.toContain(domain);
+    expect(redisPing(password)).toBe('PONG');
+    const after = JSON.parse((await env.ok(['catalog', 'outputs', app, ...dirArgs, '--json'])).stdout) as Outputs;
+    expect(after.outputs[0]?.value).toBe(`https://${moved}`);
+    // No domain at all: its route leaves Caddy, and the URL output goes with it.
+    const none = await env.ok(['catalog', 'upgrade', app, ...dirArgs, '--to', '2', '--no-domain']);
+    expect(none.stdout).toContain(`domain ${moved} → -`);
+    expect(readFileSync(`${env.host.root}/caddy/Caddyfile`, 'utf8')).not.toContain(moved);
+    const bare = JSON.parse((await env.ok(['catalog', 'outputs', app, ...dirArgs, '--json'])).stdout) as Outputs;
+    expect(bare.outputs.map((o) => o.label)).toEqual(['Cache password']);
+    // And back, for the tests below.
+    await env.ok(['catalog', 'upgrade', app, ...dirArgs, '--to', '2', '--domain', domain]);
+    expect((await get(env.httpPort, domain)).body).toContain('version=v2');
+    expect(readFileSync(`${env.host.root}/caddy/Caddyfile`, 'utf8')).not.toContain(moved);
+  });
+
   it('puts basic auth, then nothing, in front of the app (bcrypt hash in the Caddy config)', async () => {
     const pw = `pw-${rand()}-long`;
     const set = await env.cli(['app', 'update', app, '--auth', 'basic:admin'], { input: `${pw}\n` });

@@ -72,8 +72,9 @@ describe('a deploy killed mid-way (built CLI, sshd, Docker, Caddy)', () => {
       '--health-path',
       '/health',
     ]);
-    // A slow start keeps the health check step open long enough to be hit.
-    await env.ok(['env', 'set', app, 'START_DELAY=2']);
+    // A slow start keeps the health check step open long enough to be hit (the probes run on the server right
+    // behind `compose up`, in one script; on a loaded machine `up` itself can take 2 s).
+    await env.ok(['env', 'set', app, 'START_DELAY=4']);
     await env.ok(['app', 'deploy', app]);
     expect((await get(env.httpPort, domain)).body).toContain('version=v1');
   });

@@ -47,6 +47,21 @@ describe.skipIf(!runnable)('inventory: plan / apply / export with real servers',
   const file = () => join(dir, 'infrakt.yaml');
   const cli = (args: string[], input?: string) =>
     runCli(args, { home, timeoutMs: 600_000, ...(input !== undefined ? { input } : {}) });
+  /** The serving container of app web on edge: its limits and whether a named volume is at /data. */
+  const webContainer = () => {
+    const id = docker('ps', '-q', '--filter', 'label=infrakt.app=web', '--filter', `label=infrakt.root=${edge.root}`)
+      .split('\n')
+      .filter(Boolean)[0]!;
+    const info = JSON.parse(docker('inspect', id))[0] as {
+      HostConfig: { Memory: number; NanoCpus: number };
+      Mounts: { Type: string; Destination: string }[];
+    };
+    return {
+      memory: info.HostConfig.Memory,
+      nanoCpus: info.HostConfig.NanoCpus,
+      volumeAtData: info.Mounts.some((m) => m.Type === 'volume' && m.Destination === '/data'),
+    };
+  };
   const timed = async (label: string, args: string[]) => {
     const t0 = Date.now();
     const r = await cli(args);
@@ -55,7 +70,14 @@ describe.skipIf(!runnable)('inventory: plan / apply / export with real servers',
   };
 
   const inventory = (
-    o: { webImage?: string; greeting?: string; route?: boolean; broken?: boolean; cloudRoute?: boolean } = {},
+    o: {
+      webImage?: string;
+      greeting?: string;
+      route?: boolean;
+      broken?: boolean;
+      cloudRoute?: boolean;
+      webLimits?: { memory?: string; cpus?: number };
+    } = {},
   ) => ({
     version: 1,
     servers: {
@@ -81,7 +103,10 @@ describe.skipIf(!runnable)('inventory: plan / apply / export with real servers',
         server: 'edge',
         image: o.webImage ?? TEST_IMAGES.web1,
         port: 3000,
-        domains: ['web.test'],
+        // Several domains, a named volume and limits: what `app update` sets, declared here.
+        domains: ['web.test', 'www.web.test'],
+        volumes: ['web-data:/data'],
+        limits: o.webLimits ?? { memory: '64m', cpus: 0.5 },
         health: { path: '/health' },
         env: { GREETING: o.greeting ?? 'hello-there', TOKEN: 'secret:web-token' },
       },
@@ -178,6 +203,8 @@ describe.skipIf(!runnable)('inventory: plan / apply / export with real servers',
     expect(r.stdout).toMatch(/6 done, 0 failed, 0 skipped/);
     const web = await get(edgeProxy.httpPort, 'web.test', '/cgi-bin/env?GREETING,TOKEN');
     expect(web.body).toBe('GREETING=hello-there\nTOKEN=tok-7f3a9c2e51\n');
+    expect((await get(edgeProxy.httpPort, 'www.web.test', '/')).body).toContain('version=v1');
+    expect(webContainer()).toMatchObject({ memory: 64 * 1024 ** 2, nanoCpus: 500_000_000, volumeAtData: true });
     const api = await get(cloudProxy.httpPort, 'api.test', '/cgi-bin/env?REDIS_URL');
     expect(api.body).toMatch(/^REDIS_URL=redis:\/\/:[A-Za-z0-9_-]{32}@cache:6379/);
     // The database's connection string went into a secret, never onto the terminal.
@@ -228,10 +255,12 @@ describe.skipIf(!runnable)('inventory: plan / apply / export with real servers',
   });
 
   it('updates field by field; a dropped route is a delete that waits for --prune', async () => {
-    write({ webImage: TEST_IMAGES.web2, greeting: 'bonjour-ici', route: false });
+    write({ webImage: TEST_IMAGES.web2, greeting: 'bonjour-ici', route: false, webLimits: { memory: '96m' } });
     const p = await cli(['plan', '-f', file()]);
     expect(p.code).toBe(2);
     expect(p.stdout).toContain(`source ${TEST_IMAGES.web1} → ${TEST_IMAGES.web2}`);
+    expect(p.stdout).toContain('limits.memory 64m → 96m');
+    expect(p.stdout).toContain('limits.cpus 0.5 → none');
     expect(p.stdout).toContain('env.GREETING (set) → (changed)');
     expect(p.stdout).toMatch(/- route static\.test.*\(needs --prune\)/);
     expect(p.stdout).not.toContain('bonjour-ici');
@@ -240,6 +269,7 @@ describe.skipIf(!runnable)('inventory: plan / apply / export with real servers',
     expect(a.stdout).toMatch(/skipped: destructive: run apply with --prune/);
     expect((await get(edgeProxy.httpPort, 'web.test', '/')).body).toContain('version=v2');
     expect((await get(edgeProxy.httpPort, 'web.test', '/cgi-bin/env?GREETING')).body).toBe('GREETING=bonjour-ici\n');
+    expect(webContainer()).toMatchObject({ memory: 96 * 1024 ** 2, nanoCpus: 0, volumeAtData: true });
     const routes = () =>
       cli(['proxy', 'domains', 'edge', '--json']).then((r) => JSON.parse(r.stdout) as { domain: string }[]);
     expect((await routes()).map((r) => r.domain)).toContain('static.test');

@@ -7,9 +7,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { resolvePaths } from '../../src/adapters/local/home.js';
 import { startApiServer } from '../../src/api/server.js';
-import { CLI_BIN, ensureCliBuilt, runCli } from '../harness/cli.js';
+import { CLI_BIN, ensureCliBuilt, REPO_ROOT, runCli } from '../harness/cli.js';
 import { removeDir, tempDir } from '../helpers/state.js';
 import { type DeployEnv, deployEnv, rand, removeAppImages } from './deploy-harness.js';
 
@@ -29,6 +30,7 @@ const READ_TOOLS = [
 ];
 const WRITE_TOOLS = ['apply', 'backup', 'deploy', 'restart', 'rollback'];
 const ENV_SECRET = `s3cr3t-${rand()}-${rand()}`;
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'catalog');
 const NAMED_SECRET = `named-${rand()}-${rand()}`;
 
 type Text = { content: { type: string; text: string }[]; isError?: boolean };
@@ -36,6 +38,7 @@ type Text = { content: { type: string; text: string }[]; isError?: boolean };
 describe('MCP server over stdio and Streamable HTTP (SDK client, harness server)', { timeout: 300_000 }, () => {
   let env: DeployEnv;
   const app = `ikt-test-${rand()}`;
+  const catalogApp = `ikt-cat-${rand()}`;
   const texts: string[] = [];
   let dir: string;
   const clients: Client[] = [];
@@ -90,6 +93,7 @@ describe('MCP server over stdio and Streamable HTTP (SDK client, harness server)
     for (const c of clients) await c.close().catch(() => undefined);
     await env?.close();
     removeAppImages(app);
+    removeAppImages(catalogApp);
     if (dir) removeDir(dir);
   });
 
@@ -167,6 +171,48 @@ describe('MCP server over stdio and Streamable HTTP (SDK client, harness server)
     expect(p.isError, p.text).toBe(false);
     expect(p.json().changes).toEqual([]);
     expect((await call(c, 'plan', { file: '/etc/passwd' })).isError).toBe(true);
+  });
+
+  it("plan and apply take catalog folders (catalog_dirs, or infrakt mcp --catalog-dir) for the file's catalog installs", async () => {
+    // The exported state plus one catalog install of the test entry, which lives only in the fixtures folder.
+    const file = join(dir, 'with-catalog.yaml');
+    const inv = parse((await runCli(['export'], { home: env.home })).stdout) as Record<string, unknown>;
+    expect((await env.cli(['secret', 'set', 'mcp-cache'], { input: `cache-${rand()}-pw` })).code).toBe(0);
+    inv.catalog = {
+      [catalogApp]: {
+        server: env.server,
+        entry: 'webapp',
+        version: '1',
+        inputs: { greeting: 'hi-from-mcp', cache_password: 'secret:mcp-cache' },
+      },
+    };
+    writeFileSync(file, stringify(inv));
+    const c = await stdio();
+    const missing = await call(c, 'plan', { file, live: false });
+    expect(missing.isError).toBe(true);
+    expect(missing.text).toContain("catalog entry 'webapp' not found");
+    const relative = await call(c, 'plan', { file, catalog_dirs: ['test/fixtures/catalog'] });
+    expect(relative.isError).toBe(true);
+    expect(relative.text).toContain('must be an absolute path');
+    const planned = await call(c, 'plan', { file, live: false, catalog_dirs: [FIXTURES] });
+    expect(planned.isError, planned.text).toBe(false);
+    const changes = planned.json().changes as { kind: string; action: string; name: string }[];
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ action: 'create', name: catalogApp });
+
+    // The server's own --catalog-dir serves every call; apply installs through it.
+    const w = await stdio(['--allow-writes', '--catalog-dir', FIXTURES]);
+    expect((await call(w, 'plan', { file, live: false })).json().changes).toHaveLength(1);
+    const applied = await call(w, 'apply', { file, confirm: true });
+    expect(applied.isError, applied.text).toBe(false);
+    const installed = JSON.parse((await env.ok(['catalog', 'installed', '--json'])).stdout) as {
+      name: string;
+      entry: string;
+      version: string;
+    }[];
+    expect(installed.find((r) => r.name === catalogApp)).toMatchObject({ entry: 'webapp', version: '1' });
+    expect((await call(w, 'plan', { file })).json().changes).toEqual([]);
+    await env.ok(['app', 'destroy', catalogApp, '--force']);
   });
 
   it('writes do not exist without --allow-writes', async () => {

@@ -243,6 +243,10 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
       '/jobs',
       '/backups',
       '/catalog',
+      '/approvals',
+      '/users',
+      '/tokens',
+      '/audit',
       '/',
     ];
     const found: string[] = [];

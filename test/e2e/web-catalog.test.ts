@@ -196,6 +196,15 @@ describe('catalog in the dashboard (Chromium)', () => {
       await fetch(`${served.base}/api/jobs/${job.id}`, { headers: { 'X-API-Key': served.key } })
     ).text();
     expect(record).not.toContain(shown);
+
+    // The app's page shows the outputs at any time: the secret only after an explicit reveal.
+    await page.goto(`${served.base}/apps/${APP}`);
+    const appOutputs = page.locator(`[data-app-outputs="${APP}"]`);
+    await appOutputs.waitFor();
+    await page.getByRole('button', { name: 'Reveal Cache password' }).waitFor();
+    expect(await page.content()).not.toContain(shown);
+    await page.getByRole('button', { name: 'Reveal Cache password' }).click();
+    await expect.poll(() => appOutputs.locator('[data-app-output="Cache password"]').textContent()).toBe(shown);
     expect(errors).toEqual([]);
   }, 240_000);
 
@@ -239,15 +248,15 @@ describe('catalog in the dashboard (Chromium)', () => {
     await expect(page.locator('[data-auth-current]').textContent()).resolves.toBe('Now: no auth');
     await page.getByLabel('Auth in front of the app').selectOption('basic');
     await page.getByLabel('User').fill('admin');
-    await page.getByLabel('Password').fill('short');
+    await page.getByLabel('Password', { exact: true }).fill('short');
     await page.getByRole('button', { name: 'Save auth' }).click();
     await page.getByText('Password must be at least 8 characters').waitFor();
-    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Save auth' }).click();
     await page.getByText('Now: basic auth (admin)').waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(SHOTS, 'catalog-06-auth.png'), fullPage: true });
     // The field is emptied once the API has the password.
-    await expect(page.getByLabel('Password').inputValue()).resolves.toBe('');
+    await expect(page.getByLabel('Password', { exact: true }).inputValue()).resolves.toBe('');
     const auth = await (
       await fetch(`${served.base}/api/apps/${APP}/auth`, { headers: { 'X-API-Key': served.key } })
     ).text();
@@ -309,6 +318,25 @@ describe('catalog in the dashboard (Chromium)', () => {
     }
     expect((await runCli(['env', 'get', `${PREFIX}one`, 'APP_MESSAGE'], { home })).stdout.trim()).toBe('salut');
     expect((await runCli(['env', 'get', `${PREFIX}two`, 'APP_MESSAGE'], { home })).stdout.trim()).toBe('salut-again');
+    // After the stack, each entry's outputs are on the page, secrets masked until revealed.
+    const done = page.locator('[data-stack-installed="duo"]');
+    await done.waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Escape'); // the job's dialog
+    for (const n of ['one', 'two']) {
+      const outs = done.locator(`[data-app-outputs="${PREFIX}${n}"]`);
+      await outs.waitFor();
+      await outs.getByRole('button', { name: 'Reveal Cache password' }).waitFor();
+    }
+    const pw = (await runCli(['env', 'get', `${PREFIX}one`, 'CACHE_PASSWORD'], { home })).stdout.trim();
+    expect(pw.length).toBeGreaterThan(10);
+    expect(await page.content()).not.toContain(pw);
+    await done
+      .locator(`[data-app-outputs="${PREFIX}one"]`)
+      .getByRole('button', { name: 'Reveal Cache password' })
+      .click();
+    await expect
+      .poll(() => done.locator(`[data-app-outputs="${PREFIX}one"] [data-app-output="Cache password"]`).textContent())
+      .toBe(pw);
     expect(errors).toEqual([]);
   }, 300_000);
 });

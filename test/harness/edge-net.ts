@@ -292,3 +292,110 @@ export function stopEdgeNet(): void {
     dirs.delete(d);
   }
 }
+
+export interface DeviceDockerd {
+  /** `unix:///…/docker.sock`: the DOCKER_HOST of the device's sessions. */
+  readonly host: string;
+  /** The docker client against this engine (from this machine: the socket is a file). */
+  docker(args: readonly string[], opts?: { input?: Buffer }): string;
+  stop(): Promise<void>;
+}
+
+const DOCKER_CLIENT = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+
+/**
+ * A Docker engine of the device's own, running inside its network and mount namespaces: containers, the ports
+ * they publish on 127.0.0.1 (docker-proxy) and their bridge all live on the device side, so a deploy's health check
+ * and Caddy route through the tunnel really run there. Its default bridge is one we create inside the namespace
+ * (never `--bridge none`: that deletes a link named docker0, and never touches this machine's).
+ */
+export async function startDeviceDockerd(net: EdgeNet, device: Device): Promise<DeviceDockerd> {
+  const dir = tempDir('dockerd');
+  const bridge = `ikt-dkb${randomBytes(2).toString('hex')}`;
+  const inNs = (...args: string[]) => sh('ip', ['netns', 'exec', net.ns, ...args]);
+  inNs('ip', 'link', 'add', 'name', bridge, 'type', 'bridge');
+  // Inside our own namespace only (no route of this machine sees it); below freeSubnet's 10.100-250 range, so it
+  // never overlaps the namespace's veth /30.
+  inNs('ip', 'addr', 'add', '10.99.77.1/24', 'dev', bridge);
+  inNs('ip', 'link', 'set', bridge, 'up');
+  const sock = join(dir, 'docker.sock');
+  const host = `unix://${sock}`;
+  // `ip netns exec` gave the device a /sys of its own, without this machine's cgroup (v1) hierarchies: the engine
+  // gets them mounted again (the same hierarchies) in a mount namespace of its own inside the device.
+  const mounts = [
+    'set -e',
+    'mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup',
+    ...readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('cgroup /sys/fs/cgroup/'))
+      .map((l) => {
+        const [, where, , opts] = l.split(' ') as [string, string, string, string];
+        const keep = opts.split(',').filter((o) => !['rw', 'ro', 'relatime', 'nosuid', 'nodev', 'noexec'].includes(o));
+        return `mkdir -p ${where} && mount -t cgroup -o ${keep.join(',')} cgroup ${where}`;
+      }),
+    'exec "$@"',
+  ].join('\n');
+  const engine = device.start('dockerd', [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    mounts,
+    'sh',
+    'dockerd',
+    '--data-root',
+    join(dir, 'data'),
+    '--exec-root',
+    join(dir, 'exec'),
+    '--pidfile',
+    join(dir, 'dockerd.pid'),
+    '--host',
+    host,
+    '--bridge',
+    bridge,
+    '--iptables=false',
+    '--ip-masq=false',
+    '--ip-forward=false',
+  ]);
+  const docker = (args: readonly string[], opts: { input?: Buffer } = {}) =>
+    execFileSync(DOCKER_CLIENT, ['-H', host, ...args], {
+      encoding: 'utf8',
+      input: opts.input ?? '',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 120_000,
+      maxBuffer: 256 * 1024 * 1024,
+    }).trim();
+  await waitFor(
+    'device dockerd',
+    () => {
+      if (engine.child.exitCode !== null) throw new Error(`device dockerd exited: ${readFileSync(engine.log, 'utf8')}`);
+      try {
+        docker(['version', '--format', '{{.Server.Version}}']);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    90_000,
+  );
+  return {
+    host,
+    docker,
+    async stop() {
+      try {
+        const ids = docker(['ps', '-aq']).split('\n').filter(Boolean);
+        if (ids.length) docker(['rm', '-f', ...ids]);
+      } catch {
+        // the engine is gone already; its namespace's processes go with stopEdgeNet
+      }
+      if (engine.child.exitCode === null) {
+        const exited = new Promise((r) => engine.child.once('exit', r));
+        process.kill(-(engine.child.pid as number), 'SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      }
+      engine.stop();
+    },
+  };
+}

@@ -5,12 +5,12 @@
  *   node child.mjs <db> exit      calls process.exit() in the middle of a job holding app:1
  */
 import { createJobRunner } from '../../src/adapters/jobs/runner.js';
-import { openStore } from '../../src/adapters/store/open.js';
+import { openStoreAt } from '../../src/adapters/store/open-state.js';
 import { systemClock } from '../../src/services/shared/context.js';
 
 const [file, mode] = process.argv.slice(2);
-if (!file || !mode) throw new Error('usage: child <db> hold|contend|exit');
-const store = openStore(file);
+if (!file || !mode) throw new Error('usage: child <db file or postgres URL> hold|contend|exit');
+const store = await openStoreAt(file);
 const jobs = createJobRunner({ store, clock: systemClock, actor: `child-${mode}` });
 const spec = { kind: 'deploy', target: 'web-1/api', locks: ['app:1'], plannedSteps: ['work', 'finish'] };
 

@@ -31,15 +31,34 @@ interface BatchedPart {
   name: string;
   text: string;
   stdin: boolean;
+  /** Runs only if the part at this index exited 0 (`after` in batch()). */
+  afterIndex: number | null;
 }
 
 /** The parts of a `batch()` script, recognised by its shape (printf begin, sh -c part, raw end), or null. */
 function batchOf(cmd: Cmd): { nonce: string; parts: BatchedPart[] } | null {
-  if (cmd.kind !== 'seq' || cmd.parts.length % 3 !== 0) return null;
+  if (cmd.kind !== 'seq') return null;
   let nonce = '';
   const parts: BatchedPart[] = [];
-  for (let i = 0; i < cmd.parts.length; i += 3) {
-    const [begin, body, end] = [cmd.parts[i]!, cmd.parts[i + 1]!, cmd.parts[i + 2]!];
+  let i = 0;
+  while (i < cmd.parts.length) {
+    let triple: Cmd[];
+    let afterIndex: number | null = null;
+    const item = cmd.parts[i]!;
+    // A part that runs after another: `[ "$__s<i>" = 0 ] && { begin; sh -c …; end; }`.
+    const [test, framed] = item.kind === 'and' ? item.parts : [];
+    if (test?.kind === 'raw' && framed?.kind === 'seq') {
+      const m = /^\[ "\$__s(\d+)" = 0 \]$/.exec(test.text);
+      if (!m) return null;
+      afterIndex = Number(m[1]);
+      triple = [...framed.parts];
+      i += 1;
+    } else {
+      triple = cmd.parts.slice(i, i + 3);
+      i += 3;
+    }
+    if (triple.length !== 3) return null;
+    const [begin, body, end] = triple as [Cmd, Cmd, Cmd];
     if (begin.kind !== 'exec' || begin.argv[0] !== 'printf' || end.kind !== 'raw') return null;
     const m = /^([a-f0-9]+):begin:(.+)$/.exec(String(begin.argv[2]));
     if (!m) return null;
@@ -47,9 +66,9 @@ function batchOf(cmd: Cmd): { nonce: string; parts: BatchedPart[] } | null {
     const stdin = body.kind === 'exec';
     const sh = body.kind === 'redirect' ? body.cmd : body;
     if (sh.kind !== 'exec' || sh.argv[0] !== 'sh' || sh.argv[1] !== '-c') return null;
-    parts.push({ name: m[2]!, text: String(sh.argv[2]), stdin });
+    parts.push({ name: m[2]!, text: String(sh.argv[2]), stdin, afterIndex });
   }
-  return { nonce, parts };
+  return parts.length > 0 ? { nonce, parts } : null;
 }
 
 export interface RecordedPut {
@@ -95,11 +114,23 @@ export class RecordingExecutor implements Executor {
     this.batches++;
     let stdout = '';
     let stderr = '';
+    const codes: (number | null)[] = [];
+    // Lines go out as each part ends, as a real script's would (steps read a chained script's parts so).
+    const emit = (text: string) => {
+      for (const line of text.replace(/\n$/, '').split('\n')) opts.onLine?.('stdout', line);
+    };
     for (const p of b.parts) {
+      if (p.afterIndex !== null && codes[p.afterIndex] !== 0) {
+        codes.push(null);
+        continue;
+      }
       const r = await this.runOne(raw(p.text), {
         ...(p.stdin && opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       });
-      stdout += `${b.nonce}:begin:${p.name}\n${r.stdout}\n${b.nonce}:end:${r.exitCode}\n`;
+      codes.push(r.exitCode);
+      const framed = `${b.nonce}:begin:${p.name}\n${r.stdout}\n${b.nonce}:end:${r.exitCode}\n`;
+      emit(framed);
+      stdout += framed;
       stderr += r.stderr;
     }
     return { exitCode: 0, stdout, stderr, durationMs: 0 };
@@ -117,10 +148,57 @@ export class RecordingExecutor implements Executor {
       (r) => r.times > 0 && (typeof r.match === 'string' ? full.includes(r.match) : r.match.test(full)),
     );
     if (rule) rule.times--;
+    // The server-side health wait (core/commands/http.ts healthWait), unless scripted: answered as curl would,
+    // each probe from `tcpAnswer` (what the port says), so tests script a release's answers in one place.
+    if (!rule && full.includes('command -v curl') && full.includes('probe $n')) return this.healthWait(full, opts);
     const res = rule ? (typeof rule.result === 'function' ? rule.result(full) : rule.result) : {};
+    // Files written from stdin in one transfer (core/commands/fs.ts writeFilesFromStdin) are recorded as puts.
+    if (full.includes('IFS= read -r __f') && stdin !== undefined && (res.exitCode ?? 0) === 0)
+      this.filesFrom(full, stdin);
     const out = { exitCode: res.exitCode ?? 0, stdout: res.stdout ?? '', stderr: res.stderr ?? '', durationMs: 0 };
     for (const line of out.stdout.split('\n').filter(Boolean)) opts.onLine?.('stdout', line);
     return out;
+  }
+
+  private filesFrom(full: string, stdin: string | Uint8Array | Secret): void {
+    const payload = isSecret(stdin) ? stdin.reveal() : Buffer.from(stdin).toString('utf8');
+    const lines = payload.split('\n');
+    const targets = [...full.matchAll(/chmod (\d{4}) \S+ && mv -f -- \S+ (\S+?)(?:;|\s|$)/g)];
+    targets.forEach((t, i) => {
+      const content = Buffer.from(lines[i] ?? '', 'base64').toString('utf8');
+      const path = t[2]!;
+      this.puts.push({ path, content, secret: isSecret(stdin), mode: Number.parseInt(t[1]!, 8) });
+      this.files.set(path, content);
+    });
+  }
+
+  private async healthWait(full: string, opts: RunOptions): Promise<RunResult> {
+    const m = / health http:\/\/127\.0\.0\.1:(\d+)\S* (?:'([\d ]*)'|(\d+)) (\d+) ([\d.]+) /.exec(full);
+    const project = /label=com\.docker\.compose\.project=([a-z0-9-]+)/.exec(full)?.[1];
+    if (!m || !project) throw new Error(`recording executor: unreadable health wait: ${full}`);
+    const port = Number(m[1]);
+    const accept = (m[2] ?? m[3] ?? '').split(' ').filter(Boolean).map(Number);
+    const deadline = Date.now() + Number(m[4]) * 1000;
+    let stdout = '';
+    const done = (exitCode: number) => ({ exitCode, stdout, stderr: '', durationMs: 0 });
+    for (let n = 1; ; n++) {
+      this.tcp.push(port);
+      const answer = this.tcpAnswer(port);
+      const status = answer instanceof Error ? null : /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(answer)?.[1];
+      const line = `probe ${n} ${status ?? '000'} ${status ? 0 : 7}`;
+      stdout += `${line}\n`;
+      opts.onLine?.('stdout', line);
+      const code = Number(status ?? 0);
+      if ((code >= 200 && code < 400) || accept.includes(code)) return done(0);
+      if (n % 3 === 0) {
+        const running = await this.runOne(
+          raw(`docker ps -q --filter label=com.docker.compose.project=${project} | grep -q .`),
+        );
+        if (running.exitCode !== 0) return done(96);
+      }
+      if (Date.now() >= deadline) return done(95);
+      await new Promise((r) => setTimeout(r, Number(m[5]) * 1000));
+    }
   }
 
   /** Bytes each runWithInput received (the stream is read to its end). */

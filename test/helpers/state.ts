@@ -2,13 +2,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { inject } from 'vitest';
 import { ensureHome, type Paths, resolvePaths } from '../../src/adapters/local/home.js';
 import { envCipher } from '../../src/adapters/secrets/env-cipher.js';
 import { loadMasterKey } from '../../src/adapters/secrets/master-key.js';
 import { openStore } from '../../src/adapters/store/open.js';
+import { openPostgresStore } from '../../src/adapters/store/postgres.js';
+import type { Db, Store } from '../../src/adapters/store/store.js';
 import { InfraktError } from '../../src/core/errors.js';
 import type { Jobs } from '../../src/core/jobs.js';
 import type { Ctx } from '../../src/services/shared/context.js';
+import { freshDatabase } from '../harness/postgres.js';
+import { testDialect } from '../harness/temp-store.js';
 
 /** A fresh, unique temp directory (`ikt-test-<random>`); remove it with `rmSync(dir, { recursive: true })`. */
 export function tempDir(prefix = 'ikt-test-'): string {
@@ -28,10 +33,10 @@ export interface TestState {
 }
 
 /** Real local state (home dir, SQLite file, master key) in a temp dir, as the CLI builds it. */
-export function openTestState(home = join(tempDir(), 'home')): TestState {
+export function openTestState(home = join(tempDir(), 'home'), given?: Store): TestState {
   const paths = resolvePaths({ INFRAKT_HOME: home });
   ensureHome(paths);
-  const store = openStore(paths.db);
+  const store = given ?? openStore(paths.db);
   const ctx: Ctx = {
     store,
     cipher: envCipher(loadMasterKey(paths.masterKey)),
@@ -42,6 +47,33 @@ export function openTestState(home = join(tempDir(), 'home')): TestState {
     jobs: noJobs,
   };
   return { ctx, paths, close: () => store.close() };
+}
+
+/** openTestState on the suite's database: SQLite, or a fresh database on the test PostgreSQL server. */
+export async function openTestStateOnDialect(): Promise<TestState> {
+  if (testDialect === 'sqlite') return openTestState();
+  const db = await freshDatabase(inject('postgresUrl'));
+  const state = openTestState(undefined, await openPostgresStore(db.url));
+  return {
+    ...state,
+    async close() {
+      await state.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Every row of every infrakt table, ordered, on either dialect: compare before/after to prove nothing changed. */
+export async function dumpRows(db: Db): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
+  for (const name of tables) {
+    // biome-ignore lint/suspicious/noExplicitAny: tables come from introspection, not the typed schema
+    const q = (db as any).selectFrom(name).selectAll();
+    const rows = (await q.execute()) as Record<string, unknown>[];
+    out[name] = rows.map((r) => JSON.stringify(r)).sort();
+  }
+  return out;
 }
 
 export function removeDir(dir: string): void {

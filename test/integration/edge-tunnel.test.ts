@@ -1,7 +1,8 @@
 // Edge servers end to end on real OpenSSH: a device in a network namespace of its own that accepts no incoming
 // connection runs the bootstrap script `server add --edge` wrote, its own sshd and the script's tunnel loop;
 // infrakt reaches it only through the reverse forward (at the control host, or at a relay), with the device's
-// host key pinned. See test/harness/edge-net.ts for the namespaces.
+// host key pinned; an app deploy runs against a Docker engine and Caddy of the device's own. See
+// test/harness/edge-net.ts for the namespaces.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshdMatchBlock } from '../../src/core/edge/sshd-setup.js';
 import { cleanupHomes, makeInfraktHome, runCli } from '../harness/cli.js';
+import { dockerBin, ensureTestImages, TEST_IMAGES } from '../harness/docker.js';
 import {
   createEdgeNet,
   type Device,
@@ -18,6 +20,7 @@ import {
   type MeetingPointSshd,
   newMeetingPoint,
   startDevice,
+  startDeviceDockerd,
   stopEdgeNet,
 } from '../harness/edge-net.js';
 import { getClientKeys, SSHD_BIN, startSshd, stopAllSshd, waitFor } from '../harness/sshd.js';
@@ -73,7 +76,7 @@ async function bringUp(device: Device, bootstrapFile: string, port: number) {
   const sshd = startDeviceSshd(device, port, []);
   await waitFor(`device sshd on ${port}`, () => readFileSync(sshd.log, 'utf8').includes('Server listening on'), 20_000);
   const tunnel = device.start('tunnel', ['/bin/sh', '/etc/infrakt-edge/tunnel.sh']);
-  return { sshd, tunnel };
+  return { device, sshd, tunnel };
 }
 
 /** The device's own sshd (its system configuration, with the drop-in the bootstrap added), or an impostor's. */
@@ -152,6 +155,9 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
       '--edge',
       '--key',
       getClientKeys().ed25519,
+      // The device shares this machine's filesystem (but /etc and /root): a remote root of its own.
+      '--root',
+      join(home, 'dev-a-root'),
       '--bootstrap-file',
       bootstrapFile,
     ]);
@@ -346,6 +352,8 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
         '2200',
         '--key',
         getClientKeys().ed25519,
+        '--root',
+        join(t.home, 'dev-b-root'),
         '--bootstrap-file',
         file,
       ]);
@@ -373,6 +381,20 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
       expect(r.stdout).toMatch(/ 2200\b/);
     });
 
+    it('export writes both as edge servers, and plan on that file (live, through the tunnels) shows no changes', async () => {
+      await untilTunnel('dev-a', 'connected');
+      const file = join(t.home, 'infrakt.yaml');
+      await ok(['export', '-o', file]);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toMatch(/dev-b:\n\s+edge:\n\s+relay: r1\n\s+devicePort: 2200\n\s+hostKey: [a-z0-9-]+ AAAA/);
+      expect(text).toMatch(/dev-a:\n\s+edge:\n\s+hostKey: [a-z0-9-]+ AAAA/);
+      expect(text).not.toContain('127.0.0.1');
+      const plan = await json<{ changes: unknown[]; warnings: string[]; checked: string[] }>(['plan', '-f', file]);
+      expect(plan.body.changes).toEqual([]);
+      expect(plan.body.warnings).toEqual([]);
+      expect(plan.code).toBe(0);
+    });
+
     it('a relay presenting its own sshd on the tunnel port fails the device host-key check', async () => {
       dev2.tunnel.stop();
       await untilTunnel('dev-b', 'waiting');
@@ -385,12 +407,99 @@ describe.skipIf(!available)('edge server at the control host (reverse tunnel fro
       }
     });
 
-    it('server remove revokes the tunnel key at the relay', async () => {
-      const r = await json<{ edgeKeyRevokedAt: string }>(['server', 'remove', 'dev-b', '--yes']);
+    it('server remove revokes the tunnel key at the relay and ends the session still open there', async () => {
+      dev2.tunnel = dev2.device.start('tunnel-b2', ['/bin/sh', '/etc/infrakt-edge/tunnel.sh']);
+      await untilTunnel('dev-b', 'connected');
+      expect(await tcpOutcome('127.0.0.1', relayPort, 2_000)).toBe('connected');
+      const r = await json<{ edgeKeyRevokedAt: string; edgeSessionEnded: boolean | null }>([
+        'server',
+        'remove',
+        'dev-b',
+        '--yes',
+      ]);
       expect(r.body.edgeKeyRevokedAt).toBe('relay r1');
+      expect(r.body.edgeSessionEnded).toBe(true);
       expect(readFileSync(relayKeys, 'utf8')).not.toContain('infrakt-edge:dev-b');
+      // The device's loop dials the relay again and is refused: the forward on the relay stays closed.
+      await waitFor(
+        'the revoked key to be refused at the relay',
+        () =>
+          /ended \(ssh exit 255 after \d+s\)[\s\S]*ended \(ssh exit 255 after \d+s\)/.test(
+            readFileSync(dev2.tunnel.log, 'utf8'),
+          ),
+        90_000,
+      );
+      expect(await tcpOutcome('127.0.0.1', relayPort, 2_000)).toBe('refused');
       await ok(['edge', 'relay', 'remove', 'r1']);
     });
+  });
+
+  // After the relay tests: their export/plan round trip compares dev-a with no app on it.
+  it('deploys an app through the tunnel: engine, health check and Caddy route all on the device side', async () => {
+    // The device's own Docker engine, in its namespaces; its sessions reach it through DOCKER_HOST.
+    const engine = await startDeviceDockerd(t.net, device);
+    const app = `edge-web-${id}`;
+    const domain = `${app}.test`;
+    try {
+      await ensureTestImages();
+      const image = execFileSync(dockerBin(), ['save', TEST_IMAGES.web1], { maxBuffer: 256 * 1024 * 1024 });
+      engine.docker(['load'], { input: image });
+      up.sshd.stop();
+      up.sshd = startDeviceSshd(device, 22, ['-o', `SetEnv=DOCKER_HOST=${engine.host}`]);
+      await waitFor(
+        'device sshd with its engine',
+        () => readFileSync(up.sshd.log, 'utf8').includes('Server listening on'),
+        20_000,
+      );
+      await waitFor('status ok', async () => (await status('dev-a')).code === 0, 60_000);
+      // Caddy on the device: its ports are the device's own (its network namespace), not this machine's.
+      await ok([
+        'server',
+        'set',
+        'dev-a',
+        '--proxy-tls',
+        'off',
+        '--proxy-http-port',
+        '8080',
+        '--proxy-https-port',
+        '8443',
+        '--proxy-admin',
+        '127.0.0.1:2019',
+        '--pull-policy',
+        'never',
+      ]);
+      await ok(['proxy', 'setup', 'dev-a']);
+      await ok([
+        'app',
+        'create',
+        '--server',
+        'dev-a',
+        '--name',
+        app,
+        '--image',
+        TEST_IMAGES.web1,
+        '--port',
+        '3000',
+        '--domain',
+        domain,
+        '--health-path',
+        '/health',
+        '--health-timeout',
+        '30',
+      ]);
+      const r = await ok(['app', 'deploy', app]);
+      expect(r.stdout).toMatch(/release 1 serving/);
+      // The route answers inside the device, through its Caddy, from a container of its engine.
+      const body = device.run(['curl', '-sS', '--max-time', '10', '-H', `Host: ${domain}`, 'http://127.0.0.1:8080/']);
+      expect(body).toContain('version=v1');
+      const names = engine.docker(['ps', '--format', '{{.Names}}']);
+      expect(names).toContain(app);
+      // This machine's engine never saw the app.
+      const here = execFileSync(dockerBin(), ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' });
+      expect(here).not.toContain(app);
+    } finally {
+      await engine.stop();
+    }
   });
 
   it('server remove revokes the tunnel key at the control host and ends the open session', async () => {

@@ -39,6 +39,8 @@ function redisTalk(port: number, commands: string[][], want: number): Promise<st
       }
     });
     sock.on('error', fail);
+    // docker-proxy accepts and then closes while redis is still starting: settle, so the poll tries again.
+    sock.on('close', () => fail(new Error(`redis closed the connection after ${JSON.stringify(buf)}`)));
   });
 }
 

@@ -1,31 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLocks } from '../../src/adapters/jobs/locks.js';
 import { createJobRunner } from '../../src/adapters/jobs/runner.js';
-import { openStore, type Store } from '../../src/adapters/store/open.js';
+import type { Store } from '../../src/adapters/store/store.js';
 import { systemClock } from '../../src/services/shared/context.js';
 import { bundleForTest } from '../harness/bundle.js';
+import { type TempStore, tempStore, testDialect } from '../harness/temp-store.js';
 
+// Runs on SQLite (integration project) and on PostgreSQL (postgres project): child processes share the store.
 let child: { file: string; cleanup(): void };
-let dir: string;
+let t: TempStore;
 let db: string;
 let store: Store;
 const started: ChildProcess[] = [];
 
 beforeAll(async () => {
   child = await bundleForTest('test/harness/jobs-child.ts');
-  dir = mkdtempSync(join(tmpdir(), 'ikt-test-jobs-crash-'));
-  db = join(dir, 'infrakt.db');
-  store = openStore(db);
+  t = await tempStore();
+  db = t.file;
+  store = t.store;
 });
 
 afterAll(async () => {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t?.cleanup();
   child?.cleanup();
 });
 
@@ -78,19 +77,21 @@ describe('jobs across processes', () => {
     const rec = await jobs.get(jobId);
     expect(rec.status).toBe('cancelled');
     expect(rec.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
-    expect(listLocks(store.raw)).toEqual([]);
+    expect(await listLocks(store.db)).toEqual([]);
     jobs.close();
   });
 
   it('kill -9 mid-job: the next runner marks the job failed (INTERRUPTED) and releases its lock', async () => {
     const holder = run('hold');
     const jobId = (await holder.line(/^READY /)).split(' ')[1]!;
-    expect(listLocks(store.raw).map((l) => [l.name, l.jobId, l.holderState])).toEqual([['app:1', jobId, 'alive']]);
+    expect((await listLocks(store.db)).map((l) => [l.name, l.jobId, l.holderState])).toEqual([
+      ['app:1', jobId, 'alive'],
+    ]);
     holder.p.kill('SIGKILL');
     await holder.exited;
 
     const jobs = createJobRunner({ store, clock: systemClock, actor: 'test' });
-    expect(jobs.recovered.jobs).toEqual([jobId]);
+    expect((await jobs.recovered).jobs).toEqual([jobId]);
     const rec = await jobs.get(jobId);
     expect(rec.status).toBe('failed');
     expect(rec.error?.code).toBe('INTERRUPTED');
@@ -99,7 +100,7 @@ describe('jobs across processes', () => {
       ['work', 'failed'],
       ['finish', 'skipped'],
     ]);
-    expect(listLocks(store.raw)).toEqual([]);
+    expect(await listLocks(store.db)).toEqual([]);
     jobs.close();
 
     const next = run('contend');
@@ -116,13 +117,26 @@ describe('jobs across processes', () => {
     expect(JSON.parse(await next.line(/^\{/)).ok).toBe(true);
   });
 
-  it('process.exit() mid-job (second Ctrl-C): the job is recorded interrupted on the way out', async () => {
-    const quitter = run('exit');
-    const jobId = (await quitter.line(/^READY /)).split(' ')[1]!;
-    expect(await quitter.exited).toBe(16);
-    // Read the store directly: no new runner (and so no start-up recovery) involved.
-    const row = store.raw.prepare('SELECT status, error_code FROM jobs WHERE id = ?').get(jobId);
-    expect(row).toEqual({ status: 'failed', error_code: 'INTERRUPTED' });
-    expect(listLocks(store.raw)).toEqual([]);
-  });
+  if (testDialect === 'sqlite') {
+    it('process.exit() mid-job (second Ctrl-C): the job is recorded interrupted on the way out', async () => {
+      const quitter = run('exit');
+      const jobId = (await quitter.line(/^READY /)).split(' ')[1]!;
+      expect(await quitter.exited).toBe(16);
+      // Read the store directly: no new runner (and so no start-up recovery) involved.
+      const row = store.raw!.prepare('SELECT status, error_code FROM jobs WHERE id = ?').get(jobId);
+      expect(row).toEqual({ status: 'failed', error_code: 'INTERRUPTED' });
+      expect(await listLocks(store.db)).toEqual([]);
+    });
+  } else {
+    it('process.exit() mid-job on Postgres: the next runner finds the job interrupted (its pid is gone)', async () => {
+      const quitter = run('exit');
+      const jobId = (await quitter.line(/^READY /)).split(' ')[1]!;
+      expect(await quitter.exited).toBe(16);
+      const jobs = createJobRunner({ store, clock: systemClock, actor: 'test' });
+      expect((await jobs.recovered).jobs).toEqual([jobId]);
+      expect((await jobs.get(jobId)).error?.code).toBe('INTERRUPTED');
+      expect(await listLocks(store.db)).toEqual([]);
+      jobs.close();
+    });
+  }
 });

@@ -38,6 +38,7 @@ describe('PATCH /api/apps/{name} and GET …/settings', () => {
       restart: 'unless-stopped',
       volumes: [],
       releaseCommand: null,
+      preBackupHook: null,
       git: null,
     });
     const res = await f.req('/api/apps/api', {
@@ -50,6 +51,7 @@ describe('PATCH /api/apps/{name} and GET …/settings', () => {
         restart: 'on-failure:3',
         volumes: ['data:/data', './uploads:/srv/uploads:ro'],
         releaseCommand: 'npm run migrate',
+        preBackupHook: 'pg_dump -U app -f /data/dump.sql app',
         healthTimeout: 30,
       },
     });
@@ -65,6 +67,7 @@ describe('PATCH /api/apps/{name} and GET …/settings', () => {
       cpus: 0.5,
       restart: 'on-failure:3',
       releaseCommand: 'npm run migrate',
+      preBackupHook: 'pg_dump -U app -f /data/dump.sql app',
       health: { timeoutMs: 30_000 },
       volumes: [
         { kind: 'named', source: 'data', path: '/data', readOnly: false, spec: 'data:/data' },
@@ -72,8 +75,11 @@ describe('PATCH /api/apps/{name} and GET …/settings', () => {
       ],
     });
     // null removes a limit and the release command.
-    await f.req('/api/apps/api', { method: 'PATCH', json: { memory: null, cpus: null, releaseCommand: null } });
-    expect(await settings()).toMatchObject({ memory: null, cpus: null, releaseCommand: null });
+    await f.req('/api/apps/api', {
+      method: 'PATCH',
+      json: { memory: null, cpus: null, releaseCommand: null, preBackupHook: null },
+    });
+    expect(await settings()).toMatchObject({ memory: null, cpus: null, releaseCommand: null, preBackupHook: null });
   });
 
   it.each([
@@ -87,6 +93,8 @@ describe('PATCH /api/apps/{name} and GET …/settings', () => {
     [{ domains: ['a.example.com', 'a.example.com'] }],
     [{ domains: ['not a domain'] }],
     [{ releaseCommand: 'a\nb' }],
+    [{ preBackupHook: 'pg_dump\nrm -rf /' }],
+    [{ preBackupHook: '' }],
     [{ port: 70000 }],
     [{ gitHostKey: 'ssh-ed25519 AAAA' }],
     [{ memory: '64m', port: 0 }],

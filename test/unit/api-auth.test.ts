@@ -8,6 +8,7 @@ import {
   loadApiKey,
   rotateApiKey,
 } from '../../src/adapters/secrets/api-key.js';
+import { ROUTE_PERMISSIONS } from '../../src/api/auth/route-permissions.js';
 import { FailureLimiter } from '../../src/api/auth.js';
 import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
 
@@ -30,9 +31,9 @@ const concrete = (path: string) =>
 let addrSeq = 0;
 const nextAddr = () => `198.51.100.${++addrSeq % 250}`;
 
-describe('every route but GET /api/health and /api/openapi.json requires X-API-Key', () => {
+describe('every route but the public ones (health, sign-in) requires credentials', () => {
   it('enumerates the registered routes: 401 without a key, 403 with a wrong one', async () => {
-    const routes = registeredApiRoutes(f.app).filter((r) => r.path !== '/api/health' && r.path !== '/api/openapi.json');
+    const routes = registeredApiRoutes(f.app).filter((r) => ROUTE_PERMISSIONS[`${r.method} ${r.path}`] !== 'public');
     expect(routes.length).toBeGreaterThanOrEqual(18);
     for (const r of routes) {
       const init = {

@@ -21,6 +21,7 @@ describe('error code → HTTP status (one table)', () => {
     NOT_FOUND: 404,
     CONFLICT: 409,
     ABORTED: 409,
+    APPROVAL_PENDING: 202,
     CANCELLED: 409,
     STATE: 422,
     LOCKED: 423,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_PERMISSIONS } from '../../src/api/auth/route-permissions.js';
 import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
 
 let f: ApiFixture;
@@ -20,6 +21,13 @@ interface Doc {
   };
 }
 let doc: Doc;
+/** The owner key, a scoped token, or the dashboard session. */
+const ANY_CREDENTIAL = [{ ApiKey: [] }, { BearerToken: [] }, { SessionCookie: [] }];
+const PUBLIC = new Set(
+  Object.entries(ROUTE_PERMISSIONS)
+    .filter(([, p]) => p === 'public')
+    .map(([k]) => k.replace(/:(\w+)/g, '{$1}')),
+);
 beforeAll(async () => {
   f = apiFixture();
   const res = await f.req('/api/openapi.json');
@@ -53,7 +61,7 @@ describe('OpenAPI document', () => {
     expect(doc.components.securitySchemes.ApiKey).toEqual(
       expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
     );
-    expect(doc.security).toEqual([{ ApiKey: [] }]);
+    expect(doc.security).toEqual(ANY_CREDENTIAL);
   });
 
   it('lists every registered /api route, and nothing else', () => {
@@ -92,10 +100,10 @@ describe('OpenAPI document', () => {
           expect(ids.has(op.operationId)).toBe(false);
           ids.add(op.operationId);
         }
-        // Health, this document and webhook deliveries (signed with the app secret) are public; everything else
-        // declares the key (globally or per operation).
-        if (path === '/api/openapi.json' || path === '/api/webhooks/{hookId}') expect(op.security).toEqual([]);
-        else if (path !== '/api/health') expect(op.security ?? doc.security).toEqual([{ ApiKey: [] }]);
+        // Health is public; everything else declares the key (globally or per operation).
+        expect(op.security ?? doc.security).toEqual(
+          PUBLIC.has(`${method.toUpperCase()} ${path}`) ? [] : ANY_CREDENTIAL,
+        );
       }
     }
     for (const ref of refs(doc)) {
@@ -109,7 +117,9 @@ describe('OpenAPI document', () => {
     const s = doc.components.schemas;
     expect(s.ServerAdd?.properties.name?.pattern).toBe('^[a-z0-9][a-z0-9-]{0,62}$');
     expect(s.AppCreate?.properties.image?.pattern).toBeTypeOf('string');
-    expect(s.AppCreate?.required).toEqual(expect.arrayContaining(['server', 'name']));
+    // `server` or `cluster` (a cluster app is recorded on the cluster's manager): only `name` is always required.
+    expect(s.AppCreate?.required).toEqual(expect.arrayContaining(['name']));
+    expect(Object.keys(s.AppCreate?.properties ?? {})).toEqual(expect.arrayContaining(['server', 'cluster']));
     expect(s.Error?.properties.error?.required).toEqual(expect.arrayContaining(['code', 'message']));
   });
 

@@ -33,7 +33,7 @@ describe('memoised list bodies are never stale', () => {
       other.close();
     }
     expect(await names('/api/servers')).toEqual(['renamed']);
-    f.ctx.store.raw.prepare("UPDATE servers SET status = 'active' WHERE name = 'renamed'").run();
+    f.ctx.store.raw!.prepare("UPDATE servers SET status = 'active' WHERE name = 'renamed'").run();
     expect((await body(await f.req('/api/servers')))[0].status).toBe('active');
   });
 

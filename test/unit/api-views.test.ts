@@ -183,7 +183,7 @@ describe('every answer is the documented view', () => {
       { json: { name: 'b2', s3: 'https://s3.example.com/bkt', accessKeyId: 'AKIA', secretAccessKey: 'secret-key' } },
       201,
     );
-    const db = f.ctx.store.raw;
+    const db = f.ctx.store.raw!;
     const server = db.prepare("SELECT id FROM servers WHERE name = 'web-1'").pluck().get();
     db.prepare("UPDATE backup_targets SET last_check_json = ? WHERE name = 'nas'").run(
       JSON.stringify({

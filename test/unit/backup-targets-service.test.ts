@@ -138,11 +138,11 @@ describe('targets in the local state', () => {
     expect((await revealRepoPassword(state.ctx, 'b2')).reveal()).toBe('an existing repository password');
     // A sealed value copied to another target's row does not open there (the AAD names the target).
     await addTarget(state.ctx, { name: 'other', sftp: 'u@h:/r' });
-    const sealed = state.ctx.store.raw
-      .prepare("SELECT secrets_enc FROM backup_targets WHERE name = 'b2'")
+    const sealed = state.ctx.store
+      .raw!.prepare("SELECT secrets_enc FROM backup_targets WHERE name = 'b2'")
       .pluck()
       .get();
-    state.ctx.store.raw.prepare("UPDATE backup_targets SET secrets_enc = ? WHERE name = 'other'").run(sealed);
+    state.ctx.store.raw!.prepare("UPDATE backup_targets SET secrets_enc = ? WHERE name = 'other'").run(sealed);
     await expect((async () => (await resolveTarget(state.ctx, 'other')).secrets())()).rejects.toMatchObject({
       code: 'SECRET',
     });

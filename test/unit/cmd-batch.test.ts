@@ -3,7 +3,7 @@
 // binary), an `exit` ends only its part, only the stdin part reads stdin, and secrets are refused.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { batch, exec, parseBatch, pipe, raw, render, seq } from '../../src/core/cmd/index.js';
+import { BatchStream, batch, exec, parseBatch, pipe, raw, render, seq } from '../../src/core/cmd/index.js';
 import { secret } from '../../src/core/secret.js';
 
 const NONCE = '0123456789abcdef01234567';
@@ -51,6 +51,49 @@ describe('batch', () => {
     expect(got.get('reader')?.stdout).toBe('the input');
     expect(got.get('before')?.stdout.trim()).toBe('0');
     expect(got.get('after')?.stdout.trim()).toBe('0');
+  });
+
+  it('a part with `after` runs only when that part exited 0; skipped parts are absent, later ones still run', () => {
+    const parts = [
+      { name: 'ok', cmd: exec('echo', 'one') },
+      { name: 'then', cmd: exec('echo', 'two'), after: 'ok' },
+      { name: 'fails', cmd: exec('false'), after: 'then' },
+      { name: 'skipped', cmd: exec('echo', 'never'), after: 'fails' },
+      { name: 'chained-skip', cmd: exec('echo', 'never either'), after: 'skipped' },
+      { name: 'free', cmd: exec('echo', 'always') },
+    ];
+    const got = parseBatch(sh(render(batch(parts, NONCE))).stdout, NONCE);
+    expect(got.get('then')).toEqual({ exitCode: 0, stdout: 'two\n' });
+    expect(got.get('fails')?.exitCode).toBe(1);
+    expect(got.has('skipped')).toBe(false);
+    expect(got.has('chained-skip')).toBe(false);
+    expect(got.get('free')).toEqual({ exitCode: 0, stdout: 'always\n' });
+    expect(() => batch([{ name: 'a', cmd: exec('true'), after: 'b' }], NONCE)).toThrow(/earlier part/);
+  });
+
+  it('BatchStream gives each part as its frame ends, the same results as parseBatch', () => {
+    const parts = [
+      { name: 'lines', cmd: exec('printf', 'x\\ny\\n') },
+      { name: 'no-newline', cmd: exec('printf', 'tail') },
+      { name: 'empty', cmd: exec('true') },
+      { name: 'blank', cmd: exec('printf', '\\n') },
+      { name: 'exits', cmd: seq(exec('echo', 'before'), exec('exit', '3')) },
+    ];
+    const out = sh(render(batch(parts, NONCE))).stdout;
+    const ended: string[] = [];
+    const seen = new Map<string, { exitCode: number; stdout: string }>();
+    const live: string[] = [];
+    const stream = new BatchStream(NONCE, {
+      onLine: (part, line) => live.push(`${part}:${line}`),
+      onEnd: (part, r) => {
+        ended.push(part);
+        seen.set(part, r);
+      },
+    });
+    for (const line of out.replace(/\n$/, '').split('\n')) stream.line(line);
+    expect(ended).toEqual(parts.map((p) => p.name));
+    expect(seen).toEqual(parseBatch(out, NONCE));
+    expect(live).toContain('lines:x');
   });
 
   it('a script cut short leaves the parts that did not finish out', () => {

@@ -3,7 +3,15 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { render } from '../../src/core/cmd/index.js';
 import { renderEdgeBootstrap } from '../../src/core/commands/edge-bootstrap.js';
+import {
+  isTunnelSession,
+  parseListenerOwners,
+  processUid,
+  terminateProcess,
+  tunnelListener,
+} from '../../src/core/commands/edge-session.js';
 import { tunnelPortCandidates } from '../../src/core/edge/ports.js';
 import { sshdMatchBlock } from '../../src/core/edge/sshd-setup.js';
 import { renderTunnelAuthorizedKeys, tunnelKeyLine } from '../../src/core/edge/tunnel-keys.js';
@@ -43,6 +51,35 @@ describe('tunnel authorized_keys', () => {
     expect(block).toContain('AllowTcpForwarding remote');
     expect(block).toContain('PermitTTY no');
     expect(block).toContain('ForceCommand /bin/false');
+  });
+});
+
+describe('ending a tunnel session at a relay', () => {
+  it('asks ss for the one loopback listener, reads the owner uid, signals that pid only', () => {
+    expect(render(tunnelListener(20005))).toBe('ss -H -t -l -n -p src 127.0.0.1:20005');
+    expect(render(processUid(4242))).toBe('stat -c %u /proc/4242 2> /dev/null');
+    expect(render(terminateProcess(4242))).toBe('kill -s TERM 4242');
+    for (const bad of [0, 1, -5, 1.5, Number.NaN]) expect(() => terminateProcess(bad)).toThrow();
+  });
+
+  it('parses the owners of ss -p lines, each process once', () => {
+    const out = [
+      'LISTEN 0 128 127.0.0.1:20005 0.0.0.0:* users:(("sshd",pid=812,fd=9),("sshd",pid=812,fd=10))',
+      'LISTEN 0 128 127.0.0.1:20005 0.0.0.0:* users:(("sshd-session",pid=900,fd=7))',
+    ].join('\n');
+    expect(parseListenerOwners(out)).toEqual([
+      { comm: 'sshd', pid: 812 },
+      { comm: 'sshd-session', pid: 900 },
+    ]);
+    // Without permission ss shows the socket but no process.
+    expect(parseListenerOwners('LISTEN 0 128 127.0.0.1:20005 0.0.0.0:*')).toEqual([]);
+  });
+
+  it('only an unprivileged sshd session counts, never root or another program', () => {
+    expect(isTunnelSession('sshd', 64999)).toBe(true);
+    expect(isTunnelSession('sshd-session', 1000)).toBe(true);
+    expect(isTunnelSession('sshd', 0)).toBe(false);
+    expect(isTunnelSession('nc', 1000)).toBe(false);
   });
 });
 

@@ -127,9 +127,12 @@ describe('env import / export services', () => {
     expect(out.text).toBe(
       '# environment of web on box (decrypted: keep this file private)\n' + 'KEEP=kept\nMULTI="a\\nb"\nOVERWRITE=new\n',
     );
-    const audit = state.ctx.store.raw
-      .prepare("SELECT action, details_json FROM audit_events WHERE action LIKE 'env.%' ORDER BY id")
-      .all();
+    const audit = await state.ctx.store.db
+      .selectFrom('audit_events')
+      .select(['action', 'details_json'])
+      .where('action', 'like', 'env.%')
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => (a as { action: string }).action)).toEqual(['env.set', 'env.import', 'env.export']);
     expect(JSON.stringify(audit)).not.toContain('kept');
   });

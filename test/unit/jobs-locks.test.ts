@@ -7,8 +7,8 @@ import { systemClock } from '../../src/services/shared/context.js';
 import { type TempStore, tempStore, until } from '../harness/temp-store.js';
 
 let t: TempStore;
-beforeEach(() => {
-  t = tempStore();
+beforeEach(async () => {
+  t = await tempStore();
 });
 afterEach(async () => {
   await t.cleanup();
@@ -22,6 +22,20 @@ const hold = () => {
   });
   return { gate, release };
 };
+const insertJob = (row: {
+  id: string;
+  status: string;
+  runner: string | null;
+  created_at: string;
+  started_at?: string;
+  heartbeat_at?: string | null;
+}) =>
+  t.store.db
+    .insertInto('jobs')
+    .values({ kind: 'deploy', target: 'w/a', actor: 'x', cancel_requested: 0, params_json: '{}', ...row })
+    .execute();
+const insertLock = (name: string, jobId: string | null, holder: string, at: string) =>
+  t.store.db.insertInto('locks').values({ name, job_id: jobId, holder, acquired_at: at }).execute();
 // A pid that surely belongs to no running process: a child that has exited.
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
 
@@ -37,10 +51,12 @@ describe('store locks', () => {
     expect(err.message).not.toMatch(/#[0-9a-f]{8}/);
     expect(err.details.holderJobId).toBe(first.id);
     expect((await jobs.get(err.details.jobId)).status).toBe('failed');
-    expect(listLocks(t.store.raw).map((l) => [l.name, l.jobId, l.holderState])).toEqual([['app:1', first.id, 'alive']]);
+    expect((await listLocks(t.store.db)).map((l) => [l.name, l.jobId, l.holderState])).toEqual([
+      ['app:1', first.id, 'alive'],
+    ]);
     release();
     await first.done;
-    expect(listLocks(t.store.raw)).toEqual([]);
+    expect(await listLocks(t.store.db)).toEqual([]);
     await expect(jobs.run(spec, async () => 2)).resolves.toMatchObject({ result: 2 });
   });
 
@@ -51,7 +67,7 @@ describe('store locks', () => {
     await expect(jobs.run({ ...spec, locks: ['app:1', 'app:2'] }, async () => 1)).rejects.toMatchObject({
       code: 'LOCKED',
     });
-    expect(listLocks(t.store.raw).map((l) => l.name)).toEqual(['app:2']);
+    expect((await listLocks(t.store.db)).map((l) => l.name)).toEqual(['app:2']);
     release();
     await h.done;
   });
@@ -79,12 +95,10 @@ describe('store locks', () => {
   });
 
   it('a lock held by a dead process on this host is released automatically', async () => {
-    const raw = t.store.raw;
     const jobs = t.runner(); // created first: its start-up recovery would already release the lock
-    raw
-      .prepare('INSERT INTO locks (name, job_id, holder, acquired_at) VALUES (?, NULL, ?, ?)')
-      .run('app:1', `bob (cli), pid ${deadPid()} on ${hostname()} #0badc0de`, new Date().toISOString());
-    expect(listLocks(raw)[0]?.holderState).toBe('dead');
+    await jobs.recovered;
+    await insertLock('app:1', null, `bob (cli), pid ${deadPid()} on ${hostname()} #0badc0de`, new Date().toISOString());
+    expect((await listLocks(t.store.db))[0]?.holderState).toBe('dead');
     const { jobId } = await jobs.run(spec, async () => 1);
     expect((await jobs.logs(jobId)).map((l) => l.line).join('\n')).toContain(
       'released stale lock app:1 held by bob (cli)',
@@ -92,53 +106,38 @@ describe('store locks', () => {
   });
 
   it('a lock held on another host is reported and can be broken explicitly', async () => {
-    const raw = t.store.raw;
-    raw
-      .prepare('INSERT INTO locks (name, job_id, holder, acquired_at) VALUES (?, ?, ?, ?)')
-      .run('app:1', 'j_other', 'carol (api), pid 4242 on build-box #12345678', '2026-01-01T00:00:00.000Z');
+    await insertLock('app:1', 'j_other', 'carol (api), pid 4242 on build-box #12345678', '2026-01-01T00:00:00.000Z');
     const jobs = t.runner();
     const err = await jobs.run(spec, async () => 1).catch((e) => e);
     expect(err.code).toBe('LOCKED');
     expect(err.message).toContain('carol (api), pid 4242 on build-box since 2026-01-01T00:00:00.000Z');
     expect(err.hint).toContain('infrakt lock break app:1');
-    expect(breakLock(raw, 'app:1').holder).toBe('carol (api), pid 4242 on build-box');
+    expect((await breakLock(t.store.db, 'app:1')).holder).toBe('carol (api), pid 4242 on build-box');
     await expect(jobs.run(spec, async () => 1)).resolves.toBeTruthy();
-    expect(() => breakLock(raw, 'app:1')).toThrow(/not found/);
+    await expect(breakLock(t.store.db, 'app:1')).rejects.toThrow(/not found/);
   });
 });
 
 describe('crash recovery', () => {
   it('jobs of a dead process on this host are marked INTERRUPTED and their locks released', async () => {
-    const raw = t.store.raw;
     const dead = `pid ${deadPid()} on ${hostname()} #0badc0de`;
     const now = new Date().toISOString();
-    raw
-      .prepare(
-        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at, started_at) VALUES ('j_dead', 'deploy', 'running', 'w/a', 'x', ?, ?, ?)",
-      )
-      .run(dead, now, now);
-    raw
-      .prepare(
-        "INSERT INTO job_steps (job_id, idx, name, status, started_at) VALUES ('j_dead', 0, 'pull', 'running', ?)",
-      )
-      .run(now);
-    raw.prepare("INSERT INTO job_steps (job_id, idx, name, status) VALUES ('j_dead', 1, 'switch', 'pending')").run();
-    raw
-      .prepare(
-        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at) VALUES ('j_q', 'deploy', 'queued', 'w/a', 'x', ?, ?)",
-      )
-      .run(dead, now);
-    raw
-      .prepare(
-        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at) VALUES ('j_remote', 'deploy', 'running', 'w/a', 'x', 'pid 1 on other-host #12345678', ?)",
-      )
-      .run(now);
-    raw
-      .prepare("INSERT INTO locks (name, job_id, holder, acquired_at) VALUES ('app:1', 'j_dead', ?, ?)")
-      .run(`x, ${dead}`, now);
+    await insertJob({ id: 'j_dead', status: 'running', runner: dead, created_at: now, started_at: now });
+    await t.store.db
+      .insertInto('job_steps')
+      .values([
+        { job_id: 'j_dead', idx: 0, name: 'pull', status: 'running', started_at: now },
+        { job_id: 'j_dead', idx: 1, name: 'switch', status: 'pending' },
+      ])
+      .execute();
+    await insertJob({ id: 'j_q', status: 'queued', runner: dead, created_at: now });
+    await insertJob({ id: 'j_remote', status: 'running', runner: 'pid 1 on other-host #12345678', created_at: now });
+    // Approved and waiting for a worker: nobody runs it, so nobody died running it.
+    await insertJob({ id: 'j_unclaimed', status: 'queued', runner: null, created_at: now });
+    await insertLock('app:1', 'j_dead', `x, ${dead}`, now);
 
     const jobs = createJobRunner({ store: t.store, clock: systemClock, actor: 'me' });
-    expect(jobs.recovered).toEqual({ jobs: ['j_dead', 'j_q'], locks: [] });
+    expect(await jobs.recovered).toEqual({ jobs: ['j_dead', 'j_q'], locks: [] });
     const rec = await jobs.get('j_dead');
     expect(rec.status).toBe('failed');
     expect(rec.error?.code).toBe('INTERRUPTED');
@@ -149,7 +148,8 @@ describe('crash recovery', () => {
     ]);
     expect((await jobs.get('j_q')).status).toBe('failed');
     expect((await jobs.get('j_remote')).status).toBe('running');
-    expect(listLocks(raw)).toEqual([]);
+    expect((await jobs.get('j_unclaimed')).status).toBe('queued');
+    expect(await listLocks(t.store.db)).toEqual([]);
     jobs.close();
   });
 
@@ -159,7 +159,7 @@ describe('crash recovery', () => {
     const h = await a.start(spec, () => gate);
     await until(async () => (await a.get(h.id)).status === 'running');
     const b = t.runner();
-    expect(b.recovered.jobs).toEqual([]);
+    expect((await b.recovered).jobs).toEqual([]);
     release();
     await h.done;
   });
@@ -180,7 +180,7 @@ describe('cancel while waiting for a lock', () => {
     expect(rec.startedAt).toBeNull();
     await expect(second.done).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(ran).toBe(false);
-    expect(listLocks(t.store.raw).map((l) => l.jobId)).toEqual([first.id]);
+    expect((await listLocks(t.store.db)).map((l) => l.jobId)).toEqual([first.id]);
     release();
     await first.done;
   });
@@ -189,43 +189,36 @@ describe('cancel while waiting for a lock', () => {
 describe('heartbeat', () => {
   const insert = (id: string, runner: string, beatAgoMs: number | null) => {
     const now = Date.now();
-    t.store.raw
-      .prepare(
-        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at, heartbeat_at) VALUES (?, 'deploy', 'running', 'w/a', 'x', ?, ?, ?)",
-      )
-      .run(
-        id,
-        runner,
-        new Date(now - 3_600_000).toISOString(),
-        beatAgoMs === null ? null : new Date(now - beatAgoMs).toISOString(),
-      );
+    return insertJob({
+      id,
+      status: 'running',
+      runner,
+      created_at: new Date(now - 3_600_000).toISOString(),
+      heartbeat_at: beatAgoMs === null ? null : new Date(now - beatAgoMs).toISOString(),
+    });
   };
 
   it('a job of an uncheckable process (other hostname) is recovered once its heartbeat is silent for a minute', async () => {
-    insert('j_silent', 'pid 7 on old-container #12345678', 120_000);
-    insert('j_fresh', 'pid 7 on other-container #12345678', 2_000);
-    insert('j_never', 'worker-without-pid', null);
-    t.store.raw
-      .prepare(
-        "INSERT INTO locks (name, job_id, holder, acquired_at) VALUES ('app:1', 'j_silent', 'x, pid 7 on old-container #12345678', ?)",
-      )
-      .run(new Date().toISOString());
+    await insert('j_silent', 'pid 7 on old-container #12345678', 120_000);
+    await insert('j_fresh', 'pid 7 on other-container #12345678', 2_000);
+    await insert('j_never', 'worker-without-pid', null);
+    await insertLock('app:1', 'j_silent', 'x, pid 7 on old-container #12345678', new Date().toISOString());
     const jobs = t.runner();
-    expect([...jobs.recovered.jobs].sort()).toEqual(['j_never', 'j_silent']);
+    expect([...(await jobs.recovered).jobs].sort()).toEqual(['j_never', 'j_silent']);
     expect((await jobs.get('j_silent')).error?.code).toBe('INTERRUPTED');
     expect((await jobs.get('j_fresh')).status).toBe('running');
-    expect(listLocks(t.store.raw)).toEqual([]);
+    expect(await listLocks(t.store.db)).toEqual([]);
   });
 
   it('a running job keeps its heartbeat fresh', async () => {
     const jobs = t.runner({ heartbeatMs: 20 });
     const { gate, release } = hold();
     const h = await jobs.start(spec, () => gate);
-    const beat = () =>
-      (t.store.raw.prepare('SELECT heartbeat_at FROM jobs WHERE id = ?').get(h.id) as { heartbeat_at: string })
-        .heartbeat_at;
-    const first = beat();
-    await until(() => beat() > first, 3000, 'a newer heartbeat');
+    const beat = async () =>
+      (await t.store.db.selectFrom('jobs').select('heartbeat_at').where('id', '=', h.id).executeTakeFirstOrThrow())
+        .heartbeat_at ?? '';
+    const first = await beat();
+    await until(async () => (await beat()) > first, 3000, 'a newer heartbeat');
     release();
     await h.done;
   });
@@ -234,14 +227,9 @@ describe('heartbeat', () => {
     const jobs = t.runner();
     const dead = `pid ${deadPid()} on ${hostname()} #0badc0de`;
     const now = new Date().toISOString();
-    t.store.raw
-      .prepare(
-        "INSERT INTO jobs (id, kind, status, target, actor, runner, created_at) VALUES ('j_gone', 'deploy', 'running', 'w/a', 'x', ?, ?)",
-      )
-      .run(dead, now);
-    t.store.raw
-      .prepare("INSERT INTO locks (name, job_id, holder, acquired_at) VALUES ('app:1', 'j_gone', ?, ?)")
-      .run(`x, ${dead}`, now);
+    await jobs.recovered;
+    await insertJob({ id: 'j_gone', status: 'running', runner: dead, created_at: now });
+    await insertLock('app:1', 'j_gone', `x, ${dead}`, now);
     const { jobId } = await jobs.run(spec, async () => 1);
     expect((await jobs.get('j_gone')).error?.code).toBe('INTERRUPTED');
     expect((await jobs.logs(jobId)).map((l) => l.line)).toContain(

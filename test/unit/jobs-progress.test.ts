@@ -6,8 +6,8 @@ import { type TempStore, tempStore, until } from '../harness/temp-store.js';
 
 let t: TempStore;
 let stdout: string;
-beforeEach(() => {
-  t = tempStore();
+beforeEach(async () => {
+  t = await tempStore();
   stdout = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout += String(chunk);

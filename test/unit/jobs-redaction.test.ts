@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfraktError } from '../../src/core/errors.js';
 import { secret } from '../../src/core/secret.js';
-import { type TempStore, tempStore } from '../harness/temp-store.js';
+import { type TempStore, tempStore, testDialect } from '../harness/temp-store.js';
 
 let t: TempStore;
-beforeEach(() => {
-  t = tempStore();
+beforeEach(async () => {
+  t = await tempStore();
 });
 afterEach(async () => {
   await t.cleanup();
@@ -14,7 +14,13 @@ afterEach(async () => {
 
 const VALUE = 'pw-9f8e7d6c5b4a';
 
-function dbBytes(): string {
+/** Everything the database holds: SQLite's file bytes (and its WAL), or every row of the job tables on Postgres. */
+async function dbBytes(): Promise<string> {
+  if (testDialect === 'postgres') {
+    const tables = ['jobs', 'job_steps', 'job_logs', 'locks'] as const;
+    const rows = await Promise.all(tables.map((n) => t.store.db.selectFrom(n).selectAll().execute()));
+    return JSON.stringify(rows);
+  }
   // WAL mode: recent pages live in the -wal file; check both, before and after a checkpoint.
   const parts = [t.file, `${t.file}-wal`].map((f) => {
     try {
@@ -61,9 +67,9 @@ describe('job log redaction', () => {
     ]);
     const rec = await jobs.get(err.details.jobId);
     expect(JSON.stringify(rec)).not.toContain(VALUE);
-    expect(dbBytes()).not.toContain(VALUE);
-    t.store.raw.pragma('wal_checkpoint(TRUNCATE)');
-    expect(dbBytes()).not.toContain(VALUE);
+    expect(await dbBytes()).not.toContain(VALUE);
+    t.store.raw?.pragma('wal_checkpoint(TRUNCATE)');
+    expect(await dbBytes()).not.toContain(VALUE);
   });
 
   it('a secret spanning a line break or the long-line cut does not leak in parts', async () => {
@@ -78,7 +84,7 @@ describe('job log redaction', () => {
     expect(text).not.toContain('first-half');
     expect(text).not.toContain('second-half');
     expect(text).not.toContain(VALUE.slice(0, 5));
-    expect(dbBytes()).not.toContain('first-half');
+    expect(await dbBytes()).not.toContain('first-half');
   });
 
   it('results are stored as JSON with Secrets redacted and scrubbed', async () => {
@@ -90,6 +96,6 @@ describe('job log redaction', () => {
     });
     expect(result.password).toBe(pw);
     expect((await jobs.get(jobId)).result).toEqual({ password: '[redacted]', url: 'postgres://app:[redacted]@db/app' });
-    expect(dbBytes()).not.toContain(VALUE);
+    expect(await dbBytes()).not.toContain(VALUE);
   });
 });

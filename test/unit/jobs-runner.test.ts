@@ -6,8 +6,8 @@ import { secret } from '../../src/core/secret.js';
 import { type TempStore, tempStore, until } from '../harness/temp-store.js';
 
 let t: TempStore;
-beforeEach(() => {
-  t = tempStore();
+beforeEach(async () => {
+  t = await tempStore();
 });
 afterEach(async () => {
   await t.cleanup();
@@ -66,12 +66,19 @@ describe('job state machine', () => {
   it('start returns before the body runs; the job outlives the caller', async () => {
     const jobs = t.runner();
     let ran = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const h = await jobs.start(spec, async () => {
       ran = true;
+      await gate;
       return 1;
     });
     expect(ran).toBe(false);
-    expect((await jobs.get(h.id)).status).toBe('queued');
+    // Queued until the next macrotask; a slower store (Postgres) may already show it running.
+    expect(['queued', 'running']).toContain((await jobs.get(h.id)).status);
+    release();
     await expect(h.done).resolves.toBe(1);
     expect((await jobs.get(h.id)).status).toBe('succeeded');
   });

@@ -19,8 +19,8 @@ describe('locks service', () => {
   let state: TestState;
   let dir: string;
   const insert = (name: string, holder: string) =>
-    state.ctx.store.raw
-      .prepare('INSERT INTO locks (name, job_id, holder, acquired_at) VALUES (?, NULL, ?, ?)')
+    state.ctx.store
+      .raw!.prepare('INSERT INTO locks (name, job_id, holder, acquired_at) VALUES (?, NULL, ?, ?)')
       .run(name, holder, '2026-01-01T00:00:00.000Z');
   beforeEach(() => {
     dir = tempDir();

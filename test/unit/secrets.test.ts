@@ -206,7 +206,7 @@ describe('stored env values', () => {
     removeDir(join(home, '..'));
   });
 
-  const raw = () => state.ctx.store.raw;
+  const raw = () => state.ctx.store.raw!;
   const appId = (server: string, name: string) =>
     raw()
       .prepare(

@@ -12,6 +12,7 @@ import { LoginPage } from './pages/login.js';
 const DashboardPage = lazy(() => import('./pages/dashboard.js'));
 const ServersPage = lazy(() => import('./pages/servers.js'));
 const ServerDetailPage = lazy(() => import('./pages/server-detail.js'));
+const ClustersPage = lazy(() => import('./pages/clusters.js'));
 const AppsPage = lazy(() => import('./pages/apps.js'));
 const AppDetailPage = lazy(() => import('./pages/app-detail.js'));
 const DatabasesPage = lazy(() => import('./pages/databases.js'));
@@ -21,6 +22,10 @@ const BackupsPage = lazy(() => import('./pages/backups.js'));
 const AlertsPage = lazy(() => import('./pages/alerts.js'));
 const JobsPage = lazy(() => import('./pages/jobs.js'));
 const JobDetailPage = lazy(() => import('./pages/job-detail.js'));
+const ApprovalsPage = lazy(() => import('./pages/approvals.js'));
+const UsersPage = lazy(() => import('./pages/users.js'));
+const TokensPage = lazy(() => import('./pages/tokens.js'));
+const AuditPage = lazy(() => import('./pages/audit.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found.js'));
 
 const queryClient = new QueryClient({
@@ -45,6 +50,7 @@ function Routed() {
           <Route path="/" element={<DashboardPage />} />
           <Route path="/servers" element={<ServersPage />} />
           <Route path="/servers/:name" element={<ServerDetailPage />} />
+          <Route path="/clusters" element={<ClustersPage />} />
           <Route path="/apps" element={<AppsPage />} />
           <Route path="/apps/:name" element={<AppDetailPage />} />
           <Route path="/databases" element={<DatabasesPage />} />
@@ -54,6 +60,10 @@ function Routed() {
           <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/:id" element={<JobDetailPage />} />
+          <Route path="/approvals" element={<ApprovalsPage />} />
+          <Route path="/users" element={<UsersPage />} />
+          <Route path="/tokens" element={<TokensPage />} />
+          <Route path="/audit" element={<AuditPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Suspense>

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { isTunnelSession } from '../../core/commands/edge-session.js';
 
 /**
  * Revoking a device's key stops new logins only: the session it has open keeps its reverse forward. This finds
@@ -53,7 +54,7 @@ export function endTunnelSession(port: number): EndSessionResult {
     const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
     const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     // Only a session child (sshd running as the unprivileged tunnel user), never the sshd listener itself.
-    if (comm !== 'sshd' || uid === undefined || uid === '0') return 'not-sshd';
+    if (uid === undefined || !isTunnelSession(comm, Number(uid))) return 'not-sshd';
     process.kill(pid, 'SIGTERM');
     return 'ended';
   } catch {

@@ -1,7 +1,7 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { InfraktError, isInfraktError } from '../../core/errors.js';
 import type { JobContext, JobEvent, JobMeasures, JobStep, LogStream, StepHandle, StepStatus } from '../../core/jobs.js';
 import { isSecret, type Secret, scrub } from '../../core/secret.js';
+import type { Db } from '../store/store.js';
 import type { JobQueries } from './rows.js';
 
 const MAX_LINE = 16 * 1024;
@@ -13,24 +13,24 @@ export function cancelledError(reason?: unknown): InfraktError {
 }
 
 /**
- * The JobContext a body sees. Every step change and log line is written to the store synchronously
- * (so another process polling sees it at once) and emitted to in-process subscribers; every text
- * is scrubbed of the secrets registered with addSecrets first.
+ * The JobContext a body sees. Every step change and log line is written to the store in call order (one queue per
+ * job: `log()` stays synchronous for the body) and emitted to in-process subscribers once stored, with its id; a
+ * step resolves only once its rows are written, so another process polling sees it. Every text is scrubbed of the
+ * secrets registered with addSecrets first.
  */
 export class LiveJob implements JobContext {
   readonly secrets: Secret[] = [];
   private readonly steps = new Map<number, JobStep>();
   private readonly running = new Set<number>();
   private nextIdx: number;
-  private readonly insStep;
-  private readonly updStep;
-  private readonly updMeasures;
+  private queue: Promise<void> = Promise.resolve();
+  private writeError: unknown = null;
 
   constructor(
     readonly id: string,
     readonly signal: AbortSignal,
     planned: readonly string[],
-    raw: BetterSqlite3.Database,
+    private readonly db: Db,
     private readonly q: JobQueries,
     private readonly now: () => string,
     private readonly emit: (e: JobEvent) => void,
@@ -39,19 +39,30 @@ export class LiveJob implements JobContext {
       this.steps.set(idx, emptyStep(idx, name));
     });
     this.nextIdx = planned.length;
-    this.insStep = raw.prepare(
-      'INSERT INTO job_steps (job_id, idx, name, status, exit_code, detail, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.updMeasures = raw.prepare(
-      'UPDATE jobs SET round_trips = COALESCE(?, round_trips), ssh_handshakes = COALESCE(?, ssh_handshakes), serving_at = COALESCE(?, serving_at) WHERE id = ?',
-    );
-    this.updStep = raw.prepare(
-      'UPDATE job_steps SET status = ?, exit_code = ?, detail = ?, started_at = ?, finished_at = ? WHERE job_id = ? AND idx = ?',
-    );
+  }
+
+  /** Waits for every queued write; a write that failed (e.g. the database went away) is thrown here. */
+  async flush(): Promise<void> {
+    await this.queue;
+    if (this.writeError) throw this.writeError;
+  }
+
+  private enqueue(write: () => Promise<void>): void {
+    this.queue = this.queue.then(write).catch((e) => {
+      this.writeError ??= e;
+    });
   }
 
   measure(m: JobMeasures): void {
-    this.updMeasures.run(m.roundTrips ?? null, m.sshHandshakes ?? null, m.servingAt ?? null, this.id);
+    const set = {
+      ...(m.roundTrips !== undefined ? { round_trips: m.roundTrips } : {}),
+      ...(m.sshHandshakes !== undefined ? { ssh_handshakes: m.sshHandshakes } : {}),
+      ...(m.servingAt !== undefined ? { serving_at: m.servingAt } : {}),
+    };
+    if (Object.keys(set).length === 0) return;
+    this.enqueue(async () => {
+      await this.db.updateTable('jobs').set(set).where('id', '=', this.id).execute();
+    });
   }
 
   addSecrets(...secrets: Secret[]): void {
@@ -76,8 +87,10 @@ export class LiveJob implements JobContext {
     for (const l of lines) {
       const clean = l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…[truncated]` : l;
       const ts = this.now();
-      const id = this.q.insertLog(this.id, stepIdx, stream, clean, ts);
-      this.emit({ type: 'log', id, stepIdx, stream, line: clean, ts });
+      this.enqueue(async () => {
+        const id = await this.q.insertLog(this.id, stepIdx, stream, clean, ts);
+        this.emit({ type: 'log', id, stepIdx, stream, line: clean, ts });
+      });
     }
   }
 
@@ -109,19 +122,27 @@ export class LiveJob implements JobContext {
         st.exitCode = code;
       },
     };
+    let result: T;
     try {
-      const result = await fn(handle);
-      const status: StepStatus = st.unchanged === null ? 'succeeded' : 'unchanged';
-      const d = st.unchanged ? this.short(st.unchanged) : st.detail;
-      this.end(idx, { ...current(), status, exitCode: st.exitCode, detail: d });
-      return result;
+      // Durable before the body runs: a process killed mid-step must leave the step `running` for recovery to mark
+      // failed (the write queue could otherwise still hold it, and the step would read as never run). A cancel
+      // that came meanwhile ends the step here, before a body that would wait for an abort already past.
+      await this.flush();
+      if (this.signal.aborted) throw cancelledError(this.signal.reason);
+      result = await fn(handle);
     } catch (e) {
       const aborted = this.signal.aborted || (isInfraktError(e) && e.code === 'CANCELLED');
       const code = st.exitCode ?? errorExitCode(e);
       const d = st.detail ?? (aborted ? 'cancelled' : this.short(firstLine(e)));
       this.end(idx, { ...current(), status: aborted ? 'cancelled' : 'failed', exitCode: code, detail: d });
+      await this.flush();
       throw e;
     }
+    const status: StepStatus = st.unchanged === null ? 'succeeded' : 'unchanged';
+    const d = st.unchanged ? this.short(st.unchanged) : st.detail;
+    this.end(idx, { ...current(), status, exitCode: st.exitCode, detail: d });
+    await this.flush();
+    return result;
   }
 
   private end(idx: number, step: JobStep): void {
@@ -134,14 +155,33 @@ export class LiveJob implements JobContext {
     for (const s of this.steps.values()) if (s.name === name && s.status === 'pending') return s;
     const step = emptyStep(this.nextIdx++, name);
     this.steps.set(step.idx, step);
-    this.insStep.run(this.id, step.idx, name, 'pending', null, null, null, null);
+    this.enqueue(async () => {
+      await this.db
+        .insertInto('job_steps')
+        .values({ job_id: this.id, idx: step.idx, name, status: 'pending' })
+        .execute();
+    });
     return step;
   }
 
   private save(step: JobStep): void {
     this.steps.set(step.idx, step);
-    this.updStep.run(step.status, step.exitCode, step.detail, step.startedAt, step.finishedAt, this.id, step.idx);
-    this.emit({ type: 'step', step: { ...step } });
+    const copy = { ...step };
+    this.enqueue(async () => {
+      await this.db
+        .updateTable('job_steps')
+        .set({
+          status: copy.status,
+          exit_code: copy.exitCode,
+          detail: copy.detail,
+          started_at: copy.startedAt,
+          finished_at: copy.finishedAt,
+        })
+        .where('job_id', '=', this.id)
+        .where('idx', '=', copy.idx)
+        .execute();
+      this.emit({ type: 'step', step: copy });
+    });
   }
 
   private short(text: string): string {

@@ -1,8 +1,9 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { InfraktError, notFound } from '../../core/errors.js';
+import { isTerminalJob } from '../../core/lifecycle/job-states.js';
+import type { Db, Store } from '../store/store.js';
 import { displayRunner, type Liveness, liveness } from './identity.js';
 
-/** A lock held in the local store (`locks` table), e.g. `app:12` for the duration of a deploy job. */
+/** A lock held in the store (`locks` table), e.g. `app:12` for the duration of a deploy job. */
 export interface StoreLock {
   name: string;
   jobId: string | null;
@@ -23,7 +24,6 @@ interface LockRow {
   job_status: string | null;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const LOCK_NAME = /^[a-z][a-z0-9-]*(:[A-Za-z0-9._-]+)*$/;
 
 export function checkLockName(name: string): string {
@@ -33,8 +33,11 @@ export function checkLockName(name: string): string {
   return name;
 }
 
-const SELECT = `SELECT l.name, l.job_id, l.holder, l.acquired_at, j.status AS job_status
-  FROM locks l LEFT JOIN jobs j ON j.id = l.job_id`;
+const selectLocks = (db: Db) =>
+  db
+    .selectFrom('locks as l')
+    .leftJoin('jobs as j', 'j.id', 'l.job_id')
+    .select(['l.name', 'l.job_id', 'l.holder', 'l.acquired_at', 'j.status as job_status']);
 
 function toLock(r: LockRow): StoreLock {
   return {
@@ -49,7 +52,7 @@ function toLock(r: LockRow): StoreLock {
 
 /** A lock is stale when its process is gone from this host, or the job it was taken for has ended. */
 export function isStale(lock: StoreLock): boolean {
-  return lock.holderState === 'dead' || (lock.jobStatus !== null && TERMINAL.has(lock.jobStatus));
+  return lock.holderState === 'dead' || (lock.jobStatus !== null && isTerminalJob(lock.jobStatus));
 }
 
 export function lockedError(lock: StoreLock, now: Date = new Date()): InfraktError {
@@ -76,57 +79,47 @@ export interface AcquireResult {
   released: StoreLock[];
 }
 
-/**
- * Takes every named lock or none, in one IMMEDIATE transaction (the write lock on the database file
- * makes check-then-insert atomic across processes). Stale locks are released on the way.
- */
-function tryAcquire(
-  raw: BetterSqlite3.Database,
-  names: readonly string[],
-  owner: { jobId: string; holder: string; now: string },
-): AcquireResult {
-  const get = raw.prepare(`${SELECT} WHERE l.name = ?`);
-  const del = raw.prepare('DELETE FROM locks WHERE name = ? AND holder = ? AND acquired_at = ?');
-  const ins = raw.prepare('INSERT INTO locks (name, job_id, holder, acquired_at) VALUES (?, ?, ?, ?)');
-  return raw
-    .transaction((): AcquireResult => {
-      const released: StoreLock[] = [];
-      for (const name of names) {
-        const row = get.get(name) as LockRow | undefined;
-        if (row) {
-          const lock = toLock(row);
-          if (row.job_id === owner.jobId) continue;
-          if (!isStale(lock)) {
-            // Throwing rolls back the locks taken earlier in this transaction.
-            throw new BlockedError(lock, released);
-          }
-          del.run(row.name, row.holder, row.acquired_at);
-          released.push(lock);
-        }
-        ins.run(name, owner.jobId, owner.holder, owner.now);
-      }
-      return { ok: true, released };
-    })
-    .immediate();
-}
-
 class BlockedError extends Error {
-  constructor(
-    readonly blocker: StoreLock,
-    readonly released: StoreLock[],
-  ) {
+  constructor(readonly blocker: StoreLock) {
     super('blocked');
   }
 }
 
-/** Like tryAcquire, but contention is a result rather than an exception. */
-export function acquire(
-  raw: BetterSqlite3.Database,
+/**
+ * Takes every named lock or none, in one exclusive transaction (SQLite: the file's write lock; Postgres: an advisory
+ * lock every lock-taker shares), so check-then-insert is atomic across processes and hosts. Stale locks are
+ * released on the way; a lock whose holder runs on another host is never taken over.
+ */
+export async function acquire(
+  store: Pick<Store, 'exclusive'>,
   names: readonly string[],
   owner: { jobId: string; holder: string; now: string },
-): AcquireResult {
+): Promise<AcquireResult> {
   try {
-    return tryAcquire(raw, names, owner);
+    return await store.exclusive('locks', async (db) => {
+      const released: StoreLock[] = [];
+      for (const name of names) {
+        const row = await selectLocks(db).where('l.name', '=', name).executeTakeFirst();
+        if (row) {
+          if (row.job_id === owner.jobId) continue;
+          const lock = toLock(row);
+          // Throwing rolls back the locks taken earlier in this transaction.
+          if (!isStale(lock)) throw new BlockedError(lock);
+          await db
+            .deleteFrom('locks')
+            .where('name', '=', row.name)
+            .where('holder', '=', row.holder)
+            .where('acquired_at', '=', row.acquired_at)
+            .execute();
+          released.push(lock);
+        }
+        await db
+          .insertInto('locks')
+          .values({ name, job_id: owner.jobId, holder: owner.holder, acquired_at: owner.now })
+          .execute();
+      }
+      return { ok: true, released };
+    });
   } catch (e) {
     if (e instanceof BlockedError) return { ok: false, blocker: e.blocker, released: [] };
     throw e;
@@ -134,18 +127,19 @@ export function acquire(
 }
 
 /** Releases the locks a job holds (only its own: a broken-and-retaken lock stays with its new owner). */
-export function releaseJobLocks(raw: BetterSqlite3.Database, jobId: string): number {
-  return raw.prepare('DELETE FROM locks WHERE job_id = ?').run(jobId).changes;
+export async function releaseJobLocks(db: Db, jobId: string): Promise<number> {
+  const r = await db.deleteFrom('locks').where('job_id', '=', jobId).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
-export function listLocks(raw: BetterSqlite3.Database): StoreLock[] {
-  return (raw.prepare(`${SELECT} ORDER BY l.name`).all() as LockRow[]).map(toLock);
+export async function listLocks(db: Db): Promise<StoreLock[]> {
+  return (await selectLocks(db).orderBy('l.name').execute()).map(toLock);
 }
 
 /** Explicitly removes a lock (the user decided its holder is gone). Returns what was removed. */
-export function breakLock(raw: BetterSqlite3.Database, name: string): StoreLock {
-  const row = raw.prepare(`${SELECT} WHERE l.name = ?`).get(checkLockName(name)) as LockRow | undefined;
+export async function breakLock(db: Db, name: string): Promise<StoreLock> {
+  const row = await selectLocks(db).where('l.name', '=', checkLockName(name)).executeTakeFirst();
   if (!row) throw notFound('lock', name, 'list locks with: infrakt lock list');
-  raw.prepare('DELETE FROM locks WHERE name = ? AND acquired_at = ?').run(row.name, row.acquired_at);
+  await db.deleteFrom('locks').where('name', '=', row.name).where('acquired_at', '=', row.acquired_at).execute();
   return toLock(row);
 }

@@ -1,22 +1,16 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { notFound } from '../../core/errors.js';
 import type { JobEvent, JobRecord, JobStatus, JobStep, LogStream, StepStatus } from '../../core/jobs.js';
+import { isTerminalJob, JOB_TRANSITIONS } from '../../core/lifecycle/job-states.js';
 import type { JobLogRow, JobRow, JobStepRow } from '../store/schema.js';
+import type { Db } from '../store/store.js';
 import { displayRunner } from './identity.js';
 
 export type LogEvent = Extract<JobEvent, { type: 'log' }>;
 
-export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
-export const isTerminal = (s: string): boolean => TERMINAL.has(s as JobStatus);
+export const isTerminal = isTerminalJob;
 
-/** Allowed job transitions; anything else is a bug and raises instead of being written. */
-export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  queued: ['running', 'failed', 'cancelled'],
-  running: ['succeeded', 'failed', 'cancelled'],
-  succeeded: [],
-  failed: [],
-  cancelled: [],
-};
+/** Allowed job transitions (core/lifecycle/job-states.ts); anything else raises instead of being written. */
+export const TRANSITIONS = JOB_TRANSITIONS;
 
 export function toStep(r: JobStepRow): JobStep {
   return {
@@ -69,37 +63,62 @@ export function toRecord(r: JobRow, steps: JobStepRow[]): JobRecord {
   };
 }
 
-/** Prepared statements over the jobs tables (synchronous: cheap enough to log every line as it comes). */
-export function jobQueries(raw: BetterSqlite3.Database) {
-  const jobRow = raw.prepare('SELECT * FROM jobs WHERE id = ?');
-  const stepRows = raw.prepare('SELECT * FROM job_steps WHERE job_id = ? ORDER BY idx');
-  const logRows = raw.prepare('SELECT * FROM job_logs WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?');
-  const insLog = raw.prepare('INSERT INTO job_logs (job_id, step_idx, stream, line, ts) VALUES (?, ?, ?, ?, ?)');
-  const maxLog = raw.prepare('SELECT MAX(id) AS id FROM job_logs WHERE job_id = ?');
-  const cancelFlag = raw.prepare('SELECT cancel_requested, status FROM jobs WHERE id = ?');
+/** The queries of the jobs tables, the same text on SQLite and Postgres. */
+export function jobQueries(db: Db) {
+  const row = (id: string): Promise<JobRow | undefined> =>
+    db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  const steps = (id: string): Promise<JobStepRow[]> =>
+    db.selectFrom('job_steps').selectAll().where('job_id', '=', id).orderBy('idx').execute();
   return {
-    row(id: string): JobRow | undefined {
-      return jobRow.get(id) as JobRow | undefined;
-    },
-    steps(id: string): JobStepRow[] {
-      return stepRows.all(id) as JobStepRow[];
-    },
-    record(id: string): JobRecord {
-      const r = jobRow.get(id) as JobRow | undefined;
+    row,
+    steps,
+    async record(id: string): Promise<JobRecord> {
+      const r = await row(id);
       if (!r) throw notFound('job', id, 'list jobs with: infrakt job list');
-      return toRecord(r, stepRows.all(id) as JobStepRow[]);
+      return toRecord(r, await steps(id));
     },
-    logs(id: string, afterId: number, limit: number): LogEvent[] {
-      return (logRows.all(id, afterId, limit) as JobLogRow[]).map(toLogEvent);
+    /** Records of many jobs in two queries, in the order of `ids`. */
+    async records(ids: readonly string[]): Promise<JobRecord[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('jobs').selectAll().where('id', 'in', ids).execute();
+      const all = await db.selectFrom('job_steps').selectAll().where('job_id', 'in', ids).orderBy('idx').execute();
+      const byJob = new Map<string, JobStepRow[]>();
+      for (const s of all) byJob.set(s.job_id, [...(byJob.get(s.job_id) ?? []), s]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.flatMap((id) => {
+        const r = byId.get(id);
+        return r ? [toRecord(r, byJob.get(id) ?? [])] : [];
+      });
     },
-    lastLogId(id: string): number {
-      return (maxLog.get(id) as { id: number | null }).id ?? 0;
+    async logs(id: string, afterId: number, limit: number): Promise<LogEvent[]> {
+      const rows = await db
+        .selectFrom('job_logs')
+        .selectAll()
+        .where('job_id', '=', id)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toLogEvent);
     },
-    insertLog(jobId: string, stepIdx: number | null, stream: LogStream, line: string, ts: string): number {
-      return Number(insLog.run(jobId, stepIdx, stream, line, ts).lastInsertRowid);
+    async lastLogId(id: string): Promise<number> {
+      const r = await db
+        .selectFrom('job_logs')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .where('job_id', '=', id)
+        .executeTakeFirst();
+      return Number(r?.id ?? 0);
     },
-    cancelRequested(id: string): boolean {
-      const r = cancelFlag.get(id) as { cancel_requested: number; status: string } | undefined;
+    async insertLog(jobId: string, stepIdx: number | null, stream: LogStream, line: string, ts: string) {
+      const r = await db
+        .insertInto('job_logs')
+        .values({ job_id: jobId, step_idx: stepIdx, stream, line, ts })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(r.id);
+    },
+    async cancelRequested(id: string): Promise<boolean> {
+      const r = await db.selectFrom('jobs').select('cancel_requested').where('id', '=', id).executeTakeFirst();
       return r !== undefined && r.cancel_requested !== 0;
     },
   };

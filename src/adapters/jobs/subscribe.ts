@@ -4,6 +4,7 @@ import { isTerminal, type JobQueries, toRecord } from './rows.js';
 /**
  * Follows a job run by another process (or already ended) by polling the store: new log lines,
  * changed steps, status changes. Stops by itself once the job has ended and its last events are out.
+ * An unknown job delivers nothing (callers look the job up first).
  */
 export function storeSubscription(
   q: JobQueries,
@@ -12,49 +13,67 @@ export function storeSubscription(
   afterId: number | undefined,
   pollMs: number,
 ): () => void {
-  const first = q.record(id); // NOT_FOUND for an unknown job
-  let lastLog = afterId ?? q.lastLogId(id);
-  const seen = new Map(first.steps.map((s) => [s.idx, JSON.stringify(s)]));
-  let status: JobStatus = first.status;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lastLog = 0;
+  let seen = new Map<number, string>();
+  let status: JobStatus | null = null;
+  let busy = false;
 
-  const tick = () => {
-    if (stopped) return;
-    for (const e of q.logs(id, lastLog, 10_000)) {
-      lastLog = e.id;
-      deliver(e);
+  const tick = async () => {
+    if (stopped || busy) return;
+    busy = true;
+    try {
+      for (const e of await q.logs(id, lastLog, 10_000)) {
+        if (stopped) return;
+        lastLog = e.id;
+        deliver(e);
+      }
+      const row = await q.row(id);
+      if (!row || stopped) return stop();
+      const rec = toRecord(row, await q.steps(id));
+      for (const s of rec.steps) {
+        const key = JSON.stringify(s);
+        if (seen.get(s.idx) === key) continue;
+        seen.set(s.idx, key);
+        deliver({ type: 'step', step: s });
+      }
+      if (rec.status !== status || isTerminal(rec.status)) {
+        status = rec.status;
+        deliver({ type: 'status', status: rec.status, ...(rec.error ? { error: rec.error } : {}) });
+      }
+      if (isTerminal(rec.status)) stop();
+    } catch {
+      // The store may be closing (or busy for a moment): the next tick tries again.
+    } finally {
+      busy = false;
     }
-    const row = q.row(id);
-    if (!row) return stop();
-    const rec = toRecord(row, q.steps(id));
-    for (const s of rec.steps) {
-      const key = JSON.stringify(s);
-      if (seen.get(s.idx) === key) continue;
-      seen.set(s.idx, key);
-      deliver({ type: 'step', step: s });
-    }
-    if (rec.status !== status || isTerminal(rec.status)) {
-      status = rec.status;
-      deliver({ type: 'status', status: rec.status, ...(rec.error ? { error: rec.error } : {}) });
-    }
-    if (isTerminal(rec.status)) stop();
   };
   function stop() {
     stopped = true;
     if (timer) clearInterval(timer);
   }
-  // Replay requested backlog at once; the first poll (or the final status of an ended job) comes async.
-  if (afterId !== undefined) {
-    for (const e of q.logs(id, afterId, 100_000)) {
-      lastLog = e.id;
-      deliver(e);
+  void (async () => {
+    let first: Awaited<ReturnType<JobQueries['record']>>;
+    try {
+      first = await q.record(id);
+    } catch {
+      return stop();
     }
-  }
-  if (isTerminal(first.status)) {
-    setImmediate(tick);
-  } else {
-    timer = setInterval(tick, pollMs);
-  }
+    lastLog = afterId ?? (await q.lastLogId(id).catch(() => 0));
+    seen = new Map(first.steps.map((s) => [s.idx, JSON.stringify(s)]));
+    status = first.status;
+    if (stopped) return;
+    // Replay the requested backlog at once; the first poll (or the final status of an ended job) comes next.
+    if (afterId !== undefined) {
+      for (const e of await q.logs(id, afterId, 100_000).catch(() => [])) {
+        if (stopped) return;
+        lastLog = e.id;
+        deliver(e);
+      }
+    }
+    if (isTerminal(first.status)) void tick();
+    else timer = setInterval(() => void tick(), pollMs);
+  })();
   return stop;
 }

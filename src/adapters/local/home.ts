@@ -11,6 +11,8 @@ export interface Paths {
   readonly apiKey: string;
   readonly knownHosts: string;
   readonly keys: string;
+  /** INFRAKT_DATABASE_URL: a shared Postgres database for the control plane instead of `db` (SQLite). */
+  readonly databaseUrl: string | null;
 }
 
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
@@ -22,6 +24,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
     apiKey: join(home, 'api_key'),
     knownHosts: join(home, 'known_hosts'),
     keys: join(home, 'keys'),
+    databaseUrl: env.INFRAKT_DATABASE_URL?.trim() || null,
   };
 }
 

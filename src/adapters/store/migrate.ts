@@ -1,12 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { InfraktError } from '../../core/errors.js';
 import type { Migration } from './migrations/types.js';
+import type { MigrationReport } from './store.js';
 
-export interface MigrationReport {
-  readonly from: number;
-  readonly to: number;
-  readonly applied: readonly string[];
-}
+export type { MigrationReport } from './store.js';
 
 /**
  * Applies pending migrations, each in its own transaction together with the
@@ -26,17 +23,26 @@ export function migrate(db: BetterSqlite3.Database, migrations: readonly Migrati
   const applied: string[] = [];
   for (const m of migrations) {
     if (m.version <= current) continue;
-    // Re-read under the write lock: another process may have migrated since we looked.
-    const ran = db
-      .transaction(() => {
-        if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return false;
-        db.exec(m.sql);
-        m.run?.(db);
-        db.pragma(`user_version = ${m.version}`);
-        return true;
-      })
-      .immediate();
-    if (ran) applied.push(`${m.version}-${m.name}`);
+    // PRAGMA foreign_keys is a no-op inside a transaction: switch it around the rebuild.
+    if (m.rebuildsTables) db.pragma('foreign_keys = OFF');
+    try {
+      // Re-read under the write lock: another process may have migrated since we looked.
+      const ran = db
+        .transaction(() => {
+          if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return false;
+          db.exec(m.sql);
+          m.run?.(db);
+          if (m.rebuildsTables && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
+            throw new Error(`migration ${m.version}-${m.name} left rows pointing at missing rows`);
+          }
+          db.pragma(`user_version = ${m.version}`);
+          return true;
+        })
+        .immediate();
+      if (ran) applied.push(`${m.version}-${m.name}`);
+    } finally {
+      if (m.rebuildsTables) db.pragma('foreign_keys = ON');
+    }
   }
   return { from: current, to: Math.max(current, latest), applied };
 }

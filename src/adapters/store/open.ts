@@ -2,24 +2,23 @@ import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { InfraktError } from '../../core/errors.js';
-import { type MigrationReport, migrate } from './migrate.js';
+import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
+import type { MigrationReport, Store } from './store.js';
 
-export type Db = Kysely<Database>;
+export type { Db, MigrationReport, Store } from './store.js';
 
-export interface Store {
-  readonly db: Db;
+/** The SQLite store: `raw` is always there. */
+export interface SqliteStore extends Store {
+  readonly dialect: 'sqlite';
   readonly raw: BetterSqlite3.Database;
-  readonly file: string;
-  readonly migration: MigrationReport;
-  close(): Promise<void>;
 }
 
 /** One connection per process: WAL for concurrent readers, a busy timeout for writers from other processes. */
-export function openStore(file: string): Store {
+export function openStore(file: string): SqliteStore {
   let raw: BetterSqlite3.Database;
   try {
     // Create it owner-only before SQLite does (with the umask's mode); -wal/-shm inherit its mode.
@@ -51,10 +50,25 @@ export function openStore(file: string): Store {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   return {
+    dialect: 'sqlite',
     db,
     raw,
     file,
     migration,
+    // One connection per process (Kysely holds it for the callback); BEGIN IMMEDIATE takes the file's write lock
+    // at once, so a read-then-write inside can't lose a race with another process.
+    exclusive: (_key, fn) =>
+      db.connection().execute(async (conn) => {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`COMMIT`.execute(conn);
+          return result;
+        } catch (e) {
+          if (raw.inTransaction) await sql`ROLLBACK`.execute(conn);
+          throw e;
+        }
+      }),
     close: async () => {
       await db.destroy();
     },

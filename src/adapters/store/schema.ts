@@ -16,6 +16,8 @@ export interface ServersTable {
   /** The pinned host key as `<type> <base64>` (a known_hosts line without the host). */
   host_key: string | null;
   settings_json: string;
+  /** Lifecycle state (migration teams): provision → provisioned → destroy → destroyed; see core/lifecycle. */
+  state: Generated<string>;
   /** What deploys learnt about the server, keyed by a fingerprint of its Docker binaries (server-facts). */
   facts_json?: string | null;
   last_checked_at: string | null;
@@ -36,6 +38,8 @@ export interface AppsTable {
   image: string | null;
   status: string;
   settings_json: string;
+  /** Lifecycle state (migration teams), apart from `status` (what the containers do). */
+  state: Generated<string>;
   current_release: number | null;
   created_at: string;
   updated_at: string;
@@ -124,11 +128,22 @@ export interface LocksTable {
 
 export interface AuditEventsTable {
   id: Generated<number>;
+  /** Position in the hash chain (migration teams); null only before it is sealed. */
+  seq: number | null;
   ts: string;
+  /** `owner` (API key), `user`, `token`, `cli` (local CLI user), `mcp`, `system`. */
+  actor_kind: Generated<string>;
   actor: string;
   action: string;
   target: string;
+  /** The parameters, secrets redacted. */
   details_json: string;
+  /** `ok`, or the error code; with HTTP, the status too (`403 FORBIDDEN`). */
+  result: Generated<string>;
+  /** Client address, or `local`. */
+  source: Generated<string>;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface ProxyRoutesTable {
@@ -234,6 +249,16 @@ export interface Database extends PushDeployTables {
   backup_targets: BackupTargetsTable;
   backup_runs: BackupRunsTable;
   server_repos: ServerReposTable;
+  clusters: ClustersTable;
+  cluster_nodes: ClusterNodesTable;
+  cluster_apps: ClusterAppsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  oidc_providers: OidcProvidersTable;
+  auth_flows: AuthFlowsTable;
+  policies: PoliciesTable;
+  approvals: ApprovalsTable;
   app_domains: AppDomainsTable;
   registries: RegistriesTable;
   edge_control: EdgeControlTable;
@@ -283,6 +308,101 @@ export interface RegistriesTable {
   updated_at: string;
 }
 
+/** A person who signs in to the dashboard or the API (migration teams). */
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  role: 'viewer' | 'deployer' | 'admin';
+  /** JSON array of server names the user is limited to; null: every server. */
+  servers_json: string | null;
+  email: string | null;
+  /** `scrypt$N$r$p$salt$hash`; null for a user who signs in only through OpenID Connect. */
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A dashboard session: `id` is the SHA-256 of the cookie's token (the token itself is never stored). */
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  /** `password` or `oidc:<provider>`. */
+  via: string;
+  source: string;
+  created_at: string;
+  last_seen_at: string;
+  /** Absolute expiry; the idle expiry is counted from last_seen_at. */
+  expires_at: string;
+}
+
+/** A scoped API token (service account): stored as its SHA-256, shown once. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  /** The first characters, to recognise a token in a list. */
+  prefix: string;
+  scope: 'read' | 'deploy' | 'admin';
+  app: string | null;
+  server: string | null;
+  expires_at: string | null;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface OidcProvidersTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'oidc' | 'github';
+  /** Issuer, client id and secret, user mapping: JSON sealed under the master key, bound to the provider name. */
+  config_enc: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An OpenID Connect login in progress: keyed by the SHA-256 of its `state`, bound to the browser's cookie. */
+export interface AuthFlowsTable {
+  state_hash: string;
+  provider: string;
+  browser_hash: string;
+  /** Nonce and PKCE verifier, sealed. */
+  secrets_enc: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** "This operation needs another admin's approval" (on every server, or on servers with a label). */
+export interface PoliciesTable {
+  id: Generated<number>;
+  operation: string;
+  /** `''`: every server; else a label selector `key=value` or `key`. */
+  server_label: string;
+  expires_after_s: number;
+  created_by: string;
+  created_at: string;
+}
+
+/** The approval side of a job in `approval_pending`. */
+export interface ApprovalsTable {
+  job_id: string;
+  operation: string;
+  /** The requester's principal id (self-approval check). */
+  requested_by: string;
+  /** The requester's principal, to run the operation with their rights once approved. */
+  requester_json: string;
+  /** Which policy asked for approval (shown to approvers). */
+  policy: string;
+  /** What would change, for the approver. */
+  diff_json: string;
+  expires_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision: 'approved' | 'rejected' | 'expired' | null;
+  comment: string | null;
+}
+
 /** A catalog host entry run on a server (migration 0006). */
 export interface CatalogHostInstallsTable {
   id: Generated<number>;
@@ -309,6 +429,11 @@ export type JobRow = Selectable<JobsTable>;
 export type JobStepRow = Selectable<JobStepsTable>;
 export type JobLogRow = Selectable<JobLogsTable>;
 export type ProxyRouteRow = Selectable<ProxyRoutesTable>;
+export type UserRow = Selectable<UsersTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type AuditRow = Selectable<AuditEventsTable>;
+export type PolicyRow = Selectable<PoliciesTable>;
+export type ApprovalRow = Selectable<ApprovalsTable>;
 export type CronTaskRow = Selectable<CronTasksTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type ProviderRow = Selectable<ProvidersTable>;
@@ -335,6 +460,40 @@ export interface EdgeControlTable {
   updated_at: string;
 }
 
+/** Docker Swarm clusters (migration clusters). */
+export interface ClustersTable {
+  id: Generated<number>;
+  name: string;
+  status: 'creating' | 'active' | 'failed' | 'destroying';
+  /** ClusterSettings as JSON (network, edge proxy port and image). */
+  settings_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClusterNodesTable {
+  cluster_id: number;
+  server_id: number;
+  role: 'manager' | 'worker';
+  /** Swarm's node ID, known once the server joined. */
+  node_id: string | null;
+  created_at: string;
+}
+
+export interface ClusterAppsTable {
+  app_id: number;
+  cluster_id: number;
+  replicas: number;
+  /** Placement constraints, e.g. ["node.labels.zone==a"]. */
+  placement_json: string;
+  max_per_node: number | null;
+  deployed_image: string | null;
+  previous_image: string | null;
+}
+
+export type ClusterRow = Selectable<ClustersTable>;
+export type ClusterNodeRow = Selectable<ClusterNodesTable>;
+export type ClusterAppRow = Selectable<ClusterAppsTable>;
 /** An SSH server the user owns where devices and infrakt meet when the control host is not reachable. */
 export interface EdgeRelaysTable {
   id: Generated<number>;

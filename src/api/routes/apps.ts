@@ -10,7 +10,7 @@ import {
 import { Secret } from '../../core/secret.js';
 import { appSettingsView } from '../../services/apps/app-settings-view.js';
 import { prepareAppUpdate } from '../../services/apps/app-update.js';
-import { createApp, listApps, resolveApp, toAppView } from '../../services/apps/apps.js';
+import { appViewOf, createApp, listApps, resolveApp } from '../../services/apps/apps.js';
 import { deployKey } from '../../services/apps/git-access.js';
 import { type Api, ERRORS, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { appCreateBody, appUpdateBody, nameParam, serverQuery } from '../schemas.js';
@@ -87,7 +87,7 @@ export function appRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const { app, server } = await resolveApp(c.var.ctx, c.req.valid('param').name, c.req.valid('query').server);
       const settings = await appSettingsView(c.var.ctx, app, server);
-      return c.json(toAppView(app, server.name, settings.domains.slice(1)), 200);
+      return c.json(await appViewOf(c.var.ctx, app, server.name, settings.domains.slice(1)), 200);
     },
   );
 

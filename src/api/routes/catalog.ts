@@ -191,6 +191,7 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
       const plan = await prepareCatalogUpgrade(c.var.ctx, c.req.valid('param').name, {
         server: b.server,
         to: b.to,
+        domain: b.domain,
         values: asStrings(b.values ?? {}),
         catalogDirs,
       });

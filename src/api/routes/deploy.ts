@@ -4,6 +4,7 @@ import { deploymentViewSchema } from '../../core/schemas/views/apps.js';
 import { prepareDeploy } from '../../services/apps/deploy/deploy-app.js';
 import { listDeployments } from '../../services/apps/releases.js';
 import { prepareRollback } from '../../services/apps/rollback.js';
+import { clusterDeployPlan, clusterRollbackPlan } from '../../services/clusters/cluster-app-ops.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { nameParam, serverQuery } from '../schemas.js';
 import { deployAppBody, rollbackBody } from '../schemas-remote.js';
@@ -30,13 +31,15 @@ export function deployRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       // Body optional: a bare POST (no Content-Type) validates as {}.
       const body = c.req.valid('json');
-      const plan = await prepareDeploy(c.var.ctx, c.req.valid('param').name, {
+      const name = c.req.valid('param').name;
+      const opts = {
         server: body.server ?? c.req.valid('query').server,
         wait: body.wait,
         commit: body.commit,
         localImage: body.localImage,
-      });
-      return deps.startPlan(c, plan);
+      };
+      const onCluster = await clusterDeployPlan(c.var.ctx, name, opts);
+      return onCluster ? deps.startPlan(c, onCluster) : deps.startPlan(c, await prepareDeploy(c.var.ctx, name, opts));
     },
   );
   api.openapi(
@@ -55,12 +58,10 @@ export function deployRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const plan = await prepareRollback(c.var.ctx, c.req.valid('param').name, {
-        server: body.server ?? c.req.valid('query').server,
-        to: body.release,
-        wait: body.wait,
-      });
-      return deps.startPlan(c, plan);
+      const opts = { server: body.server ?? c.req.valid('query').server, to: body.release, wait: body.wait };
+      const name = c.req.valid('param').name;
+      const onCluster = await clusterRollbackPlan(c.var.ctx, name, opts);
+      return onCluster ? deps.startPlan(c, onCluster) : deps.startPlan(c, await prepareRollback(c.var.ctx, name, opts));
     },
   );
 

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { isInfraktError } from '../../core/errors.js';
 import { serverRemovedSchema, serverViewSchema } from '../../core/schemas/views/servers.js';
 import { updateServerSettings } from '../../services/servers/server-update.js';
 import { getServer, listServers, registerServer, removeServer } from '../../services/servers/servers.js';
@@ -7,6 +8,7 @@ import { setServerSettings } from '../../services/servers/settings.js';
 import { type Api, ERRORS, isTrue, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { forceQuery, nameParam, serverAddBody } from '../schemas.js';
 import { serverSettingsBody, serverUpdateBody } from '../schemas-remote.js';
+import { accepted } from './app-job-route.js';
 
 const tags = ['servers'];
 
@@ -64,20 +66,28 @@ export function serverRoutes(api: Api, deps: RouteDeps): void {
       path: '/api/servers/{name}',
       tags,
       summary: 'Forget a server locally (409 when it has apps, unless force=true; nothing on the server changes)',
+      description: 'When a policy asks for approval: 202 with the held request (a job in approval_pending).',
       security,
       request: { params: nameParam, query: forceQuery },
       responses: {
         200: json(serverRemovedSchema, 'Removed'),
+        ...accepted,
         ...ERRORS,
       },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
-      const res = await removeServer(c.var.ctx, name, { force: isTrue(c.req.valid('query').force) });
-      const edge = res.edgeKeyRevokedAt
-        ? { edgeKeyRevokedAt: res.edgeKeyRevokedAt, edgeSessionEnded: res.edgeSessionEnded }
-        : {};
-      return c.json({ removed: name, apps: res.apps, ...edge }, 200);
+      try {
+        const res = await removeServer(c.var.ctx, name, { force: isTrue(c.req.valid('query').force) });
+        const edge = res.edgeKeyRevokedAt
+          ? { edgeKeyRevokedAt: res.edgeKeyRevokedAt, edgeSessionEnded: res.edgeSessionEnded }
+          : {};
+        return c.json({ removed: name, apps: res.apps, ...edge }, 200);
+      } catch (e) {
+        const jobId = isInfraktError(e) && e.code === 'APPROVAL_PENDING' ? e.details?.jobId : undefined;
+        if (typeof jobId === 'string') return deps.accepted(c, jobId);
+        throw e;
+      }
     },
   );
 

@@ -13,7 +13,8 @@ export function systemRoutes(api: Api): void {
       method: 'get',
       path: '/api/health',
       tags: ['system'],
-      summary: 'Liveness check (no API key needed)',
+      summary: 'Liveness check (no credentials needed)',
+      security: [],
       responses: {
         200: json(z.object({ ok: z.literal(true), version: z.string() }).meta({ id: 'Health' }), 'Up'),
       },

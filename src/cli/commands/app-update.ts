@@ -47,6 +47,10 @@ export function registerAppUpdateCommand(app: Command): void {
       'run once in the new release before traffic switches, e.g. "npm run migrate" (none: remove)',
     )
     .option(
+      '--pre-backup-hook <cmd>',
+      'run in the app\'s container before app backup reads its volumes, e.g. "pg_dump -f /data/dump.sql" (none: remove)',
+    )
+    .option(
       '--git-host-key <key>',
       'SSH sources: pin this git host key ("ssh-ed25519 AAAA…" or SHA256:…; none: re-pin on next fetch)',
     )
@@ -120,6 +124,7 @@ async function inputOf(o: Record<string, unknown>): Promise<AppUpdateInput> {
     restart: str('restart'),
     volumes: o.volume === false ? [] : Array.isArray(o.volume) ? (o.volume as string[]) : undefined,
     releaseCommand: noneToNull(str('releaseCommand')),
+    preBackupHook: noneToNull(str('preBackupHook')),
     gitHostKey: noneToNull(str('gitHostKey')),
     gitToken: o.gitToken === true ? await readSecret('git token') : o.gitToken === false ? null : undefined,
     gitUsername: str('gitUsername'),

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
+import { nameSchema } from '../../core/schemas/common.js';
 import type { AppSettingsView } from '../../core/schemas/views/apps.js';
 import { appSettingsView } from '../../services/apps/app-settings-view.js';
-import { createApp, listApps, resolveApp, toAppView } from '../../services/apps/apps.js';
+import { appViewOf, createApp, listApps, resolveApp } from '../../services/apps/apps.js';
 import { lastRuns } from '../../services/backup-targets/runs.js';
+import { listServers } from '../../services/servers/servers.js';
+import type { Ctx } from '../../services/shared/context.js';
+import { askMissing, canAsk } from '../ask-missing.js';
 import { withCtx } from '../context.js';
 import { collect, intOption, readComposeFile } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
@@ -12,8 +16,12 @@ export function registerAppCommands(app: Command): void {
   app
     .command('create')
     .description('register an app on a server (does not deploy; type: image if --image, git if --git, else compose)')
-    .requiredOption('--server <server>', 'target server name')
-    .requiredOption('--name <name>', 'app name (unique per server)')
+    .option('--server <server>', 'target server name (required unless --cluster; asked for on a terminal)')
+    .option('--name <name>', 'app name, unique per server (required; asked for on a terminal)')
+    .option('--cluster <cluster>', 'run the app on a Swarm cluster (image and compose apps) instead of one server')
+    .option('--replicas <n>', 'replicas on the cluster', intOption, 1)
+    .option('--placement <constraint>', 'placement constraint, e.g. node.labels.zone==a (repeatable)', collect, [])
+    .option('--max-per-node <n>', 'at most this many replicas on one node', intOption)
     .option(
       '--domain <domain>',
       'domain routed to the app by Caddy (repeat for several; the first is primary)',
@@ -34,10 +42,16 @@ export function registerAppCommands(app: Command): void {
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
+        await askForApp(ctx, o);
         const gitToken = o.gitToken ? await readSecret('git token') : undefined;
         const domains: string[] = o.domain ?? [];
         const view = await createApp(ctx, {
           server: o.server,
+          ...(o.cluster
+            ? {
+                cluster: { cluster: o.cluster, replicas: o.replicas, placement: o.placement, maxPerNode: o.maxPerNode },
+              }
+            : {}),
           name: o.name,
           ...(domains.length ? { domains } : {}),
           port: o.port,
@@ -56,7 +70,11 @@ export function registerAppCommands(app: Command): void {
           ...(o.stopTimeout !== undefined ? { stopTimeout: o.stopTimeout } : {}),
         });
         if (o.json) return printJson(view);
-        success(`created ${view.type} app ${c.bold(view.name)} on ${view.server}`);
+        success(
+          view.cluster
+            ? `created ${view.type} app ${c.bold(view.name)} on cluster ${view.cluster.cluster} (${view.cluster.replicas} replica(s))`
+            : `created ${view.type} app ${c.bold(view.name)} on ${view.server}`,
+        );
         const { app: row, server } = await resolveApp(ctx, view.name, view.server);
         const settings = await appSettingsView(ctx, row, server);
         if (settings.git?.deployKey) {
@@ -82,7 +100,7 @@ export function registerAppCommands(app: Command): void {
           ['NAME', 'SERVER', 'TYPE', 'STATUS', 'DOMAIN', 'PORT', 'SOURCE'],
           apps.map((a) => [
             a.name,
-            a.server,
+            a.cluster ? `cluster ${a.cluster.cluster} ×${a.cluster.replicas}` : a.server,
             a.type,
             status(a.status),
             dash(a.domains.length > 1 ? `${a.domain} (+${a.domains.length - 1})` : a.domain),
@@ -103,7 +121,7 @@ export function registerAppCommands(app: Command): void {
       await withCtx(async (ctx) => {
         const { app: row, server } = await resolveApp(ctx, name, o.server);
         const settings = await appSettingsView(ctx, row, server);
-        const v = toAppView(row, server.name, settings.domains.slice(1));
+        const v = await appViewOf(ctx, row, server.name, settings.domains.slice(1));
         const runs = (await lastRuns(ctx, 'app', [server.id])).get(`${server.id}/${row.name}`) ?? null;
         const backups = { local: runs?.local ?? null, offsite: runs?.offsite ?? null };
         if (o.json) return printJson({ ...v, settings, backups });
@@ -114,6 +132,16 @@ export function registerAppCommands(app: Command): void {
         const rows: [string, string][] = [
           ['name', v.name],
           ['server', v.server],
+          ...(v.cluster
+            ? ([
+                ['cluster', v.cluster.cluster],
+                [
+                  'replicas',
+                  `${v.cluster.replicas}${v.cluster.maxPerNode ? ` (max ${v.cluster.maxPerNode} per node)` : ''}`,
+                ],
+                ['placement', v.cluster.placement.join(', ') || '-'],
+              ] as [string, string][])
+            : []),
           ['type', v.type],
           ['status', status(v.status)],
           ['domains', settings.domains.join(', ') || '-'],
@@ -142,6 +170,7 @@ function settingsRows(s: AppSettingsView): [string, string][] {
     ['restart', s.restart],
     ['volumes', s.volumes.map((v) => v.spec).join(', ') || '-'],
     ['release command', dash(s.releaseCommand)],
+    ['pre-backup hook', dash(s.preBackupHook)],
   ];
   if (s.git?.kind === 'ssh') {
     rows.push(['deploy key', s.git.deployKey ?? 'none yet (infrakt app deploy-key <app>)']);
@@ -149,4 +178,44 @@ function settingsRows(s: AppSettingsView): [string, string][] {
   }
   if (s.git?.kind === 'https') rows.push(['git token', s.git.token ? `set (user ${s.git.token.username})` : '-']);
   return rows;
+}
+
+/**
+ * On a terminal, `app create` asks for what is missing: the server (the only one is offered), the name, and a
+ * source when none of --image, --git, --compose-file is given (a git URL or an image reference).
+ */
+async function askForApp(
+  ctx: Ctx,
+  o: {
+    server?: string;
+    cluster?: string;
+    name?: string;
+    image?: string;
+    git?: string;
+    composeFile?: string;
+    json?: boolean;
+  },
+): Promise<void> {
+  const servers = o.server || o.cluster || !canAsk(o) ? [] : (await listServers(ctx)).map((s) => s.name);
+  const serverQuestion = servers.length > 1 ? `Server (${servers.slice(0, 8).join(', ')})` : 'Server';
+  const needed = {
+    server: {
+      flag: '--server <server>',
+      question: serverQuestion,
+      schema: nameSchema,
+      ...(servers.length === 1 ? { fallback: servers[0]! } : {}),
+    },
+    name: { flag: '--name <name>', question: 'App name', schema: nameSchema },
+  };
+  // A cluster app runs on the cluster's manager: no server to ask for then.
+  if (o.cluster) Object.assign(o, await askMissing({ name: o.name }, { name: needed.name }, o));
+  else Object.assign(o, await askMissing({ server: o.server, name: o.name }, needed, o));
+  if (o.image || o.git || o.composeFile || !canAsk(o)) return;
+  const { source } = await askMissing(
+    { source: undefined },
+    { source: { flag: '--image <image>', question: 'Image (e.g. nginx:alpine) or git URL' } },
+    o,
+  );
+  if (/^(https:\/\/|ssh:\/\/)|^[\w.-]+@[\w.-]+:|\.git$|^\//.test(source)) o.git = source;
+  else o.image = source;
 }

@@ -125,6 +125,8 @@ export function registerCatalogInstallCommands(catalog: Command): void {
         collect,
         [] as string[],
       )
+      .option('--domain <domain>', 'move the app to this domain (routed once the new release is healthy)')
+      .option('--no-domain', 'remove its domain (reachable only on its loopback port)')
       .option('--server <server>', 'server of the app (when the name is used on several)')
       .option('--json', 'print the job record as JSON'),
   ).action(async (name: string, o) => {
@@ -132,12 +134,18 @@ export function registerCatalogInstallCommands(catalog: Command): void {
       const plan = await prepareCatalogUpgrade(ctx, name, {
         server: o.server,
         to: o.to,
+        // --no-domain sets false (remove it), --domain a name; neither leaves the domain as it is.
+        domain: o.domain === false ? null : (o.domain as string | undefined),
         values: givenValues(o),
         catalogDirs: o.catalogDir,
       });
       const { result } = await runJob(ctx, plan.spec, plan.body, { json: o.json });
       if (o.json) return;
       success(`${result.app}: ${result.entry} ${result.from} → ${result.to} (release ${result.release})`);
+      if (result.domainFrom !== undefined)
+        process.stdout.write(
+          `  domain ${result.domainFrom ?? '-'} → ${typeof o.domain === 'string' ? o.domain : '-'}\n`,
+        );
       if (result.upgradeNotes) process.stdout.write(`${c.bold('upgrade notes:')} ${result.upgradeNotes}\n`);
       if (result.generated.length) printOutputs(result.outputs, result.generated, result.app);
     });

@@ -13,6 +13,8 @@ import {
   SOCKET_WARNING,
 } from '../../services/catalog/catalog-index.js';
 import { listInstalled } from '../../services/catalog/installed.js';
+import { appCatalogOutputs } from '../../services/catalog/outputs.js';
+import { audit } from '../../services/shared/audit.js';
 import { catalogDirOption } from '../catalog-options.js';
 import { withCtx } from '../context.js';
 import { c, dash, info, printJson, printTable, status } from '../output.js';
@@ -164,4 +166,27 @@ export function registerCatalogCommands(catalog: Command): void {
         );
       });
     });
+
+  catalogDirOption(
+    catalog
+      .command('outputs <name>')
+      .description("an installed app's outputs (URL, admin user, …); secrets only with --reveal")
+      .option('--reveal', 'show secret values too (recorded in the audit log)')
+      .option('--server <server>', 'server of the app (when the name is used on several)')
+      .option('--json', 'print as JSON'),
+  ).action(async (name: string, o) => {
+    await withCtx(async (ctx) => {
+      const r = await appCatalogOutputs(ctx, name, { server: o.server, catalogDirs: o.catalogDir, reveal: o.reveal });
+      if (o.reveal)
+        await audit(ctx, 'catalog.outputs.reveal', r.app, {
+          outputs: r.outputs.filter((x) => x.secret).map((x) => x.label),
+        });
+      if (o.json) return printJson(r);
+      printTable(
+        ['OUTPUT', 'VALUE'],
+        r.outputs.map((x) => [x.label, x.value ?? c.dim('[secret: --reveal]')]),
+        `${r.entry} ${r.version} has no outputs`,
+      );
+    });
+  });
 }

@@ -7,10 +7,6 @@ export function registerCompletionCommand(program: Command): void {
   program
     .command('completion <shell>')
     .description('print a shell completion script (bash, zsh or fish): commands, options, app/server/db names')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  source <(infrakt completion bash)      # in ~/.bashrc\n  infrakt completion fish > ~/.config/fish/completions/infrakt.fish',
-    )
     .action((shell: string) => {
       if (!(SHELLS as readonly string[]).includes(shell)) {
         throw validation(`unknown shell '${shell}'`, 'choose bash, zsh or fish');

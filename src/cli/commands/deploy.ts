@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { prepareDeploy } from '../../services/apps/deploy/deploy-app.js';
 import { listDeployments } from '../../services/apps/releases.js';
 import { prepareRollback } from '../../services/apps/rollback.js';
+import { clusterDeployPlan, clusterRollbackPlan } from '../../services/clusters/cluster-app-ops.js';
 import { withCtx } from '../context.js';
 import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
-import { printRelease } from '../print-release.js';
+import { printClusterResult, printRelease } from '../print-release.js';
 import { runPlanCli } from '../progress.js';
 
 /** `app deploy|rollback|deployments`: releases through the health-gated switch (services/apps/deploy, rollback). */
@@ -23,13 +24,14 @@ export function registerDeployCommands(app: Command): void {
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
-        const plan = await prepareDeploy(ctx, name, {
-          server: o.server,
-          wait: o.wait,
-          commit: o.commit,
-          localImage: o.localImage,
-        });
-        const r = await runPlanCli(ctx, plan, o.json);
+        const opts = { server: o.server, wait: o.wait, commit: o.commit, localImage: o.localImage };
+        const onCluster = await clusterDeployPlan(ctx, name, opts);
+        if (onCluster) {
+          const r = await runPlanCli(ctx, onCluster, o.json);
+          if (!o.json) printClusterResult(r);
+          return;
+        }
+        const r = await runPlanCli(ctx, await prepareDeploy(ctx, name, opts), o.json);
         if (!o.json) printRelease(r);
       });
     });
@@ -43,6 +45,12 @@ export function registerDeployCommands(app: Command): void {
     .option('--json', 'print the job record as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
+        const onCluster = await clusterRollbackPlan(ctx, name, { server: o.server, to: o.to, wait: o.wait });
+        if (onCluster) {
+          const r = await runPlanCli(ctx, onCluster, o.json);
+          if (!o.json) printClusterResult(r);
+          return;
+        }
         const plan = await prepareRollback(ctx, name, { server: o.server, to: o.to, wait: o.wait });
         const r = await runPlanCli(ctx, plan, o.json);
         if (!o.json) printRelease(r);

@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import { validation } from '../../core/errors.js';
 import { JOB_STATUSES, type JobEvent, type JobRecord, type JobStatus } from '../../core/jobs.js';
 import { resolveApp } from '../../services/apps/apps.js';
+import { silentSteps } from '../../services/jobs/job-output.js';
+import { resolveJobRef } from '../../services/jobs/job-ref.js';
 import { getServerRow } from '../../services/servers/servers.js';
 import { withCtx } from '../context.js';
 import { intOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
 import { duration } from '../progress-render.js';
+import { groupSteps, notRunLine } from '../step-groups.js';
 
 type LogEvent = Extract<JobEvent, { type: 'log' }>;
 
@@ -51,11 +54,11 @@ export function registerJobCommands(job: Command): void {
 
   job
     .command('show <id>')
-    .description('show a job: status, steps with exit codes and durations, error')
+    .description('show a job: status, steps with exit codes and durations, error (id: full, a unique start, or last)')
     .option('--json', 'print as JSON')
-    .action(async (id: string, o) => {
+    .action(async (ref: string, o) => {
       await withCtx(async (ctx) => {
-        const j = await ctx.jobs.get(id);
+        const j = await ctx.jobs.get(await resolveJobRef(ctx, ref));
         if (o.json) return printJson(j);
         const rows: [string, string][] = [
           ['id', j.id],
@@ -79,16 +82,28 @@ export function registerJobCommands(job: Command): void {
         for (const [k, v] of rows) process.stdout.write(`${c.dim(k.padEnd(10))}${v}\n`);
         if (j.steps.length) {
           process.stdout.write('\n');
+          // The steps a failure left unrun fold into one line: the reader looks for the one that failed.
           printTable(
             ['#', 'STEP', 'STATUS', 'EXIT', 'TOOK', 'DETAIL'],
-            j.steps.map((s) => [
-              String(s.idx + 1),
-              s.name,
-              status(s.status),
-              dash(s.exitCode),
-              took(s),
-              dash(s.detail),
-            ]),
+            groupSteps(j.steps).map((g) =>
+              'notRun' in g
+                ? [
+                    `${g.notRun[0]!.idx + 1}-${g.notRun.at(-1)!.idx + 1}`,
+                    c.dim(notRunLine(g.notRun)),
+                    status('skipped'),
+                    '-',
+                    '-',
+                    '-',
+                  ]
+                : [
+                    String(g.step.idx + 1),
+                    g.step.name,
+                    status(g.step.status),
+                    dash(g.step.exitCode),
+                    took(g.step),
+                    dash(g.step.detail),
+                  ],
+            ),
             '',
           );
         }
@@ -98,20 +113,42 @@ export function registerJobCommands(job: Command): void {
 
   job
     .command('logs <id>')
-    .description("print a job's (redacted) log")
+    .description("print a job's (redacted) log (id: full, a unique start, or last)")
     .option('-f, --follow', 'keep printing new lines until the job ends')
     .option('--json', 'print log lines as JSON (one object a line)')
-    .action(async (id: string, o) => {
+    .action(async (ref: string, o) => {
       await withCtx(async (ctx) => {
+        const id = await resolveJobRef(ctx, ref);
         const j = await ctx.jobs.get(id);
         const steps = new Map(j.steps.map((s) => [s.idx, s.name]));
-        const print = (l: LogEvent) => process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : logLine(l, steps));
+        // Steps that ran and wrote nothing get a line saying so, where their output would have been.
+        const silent = o.json ? [] : await silentSteps(ctx, id);
+        const sayNoOutput = (beforeIdx: number) => {
+          while (silent.length > 0 && silent[0]! < beforeIdx) {
+            const idx = silent.shift()!;
+            const at = j.steps.find((s) => s.idx === idx)?.startedAt ?? '';
+            process.stdout.write(
+              `${c.dim(at.slice(11, 19))} ${c.dim(`[${steps.get(idx) ?? idx}]`)} ${c.dim('(no output)')}\n`,
+            );
+          }
+        };
+        const print = (l: LogEvent) => {
+          if (!o.json && l.stepIdx !== null) sayNoOutput(l.stepIdx);
+          process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : logLine(l, steps));
+        };
         let last = 0;
         for (;;) {
           const page = await ctx.jobs.logs(id, { afterId: last, limit: 5000 });
           for (const l of page) print(l);
           last = page.at(-1)?.id ?? last;
           if (page.length < 5000) break;
+        }
+        sayNoOutput(Number.POSITIVE_INFINITY);
+        if (!o.json && last === 0 && !o.follow) {
+          const ended = ['succeeded', 'failed', 'cancelled'].includes(j.status);
+          process.stdout.write(
+            c.dim(`job ${id} has no output${ended ? '' : ' yet'} (its steps: infrakt job show ${id})\n`),
+          );
         }
         if (!o.follow) return;
         const end = await new Promise<JobEvent & { type: 'status' }>((resolve) => {
@@ -139,8 +176,9 @@ export function registerJobCommands(job: Command): void {
     .command('cancel <id>')
     .description('cancel a queued or running job (its process stops it within about a second)')
     .option('--json', 'print the job as JSON')
-    .action(async (id: string, o) => {
+    .action(async (ref: string, o) => {
       await withCtx(async (ctx) => {
+        const id = await resolveJobRef(ctx, ref);
         let j = await ctx.jobs.cancel(id);
         // Another process notices within ~500 ms: wait a little so the answer is usually final.
         const deadline = Date.now() + 3000;

@@ -1,15 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InfraktError } from '../../core/errors.js';
+import { hostSchema, nameSchema } from '../../core/schemas/common.js';
 import type { EdgeInfo } from '../../core/schemas/views/edge.js';
 import { addEdgeServer } from '../../services/edge/devices.js';
 import { addServer } from '../../services/servers/server-remote.js';
 import { countApps, getServer, getServerRow, listServers, removeServer } from '../../services/servers/servers.js';
+import { askMissing, canAsk } from '../ask-missing.js';
 import { withCtx } from '../context.js';
 import { intOption } from '../options.js';
 import { c, dash, info, printJson, printTable, status, success } from '../output.js';
 import { reportProbe } from '../probe-report.js';
 import { confirm } from '../prompt.js';
+
+const NAME_QUESTION = { flag: '--name <name>', question: 'Server name', schema: nameSchema } as const;
 
 function tunnelText(e: EdgeInfo): string {
   const seen = e.lastSeenAt ? `last seen ${e.lastSeenAt}` : 'never seen';
@@ -87,8 +91,11 @@ export function registerServerCommands(server: Command): void {
   server
     .command('add')
     .description('register a server, test the connection and pin its host key (trust on first use)')
-    .requiredOption('--name <name>', 'unique name for the server')
-    .option('--host <host>', 'IP address or host name (`local` for this machine); not with --edge')
+    .option('--name <name>', 'unique name for the server (required; asked for on a terminal)')
+    .option(
+      '--host <host>',
+      'IP address or host name (`local` for this machine; asked for on a terminal); not with --edge',
+    )
     .option('--user <user>', 'SSH user', 'root')
     .option('--port <port>', 'SSH port', intOption, 22)
     .option('--key <path>', 'SSH private key file (default: ssh-agent)')
@@ -104,9 +111,23 @@ export function registerServerCommands(server: Command): void {
     )
     .option('--json', 'print the server as JSON')
     .action(async (o) => {
-      if (o.edge) return addEdge(o);
-      if (!o.host)
+      if (o.edge) {
+        o.name = (await askMissing({ name: o.name }, { name: NAME_QUESTION }, o)).name;
+        return addEdge(o);
+      }
+      if (!o.host && o.name && !canAsk(o))
         throw new InfraktError('VALIDATION', 'server add needs --host', { hint: 'or --edge for a device behind NAT' });
+      Object.assign(
+        o,
+        await askMissing(
+          { name: o.name, host: o.host },
+          {
+            name: NAME_QUESTION,
+            host: { flag: '--host <host>', question: 'Host (IP address or name)', schema: hostSchema },
+          },
+          o,
+        ),
+      );
       await withCtx(async (ctx) => {
         // Registered either way; the probe result (and its status) is reported after.
         const { server: view, probe } = await addServer(ctx, {
@@ -211,7 +232,9 @@ export function registerServerCommands(server: Command): void {
         if (res.edgeKeyRevokedAt) success(`revoked its tunnel key on the ${res.edgeKeyRevokedAt}`);
         if (res.edgeSessionEnded === true) success('closed its tunnel session that was still open');
         if (res.edgeSessionEnded === false) {
-          info('its tunnel session is still open (no permission to end it): restart sshd to close it now');
+          info(
+            `its tunnel session on the ${res.edgeKeyRevokedAt} is still open (no permission to end it): restart sshd there to close it now`,
+          );
         }
       });
     });

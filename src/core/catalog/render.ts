@@ -77,3 +77,27 @@ export function valuesFromEnv(m: CatalogManifest, env: Readonly<Record<string, s
   }
   return out;
 }
+
+/**
+ * An installed app's outputs, filled again from its stored environment (what the install wrote) and the built-ins
+ * of where it runs now. An output whose variables are all empty (a URL of an app without a domain) is left out.
+ */
+export function outputsFromEnv(
+  m: CatalogManifest,
+  stored: Readonly<Record<string, string>>,
+  t: RenderTarget,
+): RenderedOutput[] {
+  const env = { ...stored, ...builtinVars(t) };
+  const secretEnv = new Set(m.inputs.filter((i) => i.secret).map((i) => i.env));
+  const out: RenderedOutput[] = [];
+  for (const o of m.outputs) {
+    const refs = [...o.value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((r) => r[1]!);
+    if (refs.length > 0 && refs.every((r) => !env[r])) continue;
+    out.push({
+      label: o.label,
+      value: fillTemplate(o.value, env),
+      secret: o.secret || refs.some((r) => secretEnv.has(r)),
+    });
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { type Cmd, exec, fromFile, raw, seq } from './cmd.js';
+import { and, type Cmd, exec, fromFile, raw, seq } from './cmd.js';
 import { quote, render, secretsOf } from './render.js';
 
 /** One command of a batch, named so its result can be found again. */
@@ -8,6 +8,11 @@ export interface BatchPart {
   readonly cmd: Cmd;
   /** This part reads the batch's stdin (at most one may); every other part reads /dev/null. */
   readonly stdin?: boolean;
+  /**
+   * The name of an earlier part: this one runs only if that one exited 0 (a chain: write, then start, then
+   * wait), else it is skipped and absent from the results.
+   */
+  readonly after?: string;
 }
 
 export interface BatchResult {
@@ -28,19 +33,29 @@ const NONCE = /^[a-f0-9]{16,64}$/;
 export function batch(parts: readonly BatchPart[], nonce: string): Cmd {
   if (!NONCE.test(nonce)) throw new Error('batch(): the nonce must be 16-64 lowercase hex digits');
   if (parts.filter((p) => p.stdin).length > 1) throw new Error('batch(): at most one part may read stdin');
-  const names = new Set<string>();
+  const index = new Map<string, number>();
+  // Parts that a later part runs after keep their status in a variable of the script (`__s<index>`).
+  const kept = new Set(parts.flatMap((p) => (p.after === undefined ? [] : [p.after])));
   return seq(
-    ...parts.flatMap((p) => {
-      if (!NAME.test(p.name) || names.has(p.name)) throw new Error(`batch(): bad or repeated part name '${p.name}'`);
-      names.add(p.name);
+    ...parts.flatMap((p, i): Cmd[] => {
+      if (!NAME.test(p.name) || index.has(p.name)) throw new Error(`batch(): bad or repeated part name '${p.name}'`);
+      if (p.after !== undefined && !index.has(p.after))
+        throw new Error(`batch(): part '${p.name}' runs after '${p.after}', which is not an earlier part`);
+      index.set(p.name, i);
       if (secretsOf(p.cmd).length > 0) throw new Error(`batch(): part '${p.name}' carries a secret`);
       const run = exec('sh', '-c', render(p.cmd));
-      return [
+      // raw: `"$?"` must reach the shell unquoted (the status of the part just run); the nonce is checked hex.
+      const end = kept.has(p.name)
+        ? raw(`__s${i}=$?; printf '\\n%s:end:%s\\n' ${quote(nonce)} "$__s${i}"`)
+        : raw(`printf '\\n%s:end:%s\\n' ${quote(nonce)} "$?"`);
+      const framed = [
         exec('printf', '%s\\n', `${nonce}:begin:${p.name}`),
         p.stdin ? run : fromFile(run, '/dev/null'),
-        // raw: `"$?"` must reach the shell unquoted (the status of the part just run); the nonce is checked hex.
-        raw(`printf '\\n%s:end:%s\\n' ${quote(nonce)} "$?"`),
+        end,
       ];
+      if (p.after === undefined) return framed;
+      // raw: a test of the status variable kept above (its name is built from an index).
+      return [and(raw(`[ "$__s${index.get(p.after)}" = 0 ]`), seq(...framed))];
     }),
   );
 }

@@ -1,4 +1,5 @@
 export { type BatchPart, type BatchResult, batch, parseBatch } from './batch.js';
+export { BatchStream, type BatchStreamHandlers } from './batch-stream.js';
 export type { Arg, Cmd, ExecCmd, ListCmd, RawCmd } from './cmd.js';
 export {
   and,

@@ -39,6 +39,9 @@ export const login = (host: string, username: string, configDir: string): Cmd =>
 export const logout = (host: string, configDir: string): Cmd =>
   mergeStderr(exec('docker', '--config', configDir, 'logout', host));
 
+/** Gives an image (a ref or an id) another name. */
+export const tagImage = (image: string, tag: string): Cmd => exec('docker', 'tag', image, tag);
+
 /** Loads an image archive from stdin (plain or gzip-compressed: `docker load` detects it). */
 export const load = (): Cmd => mergeStderr(exec('docker', 'load'));
 

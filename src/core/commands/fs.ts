@@ -1,4 +1,4 @@
-import { and, type Cmd, exec, not, or, quietErr } from '../cmd/index.js';
+import { and, type Cmd, exec, not, or, pipe, quietErr, raw, toFile } from '../cmd/index.js';
 
 /** `mkdir -p` with an explicit mode for the leaf (the app dir holds `.env`: 0700). */
 export const mkdirp = (path: string, mode?: number): Cmd =>
@@ -43,4 +43,31 @@ export function rmrfExcept(dir: string, keep: string): Cmd {
       rmdirIfEmpty(dir),
     ),
   );
+}
+
+/**
+ * Writes several files from one stdin (one transfer): each file's content base64-encoded on a line of its own,
+ * in `files` order (see `filesPayload`). Each goes to a temp file in its directory (umask 077: never readable
+ * by others), gets its mode and replaces the target in one rename; on any failure the temp files are removed
+ * and the status is non-zero. The content is read by the shell's `read` (no argv: secrets stay off process lists).
+ */
+export function writeFilesFromStdin(files: readonly { path: string; mode: number; tmp: string }[]): Cmd {
+  if (files.length === 0) throw new Error('writeFilesFromStdin needs a file');
+  const octal = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
+  const each = files.map((f) => {
+    if (!f.path.startsWith('/') || !f.tmp.startsWith('/')) throw new Error(`not an absolute path: ${f.path}`);
+    return and(
+      // raw: a builtin read into a shell variable, then the variable as printf's argument (builtin: no argv).
+      raw('IFS= read -r __f'),
+      toFile(pipe(raw('printf \'%s\' "$__f"'), exec('base64', '-d')), f.tmp),
+      exec('chmod', octal(f.mode), f.tmp),
+      exec('mv', '-f', '--', f.tmp, f.path),
+    );
+  });
+  return or(and(exec('umask', '077'), ...each), and(exec('rm', '-f', '--', ...files.map((f) => f.tmp)), exec('false')));
+}
+
+/** The stdin of `writeFilesFromStdin`: each content base64-encoded, one line each, in the same order. */
+export function filesPayload(contents: readonly (string | Uint8Array)[]): string {
+  return contents.map((c) => `${Buffer.from(c).toString('base64')}\n`).join('');
 }

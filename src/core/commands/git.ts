@@ -56,8 +56,27 @@ export const headCommit = (dir: string): Cmd => git('-C', dir, 'rev-parse', 'HEA
 export const keyscan = (host: string, port: number): Cmd =>
   quietErr(exec('ssh-keyscan', '-T', '15', '-p', String(port), '-t', 'ed25519,ecdsa,rsa', '--', host));
 
+/**
+ * The address an SSH fetch connects to, as the SSRF check on the control host accepted it: ssh is told to connect
+ * there (`HostName`) instead of resolving the repository's host again on the server (DNS rebinding), and to look
+ * the host key up under the name it is pinned as (`HostKeyAlias`, the known_hosts name `[host]:port`).
+ */
+export interface SshGitPin {
+  readonly address: string;
+  readonly hostKeyAlias: string;
+}
+
+export interface DeployKeyFetch {
+  readonly knownHosts: string;
+  readonly publicKey: string;
+  readonly pin?: SshGitPin;
+}
+
 /** The OpenSSH client a fetch over SSH uses: no user or system config, the pinned host key only, no prompts. */
-export function gitSshCommand(o: { knownHosts: string; publicKey: string }): string {
+export function gitSshCommand(o: DeployKeyFetch): string {
+  const pinned = o.pin
+    ? ['-o', `HostName=${o.pin.address}`, '-o', `HostKeyAlias=${o.pin.hostKeyAlias}`, '-o', 'CheckHostIP=no']
+    : [];
   return [
     'ssh',
     '-F',
@@ -79,6 +98,7 @@ export function gitSshCommand(o: { knownHosts: string; publicKey: string }): str
     `IdentityFile=${o.publicKey}`,
     '-o',
     'ConnectTimeout=20',
+    ...pinned,
   ]
     .map(quote)
     .join(' ');
@@ -90,7 +110,7 @@ export function gitSshCommand(o: { knownHosts: string; publicKey: string }): str
  * host against the pinned key in `knownHosts`. The agent exits with the fetch; a killed job takes it along
  * (same process group).
  */
-export function withDeployKey(fetch: Cmd, o: { knownHosts: string; publicKey: string }): Cmd {
+export function withDeployKey(fetch: Cmd, o: DeployKeyFetch): Cmd {
   const inner = and(
     exec('ssh-add', '-q', '-'),
     exec(

@@ -62,6 +62,26 @@ export function acquire(root: string, name: string): Cmd {
   );
 }
 
+/**
+ * `acquire` with the owner file's content in the command itself instead of stdin, for a script whose stdin
+ * carries something else (the proxy switch: the Caddy config). The owner file is no secret: its token is on
+ * the command line of `release` anyway.
+ */
+export function acquireWithOwner(root: string, name: string, owner: RemoteLockOwner): Cmd {
+  const p = lockPaths(root, name);
+  return and(
+    exec('mkdir', '-p', '--', p.dir),
+    or(
+      and(
+        quietErr(exec('mkdir', '--', p.lock)),
+        toFile(exec('printf', '%s', ownerFile(owner)), p.tmp),
+        exec('mv', '-f', '--', p.tmp, p.owner),
+      ),
+      seq(quietErr(exec('cat', '--', p.owner)), exec('exit', String(LOCK_HELD_EXIT))),
+    ),
+  );
+}
+
 /** Removes the lock only if its owner file still carries our token. Exit 1: not ours (or gone). */
 export function release(root: string, name: string, token: string): Cmd {
   const p = lockPaths(root, name);

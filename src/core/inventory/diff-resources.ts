@@ -36,10 +36,12 @@ export function diffServer(want: ServerSpec, have: ServerState | undefined): Cha
       return out;
     }
   }
+  // An edge server's host and port are its allocated tunnel (127.0.0.1:PORT), not something a file sets.
+  const edge = want.edge !== undefined;
   const f = fields([
     ...(want.host !== undefined ? ([['host', have.host, want.host]] as [string, unknown, unknown][]) : []),
     ['user', have.user, want.user],
-    ['port', have.port, want.port],
+    ...(edge ? [] : ([['port', have.port, want.port]] as [string, unknown, unknown][])),
     ['key', have.keyPath, want.keyPath],
     ['root', have.root, want.root],
     ...(want.fingerprint
@@ -82,6 +84,21 @@ function envFields(want: AppSpec, have: AppState | undefined): { fields: FieldCh
   return { fields: out, removed };
 }
 
+const volumesText = (v: readonly string[]) => (v.length ? v.join(' ') : 'none');
+const limitText = (v: string | number | null) => (v === null ? 'none' : String(v));
+
+/** Volumes and limits, compared only when the file manages them (like env). */
+function settingsFields(want: AppSpec, have: AppState | undefined): FieldChange[] {
+  const pairs: [string, string | undefined, string][] = [];
+  if (want.volumes) pairs.push(['volumes', have && volumesText(have.volumes), volumesText(want.volumes)]);
+  if (want.limits) {
+    pairs.push(['limits.memory', have && limitText(have.limits.memory), limitText(want.limits.memory)]);
+    pairs.push(['limits.cpus', have && limitText(have.limits.cpus), limitText(want.limits.cpus)]);
+  }
+  if (!have) return pairs.filter(([, , to]) => to !== 'none').map(([field, , to]) => ({ field, to }));
+  return fields(pairs);
+}
+
 export function diffApp(want: AppSpec, have: AppState | undefined, live: LiveServer | undefined): Change[] {
   const env = envFields(want, have);
   if (!have) {
@@ -95,6 +112,7 @@ export function diffApp(want: AppSpec, have: AppState | undefined, live: LiveSer
           { field: 'source', to: sourceText(want.source) },
           { field: 'port', to: String(want.port) },
           ...(want.domains.length ? [{ field: 'domains', to: want.domains.join(', ') }] : []),
+          ...settingsFields(want, undefined),
           ...env.fields,
         ],
         deploy: true,
@@ -122,6 +140,7 @@ export function diffApp(want: AppSpec, have: AppState | undefined, live: LiveSer
       ['health.path', have.healthPath, want.healthPath],
       ['health.timeout', `${have.healthTimeoutMs / 1000}s`, `${want.healthTimeoutMs / 1000}s`],
     ]),
+    ...settingsFields(want, have),
     ...env.fields,
   ];
   const notes: string[] = [];

@@ -140,7 +140,9 @@ export function diffInventory(desired: DesiredState, actual: ActualState): Plan 
     if (!wantServers.has(s.name)) {
       const notes = s.provider
         ? ['destroys the machine at the provider']
-        : ['forgets it locally (nothing on the server changes)'];
+        : s.edge
+          ? ['forgets it locally and revokes its tunnel key at its meeting point']
+          : ['forgets it locally (nothing on the server changes)'];
       changes.push(change({ action: 'delete', kind: 'server', name: s.name, server: s.name, fields: [], notes }));
     }
   }

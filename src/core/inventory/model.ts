@@ -13,6 +13,15 @@ export interface ProviderSpec {
   readonly image: string;
 }
 
+/** An edge server's tunnel as the file and the state both describe it. */
+export interface EdgeSpec {
+  /** null: the device dials this control host. */
+  readonly relay: string | null;
+  readonly devicePort: number;
+  /** `<type> <base64>`: the device host key infrakt pins. */
+  readonly hostKey: string;
+}
+
 export interface ServerSpec {
   readonly name: string;
   /** Absent for a server a provider creates (its address is known once it exists). */
@@ -27,6 +36,8 @@ export interface ServerSpec {
   readonly provision: boolean;
   readonly proxy: ProxySettings;
   readonly pullPolicy: 'missing' | 'never';
+  /** An edge server (registered with `server add --edge`): no host, port or fingerprint of its own. */
+  readonly edge?: EdgeSpec;
 }
 
 export interface ServerState {
@@ -43,6 +54,7 @@ export interface ServerState {
   readonly provisioned: boolean;
   readonly proxy: ProxySettings;
   readonly pullPolicy: 'missing' | 'never';
+  readonly edge: EdgeSpec | null;
 }
 
 export type AppSourceSpec =
@@ -60,10 +72,16 @@ export interface AppSpec {
   readonly healthTimeoutMs: number;
   /** Null: env is not managed by the file (left as it is). */
   readonly envHashes: ReadonlyMap<string, string> | null;
+  /** `NAME:/path[:ro]` / `./dir:/path[:ro]` in order; null: not managed by the file. */
+  readonly volumes: readonly string[] | null;
+  /** Null: limits are not managed by the file; a null field inside: no such limit. */
+  readonly limits: { readonly memory: string | null; readonly cpus: number | null } | null;
 }
 
-export interface AppState extends Omit<AppSpec, 'envHashes'> {
+export interface AppState extends Omit<AppSpec, 'envHashes' | 'volumes' | 'limits'> {
   readonly envHashes: ReadonlyMap<string, string>;
+  readonly volumes: readonly string[];
+  readonly limits: { readonly memory: string | null; readonly cpus: number | null };
   readonly status: string;
   readonly currentRelease: number | null;
   /** Source identity of the current release (image digest, commit, compose hash). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { entryIdSchema, INPUT_NAME_RE, versionSchema } from '../catalog/manifest-schema.js';
 import { DB_TYPES, gitUrlSchema, healthCheckSchema } from '../schemas/app.js';
+import { parseVolumeSpec } from '../schemas/app-settings.js';
 import {
   branchSchema,
   domainSchema,
@@ -51,6 +52,23 @@ export const providerServerSchema = z
   })
   .describe('create this server at a cloud provider (instead of host)');
 
+/** `<type> <base64>` of an SSH public key (what infrakt pins for an edge device). */
+export const publicKeyLineSchema = z
+  .string()
+  .trim()
+  .regex(
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]{40,1400}={0,3}$/,
+    'must be an SSH public key such as "ssh-ed25519 AAAA…"',
+  );
+
+export const edgeInventorySchema = z
+  .strictObject({
+    relay: nameSchema.optional().describe('the relay the device meets infrakt at (default: this control host)'),
+    devicePort: portSchema.optional().describe("the device's own sshd port (default 22)"),
+    hostKey: publicKeyLineSchema.describe('the host key infrakt generated for the device and pins'),
+  })
+  .describe('an edge server behind NAT, reached through its reverse tunnel (registered with server add --edge)');
+
 export const serverInventorySchema = z
   .strictObject({
     host: hostSchema.optional().describe('IP address or host name (omit when a provider creates the server)'),
@@ -64,9 +82,14 @@ export const serverInventorySchema = z
     provision: z.boolean().optional().describe('provision Docker, Caddy, UFW and fail2ban (default false)'),
     proxy: proxyInventorySchema.optional(),
     pullPolicy: z.enum(['missing', 'never']).optional().describe('pull missing images (default) or never'),
+    edge: edgeInventorySchema.optional(),
   })
-  .refine((s) => Boolean(s.host) !== Boolean(s.provider), {
-    message: 'give either host (an existing machine) or provider (infrakt creates it), not both',
+  .refine((s) => [s.host, s.provider, s.edge].filter(Boolean).length === 1, {
+    message:
+      'give exactly one of host (an existing machine), provider (infrakt creates it) or edge (a device behind NAT)',
+  })
+  .refine((s) => !s.edge || (s.port === undefined && s.fingerprint === undefined), {
+    message: 'an edge server takes no port or fingerprint (its tunnel port is allocated, its host key is edge.hostKey)',
   });
 
 /** An env value: a literal, or `secret:NAME` (a stored secret, resolved at deploy time). */
@@ -77,14 +100,21 @@ export const composeSourceSchema = z.union([
   z.strictObject({ content: z.string().min(1).max(1_000_000).describe('the compose file inline') }),
 ]);
 
-/** Reserved for issue 12 (app volumes, limits): accepted by the schema, refused by plan until supported. */
-export const volumeSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]*:\/[^\s:]*$/, 'must be NAME:/path/in/container');
+/** An app volume as `app update --volume` takes it: `NAME:/path[:ro]` (named, kept) or `./dir:/path[:ro]`. */
+export const volumeSchema = z.string().superRefine((s, ctx) => {
+  try {
+    parseVolumeSpec(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+/** Limits as `app update --memory/--cpus` takes them; `limits: {}` removes them. */
 export const limitsSchema = z.strictObject({
   memory: z
     .string()
-    .regex(/^[0-9]+(b|k|m|g)?$/i, 'must be like 512m or 2g')
+    .regex(/^[0-9]{1,12}[bkmgBKMG]?$/, 'must be a size such as 512m or 2g (units b, k, m, g)')
     .optional(),
-  cpus: z.number().positive().max(512).optional(),
+  cpus: z.number().min(0.01).max(512).optional(),
 });
 
 export const appInventorySchema = z
@@ -106,8 +136,12 @@ export const appInventorySchema = z
       .record(z.string().regex(ENV_KEY_RE, 'must be a variable name such as DATABASE_URL'), envEntrySchema)
       .optional()
       .describe('values, or secret:NAME references; omit to leave env unmanaged by this file'),
-    volumes: z.array(volumeSchema).optional().describe('named volumes (not supported yet)'),
-    limits: limitsSchema.optional().describe('memory / cpu limits (not supported yet)'),
+    volumes: z
+      .array(volumeSchema)
+      .max(32)
+      .optional()
+      .describe('NAME:/path or ./dir:/path, optionally :ro; omit to leave them unmanaged, [] removes them'),
+    limits: limitsSchema.optional().describe('memory / cpus; omit to leave them unmanaged, {} removes them'),
   })
   .refine((a) => [a.image, a.git, a.compose].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one source: image, git or compose',

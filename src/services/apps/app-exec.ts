@@ -243,3 +243,12 @@ export async function prepareOneOffJob(
       ),
   };
 }
+
+/**
+ * The command that runs `argv` in an app's running container (the routed service, current release) without a
+ * terminal, for a step of another job on a connection it already holds (the pre-backup hook). Checked locally.
+ */
+export async function execInAppCommand(ctx: Ctx, name: string, server: string, argv: readonly string[]): Promise<Cmd> {
+  const t = await oneOffTarget(ctx, name, { server });
+  return sessionCommand(t, 'exec', checkCommand(argv), false);
+}

@@ -6,6 +6,8 @@ import { InfraktError } from '../../core/errors.js';
 import { runChecked, type StreamName } from '../../core/executor.js';
 import { releaseTarget } from '../../core/plans/deploy.js';
 import { appLayout, releaseProject, servicesProject, sharedNetwork } from '../../core/plans/layout.js';
+import { clusterAppLogs, prepareClusterAppDestroy } from '../clusters/cluster-app-ops.js';
+import { clusterAppOf } from '../clusters/cluster-apps.js';
 import { removeAppTasks } from '../cron/cron.js';
 import { applyProxyConfig } from '../proxy/proxy-config.js';
 import { audit } from '../shared/audit.js';
@@ -21,6 +23,17 @@ import { appProjects, detectFlavour, keptRelease, releaseDetails } from './relea
 
 const lifecycleSpec = (app: AppRow, server: ServerRow, kind: string) =>
   appJobSpec(app, server, kind, { params: { app: app.name } });
+
+/** Restart and stop act on one server's containers; a cluster app's replicas are Swarm's to run. */
+async function refuseClusterApp(ctx: Ctx, app: AppRow, verb: string): Promise<void> {
+  if (!(await clusterAppOf(ctx, app))) return;
+  throw new InfraktError('UNSUPPORTED', `'${app.name}' runs on a cluster: Swarm keeps its replicas running`, {
+    hint:
+      verb === 'stop'
+        ? `scale it to 0: infrakt app scale ${app.name} 0`
+        : `redeploy it: infrakt app deploy ${app.name}`,
+  });
+}
 
 function currentProjects(app: AppRow): string[] {
   if (app.current_release === null) {
@@ -41,6 +54,7 @@ export async function prepareRestart(
   opts: { server?: string } = {},
 ): Promise<JobPlan<{ app: string }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  await refuseClusterApp(ctx, app, 'restart');
   const projects = currentProjects(app);
   return {
     spec: lifecycleSpec(app, server, 'app.restart'),
@@ -161,6 +175,7 @@ export async function prepareStop(
   opts: { server?: string } = {},
 ): Promise<JobPlan<{ app: string }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  await refuseClusterApp(ctx, app, 'stop');
   const projects = currentProjects(app);
   return {
     spec: lifecycleSpec(app, server, 'app.stop'),
@@ -185,6 +200,8 @@ export async function prepareDestroy(
   opts: { server?: string; volumes?: boolean } = {},
 ): Promise<JobPlan<{ app: string; removed: string[]; keptVolumes: boolean }>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  const onCluster = await prepareClusterAppDestroy(ctx, app, server);
+  if (onCluster) return onCluster;
   const l = appLayout(server.root_dir, app.name);
   const lock = { name: appLockName(app.name), step: 'lock app on server' };
   return {
@@ -262,6 +279,7 @@ export async function appLogs(
   },
 ): Promise<void> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  if (await clusterAppLogs(ctx, app, opts)) return;
   const [project] = currentProjects(app);
   const ex = await ctx.connect(server, opts.signal ? { signal: opts.signal } : {});
   try {

@@ -75,6 +75,7 @@ export async function appSettingsView(ctx: Ctx, app: AppRow, server: ServerRow):
       spec: volumeText(v),
     })),
     releaseCommand: s.releaseCommand ?? null,
+    preBackupHook: s.preBackupHook ?? null,
     git: remote
       ? {
           kind: remote.kind,

@@ -30,6 +30,8 @@ export interface AppSettings {
   restart?: string;
   volumes?: VolumeSpec[];
   releaseCommand?: string;
+  /** Run in the app's container before `app backup` reads its volumes (a database dump); failing fails the backup. */
+  preBackupHook?: string;
   /** Run releases with an init as PID 1 (default true) and how long a stop waits before SIGKILL. */
   init?: boolean;
   stopTimeoutSec?: number;

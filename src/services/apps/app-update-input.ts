@@ -41,6 +41,8 @@ export interface AppUpdateInput {
   /** Replaces the app's volumes (`NAME:/path[:ro]`, `./dir:/path[:ro]`); `[]` removes them all. */
   volumes?: string[] | undefined;
   releaseCommand?: string | null | undefined;
+  /** `null` removes it. */
+  preBackupHook?: string | null | undefined;
   /** A key or fingerprint to pin; `null` forgets the pin (the next fetch pins what the host presents). */
   gitHostKey?: string | null | undefined;
   /** `null` removes the stored token. */
@@ -181,6 +183,12 @@ export function draftAppUpdate(
       i.releaseCommand === null ? undefined : parseInput(releaseCommandSchema, i.releaseCommand, 'release command');
     change('release command', current.releaseCommand, cmd);
     d.settings.releaseCommand = cmd;
+  }
+  if (i.preBackupHook !== undefined) {
+    const hook =
+      i.preBackupHook === null ? undefined : parseInput(releaseCommandSchema, i.preBackupHook, 'pre-backup hook');
+    change('pre-backup hook', current.preBackupHook, hook);
+    d.settings.preBackupHook = hook;
   }
   draftGitAccess(app, d, i, change);
   if (i.domains !== undefined) {

@@ -1,6 +1,9 @@
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
+import { parseComposeFile } from '../../core/plans/deploy-compose.js';
 import type { AppUpdateResult } from '../../core/schemas/views/apps.js';
+import { assertComposeForCluster } from '../../core/swarm/compose-stack.js';
+import { clusterAppOf } from '../clusters/cluster-apps.js';
 import { applyProxyConfig } from '../proxy/proxy-config.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -14,6 +17,7 @@ import { pendingChanges } from './app-settings-view.js';
 import { type AppUpdateDraft, type AppUpdateInput, draftAppUpdate } from './app-update-input.js';
 import { resolveApp } from './apps.js';
 import { assertGitSourceAllowed, ensureDeployKey, gitRemoteOf, sealGitToken } from './git-access.js';
+import { assertComposeAllowed } from './privileges.js';
 
 export type { AppUpdateInput } from './app-update-input.js';
 
@@ -40,6 +44,12 @@ export async function prepareAppUpdate(
       throw new InfraktError('VALIDATION', 'nothing to update', { hint: NOTHING_HINT });
   }
   if (draft.row.git_repo) await assertGitSourceAllowed(ctx, server, draft.row.git_repo);
+  // A new compose file may not give a non-admin root on the server (privileged, host namespaces, the socket…).
+  if (input.composeFile !== undefined && draft.settings.compose)
+    assertComposeAllowed(ctx, draft.settings.compose.content);
+  // A compose app on a cluster: its new file (or port) must still make a stack file Swarm can run.
+  if (app.app_type === 'compose' && draft.settings.compose && (await clusterAppOf(ctx, app)))
+    assertComposeForCluster(parseComposeFile(draft.settings.compose.content), draft.row.port ?? app.port);
   const nextDomains = draft.domains ?? domains;
   // Checked now so that a taken domain fails before any job; checked again in the transaction that writes.
   if (draft.routesChange) await assertDomainsFree(ctx.store.db, app, nextDomains, Boolean(draft.settings.wwwRedirect));

@@ -3,17 +3,22 @@ import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError, notFound } from '../../core/errors.js';
 import { parseComposeFile, routedService } from '../../core/plans/deploy-compose.js';
 import { type AppCreateInput, appCreateSchema, healthCheckSchema, inferAppType } from '../../core/schemas/app.js';
+import type { ClusterAppInput } from '../../core/schemas/cluster.js';
 import { nameSchema } from '../../core/schemas/common.js';
 import { gitTokenSchema, gitUsernameSchema, parseGitHostKey } from '../../core/schemas/git-source.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { AppView } from '../../core/schemas/views/apps.js';
 import type { Secret } from '../../core/secret.js';
-import { getServerRow } from '../servers/servers.js';
+import { assertComposeForCluster } from '../../core/swarm/compose-stack.js';
+import { clusterPlacement, clusterSettingsByApp, recordClusterApp } from '../clusters/cluster-apps.js';
+import { getServerRow, serverRowByName } from '../servers/servers.js';
+import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import { assertDomainsFree, extraDomains, writeDomains } from './app-domains.js';
 import { assertGitSourceAllowed, ensureDeployKey, type GitRemote, gitRemoteOf, sealGitToken } from './git-access.js';
+import { assertComposeAllowed } from './privileges.js';
 
 /** The user name an https token is sent with unless `--git-username` says otherwise (GitHub's convention). */
 export const DEFAULT_GIT_USERNAME = 'x-access-token';
@@ -34,6 +39,12 @@ export function runtimeSettings(i: { init?: boolean | undefined; stopTimeout?: n
 }
 
 export type AppWithServer = { app: AppRow; server: ServerRow };
+
+/** `toAppView` with the app's cluster settings (null for an app on one server). */
+export async function appViewOf(ctx: Ctx, app: AppRow, serverName: string, extra: readonly string[] = []) {
+  const clusters = await clusterSettingsByApp(ctx);
+  return { ...toAppView(app, serverName, extra), cluster: clusters.get(app.id) ?? null };
+}
 
 /** The app as faces show it; `extra` are its domains beyond the primary one (see app-domains.ts). */
 export function toAppView(app: AppRow, serverName: string, extra: readonly string[] = []): AppView {
@@ -70,9 +81,22 @@ export interface AppCreateExtras {
  * with the app, so a deploy never depends on a file on the machine that created the app. An SSH git source
  * gets its deploy key at once (`app deploy-key` shows it).
  */
-export async function createApp(ctx: Ctx, input: AppCreateInput & AppCreateExtras): Promise<AppView> {
-  const data = parseInput(appCreateSchema, input, 'app');
+export async function createApp(
+  ctx: Ctx,
+  input: Omit<AppCreateInput, 'server'> & AppCreateExtras & { server?: string; cluster?: ClusterAppInput },
+): Promise<AppView> {
+  // On a cluster the app is recorded on the cluster's first manager; replicas, placement are checked first.
+  const onCluster = input.cluster
+    ? await clusterPlacement(ctx, input.cluster, { image: input.image, git: input.git, composeFile: input.composeFile })
+    : null;
+  if (onCluster && input.server && input.server !== onCluster.server) {
+    throw new InfraktError('VALIDATION', 'pass either --server or --cluster, not both');
+  }
+  const data = parseInput(appCreateSchema, onCluster ? { ...input, server: onCluster.server } : input, 'app');
   const compose = input.composeFile === undefined ? undefined : composeSetting(input.composeFile, data.port);
+  if (compose) assertComposeAllowed(ctx, compose.content);
+  // On a cluster the file becomes a stack file: what Swarm cannot run is refused now, not at the first deploy.
+  if (compose && onCluster) assertComposeForCluster(parseComposeFile(compose.content), data.port);
   if (compose && (data.image || data.git)) {
     throw new InfraktError(
       'VALIDATION',
@@ -127,6 +151,7 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & AppCreateExtra
       .returningAll()
       .executeTakeFirstOrThrow();
     await writeDomains(ctx, trx, inserted, domains);
+    if (onCluster) await recordClusterApp(ctx, inserted.id, onCluster, trx);
     if (git.hostKey || git.token) {
       const token = git.token ? sealGitToken(ctx, inserted.id, git.token, git.username) : undefined;
       const access = { ...(git.hostKey ?? {}), ...(token ? { token } : {}) };
@@ -138,9 +163,13 @@ export async function createApp(ctx: Ctx, input: AppCreateInput & AppCreateExtra
     }
     return trx.selectFrom('apps').selectAll().where('id', '=', inserted.id).executeTakeFirstOrThrow();
   });
-  await audit(ctx, 'app.create', `${server.name}/${data.name}`, { type, domains });
+  await audit(ctx, 'app.create', `${server.name}/${data.name}`, {
+    type,
+    domains,
+    ...(onCluster ? { cluster: onCluster.settings.cluster } : {}),
+  });
   if (remote?.kind === 'ssh') await ensureDeployKey(ctx, row, server.name);
-  return toAppView(row, server.name, domains.slice(1));
+  return { ...toAppView(row, server.name, domains.slice(1)), cluster: onCluster?.settings ?? null };
 }
 
 /** Checks `--git-host-key` / `--git-token` against the kind of git source (before anything is written). */
@@ -186,11 +215,13 @@ export async function listApps(
   }
   if (!opts.includeDatabases) q = q.where('apps.app_type', 'not like', 'db:%');
   const rows = await q.execute();
+  const shown = visible(ctx, rows, (r) => ({ server: r.server_name, app: r.name }));
   const extra = await extraDomains(
     ctx.store.db,
-    rows.map((r) => r.id),
+    shown.map((r) => r.id),
   );
-  return rows.map((r) => toAppView(r, r.server_name, extra.get(r.id)));
+  const clusters = await clusterSettingsByApp(ctx);
+  return shown.map((r) => ({ ...toAppView(r, r.server_name, extra.get(r.id)), cluster: clusters.get(r.id) ?? null }));
 }
 
 /**
@@ -221,7 +252,8 @@ export async function resolveApp(ctx: Ctx, name: string, server?: string): Promi
     );
   }
   const { server_name: _s, ...app } = rows[0]!;
-  const serverRow = await getServerRow(ctx, rows[0]!.server_name);
+  assertInScope(ctx, { server: rows[0]!.server_name, app: app.name });
+  const serverRow = await serverRowByName(ctx, rows[0]!.server_name);
   return { app, server: serverRow };
 }
 

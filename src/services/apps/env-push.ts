@@ -1,4 +1,5 @@
 import { InfraktError } from '../../core/errors.js';
+import { refuseOnCluster } from '../clusters/cluster-apps.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { resolveApp } from './apps.js';
@@ -15,6 +16,11 @@ export async function prepareEnvPush(
   opts: { server?: string; wait?: boolean } = {},
 ): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  await refuseOnCluster(
+    ctx,
+    app,
+    `a deploy takes the current variables to every replica: infrakt app deploy ${app.name}`,
+  );
   if (app.current_release === null) {
     throw new InfraktError('STATE', `'${app.name}' is not deployed yet`, {
       hint: `deploy it (variables are included): infrakt app deploy ${app.name}`,

@@ -29,22 +29,33 @@ export function gitRemoteOf(url: string): GitRemote {
 }
 
 /**
+ * What the SSRF check accepted for a network source, for the fetch to pin: an https source's URL and addresses
+ * (`git.syncBranch(…, pin)`: curl connects there), or the address an SSH source's host resolved to (ssh connects
+ * there, see `git.SshGitPin`).
+ */
+export type CheckedGitSource =
+  | ({ readonly kind: 'https' } & PublicGitUrl)
+  | { readonly kind: 'ssh'; readonly host: string; readonly port: number; readonly addresses: string[] };
+
+/**
  * The SSRF check of a git source, before it is stored and again right before each fetch (DNS rebinding): an
  * https or SSH host must resolve only to public addresses, unless the server allows private git hosts. Paths
- * of repositories on the server are not network sources. For a checked https source it returns the accepted
- * addresses, which the fetch pins (`git.syncBranch(…, pin)`); null when there is nothing to pin.
+ * of repositories on the server are not network sources. Returns what the fetch must pin; null when there is
+ * nothing to pin (a path, or a server that allows private git hosts, whose names may resolve only there).
  */
 export async function assertGitSourceAllowed(
   ctx: Pick<Ctx, 'resolve'>,
   server: Pick<ServerRow, 'settings_json' | 'name'>,
   url: string,
-): Promise<PublicGitUrl | null> {
+): Promise<CheckedGitSource | null> {
   const remote = gitRemoteOf(url);
   if (remote.kind === 'path' || allowsPrivateGit(server)) return null;
-  if (remote.kind === 'https') return assertPublicGitUrl(url, ctx.resolve ? { resolve: ctx.resolve } : {});
+  const opts = ctx.resolve ? { resolve: ctx.resolve } : {};
+  if (remote.kind === 'https') return { kind: 'https', ...(await assertPublicGitUrl(url, opts)) };
   const { host, port } = remote.remote;
   try {
-    await assertPublicGitUrl(`https://${host}:${port}/`, ctx.resolve ? { resolve: ctx.resolve } : {});
+    const checked = await assertPublicGitUrl(`https://${host}:${port}/`, opts);
+    return { kind: 'ssh', host, port, addresses: checked.addresses };
   } catch (e) {
     if (!(e instanceof InfraktError)) throw e;
     const why = e.message.replace(/^git URL \S+ is not allowed: /, '');
@@ -52,7 +63,6 @@ export async function assertGitSourceAllowed(
       hint: `use a public git host, or allow private ones on this server: infrakt server set ${server.name} --allow-private-git on`,
     });
   }
-  return null;
 }
 
 const deployKeyPurpose = (appId: number) => `app:${appId}:deploy-key`;

@@ -13,6 +13,7 @@ import { Secret } from '../../core/secret.js';
 import type { Ctx } from '../shared/context.js';
 import { appSettings } from './app-settings.js';
 import {
+  type CheckedGitSource,
   deployKeySecret,
   gitHostKeyFingerprint,
   gitRemoteOf,
@@ -32,6 +33,11 @@ export interface GitFetchCtx {
   log(line: string): void;
   /** The credential cache's socket directory (default the layout's): a poll must not stop a deploy's daemon. */
   readonly credentialDir?: string;
+  /**
+   * What the SSRF check accepted right before this fetch (null: nothing to pin). An SSH fetch connects to its
+   * address; an https fetch carries its pin in `sync` already (`git.syncBranch(…, pin)`).
+   */
+  readonly checked: CheckedGitSource | null;
 }
 
 const FETCH_TIMEOUT_MS = 15 * 60_000;
@@ -76,8 +82,12 @@ async function fetchOverSsh(f: GitFetchCtx, sync: Cmd, remote: SshGitRemote, wha
     });
   }
   f.job.addSecrets(key);
-  const hostKeys = await pinHostKeys(f, remote);
   const name = knownHostsName(remote.host, remote.port);
+  const address = sshAddress(f.checked);
+  // Host keys are read from the checked address too: a first-use pin must come from where the fetch connects.
+  const scanHost = address ?? remote.host;
+  const hostKeys = await pinHostKeys(f, remote, scanHost);
+  if (address) f.log(`connecting to ${remote.host} at ${address} (the address checked on the control host)`);
   const knownHosts = `${f.layout.gitSshDir}/known_hosts`;
   const publicKey = `${f.layout.gitSshDir}/deploy_key.pub`;
   await runChecked(f.ex, fs.mkdirp(f.layout.gitSshDir, 0o700), { what: 'create the git ssh directory' });
@@ -85,11 +95,12 @@ async function fetchOverSsh(f: GitFetchCtx, sync: Cmd, remote: SshGitRemote, wha
     f.ex.put(knownHosts, hostKeys.map((k) => `${name} ${k}\n`).join(''), { mode: 0o644 }),
     f.ex.put(publicKey, `${appSettings(f.app).git!.deployKey!.publicKey}\n`, { mode: 0o644 }),
   ]);
-  const cmd = git.withDeployKey(sync, { knownHosts, publicKey });
+  const pin = address ? { address, hostKeyAlias: name } : undefined;
+  const cmd = git.withDeployKey(sync, { knownHosts, publicKey, ...(pin ? { pin } : {}) });
   const r = await f.ex.run(cmd, { stdin: key, signal: f.job.signal, timeoutMs: FETCH_TIMEOUT_MS });
   if (r.exitCode === 0) return r.stdout;
   // Was it the host key? Ask the host again and compare with the pin (decided on keys, not on stderr text).
-  const presented = parseKeyscan((await f.ex.run(git.keyscan(remote.host, remote.port))).stdout);
+  const presented = parseKeyscan((await f.ex.run(git.keyscan(scanHost, remote.port))).stdout);
   if (presented.length > 0 && !presented.some((k) => hostKeys.includes(k))) {
     throw new InfraktError(
       'HOST_KEY_MISMATCH',
@@ -111,14 +122,23 @@ async function fetchOverSsh(f: GitFetchCtx, sync: Cmd, remote: SshGitRemote, wha
 }
 
 /**
+ * The one address an SSH fetch connects to (ssh takes a single HostName): the first IPv4 address the check
+ * accepted, else the first one — many servers have no IPv6 route, and every accepted address is public.
+ */
+function sshAddress(checked: CheckedGitSource | null): string | null {
+  if (checked?.kind !== 'ssh') return null;
+  return checked.addresses.find((a) => !a.includes(':')) ?? checked.addresses[0] ?? null;
+}
+
+/**
  * The git host keys to trust: the pinned ones, or on first use the ones the host presents now (pinned and shown
  * in the job log). A pinned fingerprint (`--git-host-key SHA256:…`) must match one of them.
  */
-async function pinHostKeys(f: GitFetchCtx, remote: SshGitRemote): Promise<string[]> {
+async function pinHostKeys(f: GitFetchCtx, remote: SshGitRemote, scanHost: string): Promise<string[]> {
   const git0 = appSettings(f.app).git;
   const pinned = pinnedGitHostKeys(git0);
   if (pinned.keys.length > 0) return pinned.keys;
-  const scan = await f.ex.run(git.keyscan(remote.host, remote.port), { signal: f.job.signal, timeoutMs: 60_000 });
+  const scan = await f.ex.run(git.keyscan(scanHost, remote.port), { signal: f.job.signal, timeoutMs: 60_000 });
   const presented = parseKeyscan(scan.stdout);
   if (presented.length === 0) {
     throw new InfraktError(

@@ -106,16 +106,31 @@ async function pullMissing(s: SourceCtx, image: string): Promise<void> {
   });
 }
 
-/** Compose sources: every image a service names (and does not build) is made present, pulled when missing. */
-export async function ensureComposeImages(s: SourceCtx, yaml: string): Promise<void> {
+/** The images a compose file's services name and do not build (those a deploy makes present). */
+export function composeImages(yaml: string): string[] {
   const services = parseComposeFile(yaml).services as Record<string, { image?: unknown; build?: unknown }>;
-  const images = [
+  return [
     ...new Set(
       Object.values(services).flatMap((svc) => (typeof svc.image === 'string' && !svc.build ? [svc.image] : [])),
     ),
   ];
+}
+
+/**
+ * Compose sources: every image a service names (and does not build) is made present, pulled when missing.
+ * `checked`: `docker.missingImages(composeImages(yaml))` already run (in a deploy's prepare batch).
+ */
+export async function ensureComposeImages(
+  s: SourceCtx,
+  yaml: string,
+  checked?: { exitCode: number; stdout: string },
+): Promise<void> {
+  const images = composeImages(yaml);
   if (images.length === 0) return;
-  const r = await runChecked(s.ex, docker.missingImages(images), { what: 'check the images of the compose file' });
+  const r =
+    checked?.exitCode === 0
+      ? checked
+      : await runChecked(s.ex, docker.missingImages(images), { what: 'check the images of the compose file' });
   const missing = r.stdout.split('\n').filter((l) => images.includes(l.trim()));
   for (const image of missing) await pullMissing(s, image.trim());
   if (missing.length === 0) s.log(`${images.length} image(s) of the compose file present, none pulled`);

@@ -1,4 +1,5 @@
 import { InfraktError } from '../../core/errors.js';
+import { refuseOnCluster } from '../clusters/cluster-apps.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { resolveApp } from './apps.js';
@@ -16,6 +17,7 @@ export async function prepareRollback(
   opts: { server?: string; to?: number; wait?: boolean } = {},
 ): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
+  await refuseOnCluster(ctx, app, `roll it back with the CLI or the API: infrakt app rollback ${app.name}`);
   if (app.current_release === null) {
     throw new InfraktError('STATE', `'${app.name}' has no release to roll back from`, {
       hint: `deploy it first: infrakt app deploy ${app.name}`,

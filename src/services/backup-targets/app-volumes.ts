@@ -13,6 +13,7 @@ import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
 import { appLockName } from '../shared/lock-on-server.js';
 import { withServer } from '../shared/server-session.js';
+import { PRE_BACKUP_HOOK_STEP, runPreBackupHook } from './pre-backup-hook.js';
 import { openRepoStep, type PushResult, pushSnapshot } from './push.js';
 import { recordRun } from './runs.js';
 import { localRepo, type Repo, targetRepo } from './session.js';
@@ -60,7 +61,8 @@ export interface AppBackupResult extends PushResult {
  * `app backup APP [--target T]`: every named volume of the app as one restic snapshot, into the target or the
  * server's local repository (`<root>/backups/restic`). Consistency: the app's running containers are paused
  * (`docker pause`, cgroup freezer) while restic reads the volumes, so no file changes mid-read — a crash-consistent
- * copy, as if the power had been cut; they are unpaused right after, also when the backup fails.
+ * copy, as if the power had been cut; they are unpaused right after, also when the backup fails. An app's
+ * pre-backup hook (a database dump into a volume) runs first, in its container; if it fails, nothing is backed up.
  */
 export async function prepareAppBackup(
   ctx: Ctx,
@@ -81,6 +83,7 @@ export async function prepareAppBackup(
         'connect',
         'lock on server',
         'find volumes',
+        PRE_BACKUP_HOOK_STEP,
         `open ${where}`,
         `push to ${where}`,
         'check snapshot',
@@ -103,6 +106,7 @@ export async function prepareAppBackup(
             s.detail(v.map((x) => x.name).join(', '));
             return v;
           });
+          await runPreBackupHook(ctx, job, ex, server, app);
           const session = await openRepoStep(ctx, job, ex, server, repo, { root: true });
           let paused: string[] = [];
           let pausedAt = 0;

@@ -12,11 +12,13 @@ import type { DeployResult } from '../apps/deploy/deploy-app.js';
 import { runRelease } from '../apps/deploy/run-release.js';
 import { decryptedEnv } from '../apps/env.js';
 import { sha256 } from '../apps/release-source.js';
+import { applyStep } from '../proxy/proxy.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { appJobSpec } from '../shared/job-spec.js';
+import { withServer } from '../shared/server-session.js';
 import { catalogSettings, deployStepNames, envSnapshot, restoreEnv, writeEnv } from './app-records.js';
 import { type CatalogOptions, compareVersions, findEntry, openCatalog } from './catalog-index.js';
 import { type InstallOutput, outputsOf } from './install-compose.js';
@@ -173,6 +175,9 @@ export async function prepareCatalogUpgrade(
           },
         );
       }
+      // A deploy without a domain switches no route: the removed domain leaves Caddy by rendering the config again.
+      if (domainChanged && domain === null)
+        await withServer(ctx, job, server, { lock: null }, ({ ex }) => applyStep(ctx, job, ex, server));
       await audit(ctx, 'catalog.upgrade', `${server.name}/${app.name}`, { from: installed.version, to: m.version });
       return {
         app: app.name,

@@ -4,6 +4,7 @@ import { runChecked } from '../../core/executor.js';
 import { dbLayout } from '../../core/plans/db-compose.js';
 import type { DatabaseView } from '../../core/schemas/views/databases.js';
 import { getServerRow } from '../servers/servers.js';
+import { visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
@@ -23,7 +24,10 @@ export async function listDatabases(ctx: Ctx, opts: { server?: string } = {}): P
     .orderBy('servers.name')
     .orderBy('apps.name');
   if (opts.server) q = q.where('apps.server_id', '=', (await getServerRow(ctx, opts.server)).id);
-  return (await q.execute()).map((r) => toDatabaseView(r, r.server_name));
+  const rows = await q.execute();
+  return visible(ctx, rows, (r) => ({ server: r.server_name, app: r.name })).map((r) =>
+    toDatabaseView(r, r.server_name),
+  );
 }
 
 export async function getDatabase(ctx: Ctx, name: string, server?: string): Promise<DatabaseView> {

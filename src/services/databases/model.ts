@@ -8,7 +8,8 @@ import { nameSchema } from '../../core/schemas/common.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { DatabaseView, DbSchedule } from '../../core/schemas/views/databases.js';
 import { Secret } from '../../core/secret.js';
-import { getServerRow } from '../servers/servers.js';
+import { getServerRow, serverRowByName } from '../servers/servers.js';
+import { assertInScope } from '../shared/access.js';
 import type { Ctx } from '../shared/context.js';
 
 /** Image tags: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$` (a docker tag, without registry or digest). */
@@ -90,7 +91,8 @@ export async function resolveDatabase(
     );
   }
   const { server_name, ...app } = rows[0]!;
-  return { app, server: await getServerRow(ctx, server_name), settings: dbSettings(app) };
+  assertInScope(ctx, { server: server_name, app: app.name });
+  return { app, server: await serverRowByName(ctx, server_name), settings: dbSettings(app) };
 }
 
 export const defaultVersion = (type: DbType): string => DB_ENGINES[type].defaultVersion;

@@ -10,6 +10,7 @@ import { DEFAULT_KEYS } from '../../adapters/ssh/auth.js';
 import type { EdgeDeviceRow, ServerRow } from '../../adapters/store/schema.js';
 import { renderEdgeBootstrap } from '../../core/commands/edge-bootstrap.js';
 import { tunnelPortCandidates } from '../../core/edge/ports.js';
+import { renderTunnelAuthorizedKeys } from '../../core/edge/tunnel-keys.js';
 import { conflict, InfraktError } from '../../core/errors.js';
 import { type EdgeServerAddInput, edgeServerAddSchema } from '../../core/schemas/edge.js';
 import { parseInput } from '../../core/schemas/parse.js';
@@ -18,7 +19,16 @@ import type { Secret } from '../../core/secret.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
-import { type MeetingPoint, relayRow, requireControl, syncMeetingPoint } from './meeting-points.js';
+import {
+  grantsAt,
+  type MeetingPoint,
+  openRelay,
+  relayRow,
+  requireControl,
+  syncMeetingPoint,
+  writeRelayKeysFile,
+} from './meeting-points.js';
+import { endRelayTunnelSession } from './relay-session.js';
 
 export interface EdgeServerAdded {
   readonly server: ServerView;
@@ -67,11 +77,19 @@ async function allocatePort(ctx: Ctx, mp: MeetingPoint): Promise<number> {
  * `server add --edge`: a server reached through its own reverse tunnel. Generates the device's tunnel key and
  * host key (pinned here before the device ever dials in), allocates its port, authorises the tunnel key at the
  * meeting point for that one reverse forward, and renders the bootstrap script. Fails without a trace: the rows
- * are removed again when the meeting point's keys file cannot be written.
+ * are removed again when the meeting point's keys file cannot be written. The CLI and `POST /api/edge/servers`
+ * both call this.
  */
-export async function addEdgeServer(ctx: Ctx, input: EdgeServerAddInput): Promise<EdgeServerAdded> {
+export async function addEdgeServer(
+  ctx: Ctx,
+  input: EdgeServerAddInput,
+  policy: { readonly keysIn?: string } = {},
+): Promise<EdgeServerAdded> {
   const data = parseInput(edgeServerAddSchema, input, 'edge server');
-  const keyPath = data.keyPath ? checkKeyPath(data.keyPath) : undefined;
+  // Over the API (`keysIn` = $INFRAKT_HOME/keys) only a key file in that directory, as for `POST /api/servers`.
+  const keyPath = data.keyPath
+    ? checkKeyPath(data.keyPath, policy.keysIn ? { confineTo: policy.keysIn } : {})
+    : undefined;
   const exists = await ctx.store.db.selectFrom('servers').select('id').where('name', '=', data.name).executeTakeFirst();
   if (exists) throw conflict(`a server named '${data.name}' already exists`, 'choose another name');
   const mp = await meetingPoint(ctx, data.relay);
@@ -165,13 +183,14 @@ export async function edgeDeviceOf(ctx: Ctx, serverId: number): Promise<EdgeDevi
 export interface EdgeRevoked {
   /** `control host` or `relay <name>`. */
   readonly at: string;
-  /** Whether a tunnel session that was still open was ended too (null: nothing was open, or at a relay). */
+  /** Whether a tunnel session that was still open was ended too (null: nothing was open). */
   readonly sessionEnded: boolean | null;
 }
 
 /**
  * Before an edge server is forgotten: its tunnel key is taken out of the meeting point's authorized_keys (the
- * device can no longer log in there), and at the control host a session still open is ended. Throws, changing
+ * device can no longer log in there), and a session still open there is ended (at the control host through
+ * /proc, at a relay over infrakt's connection to it). Throws, changing
  * nothing, when the meeting point cannot be written. Null for a server that is not an edge server.
  */
 export async function revokeEdgeKey(ctx: Ctx, row: ServerRow): Promise<EdgeRevoked | null> {
@@ -187,8 +206,16 @@ export async function revokeEdgeKey(ctx: Ctx, row: ServerRow): Promise<EdgeRevok
     .selectAll()
     .where('id', '=', device.relay_id)
     .executeTakeFirstOrThrow();
-  await syncMeetingPoint(ctx, { kind: 'relay', row: relay }, row.id);
-  return { at: `relay ${relay.name}`, sessionEnded: null };
+  // One connection to the relay: the key file rewritten first (a failure changes nothing), then the session ended.
+  const content = renderTunnelAuthorizedKeys(await grantsAt(ctx, relay.id, row.id));
+  const ex = await openRelay(relay);
+  try {
+    await writeRelayKeysFile(ex, relay.keys_file, content);
+    const ended = await endRelayTunnelSession(ex, device.tunnel_port);
+    return { at: `relay ${relay.name}`, sessionEnded: ended === 'none' ? null : ended === 'ended' };
+  } finally {
+    await ex.close();
+  }
 }
 
 /** The relay an edge server meets infrakt at, or null (not an edge server, or it dials the control host). */

@@ -15,6 +15,7 @@ import type {
   ServerState,
 } from '../../core/inventory/model.js';
 import { releaseProject } from '../../core/plans/layout.js';
+import { volumeText } from '../../core/schemas/app-settings.js';
 import { extraDomains } from '../apps/app-domains.js';
 import { appSettings } from '../apps/release-source.js';
 import { dbSettings } from '../databases/model.js';
@@ -39,6 +40,19 @@ export interface LocalStateOptions {
   readonly catalogDirs?: readonly string[];
 }
 
+/** An edge server's tunnel as the file writes it (the pinned key as `<type> <base64>`). */
+function edgeState(
+  s: ServerRow,
+  e: { device_ssh_port: number; relay: string | null } | undefined,
+): ServerState['edge'] {
+  if (!e) return null;
+  return {
+    relay: e.relay,
+    devicePort: e.device_ssh_port,
+    hostKey: (s.host_key ?? '').split(/\s+/).slice(0, 2).join(' '),
+  };
+}
+
 /**
  * Local state as plan input: servers, apps (env hashed), databases, manual routes, catalog installs (apart from
  * the apps: their inputs read back from the env). No server is contacted.
@@ -61,6 +75,12 @@ export async function localState(
     .select(['provider_servers.name', 'providers.name as provider', 'server_type', 'location', 'image'])
     .execute();
   const cloudOf = new Map(cloud.map((c) => [c.name, c]));
+  const edgeRows = await db
+    .selectFrom('edge_devices')
+    .leftJoin('edge_relays', 'edge_relays.id', 'edge_devices.relay_id')
+    .select(['edge_devices.server_id', 'edge_devices.device_ssh_port', 'edge_relays.name as relay'])
+    .execute();
+  const edgeOf = new Map(edgeRows.map((e) => [e.server_id, e]));
   const provisioned = new Set(
     (
       await db
@@ -87,6 +107,7 @@ export async function localState(
       provisioned: provisioned.has(s.id),
       proxy: settings.proxy,
       pullPolicy: pullPolicy(s),
+      edge: edgeState(s, edgeOf.get(s.id)),
     };
   });
 
@@ -147,6 +168,8 @@ export async function localState(
       healthPath: settings.health.path,
       healthTimeoutMs: settings.health.timeoutMs,
       envHashes: env,
+      volumes: (settings.volumes ?? []).map(volumeText),
+      limits: { memory: settings.memory ?? null, cpus: settings.cpus ?? null },
       status: a.status,
       currentRelease: a.current_release,
       currentSourceRef: refOf.get(a.id) ?? null,

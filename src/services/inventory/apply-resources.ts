@@ -192,6 +192,19 @@ export async function applyApp(
       health: { path: spec.healthPath, timeoutMs: spec.healthTimeoutMs },
       ...(src.type === 'compose' ? { composeFile: extras.compose.get(key)! } : {}),
     });
+    // What `app create` does not take goes through `app update` before the first deploy: further domains,
+    // volumes, limits.
+    const more: AppUpdateInput = {
+      ...(spec.domains.length > 1 ? { domains: [...spec.domains] } : {}),
+      ...(spec.volumes?.length ? { volumes: [...spec.volumes] } : {}),
+      ...(spec.limits?.memory ? { memory: spec.limits.memory } : {}),
+      ...(spec.limits?.cpus ? { cpus: spec.limits.cpus } : {}),
+    };
+    if (Object.keys(more).length > 0) {
+      const { plan, store } = await prepareAppUpdate(ctx, spec.name, more, { server: spec.server });
+      if (plan) await job(plan);
+      else await store();
+    }
   } else {
     const touched = new Set(c.fields.map((f) => f.field));
     const src = spec.source;
@@ -207,6 +220,9 @@ export async function applyApp(
       ...(touched.has('domains') ? { domains: [...spec.domains] } : {}),
       ...(touched.has('health.path') ? { healthPath: spec.healthPath } : {}),
       ...(touched.has('health.timeout') ? { healthTimeout: spec.healthTimeoutMs / 1000 } : {}),
+      ...(touched.has('volumes') && spec.volumes ? { volumes: [...spec.volumes] } : {}),
+      ...(touched.has('limits.memory') && spec.limits ? { memory: spec.limits.memory } : {}),
+      ...(touched.has('limits.cpus') && spec.limits ? { cpus: spec.limits.cpus } : {}),
     };
     // The same service as `app update`: domains go live at once on a deployed app, the rest at the deploy.
     if (Object.keys(input).length > 0) {

@@ -13,6 +13,7 @@ import type {
 } from '../../core/inventory/model.js';
 import type { AppInventory } from '../../core/inventory/schema.js';
 import { healthCheckSchema } from '../../core/schemas/app.js';
+import { memorySchema, volumeListSchema, volumeText } from '../../core/schemas/app-settings.js';
 import { secretRef } from '../../core/schemas/secret.js';
 import { proxySettingsSchema } from '../../core/schemas/server.js';
 import { openCatalog } from '../catalog/catalog-index.js';
@@ -72,15 +73,26 @@ function expandPath(p: string, baseDir: string): string {
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 
-const unsupported = (loaded: LoadedInventory, path: (string | number)[], what: string, issue: string) => {
-  const e = fieldError(
-    loaded,
-    path,
-    `${what} are not supported by this version of infrakt`,
-    `they arrive with ${issue}; remove the field for now`,
-  );
-  return new InfraktError('UNSUPPORTED', e.message, { details: e.details, hint: e.hint });
-};
+/** An app's volumes as `app update --volume` checks them (one path, one name each), in their canonical text. */
+function appVolumes(loaded: LoadedInventory, path: (string | number)[], given: readonly string[]): string[] {
+  const r = volumeListSchema.safeParse(given);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw fieldError(
+      loaded,
+      [...path, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
+      issue.message,
+    );
+  }
+  return r.data.map(volumeText);
+}
+
+/** Memory as `app update --memory` checks it (Docker's 6m minimum), lower-cased. */
+function appMemory(loaded: LoadedInventory, path: (string | number)[], given: string): string {
+  const r = memorySchema.safeParse(given);
+  if (!r.success) throw fieldError(loaded, path, r.error.issues[0]!.message);
+  return r.data;
+}
 
 /**
  * Turns a validated file into the desired state: defaults filled in, paths resolved against the file's
@@ -117,6 +129,9 @@ export function buildDesired(
     provision: s.provision ?? false,
     proxy: proxySettingsSchema.parse(s.proxy ?? {}),
     pullPolicy: s.pullPolicy ?? 'missing',
+    ...(s.edge
+      ? { edge: { relay: s.edge.relay ?? null, devicePort: s.edge.devicePort ?? 22, hostKey: s.edge.hostKey } }
+      : {}),
   }));
 
   const databases: DatabaseSpec[] = Object.entries(inv.databases ?? {}).map(([name, d]) => {
@@ -138,11 +153,7 @@ export function buildDesired(
   const apps: AppSpec[] = Object.entries(inv.apps ?? {}).map(([name, a]) => {
     const at = (...p: (string | number)[]) => ['apps', name, ...p];
     needServer(at('server'), a.server);
-    if (a.volumes?.length) throw unsupported(loaded, at('volumes'), 'app volumes', 'app volumes and limits (issue 12)');
-    if (a.limits) throw unsupported(loaded, at('limits'), 'app limits', 'app volumes and limits (issue 12)');
     const domains = a.domains ?? [];
-    if (domains.length > 1)
-      throw unsupported(loaded, at('domains', 1), 'several domains per app', 'multiple domains (issue 12)');
     for (const [i, d] of domains.entries()) {
       const other = domainsSeen.get(`${a.server}\0${d}`);
       if (other) throw fieldError(loaded, at('domains', i), `${d} is already routed to ${other} on ${a.server}`);
@@ -173,6 +184,13 @@ export function buildDesired(
       healthPath: health.path,
       healthTimeoutMs: health.timeoutMs,
       envHashes: a.env ? new Map(Object.entries(a.env).map(([k, v]) => [k, hashValue(v)])) : null,
+      volumes: a.volumes ? appVolumes(loaded, at('volumes'), a.volumes) : null,
+      limits: a.limits
+        ? {
+            memory: a.limits.memory ? appMemory(loaded, at('limits', 'memory'), a.limits.memory) : null,
+            cpus: a.limits.cpus ?? null,
+          }
+        : null,
     };
   });
 

@@ -38,12 +38,25 @@ export async function exportInventory(
     const proxy = Object.fromEntries(
       Object.entries(s.proxy).filter(([k, v]) => PROXY_DEFAULTS[k as keyof typeof PROXY_DEFAULTS] !== v),
     );
+    // An edge server is written as one: its relay, device port and pinned key, never its tunnel's 127.0.0.1:PORT.
+    const edge = s.edge;
+    const plain = !s.provider && !edge;
     servers[s.name] = {
-      ...(s.provider ? { provider: { ...s.provider } } : { host: s.host }),
+      ...(edge
+        ? {
+            edge: {
+              ...(edge.relay ? { relay: edge.relay } : {}),
+              ...(edge.devicePort !== 22 ? { devicePort: edge.devicePort } : {}),
+              hostKey: edge.hostKey,
+            },
+          }
+        : s.provider
+          ? { provider: { ...s.provider } }
+          : { host: s.host }),
       ...(s.user !== 'root' ? { user: s.user } : {}),
-      ...(s.port !== 22 && !s.provider ? { port: s.port } : {}),
+      ...(s.port !== 22 && plain ? { port: s.port } : {}),
       ...(s.keyPath ? { key: s.keyPath } : {}),
-      ...(s.fingerprint && !s.provider ? { fingerprint: s.fingerprint } : {}),
+      ...(s.fingerprint && plain ? { fingerprint: s.fingerprint } : {}),
       ...(s.root !== '/opt/infrakt' ? { root: s.root } : {}),
       ...(Object.keys(s.labels).length ? { labels: { ...s.labels } } : {}),
       ...(s.provisioned ? { provision: true } : {}),
@@ -71,6 +84,15 @@ export async function exportInventory(
               ...(a.healthTimeoutMs !== HEALTH_DEFAULTS.timeoutMs
                 ? { timeout: Math.round(a.healthTimeoutMs / 1000) }
                 : {}),
+            },
+          }
+        : {}),
+      ...(a.volumes.length ? { volumes: [...a.volumes] } : {}),
+      ...(a.limits.memory !== null || a.limits.cpus !== null
+        ? {
+            limits: {
+              ...(a.limits.memory !== null ? { memory: a.limits.memory } : {}),
+              ...(a.limits.cpus !== null ? { cpus: a.limits.cpus } : {}),
             },
           }
         : {}),

@@ -6,6 +6,7 @@ import { allSecretValues, listSecrets } from '../secrets/secrets.js';
 import type { Ctx } from '../shared/context.js';
 import { localState, observeServer, type StateRows } from './actual.js';
 import { buildDesired, type DesiredInventory, readInventoryFile } from './desired.js';
+import { checkEdgeServers } from './edge-check.js';
 
 export interface InventoryPlan {
   readonly file: string;
@@ -40,6 +41,7 @@ export async function planLoaded(ctx: Ctx, loaded: LoadedInventory, opts: PlanOp
   const catalogDirs = opts.catalogDirs ?? [];
   const desired = buildDesired(loaded, secrets, { catalogDirs, secretValues });
   const { state, rows } = await localState(ctx, { catalogDirs });
+  checkEdgeServers(loaded, desired.state.servers, state.servers);
   const live = new Map<string, LiveServer>();
   const declared = new Set(desired.state.servers.map((s) => s.name));
   const toCheck = opts.live === false ? [] : rows.servers.filter((s) => declared.has(s.name));

@@ -1,6 +1,7 @@
 import type { AppHealthView, MonitorTargetView, ServerMetricsView } from '../../core/schemas/views/monitoring.js';
 import { resolveApp } from '../apps/apps.js';
 import { getServerRow } from '../servers/servers.js';
+import { visible } from '../shared/access.js';
 import type { Ctx } from '../shared/context.js';
 import { appUrl, watched } from './app-checks.js';
 import { stateOf } from './states.js';
@@ -122,7 +123,13 @@ export async function monitorOverview(ctx: Ctx, opts: { hours?: number } = {}): 
     .select(['apps.name as app_name', 'app_server.name as app_server_name', 'servers.name as server_name'])
     .execute();
   const out: MonitorTargetView[] = [];
-  for (const r of rows) {
+  // A principal limited to some servers/apps sees only those.
+  const shown = visible(ctx, rows, (r) =>
+    r.app_id !== null
+      ? { server: r.app_server_name ?? undefined, app: r.app_name ?? undefined }
+      : { server: r.server_name ?? undefined },
+  );
+  for (const r of shown) {
     const isApp = r.app_id !== null;
     out.push({
       kind: isApp ? 'app' : 'server',

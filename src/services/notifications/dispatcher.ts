@@ -41,25 +41,35 @@ export function retryDelay(attempt: number, backoffMs: number, maxMs: number): n
 export async function deliverDue(ctx: Sink, o: DispatchOptions): Promise<DispatchReport> {
   const now = ctx.clock.now();
   const iso = now.toISOString();
-  const raw = ctx.store.raw;
+  const db = ctx.store.db;
   const ttl = o.claimTtlMs ?? 120_000;
   // A process that died mid-send leaves a claim behind: take it back after the TTL.
-  raw
-    .prepare(
-      "UPDATE notify_deliveries SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND claimed_at < ?",
-    )
-    .run(new Date(now.getTime() - ttl).toISOString());
-  const filter = o.eventIds?.length ? `AND event_id IN (${o.eventIds.map(() => '?').join(',')})` : '';
-  const due = raw
-    .prepare(
-      `SELECT id FROM notify_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ${filter} ORDER BY next_attempt_at, id LIMIT 200`,
-    )
-    .all(iso, ...(o.eventIds ?? [])) as { id: number }[];
-  const claim = raw.prepare(
-    "UPDATE notify_deliveries SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'pending'",
-  );
+  await db
+    .updateTable('notify_deliveries')
+    .set({ status: 'pending', claimed_by: null })
+    .where('status', '=', 'sending')
+    .where('claimed_at', '<', new Date(now.getTime() - ttl).toISOString())
+    .execute();
+  let dueQuery = db
+    .selectFrom('notify_deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', iso);
+  if (o.eventIds?.length) dueQuery = dueQuery.where('event_id', 'in', [...o.eventIds]);
+  const due = await dueQuery.orderBy('next_attempt_at').orderBy('id').limit(200).execute();
+  // Each claim is one conditional UPDATE: of two processes (SQLite or Postgres), exactly one sees its row change.
+  const claim = async (id: number) =>
+    (
+      await db
+        .updateTable('notify_deliveries')
+        .set({ status: 'sending', claimed_by: o.runner, claimed_at: iso })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+    ).numUpdatedRows === 1n;
   const report: DispatchReport = { delivered: 0, retrying: 0, failed: 0 };
-  const queue = due.map((d) => d.id).filter((id) => claim.run(o.runner, iso, id).changes === 1);
+  const queue: number[] = [];
+  for (const { id } of due) if (await claim(id)) queue.push(id);
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       const outcome = await deliverOne(ctx, id, o);
@@ -131,11 +141,13 @@ async function deliverOne(ctx: Sink, id: number, o: DispatchOptions): Promise<ke
 }
 
 /** Forgets events (and their deliveries) older than `keepMs`: the log is for recent history. */
-export function pruneNotifications(ctx: Sink, keepMs: number): void {
+export async function pruneNotifications(ctx: Sink, keepMs: number): Promise<void> {
   const cutoff = new Date(ctx.clock.now().getTime() - keepMs).toISOString();
-  ctx.store.raw
-    .prepare(
-      "DELETE FROM notify_events WHERE ts < ? AND id NOT IN (SELECT event_id FROM notify_deliveries WHERE status IN ('pending','sending'))",
+  await ctx.store.db
+    .deleteFrom('notify_events')
+    .where('ts', '<', cutoff)
+    .where('id', 'not in', (eb) =>
+      eb.selectFrom('notify_deliveries').select('event_id').where('status', 'in', ['pending', 'sending']),
     )
-    .run(cutoff);
+    .execute();
 }

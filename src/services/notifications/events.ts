@@ -18,7 +18,7 @@ export type EventSink = Pick<Ctx, 'store' | 'clock'>;
  * Records an event and queues one delivery per channel that wants it (the outbox): the caller never waits
  * for a channel, and a failing channel only delays its own deliveries. `infrakt serve` delivers and retries.
  *
- * This is the hook for other features: e.g. approvals call
+ * The hook for other features: approvals (services/approvals) call
  * `raiseEvent(ctx, { type: 'approval.requested', subject, text, data })`.
  */
 export async function raiseEvent(ctx: EventSink, ev: NotifyEvent): Promise<{ eventId: number; deliveries: number }> {

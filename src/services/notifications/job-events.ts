@@ -80,8 +80,15 @@ export function withJobNotifications<J extends Jobs>(
     observe(h.id, h.done);
     return h;
   };
+  // An approved request runs through resume: its end is news like any other job's.
+  const resume: Jobs['resume'] = async (id, plan) => {
+    const h = await jobs.resume(id, plan);
+    observe(h.id, h.done);
+    return h;
+  };
   return Object.assign(Object.create(null) as object, jobs, {
     start,
+    resume,
     run: (async (spec, body) => {
       const h = await start(spec, body);
       return { jobId: h.id, result: await h.done };

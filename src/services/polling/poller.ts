@@ -93,8 +93,8 @@ async function checkOne(
   try {
     if (app.app_type === 'git') {
       const branch = app.branch ?? 'main';
-      // As before a fetch: the host may resolve elsewhere by now (DNS rebinding), so https is pinned to the
-      // addresses just checked; private sources are asked with the app's deploy key or token like a deploy does.
+      // As before a fetch: the host may resolve elsewhere by now (DNS rebinding), so https and SSH are pinned to
+      // the addresses just checked; private sources are asked with the app's deploy key or token like a deploy does.
       const checked = await assertGitSourceAllowed(ctx, server, app.git_repo ?? '');
       const layout = appLayout(server.root_dir, app.name);
       const out = await runGitFetch(
@@ -107,8 +107,11 @@ async function checkOne(
           layout,
           log: () => undefined,
           credentialDir: `${layout.gitCredentialDir}-poll`,
+          checked,
         },
-        git.lsRemoteBranch(checked?.url ?? app.git_repo ?? '', branch, checked ?? undefined),
+        checked?.kind === 'https'
+          ? git.lsRemoteBranch(checked.url, branch, checked)
+          : git.lsRemoteBranch(app.git_repo ?? '', branch),
         'git ls-remote',
       );
       const sha = git.parseLsRemote(out, branch);

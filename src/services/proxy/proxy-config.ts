@@ -12,7 +12,7 @@ import { routeAuthOf } from '../apps/app-auth-settings.js';
 import { serverSettings } from '../servers/servers.js';
 import type { Ctx } from '../shared/context.js';
 import { proxyLockName, staleInStore } from '../shared/lock-on-server.js';
-import { acquireRemoteLock, releaseRemoteLock } from '../shared/remote-lock.js';
+import { acquireRemoteLock, newLockOwner, releaseRemoteLock } from '../shared/remote-lock.js';
 
 /** Routes of a server as stored (the single source of the rendered Caddy config). */
 export async function storedRoutes(ctx: Ctx, serverId: number) {
@@ -123,9 +123,10 @@ export interface ApplyResult {
  * not validate is never swapped in; a reload that fails puts the previous config back (and reloads it) and
  * reports the error. `force` reloads even when the file on the server already has these bytes.
  *
- * With Caddy running, a deploy's switch costs two round trips one after the other: the proxy lock (beside
- * the check that Caddy answers), then one script that writes, swaps, reloads (restoring the previous file if
- * the reload fails) and releases the lock.
+ * With Caddy known to be running (a deploy's prepare batch saw it listen), a deploy's switch is one round trip:
+ * one script takes the proxy lock, writes, swaps, reloads (restoring the previous file if the reload fails) and
+ * releases the lock. Only when the lock is held by someone else does it wait for it the usual way (then: the
+ * lock, then the script).
  */
 export async function applyProxyConfig(
   ctx: Ctx,
@@ -141,6 +142,26 @@ export async function applyProxyConfig(
   } = {},
 ): Promise<ApplyResult> {
   const { adminAddress } = serverSettings(server).proxy;
+  const owner = newLockOwner({ holder: ctx.actor, jobId: opts.jobId ?? null, now: ctx.clock.now() });
+  let firstAttempt: { exitCode: number; stdout: string } | undefined;
+  // A private CA root is written under the lock before the script: that path keeps its two round trips.
+  if (opts.caddyRunning === true && opts.expectChange && !serverSettings(server).acme?.caRoot) {
+    const held = { released: false };
+    const r = await applyLocked(ctx, ex, server, {
+      ...opts,
+      running: true,
+      lockFirst: lockCmd.acquireWithOwner(server.root_dir, proxyLockName, owner),
+      unlock: { cmd: lockCmd.release(server.root_dir, proxyLockName, owner.token), done: () => (held.released = true) },
+    }).catch(async (e) => {
+      // The script failed after perhaps taking the lock and before releasing it (the release checks our token).
+      if (!held.released)
+        await releaseRemoteLock(ex, { root: server.root_dir, name: proxyLockName, owner }).catch(() => undefined);
+      throw e;
+    });
+    if (!('lockNotTaken' in r)) return r;
+    // Someone else holds it (or it could not be taken): wait for it below, starting from this attempt.
+    firstAttempt = r.lockNotTaken;
+  }
   // Deploys of different apps on one server each re-render the whole config: one at a time, on the server.
   const [lock, answers] = await Promise.all([
     acquireRemoteLock(ex, {
@@ -152,13 +173,17 @@ export async function applyProxyConfig(
       now: ctx.clock.now(),
       isStale: staleInStore(ctx),
       waitMs: 60_000,
+      owner,
+      ...(firstAttempt ? { firstAttempt } : {}),
     }),
     opts.caddyRunning ?? caddyAnswers(ex, adminAddress),
   ]);
   const held = { released: false };
   const unlock = { cmd: lockCmd.release(lock.root, lock.name, lock.owner.token), done: () => (held.released = true) };
   try {
-    return await applyLocked(ctx, ex, server, { ...opts, running: answers, unlock });
+    const r = await applyLocked(ctx, ex, server, { ...opts, running: answers, unlock });
+    if ('lockNotTaken' in r) throw new Error('applyLocked asked for a lock it was not told to take');
+    return r;
   } finally {
     if (!held.released) await releaseRemoteLock(ex, lock).catch(() => undefined);
   }
@@ -174,8 +199,10 @@ async function applyLocked(
     expectChange?: boolean;
     running: boolean;
     unlock: { cmd: Cmd; done: () => void };
+    /** Take the proxy lock in the apply script itself (its first attempt; `lockNotTaken` when it failed). */
+    lockFirst?: Cmd;
   },
-): Promise<ApplyResult> {
+): Promise<ApplyResult | { lockNotTaken: { exitCode: number; stdout: string } }> {
   const log = opts.log ?? (() => {});
   const paths = caddy.caddyPaths(server.root_dir);
   const text = await renderServerCaddyfile(ctx, server);
@@ -220,15 +247,22 @@ async function applyLocked(
       ),
       and(fs.rmFile(paths.candidate), exec('false')),
     );
+    // With `lockFirst`, the apply and the unlock run only if the lock was taken.
+    const after = opts.lockFirst ? { after: 'lock' } : {};
     const script = batch(
       [
-        { name: 'apply', cmd: apply, stdin: true },
-        { name: 'unlock', cmd: opts.unlock.cmd },
+        ...(opts.lockFirst ? [{ name: 'lock', cmd: opts.lockFirst }] : []),
+        { name: 'apply', cmd: apply, stdin: true, ...after },
+        { name: 'unlock', cmd: opts.unlock.cmd, ...after },
       ],
       nonce,
     );
     const r = await ex.run(script, { stdin: text });
     const parts = parseBatch(r.stdout, nonce);
+    if (opts.lockFirst) {
+      const lock = parts.get('lock');
+      if (lock?.exitCode !== 0) return { lockNotTaken: lock ?? { exitCode: r.exitCode || 255, stdout: '' } };
+    }
     if (parts.get('unlock')?.exitCode === 0) opts.unlock.done();
     const applied = parts.get('apply');
     if (applied?.exitCode === 0)

@@ -1,6 +1,7 @@
 import { checkKeyPath } from '../../adapters/local/key-file.js';
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { InfraktError, notFound } from '../../core/errors.js';
+import type { JobSpec } from '../../core/jobs.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import {
   type ProxySettings,
@@ -12,9 +13,12 @@ import type { EdgeInfo } from '../../core/schemas/views/edge.js';
 import type { ServerView } from '../../core/schemas/views/servers.js';
 import { revokeEdgeKey } from '../edge/devices.js';
 import { edgeInfos } from '../edge/tunnel-state.js';
+import { admitLocal } from '../governance/gate.js';
+import { assertInScope, visible } from '../shared/access.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
+import type { JobPlan } from '../shared/job-plan.js';
 
 /** Certificates from an ACME CA (`server set --acme-*`): the CA root is kept as PEM text. */
 export interface AcmeServerSettings {
@@ -56,7 +60,15 @@ export function toServerView(row: ServerRow, appCount = 0, edge: EdgeInfo | null
   };
 }
 
+/** A server named by the caller: NOT_FOUND, or FORBIDDEN outside the caller's scope. */
 export async function getServerRow(ctx: Ctx, name: string): Promise<ServerRow> {
+  const row = await serverRowByName(ctx, name);
+  assertInScope(ctx, { server: row.name });
+  return row;
+}
+
+/** The server of a resource the caller may already touch (its app): no scope check of its own. */
+export async function serverRowByName(ctx: Ctx, name: string): Promise<ServerRow> {
   const row = await ctx.store.db.selectFrom('servers').selectAll().where('name', '=', name).executeTakeFirst();
   if (!row) throw notFound('server', name, 'list servers with: infrakt server list');
   return row;
@@ -127,7 +139,9 @@ export async function listServers(ctx: Ctx): Promise<ServerView[]> {
     ctx,
     rows.map((r) => r.id),
   );
-  return rows.map((r) => toServerView(r, Number(r.app_count), edge.get(r.id) ?? null));
+  return visible(ctx, rows, (r) => ({ server: r.name })).map((r) =>
+    toServerView(r, Number(r.app_count), edge.get(r.id) ?? null),
+  );
 }
 
 export async function getServer(ctx: Ctx, name: string): Promise<ServerView> {
@@ -150,22 +164,49 @@ export async function countApps(ctx: Ctx, serverId: number): Promise<number> {
   return Number(r.n);
 }
 
+type Removed = { apps: number; edgeKeyRevokedAt: string | null; edgeSessionEnded: boolean | null };
+
 /**
  * Forgets a server locally. With apps registered it refuses unless `force`:
  * the apps (and their env vars, deployments) are forgotten too; nothing on the server is touched.
+ * A policy may ask for approval first (APPROVAL_PENDING, naming the held request).
  */
-export async function removeServer(
-  ctx: Ctx,
-  name: string,
-  opts: { force?: boolean } = {},
-): Promise<{ apps: number; edgeKeyRevokedAt: string | null; edgeSessionEnded: boolean | null }> {
+export async function removeServer(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<Removed> {
+  const { row, apps } = await checkRemovable(ctx, name, opts);
+  await admitLocal(ctx, removeSpec(row, apps, opts));
+  return forgetServer(ctx, row, apps);
+}
+
+async function checkRemovable(ctx: Ctx, name: string, opts: { force?: boolean }) {
   const row = await getServerRow(ctx, name);
+  const node = await ctx.store.db
+    .selectFrom('cluster_nodes')
+    .innerJoin('clusters', 'clusters.id', 'cluster_nodes.cluster_id')
+    .select('clusters.name')
+    .where('cluster_nodes.server_id', '=', row.id)
+    .executeTakeFirst();
+  if (node) {
+    throw new InfraktError('CONFLICT', `server '${name}' is a node of cluster '${node.name}'`, {
+      hint: `remove it from the cluster first: infrakt cluster remove-node ${node.name} ${name}`,
+    });
+  }
   const apps = await countApps(ctx, row.id);
   if (apps > 0 && !opts.force) {
     throw new InfraktError('CONFLICT', `server '${name}' has ${apps} app(s) registered`, {
       hint: 'pass --force to remove the server and forget its apps (nothing on the server is changed)',
     });
   }
+  return { row, apps };
+}
+
+const removeSpec = (row: ServerRow, apps: number, opts: { force?: boolean }): JobSpec => ({
+  kind: 'server.remove',
+  target: row.name,
+  serverId: row.id,
+  params: { server: row.name, force: Boolean(opts.force), apps },
+});
+
+async function forgetServer(ctx: Ctx, row: ServerRow, apps: number): Promise<Removed> {
   // An edge device's tunnel key goes first: if its meeting point cannot be written, nothing is forgotten.
   const revoked = await revokeEdgeKey(ctx, row);
   const edgeKeyRevokedAt = revoked?.at ?? null;
@@ -173,8 +214,28 @@ export async function removeServer(
     await trx.deleteFrom('apps').where('server_id', '=', row.id).execute();
     await trx.deleteFrom('servers').where('id', '=', row.id).execute();
   });
-  await audit(ctx, 'server.remove', name, { apps, ...(edgeKeyRevokedAt ? { edgeKeyRevokedAt } : {}) });
+  await audit(ctx, 'server.remove', row.name, { apps, ...(edgeKeyRevokedAt ? { edgeKeyRevokedAt } : {}) });
   return { apps, edgeKeyRevokedAt, edgeSessionEnded: revoked?.sessionEnded ?? null };
+}
+
+/** An approved `server remove`, run as a job: checked again (apps may have come since), then forgotten. */
+export async function prepareServerRemove(
+  ctx: Ctx,
+  name: string,
+  opts: { force?: boolean } = {},
+): Promise<JobPlan<{ server: string; apps: number }>> {
+  const { row, apps } = await checkRemovable(ctx, name, opts);
+  return {
+    spec: { ...removeSpec(row, apps, opts), plannedSteps: ['forget server'] },
+    body: async (job) => {
+      const r = await job.step('forget server', async (s) => {
+        const done = await forgetServer(ctx, row, apps);
+        s.detail(`${row.name} and ${done.apps} app(s) forgotten; nothing on the server changed`);
+        return done;
+      });
+      return { server: row.name, apps: r.apps };
+    },
+  };
 }
 
 export async function updateServer(ctx: Ctx, id: number, patch: Partial<Omit<ServerRow, 'id' | 'created_at'>>) {

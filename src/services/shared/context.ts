@@ -3,6 +3,7 @@ import type { Paths } from '../../adapters/local/home.js';
 import type { EnvCipher } from '../../adapters/secrets/env-cipher.js';
 import type { Store } from '../../adapters/store/open.js';
 import type { ServerRow } from '../../adapters/store/schema.js';
+import type { Principal } from '../../core/access.js';
 import type { Clock } from '../../core/clock.js';
 import type { Executor } from '../../core/executor.js';
 import type { Jobs } from '../../core/jobs.js';
@@ -37,6 +38,15 @@ export interface Ctx {
   readonly jobs: Jobs;
   /** DNS for the SSRF check of https git URLs (tests inject one; default: the system resolver). */
   readonly resolve?: Resolve;
+  /**
+   * Who is acting, with their rights (role/scope). Absent: whoever runs this process on this machine (the CLI), who
+   * holds the database and the master key and so may do everything.
+   */
+  readonly principal?: Principal;
+  /** Where the request came from (client address), or `local`; recorded in the audit log. */
+  readonly source?: string;
+  /** Told of each notification event a service raised outside a job (an approval request): the CLI sends them. */
+  readonly onEventRaised?: (eventId: number) => void;
 }
 
 export const nowIso = (ctx: Pick<Ctx, 'clock'>): string => ctx.clock.now().toISOString();

@@ -6,12 +6,10 @@ import { acquireRemoteLock, type RemoteLockOwner, releaseRemoteLock } from './re
  * A lock held by a job this store knows has ended (a CLI killed mid-deploy) is stale: the job runner marks
  * such jobs interrupted, so the lock is taken over instead of blocking the next deploy.
  */
-export function staleInStore(ctx: Ctx): (owner: RemoteLockOwner) => boolean {
-  return (owner) => {
+export function staleInStore(ctx: Ctx): (owner: RemoteLockOwner) => Promise<boolean> {
+  return async (owner) => {
     if (!owner.jobId) return false;
-    const row = ctx.store.raw.prepare('SELECT status FROM jobs WHERE id = ?').get(owner.jobId) as
-      | { status: string }
-      | undefined;
+    const row = await ctx.store.db.selectFrom('jobs').select('status').where('id', '=', owner.jobId).executeTakeFirst();
     return row !== undefined && row.status !== 'running' && row.status !== 'queued';
   };
 }

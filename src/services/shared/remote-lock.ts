@@ -28,7 +28,7 @@ export interface AcquireRemoteLockOptions {
   waitMs?: number;
   signal?: AbortSignal;
   /** Lets the caller declare a held lock stale (e.g. its holder process on this machine is gone): it is broken once. */
-  isStale?: (owner: RemoteLockOwner) => boolean;
+  isStale?: (owner: RemoteLockOwner) => boolean | Promise<boolean>;
   /** The owner to write (see `newLockOwner`), when the first attempt ran elsewhere (in a batch). */
   owner?: RemoteLockOwner;
   /** The result of a first attempt already made with `owner` (`lockCmd.acquire` in a batch): not run again. */
@@ -68,7 +68,7 @@ export async function acquireRemoteLock(ex: Executor, o: AcquireRemoteLockOption
       await new Promise((res) => setTimeout(res, 50));
       continue;
     }
-    if (current && !broke && o.isStale?.(current)) {
+    if (current && !broke && (await o.isStale?.(current))) {
       broke = true;
       await ex.run(lockCmd.breakLock(o.root, o.name), { signal: o.signal });
       continue;

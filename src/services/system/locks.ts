@@ -8,7 +8,7 @@ import { breakRemoteLock, listRemoteLocks } from '../shared/remote-lock.js';
 
 /** `lock list`: the locks held in the local store (one per running job's app or server), by name. */
 export async function listLocalLocks(ctx: Ctx): Promise<StoreLock[]> {
-  return listLocks(ctx.store.raw);
+  return listLocks(ctx.store.db);
 }
 
 /**
@@ -18,14 +18,14 @@ export async function listLocalLocks(ctx: Ctx): Promise<StoreLock[]> {
  */
 export async function breakLocalLock(ctx: Ctx, name: string, opts: { force?: boolean } = {}): Promise<StoreLock> {
   if (!opts.force) {
-    const held = listLocks(ctx.store.raw).find((l) => l.name === name);
+    const held = (await listLocks(ctx.store.db)).find((l) => l.name === name);
     if (held?.holderState === 'alive' && !isStale(held)) {
       throw new InfraktError('CONFLICT', `lock ${name} is held by a running process: ${held.holder}`, {
         hint: `cancel its job instead (infrakt job cancel ${held.jobId ?? '<id>'}), or pass --force`,
       });
     }
   }
-  return breakLock(ctx.store.raw, name);
+  return breakLock(ctx.store.db, name);
 }
 
 async function onServer<T>(ctx: Ctx, name: string, fn: (ex: Executor, root: string) => Promise<T>): Promise<T> {

@@ -1,4 +1,6 @@
+import { ownerPrincipal } from '../../core/access.js';
 import { toInfraktError } from '../../core/errors.js';
+import { actingAs } from '../governance/acting-as.js';
 import { Monitor, type MonitorOptions } from '../monitoring/monitor.js';
 import { type DispatchOptions, deliverDue, pruneNotifications } from '../notifications/dispatcher.js';
 import { pollDue } from '../polling/poller.js';
@@ -79,8 +81,10 @@ export function startWatchers(ctx: Ctx, queue: DeployQueue, o: WatcherOptions): 
     tick();
   };
 
+  // Deploys the poller starts go through the approval policies and lifecycle like anyone's (requested by it).
+  const poller = actingAs(ctx, ownerPrincipal('system', 'auto-deploy'), 'auto-deploy (poll)');
   every('polling', o.pollTickMs ?? 2000, async () => {
-    const r = await pollDue(ctx, queue);
+    const r = await pollDue(poller, queue);
     for (const id of r.started) log(`polling: a change started deploy job ${id}`);
   });
   const monitorMs = o.monitorIntervalMs ?? 60_000;
@@ -96,7 +100,7 @@ export function startWatchers(ctx: Ctx, queue: DeployQueue, o: WatcherOptions): 
     await deliverDue(ctx, { ...o.dispatch, runner: o.runner });
     const now = ctx.clock.now().getTime();
     if (now - pruned > 3_600_000) {
-      pruneNotifications(ctx, o.notifyKeepMs ?? 30 * 86_400_000);
+      await pruneNotifications(ctx, o.notifyKeepMs ?? 30 * 86_400_000);
       pruned = now;
     }
   });

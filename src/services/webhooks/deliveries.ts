@@ -15,12 +15,22 @@ export async function logDelivery(ctx: Pick<Ctx, 'store'>, d: DeliveryRecord): P
     .values(d)
     .returning('id')
     .executeTakeFirstOrThrow();
-  ctx.store.raw
-    .prepare(
-      `DELETE FROM webhook_deliveries WHERE app_id = ? AND id <= (
-         SELECT id FROM webhook_deliveries WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-    )
-    .run(d.app_id, d.app_id, DELIVERY_LOG_SIZE);
+  // Keep the newest DELIVERY_LOG_SIZE: the id just below them is the cut.
+  const cut = await ctx.store.db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('app_id', '=', d.app_id)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .offset(DELIVERY_LOG_SIZE)
+    .executeTakeFirst();
+  if (cut) {
+    await ctx.store.db
+      .deleteFrom('webhook_deliveries')
+      .where('app_id', '=', d.app_id)
+      .where('id', '<=', cut.id)
+      .execute();
+  }
   return id;
 }
 

@@ -5,6 +5,7 @@ import { branchSchema } from '../../core/schemas/common.js';
 import type { WebhookAnswer } from '../../core/schemas/views/webhooks.js';
 import { resolveApp } from '../apps/apps.js';
 import { prepareDeploy } from '../apps/deploy/deploy-app.js';
+import { actingAs, webhookPrincipal } from '../governance/acting-as.js';
 import { closePreview, deployPreview } from '../previews/preview-deploy.js';
 import { previewSettingsOf } from '../previews/settings.js';
 import type { Ctx } from '../shared/context.js';
@@ -53,8 +54,14 @@ export async function receiveDelivery(ctx: Ctx, r: Receiver, d: Delivery): Promi
     .select(['apps.name as app', 'servers.name as server'])
     .where('apps.id', '=', hook.app_id)
     .executeTakeFirstOrThrow();
-  const { app, server } = await resolveApp(ctx, row.app, row.server);
   const provider = detectProvider(d.header);
+  // Nobody signed in: the delivery acts as its own principal, limited to its app (see webhookPrincipal).
+  const hctx = actingAs(
+    ctx,
+    webhookPrincipal(row.server, [row.app], provider ?? 'unknown'),
+    `webhook (${provider ?? 'unknown'})`,
+  );
+  const { app, server } = await resolveApp(hctx, row.app, row.server);
   const bodySha = createHash('sha256').update(d.body).digest('hex');
   const base: DeliveryRecord = {
     app_id: app.id,
@@ -131,7 +138,8 @@ async function act(
 ): Promise<Answer> {
   const { app, server, ev, answer } = o;
   // Jobs started by a delivery say so (deployments' "by", the audit log).
-  const actx: Ctx = { ...ctx, actor: `webhook (${o.provider})` };
+  const apps = ev.kind === 'pr' ? null : [app.name];
+  const actx = actingAs(ctx, webhookPrincipal(server.name, apps, o.provider), `webhook (${o.provider})`);
   if (ev.kind === 'ping') return answer(200, { outcome: 'ignored', reason: 'ping: the webhook works' });
   if (ev.kind === 'other') return answer(200, { outcome: 'ignored', reason: `event ${ev.name} is not acted on` });
   if (ev.kind === 'push') {

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/services/apps/apps.js';
+import { setEnv } from '../../../src/services/apps/env.js';
+import { registerServer } from '../../../src/services/servers/servers.js';
 import { REPO_ROOT } from '../../harness/cli.js';
 import { apiFixture, body } from '../api-fixture.js';
 
@@ -79,6 +82,57 @@ describe('catalog API', () => {
     expect(res.status).toBe(404);
   });
 
+  it("an installed app's outputs: filled from its stored values, the secret null until an audited reveal", async () => {
+    await registerServer(f.ctx, { name: 's1', host: '127.0.0.1' });
+    await createApp(f.ctx, { server: 's1', name: 'cache', image: 'nginx:alpine', domain: 'cache.example.com' });
+    await createApp(f.ctx, { server: 's1', name: 'plain', image: 'nginx:alpine', domain: 'taken.example.com' });
+    // What a catalog install writes (services/catalog/app-records.ts): the entry and version in settings.
+    const catalog = { id: 'webapp', version: '1', source: 'user', installedAt: '2026-01-01T00:00:00Z' };
+    await f.ctx.store.db
+      .updateTable('apps')
+      .set({ settings_json: JSON.stringify({ catalog }) })
+      .where('name', '=', 'cache')
+      .execute();
+    await setEnv(f.ctx, 'cache', ['APP_MESSAGE=hi', 'CACHE_PASSWORD=s3cret-cache-pw']);
+
+    const masked = await f.req('/api/apps/cache/catalog/outputs');
+    expect(masked.status).toBe(200);
+    const text = await masked.text();
+    expect(text).not.toContain('s3cret-cache-pw');
+    expect(JSON.parse(text)).toEqual({
+      app: 'cache',
+      entry: 'webapp',
+      version: '1',
+      outputs: [
+        { label: 'URL', value: 'https://cache.example.com', secret: false },
+        { label: 'Cache password', value: null, secret: true },
+      ],
+    });
+    const revealed = await body(await f.req('/api/apps/cache/catalog/outputs/reveal', { method: 'POST' }));
+    expect(revealed.outputs[1]).toEqual({ label: 'Cache password', value: 's3cret-cache-pw', secret: true });
+    const audits = await f.ctx.store.db.selectFrom('audit_events').selectAll().execute();
+    expect(audits.some((a) => a.action === 'catalog.outputs.reveal' && a.target === 'cache')).toBe(true);
+    // Not from the catalog: a 400 that says so.
+    const plain = await f.req('/api/apps/plain/catalog/outputs');
+    expect(plain.status).toBe(400);
+    expect((await body(plain)).error.message).toMatch(/not installed from the catalog/);
+  });
+
+  it('upgrade takes a domain: one routed to another app is refused before any job', async () => {
+    const res = await f.req('/api/apps/cache/catalog-upgrade', {
+      method: 'POST',
+      json: { to: '1', domain: 'taken.example.com' },
+    });
+    expect(res.status).toBe(409);
+    expect((await body(res)).error.message).toMatch(/taken\.example\.com is already routed to app 'plain'/);
+    const bad = await f.req('/api/apps/cache/catalog-upgrade', {
+      method: 'POST',
+      json: { to: '1', domain: 'not a domain' },
+    });
+    expect(bad.status).toBe(400);
+    expect((await f.ctx.jobs.list()).length).toBe(0);
+  });
+
   it('is documented in the OpenAPI document', async () => {
     const doc = await body(await f.req('/api/openapi.json'));
     for (const p of [
@@ -87,6 +141,8 @@ describe('catalog API', () => {
       '/api/catalog/{id}/install',
       '/api/catalog/installs/{id}/outputs',
       '/api/apps/{name}/catalog',
+      '/api/apps/{name}/catalog/outputs',
+      '/api/apps/{name}/catalog/outputs/reveal',
       '/api/catalog/stacks/{name}/install',
     ])
       expect(Object.keys(doc.paths)).toContain(p);

@@ -442,6 +442,48 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     });
   });
 
+  describe('switch with Caddy known to run: the proxy lock is taken in the switch script itself', () => {
+    const lockPart = (c: string) => c.includes('mkdir -- /srv/ikt/locks/proxy.lock');
+    const switchOnce = async () => {
+      const { app, server } = await resolveApp(ctx, 'web');
+      return switchRoute(ctx, ex, server, app, 24600, 'job-1', () => {}, { caddyRunning: true });
+    };
+
+    it('one script: lock, swap and reload, unlock', async () => {
+      await switchOnce();
+      expect(ex.batches).toBe(1);
+      const lockAt = ex.commands.findIndex(lockPart);
+      const swapAt = ex.commands.findIndex((c) => c.includes('cat > /srv/ikt/caddy/Caddyfile.next && '));
+      const unlockAt = ex.commands.findIndex((c) => c.includes('grep -qxF') && c.includes('proxy.lock'));
+      expect(lockAt).toBeGreaterThan(-1);
+      expect(swapAt).toBeGreaterThan(lockAt);
+      expect(unlockAt).toBeGreaterThan(swapAt);
+      // The lock's owner goes in the command (the stdin carries the config), never a variable.
+      expect(ex.stdins[swapAt]).toContain('reverse_proxy 127.0.0.1:24600');
+    });
+
+    it('a reload that fails in that script restores the route and still releases the lock in it', async () => {
+      ex.on('Caddyfile.next', { exitCode: 1, stdout: 'stage:swap\nstage:reload\n', stderr: 'bad config' });
+      const err = await switchOnce().catch((e) => e);
+      expect(err).toMatchObject({ code: 'COMMAND_FAILED' });
+      expect(ex.batches).toBe(1);
+      expect(ex.commands.some((c) => c.includes('grep -qxF') && c.includes('proxy.lock'))).toBe(true);
+      const routes = await ctx.store.db.selectFrom('proxy_routes').select(['upstream_port']).execute();
+      expect(routes).toEqual([]);
+    });
+
+    it('a held lock: nothing is swapped by that script; the lock is waited for, then the switch applies', async () => {
+      const owner = 'holder=other@box (cli)\njob=\nsince=2026-11-30T00:00:00Z\ntoken=zzz\n';
+      ex.on('mkdir -- /srv/ikt/locks/proxy.lock', { exitCode: 3, stdout: owner }, 1);
+      await switchOnce();
+      const swaps = ex.commands.filter((c) => c.includes('cat > /srv/ikt/caddy/Caddyfile.next && '));
+      expect(swaps).toHaveLength(1);
+      expect(ex.commands.filter(lockPart)).toHaveLength(2);
+      const swapAt = ex.commands.findIndex((c) => c.includes('cat > /srv/ikt/caddy/Caddyfile.next && '));
+      expect(swapAt).toBeGreaterThan(ex.commands.findLastIndex(lockPart));
+    });
+  });
+
   describe('route switch: a config that does not go live restores the route', () => {
     const routes = () =>
       ctx.store.db.selectFrom('proxy_routes').select(['domain', 'upstream_port', 'app_id']).execute();

@@ -92,4 +92,52 @@ describe('https git sources must resolve to public addresses', () => {
     expect(err).toMatchObject({ code: 'VALIDATION' });
     expect(ex.commands.some((c) => c.includes('clone'))).toBe(false);
   });
+
+  describe('SSH sources', () => {
+    const HOST_KEY = `ssh-ed25519 ${'A'.repeat(68)}`;
+    const URL = 'git@git.example.com:org/site.git';
+
+    beforeEach(() => {
+      ex.on('ssh-keyscan', { stdout: `git.example.com ${HOST_KEY}\n` });
+    });
+
+    it('deploy connects to the address its own check accepted (the name resolved elsewhere by then)', async () => {
+      let asked = 0;
+      const answers = [['140.82.112.3'], ['2606:50c0:8000::154', '140.82.112.4']];
+      const c: Ctx = { ...ctx, resolve: async () => answers[Math.min(asked++, 1)]! };
+      await createApp(c, { server: 'box', name: 'site', git: URL });
+      await runPlan(c, await prepareDeploy(c, 'site')).catch(() => undefined);
+      expect(asked).toBe(2);
+      // The host keys are read from the checked address, and the fetch connects there under the pinned name.
+      expect(ex.commands.find((x) => x.includes('ssh-keyscan'))).toContain('-- 140.82.112.4 ');
+      const fetch = ex.commands.find((x) => x.includes('GIT_SSH_COMMAND'));
+      expect(fetch).toBeDefined();
+      expect(fetch).toContain('HostName=140.82.112.4');
+      expect(fetch).toContain('HostKeyAlias=git.example.com');
+      expect(fetch).not.toContain('140.82.112.3');
+      // The pinned key is written under the repository's host name (what HostKeyAlias looks up).
+      expect(ex.puts.find((p) => p.path.endsWith('/known_hosts'))?.content).toBe(`git.example.com ${HOST_KEY}\n`);
+    });
+
+    it('a name rebound to loopback before the fetch is refused: no scan, no fetch', async () => {
+      await createApp(ctx, { server: 'box', name: 'site', git: 'ssh://git@git.example.com:2222/org/site.git' });
+      answer = ['127.0.0.1'];
+      const err = await runPlan(ctx, await prepareDeploy(ctx, 'site')).catch((e) => e);
+      expect(err).toMatchObject({ code: 'VALIDATION' });
+      expect(err.message).toMatch(/non-public address/);
+      expect(ex.commands.some((x) => x.includes('ssh-keyscan') || x.includes('GIT_SSH_COMMAND'))).toBe(false);
+    });
+
+    it('a non-default port: the alias is the known_hosts name [host]:port', async () => {
+      await createApp(ctx, { server: 'box', name: 'site', git: 'ssh://git@git.example.com:2222/org/site.git' });
+      answer = ['140.82.112.9'];
+      await runPlan(ctx, await prepareDeploy(ctx, 'site')).catch(() => undefined);
+      const fetch = ex.commands.find((x) => x.includes('GIT_SSH_COMMAND'));
+      expect(fetch).toContain('HostName=140.82.112.9');
+      expect(fetch).toContain('HostKeyAlias=[git.example.com]:2222');
+      expect(ex.puts.find((p) => p.path.endsWith('/known_hosts'))?.content).toBe(
+        `[git.example.com]:2222 ${HOST_KEY}\n`,
+      );
+    });
+  });
 });

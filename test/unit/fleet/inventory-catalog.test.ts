@@ -154,6 +154,8 @@ describe('diff of catalog installs', () => {
           healthPath: '/',
           healthTimeoutMs: 60_000,
           envHashes: null,
+          volumes: null,
+          limits: null,
         },
       ],
       routes: [{ server: 'web', domain: 'static.example.com', port: 9 }],
@@ -269,7 +271,17 @@ describe('a name that changes sides', () => {
   it('a plain app that becomes a catalog install is one destructive replace (no create that would clash)', () => {
     const a: ActualState = {
       ...actual([]),
-      apps: [{ ...plainApp, envHashes: new Map(), status: 'running', currentRelease: 1, currentSourceRef: null }],
+      apps: [
+        {
+          ...plainApp,
+          envHashes: new Map(),
+          volumes: [],
+          limits: { memory: null, cpus: null },
+          status: 'running',
+          currentRelease: 1,
+          currentSourceRef: null,
+        },
+      ],
     };
     expect(lines(desired([spec()]), a)).toEqual([
       {
@@ -281,7 +293,7 @@ describe('a name that changes sides', () => {
     ]);
   });
   it('and back', () => {
-    const d: DesiredState = { ...desired([]), apps: [{ ...plainApp, envHashes: null }] };
+    const d: DesiredState = { ...desired([]), apps: [{ ...plainApp, envHashes: null, volumes: null, limits: null }] };
     expect(lines(d, actual([state()])).map((c) => [c.line, c.fields])).toEqual([
       ['replace app shop', [{ field: 'type', from: 'catalog webapp 2', to: 'compose' }]],
     ]);

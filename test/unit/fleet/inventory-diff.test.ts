@@ -31,6 +31,7 @@ const serverState = (name: string, extra: Partial<ServerState> = {}): ServerStat
   fingerprint: 'SHA256:x',
   provider: null,
   provisioned: false,
+  edge: null,
   ...extra,
 });
 const appSpec = (extra: Partial<AppSpec> = {}): AppSpec => ({
@@ -42,11 +43,15 @@ const appSpec = (extra: Partial<AppSpec> = {}): AppSpec => ({
   healthPath: '/',
   healthTimeoutMs: 60_000,
   envHashes: new Map([['A', 'h1']]),
+  volumes: null,
+  limits: null,
   ...extra,
 });
 const appState = (extra: Partial<AppState> = {}): AppState => ({
   ...appSpec(),
   envHashes: new Map([['A', 'h1']]),
+  volumes: [],
+  limits: { memory: null, cpus: null },
   status: 'running',
   currentRelease: 3,
   currentSourceRef: 'sha256:aaa',
@@ -151,6 +156,37 @@ describe('diffInventory', () => {
       actual({ servers: [serverState('web')], apps: [appState({ envHashes: new Map([['X', 'h']]) })] }),
     );
     expect(p.changes).toEqual([]);
+  });
+
+  it('volumes and limits: compared when the file declares them, left alone when it does not', () => {
+    const have = appState({ volumes: ['data:/data'], limits: { memory: '256m', cpus: 1 } });
+    const plan = (want: Partial<AppSpec>) =>
+      diffInventory(
+        desired({ servers: [serverSpec('web')], apps: [appSpec(want)] }),
+        actual({ servers: [serverState('web')], apps: [have], live: new Map([['web', live()]]) }),
+      ).changes;
+    expect(plan({})).toEqual([]);
+    expect(plan({ volumes: ['data:/data'], limits: { memory: '256m', cpus: 1 } })).toEqual([]);
+    const c = plan({ volumes: ['data:/data', './up:/up:ro'], limits: { memory: '512m', cpus: null } });
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ action: 'update', deploy: true, destructive: false });
+    expect(c[0]!.fields).toEqual([
+      { field: 'volumes', from: 'data:/data', to: 'data:/data ./up:/up:ro' },
+      { field: 'limits.memory', from: '256m', to: '512m' },
+      { field: 'limits.cpus', from: '1', to: 'none' },
+    ]);
+    expect(plan({ volumes: [] })[0]!.fields).toEqual([{ field: 'volumes', from: 'data:/data', to: 'none' }]);
+    // A new app lists what it will get.
+    const created = diffInventory(
+      desired({
+        servers: [serverSpec('web')],
+        apps: [appSpec({ volumes: ['data:/data'], limits: { memory: '64m', cpus: null } })],
+      }),
+      actual({ servers: [serverState('web')] }),
+    ).changes[0]!;
+    expect(created.fields).toContainEqual({ field: 'volumes', to: 'data:/data' });
+    expect(created.fields).toContainEqual({ field: 'limits.memory', to: '64m' });
+    expect(created.fields.map((f) => f.field)).not.toContain('limits.cpus');
   });
 
   it('live drift: a release that is not running, an image tag that moved, a Caddy config that differs', () => {

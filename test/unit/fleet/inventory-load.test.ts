@@ -63,7 +63,7 @@ describe('infrakt.yaml: errors name the file, line, column and field', () => {
     const e = fail(
       'version: 1\nservers:\n  s:\n    host: 1.2.3.4\n    provider: { name: hc, type: cx22, location: nbg1, image: debian-12 }\n',
     );
-    expect(e.message).toContain('servers.s: give either host');
+    expect(e.message).toContain('servers.s: give exactly one of host');
   });
 
   it('references are checked with their location: unknown server, missing secret, unsupported features', () => {
@@ -88,12 +88,25 @@ describe('infrakt.yaml: errors name the file, line, column and field', () => {
         `${BASE}    env:\n      A: secret:made\ndatabases:\n  db:\n    server: web-1\n    type: redis\n    secret: made\n`,
       ),
     ).toBe('ok');
-    expect(build(`${BASE}    volumes: ["data:/data"]\n`)).toMatch(
-      /^UNSUPPORTED infrakt\.yaml:9:14: apps\.api\.volumes: app volumes are not supported/,
+    // Volumes, limits and several domains, checked as `app update` checks them, errors at their line.
+    expect(build(`${BASE}    volumes: ["data:/data", "./up:/up:ro"]\n    limits: { memory: 512M, cpus: 0.5 }\n`)).toBe(
+      'ok',
     );
-    expect(build(`${BASE}    domains: [a.example.com, b.example.com]\n`)).toMatch(
-      /^UNSUPPORTED infrakt\.yaml:9:30: apps\.api\.domains\[1\]: several domains/,
+    expect(build(`${BASE}    domains: [a.example.com, b.example.com]\n`)).toBe('ok');
+    expect(build(`${BASE}    volumes: ["data:/data", "more:/data"]\n`)).toMatch(
+      /^VALIDATION infrakt\.yaml:9:\d+: apps\.api\.volumes(\[1\])?: .*\/data/,
     );
+    expect(build(`${BASE}    volumes: ["/etc:/host-etc"]\n`)).toMatch(
+      /^VALIDATION infrakt\.yaml:9:\d+: apps\.api\.volumes\[0\]: .*bind mounts must be under the app directory/,
+    );
+    expect(build(`${BASE}    limits: { memory: 1k }\n`)).toMatch(
+      /^VALIDATION infrakt\.yaml:9:\d+: apps\.api\.limits\.memory: must be at least 6m/,
+    );
+    const d = buildDesired(
+      parseInventory('infrakt.yaml', `${BASE}    volumes: ["data:/data"]\n    limits: { memory: 512M }\n`),
+      new Set(),
+    );
+    expect(d.state.apps[0]).toMatchObject({ volumes: ['data:/data'], limits: { memory: '512m', cpus: null } });
   });
 });
 
@@ -118,7 +131,8 @@ describe('the README example', () => {
     const d = buildDesired(loaded, new Set(['stripe-key', 'grafana-admin']), {
       secretValues: new Map([['grafana-admin', 'a-long-admin-password']]),
     });
-    expect(d.state.servers.map((s) => s.name)).toEqual(['web-1', 'web-2']);
+    expect(d.state.servers.map((s) => s.name)).toEqual(['web-1', 'web-2', 'shop-pi']);
+    expect(d.state.servers[2]?.edge).toMatchObject({ relay: 'r1', devicePort: 22 });
     expect(d.state.catalog[0]).toMatchObject({ name: 'grafana', entry: 'grafana', version: '11.4.0', pinned: true });
     expect(d.state.apps.map((a) => a.name)).toEqual(['api', 'worker']);
     expect(d.state.databases[0]).toMatchObject({ name: 'api-db', version: '16', secret: 'api-db' });

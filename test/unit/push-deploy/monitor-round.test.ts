@@ -33,7 +33,7 @@ describe('monitor round', () => {
   let connects = 0;
 
   beforeAll(async () => {
-    ts = tempStore();
+    ts = await tempStore();
     const ex: Executor = {
       target: 'srv',
       run: async () => ({ exitCode: 0, stdout: SAMPLE, stderr: '' }),

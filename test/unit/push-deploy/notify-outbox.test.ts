@@ -28,7 +28,7 @@ describe('notification outbox', () => {
   const secret = 'receiver-secret-0123456789';
 
   beforeAll(async () => {
-    ts = tempStore();
+    ts = await tempStore();
     ctx = {
       store: ts.store,
       cipher: envCipher(randomBytes(32)),

@@ -16,6 +16,11 @@ export class ApiError extends Error {
     this.details = details;
   }
 
+  /** A 403 because the caller's role/scope is too low (`details.need`), not because the credential is bad. */
+  get levelRefusal(): boolean {
+    return this.status === 403 && typeof this.details?.need === 'string';
+  }
+
   /** Field-level problems from a VALIDATION error (`details.issues`), keyed by field. */
   fieldErrors(): Record<string, string> {
     const issues = this.details?.issues;
@@ -92,12 +97,21 @@ export interface SseOptions {
 
 export type Client = ReturnType<typeof createClient>;
 
+export const SESSION_PREFIX = 'session:';
+
 export function createClient(opts: ClientOptions) {
   const base = opts.baseUrl ?? '';
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
+  // A signed-in user holds `session:<csrf token>`: the HttpOnly cookie goes along by itself (same origin), the CSRF
+  // token in its header. Anything else is the owner's API key (or a scoped token).
   function headers(key: string | null, extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(key ? { 'X-API-Key': key } : {}), ...extra };
+    const auth: Record<string, string> = !key
+      ? {}
+      : key.startsWith(SESSION_PREFIX)
+        ? { 'X-CSRF-Token': key.slice(SESSION_PREFIX.length) }
+        : { 'X-API-Key': key };
+    return { ...auth, ...extra };
   }
 
   async function send(
@@ -127,7 +141,9 @@ export function createClient(opts: ClientOptions) {
     }
     if (!res.ok) {
       const err = errorFromResponse(res.status, res.statusText, await res.text().catch(() => ''));
-      if ((res.status === 401 || res.status === 403) && ro.key === undefined) opts.onUnauthorized?.(err);
+      // A level refusal (403 naming the access it needs) is not a bad credential: stay signed in.
+      if ((res.status === 401 || (res.status === 403 && !err.levelRefusal)) && ro.key === undefined)
+        opts.onUnauthorized?.(err);
       throw err;
     }
     return res;

@@ -1,19 +1,25 @@
 // Every API path the dashboard uses, in one place, each with the exact type the API answers with
 // (inferred from the route's view schema on the server side): lists are bare arrays, resources bare objects.
 import { clearApiKey, getApiKey } from './auth.js';
-import { createClient } from './client.js';
+import { type ApiError, createClient, isApiError } from './client.js';
 import type {
   AppAuthBody,
   AppAuthView,
   AppBackupList,
+  AppCatalogOutputs,
   AppCatalogStatus,
   AppCreateRequest,
   AppHealthView,
   AppLogLine,
+  ApprovalView,
   AppSettingsView,
   AppUpdateRequest,
   AppUpdateResult,
   AppView,
+  AuditEntry,
+  AuditQuery,
+  AuditVerify,
+  AuthProvidersView,
   AutoDeployView,
   BackupList,
   BackupOverview,
@@ -23,7 +29,11 @@ import type {
   CatalogEntrySummary,
   CatalogOutputs,
   CatalogStackView,
+  ChannelCreated,
   ChannelView,
+  ClusterAppPsView,
+  ClusterDetailView,
+  ClusterView,
   Credentials,
   CronTaskView,
   DashboardView,
@@ -32,6 +42,8 @@ import type {
   DbSnapshotList,
   DeployKeyView,
   DeploymentView,
+  EdgeServerAdded,
+  EdgeServerAddRequest,
   EnvDeleted,
   EnvEntry,
   EnvExport,
@@ -41,9 +53,12 @@ import type {
   JobAccepted,
   JobLogLine,
   JobRecord,
+  MeView,
   MonitorTargetView,
+  NotifyChannelAddRequest,
   NotifyDeliveryView,
   NotifyTestResult,
+  PolicyView,
   PreviewSettingsView,
   PreviewView,
   ProbeResult,
@@ -56,22 +71,65 @@ import type {
   ServerView,
   TargetAdded,
   TerminalTicket,
+  TokenCreated,
+  TokenCreateRequest,
+  TokenView,
   TrustResult,
+  UserAddRequest,
+  UserUpdateRequest,
+  UserView,
   WebhookDeliveryView,
   WebhookView,
 } from './types.js';
 
-export const api = createClient({ getKey: getApiKey, onUnauthorized: () => clearApiKey() });
+/**
+ * 401: the credential is gone (session ended, no key). A 403 may refuse the credential (a wrong key, a revoked
+ * token) or only this action (approving one's own request): sign out only when asking who we are fails too.
+ */
+function onUnauthorized(e: ApiError): void {
+  const key = getApiKey();
+  if (e.status === 401 || !key) {
+    clearApiKey();
+    return;
+  }
+  void api.get('/api/auth/me', { key }).catch((probe: unknown) => {
+    if (isApiError(probe) && (probe.status === 401 || probe.status === 403) && getApiKey() === key) clearApiKey();
+  });
+}
+
+export const api = createClient({ getKey: getApiKey, onUnauthorized });
 
 const e = encodeURIComponent;
 
 export const endpoints = {
+  /** Dashboard sign-in with a user name and password: sets the HttpOnly session cookie, answers the CSRF token. */
+  login: (username: string, password: string) =>
+    api.post<{ name: string; role: string | null; csrfToken: string }>(
+      '/api/auth/login',
+      { username, password },
+      { key: '' },
+    ),
+  logout: () => api.post<{ ended: number }>('/api/auth/logout', {}),
+  /** The login page's sign-in options (identity providers), asked without credentials. */
+  authProviders: (signal?: AbortSignal) =>
+    api.get<AuthProvidersView>('/api/auth/providers', signal ? { signal, key: '' } : { key: '' }),
+  /** The session cookie alone (after an identity provider sent the browser back): who signed in, and the CSRF token. */
+  sessionProbe: (signal?: AbortSignal) => api.get<MeView>('/api/auth/me', signal ? { signal, key: '' } : { key: '' }),
   dashboard: (signal?: AbortSignal, key?: string) =>
     api.get<DashboardView>('/api/dashboard', key === undefined ? { signal } : { signal, key }),
 
   servers: (signal?: AbortSignal) => api.get<ServerView[]>('/api/servers', { signal }),
+  clusters: (signal?: AbortSignal) => api.get<ClusterView[]>('/api/clusters', { signal }),
+  cluster: (name: string, signal?: AbortSignal) => api.get<ClusterDetailView>(`/api/clusters/${e(name)}`, { signal }),
+  appPs: (name: string, signal?: AbortSignal) => api.get<ClusterAppPsView>(`/api/apps/${e(name)}/ps`, { signal }),
   server: (name: string, signal?: AbortSignal) => api.get<ServerView>(`/api/servers/${e(name)}`, { signal }),
   addServer: (body: ServerAddRequest) => api.post<ServerView>('/api/servers', body),
+  addEdgeServer: (body: EdgeServerAddRequest) => api.post<EdgeServerAdded>('/api/edge/servers', body),
+  /** Certificates (ACME e-mail, private CA and its root), pull policy, private git hosts: local state only. */
+  setServerSettings: (
+    name: string,
+    body: { acmeEmail?: string | null; acmeCa?: string | null; acmeCaRoot?: string | null },
+  ) => api.patch<ServerView>(`/api/servers/${e(name)}/settings`, body),
   removeServer: (name: string, force = false) =>
     api.del<ServerRemoved>(`/api/servers/${e(name)}${force ? '?force=true' : ''}`),
   testServer: (name: string) => api.post<ProbeResult>(`/api/servers/${e(name)}/test`),
@@ -182,6 +240,10 @@ export const endpoints = {
     api.get<AppCatalogStatus>(`/api/apps/${e(name)}/catalog`, { signal }),
   upgradeCatalogApp: (name: string, to: string) =>
     api.post<JobAccepted>(`/api/apps/${e(name)}/catalog-upgrade`, { to }),
+  /** An installed app's outputs at any time: secret values null until revealed (an explicit, audited POST). */
+  appCatalogOutputs: (name: string, signal?: AbortSignal) =>
+    api.get<AppCatalogOutputs>(`/api/apps/${e(name)}/catalog/outputs`, { signal }),
+  revealAppCatalogOutputs: (name: string) => api.post<AppCatalogOutputs>(`/api/apps/${e(name)}/catalog/outputs/reveal`),
   /** URLs, admin users and generated passwords of an install: answered once, then forgotten by the API. */
   claimCatalogOutputs: (jobId: string) => api.post<CatalogOutputs>(`/api/catalog/installs/${e(jobId)}/outputs`),
 
@@ -203,10 +265,51 @@ export const endpoints = {
     api.get<ServerMetricsView>(`/api/servers/${e(server)}/metrics`, { signal }),
   monitoring: (signal?: AbortSignal) => api.get<MonitorTargetView[]>('/api/monitoring', { signal }),
   notifyChannels: (signal?: AbortSignal) => api.get<ChannelView[]>('/api/notify/channels', { signal }),
+  addNotifyChannel: (body: NotifyChannelAddRequest) => api.post<ChannelCreated>('/api/notify/channels', body),
   testNotifyChannel: (name: string) => api.post<NotifyTestResult>(`/api/notify/channels/${e(name)}/test`),
   removeNotifyChannel: (name: string) => api.del<{ name: string; removed: true }>(`/api/notify/channels/${e(name)}`),
   notifyDeliveries: (signal?: AbortSignal) =>
     api.get<NotifyDeliveryView[]>('/api/notify/deliveries?limit=50', { signal }),
+
+  /** Who this browser is signed in as: kind, level (read/deploy/admin), role and limits. */
+  me: (signal?: AbortSignal) => api.get<MeView>('/api/auth/me', { signal }),
+  /** End every session of the signed-in user, on every browser. */
+  logoutAll: () => api.post<{ ok: true; sessionsEnded?: number }>('/api/auth/logout-all', {}),
+
+  users: (signal?: AbortSignal) => api.get<UserView[]>('/api/users', { signal }),
+  addUser: (body: UserAddRequest) => api.post<UserView>('/api/users', body),
+  updateUser: (name: string, body: UserUpdateRequest) => api.patch<UserView>(`/api/users/${e(name)}`, body),
+  removeUser: (name: string) => api.del<{ removed: string }>(`/api/users/${e(name)}`),
+  setUserPassword: (name: string, password: string) =>
+    api.put<{ user: string; sessionsEnded: number }>(`/api/users/${e(name)}/password`, { password }),
+
+  tokens: (signal?: AbortSignal) => api.get<TokenView[]>('/api/tokens', { signal }),
+  /** The answer carries the token's secret: this once, never again. */
+  createToken: (body: TokenCreateRequest) => api.post<TokenCreated>('/api/tokens', body),
+  revokeToken: (name: string) => api.del<TokenView>(`/api/tokens/${e(name)}`),
+
+  audit: (query: AuditQuery, signal?: AbortSignal) => {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') qs.set(k, String(v));
+    return api.get<AuditEntry[]>(`/api/audit${qs.size ? `?${qs}` : ''}`, { signal });
+  },
+  auditVerify: (signal?: AbortSignal) => api.get<AuditVerify>('/api/audit/verify', { signal }),
+
+  approvals: (all: boolean, signal?: AbortSignal) =>
+    api.get<ApprovalView[]>(`/api/approvals${all ? '?all=true' : ''}`, { signal }),
+  /** 202: approved and queued; the job runs now (its id is the request's). */
+  approve: (id: string, comment?: string) =>
+    api.post<JobAccepted>(`/api/approvals/${e(id)}/approve`, comment ? { comment } : {}),
+  reject: (id: string, comment?: string) =>
+    api.post<JobRecord>(`/api/approvals/${e(id)}/reject`, comment ? { comment } : {}),
+  policies: (signal?: AbortSignal) => api.get<PolicyView[]>('/api/policies', { signal }),
+  setPolicy: (body: { operation: string; serverLabel?: string | null; expires?: string }) =>
+    api.put<PolicyView>('/api/policies', body),
+  unsetPolicy: (operation: string, serverLabel: string | null) => {
+    const qs = new URLSearchParams({ operation });
+    if (serverLabel) qs.set('serverLabel', serverLabel);
+    return api.del<{ removed: string; serverLabel: string | null }>(`/api/policies?${qs}`);
+  },
 
   jobs: (signal?: AbortSignal) => api.get<JobRecord[]>('/api/jobs?limit=100', { signal }),
   job: (id: string, signal?: AbortSignal) => api.get<JobRecord>(`/api/jobs/${e(id)}`, { signal }),

@@ -17,7 +17,11 @@ export type {
   BackupTargetAddRequest,
   BackupTargetView,
   BackupView,
+  ChannelCreated,
   ChannelView,
+  ClusterAppPsView,
+  ClusterDetailView,
+  ClusterView,
   CountByStatus,
   Credentials,
   CronRun,
@@ -28,6 +32,8 @@ export type {
   DbSnapshotList,
   DeployKeyView,
   DeploymentView,
+  EdgeServerAdded,
+  EdgeServerAddRequest,
   EnvDeleted,
   EnvEntry,
   EnvExport,
@@ -41,6 +47,7 @@ export type {
   JobStep,
   JobStreamEvent,
   MonitorTargetView,
+  NotifyChannelAddRequest,
   NotifyDeliveryView,
   NotifyTestResult,
   PreviewSettingsView,
@@ -61,8 +68,23 @@ export type {
   WebhookDeliveryView,
   WebhookView,
 } from '../../../src/api/types.js';
+export type {
+  UserAddInput as UserAddRequest,
+  UserUpdateInput as UserUpdateRequest,
+} from '../../../src/core/schemas/team.js';
 export type { AppAuthBody, AppAuthView } from '../../../src/core/schemas/views/apps.js';
-export type { AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
+export type { AppCatalogOutputs, AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
+export type {
+  ApprovalView,
+  AuditEntry,
+  AuditVerify,
+  AuthProvidersView,
+  MeView,
+  PolicyView,
+  TokenCreated,
+  TokenView,
+  UserView,
+} from '../../../src/core/schemas/views/team.js';
 export type {
   CatalogEntryDetail,
   CatalogEntrySummary,
@@ -73,4 +95,22 @@ export type { StackView as CatalogStackView } from '../../../src/services/catalo
 /** Outputs of a catalog install, handed out once by the API (secrets included). */
 export interface CatalogOutputs {
   outputs: { label: string; value: string; secret: boolean }[];
+}
+
+/** POST /api/tokens: `expires` as the API takes it (30d, 12h; absent: never). */
+export interface TokenCreateRequest {
+  name: string;
+  scope: 'read' | 'deploy' | 'admin';
+  app?: string;
+  server?: string;
+  expires?: string;
+}
+
+/** GET /api/audit filters: actor/target/action exact or a prefix ending in `*`; `since` an ISO time. */
+export interface AuditQuery {
+  actor?: string;
+  target?: string;
+  action?: string;
+  since?: string;
+  limit?: number;
 }

@@ -3,6 +3,7 @@ import { ArrowUpCircle } from 'lucide-react';
 import { useState } from 'react';
 import { endpoints } from '../api/endpoints.js';
 import type { AppView } from '../api/types.js';
+import { CatalogAppOutputs } from './catalog-app-outputs.js';
 import { Dialog } from './dialog.js';
 import { useJobLauncher } from './job-dialog.js';
 import { Button } from './ui.js';
@@ -27,22 +28,28 @@ export function AppCatalog({ app }: { app: AppView }) {
     jobs.launch(title, () => endpoints.upgradeCatalogApp(app.name, cat.newest!), {
       onSucceeded: () => {
         qc.invalidateQueries({ queryKey: ['app-catalog', app.name] });
+        qc.invalidateQueries({ queryKey: ['app-catalog-outputs', app.name] });
         qc.invalidateQueries({ queryKey: ['app', app.name] });
       },
     });
   };
   return (
-    <div data-catalog={cat.entry}>
+    <div data-catalog={cat.entry} className="sm:col-span-2 lg:col-span-4">
       <dt className="text-xs text-zinc-500 dark:text-zinc-400">Catalog</dt>
-      <dd className="flex flex-wrap items-center gap-2 text-sm">
-        <span data-catalog-version>
-          {cat.name ?? cat.entry} {cat.version}
-        </span>
-        {cat.upgradeAvailable ? (
-          <Button className="h-7 px-2 text-xs" onClick={() => setAsking(true)} busy={jobs.busy === title}>
-            <ArrowUpCircle aria-hidden className="size-3.5" /> Upgrade to {cat.newest}
-          </Button>
-        ) : null}
+      <dd className="text-sm">
+        <div className="flex flex-wrap items-center gap-2">
+          <span data-catalog-version>
+            {cat.name ?? cat.entry} {cat.version}
+          </span>
+          {cat.upgradeAvailable ? (
+            <Button className="h-7 px-2 text-xs" onClick={() => setAsking(true)} busy={jobs.busy === title}>
+              <ArrowUpCircle aria-hidden className="size-3.5" /> Upgrade to {cat.newest}
+            </Button>
+          ) : null}
+        </div>
+        <div className="mt-2">
+          <CatalogAppOutputs app={app.name} />
+        </div>
       </dd>
       <Dialog
         open={asking}

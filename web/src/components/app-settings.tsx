@@ -153,6 +153,16 @@ function SettingsEditor({ app, settings }: { app: AppView; settings: AppSettings
           hint="Runs once in the new release before traffic switches; a failure keeps the old release serving."
           spellCheck={false}
         />
+        <Field
+          label="Pre-backup hook"
+          name="preBackupHook"
+          value={form.preBackupHook}
+          onChange={set('preBackupHook')}
+          error={errors.preBackupHook}
+          placeholder="none, e.g. pg_dump -U app -f /data/dump.sql app"
+          hint="Runs in the app's container before a backup reads its volumes; a failure fails the backup."
+          spellCheck={false}
+        />
         <TextArea
           label="Volumes"
           name="volumes"

@@ -4,33 +4,52 @@ import {
   BellRing,
   Boxes,
   Database,
+  KeyRound,
   LayoutDashboard,
   ListChecks,
   LogOut,
   Menu,
+  Network,
+  ScrollText,
   Server,
+  ShieldCheck,
   Store,
+  Users,
   X,
 } from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
-import { clearApiKey } from '../api/auth.js';
+import { clearApiKey, getApiKey } from '../api/auth.js';
+import { SESSION_PREFIX } from '../api/client.js';
+import { endpoints } from '../api/endpoints.js';
+import { useMe } from '../lib/use-me.js';
 
 const NAV = [
   { to: '/', label: 'Dashboard', Icon: LayoutDashboard, end: true },
   { to: '/servers', label: 'Servers', Icon: Server, end: false },
+  { to: '/clusters', label: 'Clusters', Icon: Network, end: false },
   { to: '/apps', label: 'Apps', Icon: Boxes, end: false },
   { to: '/databases', label: 'Databases', Icon: Database, end: false },
   { to: '/catalog', label: 'Catalog', Icon: Store, end: false },
   { to: '/backups', label: 'Backups', Icon: Archive, end: false },
   { to: '/alerts', label: 'Alerts', Icon: BellRing, end: false },
   { to: '/jobs', label: 'Jobs', Icon: ListChecks, end: false },
+  { to: '/approvals', label: 'Approvals', Icon: ShieldCheck, end: false },
+];
+
+/** Users, tokens and the audit log are an admin's business (the API refuses them below admin anyway). */
+const ADMIN_NAV = [
+  { to: '/users', label: 'Users', Icon: Users, end: false },
+  { to: '/tokens', label: 'API tokens', Icon: KeyRound, end: false },
+  { to: '/audit', label: 'Audit log', Icon: ScrollText, end: false },
 ];
 
 function NavItems({ onNavigate }: { onNavigate?: () => void }) {
+  const me = useMe();
+  const items = me.data?.level === 'admin' ? [...NAV, ...ADMIN_NAV] : NAV;
   return (
     <ul className="space-y-0.5">
-      {NAV.map(({ to, label, Icon, end }) => (
+      {items.map(({ to, label, Icon, end }) => (
         <li key={to}>
           <NavLink
             to={to}
@@ -69,6 +88,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const qc = useQueryClient();
   const location = useLocation();
   const logout = () => {
+    // A user's session ends on the server too; the owner's key is only forgotten by this browser.
+    if (getApiKey()?.startsWith(SESSION_PREFIX)) void endpoints.logout().catch(() => undefined);
     qc.clear();
     clearApiKey();
   };

@@ -1,7 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import type { CatalogStackView } from '../api/types.js';
+import { CatalogAppOutputs } from './catalog-app-outputs.js';
 import { Dialog } from './dialog.js';
 import { ServerSelect, useServerChoice } from './form-parts.js';
 import { useJobLauncher } from './job-dialog.js';
@@ -12,6 +14,7 @@ import { Button, Card, Field } from './ui.js';
 export function CatalogStacks() {
   const q = useQuery({ queryKey: ['catalog-stacks'], queryFn: ({ signal }) => endpoints.catalogStacks(signal) });
   const [open, setOpen] = useState<CatalogStackView | null>(null);
+  const [installed, setInstalled] = useState<{ stack: string; apps: string[] } | null>(null);
   const jobs = useJobLauncher();
   return (
     <Card title="Stacks" className="mt-6">
@@ -38,9 +41,25 @@ export function CatalogStacks() {
           onClose={() => setOpen(null)}
           onStarted={(launch) => {
             setOpen(null);
-            launch(jobs);
+            setInstalled(null);
+            launch(jobs, setInstalled);
           }}
         />
+      ) : null}
+      {installed ? (
+        <section className="mt-4 space-y-3" data-stack-installed={installed.stack} aria-label="Installed stack outputs">
+          <h3 className="text-sm font-semibold">Stack {installed.stack} installed</h3>
+          {installed.apps.map((a) => (
+            <div key={a} className="rounded-md border border-zinc-200 p-3 dark:border-zinc-800">
+              <Link to={`/apps/${a}`} className="text-sm font-medium hover:underline">
+                {a}
+              </Link>
+              <div className="mt-1.5">
+                <CatalogAppOutputs app={a} />
+              </div>
+            </div>
+          ))}
+        </section>
       ) : null}
       {jobs.dialog}
     </Card>
@@ -54,7 +73,12 @@ function StackDialog({
 }: {
   stack: CatalogStackView;
   onClose: () => void;
-  onStarted: (launch: (jobs: ReturnType<typeof useJobLauncher>) => void) => void;
+  onStarted: (
+    launch: (
+      jobs: ReturnType<typeof useJobLauncher>,
+      done: (installed: { stack: string; apps: string[] }) => void,
+    ) => void,
+  ) => void;
 }) {
   const [picked, setPicked] = useState('');
   const { servers, server } = useServerChoice(true, picked);
@@ -73,7 +97,13 @@ function StackDialog({
       ...(prefix ? { prefix } : {}),
       values: Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== '')),
     };
-    onStarted((jobs) => jobs.launch(`Stack ${stack.id} on ${server}`, () => endpoints.installStack(stack.id, body)));
+    // Once the stack job succeeded, each entry's outputs are shown (secrets on request) under the stacks list.
+    const apps = stack.entries.map((en) => `${prefix}${en.name}`);
+    onStarted((jobs, done) =>
+      jobs.launch(`Stack ${stack.id} on ${server}`, () => endpoints.installStack(stack.id, body), {
+        onSucceeded: () => done({ stack: stack.id, apps }),
+      }),
+    );
   };
   return (
     <Dialog

@@ -151,8 +151,8 @@ export function PageHeader({
   );
 }
 
-const GOOD = new Set(['active', 'running', 'succeeded', 'ok', 'healthy', 'up']);
-const BUSY = new Set(['deploying', 'provisioning', 'queued', 'pending', 'starting', 'restarting']);
+const GOOD = new Set(['approved', 'active', 'running', 'succeeded', 'ok', 'healthy', 'up']);
+const BUSY = new Set(['deploying', 'provisioning', 'queued', 'pending', 'starting', 'restarting', 'approval_pending']);
 const BAD = new Set([
   'failed',
   'unreachable',
@@ -162,6 +162,8 @@ const BAD = new Set([
   'unhealthy',
   'exited',
   'dead',
+  'down',
+  'rejected',
 ]);
 
 export function statusTone(status: string): 'good' | 'busy' | 'bad' | 'idle' {
@@ -190,10 +192,26 @@ export function StatusBadge({ status }: { status: string | null | undefined }) {
   );
 }
 
-/** A table that scrolls sideways on a phone instead of breaking the layout. */
-export function Table({ head, children, label }: { head: string[]; children: ReactNode; label: string }) {
+/**
+ * A table that scrolls sideways on a phone instead of breaking the layout. `scrollable`: wide by nature (the audit
+ * log), so its scroll area takes keyboard focus — the arrow keys scroll it (WCAG: scrollable region focusable).
+ */
+export function Table({
+  head,
+  children,
+  label,
+  scrollable = false,
+}: {
+  head: string[];
+  children: ReactNode;
+  label: string;
+  scrollable?: boolean;
+}) {
   return (
-    <div className="-mx-4 overflow-x-auto sm:mx-0">
+    <div
+      className="-mx-4 overflow-x-auto focus-visible:outline-2 focus-visible:outline-indigo-500 sm:mx-0"
+      {...(scrollable ? { tabIndex: 0, role: 'region', 'aria-label': `${label} (scrolls sideways)` } : {})}
+    >
       <table className="min-w-full text-left text-sm" aria-label={label}>
         <thead className="text-xs uppercase tracking-wide text-zinc-500 dark:text-zinc-400">
           <tr>

@@ -14,6 +14,7 @@ const view: AppSettingsView = {
   restart: 'unless-stopped',
   volumes: [{ kind: 'named', source: 'data', path: '/data', readOnly: false, spec: 'data:/data' }],
   releaseCommand: null,
+  preBackupHook: 'pg_dump -f /data/dump.sql',
   git: null,
   pending: [],
 };
@@ -33,6 +34,7 @@ describe('app settings form', () => {
       memory: '',
       cpus: '',
       releaseCommand: '',
+      preBackupHook: '',
       healthTimeout: '90',
       volumes: '',
       wwwRedirect: true,
@@ -46,6 +48,7 @@ describe('app settings form', () => {
         cpus: null,
         volumes: [],
         releaseCommand: null,
+        preBackupHook: null,
       },
       errors: {},
     });

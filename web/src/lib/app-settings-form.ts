@@ -14,7 +14,8 @@ export type SettingsField =
   | 'cpus'
   | 'restart'
   | 'volumes'
-  | 'releaseCommand';
+  | 'releaseCommand'
+  | 'preBackupHook';
 
 export type SettingsForm = Record<Exclude<SettingsField, 'wwwRedirect'>, string> & { wwwRedirect: boolean };
 
@@ -39,6 +40,7 @@ export function settingsForm(s: AppSettingsView): SettingsForm {
     restart: s.restart,
     volumes: s.volumes.map((v) => v.spec).join('\n'),
     releaseCommand: s.releaseCommand ?? '',
+    preBackupHook: s.preBackupHook ?? '',
   };
 }
 
@@ -89,6 +91,10 @@ export function settingsPatch(
   if (after.releaseCommand.trim() !== before.releaseCommand) {
     if (/[\n\r]/.test(after.releaseCommand.trim())) errors.releaseCommand = 'must be one line';
     body.releaseCommand = after.releaseCommand.trim() || null;
+  }
+  if (after.preBackupHook.trim() !== before.preBackupHook) {
+    if (/[\n\r]/.test(after.preBackupHook.trim())) errors.preBackupHook = 'must be one line';
+    body.preBackupHook = after.preBackupHook.trim() || null;
   }
   return { body, errors };
 }

@@ -35,6 +35,7 @@ import {
   hasErrors,
   validateAppForm,
   validateDatabaseForm,
+  validateEdgeServerForm,
   validateEnvPair,
   validateServerForm,
 } from './validation.js';
@@ -147,6 +148,14 @@ describe('form validators', () => {
     const e = validateServerForm({ ...server, name: 'Web 1', host: '', port: '70000', fingerprint: 'nope' });
     expect(Object.keys(e).sort()).toEqual(['fingerprint', 'host', 'name', 'port']);
     expect(e.host).toBe('is required');
+  });
+
+  it('accepts a good edge device and names each bad field (no host: it dials out)', () => {
+    const edge = { name: 'pi-1', relay: '', user: 'root', devicePort: '22', keyPath: '', root: '/opt/infrakt' };
+    expect(hasErrors(validateEdgeServerForm(edge))).toBe(false);
+    const e = validateEdgeServerForm({ ...edge, name: '', relay: 'Relay 1', devicePort: '0', root: 'opt' });
+    expect(Object.keys(e).sort()).toEqual(['devicePort', 'name', 'relay', 'root']);
+    expect(e.name).toBe('is required');
   });
 
   const app = {

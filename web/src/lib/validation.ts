@@ -179,6 +179,19 @@ export function validateServerForm(v: Record<ServerFields, string>): FieldErrors
   });
 }
 
+/** An edge device: no host or host key (it dials out; infrakt generates the key it will present). */
+export type EdgeServerFields = 'name' | 'relay' | 'user' | 'devicePort' | 'keyPath' | 'root';
+export function validateEdgeServerForm(v: Record<EdgeServerFields, string>): FieldErrors<EdgeServerFields> {
+  return run(v, {
+    name: { check: checkName, required: true },
+    relay: { check: checkName },
+    user: { check: checkSshUser },
+    devicePort: { check: checkPort },
+    keyPath: { check: (k) => (k.length > 4096 ? 'path too long' : null) },
+    root: { check: checkRemoteRoot },
+  });
+}
+
 export const APP_KINDS = ['image', 'git', 'compose'] as const;
 export type AppKind = (typeof APP_KINDS)[number];
 export type AppFields = 'name' | 'server' | 'domain' | 'port' | 'image' | 'git' | 'branch';

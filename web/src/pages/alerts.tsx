@@ -3,14 +3,16 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import type { ChannelView } from '../api/types.js';
+import { AddChannelDialog } from '../components/channel-add-dialog.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { Empty, QueryState } from '../components/states.js';
 import { useToast } from '../components/toast.js';
 import { Button, Card, PageHeader, StatusBadge, Table, tdClass } from '../components/ui.js';
 import { formatTime } from '../lib/format.js';
 
-/** Monitoring state of every target, notification channels (test, remove) and the delivery log. */
+/** Monitoring state of every target, notification channels (add, test, remove) and the delivery log. */
 export default function AlertsPage() {
+  const [adding, setAdding] = useState(false);
   const targets = useQuery({
     queryKey: ['monitoring'],
     queryFn: ({ signal }) => endpoints.monitoring(signal),
@@ -66,10 +68,21 @@ export default function AlertsPage() {
             )}
           </QueryState>
         </Card>
-        <Card title="Notification channels">
+        <Card
+          title="Notification channels"
+          actions={
+            <Button variant="primary" onClick={() => setAdding(true)}>
+              Add channel
+            </Button>
+          }
+        >
           <QueryState
             query={channels}
-            empty={<Empty title="No channels">Add one with infrakt notify add (webhook, Slack, Discord, email).</Empty>}
+            empty={
+              <Empty title="No channels">
+                Add a webhook, Slack, Discord or email channel to be told when things break.
+              </Empty>
+            }
           >
             {(rows) => <Channels rows={rows} />}
           </QueryState>
@@ -100,6 +113,7 @@ export default function AlertsPage() {
           </QueryState>
         </Card>
       </div>
+      <AddChannelDialog open={adding} onClose={() => setAdding(false)} />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import { EdgeBadge } from '../components/edge-badge.js';
+import { ServerAcme } from '../components/server-acme.js';
 import { ServerHistory } from '../components/server-history.js';
 import { ServerRegistries } from '../components/server-registries.js';
 import { Sparkline } from '../components/sparkline.js';
@@ -170,6 +171,7 @@ export default function ServerDetailPage() {
                 </Card>
               </div>
               <ServerRegistries server={name} />
+              <ServerAcme server={s} />
               <Card title="Containers">
                 <QueryState
                   query={status.q}

@@ -1,10 +1,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Plus } from 'lucide-react';
+import { Plus, RadioTower } from 'lucide-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import type { ServerView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { AddEdgeServerDialog } from '../components/edge-add-dialog.js';
 import { EdgeBadge } from '../components/edge-badge.js';
 import { useJobLauncher } from '../components/job-dialog.js';
 import { AddServerDialog } from '../components/server-add-dialog.js';
@@ -90,15 +91,21 @@ export function ServerActions({ server, onRemoved }: { server: ServerView; onRem
 
 export default function ServersPage() {
   const [adding, setAdding] = useState(false);
+  const [addingEdge, setAddingEdge] = useState(false);
   const q = useQuery({
     queryKey: ['servers'],
     queryFn: ({ signal }) => endpoints.servers(signal),
     refetchInterval: 15_000,
   });
   const addButton = (
-    <Button variant="primary" onClick={() => setAdding(true)}>
-      <Plus aria-hidden className="size-4" /> Add server
-    </Button>
+    <div className="flex flex-wrap gap-2">
+      <Button onClick={() => setAddingEdge(true)}>
+        <RadioTower aria-hidden className="size-4" /> Add edge server
+      </Button>
+      <Button variant="primary" onClick={() => setAdding(true)}>
+        <Plus aria-hidden className="size-4" /> Add server
+      </Button>
+    </div>
   );
   return (
     <>
@@ -154,6 +161,7 @@ export default function ServersPage() {
         </QueryState>
       </Card>
       <AddServerDialog open={adding} onClose={() => setAdding(false)} />
+      <AddEdgeServerDialog open={addingEdge} onClose={() => setAddingEdge(false)} />
     </>
   );
 }

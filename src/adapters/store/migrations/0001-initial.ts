@@ -9,7 +9,7 @@ CREATE TABLE servers (
   name TEXT NOT NULL UNIQUE,
   host TEXT NOT NULL,
   port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
-  user TEXT NOT NULL,
+  "user" TEXT NOT NULL,
   key_path TEXT,
   provider TEXT,
   root_dir TEXT NOT NULL DEFAULT '/opt/infrakt',

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { postgresSql } from '../dialect.js';
 import type { Migration } from './types.js';
 
 /**
@@ -6,10 +7,7 @@ import type { Migration } from './types.js';
  * master key), the result of every backup infrakt ran or learnt about, and the password of each server's local
  * restic repository (app volume backups without a target). Also admits `db:mariadb` as an app type.
  */
-export const backupTargets: Migration = {
-  version: 8,
-  name: 'backup-targets',
-  sql: `
+const SQL = `
 CREATE TABLE backup_targets (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -42,8 +40,19 @@ CREATE TABLE server_repos (
   password_enc TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
-`,
+`;
+
+export const backupTargets: Migration = {
+  version: 8,
+  name: 'backup-targets',
+  sql: SQL,
   run: admitMariadb,
+  // Postgres changes a CHECK in place (its default constraint name is table_column_check).
+  postgres: `${postgresSql({ version: 8, name: 'backup-targets', sql: SQL })}
+ALTER TABLE apps DROP CONSTRAINT apps_app_type_check;
+ALTER TABLE apps ADD CONSTRAINT apps_app_type_check
+  CHECK (app_type IN ('image','git','compose','db:postgres','db:mysql','db:redis','db:mongo','db:mariadb'));
+`,
 };
 
 /**

@@ -10,6 +10,8 @@ import { cronTasks } from './0012-cron-tasks.js';
 import { serverFacts } from './0013-server-facts.js';
 import { appDomains } from './0014-app-domains.js';
 import { registries } from './0015-registries.js';
+import { clusters } from './0016-clusters.js';
+import { teams } from './0017-teams.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -26,4 +28,6 @@ export const MIGRATIONS: readonly Migration[] = [
   serverFacts,
   appDomains,
   registries,
+  clusters,
+  teams,
 ];

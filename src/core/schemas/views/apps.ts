@@ -16,6 +16,16 @@ export const appViewSchema = z
     image: z.string().nullable(),
     status: z.string(),
     currentRelease: z.number().int().nullable(),
+    /** Set for an app on a Swarm cluster: its replica settings. */
+    cluster: z
+      .object({
+        cluster: z.string(),
+        replicas: z.number().int(),
+        placement: z.array(z.string()),
+        maxPerNode: z.number().int().nullable(),
+      })
+      .nullable()
+      .optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -61,6 +71,7 @@ export const appSettingsViewSchema = z
     restart: z.string(),
     volumes: z.array(volumeViewSchema),
     releaseCommand: z.string().nullable(),
+    preBackupHook: z.string().nullable(),
     git: z
       .object({
         kind: z.enum(['ssh', 'https', 'path']),

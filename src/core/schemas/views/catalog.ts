@@ -98,7 +98,16 @@ export const catalogStackInstallBody = z
   .meta({ id: 'CatalogStackInstallBody' });
 
 export const catalogUpgradeBody = z
-  .object({ server: z.string().optional(), to: z.string().optional(), values })
+  .object({
+    server: z.string().optional(),
+    to: z.string().optional(),
+    domain: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'move the app to this domain (null: remove it); checked and routed by the same deploy' }),
+    values,
+  })
   .meta({ id: 'CatalogUpgradeBody' });
 
 /** What the catalog says about an app: the entry and version it runs, and the newest version available. */
@@ -122,6 +131,23 @@ export type AppCatalogStatus = z.infer<typeof appCatalogStatusSchema>;
 export const catalogOutputsSchema = z
   .object({ outputs: z.array(z.object({ label: z.string(), value: z.string(), secret: z.boolean() })) })
   .meta({ id: 'CatalogOutputs' });
+
+/** An installed app's outputs, filled from its stored values; secret values only when revealed. */
+export const appCatalogOutputsSchema = z
+  .object({
+    app: z.string(),
+    entry: z.string(),
+    version: z.string(),
+    outputs: z.array(
+      z.object({
+        label: z.string(),
+        value: z.string().nullable().meta({ description: 'null: a secret, not revealed' }),
+        secret: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: 'AppCatalogOutputs' });
+export type AppCatalogOutputs = z.infer<typeof appCatalogOutputsSchema>;
 
 export type CatalogEntrySummary = z.infer<typeof catalogEntrySummarySchema>;
 export type CatalogInputView = z.infer<typeof catalogInputViewSchema>;

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { errorSummarySchema } from './error-summary.js';
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/**
+ * `approval_pending`: waits for another admin (a policy asked for approval); `rejected`: refused or expired, never
+ * ran. The allowed moves between them are one table: core/lifecycle/job-states.ts.
+ */
+export const JOB_STATUSES = [
+  'approval_pending',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'rejected',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const STEP_STATUSES = [
   'pending',

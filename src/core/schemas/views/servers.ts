@@ -30,13 +30,32 @@ export const serverViewSchema = z
   .meta({ id: 'Server' });
 export type ServerView = z.infer<typeof serverViewSchema>;
 
+/**
+ * `POST /api/edge/servers`: the edge server registered, and its bootstrap script. The script carries the device's
+ * private keys and is returned this once (infrakt keeps only the public halves): the dashboard shows it to copy
+ * or download, then it is gone.
+ */
+export const edgeServerAddedSchema = z
+  .object({
+    server: serverViewSchema,
+    /** A POSIX sh script to run once on the device as root. */
+    bootstrap: z.string(),
+    /** The device host key infrakt generated and pinned (SHA256:…). */
+    hostKeyFingerprint: z.string(),
+    tunnelPort: z.number().int(),
+    /** Whether infrakt's own login public key is authorised by the script (else the user does it on the device). */
+    loginKeyIncluded: z.boolean(),
+  })
+  .meta({ id: 'EdgeServerAdded' });
+export type EdgeServerAdded = z.infer<typeof edgeServerAddedSchema>;
+
 /** `DELETE /api/servers/{name}`: the server forgotten, and how many app records went with it. */
 export const serverRemovedSchema = z.object({
   removed: z.string(),
   apps: z.number().int(),
   /** For an edge server: where its tunnel key was revoked (`control host` or `relay <name>`). */
   edgeKeyRevokedAt: z.string().nullable().optional(),
-  /** Whether the device's tunnel session that was still open at the control host was ended too. */
+  /** Whether the device's tunnel session that was still open at its meeting point was ended too (null: none was open). */
   edgeSessionEnded: z.boolean().nullable().optional(),
 });
 export type ServerRemoved = z.infer<typeof serverRemovedSchema>;

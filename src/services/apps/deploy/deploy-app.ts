@@ -4,6 +4,7 @@ import { InfraktError } from '../../../core/errors.js';
 import { type DeployAction, deployPlan } from '../../../core/plans/deploy.js';
 import { branchSchema, commitSchema, imageSchema } from '../../../core/schemas/common.js';
 import { parseInput } from '../../../core/schemas/parse.js';
+import { clusterAppOf } from '../../clusters/cluster-apps.js';
 import type { Ctx } from '../../shared/context.js';
 import type { JobPlan } from '../../shared/job-plan.js';
 import { appJobSpec } from '../../shared/job-spec.js';
@@ -68,6 +69,11 @@ function commitRequest(app: AppRow, sha: string, refs?: readonly string[]): NonN
 export async function prepareDeploy(ctx: Ctx, name: string, opts: DeployOptions = {}): Promise<JobPlan<DeployResult>> {
   const { app, server } = await resolveApp(ctx, name, opts.server);
   checkDeployable(app);
+  if (await clusterAppOf(ctx, app)) {
+    throw new InfraktError('UNSUPPORTED', `'${app.name}' runs on a cluster`, {
+      hint: `deploy it with the CLI or the API: infrakt app deploy ${app.name}`,
+    });
+  }
   if (app.app_type === 'compose') composeRelease(dryRelease(app, server), appSettings(app).compose!.content, {});
   let localImage: LocalImage | undefined;
   if (opts.localImage !== undefined) {

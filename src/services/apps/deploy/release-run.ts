@@ -21,6 +21,7 @@ import type { Ctx } from '../../shared/context.js';
 import type { ServerSession } from '../../shared/server-session.js';
 import { appSettings, type PreparedRelease, type ReleaseDetails, type SourceCtx } from '../release-source.js';
 import { startDeployment } from '../releases.js';
+import type { ReleaseChain } from './release-chain.js';
 
 export interface ReleaseRequest {
   action: DeployAction;
@@ -69,9 +70,15 @@ export interface ReleaseRun {
   prepared: PreparedRelease | null;
   /** An image deploy's `docker.inspectAndTag` as `prepare server` ran it in its batch (null: not run there). */
   inspectedImage: { exitCode: number; stdout: string; stderr: string } | null;
+  /** A compose deploy's `docker.missingImages` as `prepare server` ran it in its batch (null: not run there). */
+  checkedComposeImages: { exitCode: number; stdout: string } | null;
   /** Whether Caddy listened on its admin address when `prepare server` looked (null: not looked). */
   caddyRunning: boolean | null;
   msToServing: number;
+  /** Write → start → health as one script, when nothing is built between them (see release-chain.ts). */
+  chain: ReleaseChain | null;
+  /** `retire previous release` wrote the `current` marker in its script (`record release` then does not). */
+  currentWritten: boolean;
   /** Traffic is on the new release (or it is retiring the previous one): a failure is no longer undone. */
   switched: boolean;
   /** What the steps begun so far declared to undo if the release fails before the switch, in step order. */
@@ -150,8 +157,11 @@ export async function openReleaseRun(o: {
     hostPort: 0,
     prepared: null,
     inspectedImage: null,
+    checkedComposeImages: null,
     caddyRunning: null,
     msToServing: 0,
+    chain: null,
+    currentWritten: false,
     switched: false,
     compensations: [],
   };

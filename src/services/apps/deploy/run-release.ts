@@ -66,8 +66,10 @@ export async function runRelease(ctx: Ctx, job: JobContext, appId: number, req: 
 async function runStep(run: ReleaseRun, step: DeployStep): Promise<void> {
   if (step.skippedBecause) return run.job.skip(step.name, step.skippedBecause);
   await run.job.step(step.name, (s) => {
-    // Declared as the step begins: a step that fails half-way is undone too.
-    if (step.compensate) run.compensations.push({ step, cmds: step.compensate });
+    // Declared as the step begins: a step that fails half-way is undone too (once: a chained script declares
+    // the start's compensation already when it begins, see release-chain.ts).
+    if (step.compensate && !run.compensations.some((c) => c.step === step))
+      run.compensations.push({ step, cmds: step.compensate });
     return RELEASE_STEPS[step.kind](run, step, s);
   });
 }

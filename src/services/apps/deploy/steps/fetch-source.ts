@@ -38,17 +38,19 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
   }
   if (app.app_type === 'git') {
     const [sync, head] = step.cmds ?? [];
-    // Checked again right before the fetch (the name may resolve elsewhere now), and an https fetch is pinned
-    // to the addresses this check accepted: git must not resolve the name again on the server (DNS rebinding).
+    // Checked again right before the fetch (the name may resolve elsewhere now), and the fetch is pinned to the
+    // addresses this check accepted (curl's resolve list for https, ssh's HostName for SSH): git must not
+    // resolve the name again on the server (DNS rebinding).
     const checked = await assertGitSourceAllowed(run.ctx, run.server, app.git_repo ?? '');
     const dir = run.layout.srcDir;
-    const fetch = !checked
-      ? sync!
-      : req.commit
-        ? git.syncCommit(checked.url, req.commit.sha, req.commit.refs ?? [app.branch ?? 'main'], dir, checked)
-        : git.syncBranch(checked.url, app.branch ?? 'main', dir, checked);
+    const fetch =
+      checked?.kind !== 'https'
+        ? sync!
+        : req.commit
+          ? git.syncCommit(checked.url, req.commit.sha, req.commit.refs ?? [app.branch ?? 'main'], dir, checked)
+          : git.syncBranch(checked.url, app.branch ?? 'main', dir, checked);
     await runGitFetch(
-      { ctx: run.ctx, ex: run.ex, job: run.job, app, server: run.server, layout: run.layout, log: sc.log },
+      { ctx: run.ctx, ex: run.ex, job: run.job, app, server: run.server, layout: run.layout, log: sc.log, checked },
       fetch,
     );
     const commit = (await runChecked(run.ex, head!, { what: 'git rev-parse' })).stdout.trim();
@@ -61,6 +63,6 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
     return prepared;
   }
   const content = appSettings(app).compose!.content;
-  await ensureComposeImages(sc, content);
+  await ensureComposeImages(sc, content, run.checkedComposeImages ?? undefined);
   return composeRelease(sc, content, {});
 }

@@ -13,6 +13,7 @@ import { cachedFacts, saveFacts } from '../../../servers/server-facts.js';
 import { serverSettings } from '../../../servers/servers.js';
 import { appLockName } from '../../../shared/lock-on-server.js';
 import { choosePortFrom } from '../../release-port.js';
+import { appSettings, composeImages } from '../../release-source.js';
 import type { ReleaseStep } from '../release-run.js';
 
 /**
@@ -25,6 +26,9 @@ export const prepareServer: ReleaseStep = async (run, step, s) => {
   const { ctx, ex, server, app } = run;
   const lock = run.session.lockRequest();
   const imageCheck = app.app_type === 'image' && !run.req.from && app.image;
+  // A compose deploy's images are checked here too ("validate compose file" then runs nothing when present).
+  const composeSource = app.app_type === 'compose' && !run.req.from ? appSettings(app).compose?.content : undefined;
+  const composeCheck = composeSource ? composeImages(composeSource) : [];
   const cached = cachedFacts(server);
   const parts: BatchPart[] = [
     { name: 'lock', cmd: lock.cmd, stdin: true },
@@ -46,6 +50,7 @@ export const prepareServer: ReleaseStep = async (run, step, s) => {
     ...(imageCheck
       ? [{ name: 'image', cmd: docker.inspectAndTag(imageCheck, builtImage(app.name, run.release)) }]
       : []),
+    ...(composeCheck.length > 0 ? [{ name: 'compose-images', cmd: docker.missingImages(composeCheck) }] : []),
   ];
   const nonce = randomBytes(12).toString('hex');
   const script = batch(parts, nonce);
@@ -96,6 +101,7 @@ export const prepareServer: ReleaseStep = async (run, step, s) => {
   const admin = adminHostPort(serverSettings(server).proxy.adminAddress);
   if (ports.includes('LISTEN')) run.caddyRunning = listensOn(ports, admin.host, admin.port);
   if (imageCheck) run.inspectedImage = { ...part('image'), stderr: r.stderr };
+  if (composeCheck.length > 0) run.checkedComposeImages = part('compose-images');
   s.detail(`${appLockName(app.name)} held; ${flavour === 'v2' ? 'docker compose (v2)' : 'docker-compose (v1)'}`);
 };
 

@@ -13,10 +13,12 @@ import { preparedOf, type ReleaseStep } from '../release-run.js';
  */
 export const recordRelease: ReleaseStep = async (run, _step, s) => {
   const p = preparedOf(run);
-  // Traffic is on the new release already: a marker that can't be written is reported, not undone.
-  await run.ex
-    .put(run.layout.currentFile, currentMarker(run.release, p.details.service || 'app'), { mode: 0o644 })
-    .catch((e) => s.log(`could not write ${run.layout.currentFile}: ${toInfraktError(e).message}`, 'stderr'));
+  // Traffic is on the new release already: a marker that can't be written is reported, not undone. Usually
+  // the retirement's script wrote it already.
+  if (!run.currentWritten)
+    await run.ex
+      .put(run.layout.currentFile, currentMarker(run.release, p.details.service || 'app'), { mode: 0o644 })
+      .catch((e) => s.log(`could not write ${run.layout.currentFile}: ${toInfraktError(e).message}`, 'stderr'));
   const local = run.req.localImage;
   const app = local ? { ...run.app, image: local.ref } : run.app;
   if (local && run.app.image !== local.ref) await updateApp(run.ctx, run.app.id, { image: local.ref });

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { type BatchPart, batch, parseBatch, seq } from '../../../../core/cmd/index.js';
 import * as docker from '../../../../core/commands/docker.js';
 import * as fs from '../../../../core/commands/fs.js';
 import { toInfraktError } from '../../../../core/errors.js';
-import { builtImage, releaseProject, releasesToPrune, servicesProject } from '../../../../core/plans/layout.js';
+import {
+  builtImage,
+  currentMarker,
+  releaseProject,
+  releasesToPrune,
+  servicesProject,
+} from '../../../../core/plans/layout.js';
 import { appSettings } from '../../release-source.js';
 import type { ReleaseRun, ReleaseStep } from '../release-run.js';
 
@@ -21,6 +28,7 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
   const others = run.before.projects.filter((p) => p !== keep && p !== servicesProject(app.name));
   const prune = releasesToPrune([...run.before.releases, run.release], [run.release]);
   const unlock = run.session.unlockRequest();
+  const marker = markerWrite(run);
   if (others.length === 0 && prune.length === 0 && !unlock) {
     if (!app.domain) markServing(run);
     return s.unchanged('no previous release running, nothing to prune');
@@ -37,11 +45,13 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
       name: `prune-${n}`,
       cmd: seq(docker.rmi(builtImage(app.name, n)), fs.rmrf(run.layout.releaseDir(n))),
     })),
+    // The `current` marker of `record release`, written here: one round trip less at the end.
+    ...(marker ? [{ name: 'current', cmd: marker.cmd, stdin: true }] : []),
     ...(unlock ? [{ name: 'unlock', cmd: unlock.cmd }] : []),
   ];
   const nonce = randomBytes(12).toString('hex');
   const results = await run.ex
-    .run(batch(parts, nonce), { signal: run.job.signal })
+    .run(batch(parts, nonce), { signal: run.job.signal, ...(marker ? { stdin: marker.stdin } : {}) })
     .then((r) => ({ parsed: parseBatch(r.stdout, nonce), stderr: r.stderr }))
     .catch((e) => {
       s.log(`could not retire the previous release: ${toInfraktError(e).message}`, 'stderr');
@@ -50,6 +60,7 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
   if (!app.domain) markServing(run);
   const ok = (name: string) => results.parsed.get(name)?.exitCode === 0;
   if (unlock && ok('unlock')) unlock.released();
+  run.currentWritten = marker !== null && ok('current');
   const retired = others.filter((_, i) => ok(`stop-${i}`));
   const pruned = prune.filter((n) => ok(`prune-${n}`));
   for (const [i, p] of others.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
@@ -64,6 +75,17 @@ export const retirePrevious: ReleaseStep = async (run, _step, s) => {
   else if (what.length === 0) s.detail('nothing retired or pruned (see the log)');
   else s.detail(what.join('; '));
 };
+
+/** The atomic write of the release's `current` marker (scheduled tasks read it at each run). */
+function markerWrite(run: ReleaseRun) {
+  if (!run.prepared) return null;
+  const path = run.layout.currentFile;
+  const tmp = posix.join(posix.dirname(path), `.${posix.basename(path)}.infrakt-${randomBytes(6).toString('hex')}`);
+  return {
+    cmd: fs.writeFilesFromStdin([{ path, mode: 0o644, tmp }]),
+    stdin: fs.filesPayload([currentMarker(run.release, run.prepared.details.service || 'app')]),
+  };
+}
 
 /** The new release serves from now on: kept on the run (the result) and on the job record ("serving"). */
 export function markServing(run: ReleaseRun): void {

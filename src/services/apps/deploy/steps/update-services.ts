@@ -1,5 +1,6 @@
 import * as compose from '../../../../core/commands/compose.js';
 import { runChecked } from '../../../../core/executor.js';
+import { expectPart } from '../release-chain.js';
 import { preparedOf, type ReleaseStep, servicesTargetOf } from '../release-run.js';
 
 /**
@@ -10,6 +11,8 @@ export const updateServices: ReleaseStep = async (run, _step, s) => {
   const p = preparedOf(run);
   if (p.servicesFile === null) return s.unchanged('no other services');
   if (run.req.action !== 'deploy') return s.unchanged('kept as they are');
+  // Part of the release's script (release-chain.ts): its result, as it arrives.
+  if (run.chain?.script.has('services')) return expectPart(run, run.chain, 'services', 'compose up (services)');
   await runChecked(run.ex, compose.up(servicesTargetOf(run)), {
     signal: run.job.signal,
     what: 'compose up (services)',

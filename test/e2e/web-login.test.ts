@@ -1,0 +1,124 @@
+// A team member signs in to the dashboard in real Chromium against `infrakt serve` on loopback: a wrong password
+// is refused, the right one opens the dashboard with an HttpOnly SameSite=Strict cookie (no key in storage), a
+// viewer is refused an admin action without being signed out, and "Log out" ends the session on the server.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { waitFor } from '../harness/sshd.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+
+let home: string;
+let child: ChildProcess;
+let base = '';
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ensureCliBuilt();
+  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
+    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-setup.sh`);
+  mkdirSync(SHOTS, { recursive: true });
+  home = makeInfraktHome();
+  const add = await runCli(['user', 'add', 'vera', '--role', 'viewer'], { home, input: 'vera-password-long' });
+  expect(add.code, add.stderr).toBe(0);
+  let out = '';
+  child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  await waitFor(
+    'infrakt serve to listen',
+    () => {
+      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
+      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+      return base !== '' && /reverse proxy/.test(out);
+    },
+    30_000,
+  );
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  context.setDefaultTimeout(20_000);
+  page = await context.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (child?.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  cleanupHomes();
+});
+
+describe('dashboard sign-in with a user name and password', () => {
+  it('refuses a wrong password, signs in with a session cookie, logs out on the server', async () => {
+    await page.goto(`${base}/`);
+    await page.getByLabel('User name').fill('vera');
+    await page.getByLabel('Password', { exact: true }).fill('not-her-password');
+    await page.getByRole('button', { name: 'Log in as team member' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong user name or password' }).waitFor();
+    expect(await page.context().cookies()).toEqual([]);
+
+    await page.getByLabel('Password', { exact: true }).fill('vera-password-long');
+    await page.getByRole('button', { name: 'Log in as team member' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'team-01-user-dashboard.png'), fullPage: true });
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'infrakt_session', httpOnly: true, sameSite: 'Strict' });
+    // No credential a script could steal: storage holds only the CSRF token.
+    const stored = String(await page.evaluate("localStorage.getItem('infrakt.apiKey')"));
+    expect(stored.startsWith('session:')).toBe(true);
+    expect(stored).not.toContain(cookie!.value);
+
+    // The page's own session, used from inside the page: a viewer is refused an admin route, and stays signed in.
+    const status = await page.evaluate(async (csrf) => {
+      const r = await fetch('/api/users', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ name: 'x', role: 'admin', password: 'x-password-long' }),
+      });
+      return r.status;
+    }, stored.slice('session:'.length));
+    expect(status).toBe(403);
+
+    await page
+      .getByRole('button', { name: /log out/i })
+      .first()
+      .click();
+    await page.getByLabel('User name').waitFor();
+    await waitFor(
+      'the session to end on the server',
+      async () =>
+        (
+          await fetch(`${base}/api/auth/me`, {
+            headers: { Cookie: `infrakt_session=${cookie!.value}` },
+          })
+        ).status === 401,
+      10_000,
+    );
+  }, 180_000);
+});
