@@ -212,7 +212,12 @@ describe('dashboard: sign-in providers (Chromium, real OpenID Connect provider o
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     const me = await page.evaluate(async () => (await fetch('/api/auth/me')).json());
-    expect(me).toMatchObject({ kind: 'user', name: expect.any(String), role: 'deployer', session: { via: 'oidc:corp' } });
+    expect(me).toMatchObject({
+      kind: 'user',
+      name: expect.any(String),
+      role: 'deployer',
+      session: { via: 'oidc:corp' },
+    });
     await page.getByRole('link', { name: 'Apps' }).first().waitFor();
     expect(await page.getByRole('link', { name: 'Sign-in providers' }).count()).toBe(0);
     const refused = await page.evaluate(async () => (await fetch('/api/oidc/providers')).status);
