@@ -88,7 +88,8 @@ beforeAll(async () => {
     callers.push({ label: `token ${level}`, level, headers: { Authorization: `Bearer ${t.secret}` } });
   }
   callers.push({ label: 'owner key', level: 'admin', headers: { 'X-API-Key': f.key } });
-});
+  // Six scrypt hashes and three sign-ins: slow on a busy 2-core machine.
+}, 60_000);
 afterAll(async () => {
   await f?.cleanup();
 });
