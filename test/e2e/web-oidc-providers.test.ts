@@ -246,7 +246,31 @@ describe('dashboard: sign-in providers (Chromium, real OpenID Connect provider o
     expect(found).toEqual([]);
   });
 
-  it('removes it after the typed confirmation: the login page loses its button', async () => {
+  it('adds the GitHub variant (no discovery: its endpoints are fixed under github.com)', async () => {
+    const dialog = await openAdd();
+    await dialog.getByLabel('Kind').selectOption('github');
+    await dialog.getByLabel('Name').fill('github');
+    await dialog.getByLabel('Client ID').fill('Iv1.gh-client');
+    await dialog.getByLabel('Client secret').fill('gh-secret-value-1234');
+    await dialog.getByRole('button', { name: 'Add provider' }).click();
+    await admin.getByRole('dialog', { name: 'Provider github added' }).getByRole('button', { name: 'Done' }).click();
+    const row = admin.locator('tr[data-provider="github"]');
+    await row.getByText('https://github.com').waitFor();
+    expect(await row.textContent()).toContain('Sign in with GitHub');
+    const login = (await (await fetch(`${base}/api/auth/providers`)).json()) as { providers: unknown[] };
+    expect(login.providers).toEqual([
+      { name: 'corp', kind: 'oidc', label: 'Sign in with Corp' },
+      { name: 'github', kind: 'github', label: 'Sign in with GitHub' },
+    ]);
+    expect(await (await owner('/api/oidc/providers')).text()).not.toContain('gh-secret-value-1234');
+  });
+
+  it('removes them after the typed confirmation: the login page loses their buttons', async () => {
+    const gh = admin.locator('tr[data-provider="github"]');
+    await gh.getByRole('button', { name: 'Remove' }).click();
+    await admin.getByRole('dialog').getByLabel('Type github to confirm').fill('github');
+    await admin.getByRole('dialog').getByRole('button', { name: 'Remove provider' }).click();
+    await gh.waitFor({ state: 'detached' });
     const row = admin.locator('tr[data-provider="corp"]');
     await row.getByRole('button', { name: 'Remove' }).click();
     const confirm = admin.getByRole('dialog', { name: 'Remove this sign-in provider?' });
