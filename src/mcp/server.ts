@@ -48,7 +48,7 @@ export function createMcpServer(ctx: Ctx, opts: McpOptions): McpServer {
         'contain secret values.',
     },
   );
-  const tool = toolRunner(() => knownSecretValues(mcpCtx));
+  const tool = toolRunner(mcpCtx, () => knownSecretValues(mcpCtx));
   const catalogDirs = opts.catalogDirs ?? [];
   registerReadTools(mcp, mcpCtx, tool, catalogDirs);
   if (opts.allowWrites) registerWriteTools(mcp, mcpCtx, tool, catalogDirs);

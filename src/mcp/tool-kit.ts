@@ -2,19 +2,27 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { toInfraktError } from '../core/errors.js';
 import type { Secret } from '../core/secret.js';
+import { assertLevel } from '../services/shared/access.js';
+import type { Ctx } from '../services/shared/context.js';
 import { scrubText } from './scrub.js';
+import { MCP_TOOL_LEVELS, type McpToolName } from './tool-levels.js';
 
-export type ToolRunner = <A>(fn: (args: A) => Promise<unknown>) => (args: A) => Promise<CallToolResult>;
+export type ToolRunner = <A>(
+  name: McpToolName,
+  fn: (args: A) => Promise<unknown>,
+) => (args: A) => Promise<CallToolResult>;
 
 /**
- * Wraps a tool body: its result becomes JSON text (and structured content), errors become `isError` results
- * with code, message and hint — and every byte of either is scrubbed of all secret values infrakt knows.
+ * Wraps the body of tool `name`: the caller's level is checked first (MCP_TOOL_LEVELS), its result becomes JSON
+ * text (and structured content), errors become `isError` results with code, message and hint — and every byte of
+ * either is scrubbed of all secret values infrakt knows.
  */
-export function toolRunner(secrets: () => Promise<readonly Secret[]>): ToolRunner {
-  return (fn) => async (args) => {
+export function toolRunner(ctx: Pick<Ctx, 'principal'>, secrets: () => Promise<readonly Secret[]>): ToolRunner {
+  return (name, fn) => async (args) => {
     let body: unknown;
     let isError = false;
     try {
+      assertLevel(ctx, MCP_TOOL_LEVELS[name], `use the MCP tool ${name}`);
       body = await fn(args);
     } catch (e) {
       const err = toInfraktError(e);

@@ -13,7 +13,6 @@ import { resolveJobRef } from '../services/jobs/job-ref.js';
 import { listProxyRoutes } from '../services/proxy/proxy.js';
 import { serverStatus } from '../services/servers/server-remote.js';
 import { getServerRow, listServers } from '../services/servers/servers.js';
-import { assertLevel } from '../services/shared/access.js';
 import type { Ctx } from '../services/shared/context.js';
 import { catalogDirsArg, type ToolRunner, withCatalogDirs } from './tool-kit.js';
 
@@ -37,7 +36,7 @@ export function registerReadTools(
       inputSchema: {},
       annotations: { readOnlyHint: true },
     },
-    tool(async () => ({ servers: await listServers(ctx) })),
+    tool('list_servers', async () => ({ servers: await listServers(ctx) })),
   );
   mcp.registerTool(
     'list_apps',
@@ -46,7 +45,9 @@ export function registerReadTools(
       inputSchema: { server: optServer },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { server?: string }) => ({ apps: await listApps(ctx, a.server ? { server: a.server } : {}) })),
+    tool('list_apps', async (a: { server?: string }) => ({
+      apps: await listApps(ctx, a.server ? { server: a.server } : {}),
+    })),
   );
   mcp.registerTool(
     'list_databases',
@@ -55,7 +56,7 @@ export function registerReadTools(
       inputSchema: { server: optServer },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { server?: string }) => ({
+    tool('list_databases', async (a: { server?: string }) => ({
       databases: await listDatabases(ctx, a.server ? { server: a.server } : {}),
     })),
   );
@@ -66,7 +67,7 @@ export function registerReadTools(
       inputSchema: { status: z.enum(JOB_STATUSES).optional(), limit: z.number().int().min(1).max(100).optional() },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { status?: (typeof JOB_STATUSES)[number]; limit?: number }) => ({
+    tool('list_jobs', async (a: { status?: (typeof JOB_STATUSES)[number]; limit?: number }) => ({
       jobs: await ctx.jobs.list({ limit: a.limit ?? 20, ...(a.status ? { status: a.status } : {}) }),
     })),
   );
@@ -77,7 +78,7 @@ export function registerReadTools(
       inputSchema: { server },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { server: string }) => serverStatus(ctx, a.server)),
+    tool('server_status', async (a: { server: string }) => serverStatus(ctx, a.server)),
   );
   mcp.registerTool(
     'app_status',
@@ -86,7 +87,7 @@ export function registerReadTools(
       inputSchema: { app: nameSchema, server: optServer },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { app: string; server?: string }) => {
+    tool('app_status', async (a: { app: string; server?: string }) => {
       const { app, server: srv } = await resolveApp(ctx, a.app, a.server);
       return {
         app: toAppView(app, srv.name),
@@ -101,7 +102,7 @@ export function registerReadTools(
       inputSchema: { app: nameSchema, server: optServer, lines: z.number().int().min(1).max(500).optional() },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { app: string; server?: string; lines?: number }) => {
+    tool('app_logs', async (a: { app: string; server?: string; lines?: number }) => {
       const out: string[] = [];
       await appLogs(ctx, a.app, {
         ...(a.server ? { server: a.server } : {}),
@@ -122,7 +123,7 @@ export function registerReadTools(
       },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { job: string; limit?: number }) => {
+    tool('job_log', async (a: { job: string; limit?: number }) => {
       const id = await resolveJobRef(ctx, a.job);
       return {
         job: await ctx.jobs.get(id),
@@ -137,7 +138,7 @@ export function registerReadTools(
       inputSchema: { database: nameSchema, server: optServer },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { database: string; server?: string }) =>
+    tool('list_backups', async (a: { database: string; server?: string }) =>
       listBackups(ctx, a.database, a.server ? { server: a.server } : {}),
     ),
   );
@@ -148,7 +149,7 @@ export function registerReadTools(
       inputSchema: { server },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { server: string }) => ({ routes: await listProxyRoutes(ctx, a.server) })),
+    tool('proxy_routes', async (a: { server: string }) => ({ routes: await listProxyRoutes(ctx, a.server) })),
   );
   mcp.registerTool(
     'plan',
@@ -165,7 +166,7 @@ export function registerReadTools(
       },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { file: string; live?: boolean; catalog_dirs?: string[] }) => {
+    tool('plan', async (a: { file: string; live?: boolean; catalog_dirs?: string[] }) => {
       const p = await planInventory(ctx, a.file, {
         live: a.live !== false,
         catalogDirs: withCatalogDirs(catalogDirs, a.catalog_dirs),
@@ -180,9 +181,7 @@ export function registerReadTools(
       inputSchema: { server, command: z.string().max(64), args: z.array(z.string().max(200)).max(4).optional() },
       annotations: { readOnlyHint: true },
     },
-    tool(async (a: { server: string; command: string; args?: string[] }) => {
-      // Runs on a server, as POST /api/servers/{name}/exec does: admins only (journal lines can carry anything).
-      assertLevel(ctx, 'admin', 'use the MCP tool server_exec');
+    tool('server_exec', async (a: { server: string; command: string; args?: string[] }) => {
       // Validated before anything connects: a refused command never reaches the server.
       const cmd = inspectCommand(a.command, a.args ?? []);
       const row = await getServerRow(ctx, a.server);

@@ -8,7 +8,6 @@ import { prepareRollback } from '../services/apps/rollback.js';
 import { prepareBackup } from '../services/databases/backups.js';
 import { applyInventory } from '../services/inventory/apply.js';
 import { planInventory } from '../services/inventory/plan.js';
-import { assertLevel } from '../services/shared/access.js';
 import { audit } from '../services/shared/audit.js';
 import type { Ctx } from '../services/shared/context.js';
 import type { JobPlan } from '../services/shared/job-plan.js';
@@ -26,10 +25,10 @@ function confirmed(tool: string, a: { confirm?: boolean }): void {
 }
 
 /**
- * Write tools, registered only with --allow-writes. Each needs `confirm: true` and the caller's level (over HTTP the
- * caller is whoever's key/token/session reached /mcp: deploy for deploy/restart/rollback, admin for backup and apply,
- * as for the matching API routes; the services check the server/app scope), runs as a normal job (its actor says
- * `mcp`), and is audited as done through MCP.
+ * Write tools, registered only with --allow-writes. Each needs `confirm: true` and the caller's level from
+ * MCP_TOOL_LEVELS (deploy for deploy/restart/rollback, admin for backup and apply, as for the matching API routes;
+ * the services check the server/app scope), runs as a normal job (its actor says `mcp`), and is audited as done
+ * through MCP.
  */
 export function registerWriteTools(
   mcp: McpServer,
@@ -49,8 +48,7 @@ export function registerWriteTools(
       inputSchema: { app: nameSchema, server: optServer, confirm },
       annotations: { destructiveHint: false },
     },
-    tool(async (a: { app: string; server?: string; confirm?: boolean }) => {
-      assertLevel(ctx, 'deploy', 'use the MCP tool deploy');
+    tool('deploy', async (a: { app: string; server?: string; confirm?: boolean }) => {
       confirmed('deploy', a);
       return run('deploy', a.app, await prepareDeploy(ctx, a.app, a.server ? { server: a.server } : {}));
     }),
@@ -61,8 +59,7 @@ export function registerWriteTools(
       description: 'Restart an app’s current release. Needs confirm: true.',
       inputSchema: { app: nameSchema, server: optServer, confirm },
     },
-    tool(async (a: { app: string; server?: string; confirm?: boolean }) => {
-      assertLevel(ctx, 'deploy', 'use the MCP tool restart');
+    tool('restart', async (a: { app: string; server?: string; confirm?: boolean }) => {
       confirmed('restart', a);
       return run('restart', a.app, await prepareRestart(ctx, a.app, a.server ? { server: a.server } : {}));
     }),
@@ -73,8 +70,7 @@ export function registerWriteTools(
       description: 'Roll an app back to a kept release (default the previous one). Needs confirm: true.',
       inputSchema: { app: nameSchema, server: optServer, to: z.number().int().min(1).optional(), confirm },
     },
-    tool(async (a: { app: string; server?: string; to?: number; confirm?: boolean }) => {
-      assertLevel(ctx, 'deploy', 'use the MCP tool rollback');
+    tool('rollback', async (a: { app: string; server?: string; to?: number; confirm?: boolean }) => {
       confirmed('rollback', a);
       return run(
         'rollback',
@@ -89,8 +85,7 @@ export function registerWriteTools(
       description: 'Take a verified backup of a database now. Needs confirm: true.',
       inputSchema: { database: nameSchema, server: optServer, confirm },
     },
-    tool(async (a: { database: string; server?: string; confirm?: boolean }) => {
-      assertLevel(ctx, 'admin', 'use the MCP tool backup');
+    tool('backup', async (a: { database: string; server?: string; confirm?: boolean }) => {
       confirmed('backup', a);
       return run('backup', a.database, await prepareBackup(ctx, a.database, a.server ? { server: a.server } : {}));
     }),
@@ -110,8 +105,7 @@ export function registerWriteTools(
         confirm,
       },
     },
-    tool(async (a: { file: string; prune?: boolean; catalog_dirs?: string[]; confirm?: boolean }) => {
-      assertLevel(ctx, 'admin', 'use the MCP tool apply');
+    tool('apply', async (a: { file: string; prune?: boolean; catalog_dirs?: string[]; confirm?: boolean }) => {
       confirmed('apply', a);
       await audit(ctx, 'mcp.apply', a.file, { prune: Boolean(a.prune) });
       const p = await planInventory(ctx, a.file, { catalogDirs: withCatalogDirs(catalogDirs, a.catalog_dirs) });

@@ -25,6 +25,7 @@ const JobDetailPage = lazy(() => import('./pages/job-detail.js'));
 const ApprovalsPage = lazy(() => import('./pages/approvals.js'));
 const UsersPage = lazy(() => import('./pages/users.js'));
 const TokensPage = lazy(() => import('./pages/tokens.js'));
+const OidcProvidersPage = lazy(() => import('./pages/oidc-providers.js'));
 const AuditPage = lazy(() => import('./pages/audit.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found.js'));
 
@@ -63,6 +64,7 @@ function Routed() {
           <Route path="/approvals" element={<ApprovalsPage />} />
           <Route path="/users" element={<UsersPage />} />
           <Route path="/tokens" element={<TokensPage />} />
+          <Route path="/sign-in-providers" element={<OidcProvidersPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

@@ -58,6 +58,8 @@ import type {
   NotifyChannelAddRequest,
   NotifyDeliveryView,
   NotifyTestResult,
+  OidcProviderAddRequest,
+  OidcProviderView,
   PolicyView,
   PreviewSettingsView,
   PreviewView,
@@ -282,6 +284,12 @@ export const endpoints = {
   removeUser: (name: string) => api.del<{ removed: string }>(`/api/users/${e(name)}`),
   setUserPassword: (name: string, password: string) =>
     api.put<{ user: string; sessionsEnded: number }>(`/api/users/${e(name)}/password`, { password }),
+
+  /** Sign-in providers (admin): never their client secrets. */
+  oidcProviders: (signal?: AbortSignal) => api.get<OidcProviderView[]>('/api/oidc/providers', { signal }),
+  /** The server reads the issuer's discovery document first: a bad issuer is refused with the reason. */
+  addOidcProvider: (body: OidcProviderAddRequest) => api.post<OidcProviderView>('/api/oidc/providers', body),
+  removeOidcProvider: (name: string) => api.del<{ removed: string }>(`/api/oidc/providers/${e(name)}`),
 
   tokens: (signal?: AbortSignal) => api.get<TokenView[]>('/api/tokens', { signal }),
   /** The answer carries the token's secret: this once, never again. */

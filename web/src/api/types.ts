@@ -80,11 +80,13 @@ export type {
   AuditVerify,
   AuthProvidersView,
   MeView,
+  OidcProviderView,
   PolicyView,
   TokenCreated,
   TokenView,
   UserView,
 } from '../../../src/core/schemas/views/team.js';
+export type { OidcProviderAdd as OidcProviderAddRequest } from '../../../src/services/auth/provider-setup.js';
 export type {
   CatalogEntryDetail,
   CatalogEntrySummary,

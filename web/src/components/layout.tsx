@@ -7,6 +7,7 @@ import {
   KeyRound,
   LayoutDashboard,
   ListChecks,
+  LogIn,
   LogOut,
   Menu,
   Network,
@@ -37,10 +38,11 @@ const NAV = [
   { to: '/approvals', label: 'Approvals', Icon: ShieldCheck, end: false },
 ];
 
-/** Users, tokens and the audit log are an admin's business (the API refuses them below admin anyway). */
+/** Users, tokens, sign-in providers and the audit log are an admin's business (the API refuses them below admin anyway). */
 const ADMIN_NAV = [
   { to: '/users', label: 'Users', Icon: Users, end: false },
   { to: '/tokens', label: 'API tokens', Icon: KeyRound, end: false },
+  { to: '/sign-in-providers', label: 'Sign-in providers', Icon: LogIn, end: false },
   { to: '/audit', label: 'Audit log', Icon: ScrollText, end: false },
 ];
 
