@@ -22,6 +22,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'web/src/**/*.test.{ts,tsx}'],
           environment: 'node',
+          // Unit files share the CPU with the slower tiers running beside them: deadlines, not speed checks.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
