@@ -100,6 +100,7 @@ function loadEntry(dir: string, folder: string, source: CatalogSource): CatalogE
   for (const [field, name, required] of [
     ['install_script', m.install_script ?? 'install.sh', true],
     ['check_script', m.check_script ?? 'check.sh', Boolean(m.check_script)],
+    ['uninstall_script', m.uninstall_script ?? 'uninstall.sh', Boolean(m.uninstall_script)],
   ] as const) {
     const f = join(path, name);
     if (!existsSync(f)) {

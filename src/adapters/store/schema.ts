@@ -414,6 +414,8 @@ export interface CatalogHostInstallsTable {
   job_id: string | null;
   /** Non-secret input values of the last run. */
   values_json: string;
+  /** Every input value of the last run (secret ones too), JSON sealed under the master key (see hostValuesPurpose). */
+  values_sealed: string | null;
   created_at: string;
   updated_at: string;
 }

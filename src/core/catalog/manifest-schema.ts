@@ -199,6 +199,11 @@ export const manifestSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/)
       .optional(),
+    uninstall_script: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .optional()
+      .describe('host entries: undoes the install (default uninstall.sh when present); without one, no removal'),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -227,7 +232,8 @@ export const manifestSchema = z
     if (m.kind === 'compose') {
       if (m.routes.length === 0) issue(['routes'], 'a compose entry needs a route (service and port)');
       if (m.os) issue(['os'], 'os requirements are for host entries');
-      if (m.install_script || m.check_script) issue(['install_script'], 'install scripts are for host entries');
+      if (m.install_script || m.check_script || m.uninstall_script)
+        issue(['install_script'], 'install scripts are for host entries');
     } else {
       if (!m.os) issue(['os'], 'a host entry must say which systems it supports');
       for (const k of ['routes', 'volumes'] as const) if (m[k].length) issue([k], `${k} are for compose entries`);

@@ -1,7 +1,16 @@
 /** A plan's unit: one change to one resource, with the fields it changes (values of env never included). */
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
 /** In the order apply runs them on a server (deletes run after, in reverse). */
-export const KIND_ORDER = ['server', 'provision', 'database', 'app', 'catalog', 'route', 'proxy'] as const;
+export const KIND_ORDER = [
+  'server',
+  'provision',
+  'host-entry',
+  'database',
+  'app',
+  'catalog',
+  'route',
+  'proxy',
+] as const;
 export type ChangeKind = (typeof KIND_ORDER)[number];
 
 export interface FieldChange {

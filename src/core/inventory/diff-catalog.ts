@@ -50,7 +50,7 @@ export function diffCatalog(want: CatalogSpec, have: CatalogState | undefined, l
   return [change({ ...base, action: 'update', fields: f, notes, deploy: true })];
 }
 
-function inputField(k: string, before: CatalogInputValue | undefined, v: CatalogInputValue): FieldChange {
+export function inputField(k: string, before: CatalogInputValue | undefined, v: CatalogInputValue): FieldChange {
   const field = `inputs.${k}`;
   if (v.secret) return before ? { field, from: '(set)', to: '(changed)' } : { field, to: '(set)' };
   return before ? { field, from: str(before.shown), to: str(v.shown) } : { field, to: str(v.shown) };

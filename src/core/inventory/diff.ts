@@ -1,5 +1,6 @@
 import { type Change, change, fields, KIND_ORDER, type Plan } from './change.js';
 import { diffCatalog } from './diff-catalog.js';
+import { diffHosts } from './diff-host.js';
 import { diffApp, diffDatabase, diffServer } from './diff-resources.js';
 import type { ActualState, DesiredState, RouteSpec } from './model.js';
 
@@ -25,6 +26,10 @@ export function diffInventory(desired: DesiredState, actual: ActualState): Plan 
     if (s.provision && !have?.provisioned)
       changes.push(change({ action: 'create', kind: 'provision', name: s.name, server: s.name, fields: [] }));
   }
+
+  const hosts = diffHosts(desired.hosts, actual.hosts, actual.live);
+  changes.push(...hosts.changes);
+  warnings.push(...hosts.warnings);
 
   // Apps and databases are named per server: one moved to another server is created there and deleted here.
   const haveDbs = new Map(actual.databases.map((d) => [onServer(d), d]));
@@ -169,7 +174,7 @@ function sideSwap(
 
 const rank = (c: Change) => KIND_ORDER.indexOf(c.kind);
 
-/** Apply order: per server, creates/updates by kind (servers → provision → databases → apps → catalog → routes), then deletes in reverse. */
+/** Apply order: per server, creates/updates by kind (servers → provision → host entries → databases → apps → catalog → routes), then deletes in reverse. */
 export function orderChanges(changes: readonly Change[]): Change[] {
   return [...changes].sort((a, b) => {
     if (a.server !== b.server) return a.server.localeCompare(b.server);

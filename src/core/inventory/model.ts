@@ -144,6 +144,32 @@ export interface CatalogState {
   readonly currentRelease: number | null;
 }
 
+/**
+ * A host entry of the catalog (an installer run on the server, not an app) as the file declares it. Host
+ * installs are one per entry and server; the name is the file's key for it.
+ */
+export interface HostInstallSpec {
+  readonly name: string;
+  readonly server: string;
+  readonly entry: string;
+  readonly version: string;
+  readonly pinned: boolean;
+  /** Only the inputs the file gives (the others keep their installed values). */
+  readonly inputs: ReadonlyMap<string, CatalogInputValue>;
+}
+
+export interface HostInstallState {
+  readonly server: string;
+  readonly entry: string;
+  readonly version: string;
+  /** Outcome of the last run: installed, unchanged or failed. */
+  readonly status: string;
+  /** The values of the last run (secret ones as hashes only). */
+  readonly inputs: ReadonlyMap<string, CatalogInputValue>;
+  /** The entry has an uninstall script: prune may remove it. Null: the entry is not in the catalog. */
+  readonly uninstallable: boolean | null;
+}
+
 /** What the live server says (null fields: not checked, e.g. the server was unreachable). */
 export interface LiveApp {
   /** The current release's containers are running. */
@@ -159,6 +185,8 @@ export interface LiveServer {
   readonly databasesRunning: ReadonlySet<string>;
   /** The Caddyfile on the server is the one infrakt renders from its state. */
   readonly proxyInSync: boolean;
+  /** Host entries with a check.sh, by entry id: true when it says the install is in place (exit 0). */
+  readonly hostChecks?: ReadonlyMap<string, boolean>;
 }
 
 export interface DesiredState {
@@ -167,6 +195,7 @@ export interface DesiredState {
   readonly databases: readonly DatabaseSpec[];
   readonly routes: readonly RouteSpec[];
   readonly catalog: readonly CatalogSpec[];
+  readonly hosts: readonly HostInstallSpec[];
 }
 
 export interface ActualState {
@@ -176,6 +205,8 @@ export interface ActualState {
   readonly routes: readonly RouteSpec[];
   /** Apps installed from the catalog (not among `apps`). */
   readonly catalog: readonly CatalogState[];
+  /** Host entries run on servers (one per entry and server). */
+  readonly hosts: readonly HostInstallState[];
   /** Per server name; absent when live checks were not asked for. */
   readonly live: ReadonlyMap<string, LiveServer>;
 }

@@ -52,6 +52,7 @@ export const TRANSITIONS: Readonly<Record<string, Move>> = {
   'proxy.add': { resource: 'server', from: LIVE },
   'proxy.remove': { resource: 'server', from: LIVE },
   'catalog.host-install': { resource: 'server', from: LIVE },
+  'catalog.host-uninstall': { resource: 'server', from: LIVE },
   'app.deploy': { resource: 'app', from: LIVE, to: 'provisioned' },
   'app.rollback': { resource: 'app', from: DEPLOYED },
   'app.restart': { resource: 'app', from: DEPLOYED },

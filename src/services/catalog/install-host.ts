@@ -12,27 +12,20 @@ import {
   EXIT_TIMEOUT,
   exitMeaning,
   installerLayout,
-  osMismatch,
-  prepareDir,
   renderInstallerEnv,
   retryable,
   retryDelaySeconds,
-  runScript,
 } from '../../core/catalog/host-installer.js';
 import { renderEntry } from '../../core/catalog/render.js';
-import { exec, sudo } from '../../core/cmd/index.js';
+import { sudo } from '../../core/cmd/index.js';
 import * as fs from '../../core/commands/fs.js';
-import * as os from '../../core/commands/os.js';
 import { type ErrorCode, InfraktError, isInfraktError } from '../../core/errors.js';
-import { type Executor, runChecked } from '../../core/executor.js';
-import type { JobContext, StepHandle } from '../../core/jobs.js';
-import { parseHostFacts } from '../../core/plans/provision-os.js';
-import type { Secret } from '../../core/secret.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
 import { nowIso } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
+import { checkSystem, hostScripts, type RunCtx, removeScripts, runOnce, uploadScripts } from './host-run.js';
 import { type CatalogInstallResult, type InstallTarget, outputsOf } from './install-compose.js';
 import { publicValues, resolveOrThrow, secretValues } from './values.js';
 
@@ -67,37 +60,6 @@ const wait = (ms: number, signal: AbortSignal) =>
     });
   });
 
-interface RunCtx {
-  ex: Executor;
-  job: JobContext;
-  entry: CatalogEntry;
-  root: string;
-  asRoot: boolean;
-  env: string;
-  secrets: Secret[];
-}
-
-/** Sends the env file (0600, as data) and runs one script; resolves with its exit code (124 on the time limit). */
-async function runOnce(r: RunCtx, script: string, s: StepHandle): Promise<number> {
-  const l = installerLayout(r.root, r.entry.manifest.id);
-  await r.ex.put(l.envFile, r.env, { mode: 0o600, sudo: r.asRoot });
-  try {
-    const res = await r.ex.stream(runScript(l, script, { sudo: r.asRoot }), (stream, line) => s.log(line, stream), {
-      timeoutMs: r.entry.manifest.timeout_seconds * 1000,
-      signal: r.job.signal,
-      secrets: r.secrets,
-    });
-    return res.exitCode;
-  } catch (e) {
-    // The executor killed the remote process group when the limit passed: the contract's 124.
-    if (isInfraktError(e) && e.code === 'TIMEOUT') return EXIT_TIMEOUT;
-    throw e;
-  } finally {
-    // The wrapper removes the file once read; this covers a script that never started.
-    await r.ex.run(r.asRoot ? sudo(fs.rmFile(l.envFile)) : fs.rmFile(l.envFile)).catch(() => undefined);
-  }
-}
-
 async function recordRun(
   ctx: Ctx,
   server: ServerRow,
@@ -107,8 +69,11 @@ async function recordRun(
     status: 'installed' | 'unchanged' | 'failed';
     exitCode: number | null;
     values: Record<string, string>;
+    /** Every value of the run (secret ones too): sealed before it is stored. */
+    all: Readonly<Record<string, string>>;
   },
 ) {
+  const sealed = ctx.cipher.seal(hostValuesPurpose(server.id, entry.manifest.id), JSON.stringify(o.all));
   const now = nowIso(ctx);
   const m = entry.manifest;
   await ctx.store.db
@@ -121,6 +86,7 @@ async function recordRun(
       exit_code: o.exitCode,
       job_id: jobId,
       values_json: JSON.stringify(o.values),
+      values_sealed: sealed,
       created_at: now,
       updated_at: now,
     })
@@ -131,26 +97,40 @@ async function recordRun(
         exit_code: o.exitCode,
         job_id: jobId,
         values_json: JSON.stringify(o.values),
+        values_sealed: sealed,
         updated_at: now,
       }),
     )
     .execute();
 }
 
+/** What a host install's sealed values are bound to: opened for another server or entry, they fail. */
+export const hostValuesPurpose = (serverId: number, entryId: string) => `catalog-host:${serverId}:${entryId}`;
+
+export interface HostInstallOptions {
+  /** Run install.sh even when check.sh says it is in place (infrakt.yaml: inputs or version changed). */
+  readonly reinstall?: boolean;
+  /** Values of the previous run: inputs not given keep them (generated secrets are not generated again). */
+  readonly previous?: Readonly<Record<string, string>>;
+}
+
 export async function prepareHostInstall(
   ctx: Ctx,
   entry: CatalogEntry,
   t: InstallTarget,
+  opts: HostInstallOptions = {},
 ): Promise<JobPlan<CatalogInstallResult>> {
   const m = entry.manifest;
   if (t.domain) throw new InfraktError('VALIDATION', `${m.id} runs on the server itself: it takes no --domain`);
-  const resolved = resolveOrThrow(m, t.values);
+  const resolved = resolveOrThrow(m, t.values, opts.previous);
   const server = await getServerRow(ctx, t.server);
   const rendered = renderEntry(m, resolved.values, { app: t.name ?? m.id, server: server.name });
-  const checkScript = m.check_script ?? 'check.sh';
-  const hasCheck = Boolean(entry.scripts?.[checkScript]);
-  const installScript = m.install_script ?? 'install.sh';
+  const scripts = hostScripts(entry);
+  const checkScript = scripts.check ?? 'check.sh';
+  const hasCheck = scripts.check !== null;
+  const installScript = scripts.install;
   const shown = publicValues(m, resolved.values);
+  const all = resolved.values;
   return {
     spec: {
       kind: 'catalog.host-install',
@@ -181,39 +161,33 @@ export async function prepareHostInstall(
       let lastCode: number | null = null;
       try {
         await job.step('check system', async (s) => {
-          const facts = parseHostFacts((await runChecked(ex, os.detect(), { what: 'detect the system' })).stdout);
-          const why = osMismatch(m, facts.os);
-          if (why) throw new InfraktError('UNSUPPORTED', `${m.name} is not supported here: ${why}`);
-          asRoot = facts.uid !== 0;
-          if (asRoot && (await ex.run(sudo(exec('true')))).exitCode !== 0)
-            throw new InfraktError('STATE', `${m.name} installs as root: ${server.user} needs passwordless sudo`);
-          s.detail(`${facts.os.pretty}${asRoot ? ' (through sudo)' : ''}`);
+          const sys = await checkSystem(ex, m, server.user);
+          asRoot = sys.asRoot;
+          s.detail(sys.detail);
         });
         await job.step('upload installer', async (s) => {
-          await runChecked(ex, asRoot ? sudo(prepareDir(l)) : prepareDir(l), { what: 'create the installer dir' });
-          for (const [name, text] of Object.entries(entry.scripts ?? {}))
-            await ex.put(l.script(name), text, { mode: 0o700, sudo: asRoot });
-          s.detail(`${Object.keys(entry.scripts ?? {}).join(', ')} → ${l.dir}`);
+          s.detail(await uploadScripts(ex, entry, server.root_dir, asRoot));
         });
         const run: RunCtx = {
           ex,
-          job,
+          signal: job.signal,
           entry,
           root: server.root_dir,
           asRoot,
           env: renderInstallerEnv(rendered.env),
           secrets,
         };
-        if (hasCheck) {
+        if (hasCheck && opts.reinstall) job.skip('check.sh', 'reinstall: the installer runs with the new inputs');
+        else if (hasCheck) {
           const inPlace = await job.step('check.sh', async (s) => {
-            const code = await runOnce(run, checkScript, s);
+            const code = await runOnce(run, checkScript, (line, stream) => s.log(line, stream));
             s.detail(code === 0 ? 'already in place' : `exit ${code}: changes needed`);
             return code === 0;
           });
           if (inPlace) {
             job.skip('install', 'check.sh: already in place');
             job.skip('verify', 'nothing was installed');
-            await recordRun(ctx, server, entry, job.id, { status: 'unchanged', exitCode: 0, values: shown });
+            await recordRun(ctx, server, entry, job.id, { status: 'unchanged', exitCode: 0, values: shown, all });
             return result(m.id, m.version, server.name, 'unchanged', 0, rendered.outputs, resolved);
           }
         }
@@ -224,7 +198,7 @@ export async function prepareHostInstall(
           const stepName = attempt === 1 ? 'install' : `install (attempt ${attempt})`;
           try {
             lastCode = await job.step(stepName, async (s) => {
-              const c = await runOnce(run, installScript, s);
+              const c = await runOnce(run, installScript, (line, stream) => s.log(line, stream));
               s.exitCode(c);
               s.detail(`exit ${c}: ${exitMeaning(c)}`);
               // A failed attempt is a failed step, retried or not.
@@ -246,7 +220,7 @@ export async function prepareHostInstall(
         }
         if (hasCheck) {
           await job.step('verify', async (s) => {
-            const code = await runOnce(run, checkScript, s);
+            const code = await runOnce(run, checkScript, (line, stream) => s.log(line, stream));
             if (code !== 0)
               throw new InfraktError('STATE', `the installer succeeded but check.sh still fails (exit ${code})`, {
                 details: { exitCode: code },
@@ -255,23 +229,22 @@ export async function prepareHostInstall(
             s.detail('check.sh passes');
           });
         }
-        await recordRun(ctx, server, entry, job.id, { status: 'installed', exitCode: 0, values: shown });
+        await recordRun(ctx, server, entry, job.id, { status: 'installed', exitCode: 0, values: shown, all });
         await audit(ctx, 'catalog.host-install', `${server.name}/${m.id}`, { version: m.version, attempts: attempt });
         return result(m.id, m.version, server.name, 'installed', attempt, rendered.outputs, resolved);
       } catch (e) {
         const code = isInfraktError(e) && typeof e.details?.exitCode === 'number' ? e.details.exitCode : lastCode;
-        await recordRun(ctx, server, entry, job.id, { status: 'failed', exitCode: code, values: shown }).catch(
+        await recordRun(ctx, server, entry, job.id, { status: 'failed', exitCode: code, values: shown, all }).catch(
           () => undefined,
         );
         throw e;
       } finally {
         // Nothing of the run stays on the server (the env file is gone already; this takes the scripts).
-        const clean = asRoot ? sudo(fs.rmrf(l.dir)) : fs.rmrf(l.dir);
-        if (job.signal.aborted) await ex.run(clean).catch(() => undefined);
+        if (job.signal.aborted) await ex.run(asRoot ? sudo(fs.rmrf(l.dir)) : fs.rmrf(l.dir)).catch(() => undefined);
         else
           await job
             .step('clean up', async (s) => {
-              await runChecked(ex, clean, { what: 'remove the installer dir' });
+              await removeScripts(ex, entry, server.root_dir, asRoot);
               s.detail(`${l.dir} removed`);
             })
             .catch(() => undefined);

@@ -5,9 +5,12 @@ import type { AppRow } from '../../adapters/store/schema.js';
 import { checkInputValue } from '../../core/catalog/inputs.js';
 import type { CatalogManifest } from '../../core/catalog/manifest-schema.js';
 import { valuesFromEnv } from '../../core/catalog/render.js';
-import type { CatalogInputValue, CatalogState } from '../../core/inventory/model.js';
+import type { CatalogInputValue, CatalogState, HostInstallState } from '../../core/inventory/model.js';
 import { catalogSettings } from '../catalog/app-records.js';
 import { openCatalog, versionsOf } from '../catalog/catalog-index.js';
+import { hostInstallValues } from '../catalog/host-records.js';
+import { hostScripts } from '../catalog/host-run.js';
+import type { Ctx } from '../shared/context.js';
 import { inputValue } from './desired-catalog.js';
 
 /** The manifest an install was made with, else the newest of its entry (null: the entry is not in the catalog). */
@@ -54,4 +57,51 @@ export function catalogStateOf(catalogDirs: readonly string[]) {
       manifest: m,
     };
   };
+}
+
+/**
+ * Host entries run on servers, as plan input: the values of the last run (sealed in the record; secret ones
+ * become hashes here), and whether the entry can be uninstalled. The manifest each was read with is returned
+ * for export (`server/entry`).
+ */
+export async function hostStates(
+  ctx: Ctx,
+  catalogDirs: readonly string[],
+): Promise<{ states: HostInstallState[]; manifests: Map<string, CatalogManifest> }> {
+  const rows = await ctx.store.db
+    .selectFrom('catalog_host_installs')
+    .innerJoin('servers', 'servers.id', 'catalog_host_installs.server_id')
+    .selectAll('catalog_host_installs')
+    .select('servers.name as server_name')
+    .orderBy('servers.name')
+    .orderBy('entry_id')
+    .execute();
+  const states: HostInstallState[] = [];
+  const manifests = new Map<string, CatalogManifest>();
+  if (rows.length === 0) return { states, manifests };
+  const cat = openCatalog({ catalogDirs });
+  for (const r of rows) {
+    const entry = versionsOf(cat, r.entry_id).find((e) => e.manifest.version === r.version);
+    const m = installedManifest(cat, r.entry_id, r.version);
+    const inputs = new Map<string, CatalogInputValue>();
+    if (m) {
+      manifests.set(`${r.server_name}/${r.entry_id}`, m);
+      const values = hostInstallValues(ctx, r);
+      for (const input of m.inputs) {
+        const v = values[input.name];
+        if (v === undefined) continue;
+        const c = checkInputValue({ ...input, required: false }, v);
+        inputs.set(input.name, inputValue(input, c.ok ? c.value : v));
+      }
+    }
+    states.push({
+      server: r.server_name,
+      entry: r.entry_id,
+      version: r.version,
+      status: r.status,
+      inputs,
+      uninstallable: entry ? hostScripts(entry).uninstall !== null : null,
+    });
+  }
+  return { states, manifests };
 }

@@ -23,8 +23,9 @@ import { renderServerCaddyfile } from '../proxy/proxy-config.js';
 import { serverSettings } from '../servers/servers.js';
 import { pullPolicy } from '../servers/settings.js';
 import type { Ctx } from '../shared/context.js';
-import { catalogStateOf } from './actual-catalog.js';
+import { catalogStateOf, hostStates } from './actual-catalog.js';
 import { hashValue } from './hash.js';
+import { type HostCheck, runHostChecks } from './host-checks.js';
 
 export const normalCron = (c: string) => c.trim().split(/\s+/).join(' ');
 
@@ -33,6 +34,8 @@ export interface StateRows {
   readonly apps: (AppRow & { server_name: string })[];
   /** The manifest each catalog install was read with (`server/name`; absent when its entry is not found). */
   readonly catalogManifests: ReadonlyMap<string, CatalogManifest>;
+  /** The manifest each host entry's run was read with (`server/entry`). */
+  readonly hostManifests: ReadonlyMap<string, CatalogManifest>;
 }
 
 export interface LocalStateOptions {
@@ -182,9 +185,17 @@ export async function localState(
     .where('app_id', 'is', null)
     .execute();
   const routes: RouteSpec[] = routeRows.map((r) => ({ server: r.server, domain: r.domain, port: r.upstream_port }));
+  const hosts = await hostStates(ctx, opts.catalogDirs ?? []);
   return {
-    state: { servers: serverStates, apps: appStates, databases: dbStates, routes, catalog: catalogStates },
-    rows: { servers, apps, catalogManifests },
+    state: {
+      servers: serverStates,
+      apps: appStates,
+      databases: dbStates,
+      routes,
+      catalog: catalogStates,
+      hosts: hosts.states,
+    },
+    rows: { servers, apps, catalogManifests, hostManifests: hosts.manifests },
   };
 }
 
@@ -193,7 +204,12 @@ export async function localState(
  * configured images resolve to there, and whether its Caddyfile is the one infrakt renders. Never throws:
  * an unreachable server is reported as such.
  */
-export async function observeServer(ctx: Ctx, server: ServerRow, apps: readonly AppRow[]): Promise<LiveServer> {
+export async function observeServer(
+  ctx: Ctx,
+  server: ServerRow,
+  apps: readonly AppRow[],
+  hostChecks: readonly HostCheck[] = [],
+): Promise<LiveServer> {
   let ex: Executor | null = null;
   try {
     ex = await ctx.connect(server);
@@ -222,8 +238,10 @@ export async function observeServer(ctx: Ctx, server: ServerRow, apps: readonly 
     }
     const databasesRunning = new Set(containers.filter((c) => c.db && c.state === 'running').map((c) => c.app));
     const hasRoutes = rendered.includes('reverse_proxy');
+    const checked = hostChecks.length ? await runHostChecks(x, server, hostChecks) : undefined;
     return {
       reachable: true,
+      ...(checked ? { hostChecks: checked } : {}),
       apps: liveApps,
       databasesRunning,
       proxyInSync: caddyfile === null ? !hasRoutes : caddyfile === rendered,

@@ -1,12 +1,20 @@
 import { InfraktError, toInfraktError } from '../../core/errors.js';
 import type { Change } from '../../core/inventory/change.js';
 import { chains } from '../../core/inventory/diff.js';
-import type { AppSpec, CatalogSpec, DatabaseSpec, RouteSpec, ServerSpec } from '../../core/inventory/model.js';
+import type {
+  AppSpec,
+  CatalogSpec,
+  DatabaseSpec,
+  HostInstallSpec,
+  RouteSpec,
+  ServerSpec,
+} from '../../core/inventory/model.js';
 import { prepareProxyReload } from '../proxy/proxy.js';
 import { prepareProvision } from '../servers/provision.js';
 import type { Ctx } from '../shared/context.js';
 import type { JobPlan } from '../shared/job-plan.js';
 import { applyCatalog } from './apply-catalog.js';
+import { applyHost } from './apply-host.js';
 import { applyApp, applyDatabase, applyRoute, applyServer } from './apply-resources.js';
 import { appKey } from './desired.js';
 import type { InventoryPlan } from './plan.js';
@@ -48,7 +56,7 @@ interface Step {
 
 /**
  * `infrakt apply`: runs a plan's changes, one chain per server in dependency order (server → provision →
- * databases → apps → catalog → routes → proxy; deletes last), all chains at once. A chain stops at its first failure and
+ * host entries → databases → apps → catalog → routes → proxy; deletes last), all chains at once. A chain stops at its first failure and
  * reports the rest as skipped; other servers go on. Destructive changes need `prune`. Every remote change is a
  * recorded job.
  */
@@ -61,6 +69,7 @@ export async function applyInventory(ctx: Ctx, p: InventoryPlan, opts: ApplyOpti
     dbs: new Map(d.state.databases.map((x) => [appKey(x.server, x.name), x])),
     routes: new Map(d.state.routes.map((r) => [`${r.server}\0${r.domain}`, r])),
     catalog: new Map(d.state.catalog.map((c) => [appKey(c.server, c.name), c])),
+    hosts: new Map(d.state.hosts.map((h) => [appKey(h.server, h.name), h])),
   };
   // A secret a database in this file creates: apps referring to it wait for that database (any server).
   const secretReady = new Map<string, { promise: Promise<boolean>; resolve: (ok: boolean) => void }>();
@@ -138,6 +147,7 @@ type Wanted = {
   dbs: Map<string, DatabaseSpec>;
   routes: Map<string, RouteSpec>;
   catalog: Map<string, CatalogSpec>;
+  hosts: Map<string, HostInstallSpec>;
 };
 
 function stepFor(
@@ -180,6 +190,15 @@ function stepFor(
           const spec = want.catalog.get(key);
           if (spec) await waitForSecrets(Object.values(extras.catalogInputs.get(key) ?? {}), secretReady);
           return applyCatalog(ctx, c, spec, extras, job);
+        },
+      };
+    case 'host-entry':
+      return {
+        change: c,
+        run: async (job) => {
+          const spec = want.hosts.get(key);
+          if (spec) await waitForSecrets(Object.values(extras.catalogInputs.get(key) ?? {}), secretReady);
+          return applyHost(ctx, c, spec, extras, job);
         },
       };
     case 'route':

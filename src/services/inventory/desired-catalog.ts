@@ -42,12 +42,11 @@ export function catalogSpec(
     throw fieldError(d.loaded, where, e.message, e.hint ?? 'add your own entries with --catalog-dir DIR');
   }
   const m = entry.manifest;
-  if (m.kind !== 'compose')
+  if (m.kind === 'host' && c.domain !== undefined)
     throw fieldError(
       d.loaded,
-      at('entry'),
-      `${m.id} is a host entry: infrakt.yaml installs compose entries (apps)`,
-      `run host installers with: infrakt catalog install ${m.id} --server ${c.server}`,
+      at('domain'),
+      `${m.id} is a host entry (an installer run on the server): it takes no domain`,
     );
   const given = c.inputs ?? {};
   const inputs = new Map<string, CatalogInputValue>();

@@ -8,6 +8,7 @@ import type {
   CatalogSpec,
   DatabaseSpec,
   DesiredState,
+  HostInstallSpec,
   RouteSpec,
   ServerSpec,
 } from '../../core/inventory/model.js';
@@ -198,28 +199,44 @@ export function buildDesired(
   const catalogInputs = new Map<string, Record<string, string>>();
   const catalogEntries = Object.entries(inv.catalog ?? {});
   const cat = catalogEntries.length ? openCatalog({ catalogDirs: opts.catalogDirs ?? [] }) : null;
-  const catalog: CatalogSpec[] = catalogEntries.map(([name, c]) => {
+  const catalog: CatalogSpec[] = [];
+  const hosts: HostInstallSpec[] = [];
+  for (const [name, c] of catalogEntries) {
     const at = (...p: (string | number)[]) => ['catalog', name, ...p];
     needServer(at('server'), c.server);
+    const { spec, manifest } = catalogSpec(
+      { loaded, catalog: cat!, secretValues: opts.secretValues ?? new Map(), producedSecrets },
+      name,
+      c,
+    );
+    catalogInputs.set(appKey(c.server, name), { ...(c.inputs ?? {}) });
+    // A host entry runs on the server (one run per entry and server): not an app, so its name clashes with none.
+    if (manifest.kind === 'host') {
+      const twin = hosts.find((h) => h.server === c.server && h.entry === spec.entry);
+      if (twin)
+        throw fieldError(
+          loaded,
+          at('entry'),
+          `${spec.entry} is already declared on ${c.server} as '${twin.name}'`,
+          'a host entry runs once per server',
+        );
+      const { domain: _domain, ...host } = spec;
+      hosts.push(host);
+      continue;
+    }
     if (appNames.has(appKey(c.server, name)))
       throw fieldError(
         loaded,
         ['catalog', name],
         `'${name}' is also an app on ${c.server}: a catalog install is an app`,
       );
-    const { spec } = catalogSpec(
-      { loaded, catalog: cat!, secretValues: opts.secretValues ?? new Map(), producedSecrets },
-      name,
-      c,
-    );
     if (spec.domain) {
       const other = domainsSeen.get(`${c.server}\0${spec.domain}`);
       if (other) throw fieldError(loaded, at('domain'), `${spec.domain} is already routed to ${other} on ${c.server}`);
       domainsSeen.set(`${c.server}\0${spec.domain}`, `catalog install ${name}`);
     }
-    catalogInputs.set(appKey(c.server, name), { ...(c.inputs ?? {}) });
-    return spec;
-  });
+    catalog.push(spec);
+  }
 
   const routes: RouteSpec[] = (inv.routes ?? []).map((r, i) => {
     needServer(['routes', i, 'server'], r.server);
@@ -241,7 +258,7 @@ export function buildDesired(
   }
   return {
     loaded,
-    state: { servers, apps, databases, routes, catalog },
+    state: { servers, apps, databases, routes, catalog, hosts },
     extras: { env, compose, producedSecrets, catalogInputs, catalogDirs: opts.catalogDirs ?? [] },
   };
 }

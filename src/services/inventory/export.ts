@@ -1,7 +1,7 @@
 import { Document } from 'yaml';
 import { checkInputValue } from '../../core/catalog/inputs.js';
 import type { CatalogManifest } from '../../core/catalog/manifest-schema.js';
-import type { CatalogState } from '../../core/inventory/model.js';
+import type { CatalogState, HostInstallState } from '../../core/inventory/model.js';
 import type { InventoryFile } from '../../core/inventory/schema.js';
 import { healthCheckSchema } from '../../core/schemas/app.js';
 import { proxySettingsSchema } from '../../core/schemas/server.js';
@@ -111,6 +111,7 @@ export async function exportInventory(
     };
   }
   const catalog = exportCatalog(state.catalog, rows.catalogManifests);
+  Object.assign(catalog, exportHosts(state.hosts, rows.hostManifests, new Set(Object.keys(catalog))));
   const data: InventoryFile = {
     version: 1,
     ...(Object.keys(servers).length ? { servers } : {}),
@@ -125,7 +126,7 @@ export async function exportInventory(
     opts.withEnv
       ? ' env values are included: keep this file private, or move values into secrets (secret:NAME)'
       : ' env is not included: apps without env: keep their variables as they are (export --with-env includes them)',
-    ...(state.catalog.length
+    ...(state.catalog.length || state.hosts.length
       ? [' catalog inputs: secret ones are never exported (installs keep them); the others only when not the default']
       : []),
   ].join('\n');
@@ -137,21 +138,49 @@ export async function exportInventory(
  * entry's default. Secret inputs never leave the state (the installs keep them); when an entry is not in the
  * catalog (a user's folder not given) its inputs cannot be told apart, so none are written.
  */
+/** Non-secret inputs whose values are not the entry's default (what a person would have written). */
+function givenInputs(m: CatalogManifest | undefined, values: CatalogState['inputs']): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const input of m?.inputs ?? []) {
+    const v = values.get(input.name);
+    if (!v || v.secret || v.shown === null) continue;
+    const d = input.default === undefined ? null : checkInputValue({ ...input, required: false }, input.default);
+    if (d?.ok && d.value === v.shown) continue;
+    inputs[input.name] = v.shown;
+  }
+  return inputs;
+}
+
+/**
+ * Host entries under `catalog:`, named after their entry (with `-SERVER` when the entry runs on several servers
+ * or the name is taken by a compose install): entry, version and the non-secret inputs of the last run.
+ */
+function exportHosts(
+  hosts: readonly HostInstallState[],
+  manifests: ReadonlyMap<string, CatalogManifest>,
+  taken: ReadonlySet<string>,
+): NonNullable<InventoryFile['catalog']> {
+  const out: NonNullable<InventoryFile['catalog']> = {};
+  for (const h of hosts) {
+    const shared = hosts.filter((x) => x.entry === h.entry).length > 1 || taken.has(h.entry);
+    const inputs = givenInputs(manifests.get(`${h.server}/${h.entry}`), h.inputs);
+    out[shared ? `${h.entry}-${h.server}`.slice(0, 63) : h.entry] = {
+      server: h.server,
+      entry: h.entry,
+      version: h.version,
+      ...(Object.keys(inputs).length ? { inputs } : {}),
+    };
+  }
+  return out;
+}
+
 function exportCatalog(
   installs: readonly CatalogState[],
   manifests: ReadonlyMap<string, CatalogManifest>,
 ): NonNullable<InventoryFile['catalog']> {
   const out: NonNullable<InventoryFile['catalog']> = {};
   for (const c of installs) {
-    const m = manifests.get(`${c.server}/${c.name}`);
-    const inputs: Record<string, string> = {};
-    for (const input of m?.inputs ?? []) {
-      const v = c.inputs.get(input.name);
-      if (!v || v.secret || v.shown === null) continue;
-      const d = input.default === undefined ? null : checkInputValue({ ...input, required: false }, input.default);
-      if (d?.ok && d.value === v.shown) continue;
-      inputs[input.name] = v.shown;
-    }
+    const inputs = givenInputs(manifests.get(`${c.server}/${c.name}`), c.inputs);
     out[c.name] = {
       server: c.server,
       entry: c.entry,

@@ -7,6 +7,7 @@ import type { Ctx } from '../shared/context.js';
 import { localState, observeServer, type StateRows } from './actual.js';
 import { buildDesired, type DesiredInventory, readInventoryFile } from './desired.js';
 import { checkEdgeServers } from './edge-check.js';
+import { hostChecksFor } from './host-checks.js';
 
 export interface InventoryPlan {
   readonly file: string;
@@ -47,11 +48,12 @@ export async function planLoaded(ctx: Ctx, loaded: LoadedInventory, opts: PlanOp
   const toCheck = opts.live === false ? [] : rows.servers.filter((s) => declared.has(s.name));
   // One connection per server, all servers at once: a plan of a fleet costs one round trip, not one per server.
   const observed = await Promise.all(
-    toCheck.map((s) =>
+    toCheck.map(async (s) =>
       observeServer(
         ctx,
         s,
         rows.apps.filter((a) => a.server_id === s.id),
+        await hostChecksFor(ctx, s, desired.state.hosts, desired.extras.catalogInputs, secretValues, catalogDirs),
       ),
     ),
   );

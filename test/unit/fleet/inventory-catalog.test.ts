@@ -56,6 +56,7 @@ const desired = (catalog: CatalogSpec[]): DesiredState => ({
   databases: [],
   routes: [],
   catalog,
+  hosts: [],
 });
 const actual = (catalog: CatalogState[], l?: LiveServer): ActualState => ({
   servers: [],
@@ -63,6 +64,7 @@ const actual = (catalog: CatalogState[], l?: LiveServer): ActualState => ({
   databases: [],
   routes: [],
   catalog,
+  hosts: [],
   live: new Map(l ? [['web', l]] : []),
 });
 const lines = (d: DesiredState, a: ActualState) =>
@@ -240,8 +242,8 @@ describe('catalog: in infrakt.yaml', { timeout: 30_000 }, () => {
     expect(fails(BASE.replace('server: web-1\n    entry', 'server: web-9\n    entry'))).toMatch(
       /catalog\.shop\.server: no server 'web-9' in this file/,
     );
-    expect(fails(BASE.replace('entry: webapp', 'entry: hostcodes'))).toMatch(
-      /catalog\.shop\.entry: hostcodes is a host entry/,
+    expect(fails(`${BASE.replace('entry: webapp', 'entry: hostcodes')}    domain: x.example.com\n`)).toMatch(
+      /catalog\.shop\.domain: hostcodes is a host entry \(an installer run on the server\): it takes no domain/,
     );
     expect(fails(BASE.replace('  shop:', '  api:'))).toMatch(/catalog\.api: 'api' is also an app on web-1/);
     expect(fails(`${BASE}    domain: api.example.com\n`)).toMatch(

@@ -70,6 +70,7 @@ const desired = (d: Partial<DesiredState>): DesiredState => ({
   databases: [],
   routes: [],
   catalog: [],
+  hosts: [],
   ...d,
 });
 const actual = (a: Partial<ActualState>): ActualState => ({
@@ -78,6 +79,7 @@ const actual = (a: Partial<ActualState>): ActualState => ({
   databases: [],
   routes: [],
   catalog: [],
+  hosts: [],
   live: new Map(),
   ...a,
 });

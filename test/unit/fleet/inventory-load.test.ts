@@ -134,6 +134,7 @@ describe('the README example', () => {
     expect(d.state.servers.map((s) => s.name)).toEqual(['web-1', 'web-2', 'shop-pi']);
     expect(d.state.servers[2]?.edge).toMatchObject({ relay: 'r1', devicePort: 22 });
     expect(d.state.catalog[0]).toMatchObject({ name: 'grafana', entry: 'grafana', version: '11.4.0', pinned: true });
+    expect(d.state.hosts).toEqual([expect.objectContaining({ name: 'swap', server: 'web-1', entry: 'swapfile' })]);
     expect(d.state.apps.map((a) => a.name)).toEqual(['api', 'worker']);
     expect(d.state.databases[0]).toMatchObject({ name: 'api-db', version: '16', secret: 'api-db' });
   });
