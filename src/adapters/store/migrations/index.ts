@@ -12,6 +12,7 @@ import { appDomains } from './0014-app-domains.js';
 import { registries } from './0015-registries.js';
 import { clusters } from './0016-clusters.js';
 import { teams } from './0017-teams.js';
+import { appPrivileges } from './0018-app-privileges.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   registries,
   clusters,
   teams,
+  appPrivileges,
 ];
