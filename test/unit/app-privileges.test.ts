@@ -3,7 +3,12 @@ import { ownerPrincipal } from '../../src/core/access.js';
 import { PRIVILEGE_CLASSES, privilegedComposeFindings } from '../../src/core/compose-privileges.js';
 import { parseComposeFile } from '../../src/core/plans/deploy-compose.js';
 import { createApp } from '../../src/services/apps/apps.js';
-import { assertComposeAllowed, parsePrivilegeClasses } from '../../src/services/apps/privileges.js';
+import {
+  assertComposeAllowed,
+  parsePrivilegeClasses,
+  repoComposeCheck,
+  setAppPrivileges,
+} from '../../src/services/apps/privileges.js';
 import { listAudit } from '../../src/services/audit/audit-log.js';
 import type { Ctx } from '../../src/services/shared/context.js';
 import { createToken } from '../../src/services/tokens/tokens.js';
@@ -173,5 +178,43 @@ describe('the allowance over the API', () => {
         expect.objectContaining({ allowed: [], removed: ['docker_socket'] }),
       ]),
     );
+  });
+
+  it("a repository's compose file: automatic deploys and previews count as non-admin, with the app's own allowance", async () => {
+    await createApp(f.ctx, { server: 's1', name: 'web-pr-3', port: 80, composeFile: compose('') });
+    const ids = await f.ctx.store.db.selectFrom('apps').select(['id', 'name']).execute();
+    const id = (n: string) => ids.find((r) => r.name === n)!.id;
+    const t = new Date().toISOString();
+    await f.ctx.store.db
+      .insertInto('previews')
+      .values({
+        parent_app_id: id('web'),
+        pr_number: 3,
+        app_id: id('web-pr-3'),
+        head_sha: 'a'.repeat(40),
+        head_ref: 'feature',
+        status: 'deploying',
+        job_id: null,
+        error: null,
+        created_at: t,
+        updated_at: t,
+      })
+      .execute();
+    await setAppPrivileges(f.ctx, 'web', ['docker_socket']);
+    const row = async (n: string) =>
+      f.ctx.store.db.selectFrom('apps').selectAll().where('name', '=', n).executeTakeFirstOrThrow();
+    const poller = { ...f.ctx, principal: ownerPrincipal('system', 'auto-deploy') } as Ctx;
+    const person = { ...f.ctx, principal: ownerPrincipal('cli') } as Ctx;
+
+    const byPoll = await repoComposeCheck(poller, await row('web'), 'compose.yml');
+    expect(byPoll).toEqual({ allowed: ['docker_socket'], untrusted: true, source: "the repository's compose.yml" });
+    expect(() => assertComposeAllowed(poller, socket, byPoll)).not.toThrow();
+    expect(() => assertComposeAllowed(poller, priv, byPoll)).toThrow(/services\.web\.privileged/);
+
+    expect((await repoComposeCheck(person, await row('web'), 'compose.yml')).untrusted).toBe(false);
+    // The preview has no allowance of its own (its parent's is not inherited), even when an admin set it up.
+    const preview = await repoComposeCheck(person, await row('web-pr-3'), 'docker-compose.yml');
+    expect([preview.untrusted, preview.allowed]).toEqual([true, []]);
+    expect(() => assertComposeAllowed(person, socket, preview)).toThrow(/in the repository's docker-compose\.yml/);
   });
 });
