@@ -36,6 +36,13 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | null 
   }
 }
 
+/** The fields of API answers this test reads (a job, a 202, an error). */
+interface ApiBody {
+  jobId: string;
+  status: string;
+  error: { code: string; message: string; hint: string } | null;
+}
+
 const SOCKET = '    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]';
 const SOCKET_FIELD = 'services.web.volumes[0] (/var/run/docker.sock)';
 
@@ -61,7 +68,7 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
       },
       ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
     });
-    return { status: r.status, body: (await r.json()) as Record<string, any> };
+    return { status: r.status, body: (await r.json()) as ApiBody };
   };
   /** The job once it has ended (succeeded or failed), polled with a deadline. */
   const ended = (id: string) =>
@@ -154,15 +161,15 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
     expect(byToken.status).toBe(202);
     const tokenJob = await ended(byToken.body.jobId);
     expect(tokenJob.status).toBe('failed');
-    expect(tokenJob.error.message).toContain(`token ci-`);
-    expect(tokenJob.error.message).toContain(`may not set ${SOCKET_FIELD} in the repository's compose.yml`);
+    expect(tokenJob.error?.message).toContain(`token ci-`);
+    expect(tokenJob.error?.message).toContain(`may not set ${SOCKET_FIELD} in the repository's compose.yml`);
 
     const push = await deliver('push', { ref: 'refs/heads/main', after: sha, before: '0'.repeat(40) });
     expect(push).toMatchObject({ status: 202, body: { outcome: 'queued' } });
     const pushJob = await ended(push.body.jobId!);
     expect(pushJob.status).toBe('failed');
-    expect(pushJob.error.message).toContain(SOCKET_FIELD);
-    expect(pushJob.error.hint).toContain('--allow-privileged docker_socket');
+    expect(pushJob.error?.message).toContain(SOCKET_FIELD);
+    expect(pushJob.error?.hint).toContain('--allow-privileged docker_socket');
 
     // Nothing new started: the release of before still serves, no container has the socket.
     expect((await get(env.httpPort, `${app}.test`)).body).toContain('version=v1');
@@ -175,7 +182,7 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
       auth: deployer,
       json: { allow: ['docker_socket'] },
     });
-    expect([denied.status, denied.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect([denied.status, denied.body.error?.code]).toEqual([403, 'FORBIDDEN']);
     await env.ok(['app', 'update', app, '--allow-privileged', 'docker_socket']);
     const shown = JSON.parse((await env.ok(['app', 'show', app, '--json'])).stdout);
     expect(shown.settings.privileges).toEqual(['docker_socket']);
@@ -193,7 +200,7 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
     expect(pr).toMatchObject({ status: 202, body: { outcome: 'queued' } });
     const prJob = await ended(pr.body.jobId!);
     expect(prJob.status).toBe('failed');
-    expect(prJob.error.message).toContain(SOCKET_FIELD);
+    expect(prJob.error?.message).toContain(SOCKET_FIELD);
     expect(docker('ps', '-q', '--filter', `label=infrakt.app=${app}-pr-7`)).toBe('');
   }, 300_000);
 
@@ -217,8 +224,8 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
     expect(again).toMatchObject({ status: 202, body: { outcome: 'queued' } });
     const refused = await ended(again.body.jobId!);
     expect(refused.status).toBe('failed');
-    expect(refused.error.message).toContain('services.web.privileged');
-    expect(refused.error.message).not.toContain('docker.sock');
+    expect(refused.error?.message).toContain('services.web.privileged');
+    expect(refused.error?.message).not.toContain('docker.sock');
     expect((await get(env.httpPort, `${app}.test`)).body).toContain('version=v2');
     expect(await current()).toBe(sha);
   }, 300_000);

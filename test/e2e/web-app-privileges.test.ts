@@ -51,10 +51,10 @@ async function signedIn(name: string): Promise<Page> {
 }
 
 /** A compose file set by the signed-in user of `page` (the session's CSRF token), as the API answers it. */
-const patchCompose = (page: Page, file: string) =>
-  page.evaluate(
-    async ([app, body]) => {
-      const csrf = String(localStorage.getItem('infrakt.apiKey')).slice('session:'.length);
+const patchCompose = async (page: Page, file: string) => {
+  const csrf = String(await page.evaluate("localStorage.getItem('infrakt.apiKey')")).slice('session:'.length);
+  return page.evaluate(
+    async ([app, body, csrf]) => {
       const r = await fetch(`/api/apps/${app}`, {
         method: 'PATCH',
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
@@ -62,8 +62,9 @@ const patchCompose = (page: Page, file: string) =>
       });
       return { status: r.status, text: await r.text() };
     },
-    [APP, file] as const,
+    [APP, file, csrf] as const,
   );
+};
 
 beforeAll(async () => {
   ensureCliBuilt();
@@ -130,9 +131,9 @@ describe('privileged compose options in the dashboard', () => {
     await card.getByRole('button', { name: 'Save allowance' }).click();
     await ada.getByText('non-admin deploys may use docker_socket').waitFor();
     await ada.screenshot({ path: join(SHOTS, 'app-privileges.png'), fullPage: true });
-    const settings = await (
+    const settings = (await (
       await fetch(`${base}/api/apps/${APP}/settings`, { headers: { 'X-API-Key': ownerKey } })
-    ).json();
+    ).json()) as { privileges: string[] };
     expect(settings.privileges).toEqual(['docker_socket']);
 
     await dev.reload();
