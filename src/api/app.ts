@@ -51,6 +51,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { oidcProviderRoutes } from './routes/oidc-providers.js';
 import { policyRoutes } from './routes/policies.js';
 import { previewRoutes } from './routes/previews.js';
+import { privilegesRoutes } from './routes/privileges.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { registryRoutes } from './routes/registries.js';
 import { serverRemoteRoutes } from './routes/server-remote.js';
@@ -280,6 +281,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   notificationRoutes(api, deps);
   previewRoutes(api, deps);
   autoDeployRoutes(api, deps);
+  privilegesRoutes(api, deps);
   monitoringRoutes(api, deps);
   webhookRoutes(api, deps, opts.receiver ?? createReceiver(), opts.webhookFailureLimit ?? DEFAULT_RATE_LIMIT);
 

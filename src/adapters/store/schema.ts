@@ -253,6 +253,7 @@ export interface Database extends PushDeployTables {
   cluster_nodes: ClusterNodesTable;
   cluster_apps: ClusterAppsTable;
   users: UsersTable;
+  app_privileges: AppPrivilegesTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   oidc_providers: OidcProvidersTable;
@@ -305,6 +306,15 @@ export interface RegistriesTable {
   password_enc: string;
   logged_in_at: string | null;
   created_at: string;
+  updated_at: string;
+}
+
+/** The privileged compose options an admin allowed for an app (migration app-privileges). */
+export interface AppPrivilegesTable {
+  app_id: number;
+  /** Comma-separated classes of core/compose-privileges.ts, sorted. */
+  classes: string;
+  granted_by: string;
   updated_at: string;
 }
 

@@ -132,6 +132,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'DELETE /api/servers/:name/registries/:host': 'admin',
   'GET /api/apps/:name/auto-deploy': 'read',
   'PUT /api/apps/:name/auto-deploy': 'deploy',
+  // Privileged compose options allowed per app hand out root on the server: admins only.
+  'PUT /api/apps/:name/privileges': 'admin',
   'GET /api/apps/:name/previews': 'read',
   'GET /api/apps/:name/previews/settings': 'read',
   'PUT /api/apps/:name/previews/settings': 'deploy',

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { PRIVILEGE_CLASSES } from '../../core/compose-privileges.js';
 import { InfraktError } from '../../core/errors.js';
 import { type AppUpdateInput, prepareAppUpdate } from '../../services/apps/app-update.js';
+import { parsePrivilegeClasses, setAppPrivileges } from '../../services/apps/privileges.js';
 import { setAutoDeploy } from '../../services/polling/auto-deploy.js';
+import { assertLevel } from '../../services/shared/access.js';
 import { updateAuthCli } from '../app-auth.js';
 import { withCtx } from '../context.js';
 import { collect, intOption, noneToNull, readComposeFile } from '../options.js';
@@ -63,6 +66,10 @@ export function registerAppUpdateCommand(app: Command): void {
       'poll: infrakt serve deploys new commits of the branch / new digests of the tag; off',
     )
     .option('--interval <seconds>', 'how often --auto-deploy poll checks (default 60)', intOption)
+    .option(
+      '--allow-privileged <classes>',
+      `admins: privileged compose options non-admin deploys of this app may use, replacing the list: ${PRIVILEGE_CLASSES.join(', ')} (comma-separated), or none`,
+    )
     .option('--server <server>', 'server of the app')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
@@ -71,9 +78,21 @@ export function registerAppUpdateCommand(app: Command): void {
           throw new InfraktError('VALIDATION', '--interval goes with --auto-deploy poll');
         const input = await inputOf(o);
         const more = Object.values(input).some((v) => v !== undefined);
-        const alone = o.auth === undefined && o.autoDeploy === undefined;
+        const alone = o.auth === undefined && o.autoDeploy === undefined && o.allowPrivileged === undefined;
+        // Checked (admin, known names) before anything is written.
+        const privileges =
+          o.allowPrivileged === undefined ? undefined : parsePrivilegeClasses(String(o.allowPrivileged));
+        if (privileges) assertLevel(ctx, 'admin', 'allow privileged compose options');
         // Everything is validated before anything is written (auth included).
         const prepared = more || alone ? await prepareAppUpdate(ctx, name, input, { server: o.server }) : null;
+        if (privileges) {
+          const v = await setAppPrivileges(ctx, name, privileges, { server: o.server });
+          if (o.json && !prepared && o.auth === undefined && o.autoDeploy === undefined) return printJson(v);
+          if (!o.json)
+            success(
+              `${c.bold(v.app)}: non-admin deploys may use ${v.allowed.length ? v.allowed.join(', ') : 'no privileged compose options'}`,
+            );
+        }
         if (o.autoDeploy !== undefined) {
           const v = await setAutoDeploy(ctx, name, {
             mode: o.autoDeploy,

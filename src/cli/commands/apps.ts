@@ -171,6 +171,7 @@ function settingsRows(s: AppSettingsView): [string, string][] {
     ['volumes', s.volumes.map((v) => v.spec).join(', ') || '-'],
     ['release command', dash(s.releaseCommand)],
     ['pre-backup hook', dash(s.preBackupHook)],
+    ['privileges', s.privileges.join(', ') || 'none (non-admin deploys refused privileged compose options)'],
   ];
   if (s.git?.kind === 'ssh') {
     rows.push(['deploy key', s.git.deployKey ?? 'none yet (infrakt app deploy-key <app>)']);

@@ -5,6 +5,7 @@ import type { Ctx } from '../shared/context.js';
 import { appDomains } from './app-domains.js';
 import { appSettings, type RuntimeSnapshot, runtimeSnapshot } from './app-settings.js';
 import { gitHostKeyFingerprint, gitRemoteOf, pinnedGitHostKeys } from './git-access.js';
+import { allowedPrivileges } from './privileges.js';
 import type { ReleaseDetails } from './release-source.js';
 
 const LABELS: Record<keyof RuntimeSnapshot, string> = {
@@ -88,6 +89,7 @@ export async function appSettingsView(ctx: Ctx, app: AppRow, server: ServerRow):
           token: remote.kind === 'https' && s.git?.token ? { username: s.git.token.username } : null,
         }
       : null,
+    privileges: await allowedPrivileges(ctx, app.id),
     pending: await pendingChanges(ctx, app),
   };
 }

@@ -17,7 +17,7 @@ import { pendingChanges } from './app-settings-view.js';
 import { type AppUpdateDraft, type AppUpdateInput, draftAppUpdate } from './app-update-input.js';
 import { resolveApp } from './apps.js';
 import { assertGitSourceAllowed, ensureDeployKey, gitRemoteOf, sealGitToken } from './git-access.js';
-import { assertComposeAllowed } from './privileges.js';
+import { allowedPrivileges, assertComposeAllowed } from './privileges.js';
 
 export type { AppUpdateInput } from './app-update-input.js';
 
@@ -46,7 +46,7 @@ export async function prepareAppUpdate(
   if (draft.row.git_repo) await assertGitSourceAllowed(ctx, server, draft.row.git_repo);
   // A new compose file may not give a non-admin root on the server (privileged, host namespaces, the socket…).
   if (input.composeFile !== undefined && draft.settings.compose)
-    assertComposeAllowed(ctx, draft.settings.compose.content);
+    assertComposeAllowed(ctx, draft.settings.compose.content, { allowed: await allowedPrivileges(ctx, app.id) });
   // A compose app on a cluster: its new file (or port) must still make a stack file Swarm can run.
   if (app.app_type === 'compose' && draft.settings.compose && (await clusterAppOf(ctx, app)))
     assertComposeForCluster(parseComposeFile(draft.settings.compose.content), draft.row.port ?? app.port);

@@ -52,6 +52,8 @@ export interface PreparedRelease {
   servicesFile: string | null;
   /** The compose document to keep as `source.yml` (compose kinds). */
   sourceYaml?: string;
+  /** A git app's own compose file (its name at the repository's root), checked before anything runs. */
+  repoComposeFile?: string;
   /** Build with compose (routed or stable services have `build:`). */
   composeBuild: boolean;
   /** A git app without a compose file: its Dockerfile, built as the release's image by the `build` step. */
@@ -241,7 +243,7 @@ export async function gitSource(s: SourceCtx, commit: string): Promise<PreparedR
     );
     if (text !== null) {
       s.log(`using the repository's ${name}`);
-      return composeRelease(s, text, { commit, contextDir: l.srcDir });
+      return { ...composeRelease(s, text, { commit, contextDir: l.srcDir }), repoComposeFile: name };
     }
   }
   if ((await s.ex.run(fs.testFile(`${l.srcDir}/Dockerfile`))).exitCode !== 0) {

@@ -11,6 +11,7 @@ import type {
   AppCreateRequest,
   AppHealthView,
   AppLogLine,
+  AppPrivilegesView,
   ApprovalView,
   AppSettingsView,
   AppUpdateRequest,
@@ -63,6 +64,7 @@ import type {
   PolicyView,
   PreviewSettingsView,
   PreviewView,
+  PrivilegeClass,
   ProbeResult,
   ProxyRouteView,
   RegistryView,
@@ -159,6 +161,9 @@ export const endpoints = {
   /** 200 with the result when nothing needs the server; 202 + job when routes change on a deployed app. */
   updateApp: (name: string, body: AppUpdateRequest) =>
     api.patch<AppUpdateResult | JobAccepted>(`/api/apps/${e(name)}`, body),
+  /** Admins: the privileged compose options non-admin deploys of the app may use (replaces the list). */
+  setAppPrivileges: (name: string, allow: PrivilegeClass[]) =>
+    api.put<AppPrivilegesView>(`/api/apps/${e(name)}/privileges`, { allow }),
   deployKey: (name: string, rotate = false) =>
     rotate
       ? api.post<DeployKeyView>(`/api/apps/${e(name)}/deploy-key`)

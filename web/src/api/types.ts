@@ -68,11 +68,12 @@ export type {
   WebhookDeliveryView,
   WebhookView,
 } from '../../../src/api/types.js';
+export type { PrivilegeClass } from '../../../src/core/compose-privileges.js';
 export type {
   UserAddInput as UserAddRequest,
   UserUpdateInput as UserUpdateRequest,
 } from '../../../src/core/schemas/team.js';
-export type { AppAuthBody, AppAuthView } from '../../../src/core/schemas/views/apps.js';
+export type { AppAuthBody, AppAuthView, AppPrivilegesView } from '../../../src/core/schemas/views/apps.js';
 export type { AppCatalogOutputs, AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
 export type {
   ApprovalView,

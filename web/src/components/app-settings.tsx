@@ -6,6 +6,7 @@ import type { AppSettingsView, AppView } from '../api/types.js';
 import { RESTART_POLICIES, type SettingsField, settingsForm, settingsPatch } from '../lib/app-settings-form.js';
 import { type FieldErrors, hasErrors } from '../lib/validation.js';
 import { AppGitAccess } from './app-git-access.js';
+import { AppPrivileges } from './app-privileges.js';
 import { useJobLauncher } from './job-dialog.js';
 import { ErrorState, QueryState } from './states.js';
 import { useToast } from './toast.js';
@@ -28,6 +29,7 @@ export function AppSettings({ app }: { app: AppView }) {
           <SettingsEditor key={JSON.stringify(settingsForm(s))} app={app} settings={s} />
           <Pending settings={s} app={app.name} />
           {s.git ? <AppGitAccess app={app.name} git={s.git} /> : null}
+          {app.type !== 'image' ? <AppPrivileges key={s.privileges.join(',')} app={app.name} settings={s} /> : null}
         </div>
       )}
     </QueryState>

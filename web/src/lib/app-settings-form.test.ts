@@ -16,6 +16,7 @@ const view: AppSettingsView = {
   releaseCommand: null,
   preBackupHook: 'pg_dump -f /data/dump.sql',
   git: null,
+  privileges: [],
   pending: [],
 };
 

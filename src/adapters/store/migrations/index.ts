@@ -13,6 +13,7 @@ import { registries } from './0015-registries.js';
 import { clusters } from './0016-clusters.js';
 import { teams } from './0017-teams.js';
 import { hostInstallValues } from './0018-host-install-values.js';
+import { appPrivileges } from './0019-app-privileges.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   clusters,
   teams,
   hostInstallValues,
+  appPrivileges,
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRIVILEGE_CLASSES } from '../../compose-privileges.js';
 
 export const appViewSchema = z
   .object({
@@ -84,11 +85,28 @@ export const appSettingsViewSchema = z
         token: z.object({ username: z.string() }).nullable(),
       })
       .nullable(),
+    /**
+     * Privileged compose options an admin allowed for this app: deploys by non-admins (deployers, tokens, webhooks)
+     * may use these classes, and are still refused the others.
+     */
+    privileges: z.array(z.enum(PRIVILEGE_CLASSES)),
     /** Changes the next deploy applies: what the current release was made with → what it will be. */
     pending: z.array(z.string()),
   })
   .meta({ id: 'AppSettings' });
 export type AppSettingsView = z.infer<typeof appSettingsViewSchema>;
+
+/** `app update --allow-privileged` / `PUT /api/apps/{name}/privileges`: the allowance now, and what changed. */
+export const appPrivilegesViewSchema = z
+  .object({
+    app: z.string(),
+    server: z.string(),
+    allowed: z.array(z.enum(PRIVILEGE_CLASSES)),
+    added: z.array(z.enum(PRIVILEGE_CLASSES)),
+    removed: z.array(z.enum(PRIVILEGE_CLASSES)),
+  })
+  .meta({ id: 'AppPrivileges' });
+export type AppPrivilegesView = z.infer<typeof appPrivilegesViewSchema>;
 
 /** `app update`: the app afterwards, what changed, and whether route changes went live at once. */
 export const appUpdateResultSchema = z

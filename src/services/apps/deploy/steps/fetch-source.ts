@@ -5,6 +5,7 @@ import type { DeployStep } from '../../../../core/plans/deploy.js';
 import { pullAuth } from '../../../registries/registries.js';
 import { assertGitSourceAllowed } from '../../git-access.js';
 import { runGitFetch } from '../../git-fetch.js';
+import { assertComposeAllowed, repoComposeCheck } from '../../privileges.js';
 import {
   appSettings,
   composeRelease,
@@ -59,7 +60,12 @@ async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelea
       throw new InfraktError('STATE', `the checkout is at ${commit}, not the requested commit ${req.commit.sha}`);
     }
     const prepared = await gitSource(sc, commit);
-    if (prepared.sourceYaml !== undefined) await ensureComposeImages(sc, prepared.sourceYaml);
+    if (prepared.sourceYaml !== undefined) {
+      // The file as fetched: what a deploy by someone below admin (a webhook, a preview) may run (apps/privileges.ts).
+      const check = await repoComposeCheck(run.ctx, app, prepared.repoComposeFile ?? 'compose file');
+      assertComposeAllowed(run.ctx, prepared.sourceYaml, check);
+      await ensureComposeImages(sc, prepared.sourceYaml);
+    }
     return prepared;
   }
   const content = appSettings(app).compose!.content;
