@@ -16,9 +16,9 @@ export const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * The harness (sshd, CLI helpers) and the executor are TypeScript: bundle them once with esbuild (a
- * dev dependency) and import the bundle.
+ * dev dependency) and import the bundle. `extra`: more export lines (another harness a bench needs).
  */
-export async function loadHarness(root) {
+export async function loadHarness(root, extra = []) {
   const { build } = await import(pathToFileURL(join(root, 'node_modules', 'esbuild', 'lib', 'main.js')).href);
   // Inside node_modules so that the external packages resolve from the project's node_modules.
   const out = join(root, 'node_modules', '.cache', 'infrakt-bench', `harness-${process.pid}.mjs`);
@@ -30,6 +30,7 @@ export async function loadHarness(root) {
         "export { connect } from './src/adapters/connect.ts';",
         "export { statusCommand } from './src/core/commands/server-status.ts';",
         "export { render } from './src/core/cmd/index.ts';",
+        ...extra,
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',

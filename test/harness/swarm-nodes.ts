@@ -36,6 +36,8 @@ export interface SwarmNode {
   docker(args: string[], opts?: { input?: Buffer | string; timeoutMs?: number }): string;
   /** Stops the node's dockerd (a node failure); its containers go with it. */
   stopEngine(): Promise<void>;
+  /** Starts the node's dockerd again (after stopEngine), inside the node's namespaces, and waits for it. */
+  startEngine(): Promise<void>;
 }
 
 export interface SwarmLab {
@@ -147,6 +149,9 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
       const nodeBridge = `${bridge}b${i}`;
       // The node's boot script: its own /run (docker socket, containerd, sshd privsep dir), a sysfs of its own
       // network namespace with the machine's cgroup mounts moved onto it, its own bridge and engine.
+      const dockerd =
+        `dockerd --data-root ${join(dir, 'docker')} --config-file ${join(dir, 'daemon.json')} --pidfile /run/docker.pid` +
+        ` --bridge ${nodeBridge} --cgroup-parent /${ns} >>${join(dir, 'dockerd.log')} 2>&1`;
       const boot = [
         'set -e',
         `hostname ${name}`,
@@ -160,8 +165,7 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
         `ip link add ${nodeBridge} type bridge`,
         `ip addr add 172.29.${i}.1/24 dev ${nodeBridge}`,
         `ip link set ${nodeBridge} up`,
-        `dockerd --data-root ${join(dir, 'docker')} --config-file ${join(dir, 'daemon.json')} --pidfile /run/docker.pid` +
-          ` --bridge ${nodeBridge} --cgroup-parent /${ns} >${join(dir, 'dockerd.log')} 2>&1 &`,
+        `${dockerd} &`,
         `exec ${SSHD_BIN} -D -e -f ${join(dir, 'sshd_config')} 2>${join(dir, 'sshd.log')}`,
       ].join('\n');
       // Not `ip netns exec`: it mounts a fresh /sys, hiding the cgroup mounts dockerd needs.
@@ -187,24 +191,18 @@ export async function startSwarmLab(n: number): Promise<SwarmLab> {
           stopDockerd(runDir);
           await waitUntil(() => !existsSync(join(runDir, 'docker.pid')), 30_000, `${name}'s dockerd to stop`);
         },
+        startEngine: async () => {
+          // The node's sshd (started by the boot script) is inside its mount, UTS and network namespaces: the
+          // engine joins them through it, so it sees the node's /run and sysfs as the first one did.
+          const sshdPid = readFileSync(join(dir, 'sshd.pid'), 'utf8').trim();
+          run('nsenter', ['-t', sshdPid, '-m', '-u', '-n', 'sh', '-c', `${dockerd} </dev/null & echo started`]);
+          await waitUntil(() => engineAnswers(docker), 60_000, `${name}'s dockerd to start again`);
+        },
       });
     }
     await Promise.all(nodes.map((node) => waitForSsh(node.ip, 22, 30_000)));
     await Promise.all(
-      nodes.map((node) =>
-        waitUntil(
-          () => {
-            try {
-              node.docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 });
-              return true;
-            } catch {
-              return false;
-            }
-          },
-          60_000,
-          `${node.name}'s dockerd`,
-        ),
-      ),
+      nodes.map((node) => waitUntil(() => engineAnswers(node.docker), 60_000, `${node.name}'s dockerd`)),
     );
     return {
       nodes,
@@ -244,6 +242,15 @@ function stopDockerd(runDir: string): number[] {
     return [pid];
   }
   return [];
+}
+
+function engineAnswers(docker: SwarmNode['docker']): boolean {
+  try {
+    docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The process runs (not gone, not a zombie waiting for its parent). */

@@ -187,6 +187,8 @@ export interface ServiceState {
   updateState: string | null;
   updateStartedAt: string | null;
   updateMessage: string | null;
+  /** The Swarm configs the spec mounts (the edge's Caddyfile is one, named by its content hash). */
+  configNames: string[];
   tasks: ServiceTask[];
 }
 
@@ -194,7 +196,10 @@ export function parseServiceState(stdout: string): ServiceState {
   const [first, ...rest] = stdout.split('\n').filter((l) => l.trim());
   if (!first) throw new InfraktError('COMMAND_FAILED', 'docker service inspect printed nothing');
   const svc = JSON.parse(first) as {
-    Spec?: { TaskTemplate?: { ContainerSpec?: { Image?: string } }; Mode?: { Replicated?: { Replicas?: number } } };
+    Spec?: {
+      TaskTemplate?: { ContainerSpec?: { Image?: string; Configs?: { ConfigName?: string }[] } };
+      Mode?: { Replicated?: { Replicas?: number } };
+    };
     UpdateStatus?: { State?: string; StartedAt?: string; Message?: string };
   };
   return {
@@ -203,6 +208,7 @@ export function parseServiceState(stdout: string): ServiceState {
     updateState: svc.UpdateStatus?.State ?? null,
     updateStartedAt: svc.UpdateStatus?.StartedAt ?? null,
     updateMessage: svc.UpdateStatus?.Message ?? null,
+    configNames: (svc.Spec?.TaskTemplate?.ContainerSpec?.Configs ?? []).flatMap((c) => c.ConfigName ?? []),
     tasks: jsonLines(rest.join('\n')).map((t) => ({
       id: String(t.ID ?? ''),
       name: String(t.Name ?? ''),

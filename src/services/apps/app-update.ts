@@ -4,6 +4,7 @@ import { parseComposeFile } from '../../core/plans/deploy-compose.js';
 import type { AppUpdateResult } from '../../core/schemas/views/apps.js';
 import { assertComposeForCluster } from '../../core/swarm/compose-stack.js';
 import { clusterAppOf } from '../clusters/cluster-apps.js';
+import { clusterRoutePlan } from '../clusters/cluster-routes.js';
 import { applyProxyConfig } from '../proxy/proxy-config.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -50,10 +51,17 @@ export async function prepareAppUpdate(
   // A compose app on a cluster: its new file (or port) must still make a stack file Swarm can run.
   if (app.app_type === 'compose' && draft.settings.compose && (await clusterAppOf(ctx, app)))
     assertComposeForCluster(parseComposeFile(draft.settings.compose.content), draft.row.port ?? app.port);
+  const ca = draft.routesChange ? await clusterAppOf(ctx, app) : null;
+  // The cluster's edge renders plain sites per domain: no www redirect there (yet); say so instead of ignoring it.
+  if (ca && input.wwwRedirect === true) {
+    throw new InfraktError('UNSUPPORTED', `'${app.name}' runs on a cluster: its edge proxy has no www redirect`, {
+      hint: 'add the www name as another domain instead: --domain example.com --domain www.example.com',
+    });
+  }
   const nextDomains = draft.domains ?? domains;
   // Checked now so that a taken domain fails before any job; checked again in the transaction that writes.
   if (draft.routesChange) await assertDomainsFree(ctx.store.db, app, nextDomains, Boolean(draft.settings.wwwRedirect));
-  const livePort = draft.routesChange ? await routedPort(ctx, app) : null;
+  const livePort = draft.routesChange && !ca ? await routedPort(ctx, app) : null;
   const finish = async (routes: AppUpdateResult['routes']): Promise<AppUpdateResult> => {
     const row = await ctx.store.db.selectFrom('apps').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
     if (row.app_type === 'git' && gitRemoteOf(row.git_repo ?? '').kind === 'ssh')
@@ -71,6 +79,25 @@ export async function prepareAppUpdate(
     await ctx.store.db.transaction().execute((trx) => write(ctx, trx, app, draft, nextDomains));
     return finish(draft.routesChange ? 'stored' : 'unchanged');
   };
+  // A deployed cluster app: its routes live on every node's edge proxy, updated at once like a server's Caddy.
+  if (ca && app.current_release !== null) {
+    const writeNow = async () => {
+      const before = await ctx.store.db
+        .selectFrom('apps')
+        .selectAll()
+        .where('id', '=', app.id)
+        .executeTakeFirstOrThrow();
+      const beforeDomains = await appDomains(ctx.store.db, before);
+      await ctx.store.db.transaction().execute((trx) => write(ctx, trx, app, draft, nextDomains));
+      return () =>
+        ctx.store.db.transaction().execute(async (trx) => {
+          const { id: _id, ...row } = before;
+          await trx.updateTable('apps').set(row).where('id', '=', app.id).execute();
+          await writeDomains(ctx, trx, app, beforeDomains);
+        });
+    };
+    return { store, plan: clusterRoutePlan(ctx, app, server, ca, nextDomains, { write: writeNow, finish }) };
+  }
   if (livePort === null) return { plan: null, store };
   return { store, plan: routePlan(ctx, app, server, draft, nextDomains, livePort, finish) };
 }

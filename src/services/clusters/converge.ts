@@ -113,7 +113,8 @@ function rolledBack(st: swarm.ServiceState, s: StepHandle): InfraktError {
   );
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the signal aborts (the caller checks it). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((done) => {
     const onAbort = () => {
       clearTimeout(t);

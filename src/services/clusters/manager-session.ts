@@ -56,7 +56,14 @@ export const clusterDir = (manager: ClusterMember, cluster: string): string =>
  * domains and shipped as a Swarm config whose name carries the content hash (configs are immutable, so a new
  * routing table is a new config and a rolling update of the edge service). Unchanged routes: no update.
  */
-export async function deployEdge(ctx: Ctx, m: ManagerSession, cluster: ClusterRecord, s: StepHandle): Promise<void> {
+export async function deployEdge(
+  ctx: Ctx,
+  m: ManagerSession,
+  cluster: ClusterRecord,
+  s: StepHandle,
+  /** App id -> the port its replicas listen on now, where the record already holds a port not yet deployed. */
+  o: { portOf?: ReadonlyMap<number, number> } = {},
+): Promise<{ configName: string }> {
   const apps = await clusterApps(ctx, cluster.row.id);
   // Every domain of an app (the primary and those added with more --domain), each a site of the edge.
   const extra = await extraDomains(
@@ -64,7 +71,13 @@ export async function deployEdge(ctx: Ctx, m: ManagerSession, cluster: ClusterRe
     apps.map((a) => a.id),
   );
   const routes = apps.flatMap((a) =>
-    a.domain ? [a.domain, ...(extra.get(a.id) ?? [])].map((domain) => ({ domain, app: a.name, port: a.port })) : [],
+    a.domain
+      ? [a.domain, ...(extra.get(a.id) ?? [])].map((domain) => ({
+          domain,
+          app: a.name,
+          port: o.portOf?.get(a.id) ?? a.port,
+        }))
+      : [],
   );
   const caddyfile = renderEdgeCaddyfile(routes);
   const configName = `infrakt-edge-${createHash('sha256').update(caddyfile).digest('hex').slice(0, 12)}`;
@@ -92,4 +105,8 @@ export async function deployEdge(ctx: Ctx, m: ManagerSession, cluster: ClusterRe
   for (const line of r.stdout.split('\n').filter(Boolean)) s.log(line);
   await m.ex.run(swarm.pruneEdgeConfigs());
   s.detail(`${routes.length} route(s), port ${cluster.settings.httpPort} on every node`);
+  return { configName };
 }
+
+/** The edge proxy's service (global: one Caddy task per node). */
+export const EDGE_SERVICE = `${EDGE_STACK}_caddy`;

@@ -2,6 +2,7 @@
 // command, and nothing is written.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { prepareAppUpdate } from '../../../src/services/apps/app-update.js';
 import { createApp } from '../../../src/services/apps/apps.js';
 import { clusterDeployPlan, sortableTime } from '../../../src/services/clusters/cluster-app-ops.js';
 import { nodeLocalTag } from '../../../src/services/clusters/cluster-local-image.js';
@@ -152,6 +153,33 @@ describe('apps on a cluster', () => {
     // A single-server app is not the cluster's to deploy.
     await createApp(state.ctx, { name: 'solo', server: 'w1', image: 'nginx:alpine' });
     expect(await clusterDeployPlan(state.ctx, 'solo', {})).toBeNull();
+  });
+
+  it("a domain change of a deployed cluster app is a job on a manager's edge; before the first deploy it is stored", async () => {
+    await createApp(state.ctx, {
+      name: 'web',
+      image: 'nginx:alpine',
+      domains: ['a.example.com'],
+      cluster: { cluster: 'prod' },
+    });
+    const fresh = await prepareAppUpdate(state.ctx, 'web', { domains: ['b.example.com'] });
+    expect(fresh.plan).toBeNull();
+    await state.ctx.store.db.updateTable('apps').set({ current_release: 1, status: 'running' }).execute();
+    const { plan } = await prepareAppUpdate(state.ctx, 'web', { domains: ['b.example.com', 'c.example.com'] });
+    expect(plan?.spec).toMatchObject({
+      kind: 'app.update',
+      plannedSteps: ['connect to a manager', 'update edge proxy'],
+      params: { app: 'web', cluster: 'prod', domains: ['b.example.com', 'c.example.com'] },
+    });
+    // Nothing is written before the job runs; the edge has no www redirect, refused before any job.
+    expect((await state.ctx.store.db.selectFrom('apps').select('domain').executeTakeFirstOrThrow()).domain).toBe(
+      'a.example.com',
+    );
+    await expect(prepareAppUpdate(state.ctx, 'web', { wwwRedirect: true })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+      message: expect.stringContaining('no www redirect'),
+    });
+    expect(await state.ctx.store.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
   });
 
   it('names a local image on the nodes under a loopback registry, by app and image id', () => {

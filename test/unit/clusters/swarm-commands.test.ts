@@ -64,6 +64,34 @@ describe('swarm builders', () => {
     ]);
     expect(() => swarm.parseNodeList('not json')).toThrow(/unexpected docker output/);
   });
+
+  it("service state names the configs the spec mounts (the edge's Caddyfile, by content hash)", () => {
+    const st = swarm.parseServiceState(
+      [
+        JSON.stringify({
+          Spec: {
+            TaskTemplate: {
+              ContainerSpec: {
+                Image: `caddy:2@sha256:${'ab'.repeat(32)}`,
+                Configs: [{ ConfigName: 'infrakt-edge-0123456789ab' }],
+              },
+            },
+            Mode: { Global: {} },
+          },
+          UpdateStatus: { State: 'completed', StartedAt: '2026-11-30T10:00:00Z', Message: 'update completed' },
+        }),
+        '{"ID":"t1","Name":"infrakt-edge_caddy.n1","Image":"caddy:2","Node":"node1","DesiredState":"Running","CurrentState":"Running 2 seconds ago","Error":""}',
+      ].join('\n'),
+    );
+    expect(st).toMatchObject({
+      image: 'caddy:2',
+      replicas: null,
+      updateState: 'completed',
+      configNames: ['infrakt-edge-0123456789ab'],
+    });
+    expect(st.tasks.map((t) => t.node)).toEqual(['node1']);
+    expect(swarm.parseServiceState('{}').configNames).toEqual([]);
+  });
 });
 
 describe('stack files', () => {
