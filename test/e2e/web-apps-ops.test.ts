@@ -3,13 +3,22 @@
 // (xterm.js over the WebSocket: output, resize, hang-up ending the container process when the tab closes) and
 // on the server, scheduled tasks (add, run now, last result), a one-off command, env import and export, and
 // axe-core's WCAG 2 A/AA rules on every page in light and dark mode.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import {
+  CLI_BIN,
+  cleanupHomes,
+  ensureCliBuilt,
+  ensureWebBuilt,
+  makeInfraktHome,
+  REPO_ROOT,
+  runCli,
+} from '../harness/cli.js';
 import { shouldRunDockerTests } from '../harness/docker.js';
 import { getClientKeys, waitFor } from '../harness/sshd.js';
 import { startVps, type Vps, docker as vpsDocker } from '../harness/vps/start-vps.js';
@@ -18,8 +27,6 @@ const runIt =
   (await shouldRunDockerTests()) &&
   (process.env.CI === 'true' || (await vpsDocker(['image', 'inspect', 'infrakt-test/vps:trixie'])).code === 0);
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `ops-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'ops-vps';
@@ -45,9 +52,7 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
 
   beforeAll(async () => {
     ensureCliBuilt();
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     const keys = getClientKeys();
     vps = await startVps({ publicKey: readFileSync(`${keys.ed25519}.pub`, 'utf8'), hostDocker: true });
@@ -81,7 +86,7 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
       30_000,
     );
     key = readFileSync(join(home, 'api_key'), 'utf8').trim();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     context.setDefaultTimeout(20_000);
     page = await newPage();

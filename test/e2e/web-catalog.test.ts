@@ -2,15 +2,17 @@
 // the install form generated from the manifest shows and hides a visible_if input live, refuses a bad port with
 // the schema's message, reviews, installs (job live), and shows the outputs once; the app page then shows the
 // entry's version and upgrades it when a newer one arrives.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../harness/chromium.js';
 import {
   CLI_BIN,
   cleanupHomes,
   ensureCliBuilt,
+  ensureWebBuilt,
   makeInfraktHome,
   REPO_ROOT,
   registerHarnessServer,
@@ -20,7 +22,6 @@ import { type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
 import { removeDir, tempDir } from '../helpers/state.js';
 import { cleanupDocker, removeAppImages } from './deploy-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `ikt-test-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'e2e-catalog';
@@ -28,15 +29,7 @@ const PREFIX = `st${Math.random().toString(36).slice(2, 7)}-`;
 
 function ensureBuilt(): void {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html')))
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  if (!existsSync(CHROMIUM)) {
-    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
-      stdio: 'ignore',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  }
+  ensureWebBuilt();
 }
 
 async function startServe(home: string, catalogDir: string) {
@@ -87,19 +80,7 @@ describe('catalog in the dashboard (Chromium)', () => {
     const set = await runCli(['server', 'set', SERVER, '--pull-policy', 'never'], { home });
     expect(set.code, set.stderr).toBe(0);
     served = await startServe(home, catalogDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();

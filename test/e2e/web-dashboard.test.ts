@@ -2,25 +2,15 @@
 // log in (a wrong key is refused), add the server (host key confirmed), create an image app with a
 // domain, deploy and watch the steps live, see its logs stream, set an env var (masked), roll back,
 // destroy with the typed confirmation. A screenshot of each page goes to test-artifacts/screenshots/.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { CLI_BIN, cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT } from '../harness/cli.js';
 import { type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `web-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'e2e-web';
@@ -29,18 +19,7 @@ const IMAGE = 'infrakt-test/web:1';
 /** Builds what the test drives when it is missing (`npm test` builds first; this covers one file). */
 function ensureBuilt(): void {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
-}
-
-function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
-    stdio: 'ignore',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  ensureWebBuilt();
 }
 
 interface Served {
@@ -108,16 +87,12 @@ describe('web dashboard in Chromium', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    ensureChromium();
     mkdirSync(SHOTS, { recursive: true });
     home = makeInfraktHome();
     sshd = await startSshd();
     served = await startServe(home);
     routes = await apiRoutes(served);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_FLAGS, `--host-resolver-rules=MAP *.test 127.0.0.1`],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();

@@ -2,17 +2,26 @@
 // webhook channel and an SMTP channel through the typed form (a bad value refused with the schema's message),
 // send a test to each and see it arrive at a real loopback receiver (signature verified) and a real SMTP
 // server (the `smtp-server` package, as the notification e2e uses), then remove a channel.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import {
+  CLI_BIN,
+  cleanupHomes,
+  ensureCliBuilt,
+  ensureWebBuilt,
+  makeInfraktHome,
+  REPO_ROOT,
+  runCli,
+} from '../harness/cli.js';
 import { waitFor } from '../harness/sshd.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
@@ -33,9 +42,7 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
 
   beforeAll(async () => {
     ensureCliBuilt();
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
 
     smtp = new SMTPServer({
@@ -97,10 +104,7 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
     );
     const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => pageErrors.push(String(e)));

@@ -3,25 +3,23 @@
 // through the provider's own login and consent pages. A wrong state and an unknown user land back on the login page
 // with the reason and no session cookie; `oidc remove` takes the button away.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import {
+  CLI_BIN,
+  cleanupHomes,
+  ensureCliBuilt,
+  ensureWebBuilt,
+  makeInfraktHome,
+  REPO_ROOT,
+  runCli,
+} from '../harness/cli.js';
 import { type OidcProviderHandle, startOidcProvider } from '../harness/oidc-provider.js';
 import { waitFor } from '../harness/sshd.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 let home: string;
@@ -32,8 +30,7 @@ let provider: OidcProviderHandle;
 
 beforeAll(async () => {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) throw new Error('dist/web is missing: npm run build');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-setup.sh`);
+  ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
   const add = await runCli(
@@ -69,7 +66,7 @@ beforeAll(async () => {
       stranger: { email: 'stranger@example.test', email_verified: true },
     },
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -2,20 +2,27 @@
 // against `infrakt serve`: saved through PATCH /api/servers/{name}/settings, seen by the CLI; a bad value shows
 // the API's error and changes nothing; axe-core's WCAG 2 A/AA rules on the page in light and dark mode. The server
 // is registered on a closed loopback port: its certificate settings are local state, nothing is reached.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import {
+  CLI_BIN,
+  cleanupHomes,
+  ensureCliBuilt,
+  ensureWebBuilt,
+  makeInfraktHome,
+  REPO_ROOT,
+  runCli,
+} from '../harness/cli.js';
 import { makeTls, type TestTls } from '../harness/git-hosts.js';
 import { waitFor } from '../harness/sshd.js';
 import { removeDir } from '../helpers/state.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SERVER = 'acme-box';
@@ -33,9 +40,7 @@ describe('dashboard: certificate settings of a server (Chromium)', () => {
 
   beforeAll(async () => {
     ensureCliBuilt();
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     home = makeInfraktHome();
     tls = makeTls(); // a CA certificate (basicConstraints CA:TRUE) to stand for a private ACME CA's root
@@ -68,7 +73,7 @@ describe('dashboard: certificate settings of a server (Chromium)', () => {
       30_000,
     );
     const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(20_000);
     page = await context.newPage();

@@ -2,26 +2,24 @@
 // requester is refused their own request; another admin approves one removal, which runs, and rejects another,
 // which never runs), users (add, change role, remove), API tokens (secret shown once, works, revoked → refused)
 // and the audit log with its chain check, which turns red once a row is edited in the database.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import {
+  CLI_BIN,
+  cleanupHomes,
+  ensureCliBuilt,
+  ensureWebBuilt,
+  makeInfraktHome,
+  REPO_ROOT,
+  runCli,
+} from '../harness/cli.js';
 import { waitFor } from '../harness/sshd.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 let home: string;
@@ -55,10 +53,7 @@ async function signedIn(name: string): Promise<Page> {
 
 beforeAll(async () => {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-setup.sh`);
+  ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
   // Two "this machine" servers (no SSH involved), their state roots inside the test's home.
@@ -87,7 +82,7 @@ beforeAll(async () => {
     30_000,
   );
   ownerKey = readFileSync(join(home, 'api_key'), 'utf8').trim();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
