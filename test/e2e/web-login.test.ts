@@ -1,27 +1,19 @@
 // A team member signs in to the dashboard in real Chromium against `infrakt serve` on loopback: a wrong password
 // is refused, the right one opens the dashboard with an HttpOnly SameSite=Strict cookie (no key in storage), a
 // viewer is refused an admin action without being signed out, and "Log out" ends the session on the server.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../harness/chromium.js';
-import {
-  CLI_BIN,
-  cleanupHomes,
-  ensureCliBuilt,
-  ensureWebBuilt,
-  makeInfraktHome,
-  REPO_ROOT,
-  runCli,
-} from '../harness/cli.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 import { waitFor } from '../harness/sshd.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 let home: string;
-let child: ChildProcess;
+let child: Served;
 let base = '';
 let browser: Browser;
 let page: Page;
@@ -33,27 +25,8 @@ beforeAll(async () => {
   home = makeInfraktHome();
   const add = await runCli(['user', 'add', 'vera', '--role', 'viewer'], { home, input: 'vera-password-long' });
   expect(add.code, add.stderr).toBe(0);
-  let out = '';
-  child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '' && /reverse proxy/.test(out);
-    },
-    30_000,
-  );
+  child = await startServe(home, { ready: /reverse proxy/ });
+  base = child.base;
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   context.setDefaultTimeout(20_000);
@@ -62,10 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (child?.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await child?.stop();
   cleanupHomes();
 });
 
