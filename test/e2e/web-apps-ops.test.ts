@@ -10,7 +10,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../harness/chromium.js';
 import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
-import { shouldRunDockerTests } from '../harness/docker.js';
 import { type Served, startServe } from '../harness/serve.js';
 import { getClientKeys, waitFor } from '../harness/sshd.js';
 import { startVps, type Vps } from '../harness/vps/start-vps.js';
