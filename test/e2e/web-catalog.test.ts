@@ -2,14 +2,12 @@
 // the install form generated from the manifest shows and hides a visible_if input live, refuses a bad port with
 // the schema's message, reviews, installs (job live), and shows the outputs once; the app page then shows the
 // entry's version and upgrades it when a newer one arrives.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../harness/chromium.js';
 import {
-  CLI_BIN,
   cleanupHomes,
   ensureCliBuilt,
   ensureWebBuilt,
@@ -18,6 +16,7 @@ import {
   registerHarnessServer,
   runCli,
 } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 import { type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
 import { removeDir, tempDir } from '../helpers/state.js';
 import { cleanupDocker, removeAppImages } from './deploy-harness.js';
@@ -32,38 +31,11 @@ function ensureBuilt(): void {
   ensureWebBuilt();
 }
 
-async function startServe(home: string, catalogDir: string) {
-  let out = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--catalog-dir', catalogDir],
-    { cwd: REPO_ROOT, env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  let base = '';
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '';
-    },
-    20_000,
-  );
-  const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
-  return { base, key, child };
-}
-
 describe('catalog in the dashboard (Chromium)', () => {
   let home: string;
   let catalogDir: string;
   let sshd: SshdHost;
-  let served: Awaited<ReturnType<typeof startServe>>;
+  let served: Served;
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
@@ -79,7 +51,7 @@ describe('catalog in the dashboard (Chromium)', () => {
     await registerHarnessServer(home, sshd, SERVER);
     const set = await runCli(['server', 'set', SERVER, '--pull-policy', 'never'], { home });
     expect(set.code, set.stderr).toBe(0);
-    served = await startServe(home, catalogDir);
+    served = await startServe(home, { args: ['--catalog-dir', catalogDir] });
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(15_000);
@@ -94,10 +66,7 @@ describe('catalog in the dashboard (Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (served?.child.exitCode === null) {
-      served.child.kill('SIGTERM');
-      await new Promise((r) => served.child.once('exit', r));
-    }
+    await served?.stop();
     if (sshd) cleanupDocker(sshd.root);
     removeAppImages(APP);
     for (const n of ['one', 'two']) removeAppImages(`${PREFIX}${n}`);
