@@ -83,6 +83,7 @@ describe.skipIf(!runIt)('Chromium while network interfaces come and go', () => {
       return n;
     })();
     return {
+      count: () => n,
       stop: async () => {
         stopped = true;
         return done;
@@ -119,19 +120,23 @@ describe.skipIf(!runIt)('Chromium while network interfaces come and go', () => {
     const browser = await launchChromium();
     try {
       const churner = churn();
-      const deadline = Date.now() + 25_000;
-      const outcomes = await browse(browser, () => Date.now() < deadline);
+      // At least 25 s and 15 networks (a busy machine creates them slowly), at most 90 s.
+      const start = Date.now();
+      const outcomes = await browse(
+        browser,
+        () => Date.now() - start < 90_000 && (Date.now() - start < 25_000 || churner.count() < 15),
+      );
       const networks = await churner.stop();
       console.info(`own namespace: ${outcomes.length} loads and fetches while ${networks} networks came and went`);
       const errors = outcomes.filter((o) => o.startsWith('error:'));
       expect(errors).toEqual([]);
-      expect(outcomes.filter((o) => o === 'load:200').length).toBeGreaterThanOrEqual(5);
-      expect(outcomes.filter((o) => o === '200:ok').length).toBeGreaterThanOrEqual(25);
-      expect(networks).toBeGreaterThanOrEqual(5);
+      expect(outcomes.filter((o) => o === 'load:200').length).toBeGreaterThanOrEqual(3);
+      expect(outcomes.filter((o) => o === '200:ok').length).toBeGreaterThanOrEqual(15);
+      expect(networks).toBeGreaterThanOrEqual(15);
     } finally {
       await browser.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('a Chromium on the host network under the same churn does fail with ERR_NETWORK_CHANGED', async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS] });
