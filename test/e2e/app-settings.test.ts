@@ -3,18 +3,18 @@
 // pending until the next deploy, then visible in `docker inspect`; a named volume survives a redeploy and a
 // rollback; the release command runs in the new release before the switch and a failing one keeps the old
 // release serving; bad input changes nothing. In the dashboard, adding a domain on the Settings tab routes it.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, REPO_ROOT } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { CLI_BIN, ensureWebBuilt, REPO_ROOT } from '../harness/cli.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { waitFor } from '../harness/sshd.js';
 import { type DeployEnv, DOCKER, deployEnv, docker, get, rand } from './deploy-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 /** Status and Location of one request through Caddy (redirects are not followed). */
@@ -175,8 +175,7 @@ describe('app update: routes at once, the rest at the next deploy (built CLI, ss
     let registry: TestRegistry;
 
     beforeAll(async () => {
-      if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html')))
-        execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+      ensureWebBuilt();
       mkdirSync(SHOTS, { recursive: true });
       let out = '';
       const child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
@@ -202,10 +201,7 @@ describe('app update: routes at once, the rest at the next deploy (built CLI, ss
       );
       served = { base, key: readFileSync(join(env.home, 'api_key'), 'utf8').trim(), child };
       registry = await startRegistry(DOCKER);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-      });
+      browser = await launchChromium();
     }, 120_000);
 
     afterAll(async () => {

@@ -5,15 +5,15 @@
 // deploys a commit nobody announced.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, ensureCliBuilt, REPO_ROOT } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { CLI_BIN, ensureCliBuilt, ensureWebBuilt, REPO_ROOT } from '../harness/cli.js';
 import { freePort } from '../harness/sshd.js';
 import { type DeployEnv, deployEnv, docker, get, rand, removeAppImages } from './deploy-harness.js';
 
@@ -366,15 +366,10 @@ describe('push to deploy, previews, monitoring and notifications (infrakt serve,
   });
 
   it('the dashboard shows the webhook (secret on request), its deliveries, the health chart and the alerts', async () => {
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     const shots = join(REPO_ROOT, 'test-artifacts', 'screenshots');
     mkdirSync(shots, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       page.setDefaultTimeout(20_000);

@@ -4,9 +4,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { CLI_BIN, cleanupHomes, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { waitFor } from '../harness/sshd.js';
 import { type SwarmLab, startSwarmLab, swarmLabAvailable } from '../harness/swarm-nodes.js';
 
@@ -341,9 +341,7 @@ describe.skipIf(!available)('swarm cluster', () => {
   });
 
   it('the API and the dashboard show the cluster, its nodes and the replicas per node', async () => {
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     let out = '';
     const child: ChildProcess = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
       cwd: REPO_ROOT,
@@ -392,10 +390,7 @@ describe.skipIf(!available)('swarm cluster', () => {
       });
       expect(bad.status).toBe(400);
 
-      const browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-      });
+      const browser = await launchChromium();
       try {
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
         await context.addInitScript({ content: `localStorage.setItem('infrakt.apiKey', ${JSON.stringify(key)})` });

@@ -3,23 +3,20 @@
 // (xterm.js over the WebSocket: output, resize, hang-up ending the container process when the tab closes) and
 // on the server, scheduled tasks (add, run now, last result), a one-off command, env import and export, and
 // axe-core's WCAG 2 A/AA rules on every page in light and dark mode.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
-import { shouldRunDockerTests } from '../harness/docker.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 import { getClientKeys, waitFor } from '../harness/sshd.js';
-import { startVps, type Vps, docker as vpsDocker } from '../harness/vps/start-vps.js';
+import { startVps, type Vps } from '../harness/vps/start-vps.js';
+import { shouldRunVpsTests } from '../harness/vps/vps-server.js';
 
-const runIt =
-  (await shouldRunDockerTests()) &&
-  (process.env.CI === 'true' || (await vpsDocker(['image', 'inspect', 'infrakt-test/vps:trixie'])).code === 0);
+const runIt = await shouldRunVpsTests();
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `ops-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'ops-vps';
@@ -28,7 +25,7 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (Chromium, systemd VPS)', () => {
   let vps: Vps;
   let home: string;
-  let serve: ChildProcess;
+  let serve: Served;
   let base = '';
   let key = '';
   let browser: Browser;
@@ -45,9 +42,7 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
 
   beforeAll(async () => {
     ensureCliBuilt();
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     const keys = getClientKeys();
     vps = await startVps({ publicKey: readFileSync(`${keys.ed25519}.pub`, 'utf8'), hostDocker: true });
@@ -59,29 +54,10 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
     await ok(['env', 'set', APP, 'GREETING=hello from env']);
     await ok(['app', 'deploy', APP]);
 
-    let out = '';
-    serve = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    serve.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    serve.stderr?.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    await waitFor(
-      'infrakt serve to listen',
-      () => {
-        if (serve.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-        base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-        return base !== '' && /reverse proxy/.test(out);
-      },
-      30_000,
-    );
+    serve = await startServe(home, { ready: /reverse proxy/ });
+    base = serve.base;
     key = readFileSync(join(home, 'api_key'), 'utf8').trim();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     context.setDefaultTimeout(20_000);
     page = await newPage();
@@ -96,10 +72,7 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
 
   afterAll(async () => {
     await browser?.close();
-    if (serve && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve.once('exit', r));
-    }
+    await serve?.stop();
     await vps?.stop();
     cleanupHomes();
   });

@@ -2,25 +2,25 @@
 // the install form generated from the manifest shows and hides a visible_if input live, refuses a bad port with
 // the schema's message, reviews, installs (job live), and shows the outputs once; the app page then shows the
 // entry's version and upgrades it when a newer one arrives.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../harness/chromium.js';
 import {
-  CLI_BIN,
   cleanupHomes,
   ensureCliBuilt,
+  ensureWebBuilt,
   makeInfraktHome,
   REPO_ROOT,
   registerHarnessServer,
   runCli,
 } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 import { type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
 import { removeDir, tempDir } from '../helpers/state.js';
 import { cleanupDocker, removeAppImages } from './deploy-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `ikt-test-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'e2e-catalog';
@@ -28,49 +28,14 @@ const PREFIX = `st${Math.random().toString(36).slice(2, 7)}-`;
 
 function ensureBuilt(): void {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html')))
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  if (!existsSync(CHROMIUM)) {
-    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
-      stdio: 'ignore',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  }
-}
-
-async function startServe(home: string, catalogDir: string) {
-  let out = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--catalog-dir', catalogDir],
-    { cwd: REPO_ROOT, env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  let base = '';
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '';
-    },
-    20_000,
-  );
-  const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
-  return { base, key, child };
+  ensureWebBuilt();
 }
 
 describe('catalog in the dashboard (Chromium)', () => {
   let home: string;
   let catalogDir: string;
   let sshd: SshdHost;
-  let served: Awaited<ReturnType<typeof startServe>>;
+  let served: Served;
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
@@ -86,20 +51,8 @@ describe('catalog in the dashboard (Chromium)', () => {
     await registerHarnessServer(home, sshd, SERVER);
     const set = await runCli(['server', 'set', SERVER, '--pull-policy', 'never'], { home });
     expect(set.code, set.stderr).toBe(0);
-    served = await startServe(home, catalogDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    served = await startServe(home, { args: ['--catalog-dir', catalogDir] });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
@@ -113,10 +66,7 @@ describe('catalog in the dashboard (Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (served?.child.exitCode === null) {
-      served.child.kill('SIGTERM');
-      await new Promise((r) => served.child.once('exit', r));
-    }
+    await served?.stop();
     if (sshd) cleanupDocker(sshd.root);
     removeAppImages(APP);
     for (const n of ['one', 'two']) removeAppImages(`${PREFIX}${n}`);

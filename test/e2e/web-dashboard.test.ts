@@ -2,25 +2,15 @@
 // log in (a wrong key is refused), add the server (host key confirmed), create an image app with a
 // domain, deploy and watch the steps live, see its logs stream, set an env var (masked), roll back,
 // destroy with the typed confirmation. A screenshot of each page goes to test-artifacts/screenshots/.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT } from '../harness/cli.js';
-import { type SshdHost, startSshd, waitFor } from '../harness/sshd.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
+import { type SshdHost, startSshd } from '../harness/sshd.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `web-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'e2e-web';
@@ -29,56 +19,7 @@ const IMAGE = 'infrakt-test/web:1';
 /** Builds what the test drives when it is missing (`npm test` builds first; this covers one file). */
 function ensureBuilt(): void {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
-}
-
-function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
-    stdio: 'ignore',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-}
-
-interface Served {
-  base: string;
-  key: string;
-  child: ChildProcess;
-  log: () => string;
-}
-
-/** `infrakt serve --port 0` picks a free port itself; the URL and the key file come from its output. */
-async function startServe(home: string): Promise<Served> {
-  let out = '';
-  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  let base = '';
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '' && /API key\s+in (\S+)/.test(out);
-    },
-    20_000,
-  );
-  const keyFile = /API key\s+in (\S+)/.exec(out)?.[1] ?? join(home, 'api_key');
-  const key = readFileSync(keyFile, 'utf8').trim();
-  const health = await fetch(`${base}/api/health`);
-  expect(health.ok).toBe(true);
-  return { base, key, child, log: () => out };
+  ensureWebBuilt();
 }
 
 /** "METHOD /path" of every route the API documents: stages whose routes are not there yet say so. */
@@ -108,16 +49,13 @@ describe('web dashboard in Chromium', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    ensureChromium();
     mkdirSync(SHOTS, { recursive: true });
     home = makeInfraktHome();
     sshd = await startSshd();
     served = await startServe(home);
+    expect((await fetch(`${served.base}/api/health`)).ok).toBe(true);
     routes = await apiRoutes(served);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_FLAGS, `--host-resolver-rules=MAP *.test 127.0.0.1`],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
@@ -144,10 +82,7 @@ describe('web dashboard in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (served?.child.exitCode === null) {
-      served.child.kill('SIGTERM');
-      await new Promise((r) => served.child.once('exit', r));
-    }
+    await served?.stop();
     await sshd?.stop();
     cleanupHomes();
   });

@@ -3,59 +3,26 @@
 // shows the API's error for an unknown relay (nothing added), then registers the device, shows its bootstrap
 // script once to copy or download (the download is the same script), and the list marks the server `edge ·
 // waiting` (no device has dialled in). The control host's keys file then authorises the device's tunnel key.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
-import { waitFor } from '../harness/sshd.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const DEVICE = `pi-${Math.random().toString(36).slice(2, 7)}`;
 
 function ensureBuilt(): void {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html')))
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  if (!existsSync(CHROMIUM)) {
-    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
-      stdio: 'ignore',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  }
-}
-
-async function startServe(home: string): Promise<{ base: string; key: string; child: ChildProcess }> {
-  let out = '';
-  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const add = (b: Buffer) => {
-    out += b.toString();
-  };
-  child.stdout?.on('data', add);
-  child.stderr?.on('data', add);
-  let base = '';
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '';
-    },
-    20_000,
-  );
-  return { base, key: readFileSync(join(home, 'api_key'), 'utf8').trim(), child };
+  ensureWebBuilt();
 }
 
 describe('edge server from the dashboard (Chromium)', () => {
   let home: string;
-  let served: Awaited<ReturnType<typeof startServe>>;
+  let served: Served;
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
@@ -73,19 +40,7 @@ describe('edge server from the dashboard (Chromium)', () => {
     );
     expect(setup.code, setup.stderr).toBe(0);
     served = await startServe(home);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     context.setDefaultTimeout(20_000);
     page = await context.newPage();
@@ -99,10 +54,7 @@ describe('edge server from the dashboard (Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (served?.child.exitCode === null) {
-      served.child.kill('SIGTERM');
-      await new Promise((r) => served.child.once('exit', r));
-    }
+    await served?.stop();
     cleanupHomes();
   });
 

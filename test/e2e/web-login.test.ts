@@ -1,65 +1,33 @@
 // A team member signs in to the dashboard in real Chromium against `infrakt serve` on loopback: a wrong password
 // is refused, the right one opens the dashboard with an HttpOnly SameSite=Strict cookie (no key in storage), a
 // viewer is refused an admin action without being signed out, and "Log out" ends the session on the server.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 import { waitFor } from '../harness/sshd.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 let home: string;
-let child: ChildProcess;
+let child: Served;
 let base = '';
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-setup.sh`);
+  ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
   const add = await runCli(['user', 'add', 'vera', '--role', 'viewer'], { home, input: 'vera-password-long' });
   expect(add.code, add.stderr).toBe(0);
-  let out = '';
-  child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '' && /reverse proxy/.test(out);
-    },
-    30_000,
-  );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  child = await startServe(home, { ready: /reverse proxy/ });
+  base = child.base;
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   context.setDefaultTimeout(20_000);
   page = await context.newPage();
@@ -67,10 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (child?.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await child?.stop();
   cleanupHomes();
 });
 

@@ -2,18 +2,18 @@
 // webhook channel and an SMTP channel through the typed form (a bad value refused with the schema's message),
 // send a test to each and see it arrive at a real loopback receiver (signature verified) and a real SMTP
 // server (the `smtp-server` package, as the notification e2e uses), then remove a channel.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
-import { waitFor } from '../harness/sshd.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -21,7 +21,7 @@ const SECRET = `whsec-${Math.random().toString(36).slice(2)}-abcdefghijkl`;
 
 describe('dashboard: notification channels (Chromium, loopback receivers)', () => {
   let home: string;
-  let serve: ChildProcess;
+  let serve: Served;
   let base = '';
   let browser: Browser;
   let page: Page;
@@ -33,9 +33,7 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
 
   beforeAll(async () => {
     ensureCliBuilt();
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
 
     smtp = new SMTPServer({
@@ -75,32 +73,11 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 
     home = makeInfraktHome();
-    let out = '';
-    serve = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const collect = (b: Buffer) => {
-      out += b.toString();
-    };
-    serve.stdout?.on('data', collect);
-    serve.stderr?.on('data', collect);
-    await waitFor(
-      'infrakt serve to listen',
-      () => {
-        if (serve.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-        base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-        return base !== '' && existsSync(join(home, 'api_key'));
-      },
-      30_000,
-    );
+    serve = await startServe(home);
+    base = serve.base;
     const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -116,10 +93,7 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
 
   afterAll(async () => {
     await browser?.close();
-    if (serve && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve.once('exit', r));
-    }
+    await serve?.stop();
     await new Promise((r) => (smtp ? smtp.close(() => r(null)) : r(null)));
     await new Promise((r) => (receiver ? receiver.close(() => r(null)) : r(null)));
     cleanupHomes();

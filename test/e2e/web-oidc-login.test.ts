@@ -2,38 +2,26 @@
 // provider (the `oidc-provider` package on 127.0.0.1), the login page shows its button, and a click signs alice in
 // through the provider's own login and consent pages. A wrong state and an unknown user land back on the login page
 // with the reason and no session cookie; `oidc remove` takes the button away.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { type OidcProviderHandle, startOidcProvider } from '../harness/oidc-provider.js';
-import { waitFor } from '../harness/sshd.js';
+import { type Served, startServe } from '../harness/serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 let home: string;
-let child: ChildProcess;
+let child: Served;
 let base = '';
 let browser: Browser;
 let provider: OidcProviderHandle;
 
 beforeAll(async () => {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) throw new Error('dist/web is missing: npm run build');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-setup.sh`);
+  ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
   const add = await runCli(
@@ -41,27 +29,8 @@ beforeAll(async () => {
     { home },
   );
   expect(add.code, add.stderr).toBe(0);
-  let out = '';
-  child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '' && /reverse proxy/.test(out);
-    },
-    30_000,
-  );
+  child = await startServe(home, { ready: /reverse proxy/ });
+  base = child.base;
   provider = await startOidcProvider({
     redirectUris: [`${base}/api/auth/oidc/corp/callback`],
     accounts: {
@@ -69,15 +38,12 @@ beforeAll(async () => {
       stranger: { email: 'stranger@example.test', email_verified: true },
     },
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (child?.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await child?.stop();
   await provider?.close();
   cleanupHomes();
 });

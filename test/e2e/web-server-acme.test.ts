@@ -2,27 +2,25 @@
 // against `infrakt serve`: saved through PATCH /api/servers/{name}/settings, seen by the CLI; a bad value shows
 // the API's error and changes nothing; axe-core's WCAG 2 A/AA rules on the page in light and dark mode. The server
 // is registered on a closed loopback port: its certificate settings are local state, nothing is reached.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { makeTls, type TestTls } from '../harness/git-hosts.js';
-import { waitFor } from '../harness/sshd.js';
+import { type Served, startServe } from '../harness/serve.js';
 import { removeDir } from '../helpers/state.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SERVER = 'acme-box';
 
 describe('dashboard: certificate settings of a server (Chromium)', () => {
   let home: string;
-  let serve: ChildProcess;
+  let serve: Served;
   let browser: Browser;
   let page: Page;
   let tls: TestTls;
@@ -33,9 +31,7 @@ describe('dashboard: certificate settings of a server (Chromium)', () => {
 
   beforeAll(async () => {
     ensureCliBuilt();
-    if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-      execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
+    ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     home = makeInfraktHome();
     tls = makeTls(); // a CA certificate (basicConstraints CA:TRUE) to stand for a private ACME CA's root
@@ -46,29 +42,10 @@ describe('dashboard: certificate settings of a server (Chromium)', () => {
       });
     });
     await runCli(['server', 'add', '--name', SERVER, '--host', '127.0.0.1', '--port', String(port)], { home });
-    let out = '';
-    serve = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-watch'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    serve.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    serve.stderr?.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    await waitFor(
-      'infrakt serve to listen',
-      () => {
-        if (serve.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-        base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-        return base !== '';
-      },
-      30_000,
-    );
+    serve = await startServe(home, { args: ['--no-watch'] });
+    base = serve.base;
     const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(20_000);
     page = await context.newPage();
@@ -81,10 +58,7 @@ describe('dashboard: certificate settings of a server (Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (serve && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve.once('exit', r));
-    }
+    await serve?.stop();
     if (tls) removeDir(tls.dir);
     cleanupHomes();
   });

@@ -2,30 +2,20 @@
 // requester is refused their own request; another admin approves one removal, which runs, and rejects another,
 // which never runs), users (add, change role, remove), API tokens (secret shown once, works, revoked → refused)
 // and the audit log with its chain check, which turns red once a row is edited in the database.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { launchChromium } from '../harness/chromium.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
 import { waitFor } from '../harness/sshd.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 let home: string;
-let child: ChildProcess;
+let child: Served;
 let base = '';
 let ownerKey = '';
 let browser: Browser;
@@ -55,47 +45,22 @@ async function signedIn(name: string): Promise<Page> {
 
 beforeAll(async () => {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-setup.sh`);
+  ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
   // Two "this machine" servers (no SSH involved), their state roots inside the test's home.
   for (const s of ['s1', 's2']) await cli(['server', 'add', '--name', s, '--host', 'local', '--root', join(home, s)]);
   await cli(['policy', 'set', 'server.remove']);
   for (const u of ['alice', 'bob']) await cli(['user', 'add', u, '--role', 'admin'], `${u}-password-long`);
-  let out = '';
-  child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '' && /reverse proxy/.test(out);
-    },
-    30_000,
-  );
+  child = await startServe(home, { ready: /reverse proxy/ });
+  base = child.base;
   ownerKey = readFileSync(join(home, 'api_key'), 'utf8').trim();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (child?.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await child?.stop();
   cleanupHomes();
 });
 

@@ -23,6 +23,12 @@ function findRepoRoot(): string {
 export const REPO_ROOT = findRepoRoot();
 export const CLI_BIN = join(REPO_ROOT, 'bin', 'infrakt.js');
 
+/** Builds the dashboard (dist/web) when it is missing: `npm test` builds first; this covers running one file. */
+export function ensureWebBuilt(): void {
+  if (existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) return;
+  execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+}
+
 /** Builds dist/cli.js when it is missing (`npm test` builds first; this covers running one file). */
 export function ensureCliBuilt(): void {
   if (existsSync(join(REPO_ROOT, 'dist', 'cli.js'))) return;

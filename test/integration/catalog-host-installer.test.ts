@@ -3,81 +3,34 @@
 // (then installed, or given up), 3 manual intervention, 124 when the time limit kills the whole process group
 // (the sleeping processes are gone afterwards) — plus the OS check before anything runs, no stdin, and the
 // secret input scrubbed from the job log although the script prints it.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh } from '../../src/adapters/connect.js';
-import { createJobRunner } from '../../src/adapters/jobs/runner.js';
 import type { InfraktError } from '../../src/core/errors.js';
 import { prepareCatalogInstall } from '../../src/services/catalog/install.js';
 import { listInstalled } from '../../src/services/catalog/installed.js';
 import type { Ctx } from '../../src/services/shared/context.js';
 import { runPlan } from '../../src/services/shared/job-plan.js';
 import { REPO_ROOT } from '../harness/cli.js';
-import { shouldRunDockerTests } from '../harness/docker.js';
-import { getClientKeys } from '../harness/sshd.js';
-import { startVps, type Vps } from '../harness/vps/start-vps.js';
-import { openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
+import type { Vps } from '../harness/vps/start-vps.js';
+import { shouldRunVpsTests, startVpsServer, type VpsServer } from '../harness/vps/vps-server.js';
 
-const runIt = (await shouldRunDockerTests()) && (process.env.CI === 'true' || (await vpsImagePresent()));
-async function vpsImagePresent(): Promise<boolean> {
-  const { docker } = await import('../harness/vps/start-vps.js');
-  return (await docker(['image', 'inspect', 'infrakt-test/vps:trixie'])).code === 0;
-}
+const runIt = await shouldRunVpsTests();
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'catalog');
 const ROOT = '/opt/infrakt';
 
 describe.skipIf(!runIt)('catalog host installers on a systemd host', () => {
+  let server: VpsServer;
   let vps: Vps;
-  let state: TestState;
-  let dir: string;
   let ctx: Ctx;
-  let close = () => {};
   const marker = `m${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    const keys = getClientKeys();
-    vps = await startVps({ publicKey: readFileSync(`${keys.ed25519}.pub`, 'utf8') });
-    dir = tempDir();
-    state = openTestState(`${dir}/home`);
-    const jobs = createJobRunner({ store: state.ctx.store, clock: state.ctx.clock, actor: 'test', runner: 'test' });
-    close = () => jobs.close();
-    ctx = {
-      ...state.ctx,
-      clock: { now: () => new Date() },
-      jobs,
-      connect: (s) => connectSsh(s, { hostKeyPolicy: 'any' }),
-    };
-    const now = new Date().toISOString();
-    await ctx.store.db
-      .insertInto('servers')
-      .values({
-        name: 'vps',
-        host: vps.ip,
-        port: 22,
-        user: 'root',
-        key_path: keys.ed25519,
-        provider: null,
-        root_dir: ROOT,
-        status: 'active',
-        host_key_fingerprint: null,
-        host_key: null,
-        settings_json: '{}',
-        last_checked_at: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    server = await startVpsServer({ root: ROOT });
+    ({ vps, ctx } = server);
   }, 180_000);
 
-  afterAll(async () => {
-    close();
-    await state?.close();
-    if (dir) removeDir(dir);
-    await vps?.stop();
-  }, 60_000);
+  afterAll(() => server?.close(), 60_000);
 
   const install = async (mode: string, entry = 'hostcodes', m = marker) => {
     const plan = await prepareCatalogInstall(ctx, {

@@ -3,10 +3,7 @@
 // real; `cron add` installs a timer that systemd fires on its own, the task runs in a one-off container of the
 // current release with the app's env, and its result, duration and log tail show in `cron list`. A redeploy
 // moves the next run to the new release; `cron run`, a failing task, bad input, `cron remove` and `app destroy`.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh } from '../../src/adapters/connect.js';
-import { createJobRunner } from '../../src/adapters/jobs/runner.js';
 import { prepareDestroy } from '../../src/services/apps/app-lifecycle.js';
 import { prepareAppUpdate } from '../../src/services/apps/app-update.js';
 import { createApp } from '../../src/services/apps/apps.js';
@@ -16,74 +13,31 @@ import { prepareCronAdd, prepareCronRemove, prepareCronRun } from '../../src/ser
 import { listCronTasks } from '../../src/services/cron/cron-list.js';
 import type { Ctx } from '../../src/services/shared/context.js';
 import { runPlan } from '../../src/services/shared/job-plan.js';
-import { shouldRunDockerTests } from '../harness/docker.js';
-import { getClientKeys } from '../harness/sshd.js';
-import { startVps, type Vps } from '../harness/vps/start-vps.js';
-import { openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
+import type { Vps } from '../harness/vps/start-vps.js';
+import { shouldRunVpsTests, startVpsServer, type VpsServer } from '../harness/vps/vps-server.js';
 
-const runIt = (await shouldRunDockerTests()) && (process.env.CI === 'true' || (await vpsImagePresent()));
-
-async function vpsImagePresent(): Promise<boolean> {
-  const { docker } = await import('../harness/vps/start-vps.js');
-  return (await docker(['image', 'inspect', 'infrakt-test/vps:trixie'])).code === 0;
-}
+const runIt = await shouldRunVpsTests();
 
 const TASK_SCRIPT = 'echo "version=$(cat /etc/app-version) greeting=$GREETING"';
 
 describe.skipIf(!runIt)('cron: scheduled tasks fired by systemd on a systemd host', () => {
+  let server: VpsServer;
   let vps: Vps;
-  let state: TestState;
-  let dir: string;
   let ctx: Ctx;
-  let close = () => {};
 
   beforeAll(async () => {
-    const keys = getClientKeys();
-    vps = await startVps({ publicKey: readFileSync(`${keys.ed25519}.pub`, 'utf8'), hostDocker: true });
-    await vps.loadImage('infrakt-test/web:3');
-    await vps.loadImage('infrakt-test/web:4');
-    dir = tempDir();
-    state = openTestState(`${dir}/home`);
-    const jobs = createJobRunner({ store: state.ctx.store, clock: state.ctx.clock, actor: 'test', runner: 'test' });
-    close = () => jobs.close();
-    ctx = {
-      ...state.ctx,
-      clock: { now: () => new Date() },
-      jobs,
-      connect: (s) => connectSsh(s, { hostKeyPolicy: 'any' }),
-    };
-    const now = new Date().toISOString();
-    await ctx.store.db
-      .insertInto('servers')
-      .values({
-        name: 'vps',
-        host: vps.ip,
-        port: 22,
-        user: 'root',
-        key_path: keys.ed25519,
-        provider: null,
-        root_dir: '/opt/infrakt',
-        status: 'active',
-        host_key_fingerprint: null,
-        host_key: null,
-        settings_json: JSON.stringify({ pullPolicy: 'never' }),
-        last_checked_at: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    server = await startVpsServer({
+      hostDocker: true,
+      images: ['infrakt-test/web:3', 'infrakt-test/web:4'],
+      settings: { pullPolicy: 'never' },
+    });
+    ({ vps, ctx } = server);
     await createApp(ctx, { server: 'vps', name: 'worker', image: 'infrakt-test/web:3', port: 3000 });
     await setEnv(ctx, 'worker', ['GREETING=hello from the env']);
     await runPlan(ctx, await prepareDeploy(ctx, 'worker'));
   }, 240_000);
 
-  afterAll(async () => {
-    close();
-    await state?.close();
-    if (dir) removeDir(dir);
-    await vps?.stop();
-  }, 60_000);
+  afterAll(() => server?.close(), 60_000);
 
   it('refuses bad input before anything reaches the server', async () => {
     const base = { app: 'worker', name: 'tick', schedule: '* * * * *', command: ['true'] };

@@ -8,8 +8,6 @@
 // sshd, host key pinned from the VPS; retention applies; --unschedule removes the credentials kept for it.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh } from '../../src/adapters/connect.js';
-import { createJobRunner } from '../../src/adapters/jobs/runner.js';
 import { Secret } from '../../src/core/secret.js';
 import { offsiteStatuses } from '../../src/services/backup-targets/status.js';
 import { addTarget, revealRepoPassword } from '../../src/services/backup-targets/targets.js';
@@ -18,17 +16,11 @@ import { prepareCreateDatabase } from '../../src/services/databases/create.js';
 import { listDatabases } from '../../src/services/databases/databases.js';
 import type { Ctx } from '../../src/services/shared/context.js';
 import { runPlan } from '../../src/services/shared/job-plan.js';
-import { shouldRunDockerTests } from '../harness/docker.js';
 import { getClientKeys } from '../harness/sshd.js';
-import { startVps, type Vps } from '../harness/vps/start-vps.js';
-import { openTestState, removeDir, type TestState, tempDir } from '../helpers/state.js';
+import type { Vps } from '../harness/vps/start-vps.js';
+import { shouldRunVpsTests, startVpsServer, type VpsServer } from '../harness/vps/vps-server.js';
 
-const runIt = (await shouldRunDockerTests()) && (process.env.CI === 'true' || (await vpsImagePresent()));
-
-async function vpsImagePresent(): Promise<boolean> {
-  const { docker } = await import('../harness/vps/start-vps.js');
-  return (await docker(['image', 'inspect', 'infrakt-test/vps:trixie'])).code === 0;
-}
+const runIt = await shouldRunVpsTests();
 
 const STUB_DOCKER = `#!/bin/sh
 # test stub standing in for a running redis container
@@ -40,58 +32,20 @@ esac
 `;
 
 describe.skipIf(!runIt)('db: scheduled backups with a systemd timer on a systemd host', () => {
+  let server: VpsServer;
   let vps: Vps;
-  let state: TestState;
-  let dir: string;
   let ctx: Ctx;
-  let close = () => {};
   const ROOT = '/opt/infrakt';
 
   beforeAll(async () => {
-    const keys = getClientKeys();
-    vps = await startVps({ publicKey: readFileSync(`${keys.ed25519}.pub`, 'utf8') });
+    server = await startVpsServer({ root: ROOT });
+    ({ vps, ctx } = server);
     await vps.sh('cat > /usr/local/bin/docker && chmod 755 /usr/local/bin/docker', { input: STUB_DOCKER });
-    dir = tempDir();
-    state = openTestState(`${dir}/home`);
-    const jobs = createJobRunner({ store: state.ctx.store, clock: state.ctx.clock, actor: 'test', runner: 'test' });
-    close = () => jobs.close();
-    ctx = {
-      ...state.ctx,
-      clock: { now: () => new Date() },
-      jobs,
-      connect: (s) => connectSsh(s, { hostKeyPolicy: 'any' }),
-    };
-    const now = new Date().toISOString();
-    await ctx.store.db
-      .insertInto('servers')
-      .values({
-        name: 'vps',
-        host: vps.ip,
-        port: 22,
-        user: 'root',
-        key_path: keys.ed25519,
-        provider: null,
-        root_dir: ROOT,
-        status: 'active',
-        host_key_fingerprint: null,
-        host_key: null,
-        settings_json: '{}',
-        last_checked_at: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
     // The record only (its create job needs Docker, which this host does not have).
     await prepareCreateDatabase(ctx, { server: 'vps', name: 'cache', type: 'redis', version: '7' });
   }, 180_000);
 
-  afterAll(async () => {
-    close();
-    await state?.close();
-    if (dir) removeDir(dir);
-    await vps?.stop();
-  }, 60_000);
+  afterAll(() => server?.close(), 60_000);
 
   it('installs an enabled, active timer; runs, prunes to --keep and reports a failed run; unschedules', async () => {
     const result = await runPlan(ctx, await prepareSchedule(ctx, 'cache', { cron: '*/5 * * * *', keep: 2 }));
