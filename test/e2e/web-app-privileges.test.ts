@@ -4,22 +4,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../harness/chromium.js';
 import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { waitFor } from '../harness/sshd.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = 'privweb';
 const compose = (extra: string) => `services:\n  web:\n    image: infrakt-test/web:1\n    ports: ["3000"]\n${extra}`;
@@ -71,7 +61,6 @@ beforeAll(async () => {
   if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
     execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
   }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-setup.sh`);
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
   // A "this machine" server (no SSH involved): nothing here deploys.
@@ -103,7 +92,7 @@ beforeAll(async () => {
     30_000,
   );
   ownerKey = readFileSync(join(home, 'api_key'), 'utf8').trim();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -5,16 +5,15 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../harness/chromium.js';
 import { CLI_BIN, REPO_ROOT } from '../harness/cli.js';
 import { run, shouldRunDockerTests } from '../harness/docker.js';
 import { waitFor } from '../harness/sshd.js';
 import { type DbEnv, dbEnv } from '../integration/db-harness.js';
 
 const runIt = await shouldRunDockerTests();
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'];
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 describe.skipIf(!runIt)('dashboard: typed database restore (Chromium, sshd, Redis)', { timeout: 300_000 }, () => {
@@ -81,7 +80,7 @@ describe.skipIf(!runIt)('dashboard: typed database restore (Chromium, sshd, Redi
       30_000,
     );
     key = readFileSync(join(env.home, 'api_key'), 'utf8').trim();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
