@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeployEnv, deployEnv, get, rand, removeAppImages } from './deploy-harness.js';
 
 /** The target for an image deploy; a compose app without builds is held to the same. */
-const MAX_ROUND_TRIPS = 6;
+const MAX_ROUND_TRIPS = 5;
 
 interface JobJson {
   id: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { type CaddyRedirect, renderCaddyfile } from '../../core/caddy/render.js';
-import { and, batch, type Cmd, exec, or, parseBatch, toFile } from '../../core/cmd/index.js';
+import { and, type BatchPart, type Cmd, exec, or, toFile } from '../../core/cmd/index.js';
 import * as caddy from '../../core/commands/caddy.js';
 import * as fs from '../../core/commands/fs.js';
 import * as lockCmd from '../../core/commands/lock.js';
@@ -11,6 +11,7 @@ import { wwwOf } from '../../core/schemas/app-settings.js';
 import { routeAuthOf } from '../apps/app-auth-settings.js';
 import { serverSettings } from '../servers/servers.js';
 import type { Ctx } from '../shared/context.js';
+import { type FramedScript, startFramed } from '../shared/framed-script.js';
 import { proxyLockName, staleInStore } from '../shared/lock-on-server.js';
 import { acquireRemoteLock, newLockOwner, releaseRemoteLock } from '../shared/remote-lock.js';
 
@@ -116,6 +117,20 @@ async function startOrReloadUnit(ex: Executor, server: ServerRow, log: (l: strin
 export interface ApplyResult {
   readonly changed: boolean;
   readonly mode: ProxyApplyMode | 'unchanged';
+  /** The script still running `afterApply`'s parts (the new config is live): absent when they were not sent. */
+  readonly afterScript?: FramedScript;
+}
+
+/**
+ * Work for the switch's own script once the new config is live (a deploy's retirement of its previous
+ * release): one round trip for both. Sent only where the switch is one script (Caddy running); else the
+ * caller runs it itself.
+ */
+export interface AfterApply {
+  /** Run only if the apply succeeded, after the proxy lock's release; a part naming no `after` runs after `apply`. */
+  readonly parts: readonly BatchPart[];
+  /** Files the parts move into place: written next to their target with the config (stdin), removed if it fails. */
+  readonly staged?: readonly { path: string; mode: number; content: string }[];
 }
 
 /**
@@ -139,6 +154,9 @@ export async function applyProxyConfig(
     expectChange?: boolean;
     /** Whether Caddy answers on its admin address, when the caller knows it already (a deploy's prepare batch). */
     caddyRunning?: boolean;
+    afterApply?: AfterApply;
+    /** Cancels the script (and `afterApply`'s parts). */
+    signal?: AbortSignal;
   } = {},
 ): Promise<ApplyResult> {
   const { adminAddress } = serverSettings(server).proxy;
@@ -201,6 +219,8 @@ async function applyLocked(
     unlock: { cmd: Cmd; done: () => void };
     /** Take the proxy lock in the apply script itself (its first attempt; `lockNotTaken` when it failed). */
     lockFirst?: Cmd;
+    afterApply?: AfterApply;
+    signal?: AbortSignal;
   },
 ): Promise<ApplyResult | { lockNotTaken: { exitCode: number; stdout: string } }> {
   const log = opts.log ?? (() => {});
@@ -220,12 +240,12 @@ async function applyLocked(
   // Write (content on stdin), keep the previous file, swap; nothing is swapped unless the candidate validates.
   // A running Caddy validates on reload and keeps its config live when the new one is bad (the script then
   // restores the file): a separate `caddy validate` is only needed before a first start.
-  const swap = and(
-    toFile(exec('cat'), paths.candidate),
+  const install = and(
     ...(running ? [] : [caddy.validate(paths.candidate)]),
     fs.cpIfExists(paths.config, paths.previous),
     fs.mv(paths.candidate, paths.config),
   );
+  const swap = and(toFile(exec('cat'), paths.candidate), install);
   // A private ACME CA's root goes next to the config it is named in (public data, rewritten each time).
   const caRoot = serverSettings(server).acme?.caRoot;
   if (caRoot) await ex.put(acmeCaRootPath(server.root_dir), caRoot, { mode: 0o644 });
@@ -236,42 +256,7 @@ async function applyLocked(
       hint: 'nothing was changed; this is a bug in infrakt, please report it with the output above',
     });
   };
-  if (running) {
-    // Swap, reload, restore if the reload failed, release the lock: one script, one round trip.
-    const nonce = randomBytes(12).toString('hex');
-    const apply = or(
-      and(
-        echoStage('swap'),
-        swap,
-        or(and(echoStage('reload'), reloadRunning(paths.config, adminAddress)), and(restore, exec('false'))),
-      ),
-      and(fs.rmFile(paths.candidate), exec('false')),
-    );
-    // With `lockFirst`, the apply and the unlock run only if the lock was taken.
-    const after = opts.lockFirst ? { after: 'lock' } : {};
-    const script = batch(
-      [
-        ...(opts.lockFirst ? [{ name: 'lock', cmd: opts.lockFirst }] : []),
-        { name: 'apply', cmd: apply, stdin: true, ...after },
-        { name: 'unlock', cmd: opts.unlock.cmd, ...after },
-      ],
-      nonce,
-    );
-    const r = await ex.run(script, { stdin: text });
-    const parts = parseBatch(r.stdout, nonce);
-    if (opts.lockFirst) {
-      const lock = parts.get('lock');
-      if (lock?.exitCode !== 0) return { lockNotTaken: lock ?? { exitCode: r.exitCode || 255, stdout: '' } };
-    }
-    if (parts.get('unlock')?.exitCode === 0) opts.unlock.done();
-    const applied = parts.get('apply');
-    if (applied?.exitCode === 0)
-      return { changed: true, mode: applied.stdout.trim().endsWith('systemd') ? 'systemd' : 'reload' };
-    const out = applied?.stdout ?? '';
-    if (!out.includes('stage:reload')) throw invalid();
-    log('reload failed: restored the previous Caddy config');
-    throw commandFailed(ex.target, reloadRunning(paths.config, adminAddress), { ...r, stdout: out }, 'caddy reload');
-  }
+  if (running) return applyRunning(ex, server, { ...opts, text, swap, install, restore, invalid, log });
   const check = await ex.run(swap, { stdin: text });
   if (check.exitCode !== 0) {
     await ex.run(fs.rmFile(paths.candidate));
@@ -289,6 +274,84 @@ async function applyLocked(
     log('reload failed: restored the previous Caddy config');
     throw e;
   }
+}
+
+/**
+ * Swap, reload, restore if the reload failed, release the lock — and `afterApply`'s parts once the config is live:
+ * one script, one round trip. Returns as soon as the apply and the unlock are known (`afterApply`'s parts may still run).
+ */
+async function applyRunning(
+  ex: Executor,
+  server: ServerRow,
+  o: {
+    text: string;
+    /** Write the candidate from stdin, then `install` it. */
+    swap: Cmd;
+    install: Cmd;
+    restore: Cmd;
+    invalid: () => InfraktError;
+    log: (l: string) => void;
+    unlock: { cmd: Cmd; done: () => void };
+    lockFirst?: Cmd;
+    afterApply?: AfterApply;
+    signal?: AbortSignal;
+  },
+): Promise<ApplyResult | { lockNotTaken: { exitCode: number; stdout: string } }> {
+  const paths = caddy.caddyPaths(server.root_dir);
+  const { adminAddress } = serverSettings(server).proxy;
+  const staged = o.afterApply?.staged ?? [];
+  const tmp = (path: string) => `${path}.infrakt-${randomBytes(6).toString('hex')}`;
+  // With staged files the config travels with them (one stdin for all), written by a part of its own.
+  const files =
+    staged.length > 0
+      ? fs.writeFilesFromStdin([
+          { path: paths.candidate, mode: 0o644, tmp: tmp(paths.candidate) },
+          ...staged.map((f) => ({ path: f.path, mode: f.mode, tmp: tmp(f.path) })),
+        ])
+      : null;
+  const discard = and(fs.rmFile(paths.candidate), ...staged.map((f) => fs.rmFile(f.path)), exec('false'));
+  const apply = or(
+    and(
+      echoStage('swap'),
+      files ? o.install : o.swap,
+      or(and(echoStage('reload'), reloadRunning(paths.config, adminAddress)), and(o.restore, exec('false'))),
+    ),
+    discard,
+  );
+  // With `lockFirst`, everything runs only if the lock was taken.
+  const afterLock = o.lockFirst ? { after: 'lock' } : {};
+  const parts: BatchPart[] = [
+    ...(o.lockFirst ? [{ name: 'lock', cmd: o.lockFirst }] : []),
+    ...(files ? [{ name: 'files', cmd: files, stdin: true, ...afterLock }] : []),
+    { name: 'apply', cmd: apply, ...(files ? { after: 'files' } : { stdin: true, ...afterLock }) },
+    { name: 'unlock', cmd: o.unlock.cmd, ...afterLock },
+    ...(o.afterApply?.parts ?? []).map((p) => (p.after === undefined ? { ...p, after: 'apply' } : p)),
+  ];
+  const stdin = files ? fs.filesPayload([o.text, ...staged.map((f) => f.content)]) : o.text;
+  const script = startFramed(ex, parts, { stdin, ...(o.signal ? { signal: o.signal } : {}) });
+  if (o.lockFirst) {
+    const lock = await script.part('lock');
+    if (lock?.exitCode !== 0) {
+      const r = await script.done;
+      return { lockNotTaken: lock ?? { exitCode: r.exitCode || 255, stdout: '' } };
+    }
+  }
+  const written = files ? await script.part('files') : null;
+  const applied = await script.part('apply');
+  if ((await script.part('unlock'))?.exitCode === 0) o.unlock.done();
+  if (applied?.exitCode === 0)
+    return {
+      changed: true,
+      mode: applied.stdout.trim().endsWith('systemd') ? 'systemd' : 'reload',
+      ...(o.afterApply ? { afterScript: script } : {}),
+    };
+  const r = await script.done;
+  if (files && written?.exitCode !== 0)
+    throw commandFailed(ex.target, files, { ...r, stdout: written?.stdout ?? '' }, 'write the Caddy config');
+  const out = applied?.stdout ?? '';
+  if (!out.includes('stage:reload')) throw o.invalid();
+  o.log('reload failed: restored the previous Caddy config');
+  throw commandFailed(ex.target, reloadRunning(paths.config, adminAddress), { ...r, stdout: out }, 'caddy reload');
 }
 
 /** A line saying how far the apply script got (a failure after `reload` began needs the restore). */
