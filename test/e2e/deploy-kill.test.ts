@@ -95,7 +95,8 @@ describe('a deploy killed mid-way (built CLI, sshd, Docker, Caddy)', () => {
     // A start cut short after compose made the network only: no container, so only the server's list shows it.
     const lone = `${app}-r999`;
     docker('network', 'create', '--label', `com.docker.compose.project=${lone}`, `${lone}_default`);
-    await killDuring(env, app, 'start new release');
+    // Killed while its release waits to get healthy: its containers exist, it never became current.
+    await killDuring(env, app, 'health check');
     const orphaned = docker('ps', '-a', '--filter', `label=infrakt.app=${app}`, '--format', PROJECT);
     expect(new Set(orphaned.split('\n').filter(Boolean)).size, orphaned).toBeGreaterThanOrEqual(2);
     const job = JSON.parse((await env.ok(['app', 'deploy', app, '--json'])).stdout) as {
