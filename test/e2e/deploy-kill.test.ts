@@ -49,6 +49,8 @@ async function killDuring(env: DeployEnv, app: string, step: string): Promise<vo
   expect(seen, `deploy never reached step '${step}'`).toBe(true);
 }
 
+const PROJECT = '{{.Label "com.docker.compose.project"}}';
+
 describe('a deploy killed mid-way (built CLI, sshd, Docker, Caddy)', () => {
   let env: DeployEnv;
   const app = `ikt-test-${rand()}`;
@@ -81,7 +83,34 @@ describe('a deploy killed mid-way (built CLI, sshd, Docker, Caddy)', () => {
 
   afterAll(async () => {
     await env?.close();
+    try {
+      docker('network', 'rm', `${app}-r999_default`);
+    } catch {
+      // removed by the deploy (the test's point)
+    }
     removeAppImages(app);
+  });
+
+  it('a release orphaned by a kill during its start, and the lone network of another, go with the next deploy', async () => {
+    // A start cut short after compose made the network only: no container, so only the server's list shows it.
+    const lone = `${app}-r999`;
+    docker('network', 'create', '--label', `com.docker.compose.project=${lone}`, `${lone}_default`);
+    // Killed while its release waits to get healthy: its containers exist, it never became current.
+    await killDuring(env, app, 'health check');
+    const orphaned = docker('ps', '-a', '--filter', `label=infrakt.app=${app}`, '--format', PROJECT);
+    expect(new Set(orphaned.split('\n').filter(Boolean)).size, orphaned).toBeGreaterThanOrEqual(2);
+    const job = JSON.parse((await env.ok(['app', 'deploy', app, '--json'])).stdout) as {
+      status: string;
+      steps: { name: string; status: string; detail?: string | null }[];
+    };
+    expect(job.status).toBe('succeeded');
+    // Every container of the app, running or not, is the new release's; the lone network is gone.
+    const left = docker('ps', '-a', '--filter', `label=infrakt.app=${app}`, '--format', PROJECT);
+    expect(new Set(left.split('\n').filter(Boolean)).size, left).toBe(1);
+    expect(docker('network', 'ls', '--filter', `name=^${lone}_default$`, '--format', '{{.Name}}')).toBe('');
+    const retire = job.steps.find((s) => s.name === 'retire previous release');
+    expect(retire?.detail).toContain(`removed orphaned ${lone}`);
+    expect((await get(env.httpPort, domain)).status).toBe(200);
   });
 
   for (const step of [

@@ -101,6 +101,43 @@ export function removeProject(project: string, opts: { volumes?: boolean; stopSe
   return and(...parts.map((p) => quietErr(p)));
 }
 
+/**
+ * Removes every release project of `app` under `root` (`<app>-r<N>`) but `keep`, as the server lists them when
+ * this runs: the containers (a graceful stop first, `stopSeconds`), then the projects' networks. A release
+ * orphaned by a killed deploy goes too, even when it is nothing but the network of a start cut short. Prints
+ * each project it found, one a line; exits non-zero when a stop or a removal failed.
+ */
+export function removeReleasesExcept(o: { app: string; root: string; keep: string; stopSeconds: number }): Cmd {
+  // App and project names are `[a-z0-9-]`: no regex metacharacters to escape.
+  const ours = (list: Cmd) => pipe(list, exec('grep', '-E', `^${o.app}-r[0-9]+ `), exec('grep', '-vE', `^${o.keep} `));
+  const containers = exec(
+    'docker',
+    'ps',
+    '-a',
+    ...filters({ [LABEL_APP]: o.app, [LABEL_ROOT]: o.root }),
+    '--format',
+    `{{.Label "${LABEL_PROJECT}"}} {{.ID}}`,
+  );
+  // Networks carry compose's project label only; the name pattern keeps the sweep to this app's releases.
+  const networks = exec(
+    'docker',
+    'network',
+    'ls',
+    '--filter',
+    `label=${LABEL_PROJECT}`,
+    '--format',
+    `{{.Label "${LABEL_PROJECT}"}} {{.ID}}`,
+  );
+  const ids = (list: Cmd, ...action: string[]) =>
+    pipe(ours(list), exec('cut', '-d', ' ', '-f2'), exec('xargs', '-r', 'docker', ...action));
+  return and(
+    pipe(ours(seq(containers, networks)), exec('cut', '-d', ' ', '-f1'), exec('sort', '-u')),
+    ids(containers, 'stop', '--time', String(o.stopSeconds)),
+    ids(containers, 'rm', '--force', '--volumes'),
+    ids(networks, 'network', 'rm'),
+  );
+}
+
 /** The last lines of every container of a project (stdout and stderr merged), for failure reports. */
 export const projectLogs = (project: string, lines: number): Cmd =>
   pipe(

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { type CaddyRedirect, renderCaddyfile } from '../../core/caddy/render.js';
-import { and, batch, type Cmd, exec, or, parseBatch, toFile } from '../../core/cmd/index.js';
+import { and, type Cmd, exec, toFile } from '../../core/cmd/index.js';
 import * as caddy from '../../core/commands/caddy.js';
 import * as fs from '../../core/commands/fs.js';
 import * as lockCmd from '../../core/commands/lock.js';
@@ -11,8 +11,10 @@ import { wwwOf } from '../../core/schemas/app-settings.js';
 import { routeAuthOf } from '../apps/app-auth-settings.js';
 import { serverSettings } from '../servers/servers.js';
 import type { Ctx } from '../shared/context.js';
+import type { FramedScript } from '../shared/framed-script.js';
 import { proxyLockName, staleInStore } from '../shared/lock-on-server.js';
 import { acquireRemoteLock, newLockOwner, releaseRemoteLock } from '../shared/remote-lock.js';
+import { type AfterApply, applyRunning } from './proxy-apply-script.js';
 
 /** Routes of a server as stored (the single source of the rendered Caddy config). */
 export async function storedRoutes(ctx: Ctx, serverId: number) {
@@ -81,14 +83,9 @@ export async function caddyAnswers(ex: Executor, adminAddress: string): Promise<
   }
 }
 
-export type ProxyApplyMode = 'systemd' | 'reload' | 'start';
+export type { AfterApply };
 
-/** A reload of the running Caddy: its systemd unit when there is one, else through the admin API. */
-const reloadRunning = (configFile: string, adminAddress: string): Cmd =>
-  or(
-    and(caddy.systemdActive(), caddy.systemdReload(), exec('echo', 'systemd')),
-    caddy.reload(configFile, adminAddress),
-  );
+export type ProxyApplyMode = 'systemd' | 'reload' | 'start';
 
 /**
  * Makes the running Caddy use `<root>/caddy/Caddyfile` when nothing answered on the admin address: the systemd
@@ -116,6 +113,8 @@ async function startOrReloadUnit(ex: Executor, server: ServerRow, log: (l: strin
 export interface ApplyResult {
   readonly changed: boolean;
   readonly mode: ProxyApplyMode | 'unchanged';
+  /** The script still running `afterApply`'s parts (the new config is live): absent when they were not sent. */
+  readonly afterScript?: FramedScript;
 }
 
 /**
@@ -139,6 +138,9 @@ export async function applyProxyConfig(
     expectChange?: boolean;
     /** Whether Caddy answers on its admin address, when the caller knows it already (a deploy's prepare batch). */
     caddyRunning?: boolean;
+    afterApply?: AfterApply;
+    /** Cancels the script (and `afterApply`'s parts). */
+    signal?: AbortSignal;
   } = {},
 ): Promise<ApplyResult> {
   const { adminAddress } = serverSettings(server).proxy;
@@ -201,6 +203,8 @@ async function applyLocked(
     unlock: { cmd: Cmd; done: () => void };
     /** Take the proxy lock in the apply script itself (its first attempt; `lockNotTaken` when it failed). */
     lockFirst?: Cmd;
+    afterApply?: AfterApply;
+    signal?: AbortSignal;
   },
 ): Promise<ApplyResult | { lockNotTaken: { exitCode: number; stdout: string } }> {
   const log = opts.log ?? (() => {});
@@ -220,12 +224,12 @@ async function applyLocked(
   // Write (content on stdin), keep the previous file, swap; nothing is swapped unless the candidate validates.
   // A running Caddy validates on reload and keeps its config live when the new one is bad (the script then
   // restores the file): a separate `caddy validate` is only needed before a first start.
-  const swap = and(
-    toFile(exec('cat'), paths.candidate),
+  const install = and(
     ...(running ? [] : [caddy.validate(paths.candidate)]),
     fs.cpIfExists(paths.config, paths.previous),
     fs.mv(paths.candidate, paths.config),
   );
+  const swap = and(toFile(exec('cat'), paths.candidate), install);
   // A private ACME CA's root goes next to the config it is named in (public data, rewritten each time).
   const caRoot = serverSettings(server).acme?.caRoot;
   if (caRoot) await ex.put(acmeCaRootPath(server.root_dir), caRoot, { mode: 0o644 });
@@ -236,42 +240,7 @@ async function applyLocked(
       hint: 'nothing was changed; this is a bug in infrakt, please report it with the output above',
     });
   };
-  if (running) {
-    // Swap, reload, restore if the reload failed, release the lock: one script, one round trip.
-    const nonce = randomBytes(12).toString('hex');
-    const apply = or(
-      and(
-        echoStage('swap'),
-        swap,
-        or(and(echoStage('reload'), reloadRunning(paths.config, adminAddress)), and(restore, exec('false'))),
-      ),
-      and(fs.rmFile(paths.candidate), exec('false')),
-    );
-    // With `lockFirst`, the apply and the unlock run only if the lock was taken.
-    const after = opts.lockFirst ? { after: 'lock' } : {};
-    const script = batch(
-      [
-        ...(opts.lockFirst ? [{ name: 'lock', cmd: opts.lockFirst }] : []),
-        { name: 'apply', cmd: apply, stdin: true, ...after },
-        { name: 'unlock', cmd: opts.unlock.cmd, ...after },
-      ],
-      nonce,
-    );
-    const r = await ex.run(script, { stdin: text });
-    const parts = parseBatch(r.stdout, nonce);
-    if (opts.lockFirst) {
-      const lock = parts.get('lock');
-      if (lock?.exitCode !== 0) return { lockNotTaken: lock ?? { exitCode: r.exitCode || 255, stdout: '' } };
-    }
-    if (parts.get('unlock')?.exitCode === 0) opts.unlock.done();
-    const applied = parts.get('apply');
-    if (applied?.exitCode === 0)
-      return { changed: true, mode: applied.stdout.trim().endsWith('systemd') ? 'systemd' : 'reload' };
-    const out = applied?.stdout ?? '';
-    if (!out.includes('stage:reload')) throw invalid();
-    log('reload failed: restored the previous Caddy config');
-    throw commandFailed(ex.target, reloadRunning(paths.config, adminAddress), { ...r, stdout: out }, 'caddy reload');
-  }
+  if (running) return applyRunning(ex, server, { ...opts, text, swap, install, restore, invalid, log });
   const check = await ex.run(swap, { stdin: text });
   if (check.exitCode !== 0) {
     await ex.run(fs.rmFile(paths.candidate));
@@ -290,6 +259,3 @@ async function applyLocked(
     throw e;
   }
 }
-
-/** A line saying how far the apply script got (a failure after `reload` began needs the restore). */
-const echoStage = (stage: string): Cmd => exec('echo', `stage:${stage}`);

@@ -79,6 +79,22 @@ describe('docker builders', () => {
       `{ docker volume ls -q ${f} | xargs -r docker volume rm --force; } 2> /dev/null`,
     );
   });
+  it('removes every release of an app but one, as the server lists them (orphans and lone networks too)', () => {
+    const text = r(docker.removeReleasesExcept({ app: 'web', root: '/opt/infrakt', keep: 'web-r3', stopSeconds: 7 }));
+    const ps =
+      "docker ps -a --filter 'label=infrakt.app=web' --filter 'label=infrakt.root=/opt/infrakt' --format '{{.Label \"com.docker.compose.project\"}} {{.ID}}'";
+    const nets =
+      "docker network ls --filter 'label=com.docker.compose.project' --format '{{.Label \"com.docker.compose.project\"}} {{.ID}}'";
+    const ours = "grep -E '^web-r[0-9]+ ' | grep -vE '^web-r3 '";
+    expect(text).toBe(
+      [
+        `{ ${ps}; ${nets}; } | ${ours} | cut -d ' ' -f1 | sort -u`,
+        `${ps} | ${ours} | cut -d ' ' -f2 | xargs -r docker stop --time 7`,
+        `${ps} | ${ours} | cut -d ' ' -f2 | xargs -r docker rm --force --volumes`,
+        `${nets} | ${ours} | cut -d ' ' -f2 | xargs -r docker network rm`,
+      ].join(' && '),
+    );
+  });
   it('restarts, stops and reads logs of a project', () => {
     const f = "--filter 'label=com.docker.compose.project=web-r1'";
     expect(r(docker.restartProject('web-r1'))).toBe(`docker ps -aq ${f} | xargs -r docker restart`);

@@ -75,8 +75,15 @@ describe('deployApp (recording executor, real store)', () => {
     expect(rel).toMatchObject({ secret: true, mode: 0o600 });
     expect(rel.content).toContain(`API_KEY: "${SECRET}"`);
     expect(ex.puts.some((p) => p.path.endsWith('/.env'))).toBe(false);
-    const swap = ex.commands.findIndex((c) => c.includes('cat > /srv/ikt/caddy/Caddyfile.next && '));
-    expect(ex.stdins[swap]).toContain('reverse_proxy 127.0.0.1:24242');
+    // The switch carries the retirement: the config and the staged `current` marker travel in one stdin, the
+    // marker is moved into place only after the reload (one script: prepare, write → health, switch + retire).
+    const candidate = ex.puts.find((p) => p.path === '/srv/ikt/caddy/Caddyfile.next');
+    expect(candidate?.content).toContain('reverse_proxy 127.0.0.1:24242');
+    const staged = ex.puts.find((p) => p.path.startsWith('/srv/ikt/apps/web/.current.infrakt-'));
+    expect(staged?.content).toBe('1 app\n');
+    const markerIdx = ex.commands.findIndex((c) => c === `mv -f -- ${staged!.path} /srv/ikt/apps/web/current`);
+    expect(markerIdx).toBeGreaterThan(reloadIdx);
+    expect(ex.batches).toBe(3);
     for (const c of ex.commands) expect(c).not.toContain(SECRET);
     expect(ex.closed).toBe(true);
     const [dep] = await listDeployments(ctx, 'web');

@@ -484,6 +484,83 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     });
   });
 
+  describe('the switch carries the retirement: one script, each step reporting its own part', () => {
+    const switchThenRetire = async () => {
+      await earlierReleases('web', 1);
+      return inRun('web', async (run) => {
+        await step(run, 'source', fetchSource);
+        run.hostPort = 24600;
+        run.caddyRunning = true;
+        run.before = { projects: ['web-r1', 'web-svc'], releases: [1] };
+        await step(run, 'switch', switchTraffic).catch(() => undefined);
+        if (run.switched) await step(run, 'retire', retirePrevious);
+        return run;
+      });
+    };
+    const at = (pred: (c: string) => boolean) => ex.commands.findIndex(pred);
+    const reload = (c: string) => c.includes('caddy reload');
+    const stop = (c: string) => c.includes("label=com.docker.compose.project=web-r1'");
+    const sweep = (c: string) => c.includes("grep -vE '^web-r2 '");
+    const marker = (c: string) =>
+      /^mv -f -- \/srv\/ikt\/apps\/web\/\.current\.infrakt-\w+ \/srv\/ikt\/apps\/web\/current$/.test(c);
+
+    it('after the reload and the proxy unlock: a drain, the stop, the sweep, the marker — one round trip', async () => {
+      const { result: run, steps } = await switchThenRetire();
+      expect(ex.batches).toBe(1);
+      const proxyUnlock = at((c) => c.includes('grep -qxF') && c.includes('proxy.lock'));
+      expect(proxyUnlock).toBeGreaterThan(at(reload));
+      expect(at((c) => c === 'sleep 0.25')).toBeGreaterThan(proxyUnlock);
+      expect(at(stop)).toBeGreaterThan(at((c) => c === 'sleep 0.25'));
+      expect(at(sweep)).toBeGreaterThan(at(stop));
+      expect(at(marker)).toBeGreaterThan(at(reload));
+      expect(run.currentWritten).toBe(true);
+      expect(recorded(steps, 'switch proxy').status).toBe('succeeded');
+      expect(recorded(steps, 'retire previous release')).toMatchObject({
+        status: 'succeeded',
+        detail: 'stopped web-r1',
+      });
+    });
+
+    it('a failed switch retires nothing and writes no marker (the staged one is removed)', async () => {
+      ex.on('stage:reload', { exitCode: 1, stdout: 'stage:swap\nstage:reload\n', stderr: 'bad config' });
+      const { result: run, steps } = await switchThenRetire();
+      expect(run.switched).toBe(false);
+      expect(recorded(steps, 'switch proxy').status).toBe('failed');
+      for (const p of [stop, sweep, marker, (c: string) => c === 'sleep 0.25']) expect(at(p)).toBe(-1);
+      // The apply's own failure branch removes the candidate and the staged marker.
+      expect(
+        ex.commands.some(
+          (c) => c.includes('stage:reload') && /rm -f -- \/srv\/ikt\/apps\/web\/\.current\.infrakt-/.test(c),
+        ),
+      ).toBe(true);
+    });
+
+    it('a retirement that fails is reported by its own step and never undoes the switch', async () => {
+      ex.on("label=com.docker.compose.project=web-r1'", { exitCode: 1, stderr: 'daemon busy' });
+      ex.on("grep -vE '^web-r2 '", { exitCode: 123, stdout: 'web-r1\n', stderr: 'network in use' });
+      const { result: run, steps, jobId } = await switchThenRetire();
+      expect(run.switched).toBe(true);
+      expect(recorded(steps, 'switch proxy').status).toBe('succeeded');
+      expect(recorded(steps, 'retire previous release')).toMatchObject({
+        status: 'succeeded',
+        detail: 'nothing retired or pruned (see the log)',
+      });
+      const logs = (await jobs.logs(jobId)).filter((l) => l.stream === 'stderr').map((l) => l.line);
+      expect(logs).toContain('could not stop web-r1');
+      expect(logs.some((l) => l.startsWith('could not remove every other release'))).toBe(true);
+      expect(run.currentWritten).toBe(true);
+    });
+
+    it('an orphaned release the server still has is removed and named', async () => {
+      ex.on("grep -vE '^web-r2 '", { stdout: 'web-r7\n3f2a9c1d\n' });
+      const { steps, jobId } = await switchThenRetire();
+      expect(recorded(steps, 'retire previous release').detail).toBe('stopped web-r1; removed orphaned web-r7');
+      expect(
+        (await jobs.logs(jobId)).some((l) => l.line === 'removed web-r7: left behind by an interrupted deploy'),
+      ).toBe(true);
+    });
+  });
+
   describe('route switch: a config that does not go live restores the route', () => {
     const routes = () =>
       ctx.store.db.selectFrom('proxy_routes').select(['domain', 'upstream_port', 'app_id']).execute();

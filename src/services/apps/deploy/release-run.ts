@@ -18,10 +18,12 @@ import { type AppLayout, appLayout, appVolume } from '../../../core/plans/layout
 import type { Secret } from '../../../core/secret.js';
 import { pullPolicy } from '../../servers/settings.js';
 import type { Ctx } from '../../shared/context.js';
+import type { FramedScript } from '../../shared/framed-script.js';
 import type { ServerSession } from '../../shared/server-session.js';
 import { appSettings, type PreparedRelease, type ReleaseDetails, type SourceCtx } from '../release-source.js';
 import { startDeployment } from '../releases.js';
 import type { ReleaseChain } from './release-chain.js';
+import type { Retirement } from './steps/retire-previous.js';
 
 export interface ReleaseRequest {
   action: DeployAction;
@@ -77,6 +79,8 @@ export interface ReleaseRun {
   msToServing: number;
   /** Write → start → health as one script, when nothing is built between them (see release-chain.ts). */
   chain: ReleaseChain | null;
+  /** The retirement sent with the proxy switch, still running in its script (`retire previous release` reports it). */
+  retiring: { script: FramedScript; retirement: Retirement } | null;
   /** `retire previous release` wrote the `current` marker in its script (`record release` then does not). */
   currentWritten: boolean;
   /** Traffic is on the new release (or it is retiring the previous one): a failure is no longer undone. */
@@ -161,6 +165,7 @@ export async function openReleaseRun(o: {
     caddyRunning: null,
     msToServing: 0,
     chain: null,
+    retiring: null,
     currentWritten: false,
     switched: false,
     compensations: [],

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { type BatchPart, batch, parseBatch, seq } from '../../../../core/cmd/index.js';
+import { type BatchPart, type BatchResult, batch, exec, parseBatch, seq } from '../../../../core/cmd/index.js';
 import * as docker from '../../../../core/commands/docker.js';
 import * as fs from '../../../../core/commands/fs.js';
 import { toInfraktError } from '../../../../core/errors.js';
+import type { StepHandle } from '../../../../core/jobs.js';
 import {
   builtImage,
   currentMarker,
@@ -11,81 +12,165 @@ import {
   releasesToPrune,
   servicesProject,
 } from '../../../../core/plans/layout.js';
+import type { AfterApply } from '../../../proxy/proxy-config.js';
 import { appSettings } from '../../release-source.js';
 import type { ReleaseRun, ReleaseStep } from '../release-run.js';
 
 /**
- * `retire previous release`: after a short drain, the releases running before stop and releases beyond the
- * last three are pruned — one round trip for all of it, which also releases the app's server lock (the deploy's
- * last remote work; otherwise one more round trip at the end). Traffic is on the new release: failures here
- * are reported, never undone (the next deploy retries).
+ * The retirement of the releases before this one, as parts of one script: after a short drain, the releases
+ * that ran before stop, then any other release of the app the server still has (listed there and then: one
+ * orphaned by a deploy killed during its start was never recorded), releases beyond the last three are
+ * pruned, the `current` marker is written and the app's server lock released (the deploy's last remote work).
  */
-export const retirePrevious: ReleaseStep = async (run, _step, s) => {
-  // Without a domain there was no switch: the new release serves from the moment the previous one stops.
+export interface Retirement {
+  readonly parts: BatchPart[];
+  /** Release projects known to run before this release (from `prepare server`). */
+  readonly known: readonly string[];
+  readonly prune: readonly number[];
+  readonly unlock: { released: () => void } | null;
+  readonly marker: { content: string; staged: string } | null;
+  /** The drain before the stops, when it is not a part of the script (retirement on its own). */
+  readonly drainMs: number;
+}
+
+/**
+ * `withSwitch`: the parts run in the proxy switch's script, only once the new config is live (the drain is
+ * a `sleep` there and the marker is staged with the config); else they are a script of their own.
+ */
+export function retirement(run: ReleaseRun, o: { withSwitch: boolean }): Retirement {
   const { app } = run;
-  run.switched = true;
   const keep = releaseProject(app.name, run.release);
-  const others = run.before.projects.filter((p) => p !== keep && p !== servicesProject(app.name));
+  const known = run.before.projects.filter((p) => p !== keep && p !== servicesProject(app.name));
   const prune = releasesToPrune([...run.before.releases, run.release], [run.release]);
   const unlock = run.session.unlockRequest();
-  const marker = markerWrite(run);
-  if (others.length === 0 && prune.length === 0 && !unlock) {
-    if (!app.domain) markServing(run);
-    return s.unchanged('no previous release running, nothing to prune');
-  }
-  // In-flight requests on the previous upstream finish before its containers get SIGTERM.
   const settings = appSettings(app);
-  const drainMs = settings.drainMs ?? 250;
-  if (others.length > 0 && drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
+  // In-flight requests on the previous upstream finish before its containers get SIGTERM.
+  const drainMs = known.length > 0 ? (settings.drainMs ?? 250) : 0;
   const stopSeconds = settings.stopTimeoutSec ?? 10;
+  const drain = o.withSwitch && drainMs > 0;
+  const afterDrain = drain ? { after: 'drain' } : {};
+  const marker = run.prepared
+    ? {
+        content: currentMarker(run.release, run.prepared.details.service || 'app'),
+        staged: tmpBeside(run.layout.currentFile),
+      }
+    : null;
   const parts: BatchPart[] = [
-    ...others.map((p, i) => ({ name: `stop-${i}`, cmd: docker.removeProject(p, { stopSeconds }) })),
+    // sleep(1) of coreutils takes fractions of a second.
+    ...(drain ? [{ name: 'drain', cmd: exec('sleep', String(drainMs / 1000)) }] : []),
+    ...known.map((p, i) => ({ name: `stop-${i}`, cmd: docker.removeProject(p, { stopSeconds }), ...afterDrain })),
+    {
+      name: 'orphans',
+      cmd: docker.removeReleasesExcept({ app: app.name, root: run.server.root_dir, keep, stopSeconds }),
+      ...afterDrain,
+    },
     // The image tag goes first and may be absent (nothing built, or a failed build undone): the directory decides.
     ...prune.map((n) => ({
       name: `prune-${n}`,
       cmd: seq(docker.rmi(builtImage(app.name, n)), fs.rmrf(run.layout.releaseDir(n))),
     })),
     // The `current` marker of `record release`, written here: one round trip less at the end.
-    ...(marker ? [{ name: 'current', cmd: marker.cmd, stdin: true }] : []),
-    ...(unlock ? [{ name: 'unlock', cmd: unlock.cmd }] : []),
+    ...(marker
+      ? [
+          o.withSwitch
+            ? { name: 'current', cmd: fs.mv(marker.staged, run.layout.currentFile) }
+            : {
+                name: 'current',
+                cmd: fs.writeFilesFromStdin([{ path: run.layout.currentFile, mode: 0o644, tmp: marker.staged }]),
+                stdin: true,
+              },
+        ]
+      : []),
+    ...(unlock ? [{ name: 'unlock-app', cmd: unlock.cmd }] : []),
   ];
-  const nonce = randomBytes(12).toString('hex');
-  const results = await run.ex
-    .run(batch(parts, nonce), { signal: run.job.signal, ...(marker ? { stdin: marker.stdin } : {}) })
-    .then((r) => ({ parsed: parseBatch(r.stdout, nonce), stderr: r.stderr }))
-    .catch((e) => {
-      s.log(`could not retire the previous release: ${toInfraktError(e).message}`, 'stderr');
-      return { parsed: new Map(), stderr: '' };
-    });
-  if (!app.domain) markServing(run);
-  const ok = (name: string) => results.parsed.get(name)?.exitCode === 0;
-  if (unlock && ok('unlock')) unlock.released();
-  run.currentWritten = marker !== null && ok('current');
-  const retired = others.filter((_, i) => ok(`stop-${i}`));
-  const pruned = prune.filter((n) => ok(`prune-${n}`));
-  for (const [i, p] of others.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
-  for (const n of prune) if (!ok(`prune-${n}`)) s.log(`could not prune release ${n}`, 'stderr');
-  if (results.stderr.trim()) s.log(results.stderr.trim(), 'stderr');
+  return { parts, known, prune, unlock, marker, drainMs: drain ? 0 : drainMs };
+}
+
+/** The retirement as `afterApply` of the proxy switch (the marker staged with the Caddy config). */
+export function retirementAfterSwitch(run: ReleaseRun): { retirement: Retirement; afterApply: AfterApply } {
+  const r = retirement(run, { withSwitch: true });
+  return {
+    retirement: r,
+    afterApply: {
+      parts: r.parts,
+      ...(r.marker ? { staged: [{ path: r.marker.staged, mode: 0o644, content: r.marker.content }] } : {}),
+    },
+  };
+}
+
+/**
+ * `retire previous release`: reports the retirement the proxy switch's script runs after the switch, or runs
+ * it as a script of its own (no domain, or a switch that could not carry it). Traffic is on the new release:
+ * failures here are reported, never undone (the next deploy retries).
+ */
+export const retirePrevious: ReleaseStep = async (run, _step, s) => {
+  // Without a domain there was no switch: the new release serves from the moment the previous one stops.
+  run.switched = true;
+  const pending = run.retiring;
+  run.retiring = null;
+  const r = pending?.retirement ?? retirement(run, { withSwitch: false });
+  const results = new Map<string, BatchResult>();
+  let stderr = '';
+  const failed = (e: unknown) => s.log(`could not retire the previous release: ${toInfraktError(e).message}`, 'stderr');
+  if (pending) {
+    try {
+      for (const p of r.parts) {
+        const got = await pending.script.part(p.name);
+        if (got) results.set(p.name, got);
+      }
+      stderr = (await pending.script.done).stderr;
+    } catch (e) {
+      failed(e);
+    }
+  } else {
+    if (r.drainMs > 0) await new Promise((res) => setTimeout(res, r.drainMs));
+    const nonce = randomBytes(12).toString('hex');
+    const stdin = r.marker ? { stdin: fs.filesPayload([r.marker.content]) } : {};
+    await run.ex
+      .run(batch(r.parts, nonce), { signal: run.job.signal, ...stdin })
+      .then((res) => {
+        for (const [k, v] of parseBatch(res.stdout, nonce)) results.set(k, v);
+        stderr = res.stderr;
+      })
+      .catch(failed);
+  }
+  if (!run.app.domain) markServing(run);
+  report(run, s, r, results, stderr);
+};
+
+function report(run: ReleaseRun, s: StepHandle, r: Retirement, results: Map<string, BatchResult>, stderr: string) {
+  const ok = (name: string) => results.get(name)?.exitCode === 0;
+  if (r.unlock && ok('unlock-app')) r.unlock.released();
+  run.currentWritten = r.marker !== null && ok('current');
+  const retired = r.known.filter((_, i) => ok(`stop-${i}`));
+  for (const [i, p] of r.known.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
+  // The sweep prints the projects it found (docker's own output, container ids, is not a project name).
+  const sweep = results.get('orphans');
+  const prefix = `${run.app.name}-r`;
+  const orphans = (sweep?.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(prefix) && /^\d+$/.test(l.slice(prefix.length)) && !r.known.includes(l));
+  if (sweep && sweep.exitCode !== 0) s.log(`could not remove every other release (${orphans.join(', ')})`, 'stderr');
+  else if (orphans.length > 0) s.log(`removed ${orphans.join(', ')}: left behind by an interrupted deploy`);
+  const pruned = r.prune.filter((n) => ok(`prune-${n}`));
+  for (const n of r.prune) if (!ok(`prune-${n}`)) s.log(`could not prune release ${n}`, 'stderr');
+  if (stderr.trim()) s.log(stderr.trim(), 'stderr');
+  const removed = sweep?.exitCode === 0 ? orphans : [];
   const what = [
     ...(retired.length ? [`stopped ${retired.join(', ')}`] : []),
+    ...(removed.length ? [`removed orphaned ${removed.join(', ')}`] : []),
     ...(pruned.length ? [`pruned release(s) ${pruned.join(', ')}`] : []),
   ];
-  if (what.length === 0 && others.length === 0 && prune.length === 0)
+  if (what.length === 0 && r.known.length === 0 && r.prune.length === 0 && orphans.length === 0)
     s.unchanged('no previous release running, nothing to prune');
   else if (what.length === 0) s.detail('nothing retired or pruned (see the log)');
   else s.detail(what.join('; '));
-};
-
-/** The atomic write of the release's `current` marker (scheduled tasks read it at each run). */
-function markerWrite(run: ReleaseRun) {
-  if (!run.prepared) return null;
-  const path = run.layout.currentFile;
-  const tmp = posix.join(posix.dirname(path), `.${posix.basename(path)}.infrakt-${randomBytes(6).toString('hex')}`);
-  return {
-    cmd: fs.writeFilesFromStdin([{ path, mode: 0o644, tmp }]),
-    stdin: fs.filesPayload([currentMarker(run.release, run.prepared.details.service || 'app')]),
-  };
 }
+
+/** A temp name next to `path` (same directory: the rename is atomic). */
+const tmpBeside = (path: string) =>
+  posix.join(posix.dirname(path), `.${posix.basename(path)}.infrakt-${randomBytes(6).toString('hex')}`);
 
 /** The new release serves from now on: kept on the run (the result) and on the job record ("serving"). */
 export function markServing(run: ReleaseRun): void {
