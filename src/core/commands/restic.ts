@@ -26,6 +26,7 @@ export const CRED_FILES = {
 export const RESTIC_WRAPPER =
   'd=$1; shift; export RESTIC_PASSWORD_FILE="$d/password"; ' +
   // A systemd unit has no HOME: restic's cache then goes beside the credentials (0700) instead of nowhere.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
   'if [ -z "${HOME:-}" ] && [ -z "${XDG_CACHE_HOME:-}" ]; then export XDG_CACHE_HOME="$d/.cache"; fi; ' +
   'if [ -f "$d/env" ]; then set -a; . "$d/env"; set +a; fi; exec restic "$@"';
 

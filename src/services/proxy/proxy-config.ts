@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { type CaddyRedirect, renderCaddyfile } from '../../core/caddy/render.js';
 import { and, type Cmd, exec, toFile } from '../../core/cmd/index.js';
@@ -210,7 +209,6 @@ async function applyLocked(
   const log = opts.log ?? (() => {});
   const paths = caddy.caddyPaths(server.root_dir);
   const text = await renderServerCaddyfile(ctx, server);
-  const { adminAddress } = serverSettings(server).proxy;
   const { running } = opts;
   if (!opts.expectChange) await runChecked(ex, fs.mkdirp(paths.data, 0o700), { what: 'create caddy dir' });
   // A deploy always changes the route: skip reading the current file (one round trip less).

@@ -81,7 +81,7 @@ describe('deployApp (recording executor, real store)', () => {
     expect(candidate?.content).toContain('reverse_proxy 127.0.0.1:24242');
     const staged = ex.puts.find((p) => p.path.startsWith('/srv/ikt/apps/web/.current.infrakt-'));
     expect(staged?.content).toBe('1 app\n');
-    const markerIdx = ex.commands.findIndex((c) => c === `mv -f -- ${staged!.path} /srv/ikt/apps/web/current`);
+    const markerIdx = ex.commands.indexOf(`mv -f -- ${staged!.path} /srv/ikt/apps/web/current`);
     expect(markerIdx).toBeGreaterThan(reloadIdx);
     expect(ex.batches).toBe(3);
     for (const c of ex.commands) expect(c).not.toContain(SECRET);
