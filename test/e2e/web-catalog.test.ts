@@ -197,7 +197,7 @@ describe('catalog in the dashboard (Chromium)', () => {
     await page.goto(`${served.base}/apps/${APP}?tab=settings`);
     await expect(page.locator('[data-auth-current]').textContent()).resolves.toBe('Now: no auth');
     await page.getByLabel('Auth in front of the app').selectOption('basic');
-    await page.getByLabel('User').fill('admin');
+    await page.getByLabel('User', { exact: true }).fill('admin');
     await page.getByLabel('Password', { exact: true }).fill('short');
     await page.getByRole('button', { name: 'Save auth' }).click();
     await page.getByText('Password must be at least 8 characters').waitFor();
