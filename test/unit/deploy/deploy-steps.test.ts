@@ -509,8 +509,8 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       expect(ex.batches).toBe(1);
       const proxyUnlock = at((c) => c.includes('grep -qxF') && c.includes('proxy.lock'));
       expect(proxyUnlock).toBeGreaterThan(at(reload));
-      expect(at((c) => c === 'sleep 0.25')).toBeGreaterThan(proxyUnlock);
-      expect(at(stop)).toBeGreaterThan(at((c) => c === 'sleep 0.25'));
+      expect(at((c) => c === 'sleep 1')).toBeGreaterThan(proxyUnlock);
+      expect(at(stop)).toBeGreaterThan(at((c) => c === 'sleep 1'));
       expect(at(sweep)).toBeGreaterThan(at(stop));
       expect(at(marker)).toBeGreaterThan(at(reload));
       expect(run.currentWritten).toBe(true);
@@ -526,7 +526,7 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       const { result: run, steps } = await switchThenRetire();
       expect(run.switched).toBe(false);
       expect(recorded(steps, 'switch proxy').status).toBe('failed');
-      for (const p of [stop, sweep, marker, (c: string) => c === 'sleep 0.25']) expect(at(p)).toBe(-1);
+      for (const p of [stop, sweep, marker, (c: string) => c === 'sleep 1']) expect(at(p)).toBe(-1);
       // The apply's own failure branch removes the candidate and the staged marker.
       expect(
         ex.commands.some(
