@@ -135,7 +135,7 @@ async function runCreate(
       const checks = await Promise.all(
         all.map(async (server) => ({
           server,
-          ...(await checkNode(exOf(server), server, { encrypted, signal: job.signal })),
+          ...(await checkNode(exOf(server), server.user, { encrypted, signal: job.signal })),
         })),
       );
       for (const { server, info, esp } of checks) {

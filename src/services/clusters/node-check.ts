@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerRow } from '../../adapters/store/schema.js';
 import { batch, parseBatch } from '../../core/cmd/index.js';
 import { asRoot } from '../../core/commands/sudo.js';
 import * as swarm from '../../core/commands/swarm.js';
@@ -19,12 +18,13 @@ export interface NodeCheck {
  */
 export async function checkNode(
   ex: Executor,
-  server: ServerRow,
+  /** The SSH user: the probe goes through `sudo -n` unless it is root. */
+  user: string,
   o: { encrypted: boolean; signal?: AbortSignal },
 ): Promise<NodeCheck> {
   const info = swarm.swarmInfo();
   const nonce = randomBytes(12).toString('hex');
-  const probe = asRoot(espGcmProbe(`infrakt-esp-${randomBytes(6).toString('hex')}`), server.user);
+  const probe = asRoot(espGcmProbe(`infrakt-esp-${randomBytes(6).toString('hex')}`), user);
   const script = batch([{ name: 'swarm', cmd: info }, ...(o.encrypted ? [{ name: 'esp', cmd: probe }] : [])], nonce);
   const r = await ex.run(script, o.signal ? { signal: o.signal } : {});
   const parts = parseBatch(r.stdout, nonce);
@@ -38,7 +38,7 @@ export async function checkNode(
     esp: !o.encrypted
       ? null
       : espPart
-        ? parseEspGcmProbe(espPart, server.user)
+        ? parseEspGcmProbe(espPart, user)
         : { ok: false, lacksEspGcm: false, reason: `the check did not finish (exit ${r.exitCode})` },
   };
 }
