@@ -10,7 +10,11 @@ export interface NodeEspProbe {
  * What `cluster create --encrypted` does with the nodes' answers: null when every node can encrypt the overlay,
  * else the error that refuses the create before anything changed, naming each node that cannot and why.
  */
-export function encryptionRefusal(probes: readonly NodeEspProbe[]): InfraktError | null {
+export function encryptionRefusal(
+  probes: readonly NodeEspProbe[],
+  /** The way out that needs no kernel change (create: without --encrypted; add-node: another server). */
+  otherwise = 'or create the cluster without --encrypted (the overlay is then not encrypted between nodes)',
+): InfraktError | null {
   const failed = probes.flatMap((p) => (p.result.ok ? [] : [{ server: p.server, ...p.result }]));
   if (!failed.length) return null;
   const names = failed.map((f) => f.server);
@@ -30,14 +34,17 @@ export function encryptionRefusal(probes: readonly NodeEspProbe[]): InfraktError
     failed.some((f) => !f.lacksEspGcm)
       ? 'let the check run as root (root login or passwordless sudo, and iproute2)'
       : null,
-    'or create the cluster without --encrypted (the overlay is then not encrypted between nodes)',
+    otherwise,
   ]
     .filter(Boolean)
     .join('; ');
+  const one = names.length === 1;
   const verdict = failed.every((f) => f.lacksEspGcm)
-    ? 'lack it'
+    ? one
+      ? 'lacks it'
+      : 'lack it'
     : lacking
-      ? 'lack it or could not be checked'
+      ? `${one ? 'lacks' : 'lack'} it or could not be checked`
       : 'could not be checked';
   return new InfraktError(
     'UNSUPPORTED',

@@ -13,6 +13,7 @@ import { espGcmProbe, parseEspGcmProbe } from '../../../src/core/commands/xfrm.j
 import { encryptionRefusal } from '../../../src/core/swarm/encryption-check.js';
 import { listClusters } from '../../../src/services/clusters/clusters.js';
 import { prepareCreateCluster } from '../../../src/services/clusters/create.js';
+import { prepareAddNode } from '../../../src/services/clusters/nodes.js';
 import { registerServer } from '../../../src/services/servers/servers.js';
 import type { Ctx } from '../../../src/services/shared/context.js';
 import { runPlan } from '../../../src/services/shared/job-plan.js';
@@ -239,5 +240,43 @@ describe('cluster create --encrypted (recording executors)', () => {
     nodes.get('m1')!.on('docker network inspect', { exitCode: 1 });
     await runPlan(ctx, await prepareCreateCluster(ctx, { name: 'plain', manager: 'm1' }));
     expect(nodes.get('m1')!.commands.join('\n')).not.toContain('xfrm');
+  });
+
+  it('add-node to an encrypted cluster asks the new node first and refuses it before any token is read', async () => {
+    await prepareCreateCluster(ctx, { name: 'sec', manager: 'm1', settings: { encrypted: true } });
+    await ctx.store.db.updateTable('clusters').set({ status: 'active' }).execute();
+    const active = JSON.stringify({
+      swarm: { NodeID: 'id-m1', LocalNodeState: 'active', ControlAvailable: true, Cluster: { ID: 'c1' } },
+      version: '20.10.24',
+    });
+    const leader = JSON.stringify({
+      ID: 'id-m1',
+      Hostname: 'm1',
+      Status: 'Ready',
+      ManagerStatus: 'Leader',
+      Self: true,
+    });
+    nodes.set(
+      'm1',
+      new RecordingExecutor().on(/docker info .*&& docker node ls/, { stdout: `${active}\n${leader}\n` }),
+    );
+    nodes.get('w1')!.on('xfrm state add', { exitCode: 3, stdout: `${NOT_FOUND}\n` });
+    const plan = await prepareAddNode(ctx, 'sec', 'w1');
+    expect(plan.spec.plannedSteps).toEqual([
+      'connect to a manager',
+      'check w1 for the encrypted overlay',
+      'read join token',
+      'open swarm ports to members',
+      'join w1',
+    ]);
+    const err = await runPlan(ctx, plan).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'UNSUPPORTED',
+      message: expect.stringContaining('and w1 lacks it'),
+      hint: expect.stringContaining("or add a server that can: the overlay of 'sec' is encrypted"),
+    });
+    expect(nodes.get('m1')!.commands.join('\n')).not.toContain('join-token');
+    expect(nodes.get('w1')!.commands.join('\n')).not.toMatch(/swarm\/join|ufw/);
+    expect((await listClusters(ctx))[0]!.nodes.map((n) => n.server)).toEqual(['m1']);
   });
 });
