@@ -92,7 +92,9 @@ export function registerClusterCommands(cluster: Command): void {
         process.stdout.write(
           `${c.dim('name'.padEnd(10))}${k.name}\n${c.dim('status'.padEnd(10))}${status(k.status)}\n`,
         );
-        process.stdout.write(`${c.dim('network'.padEnd(10))}${k.network}${k.encrypted ? ' (encrypted)' : ''}\n`);
+        process.stdout.write(
+          `${c.dim('network'.padEnd(10))}${k.network} (overlay, ${k.encrypted ? 'encrypted: IPsec ESP between nodes' : 'not encrypted'})\n`,
+        );
         process.stdout.write(`${c.dim('edge'.padEnd(10))}${k.proxyImage} on port ${k.httpPort} of every node\n`);
         const passed = k.passedOver.map((p) => `${p.server}: ${p.error}`).join('; ');
         process.stdout.write(
