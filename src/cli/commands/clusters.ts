@@ -31,7 +31,7 @@ export function registerClusterCommands(cluster: Command): void {
     .option('--workers <servers>', 'comma-separated registered servers that join as workers', list, [])
     .option('--http-port <port>', 'port the edge proxy (Caddy on every node) listens on', intOption, 80)
     .option('--proxy-image <image>', 'edge proxy image, reachable by every node', 'caddy:2')
-    .option('--encrypted', 'encrypt the overlay network (IPsec; needs the xfrm/esp kernel modules)')
+    .option('--encrypted', 'encrypt the overlay network (IPsec ESP AES-GCM; every node is checked first)')
     .option('--json', 'print the cluster as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
