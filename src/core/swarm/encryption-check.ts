@@ -21,21 +21,11 @@ export function encryptionRefusal(
   // One reason said once when every node gave the same (the usual case: one kernel build on every node).
   const reasons = new Set(failed.map((f) => f.reason));
   const why = reasons.size === 1 ? failed[0]!.reason : failed.map((f) => `${f.server}: ${f.reason}`).join('; ');
-  const lacking = failed.some((f) => f.lacksEspGcm);
-  const hint = [
-    lacking
-      ? `on ${failed
-          .filter((f) => f.lacksEspGcm)
-          .map((f) => f.server)
-          .join(
-            ', ',
-          )}, load the IPsec modules (modprobe -a xfrm_user esp4 gcm aes) or use a kernel with ESP and AES-GCM`
-      : null,
-    failed.some((f) => !f.lacksEspGcm)
-      ? 'let the check run as root (root login or passwordless sudo, and iproute2)'
-      : null,
-    otherwise,
-  ]
+  const lackingNames = failed.filter((f) => f.lacksEspGcm).map((f) => f.server);
+  const lacking = lackingNames.length > 0;
+  const modules = `on ${lackingNames.join(', ')}, load the IPsec modules (modprobe -a xfrm_user esp4 gcm aes) or use a kernel with ESP and AES-GCM`;
+  const unchecked = 'let the check run as root (root login or passwordless sudo, and iproute2)';
+  const hint = [lacking ? modules : null, lackingNames.length < failed.length ? unchecked : null, otherwise]
     .filter(Boolean)
     .join('; ');
   const one = names.length === 1;
