@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../harness/chromium.js';
 import { CLI_BIN, cleanupHomes, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { kernelTakesEspGcm } from '../harness/kernel-esp.js';
 import { waitFor } from '../harness/sshd.js';
 import { type SwarmLab, startSwarmLab, swarmLabAvailable } from '../harness/swarm-nodes.js';
 
@@ -124,6 +125,53 @@ describe.skipIf(!available)('swarm cluster', () => {
     ).toMatch(/^iks[0-9a-f]{6}b1$/);
   });
 
+  it("--encrypted: every node's kernel is asked first; without ESP AES-GCM the create is refused and nothing changes", async () => {
+    // This machine's kernel (which the lab's nodes share), asked independently of infrakt.
+    const kernel = kernelTakesEspGcm();
+    const t0 = Date.now();
+    const r = await cli([
+      'cluster',
+      'create',
+      'sec',
+      '--manager',
+      'node1',
+      '--workers',
+      'node2,node3',
+      '--proxy-image',
+      CADDY,
+      '--encrypted',
+    ]);
+    console.log(
+      `encrypted create: kernel ${kernel.can ? 'has' : `lacks (${kernel.said})`} ESP AES-GCM; ${r.code === 0 ? 'created' : 'refused'} in ${Date.now() - t0} ms`,
+    );
+    if (kernel.can) {
+      expect(r.code, r.stderr).toBe(0);
+      const options = lab.nodes[0]!.docker(['network', 'inspect', 'infrakt-sec', '--format', '{{json .Options}}']);
+      expect(JSON.parse(options)).toHaveProperty('encrypted');
+      expect((await json<{ encrypted: boolean }>(['cluster', 'show', 'sec'])).encrypted).toBe(true);
+      const gone = await cli(['cluster', 'destroy', 'sec', '-y']);
+      expect(gone.code, gone.stderr).toBe(0);
+    } else {
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(
+        "the overlay network cannot be encrypted: Docker's encrypted overlay needs IPsec ESP with AES-GCM (rfc4106(gcm(aes))) in every node's kernel, and node1, node2, node3 lack it",
+      );
+      expect(r.stderr).toContain(kernel.said);
+      expect(r.stderr).toMatch(/modprobe -a xfrm_user esp4 gcm aes.*create the cluster without --encrypted/);
+      // Nothing was created: no node is in a swarm, no cluster is recorded, the node check was the last step run.
+      for (const node of lab.nodes) {
+        expect(node.docker(['info', '--format', '{{.Swarm.LocalNodeState}}']).trim(), node.name).toBe('inactive');
+      }
+      expect(await json<unknown[]>(['cluster', 'list'])).toEqual([]);
+      const job = await json<{ steps: { name: string; status: string }[] }>(['job', 'show', 'last']);
+      expect(
+        job.steps
+          .filter((st) => ['succeeded', 'failed', 'unchanged'].includes(st.status))
+          .map((st) => `${st.name}:${st.status}`),
+      ).toEqual(['connect:succeeded', 'check nodes:failed']);
+    }
+  });
+
   it('creates the cluster; the join token never reaches the job log or the local state', async () => {
     const r = await cli([
       'cluster',
@@ -167,8 +215,12 @@ describe.skipIf(!available)('swarm cluster', () => {
   });
 
   it('lists and shows the cluster with live node roles, availability and Docker versions', async () => {
-    const list = await json<{ name: string; nodes: { server: string; role: string }[] }[]>(['cluster', 'list']);
+    const list = await json<{ name: string; encrypted: boolean; nodes: { server: string; role: string }[] }[]>([
+      'cluster',
+      'list',
+    ]);
     expect(list.map((k) => k.name)).toEqual(['prod']);
+    expect(list[0]!.encrypted).toBe(false);
     expect(list[0]!.nodes.map((n) => `${n.server}:${n.role}`)).toEqual([
       'node1:manager',
       'node2:worker',

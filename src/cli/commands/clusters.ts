@@ -31,7 +31,7 @@ export function registerClusterCommands(cluster: Command): void {
     .option('--workers <servers>', 'comma-separated registered servers that join as workers', list, [])
     .option('--http-port <port>', 'port the edge proxy (Caddy on every node) listens on', intOption, 80)
     .option('--proxy-image <image>', 'edge proxy image, reachable by every node', 'caddy:2')
-    .option('--encrypted', 'encrypt the overlay network (IPsec; needs the xfrm/esp kernel modules)')
+    .option('--encrypted', 'encrypt the overlay network (IPsec ESP AES-GCM; every node is checked first)')
     .option('--json', 'print the cluster as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {
@@ -92,7 +92,9 @@ export function registerClusterCommands(cluster: Command): void {
         process.stdout.write(
           `${c.dim('name'.padEnd(10))}${k.name}\n${c.dim('status'.padEnd(10))}${status(k.status)}\n`,
         );
-        process.stdout.write(`${c.dim('network'.padEnd(10))}${k.network}${k.encrypted ? ' (encrypted)' : ''}\n`);
+        process.stdout.write(
+          `${c.dim('network'.padEnd(10))}${k.network} (overlay, ${k.encrypted ? 'encrypted: IPsec ESP between nodes' : 'not encrypted'})\n`,
+        );
         process.stdout.write(`${c.dim('edge'.padEnd(10))}${k.proxyImage} on port ${k.httpPort} of every node\n`);
         const passed = k.passedOver.map((p) => `${p.server}: ${p.error}`).join('; ');
         process.stdout.write(

@@ -8,6 +8,7 @@ import { type ClusterCreateInput, clusterCreateSchema, clusterSettingsSchema } f
 import { parseInput } from '../../core/schemas/parse.js';
 import type { ClusterView } from '../../core/schemas/views/clusters.js';
 import { Secret } from '../../core/secret.js';
+import { encryptionRefusal } from '../../core/swarm/encryption-check.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import { type Ctx, nowIso } from '../shared/context.js';
@@ -15,6 +16,7 @@ import type { JobPlan } from '../shared/job-plan.js';
 import { clusterLock, clusterOfServer, getClusterById, toClusterView } from './clusters.js';
 import { swarmFirewall } from './firewall.js';
 import { deployEdge } from './manager-session.js';
+import { checkNode } from './node-check.js';
 
 /** The address a node advertises to the others: the server's host, which must be an IP address. */
 export function advertiseAddr(server: ServerRow): string {
@@ -106,7 +108,7 @@ export async function prepareCreateCluster(ctx: Ctx, input: ClusterCreateInput):
       locks: [clusterLock(cluster.id)],
       plannedSteps: steps,
     },
-    body: (job) => runCreate(ctx, job, cluster.id, manager, managers, workers),
+    body: (job) => runCreate(ctx, job, cluster.id, manager, managers, workers, settings.encrypted),
   };
 }
 
@@ -117,6 +119,7 @@ async function runCreate(
   manager: ServerRow,
   managers: ServerRow[],
   workers: ServerRow[],
+  encrypted: boolean,
 ): Promise<ClusterView> {
   const all = [manager, ...managers, ...workers];
   const exs = new Map<string, Executor>();
@@ -128,14 +131,28 @@ async function runCreate(
     });
     const exOf = (server: ServerRow) => exs.get(server.name)!;
     await job.step('check nodes', async (s) => {
-      for (const server of all) {
-        const info = swarm.parseSwarmInfo((await runChecked(exOf(server), swarm.swarmInfo())).stdout);
-        s.log(`${server.name}: Docker ${info.engineVersion}, swarm ${info.state}`);
+      // Every node at once, one round trip each; nothing changes on any node until all of them passed.
+      const checks = await Promise.all(
+        all.map(async (server) => ({
+          server,
+          ...(await checkNode(exOf(server), server.user, { encrypted, signal: job.signal })),
+        })),
+      );
+      for (const { server, info, esp } of checks) {
+        const enc = esp ? `, encrypted overlay ${esp.ok ? 'possible' : `not possible: ${esp.reason}`}` : '';
+        s.log(`${server.name}: Docker ${info.engineVersion}, swarm ${info.state}${enc}`);
+      }
+      for (const { server, info } of checks) {
         if (info.state !== 'inactive') {
           throw new InfraktError('CONFLICT', `server '${server.name}' is already part of a swarm (${info.state})`, {
             hint: `infrakt manages swarms it created: make it leave first (docker swarm leave) or pick another server`,
           });
         }
+      }
+      if (encrypted) {
+        const refusal = encryptionRefusal(checks.map((c) => ({ server: c.server.name, result: c.esp! })));
+        if (refusal) throw refusal;
+        s.detail(`${all.length} node(s) free; IPsec ESP with AES-GCM on every node`);
       }
     });
     const token = await job.step(`init swarm on ${manager.name}`, async (s) => {

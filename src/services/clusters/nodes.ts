@@ -5,6 +5,7 @@ import { type Executor, runChecked } from '../../core/executor.js';
 import type { JobContext } from '../../core/jobs.js';
 import type { ClusterView } from '../../core/schemas/views/clusters.js';
 import { Secret } from '../../core/secret.js';
+import { encryptionRefusal } from '../../core/swarm/encryption-check.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import { type Ctx, nowIso } from '../shared/context.js';
@@ -22,6 +23,7 @@ import {
 import { advertiseAddr, joinNode, recordNodeId } from './create.js';
 import { swarmFirewall } from './firewall.js';
 import { type ManagerSession, withManager } from './manager-session.js';
+import { checkNode } from './node-check.js';
 
 /**
  * `cluster add-node C SERVER [--manager]`: the worker (or manager) token read from the first manager that can act
@@ -47,10 +49,33 @@ export async function prepareAddNode(
       target: `cluster/${name}`,
       params: { cluster: name, server: serverName, role },
       locks: [clusterLock(cluster.row.id)],
-      plannedSteps: ['connect to a manager', 'read join token', 'open swarm ports to members', joinStep],
+      plannedSteps: [
+        'connect to a manager',
+        ...(cluster.settings.encrypted ? [`check ${serverName} for the encrypted overlay`] : []),
+        'read join token',
+        'open swarm ports to members',
+        joinStep,
+      ],
     },
     body: (job) =>
       withManager(ctx, job, cluster, async (m) => {
+        // The cluster's overlay is encrypted: a node whose kernel lacks ESP AES-GCM would join and never carry it.
+        if (cluster.settings.encrypted) {
+          await job.step(`check ${serverName} for the encrypted overlay`, async (s) => {
+            const ex = await ctx.connect(server, { signal: job.signal });
+            try {
+              const { esp } = await checkNode(ex, server.user, { encrypted: true, signal: job.signal });
+              const refusal = encryptionRefusal(
+                [{ server: serverName, result: esp! }],
+                `or add a server that can: the overlay of '${name}' is encrypted, so every node must`,
+              );
+              if (refusal) throw refusal;
+              s.detail('IPsec ESP with AES-GCM available');
+            } finally {
+              await ex.close();
+            }
+          });
+        }
         const token = await job.step('read join token', async (s) => {
           const t = new Secret((await runChecked(m.ex, swarm.joinToken(role))).stdout.trim());
           job.addSecrets(t);

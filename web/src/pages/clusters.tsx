@@ -73,8 +73,10 @@ function ClusterCard({ cluster }: { cluster: ClusterView }) {
     >
       <p className="mb-3 text-xs text-zinc-500 dark:text-zinc-400">
         network {cluster.network}
-        {cluster.encrypted ? ' (encrypted)' : ''} · edge proxy {cluster.proxyImage} on port {cluster.httpPort} of every
-        node
+        <span data-encrypted={cluster.encrypted ? 'yes' : 'no'}>
+          {cluster.encrypted ? ' (overlay encrypted: IPsec ESP between nodes)' : ' (overlay not encrypted)'}
+        </span>{' '}
+        · edge proxy {cluster.proxyImage} on port {cluster.httpPort} of every node
       </p>
       <h3 className="mb-1 text-sm font-semibold">Nodes</h3>
       {q.data?.manager ? (
