@@ -238,6 +238,19 @@ describe('subscribe and logs', () => {
     expect(replay.map((e) => (e.type === 'log' ? e.line : e.type))).toEqual(['line 8', 'line 9', 'status']);
   });
 
+  it('a replay (afterId) of a job that already ended delivers its steps as they ended', async () => {
+    const jobs = t.runner();
+    const h = await jobs.start({ ...spec, plannedSteps: ['x'] }, async (job) => {
+      await job.step('x', async (s) => s.log('done'));
+    });
+    await until(async () => (await jobs.get(h.id))?.status === 'succeeded');
+    const got: JobEvent[] = [];
+    const off = jobs.subscribe(h.id, (e) => got.push(e), { afterId: 0 });
+    await until(() => got.some((e) => e.type === 'status'));
+    off();
+    expect(got.some((e) => e.type === 'step' && e.step.name === 'x' && e.step.status === 'succeeded')).toBe(true);
+  });
+
   it('follows a job run by another runner by polling the store', async () => {
     const runA = t.runner();
     const watcher = t.runner({ runner: 'pid 1 on elsewhere' });

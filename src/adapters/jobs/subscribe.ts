@@ -61,7 +61,9 @@ export function storeSubscription(
       return stop();
     }
     lastLog = afterId ?? (await q.lastLogId(id).catch(() => 0));
-    seen = new Map(first.steps.map((s) => [s.idx, JSON.stringify(s)]));
+    // A replay (afterId) catches up on the steps too: the job may have moved on (even ended) before this first
+    // read, and those changes would otherwise never be delivered. A live follow starts from the state as read.
+    seen = afterId !== undefined ? new Map() : new Map(first.steps.map((s) => [s.idx, JSON.stringify(s)]));
     status = first.status;
     if (stopped) return;
     // Replay the requested backlog at once; the first poll (or the final status of an ended job) comes next.
