@@ -1,10 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import type { ChannelCreated, ChannelView, NotifyChannelAddRequest } from '../api/types.js';
 import { CopyButton } from './copy-button.js';
 import { Dialog } from './dialog.js';
+import { useSubmit } from './form-dialog.js';
 import { ErrorState } from './states.js';
 import { Button, Field, SelectField } from './ui.js';
 
@@ -81,9 +81,6 @@ export function channelBody(v: Values, events: NotifyEvent[]): NotifyChannelAddR
 export function AddChannelDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [v, setV] = useState(EMPTY);
   const [events, setEvents] = useState<NotifyEvent[]>(DEFAULT_EVENTS);
-  const [error, setError] = useState<unknown>(null);
-  const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
-  const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState<ChannelCreated | null>(null);
   const qc = useQueryClient();
   const set = (k: keyof Values) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
@@ -91,8 +88,7 @@ export function AddChannelDialog({ open, onClose }: { open: boolean; onClose: ()
   const close = () => {
     setV(EMPTY);
     setEvents(DEFAULT_EVENTS);
-    setError(null);
-    setFieldErrors({});
+    submit.reset();
     setAdded(null);
     onClose();
   };
@@ -100,21 +96,11 @@ export function AddChannelDialog({ open, onClose }: { open: boolean; onClose: ()
     setEvents(
       events.includes(ev) ? events.filter((x) => x !== ev) : ALL_EVENTS.filter((x) => x === ev || events.includes(x)),
     );
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
-      setAdded(await endpoints.addNotifyChannel(channelBody(v, events)));
-      await qc.invalidateQueries({ queryKey: ['notify'] });
-    } catch (err) {
-      if (isApiError(err)) setFieldErrors(err.fieldErrors());
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = useSubmit(async () => {
+    setAdded(await endpoints.addNotifyChannel(channelBody(v, events)));
+    await qc.invalidateQueries({ queryKey: ['notify'] });
+  });
+  const fieldErrors = submit.fields;
   const fe = (k: string) => fieldErrors[k] ?? fieldErrors[`smtp.${k}`];
   return (
     <Dialog
@@ -129,7 +115,7 @@ export function AddChannelDialog({ open, onClose }: { open: boolean; onClose: ()
         ) : (
           <>
             <Button onClick={close}>Cancel</Button>
-            <Button variant="primary" type="submit" form="channel-add" busy={busy}>
+            <Button variant="primary" type="submit" form="channel-add" busy={submit.busy}>
               Add channel
             </Button>
           </>
@@ -156,7 +142,7 @@ export function AddChannelDialog({ open, onClose }: { open: boolean; onClose: ()
           ) : null}
         </div>
       ) : (
-        <form id="channel-add" onSubmit={submit} className="space-y-3">
+        <form id="channel-add" onSubmit={submit.onSubmit} className="space-y-3">
           <Field label="Name" value={v.name} onChange={set('name')} required error={fe('name')} />
           <SelectField label="Kind" value={v.type} onChange={set('type')}>
             {(Object.keys(TYPE_LABELS) as ChannelType[]).map((t) => (
@@ -252,7 +238,7 @@ export function AddChannelDialog({ open, onClose }: { open: boolean; onClose: ()
             </div>
             {fe('events') ? <p className="mt-1 text-xs text-red-700 dark:text-red-400">{fe('events')}</p> : null}
           </fieldset>
-          {error ? <ErrorState error={error} /> : null}
+          {submit.error ? <ErrorState error={submit.error} /> : null}
         </form>
       )}
     </Dialog>

@@ -1,12 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Plus, X } from 'lucide-react';
 import { useState } from 'react';
-import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import type { OidcProviderAddRequest, OidcProviderView } from '../api/types.js';
 import { CopyButton } from './copy-button.js';
 import { Dialog } from './dialog.js';
-import { ErrorState } from './states.js';
+import { FormDialog, useSubmit } from './form-dialog.js';
 import { Button, Field, SelectField } from './ui.js';
 
 type Kind = OidcProviderView['kind'];
@@ -56,10 +55,15 @@ export function AddOidcProviderDialog({ open, onClose }: { open: boolean; onClos
   const qc = useQueryClient();
   const [v, setV] = useState(EMPTY);
   const [rules, setRules] = useState<RuleRow[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState<OidcProviderView | null>(null);
-  const fields = isApiError(error) ? error.fieldErrors() : {};
+  const submit = useSubmit(async () => {
+    const p = await endpoints.addOidcProvider(providerBody(v, rules));
+    setV(EMPTY);
+    setRules([]);
+    setAdded(p);
+    await qc.invalidateQueries({ queryKey: ['oidc-providers'] });
+  });
+  const { fields } = submit;
   const set = (k: keyof Values) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
     setV({ ...v, [k]: e.target.value });
   const setRule = (i: number, patch: Partial<RuleRow>) =>
@@ -68,25 +72,9 @@ export function AddOidcProviderDialog({ open, onClose }: { open: boolean; onClos
     // The secret is forgotten with the form.
     setV(EMPTY);
     setRules([]);
-    setError(null);
+    submit.reset();
     setAdded(null);
     onClose();
-  };
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const p = await endpoints.addOidcProvider(providerBody(v, rules));
-      setV(EMPTY);
-      setRules([]);
-      setAdded(p);
-      await qc.invalidateQueries({ queryKey: ['oidc-providers'] });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
   };
   if (added) {
     const uri = callbackUrl(added.name);
@@ -120,124 +108,116 @@ export function AddOidcProviderDialog({ open, onClose }: { open: boolean; onClos
   }
   const github = v.kind === 'github';
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={close}
       title="Add a sign-in provider"
-      footer={
-        <>
-          <Button onClick={close}>Cancel</Button>
-          <Button variant="primary" type="submit" form="oidc-add" busy={busy}>
-            Add provider
-          </Button>
-        </>
-      }
+      formId="oidc-add"
+      action="Add provider"
+      submit={submit}
     >
-      <form id="oidc-add" onSubmit={submit} className="space-y-3">
-        <Field label="Name" required autoComplete="off" value={v.name} onChange={set('name')} error={fields.name} />
-        <SelectField label="Kind" value={v.kind} onChange={set('kind')}>
-          <option value="oidc">OpenID Connect (discovery)</option>
-          <option value="github">GitHub (OAuth, verified emails)</option>
-        </SelectField>
+      <Field label="Name" required autoComplete="off" value={v.name} onChange={set('name')} error={fields.name} />
+      <SelectField label="Kind" value={v.kind} onChange={set('kind')}>
+        <option value="oidc">OpenID Connect (discovery)</option>
+        <option value="github">GitHub (OAuth, verified emails)</option>
+      </SelectField>
+      <Field
+        label={github ? 'GitHub Enterprise URL (optional)' : 'Issuer URL'}
+        type="url"
+        required={!github}
+        autoComplete="off"
+        placeholder={github ? 'https://github.com' : 'https://login.example.com'}
+        hint={
+          github
+            ? 'Empty: github.com'
+            : 'https (plain http only on this machine); its /.well-known/openid-configuration is checked now'
+        }
+        value={v.issuer}
+        onChange={set('issuer')}
+        error={fields.issuer}
+      />
+      {github ? (
         <Field
-          label={github ? 'GitHub Enterprise URL (optional)' : 'Issuer URL'}
+          label="API URL (optional)"
           type="url"
-          required={!github}
           autoComplete="off"
-          placeholder={github ? 'https://github.com' : 'https://login.example.com'}
-          hint={
-            github
-              ? 'Empty: github.com'
-              : 'https (plain http only on this machine); its /.well-known/openid-configuration is checked now'
-          }
-          value={v.issuer}
-          onChange={set('issuer')}
-          error={fields.issuer}
+          placeholder="https://github.example.com/api/v3"
+          hint="GitHub Enterprise Server only"
+          value={v.apiUrl}
+          onChange={set('apiUrl')}
+          error={fields.apiUrl}
         />
-        {github ? (
-          <Field
-            label="API URL (optional)"
-            type="url"
-            autoComplete="off"
-            placeholder="https://github.example.com/api/v3"
-            hint="GitHub Enterprise Server only"
-            value={v.apiUrl}
-            onChange={set('apiUrl')}
-            error={fields.apiUrl}
-          />
-        ) : null}
-        <Field
-          label="Client ID"
-          required
-          autoComplete="off"
-          value={v.clientId}
-          onChange={set('clientId')}
-          error={fields.clientId}
-        />
-        <Field
-          label="Client secret"
-          type="password"
-          required
-          autoComplete="new-password"
-          hint="Sealed under the master key; never shown again"
-          value={v.clientSecret}
-          onChange={set('clientSecret')}
-          error={fields.clientSecret}
-        />
-        <Field
-          label="Button label (optional)"
-          autoComplete="off"
-          placeholder={v.name ? `Sign in with ${v.name}` : 'Sign in with …'}
-          value={v.label}
-          onChange={set('label')}
-          error={fields.label}
-        />
-        <fieldset className="space-y-2">
-          <legend className="text-sm font-medium text-zinc-700 dark:text-zinc-300">New users on first sign-in</legend>
-          <p className="text-xs text-zinc-500 dark:text-zinc-400">
-            Without a rule only existing users (matched by their verified email) may sign in.
-          </p>
-          {rules.map((r, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position
-            <div key={i} data-rule={i} className="grid items-end gap-2 sm:grid-cols-[1fr_8rem_1fr_auto]">
-              <Field
-                label={`Email or @domain (rule ${i + 1})`}
-                autoComplete="off"
-                placeholder="@example.com"
-                value={r.match}
-                onChange={(e) => setRule(i, { match: e.target.value })}
-                error={fields[`allow.${i}.match`]}
-              />
-              <SelectField
-                label={`Role (rule ${i + 1})`}
-                value={r.role}
-                onChange={(e) => setRule(i, { role: e.target.value as Role })}
-              >
-                {ROLES.map((role) => (
-                  <option key={role} value={role}>
-                    {role}
-                  </option>
-                ))}
-              </SelectField>
-              <Field
-                label={`Servers (rule ${i + 1})`}
-                autoComplete="off"
-                placeholder="empty: all"
-                value={r.servers}
-                onChange={(e) => setRule(i, { servers: e.target.value })}
-                error={fields[`allow.${i}.servers`] ?? fields[`allow.${i}.servers.0`]}
-              />
-              <Button aria-label={`Remove rule ${i + 1}`} onClick={() => setRules(rules.filter((_, j) => j !== i))}>
-                <X aria-hidden className="size-4" />
-              </Button>
-            </div>
-          ))}
-          <Button onClick={() => setRules([...rules, { match: '', role: 'viewer', servers: '' }])}>
-            <Plus aria-hidden className="size-4" /> Add rule
-          </Button>
-        </fieldset>
-        {error && !Object.keys(fields).length ? <ErrorState error={error} /> : null}
-      </form>
-    </Dialog>
+      ) : null}
+      <Field
+        label="Client ID"
+        required
+        autoComplete="off"
+        value={v.clientId}
+        onChange={set('clientId')}
+        error={fields.clientId}
+      />
+      <Field
+        label="Client secret"
+        type="password"
+        required
+        autoComplete="new-password"
+        hint="Sealed under the master key; never shown again"
+        value={v.clientSecret}
+        onChange={set('clientSecret')}
+        error={fields.clientSecret}
+      />
+      <Field
+        label="Button label (optional)"
+        autoComplete="off"
+        placeholder={v.name ? `Sign in with ${v.name}` : 'Sign in with …'}
+        value={v.label}
+        onChange={set('label')}
+        error={fields.label}
+      />
+      <fieldset className="space-y-2">
+        <legend className="text-sm font-medium text-zinc-700 dark:text-zinc-300">New users on first sign-in</legend>
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
+          Without a rule only existing users (matched by their verified email) may sign in.
+        </p>
+        {rules.map((r, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position
+          <div key={i} data-rule={i} className="grid items-end gap-2 sm:grid-cols-[1fr_8rem_1fr_auto]">
+            <Field
+              label={`Email or @domain (rule ${i + 1})`}
+              autoComplete="off"
+              placeholder="@example.com"
+              value={r.match}
+              onChange={(e) => setRule(i, { match: e.target.value })}
+              error={fields[`allow.${i}.match`]}
+            />
+            <SelectField
+              label={`Role (rule ${i + 1})`}
+              value={r.role}
+              onChange={(e) => setRule(i, { role: e.target.value as Role })}
+            >
+              {ROLES.map((role) => (
+                <option key={role} value={role}>
+                  {role}
+                </option>
+              ))}
+            </SelectField>
+            <Field
+              label={`Servers (rule ${i + 1})`}
+              autoComplete="off"
+              placeholder="empty: all"
+              value={r.servers}
+              onChange={(e) => setRule(i, { servers: e.target.value })}
+              error={fields[`allow.${i}.servers`] ?? fields[`allow.${i}.servers.0`]}
+            />
+            <Button aria-label={`Remove rule ${i + 1}`} onClick={() => setRules(rules.filter((_, j) => j !== i))}>
+              <X aria-hidden className="size-4" />
+            </Button>
+          </div>
+        ))}
+        <Button onClick={() => setRules([...rules, { match: '', role: 'viewer', servers: '' }])}>
+          <Plus aria-hidden className="size-4" /> Add rule
+        </Button>
+      </fieldset>
+    </FormDialog>
   );
 }

@@ -1,9 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import type { BackupTargetAddRequest } from '../api/types.js';
 import { Dialog } from './dialog.js';
+import { useSubmit } from './form-dialog.js';
 import { ErrorState } from './states.js';
 import { Button, Field, SelectField } from './ui.js';
 
@@ -23,41 +23,28 @@ type Key = keyof typeof EMPTY;
 /** Add an SFTP or S3 target. Secrets go to the API once and are never shown again. */
 export function AddTargetDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [v, setV] = useState(EMPTY);
-  const [error, setError] = useState<unknown>(null);
-  const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
-  const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState<string | null>(null);
   const qc = useQueryClient();
   const set = (k: Key) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
     setV({ ...v, [k]: e.target.value });
+  const submit = useSubmit(async () => {
+    const body: BackupTargetAddRequest = { name: v.name.trim() };
+    const put = (k: Exclude<Key, 'name' | 'kind'>) => {
+      if (v[k].trim()) body[k] = k === 'sshKey' || k === 'caCert' ? v[k] : v[k].trim();
+    };
+    if (v.kind === 'sftp') for (const k of ['sftp', 'sshKey', 'fingerprint'] as const) put(k);
+    else for (const k of ['s3', 'accessKeyId', 'secretAccessKey', 'caCert'] as const) put(k);
+    const r = await endpoints.addBackupTarget(body);
+    setAdded(r.target.name);
+    await qc.invalidateQueries({ queryKey: ['backup-targets'] });
+    await qc.invalidateQueries({ queryKey: ['backups-overview'] });
+  });
+  const { fields: fieldErrors } = submit;
   const close = () => {
     setV(EMPTY);
-    setError(null);
-    setFieldErrors({});
+    submit.reset();
     setAdded(null);
     onClose();
-  };
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body: BackupTargetAddRequest = { name: v.name.trim() };
-      const put = (k: Exclude<Key, 'name' | 'kind'>) => {
-        if (v[k].trim()) body[k] = k === 'sshKey' || k === 'caCert' ? v[k] : v[k].trim();
-      };
-      if (v.kind === 'sftp') for (const k of ['sftp', 'sshKey', 'fingerprint'] as const) put(k);
-      else for (const k of ['s3', 'accessKeyId', 'secretAccessKey', 'caCert'] as const) put(k);
-      const r = await endpoints.addBackupTarget(body);
-      setAdded(r.target.name);
-      await qc.invalidateQueries({ queryKey: ['backup-targets'] });
-      await qc.invalidateQueries({ queryKey: ['backups-overview'] });
-    } catch (err) {
-      if (isApiError(err)) setFieldErrors(err.fieldErrors());
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
   };
   return (
     <Dialog
@@ -72,7 +59,7 @@ export function AddTargetDialog({ open, onClose }: { open: boolean; onClose: () 
         ) : (
           <>
             <Button onClick={close}>Cancel</Button>
-            <Button variant="primary" type="submit" form="target-add" busy={busy}>
+            <Button variant="primary" type="submit" form="target-add" busy={submit.busy}>
               Add target
             </Button>
           </>
@@ -89,7 +76,7 @@ export function AddTargetDialog({ open, onClose }: { open: boolean; onClose: () 
           <p className="text-zinc-500 dark:text-zinc-400">Test it from a server before relying on it (Test button).</p>
         </div>
       ) : (
-        <form id="target-add" onSubmit={submit} className="space-y-3">
+        <form id="target-add" onSubmit={submit.onSubmit} className="space-y-3">
           <Field label="Name" value={v.name} onChange={set('name')} required error={fieldErrors.name} />
           <SelectField label="Kind" value={v.kind} onChange={set('kind')}>
             <option value="sftp">SFTP</option>
@@ -150,7 +137,7 @@ export function AddTargetDialog({ open, onClose }: { open: boolean; onClose: () 
               </label>
             </>
           )}
-          {error ? <ErrorState error={error} /> : null}
+          {submit.error ? <ErrorState error={submit.error} /> : null}
         </form>
       )}
     </Dialog>

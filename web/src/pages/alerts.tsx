@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { Empty, QueryState } from '../components/states.js';
 import { useToast } from '../components/toast.js';
 import { Button, Card, PageHeader, StatusBadge, Table, tdClass } from '../components/ui.js';
+import { useTypedRemove } from '../components/use-typed-remove.js';
 import { formatTime } from '../lib/format.js';
 
 /** Monitoring state of every target, notification channels (add, test, remove) and the delivery log. */
@@ -122,7 +123,7 @@ function Channels({ rows }: { rows: ChannelView[] }) {
   const qc = useQueryClient();
   const toast = useToast();
   const [busy, setBusy] = useState<string | null>(null);
-  const [removing, setRemoving] = useState<string | null>(null);
+  const removal = useTypedRemove(['notify'], endpoints.removeNotifyChannel);
   const test = async (name: string) => {
     setBusy(name);
     try {
@@ -159,35 +160,14 @@ function Channels({ rows }: { rows: ChannelView[] }) {
               <Button busy={busy === ch.name} onClick={() => test(ch.name)}>
                 Send test
               </Button>
-              <Button variant="danger" onClick={() => setRemoving(ch.name)}>
+              <Button variant="danger" onClick={() => removal.ask(ch.name)}>
                 Remove
               </Button>
             </td>
           </tr>
         ))}
       </Table>
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove this channel?"
-        name={removing ?? ''}
-        action="Remove"
-        busy={busy === 'remove'}
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          if (!removing) return;
-          setBusy('remove');
-          try {
-            await endpoints.removeNotifyChannel(removing);
-            toast.success(`Removed ${removing}`);
-          } catch (e) {
-            toast.error(`Could not remove ${removing}`, e);
-          } finally {
-            setBusy(null);
-            setRemoving(null);
-            await qc.invalidateQueries({ queryKey: ['notify'] });
-          }
-        }}
-      >
+      <ConfirmDialog {...removal.dialog} title="Remove this channel?" action="Remove">
         Its queued deliveries are dropped.
       </ConfirmDialog>
     </>

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { LogIn } from 'lucide-react';
 import { useState } from 'react';
 import { endpoints } from '../api/endpoints.js';
@@ -6,8 +6,8 @@ import type { OidcProviderView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { AddOidcProviderDialog } from '../components/oidc-provider-add-dialog.js';
 import { Empty, QueryState } from '../components/states.js';
-import { useToast } from '../components/toast.js';
 import { Button, Card, PageHeader, Table, tdClass } from '../components/ui.js';
+import { useTypedRemove } from '../components/use-typed-remove.js';
 
 const rule = (r: OidcProviderView['allow'][number]) =>
   `${r.match} → ${r.role}${r.servers?.length ? ` (${r.servers.join(', ')})` : ''}`;
@@ -44,10 +44,7 @@ export default function OidcProvidersPage() {
 }
 
 function ProviderTable({ rows }: { rows: OidcProviderView[] }) {
-  const qc = useQueryClient();
-  const toast = useToast();
-  const [removing, setRemoving] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const removal = useTypedRemove(['oidc-providers'], endpoints.removeOidcProvider);
   return (
     <>
       <Table head={['Provider', 'Kind', 'Issuer', 'Client ID', 'New users', '']} label="Sign-in providers">
@@ -64,35 +61,14 @@ function ProviderTable({ rows }: { rows: OidcProviderView[] }) {
               {p.allow.length ? p.allow.map(rule).join(', ') : 'existing users only'}
             </td>
             <td className={`${tdClass} text-right`}>
-              <Button variant="danger" onClick={() => setRemoving(p.name)}>
+              <Button variant="danger" onClick={() => removal.ask(p.name)}>
                 Remove
               </Button>
             </td>
           </tr>
         ))}
       </Table>
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove this sign-in provider?"
-        name={removing ?? ''}
-        action="Remove provider"
-        busy={busy}
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          if (!removing) return;
-          setBusy(true);
-          try {
-            await endpoints.removeOidcProvider(removing);
-            toast.success(`Removed ${removing}`);
-          } catch (e) {
-            toast.error(`Could not remove ${removing}`, e);
-          } finally {
-            setBusy(false);
-            setRemoving(null);
-            await qc.invalidateQueries({ queryKey: ['oidc-providers'] });
-          }
-        }}
-      >
+      <ConfirmDialog {...removal.dialog} title="Remove this sign-in provider?" action="Remove provider">
         Its button leaves the login page. Sessions already open through it stay until they expire or are ended.
       </ConfirmDialog>
     </>

@@ -1,16 +1,15 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, KeyRound } from 'lucide-react';
 import { useState } from 'react';
-import { isApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import type { TokenCreated, TokenCreateRequest, TokenView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { CopyButton } from '../components/copy-button.js';
 import { Dialog } from '../components/dialog.js';
-import { FormError } from '../components/form-parts.js';
+import { FormDialog, useSubmit } from '../components/form-dialog.js';
 import { Empty, QueryState } from '../components/states.js';
-import { useToast } from '../components/toast.js';
 import { Button, Card, Field, PageHeader, SelectField, StatusBadge, Table, tdClass } from '../components/ui.js';
+import { useTypedRemove } from '../components/use-typed-remove.js';
 import { formatAgo, formatTime } from '../lib/format.js';
 
 const SCOPES = ['read', 'deploy', 'admin'] as const;
@@ -41,10 +40,7 @@ export default function TokensPage() {
 }
 
 function TokenTable({ rows }: { rows: TokenView[] }) {
-  const qc = useQueryClient();
-  const toast = useToast();
-  const [revoking, setRevoking] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const revocation = useTypedRemove(['tokens'], endpoints.revokeToken, { done: 'Revoked', failed: 'Could not revoke' });
   return (
     <>
       <Table
@@ -74,7 +70,7 @@ function TokenTable({ rows }: { rows: TokenView[] }) {
             <td className={`${tdClass} text-xs text-zinc-500 dark:text-zinc-400`}>{t.createdBy}</td>
             <td className={`${tdClass} text-right`}>
               {t.status === 'active' ? (
-                <Button variant="danger" onClick={() => setRevoking(t.name)}>
+                <Button variant="danger" onClick={() => revocation.ask(t.name)}>
                   Revoke
                 </Button>
               ) : null}
@@ -82,28 +78,7 @@ function TokenTable({ rows }: { rows: TokenView[] }) {
           </tr>
         ))}
       </Table>
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this token?"
-        name={revoking ?? ''}
-        action="Revoke"
-        busy={busy}
-        onClose={() => setRevoking(null)}
-        onConfirm={async () => {
-          if (!revoking) return;
-          setBusy(true);
-          try {
-            await endpoints.revokeToken(revoking);
-            toast.success(`Revoked ${revoking}`);
-          } catch (e) {
-            toast.error(`Could not revoke ${revoking}`, e);
-          } finally {
-            setBusy(false);
-            setRevoking(null);
-            await qc.invalidateQueries({ queryKey: ['tokens'] });
-          }
-        }}
-      >
+      <ConfirmDialog {...revocation.dialog} title="Revoke this token?" action="Revoke">
         Its next request is refused. Whatever uses it needs a new token.
       </ConfirmDialog>
     </>
@@ -115,35 +90,24 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const empty = { name: '', scope: 'read' as TokenCreateRequest['scope'], app: '', server: '', expires: '' };
   const [v, setV] = useState(empty);
   const [created, setCreated] = useState<TokenCreated | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const fields = isApiError(error) ? error.fieldErrors() : {};
+  const submit = useSubmit(async () => {
+    const t = await endpoints.createToken({
+      name: v.name.trim(),
+      scope: v.scope,
+      ...(v.app.trim() ? { app: v.app.trim() } : {}),
+      ...(v.server.trim() ? { server: v.server.trim() } : {}),
+      ...(v.expires.trim() ? { expires: v.expires.trim() } : {}),
+    });
+    setCreated(t);
+    await qc.invalidateQueries({ queryKey: ['tokens'] });
+  });
+  const { fields } = submit;
   const close = () => {
     // The secret is forgotten with the dialog: it cannot be shown again.
     setCreated(null);
     setV(empty);
-    setError(null);
+    submit.reset();
     onClose();
-  };
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const t = await endpoints.createToken({
-        name: v.name.trim(),
-        scope: v.scope,
-        ...(v.app.trim() ? { app: v.app.trim() } : {}),
-        ...(v.server.trim() ? { server: v.server.trim() } : {}),
-        ...(v.expires.trim() ? { expires: v.expires.trim() } : {}),
-      });
-      setCreated(t);
-      await qc.invalidateQueries({ queryKey: ['tokens'] });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
   };
   if (created) {
     return (
@@ -170,61 +134,53 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
     );
   }
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={close}
       title="Create an API token"
-      footer={
-        <>
-          <Button onClick={close}>Cancel</Button>
-          <Button variant="primary" type="submit" form="token-create" busy={busy}>
-            Create token
-          </Button>
-        </>
-      }
+      formId="token-create"
+      action="Create token"
+      submit={submit}
     >
-      <form id="token-create" onSubmit={submit} className="space-y-3">
-        <Field
-          label="Name"
-          autoComplete="off"
-          value={v.name}
-          error={fields.name}
-          onChange={(e) => setV({ ...v, name: e.target.value })}
-        />
-        <SelectField
-          label="Scope"
-          value={v.scope}
-          onChange={(e) => setV({ ...v, scope: e.target.value as TokenCreateRequest['scope'] })}
-        >
-          {SCOPES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </SelectField>
-        <Field
-          label="Only app"
-          hint="Optional: the token may touch this app only"
-          value={v.app}
-          error={fields.app}
-          onChange={(e) => setV({ ...v, app: e.target.value })}
-        />
-        <Field
-          label="Only server"
-          hint="Optional: the token may touch this server only"
-          value={v.server}
-          error={fields.server}
-          onChange={(e) => setV({ ...v, server: e.target.value })}
-        />
-        <Field
-          label="Expires after"
-          hint="e.g. 30d, 12h, 2w; empty: never"
-          value={v.expires}
-          error={fields.expires}
-          onChange={(e) => setV({ ...v, expires: e.target.value })}
-        />
-        <FormError error={Object.keys(fields).length ? null : error} />
-      </form>
-    </Dialog>
+      <Field
+        label="Name"
+        autoComplete="off"
+        value={v.name}
+        error={fields.name}
+        onChange={(e) => setV({ ...v, name: e.target.value })}
+      />
+      <SelectField
+        label="Scope"
+        value={v.scope}
+        onChange={(e) => setV({ ...v, scope: e.target.value as TokenCreateRequest['scope'] })}
+      >
+        {SCOPES.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </SelectField>
+      <Field
+        label="Only app"
+        hint="Optional: the token may touch this app only"
+        value={v.app}
+        error={fields.app}
+        onChange={(e) => setV({ ...v, app: e.target.value })}
+      />
+      <Field
+        label="Only server"
+        hint="Optional: the token may touch this server only"
+        value={v.server}
+        error={fields.server}
+        onChange={(e) => setV({ ...v, server: e.target.value })}
+      />
+      <Field
+        label="Expires after"
+        hint="e.g. 30d, 12h, 2w; empty: never"
+        value={v.expires}
+        error={fields.expires}
+        onChange={(e) => setV({ ...v, expires: e.target.value })}
+      />
+    </FormDialog>
   );
 }
