@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_PERMISSIONS, type RoutePermission } from '../../src/api/auth/route-permissions.js';
 import { atLeast, type Level } from '../../src/core/access.js';
-import { createToken } from '../../src/services/tokens/tokens.js';
-import { addUser } from '../../src/services/users/users.js';
-import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
+import { callers as allCallers, type Caller, requestSources } from '../harness/authz-callers.js';
+import { type ApiFixture, apiFixture, registeredApiRoutes } from './api-fixture.js';
 
 /**
  * Every route × every role and token scope, against the one permission table: allowed → never a level refusal,
@@ -11,48 +10,13 @@ import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fi
  * CSRF token, tokens as Bearer, the owner with its API key (the laptop path: allowed everywhere).
  */
 let f: ApiFixture;
-let seq = 0;
-const addr = () => `203.0.113.${(++seq % 250) + 1}`;
-
-interface Caller {
-  label: string;
-  level: Level;
-  headers: Record<string, string>;
-}
-const callers: Caller[] = [];
-
-async function signIn(name: string): Promise<Record<string, string>> {
-  const res = await f.app.request(
-    '/api/auth/login',
-    {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: name, password: `${name}-password-long` }),
-    },
-    { incoming: { socket: { remoteAddress: addr() } } },
-  );
-  expect(res.status).toBe(200);
-  const cookie = (res.headers.get('Set-Cookie') ?? '').split(';')[0]!;
-  expect(cookie).toMatch(/^infrakt_session=/);
-  const me = await body(res);
-  return { Cookie: cookie, 'X-CSRF-Token': me.csrfToken };
-}
+const source = requestSources();
+let callers: Caller[] = [];
 
 beforeAll(async () => {
   f = apiFixture({ rateLimit: { max: 10_000, windowMs: 60_000 } });
-  const roles = [
-    ['viewer', 'read'],
-    ['deployer', 'deploy'],
-    ['admin', 'admin'],
-  ] as const;
-  for (const [role, level] of roles) {
-    await addUser(f.ctx, { name: `u-${role}`, role, password: `u-${role}-password-long` });
-    callers.push({ label: `user ${role}`, level, headers: await signIn(`u-${role}`) });
-    const t = await createToken(f.ctx, { name: `t-${level}`, scope: level });
-    callers.push({ label: `token ${level}`, level, headers: { Authorization: `Bearer ${t.secret}` } });
-  }
-  callers.push({ label: 'owner key', level: 'admin', headers: { 'X-API-Key': f.key } });
-});
+  callers = await allCallers(f, source);
+}, 60_000);
 afterAll(async () => {
   await f?.cleanup();
 });
@@ -88,7 +52,7 @@ describe('route permissions', () => {
             headers: { ...who.headers, 'Content-Type': 'application/json' },
             body: r.method === 'GET' ? undefined : '{}',
           },
-          { incoming: { socket: { remoteAddress: addr() } } },
+          source(),
         );
         const text = await res.text();
         const err = res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text).error : undefined;

@@ -1,11 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atLeast, type Level } from '../../src/core/access.js';
+import { atLeast } from '../../src/core/access.js';
 import { MCP_TOOL_LEVELS, type McpToolName } from '../../src/mcp/tool-levels.js';
-import { createToken } from '../../src/services/tokens/tokens.js';
-import { addUser } from '../../src/services/users/users.js';
-import { type ApiFixture, apiFixture, body } from './api-fixture.js';
+import { callers as allCallers, type Caller, requestSources } from '../harness/authz-callers.js';
+import { type ApiFixture, apiFixture } from './api-fixture.js';
 
 /**
  * Every MCP tool at /mcp (write tools on) × every caller kind — viewer/deployer/admin users with their session,
@@ -14,15 +13,8 @@ import { type ApiFixture, apiFixture, body } from './api-fixture.js';
  * and the level it needs. A tool listed without a line in the table, or a line without a tool, fails here.
  */
 let f: ApiFixture;
-let seq = 0;
-const addr = () => `203.0.113.${(++seq % 250) + 1}`;
-
-interface Caller {
-  label: string;
-  level: Level;
-  headers: Record<string, string>;
-}
-const callers: Caller[] = [];
+const source = requestSources();
+let callers: Caller[] = [];
 
 /** Arguments each tool's schema accepts, naming things that do not exist: the body runs (or is refused) but changes nothing. */
 const ARGS: Record<McpToolName, Record<string, unknown>> = {
@@ -45,27 +37,11 @@ const ARGS: Record<McpToolName, Record<string, unknown>> = {
   apply: { file: '/nonexistent/ikt-test-inventory.yaml', confirm: true },
 };
 
-async function signIn(name: string): Promise<Record<string, string>> {
-  const res = await f.app.request(
-    '/api/auth/login',
-    {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: name, password: `${name}-password-long` }),
-    },
-    { incoming: { socket: { remoteAddress: addr() } } },
-  );
-  expect(res.status).toBe(200);
-  const cookie = (res.headers.get('Set-Cookie') ?? '').split(';')[0]!;
-  const me = await body(res);
-  return { Cookie: cookie, 'X-CSRF-Token': me.csrfToken };
-}
-
 /** An MCP client whose requests go into the API app in process, with the caller's credentials. */
 async function clientAs(who: Caller): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
     requestInit: { headers: who.headers },
-    fetch: async (url, init) => f.app.request(String(url), init, { incoming: { socket: { remoteAddress: addr() } } }),
+    fetch: async (url, init) => f.app.request(String(url), init, source()),
   });
   const client = new Client({ name: 'ikt-test-authz', version: '1' });
   await client.connect(transport);
@@ -76,19 +52,7 @@ type ToolAnswer = { content: { type: string; text: string }[]; isError?: boolean
 
 beforeAll(async () => {
   f = apiFixture({ rateLimit: { max: 10_000, windowMs: 60_000 }, mcp: { allowWrites: true } });
-  const roles = [
-    ['viewer', 'read'],
-    ['deployer', 'deploy'],
-    ['admin', 'admin'],
-  ] as const;
-  for (const [role, level] of roles) {
-    await addUser(f.ctx, { name: `u-${role}`, role, password: `u-${role}-password-long` });
-    callers.push({ label: `user ${role}`, level, headers: await signIn(`u-${role}`) });
-    const t = await createToken(f.ctx, { name: `t-${level}`, scope: level });
-    callers.push({ label: `token ${level}`, level, headers: { Authorization: `Bearer ${t.secret}` } });
-  }
-  callers.push({ label: 'owner key', level: 'admin', headers: { 'X-API-Key': f.key } });
-  // Six scrypt hashes and three sign-ins: slow on a busy 2-core machine.
+  callers = await allCallers(f, source);
 }, 60_000);
 afterAll(async () => {
   await f?.cleanup();
