@@ -1,21 +1,21 @@
 // The privileged compose options card of an app's settings in real Chromium against `infrakt serve` on loopback:
 // a deployer sees the allowance and cannot change it; an admin allows one class, which the API then reports and a
 // deployer's compose file may then use (and no other class).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../harness/chromium.js';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
-import { waitFor } from '../harness/sshd.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { type Served, startServe } from '../harness/serve.js';
+import { signedInPage } from '../harness/web-pages.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = 'privweb';
 const compose = (extra: string) => `services:\n  web:\n    image: infrakt-test/web:1\n    ports: ["3000"]\n${extra}`;
 
 let home: string;
-let child: ChildProcess;
+let child: Served;
 let base = '';
 let ownerKey = '';
 let browser: Browser;
@@ -26,15 +26,9 @@ const cli = async (args: string[], input?: string) => {
   return r;
 };
 
+/** A signed-in page of its own (its own cookie jar) on the app's settings. */
 async function signedIn(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  await page.goto(`${base}/`);
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password', { exact: true }).fill(`${name}-password-long`);
-  await page.getByRole('button', { name: 'Log in as team member' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const page = await signedInPage(browser, base, name, { viewport: { width: 1280, height: 1000 } });
   await page.goto(`${base}/apps/${APP}?tab=settings`);
   await page.getByRole('form', { name: 'Privileged compose options' }).waitFor();
   return page;
@@ -58,9 +52,7 @@ const patchCompose = async (page: Page, file: string) => {
 
 beforeAll(async () => {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
+  ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
   // A "this machine" server (no SSH involved): nothing here deploys.
@@ -70,37 +62,15 @@ beforeAll(async () => {
   await cli(['app', 'create', '--server', 's1', '--name', APP, '--compose-file', file, '--port', '3000']);
   await cli(['user', 'add', 'ada', '--role', 'admin'], 'ada-password-long');
   await cli(['user', 'add', 'dev', '--role', 'deployer'], 'dev-password-long');
-  let out = '';
-  child = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '';
-    },
-    30_000,
-  );
-  ownerKey = readFileSync(join(home, 'api_key'), 'utf8').trim();
+  child = await startServe(home);
+  base = child.base;
+  ownerKey = child.key;
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (child?.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await child?.stop();
   cleanupHomes();
 });
 

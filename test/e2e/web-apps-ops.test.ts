@@ -4,10 +4,10 @@
 // on the server, scheduled tasks (add, run now, last result), a one-off command, env import and export, and
 // axe-core's WCAG 2 A/AA rules on every page in light and dark mode.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { axe } from '../harness/axe.js';
 import { launchChromium } from '../harness/chromium.js';
 import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { type Served, startServe } from '../harness/serve.js';
@@ -20,7 +20,6 @@ const runIt = await shouldRunVpsTests();
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const APP = `ops-${Math.random().toString(36).slice(2, 8)}`;
 const SERVER = 'ops-vps';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (Chromium, systemd VPS)', () => {
   let vps: Vps;
@@ -244,14 +243,3 @@ describe.skipIf(!runIt)('dashboard: terminal, tasks, env files, accessibility (C
     expect(consoleErrors).toEqual([]);
   });
 });
-
-/** axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is; one line per violating node. */
-async function axe(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the dashboard's CSP (script-src 'self') does not govern.
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-       .then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n')[1]) })))`,
-  )) as { id: string; nodes: string[] }[];
-  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n}`));
-}

@@ -5,18 +5,17 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { axe } from '../harness/axe.js';
 import { launchChromium } from '../harness/chromium.js';
 import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { type Served, startServe } from '../harness/serve.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SECRET = `whsec-${Math.random().toString(36).slice(2)}-abcdefghijkl`;
 
 describe('dashboard: notification channels (Chromium, loopback receivers)', () => {
@@ -197,14 +196,3 @@ describe('dashboard: notification channels (Chromium, loopback receivers)', () =
     expect(pageErrors).toEqual([]);
   });
 });
-
-/** axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is; one line per violating node. */
-async function axe(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the dashboard's CSP (script-src 'self') does not govern.
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-       .then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n')[1]) })))`,
-  )) as { id: string; nodes: string[] }[];
-  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n}`));
-}

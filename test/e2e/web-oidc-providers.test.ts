@@ -3,23 +3,22 @@
 // with the server's reason and stores nothing; a real one is added through the form (secret in a password field,
 // never shown again, an allow rule mapping an email to a role), a new user signs in through it with that role and
 // sees no admin pages; the page passes axe-core; removing it after the typed confirmation takes its button away.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { axe } from '../harness/axe.js';
 import { launchChromium } from '../harness/chromium.js';
-import { CLI_BIN, cleanupHomes, ensureCliBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
+import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { type OidcProviderHandle, startOidcProvider } from '../harness/oidc-provider.js';
-import { waitFor } from '../harness/sshd.js';
+import { type Served, startServe } from '../harness/serve.js';
+import { newPage } from '../harness/web-pages.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let home: string;
-let serve: ChildProcess;
+let serve: Served;
 let base = '';
 let ownerKey = '';
 let browser: Browser;
@@ -45,40 +44,18 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   ensureCliBuilt();
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'web'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
+  ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   home = makeInfraktHome();
-  let out = '';
-  serve = spawn(process.execPath, [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const collect = (b: Buffer) => {
-    out += b.toString();
-  };
-  serve.stdout?.on('data', collect);
-  serve.stderr?.on('data', collect);
-  await waitFor(
-    'infrakt serve to listen',
-    () => {
-      if (serve.exitCode !== null) throw new Error(`infrakt serve exited: ${out}`);
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return base !== '' && existsSync(join(home, 'api_key'));
-    },
-    30_000,
-  );
-  ownerKey = readFileSync(join(home, 'api_key'), 'utf8').trim();
+  serve = await startServe(home);
+  base = serve.base;
+  ownerKey = serve.key;
   provider = await startOidcProvider({
     redirectUris: [`${base}/api/auth/oidc/corp/callback`],
     accounts: { carol: { email: 'carol@example.test', email_verified: true } },
   });
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(20_000);
-  admin = await context.newPage();
+  admin = await newPage(browser);
   admin.on('pageerror', (e) => pageErrors.push(String(e)));
   await admin.addInitScript(`localStorage.setItem('infrakt.apiKey', ${JSON.stringify(ownerKey)})`);
 }, 120_000);
@@ -92,10 +69,7 @@ afterEach(async (ctx) => {
 
 afterAll(async () => {
   await browser?.close();
-  if (serve?.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  }
+  await serve?.stop();
   await provider?.close();
   cleanupHomes();
 });
@@ -190,9 +164,7 @@ describe('dashboard: sign-in providers (Chromium, real OpenID Connect provider o
   });
 
   it('carol signs in through it, gets the rule’s role, and sees no admin pages', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    context.setDefaultTimeout(20_000);
-    const page = await context.newPage();
+    const page = await newPage(browser, { viewport: { width: 1280, height: 860 } });
     await page.goto(`${base}/`);
     await page.getByRole('link', { name: 'Sign in with Corp' }).click();
     await page.locator('input[name="login"]').fill('carol');
@@ -211,7 +183,7 @@ describe('dashboard: sign-in providers (Chromium, real OpenID Connect provider o
     expect(await page.getByRole('link', { name: 'Sign-in providers' }).count()).toBe(0);
     const refused = await page.evaluate(async () => (await fetch('/api/oidc/providers')).status);
     expect(refused).toBe(403);
-    await context.close();
+    await page.context().close();
   });
 
   it('the page and the add form pass axe-core WCAG 2 A/AA, light and dark', async () => {
@@ -276,14 +248,3 @@ describe('dashboard: sign-in providers (Chromium, real OpenID Connect provider o
     expect(pageErrors).toEqual([]);
   });
 });
-
-/** axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is; one line per violating node. */
-async function axe(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the dashboard's CSP (script-src 'self') does not govern.
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-       .then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n')[1]) })))`,
-  )) as { id: string; nodes: string[] }[];
-  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n}`));
-}

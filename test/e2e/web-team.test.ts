@@ -5,12 +5,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../harness/chromium.js';
 import { cleanupHomes, ensureCliBuilt, ensureWebBuilt, makeInfraktHome, REPO_ROOT, runCli } from '../harness/cli.js';
 import { type Served, startServe } from '../harness/serve.js';
 import { waitFor } from '../harness/sshd.js';
+import { signedInPage } from '../harness/web-pages.js';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
@@ -31,17 +32,7 @@ const serverNames = async () =>
   ((await (await owner('/api/servers')).json()) as { name: string }[]).map((s) => s.name).sort();
 
 /** A signed-in page of its own (its own cookie jar). */
-async function signedIn(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  await page.goto(`${base}/`);
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password', { exact: true }).fill(`${name}-password-long`);
-  await page.getByRole('button', { name: 'Log in as team member' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  return page;
-}
+const signedIn = (name: string) => signedInPage(browser, base, name);
 
 beforeAll(async () => {
   ensureCliBuilt();
