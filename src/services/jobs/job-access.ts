@@ -1,8 +1,8 @@
 // Which jobs a caller may read or cancel: the jobs on its servers (and of its apps, for a token made with --app).
 // Every face (API, MCP, CLI, the dashboard through the API) goes through these functions, never `ctx.jobs` alone.
 //
-// A job that names no server (a cluster operation spanning several, a stack install, a cloud `server create` before
-// the server exists) is shown only to callers without a server or app limit: the same rule `inScope` applies to
+// A job that names no server (a cluster's destroy, add-node or remove-node spanning several, a cloud `server create`
+// before the server exists) is shown only to callers without a server or app limit: the same rule `inScope` applies to
 // any target without a server, and the one the approvals list used already. An unlimited viewer may read every
 // server and app anyway, so nothing new is shown to them; a scoped caller could learn about servers outside its
 // scope from such a job (a cluster's nodes, a new server's name), so it is hidden from them.
