@@ -2,6 +2,7 @@ import { InfraktError, toInfraktError } from '../core/errors.js';
 import type { JobEvent, JobRecord, JobStatus } from '../core/jobs.js';
 import { appLogs } from '../services/apps/app-lifecycle.js';
 import { resolveApp } from '../services/apps/apps.js';
+import { getJob } from '../services/jobs/job-access.js';
 import type { Ctx } from '../services/shared/context.js';
 import { errorBody } from './errors.js';
 import { lastEventId, type SseSink, sseResponse } from './sse.js';
@@ -21,7 +22,7 @@ export async function streamJobEvents(
   signal: AbortSignal,
   pingMs: number | undefined,
 ): Promise<Response> {
-  await ctx.jobs.get(id); // unknown job → 404 before any stream starts
+  await getJob(ctx, id); // unknown job, or one outside the caller's scope → 404 before any stream starts
   return sseResponse(
     signal,
     async (sink) => {

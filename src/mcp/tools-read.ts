@@ -9,6 +9,7 @@ import { listDeployments } from '../services/apps/releases.js';
 import { listBackups } from '../services/databases/backups.js';
 import { listDatabases } from '../services/databases/databases.js';
 import { planInventory } from '../services/inventory/plan.js';
+import { getJob, jobLogs, listJobs } from '../services/jobs/job-access.js';
 import { resolveJobRef } from '../services/jobs/job-ref.js';
 import { listProxyRoutes } from '../services/proxy/proxy.js';
 import { serverStatus } from '../services/servers/server-remote.js';
@@ -68,7 +69,7 @@ export function registerReadTools(
       annotations: { readOnlyHint: true },
     },
     tool('list_jobs', async (a: { status?: (typeof JOB_STATUSES)[number]; limit?: number }) => ({
-      jobs: await ctx.jobs.list({ limit: a.limit ?? 20, ...(a.status ? { status: a.status } : {}) }),
+      jobs: await listJobs(ctx, { limit: a.limit ?? 20, ...(a.status ? { status: a.status } : {}) }),
     })),
   );
   mcp.registerTool(
@@ -126,8 +127,8 @@ export function registerReadTools(
     tool('job_log', async (a: { job: string; limit?: number }) => {
       const id = await resolveJobRef(ctx, a.job);
       return {
-        job: await ctx.jobs.get(id),
-        log: (await ctx.jobs.logs(id, { limit: a.limit ?? 500 })).map((l) => `${l.ts} ${l.stream} ${l.line}`),
+        job: await getJob(ctx, id),
+        log: (await jobLogs(ctx, id, { limit: a.limit ?? 500 })).map((l) => `${l.ts} ${l.stream} ${l.line}`),
       };
     }),
   );

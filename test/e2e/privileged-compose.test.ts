@@ -2,7 +2,9 @@
 // CLI) and a git compose app on a harness sshd server (Docker, Caddy). A pushed compose file that mounts the
 // Docker socket is refused for a deployer token's deploy, a signed webhook push and a pull request preview, the
 // job naming the field, while the running release keeps serving; once an admin allows that one class for the app,
-// the same commit deploys, and `privileged: true` is still refused.
+// the same commit deploys, and `privileged: true` is still refused. Then a plain release follows and the admin
+// revokes the allowance: a rollback to the socket release by the deployer token is refused naming the field (the
+// plain release keeps serving), while the admin's rollback to it is accepted, as the admin's deploy of it would be.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -228,5 +230,55 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
     expect(refused.error?.message).not.toContain('docker.sock');
     expect((await get(env.httpPort, `${app}.test`)).body).toContain('version=v2');
     expect(await current()).toBe(sha);
+  }, 300_000);
+
+  it('revoked: a deployer may not roll back to the socket release (the plain one serves); an admin may', async () => {
+    const deployments = async () =>
+      JSON.parse((await env.ok(['app', 'deployments', app, '--json'])).stdout) as {
+        release: number;
+        source: string;
+        status: string;
+        current: boolean;
+      }[];
+    // The release of the previous test serves with the socket: it is the one to roll back to.
+    const socketRelease = (await deployments()).find((d) => d.current)!;
+    expect(socketMounted()).toBe(true);
+    const plain = commitCompose(repo, 'infrakt-test/web:1', [], 'no socket again');
+    await env.ok(['app', 'deploy', app]);
+    expect(await current()).toBe(plain);
+    expect((await get(env.httpPort, `${app}.test`)).body).toContain('version=v1');
+    expect(socketMounted()).toBe(false);
+    await env.ok(['app', 'update', app, '--allow-privileged', 'none']);
+    expect(JSON.parse((await env.ok(['app', 'show', app, '--json'])).stdout).settings.privileges).toEqual([]);
+
+    const byToken = await api(`/api/apps/${app}/rollback`, {
+      method: 'POST',
+      auth: deployer,
+      json: { release: socketRelease.release },
+    });
+    expect(byToken.status).toBe(202);
+    const refused = await ended(byToken.body.jobId);
+    expect(refused.status).toBe('failed');
+    expect(refused.error?.code).toBe('FORBIDDEN');
+    expect(refused.error?.message).toContain('token ci-');
+    expect(refused.error?.message).toContain(
+      `may not set ${SOCKET_FIELD} in the compose file of release ${socketRelease.release}`,
+    );
+    expect(refused.error?.hint).toContain('--allow-privileged docker_socket');
+    expect((await get(env.httpPort, `${app}.test`)).body).toContain('version=v1');
+    expect(await current()).toBe(plain);
+    expect(socketMounted()).toBe(false);
+
+    // The admin (the owner key over the same API) rolls back to it: accepted, serving v2 with the socket again.
+    const byAdmin = await api(`/api/apps/${app}/rollback`, {
+      method: 'POST',
+      json: { release: socketRelease.release },
+    });
+    expect(byAdmin.status).toBe(202);
+    const done = await ended(byAdmin.body.jobId);
+    expect([done.status, done.error?.message]).toEqual(['succeeded', undefined]);
+    expect((await get(env.httpPort, `${app}.test`)).body).toContain('version=v2');
+    expect(await current()).toBe(socketRelease.source);
+    expect(socketMounted()).toBe(true);
   }, 300_000);
 });

@@ -20,6 +20,7 @@ import { appCatalogStatus } from '../../services/catalog/installed.js';
 import { prepareStackJob } from '../../services/catalog/stack-job.js';
 import { listStacks } from '../../services/catalog/stacks.js';
 import { prepareCatalogUpgrade } from '../../services/catalog/upgrade.js';
+import { getJob } from '../../services/jobs/job-access.js';
 import { OneTimeSecrets } from '../one-time.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { jobIdParam, nameParam } from '../schemas.js';
@@ -211,7 +212,7 @@ export function catalogRoutes(api: Api, deps: RouteDeps, catalogDirs: readonly s
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const job = await c.var.ctx.jobs.get(id);
+      const job = await getJob(c.var.ctx, id);
       if (job.status === 'queued' || job.status === 'running')
         throw new InfraktError('STATE', `job ${id} is still ${job.status}`, {
           hint: 'claim the outputs once it has succeeded',

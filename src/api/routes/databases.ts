@@ -19,6 +19,7 @@ import {
   prepareCreateDatabase,
   prepareDestroyDatabase,
 } from '../../services/databases/databases.js';
+import { getJob } from '../../services/jobs/job-access.js';
 import { type Api, json, REMOTE_ERRORS, type RouteDeps, security } from '../route-kit.js';
 import { jobIdParam, nameParam, serverQuery } from '../schemas.js';
 import { backupBody, databaseCreateBody, restoreBody, scheduleBody } from '../schemas-db.js';
@@ -82,7 +83,7 @@ export function databaseRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const job = await c.var.ctx.jobs.get(id);
+      const job = await getJob(c.var.ctx, id);
       if (job.status === 'queued' || job.status === 'running') {
         throw new InfraktError('STATE', `job ${id} is still ${job.status}`, {
           hint: 'wait for it to succeed (GET /api/jobs/{id}/events), then claim the credentials',

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { jobLogLineSchema, jobRecordSchema } from '../../core/schemas/views/jobs.js';
+import { cancelJob, getJob, jobLogs, listJobs } from '../../services/jobs/job-access.js';
 import { type Api, ERRORS, json, type RouteDeps, security } from '../route-kit.js';
 import { jobIdParam, jobsQuery, logsQuery } from '../schemas.js';
 import { streamJobEvents } from '../streams.js';
@@ -26,9 +27,9 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const jobs = await c.var.ctx.jobs.list({
+      const jobs = await listJobs(c.var.ctx, {
         limit: q.limit ?? 50,
-        status: q.status,
+        ...(q.status ? { status: q.status } : {}),
       });
       return c.json(jobs, 200);
     },
@@ -44,7 +45,7 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
       request: { params: jobIdParam },
       responses: { 200: json(jobRecordSchema, 'Job'), ...ERRORS },
     }),
-    async (c) => c.json(await c.var.ctx.jobs.get(c.req.valid('param').id), 200),
+    async (c) => c.json(await getJob(c.var.ctx, c.req.valid('param').id), 200),
   );
 
   api.openapi(
@@ -60,8 +61,8 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await c.var.ctx.jobs.get(id); // 404 for an unknown job rather than an empty list
-      const lines = await c.var.ctx.jobs.logs(id, {
+      // 404 for an unknown job (or one outside the caller's scope) rather than an empty list
+      const lines = await jobLogs(c.var.ctx, id, {
         afterId: q.after,
         limit: q.limit ?? 1000,
       });
@@ -79,7 +80,7 @@ export function jobRoutes(api: Api, deps: RouteDeps): void {
       request: { params: jobIdParam },
       responses: { 200: json(jobRecordSchema, 'The job after the cancel request'), ...ERRORS },
     }),
-    async (c) => c.json(await c.var.ctx.jobs.cancel(c.req.valid('param').id), 200),
+    async (c) => c.json(await cancelJob(c.var.ctx, c.req.valid('param').id), 200),
   );
 
   api.openapi(

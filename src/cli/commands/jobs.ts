@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { validation } from '../../core/errors.js';
 import { JOB_STATUSES, type JobEvent, type JobRecord, type JobStatus } from '../../core/jobs.js';
 import { resolveApp } from '../../services/apps/apps.js';
+import { cancelJob, getJob, jobLogs, listJobs } from '../../services/jobs/job-access.js';
 import { silentSteps } from '../../services/jobs/job-output.js';
 import { resolveJobRef } from '../../services/jobs/job-ref.js';
 import { getServerRow } from '../../services/servers/servers.js';
@@ -42,7 +43,7 @@ export function registerJobCommands(job: Command): void {
         if (o.status) filter.status = o.status;
         if (o.app) filter.appId = (await resolveApp(ctx, o.app, o.server)).app.id;
         else if (o.server) filter.serverId = (await getServerRow(ctx, o.server)).id;
-        const jobs = await ctx.jobs.list(filter);
+        const jobs = await listJobs(ctx, filter);
         if (o.json) return printJson(jobs);
         printTable(
           ['ID', 'KIND', 'TARGET', 'STATUS', 'CREATED', 'TOOK', 'ACTOR'],
@@ -58,7 +59,7 @@ export function registerJobCommands(job: Command): void {
     .option('--json', 'print as JSON')
     .action(async (ref: string, o) => {
       await withCtx(async (ctx) => {
-        const j = await ctx.jobs.get(await resolveJobRef(ctx, ref));
+        const j = await getJob(ctx, await resolveJobRef(ctx, ref));
         if (o.json) return printJson(j);
         const rows: [string, string][] = [
           ['id', j.id],
@@ -119,7 +120,7 @@ export function registerJobCommands(job: Command): void {
     .action(async (ref: string, o) => {
       await withCtx(async (ctx) => {
         const id = await resolveJobRef(ctx, ref);
-        const j = await ctx.jobs.get(id);
+        const j = await getJob(ctx, id);
         const steps = new Map(j.steps.map((s) => [s.idx, s.name]));
         // Steps that ran and wrote nothing get a line saying so, where their output would have been.
         const silent = o.json ? [] : await silentSteps(ctx, id);
@@ -138,7 +139,7 @@ export function registerJobCommands(job: Command): void {
         };
         let last = 0;
         for (;;) {
-          const page = await ctx.jobs.logs(id, { afterId: last, limit: 5000 });
+          const page = await jobLogs(ctx, id, { afterId: last, limit: 5000 });
           for (const l of page) print(l);
           last = page.at(-1)?.id ?? last;
           if (page.length < 5000) break;
@@ -179,7 +180,7 @@ export function registerJobCommands(job: Command): void {
     .action(async (ref: string, o) => {
       await withCtx(async (ctx) => {
         const id = await resolveJobRef(ctx, ref);
-        let j = await ctx.jobs.cancel(id);
+        let j = await cancelJob(ctx, id);
         // Another process notices within ~500 ms: wait a little so the answer is usually final.
         const deadline = Date.now() + 3000;
         while (!['cancelled', 'failed', 'succeeded'].includes(j.status) && Date.now() < deadline) {

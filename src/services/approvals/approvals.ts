@@ -5,6 +5,7 @@ import { InfraktError, notFound } from '../../core/errors.js';
 import type { JobRecord, JobSpec, Jobs } from '../../core/jobs.js';
 import type { ApprovalView } from '../../core/schemas/views/team.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { visibleJobIds } from '../jobs/job-access.js';
 import { raiseEvent } from '../notifications/events.js';
 import { principalOf } from '../shared/access.js';
 import type { Ctx } from '../shared/context.js';
@@ -130,40 +131,17 @@ export async function listApprovals(ctx: Ctx, jobs: Jobs, opts: { all?: boolean 
   let q = withJob(ctx);
   if (!opts.all) q = q.where('approvals.decision', 'is', null);
   const rows = await q.orderBy('jobs.created_at', 'desc').limit(500).execute();
-  const p = principalOf(ctx);
-  const visible =
-    p.servers || p.apps
-      ? await visibleJobs(
-          ctx,
-          rows.map((r) => r.job_id),
-        )
-      : null;
-  return rows.filter((r) => !visible || visible.has(r.job_id)).map((r) => toView(r, r));
-}
-
-async function visibleJobs(ctx: Ctx, ids: string[]): Promise<Set<string>> {
-  const p = principalOf(ctx);
-  const out = new Set<string>();
-  if (!ids.length) return out;
-  const rows = await ctx.store.db
-    .selectFrom('jobs')
-    .leftJoin('servers', 'servers.id', 'jobs.server_id')
-    .leftJoin('apps', 'apps.id', 'jobs.app_id')
-    .select(['jobs.id', 'servers.name as server', 'apps.name as app'])
-    .where('jobs.id', 'in', ids)
-    .execute();
-  for (const r of rows) {
-    const okServer = !p.servers || (r.server !== null && p.servers.includes(r.server));
-    const okApp = !p.apps || (r.app !== null && p.apps.includes(r.app));
-    if (okServer && okApp) out.add(r.id);
-  }
-  return out;
+  const visible = await visibleJobIds(
+    ctx,
+    rows.map((r) => r.job_id),
+  );
+  return rows.filter((r) => visible.has(r.job_id)).map((r) => toView(r, r));
 }
 
 export async function getApproval(ctx: Ctx, jobs: Jobs, jobId: string): Promise<ApprovalView> {
   await expireApprovals(ctx, jobs);
   const row = await withJob(ctx).where('approvals.job_id', '=', jobId).executeTakeFirst();
-  if (!row || !(await visibleJobs(ctx, [jobId])).has(jobId))
+  if (!row || !(await visibleJobIds(ctx, [jobId])).has(jobId))
     throw notFound('approval request', jobId, 'see: infrakt approval list');
   return toView(row, row);
 }

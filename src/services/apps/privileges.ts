@@ -22,6 +22,8 @@ export interface ComposeCheck {
   untrusted?: boolean;
   /** Where the file came from, for the message: `a compose file`, `the repository's compose.yml`. */
   source?: string;
+  /** What else the caller can do, before asking an admin for the class (default: `remove it`). */
+  instead?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export function assertComposeAllowed(ctx: Ctx, content: string, check: ComposeCh
       fields.length > 1 ? ` (also: ${fields.slice(1).join(', ')})` : ''
     }`,
     {
-      hint: `remove it, or ask an admin to allow it for this app: infrakt app update <app> --allow-privileged ${classes.join(',')}`,
+      hint: `${check.instead ?? 'remove it'}, or ask an admin to allow it for this app: infrakt app update <app> --allow-privileged ${classes.join(',')}`,
       details: { fields, classes, need: 'admin', have: principalOf(ctx).level },
     },
   );
@@ -128,5 +130,19 @@ export async function repoComposeCheck(ctx: Ctx, app: AppRow, file: string): Pro
     allowed: await allowedPrivileges(ctx, app.id),
     untrusted: principalOf(ctx).kind === 'system' || preview !== undefined,
     source: `the repository's ${file}`,
+  };
+}
+
+/**
+ * The check of a kept release's compose file on `app rollback`: as a deploy of that very file would be checked
+ * today — against the app's allowance as it is now (not as it was when the release was accepted) and the caller
+ * (an admin may roll back to anything, as they may deploy anything). So a release accepted under an allowance an
+ * admin has since revoked can no longer be brought back by a deployer, a token or MCP.
+ */
+export async function rollbackComposeCheck(ctx: Ctx, app: Pick<AppRow, 'id'>, release: number): Promise<ComposeCheck> {
+  return {
+    allowed: await allowedPrivileges(ctx, app.id),
+    source: `the compose file of release ${release}`,
+    instead: 'roll back to a release without it, let an admin roll back',
   };
 }

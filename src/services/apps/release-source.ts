@@ -255,12 +255,16 @@ export async function gitSource(s: SourceCtx, commit: string): Promise<PreparedR
   return { ...imageRelease(s, tag, commit, { commit }), dockerfile: { tag, context: l.srcDir } };
 }
 
-/** Rollback / env push: a kept release becomes a new release, with the same image and compose source. */
+/**
+ * Rollback / env push: a kept release becomes a new release, with the same image and compose source. `vet` sees
+ * the kept compose file first (a rollback checks its privileged options again).
+ */
 export async function reuseSource(
   s: SourceCtx,
   from: number,
   prev: ReleaseDetails,
   prevRef: string,
+  vet?: (composeYaml: string) => void | Promise<void>,
 ): Promise<PreparedRelease> {
   const l = appLayout(s.root, s.app.name);
   const tag = builtImage(s.app.name, s.release);
@@ -273,6 +277,8 @@ export async function reuseSource(
     return imageRelease(s, tag, prevRef, { image: prev.image, commit: prev.commit });
   }
   const yaml = (await s.ex.get(`${l.releaseDir(from)}/source.yml`)).toString('utf8');
+  // Before anything is tagged or written: a refusal leaves the server as it was.
+  await vet?.(yaml);
   if (prev.routedBuilt) await retag();
   const r = composeRelease(s, yaml, {
     commit: prev.commit,

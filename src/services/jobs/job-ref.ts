@@ -3,15 +3,25 @@
 import { sql } from 'kysely';
 import { InfraktError } from '../../core/errors.js';
 import type { Ctx } from '../shared/context.js';
+import { type JobScope, jobScope } from './job-access.js';
 
 /** Ids are `j_<base36 time><hex>`; a reference may leave out the `j_`. */
 const REF_RE = /^[A-Za-z0-9_]{1,64}$/;
 const SHOWN = 10;
 
-/** The newest job's id (by creation), or NOT_FOUND when there is none. */
-async function lastJobId(ctx: Pick<Ctx, 'store'>): Promise<string> {
-  const row = await ctx.store.db
-    .selectFrom('jobs')
+type RefCtx = Pick<Ctx, 'store' | 'principal'>;
+
+/** The jobs query, narrowed to the caller's servers/apps: `last` and prefixes never name a job it may not see. */
+function jobsOf(ctx: RefCtx, scope: JobScope | null) {
+  let q = ctx.store.db.selectFrom('jobs');
+  if (scope?.serverIds) q = q.where('server_id', 'in', scope.serverIds.length ? [...scope.serverIds] : [-1]);
+  if (scope?.appIds) q = q.where('app_id', 'in', scope.appIds.length ? [...scope.appIds] : [-1]);
+  return q;
+}
+
+/** The newest job's id (by creation) the caller may see, or NOT_FOUND when there is none. */
+async function lastJobId(ctx: RefCtx, scope: JobScope | null): Promise<string> {
+  const row = await jobsOf(ctx, scope)
     .select('id')
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -26,21 +36,22 @@ async function lastJobId(ctx: Pick<Ctx, 'store'>): Promise<string> {
 
 /**
  * The id of the job `ref` names: `last`, an exact id, or a prefix matching exactly one job (with or without
- * `j_`). An ambiguous prefix fails with the candidates listed, newest first; nothing matching is NOT_FOUND.
+ * `j_`). An ambiguous prefix fails with the candidates listed, newest first; nothing matching is NOT_FOUND. Only
+ * jobs in the caller's scope count (services/jobs/job-access.ts): others are as if they did not exist.
  */
-export async function resolveJobRef(ctx: Pick<Ctx, 'store'>, ref: string): Promise<string> {
+export async function resolveJobRef(ctx: RefCtx, ref: string): Promise<string> {
   const r = ref.trim();
-  if (r === 'last') return lastJobId(ctx);
+  const scope = await jobScope(ctx);
+  if (r === 'last') return lastJobId(ctx, scope);
   if (!REF_RE.test(r)) {
     throw new InfraktError('VALIDATION', `'${r.slice(0, 80)}' is not a job id`, {
       hint: 'give a job id, a unique start of one, or last (see infrakt job list)',
     });
   }
-  const exact = await ctx.store.db.selectFrom('jobs').select('id').where('id', '=', r).executeTakeFirst();
+  const exact = await jobsOf(ctx, scope).select('id').where('id', '=', r).executeTakeFirst();
   if (exact) return exact.id;
   const prefix = r.startsWith('j_') ? r : `j_${r}`;
-  const rows = await ctx.store.db
-    .selectFrom('jobs')
+  const rows = await jobsOf(ctx, scope)
     .select(['id', 'kind', 'target', 'created_at'])
     .where(sql<number>`instr(id, ${prefix})`, '=', 1) // a literal prefix (no LIKE wildcards)
     .orderBy('created_at', 'desc')

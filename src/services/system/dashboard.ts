@@ -1,4 +1,5 @@
 import type { CountByStatus, DashboardView } from '../../core/schemas/views/dashboard.js';
+import { jobScope } from '../jobs/job-access.js';
 import type { Ctx } from '../shared/context.js';
 
 const FAILING_SERVER = ['unreachable', 'auth_failed', 'host_key_mismatch', 'failed'];
@@ -14,31 +15,50 @@ function tally(rows: { status: string; n: number | bigint }[]): CountByStatus {
   return { total, byStatus };
 }
 
-/** One round of read-only queries for the dashboard's first screen. */
+// `in ()` is not SQL: an empty allow-list matches no row through an id that never exists.
+const ids = (list: readonly number[]): number[] => (list.length ? [...list] : [-1]);
+
+/**
+ * One round of read-only queries for the dashboard's first screen: of what the caller may see (a user or token
+ * limited to some servers or apps counts and lists only those, as the server, app and job lists do).
+ */
 export async function dashboard(ctx: Ctx, opts: { recent?: number } = {}): Promise<DashboardView> {
   const db = ctx.store.db;
   const since = new Date(ctx.clock.now().getTime() - DAY_MS).toISOString();
+  const scope = await jobScope(ctx);
+  const srv = scope?.serverIds ?? null;
+  const only = scope?.appIds ?? null;
+  // A server is shown to a caller limited to apps only through its apps (as `server list` shows it none).
+  const noServers = only !== null;
   const servers = await db
     .selectFrom('servers')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .$if(srv !== null, (q) => q.where('id', 'in', ids(srv ?? [])))
+    .$if(noServers, (q) => q.where('id', '=', -1))
     .groupBy('status')
     .execute();
   const apps = await db
     .selectFrom('apps')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
     .where('app_type', 'not like', 'db:%')
+    .$if(srv !== null, (q) => q.where('server_id', 'in', ids(srv ?? [])))
+    .$if(only !== null, (q) => q.where('id', 'in', ids(only ?? [])))
     .groupBy('status')
     .execute();
   const dbs = await db
     .selectFrom('apps')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
     .where('app_type', 'like', 'db:%')
+    .$if(srv !== null, (q) => q.where('server_id', 'in', ids(srv ?? [])))
+    .$if(only !== null, (q) => q.where('id', 'in', ids(only ?? [])))
     .groupBy('status')
     .execute();
   const jobs = await db
     .selectFrom('jobs')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
     .where((eb) => eb.or([eb('status', 'in', ['running', 'queued']), eb('created_at', '>=', since)]))
+    .$if(srv !== null, (q) => q.where('server_id', 'in', ids(srv ?? [])))
+    .$if(only !== null, (q) => q.where('app_id', 'in', ids(only ?? [])))
     .groupBy('status')
     .execute();
   const jobCount = (s: string) => Number(jobs.find((j) => j.status === s)?.n ?? 0);
@@ -61,6 +81,8 @@ export async function dashboard(ctx: Ctx, opts: { recent?: number } = {}): Promi
       'deployments.started_at',
       'deployments.finished_at',
     ])
+    .$if(srv !== null, (q) => q.where('apps.server_id', 'in', ids(srv ?? [])))
+    .$if(only !== null, (q) => q.where('apps.id', 'in', ids(only ?? [])))
     .orderBy('deployments.started_at', 'desc')
     .orderBy('deployments.id', 'desc')
     .limit(opts.recent ?? 10)
@@ -70,6 +92,8 @@ export async function dashboard(ctx: Ctx, opts: { recent?: number } = {}): Promi
     .selectFrom('servers')
     .select(['name', 'status', 'last_error'])
     .where('status', 'in', FAILING_SERVER)
+    .$if(srv !== null, (q) => q.where('id', 'in', ids(srv ?? [])))
+    .$if(noServers, (q) => q.where('id', '=', -1))
     .orderBy('name')
     .execute();
   const failingApps = await db
@@ -77,6 +101,8 @@ export async function dashboard(ctx: Ctx, opts: { recent?: number } = {}): Promi
     .innerJoin('servers', 'servers.id', 'apps.server_id')
     .select(['apps.name', 'apps.status', 'apps.app_type', 'servers.name as server'])
     .where('apps.status', '=', 'failed')
+    .$if(srv !== null, (q) => q.where('apps.server_id', 'in', ids(srv ?? [])))
+    .$if(only !== null, (q) => q.where('apps.id', 'in', ids(only ?? [])))
     .orderBy('apps.name')
     .execute();
   const failedJobs = await db
@@ -84,6 +110,8 @@ export async function dashboard(ctx: Ctx, opts: { recent?: number } = {}): Promi
     .select(['id', 'kind', 'target', 'status', 'error_message'])
     .where('status', '=', 'failed')
     .where('created_at', '>=', since)
+    .$if(srv !== null, (q) => q.where('server_id', 'in', ids(srv ?? [])))
+    .$if(only !== null, (q) => q.where('app_id', 'in', ids(only ?? [])))
     .orderBy('created_at', 'desc')
     .limit(10)
     .execute();

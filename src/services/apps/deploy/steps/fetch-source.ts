@@ -5,7 +5,7 @@ import type { DeployStep } from '../../../../core/plans/deploy.js';
 import { pullAuth } from '../../../registries/registries.js';
 import { assertGitSourceAllowed } from '../../git-access.js';
 import { runGitFetch } from '../../git-fetch.js';
-import { assertComposeAllowed, repoComposeCheck } from '../../privileges.js';
+import { assertComposeAllowed, repoComposeCheck, rollbackComposeCheck } from '../../privileges.js';
 import {
   appSettings,
   composeRelease,
@@ -31,7 +31,16 @@ export const fetchSource: ReleaseStep = async (run, step, s) => {
 async function prepare(run: ReleaseRun, step: DeployStep): Promise<PreparedRelease> {
   const sc: SourceCtx = { ...sourceCtx(run), auth: await pullAuth(run.ctx, run.server) };
   const { app, req } = run;
-  if (req.from) return reuseSource(sc, req.from.release, req.from.details, req.from.sourceRef);
+  if (req.from) {
+    const from = req.from.release;
+    // A rollback starts a kept compose file again: checked as a deploy of it would be now (apps/privileges.ts).
+    // An env push restarts the release already serving with new variables: nothing it starts is new.
+    const vet =
+      req.action === 'rollback'
+        ? async (yaml: string) => assertComposeAllowed(run.ctx, yaml, await rollbackComposeCheck(run.ctx, app, from))
+        : undefined;
+    return reuseSource(sc, from, req.from.details, req.from.sourceRef, vet);
+  }
   if (app.app_type === 'image') {
     // A --local-image deploy names the sent image; otherwise the app's image (inspected once by the plan).
     if (req.localImage) return imageSource(sc, req.localImage.ref);
