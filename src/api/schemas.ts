@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../core/jobs.js';
-import { appCreateSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
+import { appCreateSchema, drainTimeoutSchema, initSchema, stopTimeoutSchema } from '../core/schemas/app.js';
 import { clusterAppSchema } from '../core/schemas/cluster.js';
 import { envKeySchema, nameSchema } from '../core/schemas/common.js';
 import { MAX_DOTENV_BYTES } from '../core/schemas/dotenv.js';
@@ -117,6 +117,7 @@ export const appUpdateBody = z
     gitUsername: z.string().max(255).optional(),
     init: initSchema.optional(),
     stopTimeout: stopTimeoutSchema.optional(),
+    drainTimeout: drainTimeoutSchema.optional(),
     server: nameSchema.optional(),
   })
   .meta({

@@ -38,6 +38,11 @@ export function registerAppUpdateCommand(app: Command): void {
     .option('--init', 'run releases with an init as PID 1 (the default)')
     .option('--no-init', 'run releases without an init as PID 1')
     .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL', intOption)
+    .option(
+      '--drain-timeout <seconds>',
+      'how long a deploy waits for requests in flight to the previous release before stopping it (0: none)',
+      intOption,
+    )
     .option('--restart <policy>', 'restart policy: unless-stopped (default), always, on-failure[:N] or no')
     .option(
       '--volume <spec>',
@@ -149,6 +154,7 @@ async function inputOf(o: Record<string, unknown>): Promise<AppUpdateInput> {
     gitUsername: str('gitUsername'),
     init: typeof o.init === 'boolean' ? o.init : undefined,
     stopTimeout: o.stopTimeout as number | undefined,
+    drainTimeout: o.drainTimeout as number | undefined,
   };
 }
 

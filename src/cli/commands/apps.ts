@@ -39,6 +39,11 @@ export function registerAppCommands(app: Command): void {
     .option('--health-timeout <seconds>', 'how long a new release may take to become healthy', intOption)
     .option('--no-init', 'run releases without an init as PID 1 (default: with one, so signals reach the app)')
     .option('--stop-timeout <seconds>', 'seconds a stop waits for the app before SIGKILL (default 10)', intOption)
+    .option(
+      '--drain-timeout <seconds>',
+      'how long a deploy waits for requests in flight to the previous release before stopping it (default 30; 0: none)',
+      intOption,
+    )
     .option('--json', 'print the app as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {
@@ -68,6 +73,7 @@ export function registerAppCommands(app: Command): void {
           },
           ...(o.init === false ? { init: false } : {}),
           ...(o.stopTimeout !== undefined ? { stopTimeout: o.stopTimeout } : {}),
+          ...(o.drainTimeout !== undefined ? { drainTimeout: o.drainTimeout } : {}),
         });
         if (o.json) return printJson(view);
         success(
@@ -169,6 +175,13 @@ function settingsRows(s: AppSettingsView): [string, string][] {
     ['limits', `memory ${s.memory ?? 'none'}, cpus ${s.cpus ?? 'none'}`],
     ['restart', s.restart],
     ['volumes', s.volumes.map((v) => v.spec).join(', ') || '-'],
+    [
+      'stop',
+      `${s.init ? 'init as PID 1' : 'no init'}, SIGKILL after ${s.stopTimeoutSec}s; ` +
+        (s.drainTimeoutSec > 0
+          ? `deploys wait up to ${s.drainTimeoutSec}s for requests in flight to the previous release`
+          : 'deploys stop the previous release without waiting for requests in flight'),
+    ],
     ['release command', dash(s.releaseCommand)],
     ['pre-backup hook', dash(s.preBackupHook)],
     ['privileges', s.privileges.join(', ') || 'none (non-admin deploys refused privileged compose options)'],

@@ -7,6 +7,11 @@ export interface CaddyRoute {
   readonly upstreamPort: number;
   /** forward_auth or basic auth in front of the app (`app update --auth`). */
   readonly auth?: RouteAuth | undefined;
+  /**
+   * Ports of a release being retired (a deploy's switch): kept in the upstream pool behind the new one, never
+   * chosen, so that Caddy goes on counting their in-flight requests (the drain waits for none left).
+   */
+  readonly drainingPorts?: readonly number[] | undefined;
 }
 
 /** `www.example.com` → `example.com` (`app update --www-redirect on`): a permanent redirect, path kept. */
@@ -76,9 +81,17 @@ export function renderCaddyfile(input: CaddyConfigInput): string {
       }
       if (seen.has(r.domain)) throw new Error(`duplicate proxy route: ${r.domain}`);
       seen.add(r.domain);
+      const draining = [...new Set(r.drainingPorts ?? [])].filter((p) => p !== r.upstreamPort);
+      for (const p of draining)
+        if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid draining port for ${r.domain}: ${p}`);
       const address = proxy.tls === 'off' ? `http://${r.domain}` : r.domain;
+      const upstreams = [r.upstreamPort, ...draining].map((p) => `127.0.0.1:${p}`).join(' ');
       const proxyLines = [
-        `\treverse_proxy 127.0.0.1:${r.upstreamPort} {`,
+        `\treverse_proxy ${upstreams} {`,
+        // Every request goes to the first upstream; one behind it is there only to keep its count of requests
+        // in flight in Caddy's pool (/reverse_proxy/upstreams) while the previous release drains. Without
+        // passive health checks the first is never passed over, not even when a dial to it fails.
+        ...(draining.length > 0 ? ['\t\tlb_policy first'] : []),
         // A dial that fails (an upstream restarting) is retried instead of answered with a 502.
         '\t\tlb_try_duration 5s',
         '\t\tlb_try_interval 100ms',

@@ -101,40 +101,52 @@ export function removeProject(project: string, opts: { volumes?: boolean; stopSe
   return and(...parts.map((p) => quietErr(p)));
 }
 
+// The retirement sweep, constant text: every value reaches it as a positional parameter (quoted by render).
+// $1/$2 the app's and root's label filters, $3 the release prefix (`<app>-r`), $4 the project kept, $5 the stop
+// timeout in s, $6 the listing format (project, id), $7 the compose project label filter (networks).
+// The two listings run side by side; every release container then stops in one `docker stop` (Docker stops
+// them in parallel), is removed in one `docker rm`, and the networks go in one `docker network rm`.
+const RETIRE_RELEASES = [
+  'd=$(mktemp -d) || exit 1',
+  'trap \'rm -rf "$d"\' EXIT',
+  'docker ps -a --filter "$1" --filter "$2" --format "$6" > "$d/c" & c=$!',
+  'docker network ls --filter "$7" --format "$6" > "$d/n" & n=$!',
+  'wait "$c" || exit 1',
+  'wait "$n" || exit 1',
+  'prefix=$3 keep=$4',
+  'ours() { awk -v p="$prefix" -v k="$keep" \'index($1, p) == 1 && substr($1, length(p) + 1) ~ /^[0-9]+$/ && $1 != k\' "$d/$1"; }',
+  'ours c > "$d/oc"; ours n > "$d/on"',
+  'cat "$d/oc" "$d/on" | cut -d \' \' -f1 | sort -u',
+  'cids=$(cut -d " " -f2 "$d/oc"); nids=$(cut -d " " -f2 "$d/on"); rc=0',
+  'if [ -n "$cids" ]; then',
+  '  docker stop --time "$5" $cids > /dev/null || rc=1',
+  '  docker rm --force --volumes $cids > /dev/null || rc=1',
+  'fi',
+  'if [ -n "$nids" ]; then docker network rm $nids > /dev/null || rc=1; fi',
+  'exit "$rc"',
+].join('\n');
+
 /**
  * Removes every release project of `app` under `root` (`<app>-r<N>`) but `keep`, as the server lists them when
- * this runs: the containers (a graceful stop first, `stopSeconds`), then the projects' networks. A release
- * orphaned by a killed deploy goes too, even when it is nothing but the network of a start cut short. Prints
- * each project it found, one a line; exits non-zero when a stop or a removal failed.
+ * this runs: the release that ran before, one orphaned by a killed deploy, even a project that is nothing but the
+ * network of a start cut short. Containers stop gracefully first (`stopSeconds`), then the projects' networks go.
+ * Two listings and three docker calls however many releases there are. Prints each project it found, one a
+ * line; exits non-zero when a stop or a removal failed.
  */
 export function removeReleasesExcept(o: { app: string; root: string; keep: string; stopSeconds: number }): Cmd {
-  // App and project names are `[a-z0-9-]`: no regex metacharacters to escape.
-  const ours = (list: Cmd) => pipe(list, exec('grep', '-E', `^${o.app}-r[0-9]+ `), exec('grep', '-vE', `^${o.keep} `));
-  const containers = exec(
-    'docker',
-    'ps',
-    '-a',
-    ...filters({ [LABEL_APP]: o.app, [LABEL_ROOT]: o.root }),
-    '--format',
+  if (!Number.isInteger(o.stopSeconds) || o.stopSeconds < 0) throw new Error(`invalid stop timeout: ${o.stopSeconds}`);
+  return exec(
+    'sh',
+    '-c',
+    RETIRE_RELEASES,
+    'retire',
+    `label=${LABEL_APP}=${o.app}`,
+    `label=${LABEL_ROOT}=${o.root}`,
+    `${o.app}-r`,
+    o.keep,
+    String(o.stopSeconds),
     `{{.Label "${LABEL_PROJECT}"}} {{.ID}}`,
-  );
-  // Networks carry compose's project label only; the name pattern keeps the sweep to this app's releases.
-  const networks = exec(
-    'docker',
-    'network',
-    'ls',
-    '--filter',
     `label=${LABEL_PROJECT}`,
-    '--format',
-    `{{.Label "${LABEL_PROJECT}"}} {{.ID}}`,
-  );
-  const ids = (list: Cmd, ...action: string[]) =>
-    pipe(ours(list), exec('cut', '-d', ' ', '-f2'), exec('xargs', '-r', 'docker', ...action));
-  return and(
-    pipe(ours(seq(containers, networks)), exec('cut', '-d', ' ', '-f1'), exec('sort', '-u')),
-    ids(containers, 'stop', '--time', String(o.stopSeconds)),
-    ids(containers, 'rm', '--force', '--volumes'),
-    ids(networks, 'network', 'rm'),
   );
 }
 

@@ -87,6 +87,15 @@ export const stopTimeoutSchema = z
   .min(0, 'the stop timeout is 0 seconds or more')
   .max(3600, 'the stop timeout is at most 3600 seconds')
   .describe('Seconds a stop waits for the app before SIGKILL (Docker default 10)');
+/** Seconds a deploy waits for requests in flight to the previous release before stopping it (`--drain-timeout`). */
+export const drainTimeoutSchema = z
+  .number()
+  .int('the drain timeout is whole seconds')
+  .min(0, 'the drain timeout is 0 seconds or more')
+  .max(3600, 'the drain timeout is at most 3600 seconds')
+  .describe(
+    'Seconds a deploy waits for requests in flight to the previous release before stopping it (default 30; 0: no drain)',
+  );
 /** Run the release with an init as PID 1 (default true): signals reach the app, zombies are reaped. */
 export const initSchema = z.boolean().describe('Run an init as PID 1 in the release (default true)');
 
@@ -104,6 +113,7 @@ export const appCreateSchema = z
     health: healthCheckSchema.partial().optional(),
     init: initSchema.optional(),
     stopTimeout: stopTimeoutSchema.optional(),
+    drainTimeout: drainTimeoutSchema.optional(),
   })
   .refine((a) => !(a.git && a.image), { message: 'choose either --image or --git, not both', path: ['image'] })
   .refine((a) => !(a.domain && a.domains?.length && a.domains[0] !== a.domain), {

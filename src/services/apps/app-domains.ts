@@ -101,6 +101,12 @@ export async function writeDomains(ctx: Ctx, db: Db, app: Pick<AppRow, 'id' | 's
  * Points every domain of the app at `port` (one route each) and removes the app's routes for domains it no
  * longer has. Returns the routes as they were, for `restoreRoutes`.
  */
+/** The ports an app's domains go to now (one, unless a switch was interrupted). */
+export async function routedPorts(db: Db, appId: number): Promise<number[]> {
+  const rows = await db.selectFrom('proxy_routes').select('upstream_port').where('app_id', '=', appId).execute();
+  return [...new Set(rows.map((r) => r.upstream_port))];
+}
+
 export async function syncRoutes(
   ctx: Ctx,
   db: Db,

@@ -3,7 +3,7 @@ import { volumeText } from '../../core/schemas/app-settings.js';
 import type { AppSettingsView } from '../../core/schemas/views/apps.js';
 import type { Ctx } from '../shared/context.js';
 import { appDomains } from './app-domains.js';
-import { appSettings, type RuntimeSnapshot, runtimeSnapshot } from './app-settings.js';
+import { appSettings, DEFAULT_DRAIN_TIMEOUT_SEC, type RuntimeSnapshot, runtimeSnapshot } from './app-settings.js';
 import { gitHostKeyFingerprint, gitRemoteOf, pinnedGitHostKeys } from './git-access.js';
 import { allowedPrivileges } from './privileges.js';
 import type { ReleaseDetails } from './release-source.js';
@@ -77,6 +77,9 @@ export async function appSettingsView(ctx: Ctx, app: AppRow, server: ServerRow):
     })),
     releaseCommand: s.releaseCommand ?? null,
     preBackupHook: s.preBackupHook ?? null,
+    init: s.init ?? true,
+    stopTimeoutSec: s.stopTimeoutSec ?? 10,
+    drainTimeoutSec: s.drainTimeoutSec ?? DEFAULT_DRAIN_TIMEOUT_SEC,
     git: remote
       ? {
           kind: remote.kind,

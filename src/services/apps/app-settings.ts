@@ -17,13 +17,21 @@ export interface GitAccess {
   token?: { username: string; sealed: string };
 }
 
+/** A deploy waits this long for requests in flight to the previous release, unless the app says otherwise (Kamal's too). */
+export const DEFAULT_DRAIN_TIMEOUT_SEC = 30;
+
 /** What an app row keeps in settings_json beyond its columns. */
 export interface AppSettings {
   health: HealthCheck;
   /** Compose apps: the user's compose file as uploaded by `app create --compose-file` (re-read on update). */
   compose?: { content: string; sha256: string };
-  /** Pause between switching traffic and stopping the previous release (ms). */
+  /**
+   * The fixed pause between switching traffic and stopping the previous release (ms, default 1000), where Caddy
+   * cannot tell what is in flight (no switch through it, no curl on the server).
+   */
   drainMs?: number;
+  /** How long a deploy waits for the requests in flight to the previous release (s, default 30; 0: none). */
+  drainTimeoutSec?: number;
   /** `app update`: how releases run (applied by the next deploy). */
   memory?: string;
   cpus?: number;

@@ -2,7 +2,13 @@
 // next row, settings and domains, with a line per change for the user.
 import type { AppRow } from '../../adapters/store/schema.js';
 import { InfraktError } from '../../core/errors.js';
-import { gitUrlSchema, healthCheckSchema, initSchema, stopTimeoutSchema } from '../../core/schemas/app.js';
+import {
+  drainTimeoutSchema,
+  gitUrlSchema,
+  healthCheckSchema,
+  initSchema,
+  stopTimeoutSchema,
+} from '../../core/schemas/app.js';
 import {
   cpusSchema,
   domainListSchema,
@@ -17,7 +23,7 @@ import { branchSchema, imageSchema, portSchema } from '../../core/schemas/common
 import { gitUsernameSchema } from '../../core/schemas/git-source.js';
 import { parseInput } from '../../core/schemas/parse.js';
 import type { Secret } from '../../core/secret.js';
-import type { AppSettings } from './app-settings.js';
+import { type AppSettings, DEFAULT_DRAIN_TIMEOUT_SEC } from './app-settings.js';
 import { composeSetting, gitAccessInput } from './apps.js';
 import { gitRemoteOf } from './git-access.js';
 
@@ -52,6 +58,7 @@ export interface AppUpdateInput {
   init?: boolean | undefined;
   /** Seconds a stop waits before SIGKILL. */
   stopTimeout?: number | undefined;
+  drainTimeout?: number | undefined;
 }
 
 export interface AppUpdateDraft {
@@ -167,6 +174,11 @@ export function draftAppUpdate(
     const stop = parseInput(stopTimeoutSchema, i.stopTimeout, 'stop timeout');
     change('stop timeout', `${current.stopTimeoutSec ?? 10}s`, `${stop}s`);
     d.settings.stopTimeoutSec = stop;
+  }
+  if (i.drainTimeout !== undefined) {
+    const drain = parseInput(drainTimeoutSchema, i.drainTimeout, 'drain timeout');
+    change('drain timeout', `${current.drainTimeoutSec ?? DEFAULT_DRAIN_TIMEOUT_SEC}s`, `${drain}s`);
+    d.settings.drainTimeoutSec = drain;
   }
   if (i.restart !== undefined) {
     const restart = parseInput(restartSchema, i.restart, 'restart');

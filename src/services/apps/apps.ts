@@ -31,10 +31,15 @@ export function composeSetting(content: string, port: number): { content: string
 }
 
 /** The runtime settings of an app as kept in settings_json (see release-source.ts `releaseRuntime`). */
-export function runtimeSettings(i: { init?: boolean | undefined; stopTimeout?: number | undefined }) {
+export function runtimeSettings(i: {
+  init?: boolean | undefined;
+  stopTimeout?: number | undefined;
+  drainTimeout?: number | undefined;
+}) {
   return {
     ...(i.init !== undefined ? { init: i.init } : {}),
     ...(i.stopTimeout !== undefined ? { stopTimeoutSec: i.stopTimeout } : {}),
+    ...(i.drainTimeout !== undefined ? { drainTimeoutSec: i.drainTimeout } : {}),
   };
 }
 

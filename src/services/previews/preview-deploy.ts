@@ -152,6 +152,7 @@ async function createPreviewApp(
     ...(p.releaseCommand !== undefined ? { releaseCommand: p.releaseCommand } : {}),
     ...(p.init !== undefined ? { init: p.init } : {}),
     ...(p.stopTimeoutSec !== undefined ? { stopTimeoutSec: p.stopTimeoutSec } : {}),
+    ...(p.drainTimeoutSec !== undefined ? { drainTimeoutSec: p.drainTimeoutSec } : {}),
     ...(git ? { git } : {}),
   }));
   return (await resolveApp(ctx, name, server.name)).app;

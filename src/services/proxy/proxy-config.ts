@@ -45,8 +45,18 @@ function wwwRedirects(routes: Awaited<ReturnType<typeof storedRoutes>>): CaddyRe
   });
 }
 
+/** Upstreams of one app kept in the pool behind its own while its previous release drains (a deploy's switch). */
+export interface DrainingUpstreams {
+  readonly appId: number;
+  readonly ports: readonly number[];
+}
+
 /** The server's whole Caddyfile as it should be now. */
-export async function renderServerCaddyfile(ctx: Ctx, server: ServerRow): Promise<string> {
+export async function renderServerCaddyfile(
+  ctx: Ctx,
+  server: ServerRow,
+  draining?: DrainingUpstreams,
+): Promise<string> {
   const routes = await storedRoutes(ctx, server.id);
   const { proxy, acme } = serverSettings(server);
   return renderCaddyfile({
@@ -55,6 +65,7 @@ export async function renderServerCaddyfile(ctx: Ctx, server: ServerRow): Promis
       domain: r.domain,
       upstreamPort: r.upstream_port,
       auth: routeAuthOf(r.app_settings),
+      ...(draining && r.app_id === draining.appId ? { drainingPorts: draining.ports } : {}),
     })),
     redirects: wwwRedirects(routes),
     acme: acme
@@ -138,6 +149,8 @@ export async function applyProxyConfig(
     /** Whether Caddy answers on its admin address, when the caller knows it already (a deploy's prepare batch). */
     caddyRunning?: boolean;
     afterApply?: AfterApply;
+    /** The previous release's upstreams of the app being switched, kept in the pool for its drain. */
+    draining?: DrainingUpstreams;
     /** Cancels the script (and `afterApply`'s parts). */
     signal?: AbortSignal;
   } = {},
@@ -203,12 +216,13 @@ async function applyLocked(
     /** Take the proxy lock in the apply script itself (its first attempt; `lockNotTaken` when it failed). */
     lockFirst?: Cmd;
     afterApply?: AfterApply;
+    draining?: DrainingUpstreams;
     signal?: AbortSignal;
   },
 ): Promise<ApplyResult | { lockNotTaken: { exitCode: number; stdout: string } }> {
   const log = opts.log ?? (() => {});
   const paths = caddy.caddyPaths(server.root_dir);
-  const text = await renderServerCaddyfile(ctx, server);
+  const text = await renderServerCaddyfile(ctx, server, opts.draining);
   const { running } = opts;
   if (!opts.expectChange) await runChecked(ex, fs.mkdirp(paths.data, 0o700), { what: 'create caddy dir' });
   // A deploy always changes the route: skip reading the current file (one round trip less).

@@ -1,4 +1,8 @@
 // The deploy builders as a spec: each test pins the exact shell text sent to the server.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../../src/core/cmd/index.js';
 import * as caddy from '../../../src/core/commands/caddy.js';
@@ -79,21 +83,54 @@ describe('docker builders', () => {
       `{ docker volume ls -q ${f} | xargs -r docker volume rm --force; } 2> /dev/null`,
     );
   });
-  it('removes every release of an app but one, as the server lists them (orphans and lone networks too)', () => {
-    const text = r(docker.removeReleasesExcept({ app: 'web', root: '/opt/infrakt', keep: 'web-r3', stopSeconds: 7 }));
-    const ps =
-      "docker ps -a --filter 'label=infrakt.app=web' --filter 'label=infrakt.root=/opt/infrakt' --format '{{.Label \"com.docker.compose.project\"}} {{.ID}}'";
-    const nets =
-      "docker network ls --filter 'label=com.docker.compose.project' --format '{{.Label \"com.docker.compose.project\"}} {{.ID}}'";
-    const ours = "grep -E '^web-r[0-9]+ ' | grep -vE '^web-r3 '";
-    expect(text).toBe(
-      [
-        `{ ${ps}; ${nets}; } | ${ours} | cut -d ' ' -f1 | sort -u`,
-        `${ps} | ${ours} | cut -d ' ' -f2 | xargs -r docker stop --time 7`,
-        `${ps} | ${ours} | cut -d ' ' -f2 | xargs -r docker rm --force --volumes`,
-        `${nets} | ${ours} | cut -d ' ' -f2 | xargs -r docker network rm`,
-      ].join(' && '),
-    );
+  it('removes every release of an app but one with two listings and three docker calls (real /bin/sh, docker shim)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ikt-sweep-'));
+    try {
+      const log = join(dir, 'calls');
+      // A docker stand-in: logs each call (one line, arguments separated by |) and answers the two listings.
+      writeFileSync(
+        join(dir, 'docker'),
+        [
+          '#!/bin/sh',
+          `printf '%s|' "$@" >> ${log}; echo >> ${log}`,
+          'case "$1" in',
+          '  ps) printf "web-r1 c1\\nweb-r3 c3\\nweb-r2 c2a\\nweb-r2 c2b\\nweb-rx cx\\nweb-r3x c3x\\n" ;;',
+          '  network) [ "$2" = ls ] && printf "web-r2 n2\\nweb-r9 n9\\nweb-r3 n3\\nwebapp-r1 na\\nweb-r1-x nx\\n" ;;',
+          '  stop) [ -n "${FAIL_STOP:-}" ] && exit 1 ;;',
+          'esac',
+          'exit 0',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const cmd = r(docker.removeReleasesExcept({ app: 'web', root: '/opt/infrakt', keep: 'web-r3', stopSeconds: 7 }));
+      const run = (env: Record<string, string> = {}) =>
+        spawnSync('/bin/sh', ['-c', cmd], {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, ...env },
+        });
+      const ok = run();
+      expect(ok.status).toBe(0);
+      // The projects found, kept one and look-alikes (web-rx, web-r3x, webapp-r1, web-r1-x) left out.
+      expect(ok.stdout.trim().split('\n')).toEqual(['web-r1', 'web-r2', 'web-r9']);
+      const calls = readFileSync(log, 'utf8').trim().split('\n').sort();
+      expect(calls).toEqual(
+        [
+          'network|ls|--filter|label=com.docker.compose.project|--format|{{.Label "com.docker.compose.project"}} {{.ID}}|',
+          'network|rm|n2|n9|',
+          'ps|-a|--filter|label=infrakt.app=web|--filter|label=infrakt.root=/opt/infrakt|--format|{{.Label "com.docker.compose.project"}} {{.ID}}|',
+          'rm|--force|--volumes|c1|c2a|c2b|',
+          'stop|--time|7|c1|c2a|c2b|',
+        ].sort(),
+      );
+      // A failed stop fails the sweep, and the removal still runs.
+      writeFileSync(log, '');
+      const failed = run({ FAIL_STOP: '1' });
+      expect(failed.status).not.toBe(0);
+      expect(readFileSync(log, 'utf8')).toContain('rm|--force|--volumes|c1|c2a|c2b|');
+      expect(() => docker.removeReleasesExcept({ app: 'web', root: '/r', keep: 'web-r1', stopSeconds: -1 })).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('restarts, stops and reads logs of a project', () => {
     const f = "--filter 'label=com.docker.compose.project=web-r1'";

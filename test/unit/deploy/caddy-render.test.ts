@@ -5,6 +5,38 @@ import { proxySettingsSchema } from '../../../src/core/schemas/server.js';
 const prod = proxySettingsSchema.parse({});
 
 describe('renderCaddyfile', () => {
+  it("keeps a draining release's upstream behind the new one, never chosen (lb_policy first)", () => {
+    const text = renderCaddyfile({
+      proxy: prod,
+      routes: [
+        { domain: 'a.example.com', upstreamPort: 49160, drainingPorts: [49153, 49160, 49153] },
+        { domain: 'b.example.com', upstreamPort: 49154 },
+      ],
+    });
+    expect(text).toContain(
+      [
+        'a.example.com {',
+        '\treverse_proxy 127.0.0.1:49160 127.0.0.1:49153 {',
+        '\t\tlb_policy first',
+        '\t\tlb_try_duration 5s',
+        '\t\tlb_try_interval 100ms',
+        '\t}',
+        '}',
+      ].join('\n'),
+    );
+    // Another app's route is as it always was; a draining port equal to the upstream is no second upstream.
+    expect(text).toContain('b.example.com {\n\treverse_proxy 127.0.0.1:49154 {\n\t\tlb_try_duration 5s');
+    const same = renderCaddyfile({
+      proxy: prod,
+      routes: [{ domain: 'a.example.com', upstreamPort: 49160, drainingPorts: [49160] }],
+    });
+    expect(same).toContain('\treverse_proxy 127.0.0.1:49160 {\n\t\tlb_try_duration 5s');
+    expect(same).not.toContain('lb_policy');
+    expect(() =>
+      renderCaddyfile({ proxy: prod, routes: [{ domain: 'a.example.com', upstreamPort: 1, drainingPorts: [70000] }] }),
+    ).toThrow(/invalid draining port/);
+  });
+
   it('renders production defaults: automatic TLS, sorted sites, retrying reverse proxies', () => {
     const text = renderCaddyfile({
       proxy: prod,

@@ -62,7 +62,7 @@ describe('deployApp (recording executor, real store)', () => {
     expect(res).toMatchObject({ release: 1, hostPort: 24242, sourceRef: 'sha256:abc' });
     const upIdx = ex.commands.findIndex((c) => c.includes('--project-name web-r1') && c.includes(' up --detach'));
     const reloadIdx = ex.commands.findIndex((c) => c.startsWith('caddy reload') || c.includes('caddy reload'));
-    const retireIdx = ex.commands.findIndex((c) => c.includes('label=com.docker.compose.project=web-r0'));
+    const retireIdx = ex.commands.findIndex((c) => c.includes("retire 'label=infrakt.app=web'"));
     expect(upIdx).toBeGreaterThan(-1);
     // The port free on the server is published explicitly, so it survives a Docker restart.
     const rel = ex.puts.find((p) => p.path === '/srv/ikt/apps/web/releases/1/docker-compose.yml')!;

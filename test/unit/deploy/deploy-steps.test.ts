@@ -485,8 +485,22 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
   });
 
   describe('the switch carries the retirement: one script, each step reporting its own part', () => {
-    const switchThenRetire = async () => {
+    const switchThenRetire = async (o: { previousRoute?: boolean } = {}) => {
       await earlierReleases('web', 1);
+      if (o.previousRoute !== false) {
+        // Release 1 serves web.example.com on its port: the switch keeps it in Caddy's pool while it drains.
+        const { app, server } = await resolveApp(ctx, 'web');
+        await ctx.store.db
+          .insertInto('proxy_routes')
+          .values({
+            server_id: server.id,
+            domain: 'web.example.com',
+            upstream_port: 24001,
+            app_id: app.id,
+            created_at: '2026-01-01T00:00:00.000Z',
+          })
+          .execute();
+      }
       return inRun('web', async (run) => {
         await step(run, 'source', fetchSource);
         run.hostPort = 24600;
@@ -499,20 +513,28 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     };
     const at = (pred: (c: string) => boolean) => ex.commands.findIndex(pred);
     const reload = (c: string) => c.includes('caddy reload');
-    const stop = (c: string) => c.includes("label=com.docker.compose.project=web-r1'");
-    const sweep = (c: string) => c.includes("grep -vE '^web-r2 '");
+    const drain = (c: string) => c.includes('/reverse_proxy/upstreams');
+    const sweep = (c: string) =>
+      c.includes("retire 'label=infrakt.app=web' 'label=infrakt.root=/srv/ikt' web-r web-r2 ");
     const marker = (c: string) =>
       /^mv -f -- \/srv\/ikt\/apps\/web\/\.current\.infrakt-\w+ \/srv\/ikt\/apps\/web\/current$/.test(c);
 
     it('after the reload and the proxy unlock: a drain, the stop, the sweep, the marker — one round trip', async () => {
-      const { result: run, steps } = await switchThenRetire();
+      const { result: run, steps, jobId } = await switchThenRetire();
       expect(ex.batches).toBe(1);
       const proxyUnlock = at((c) => c.includes('grep -qxF') && c.includes('proxy.lock'));
       expect(proxyUnlock).toBeGreaterThan(at(reload));
-      expect(at((c) => c === 'sleep 1')).toBeGreaterThan(proxyUnlock);
-      expect(at(stop)).toBeGreaterThan(at((c) => c === 'sleep 1'));
-      expect(at(sweep)).toBeGreaterThan(at(stop));
+      // The drain asks the server's Caddy about the previous upstream, kept behind the new one in the config.
+      expect(at(drain)).toBeGreaterThan(proxyUnlock);
+      expect(ex.commands[at(drain)]).toMatch(
+        / drain http:\/\/localhost:2019\/reverse_proxy\/upstreams 127\.0\.0\.1:24001 30 1 0\.05$/,
+      );
+      const config = ex.files.get('/srv/ikt/caddy/Caddyfile.next') ?? '';
+      expect(config).toContain('\treverse_proxy 127.0.0.1:24600 127.0.0.1:24001 {\n\t\tlb_policy first\n');
+      expect(at(sweep)).toBeGreaterThan(at(drain));
       expect(at(marker)).toBeGreaterThan(at(reload));
+      // The recording executor's drain prints nothing it knows: reported as the fixed pause.
+      expect((await jobs.logs(jobId)).some((l) => l.line.startsWith('drain: '))).toBe(true);
       expect(run.currentWritten).toBe(true);
       expect(recorded(steps, 'switch proxy').status).toBe('succeeded');
       expect(recorded(steps, 'retire previous release')).toMatchObject({
@@ -521,12 +543,35 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
       });
     });
 
+    it('a previous release that had no route drains by a fixed pause (nothing of it went through Caddy)', async () => {
+      const { steps } = await switchThenRetire({ previousRoute: false });
+      expect(at(drain)).toBe(-1);
+      expect(at((c) => c === 'sleep 1')).toBeGreaterThan(at(reload));
+      expect(at(sweep)).toBeGreaterThan(at((c) => c === 'sleep 1'));
+      expect(ex.files.get('/srv/ikt/caddy/Caddyfile.next')).toContain('reverse_proxy 127.0.0.1:24600 {');
+      expect(recorded(steps, 'retire previous release').detail).toBe('stopped web-r1');
+    });
+
+    it('--drain-timeout 0: no drain at all, the stop follows the switch', async () => {
+      const { app } = await resolveApp(ctx, 'web');
+      const settings = JSON.parse(app.settings_json || '{}');
+      await ctx.store.db
+        .updateTable('apps')
+        .set({ settings_json: JSON.stringify({ ...settings, drainTimeoutSec: 0 }) })
+        .where('id', '=', app.id)
+        .execute();
+      await switchThenRetire();
+      expect(at(drain)).toBe(-1);
+      expect(at((c) => c.startsWith('sleep '))).toBe(-1);
+      expect(at(sweep)).toBeGreaterThan(at(reload));
+    });
+
     it('a failed switch retires nothing and writes no marker (the staged one is removed)', async () => {
       ex.on('stage:reload', { exitCode: 1, stdout: 'stage:swap\nstage:reload\n', stderr: 'bad config' });
       const { result: run, steps } = await switchThenRetire();
       expect(run.switched).toBe(false);
       expect(recorded(steps, 'switch proxy').status).toBe('failed');
-      for (const p of [stop, sweep, marker, (c: string) => c === 'sleep 1']) expect(at(p)).toBe(-1);
+      for (const p of [drain, sweep, marker]) expect(at(p)).toBe(-1);
       // The apply's own failure branch removes the candidate and the staged marker.
       expect(
         ex.commands.some(
@@ -536,8 +581,7 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     });
 
     it('a retirement that fails is reported by its own step and never undoes the switch', async () => {
-      ex.on("label=com.docker.compose.project=web-r1'", { exitCode: 1, stderr: 'daemon busy' });
-      ex.on("grep -vE '^web-r2 '", { exitCode: 123, stdout: 'web-r1\n', stderr: 'network in use' });
+      ex.on("retire 'label=infrakt.app=web'", { exitCode: 1, stdout: 'web-r1\n', stderr: 'network in use' });
       const { result: run, steps, jobId } = await switchThenRetire();
       expect(run.switched).toBe(true);
       expect(recorded(steps, 'switch proxy').status).toBe('succeeded');
@@ -546,13 +590,12 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
         detail: 'nothing retired or pruned (see the log)',
       });
       const logs = (await jobs.logs(jobId)).filter((l) => l.stream === 'stderr').map((l) => l.line);
-      expect(logs).toContain('could not stop web-r1');
-      expect(logs.some((l) => l.startsWith('could not remove every other release'))).toBe(true);
+      expect(logs).toContain('could not stop and remove every previous release (web-r1)');
       expect(run.currentWritten).toBe(true);
     });
 
     it('an orphaned release the server still has is removed and named', async () => {
-      ex.on("grep -vE '^web-r2 '", { stdout: 'web-r7\n3f2a9c1d\n' });
+      ex.on("retire 'label=infrakt.app=web'", { stdout: 'web-r1\nweb-r7\n' });
       const { steps, jobId } = await switchThenRetire();
       expect(recorded(steps, 'retire previous release').detail).toBe('stopped web-r1; removed orphaned web-r7');
       expect(
@@ -611,7 +654,7 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
 
   it('retire previous release: stops the others (never the services), prunes beyond three; failures only logged', async () => {
     await earlierReleases('web', 4);
-    ex.on('label=com.docker.compose.project=web-r4', { exitCode: 1, stderr: 'daemon busy' });
+    ex.on("retire 'label=infrakt.app=web'", { exitCode: 1, stdout: 'web-r1\nweb-r4\n', stderr: 'daemon busy' });
     const {
       result: run,
       steps,
@@ -623,21 +666,28 @@ describe('deploy steps (recording executor, real store and job runner)', () => {
     });
     expect(run.release).toBe(5);
     expect(run.switched).toBe(true);
-    const stopped = (p: string) => ex.commands.some((c) => c.includes(`label=com.docker.compose.project=${p}'`));
-    expect(['web-r1', 'web-r4', 'web-r5', 'web-svc'].map(stopped)).toEqual([true, true, false, false]);
+    // One sweep removes every release of the app but the new one (`web-r5`); the services project is no release.
+    const sweeps = ex.commands.filter((c) => c.includes("retire 'label=infrakt.app=web'"));
+    expect(sweeps).toHaveLength(1);
+    expect(sweeps[0]).toContain(" web-r web-r5 10 '");
+    expect(ex.commands.some((c) => c.includes('web-svc'))).toBe(false);
     // A release's image tag may be absent (nothing built): the directory decides.
     expect(ex.commands).toContain('docker rmi infrakt-app/web:r1 2> /dev/null; rm -rf -- /srv/ikt/apps/web/releases/1');
     expect(ex.commands).toContain('docker rmi infrakt-app/web:r2 2> /dev/null; rm -rf -- /srv/ikt/apps/web/releases/2');
     expect(ex.commands.filter((c) => c.includes('rm -rf -- /srv/ikt/apps/web/releases/'))).toHaveLength(2);
     // All of it is one script (one round trip).
     expect(ex.batches).toBe(1);
-    // web-r4 could not be stopped: reported in the log, the step still succeeds (traffic is on the new release).
+    // The sweep failed: reported in the log, the step still succeeds (traffic is on the new release).
     expect(recorded(steps, 'retire previous release')).toMatchObject({
       status: 'succeeded',
-      detail: 'stopped web-r1; pruned release(s) 1, 2',
+      detail: 'pruned release(s) 1, 2',
     });
     const logs = await jobs.logs(jobId);
-    expect(logs.some((l) => l.stream === 'stderr' && l.line === 'could not stop web-r4')).toBe(true);
+    expect(
+      logs.some(
+        (l) => l.stream === 'stderr' && l.line === 'could not stop and remove every previous release (web-r1, web-r4)',
+      ),
+    ).toBe(true);
   });
 
   it("record release: the deployment succeeded and is the app's current release", async () => {

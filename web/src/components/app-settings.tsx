@@ -122,6 +122,24 @@ function SettingsEditor({ app, settings }: { app: AppView; settings: AppSettings
           error={errors.healthTimeout}
         />
         <Field
+          label="Stop timeout (seconds)"
+          name="stopTimeout"
+          inputMode="numeric"
+          value={form.stopTimeout}
+          onChange={set('stopTimeout')}
+          error={errors.stopTimeout}
+          hint="How long a stop waits for the app before SIGKILL."
+        />
+        <Field
+          label="Drain timeout (seconds)"
+          name="drainTimeout"
+          inputMode="numeric"
+          value={form.drainTimeout}
+          onChange={set('drainTimeout')}
+          error={errors.drainTimeout}
+          hint="How long a deploy waits for requests in flight to the previous release (0: none)."
+        />
+        <Field
           label="Memory limit"
           name="memory"
           value={form.memory}

@@ -10,6 +10,8 @@ export type SettingsField =
   | 'port'
   | 'healthPath'
   | 'healthTimeout'
+  | 'stopTimeout'
+  | 'drainTimeout'
   | 'memory'
   | 'cpus'
   | 'restart'
@@ -35,6 +37,8 @@ export function settingsForm(s: AppSettingsView): SettingsForm {
     port: String(s.port),
     healthPath: s.health.path,
     healthTimeout: String(Math.round(s.health.timeoutMs / 1000)),
+    stopTimeout: String(s.stopTimeoutSec),
+    drainTimeout: String(s.drainTimeoutSec),
     memory: s.memory ?? '',
     cpus: s.cpus === null ? '' : String(s.cpus),
     restart: s.restart,
@@ -74,6 +78,12 @@ export function settingsPatch(
     if (!/^\s*\d+\s*$/.test(after.healthTimeout) || n < 1 || n > 3600)
       errors.healthTimeout = 'must be 1 to 3600 seconds';
     body.healthTimeout = n;
+  }
+  for (const f of ['stopTimeout', 'drainTimeout'] as const) {
+    if (after[f].trim() === before[f]) continue;
+    const n = Number(after[f]);
+    if (!/^\s*\d+\s*$/.test(after[f]) || n > 3600) errors[f] = 'must be 0 to 3600 seconds';
+    body[f] = n;
   }
   if (after.memory.trim() !== before.memory) {
     const m = after.memory.trim().toLowerCase();

@@ -73,6 +73,10 @@ export const appSettingsViewSchema = z
     volumes: z.array(volumeViewSchema),
     releaseCommand: z.string().nullable(),
     preBackupHook: z.string().nullable(),
+    /** How releases run and stop: an init as PID 1, the stop's grace, the deploy's wait for requests in flight. */
+    init: z.boolean(),
+    stopTimeoutSec: z.number().int(),
+    drainTimeoutSec: z.number().int(),
     git: z
       .object({
         kind: z.enum(['ssh', 'https', 'path']),

@@ -18,7 +18,13 @@ export async function switchRoute(
   port: number,
   jobId: string,
   log: (l: string) => void,
-  o: { caddyRunning?: boolean | undefined; afterApply?: AfterApply; signal?: AbortSignal } = {},
+  o: {
+    caddyRunning?: boolean | undefined;
+    afterApply?: AfterApply;
+    /** Upstreams kept in Caddy's pool behind `port` (never chosen) while the previous release drains. */
+    drainingPorts?: readonly number[];
+    signal?: AbortSignal;
+  } = {},
 ): Promise<{ domains: string[]; afterScript: FramedScript | null }> {
   const domains = await appDomains(ctx.store.db, app);
   const before = await ctx.store.db.transaction().execute((trx) => syncRoutes(ctx, trx, app, domains, port));
@@ -29,6 +35,7 @@ export async function switchRoute(
       expectChange: true,
       ...(o.caddyRunning !== undefined ? { caddyRunning: o.caddyRunning } : {}),
       ...(o.afterApply ? { afterApply: o.afterApply } : {}),
+      ...(o.drainingPorts?.length ? { draining: { appId: app.id, ports: o.drainingPorts } } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
     return { domains, afterScript: r.afterScript ?? null };

@@ -1,3 +1,4 @@
+import { routedPorts } from '../../app-domains.js';
 import type { ReleaseStep } from '../release-run.js';
 import { switchRoute } from '../route-switch.js';
 import { markServing, retirementAfterSwitch } from './retire-previous.js';
@@ -8,7 +9,12 @@ import { markServing, retirementAfterSwitch } from './retire-previous.js';
  * (one round trip for both; `retire previous release` reports it as its parts arrive).
  */
 export const switchTraffic: ReleaseStep = async (run, _step, s) => {
-  const retire = run.plan.some((p) => p.kind === 'retire' && !p.skippedBecause) ? retirementAfterSwitch(run) : null;
+  const retiring = run.plan.some((p) => p.kind === 'retire' && !p.skippedBecause);
+  // The previous release's upstreams stay in Caddy's pool (never chosen) so that the drain can count them.
+  const drainingPorts = retiring
+    ? (await routedPorts(run.ctx.store.db, run.app.id)).filter((p) => p !== run.hostPort)
+    : [];
+  const retire = retiring ? retirementAfterSwitch(run, drainingPorts) : null;
   const { domains, afterScript } = await switchRoute(
     run.ctx,
     run.ex,
@@ -20,7 +26,7 @@ export const switchTraffic: ReleaseStep = async (run, _step, s) => {
     {
       caddyRunning: run.caddyRunning ?? undefined,
       // No cancel signal, as before: a switch is never cut between the swap and the reload.
-      ...(retire ? { afterApply: retire.afterApply } : {}),
+      ...(retire ? { afterApply: retire.afterApply, drainingPorts } : {}),
     },
   );
   run.switched = true;
