@@ -1,20 +1,12 @@
-import type { AppCatalogStatus } from '../../core/schemas/views/catalog.js';
+import type { AppCatalogStatus, CatalogInstalled } from '../../core/schemas/views/catalog.js';
 import { resolveApp } from '../apps/apps.js';
 import { getServerRow } from '../servers/servers.js';
+import { visible } from '../shared/access.js';
 import type { Ctx } from '../shared/context.js';
 import { catalogSettings } from './app-records.js';
 import { type CatalogOptions, compareVersions, openCatalog, versionsOf } from './catalog-index.js';
 
-export interface InstalledView {
-  name: string;
-  entry: string;
-  version: string;
-  kind: 'compose' | 'host';
-  server: string;
-  status: string;
-  domain: string | null;
-  updatedAt: string;
-}
+export type InstalledView = CatalogInstalled;
 
 /** Apps whose settings name a catalog entry, then host entries run on servers. */
 export async function listInstalled(ctx: Ctx, opts: { server?: string } = {}): Promise<InstalledView[]> {
@@ -59,7 +51,11 @@ export async function listInstalled(ctx: Ctx, opts: { server?: string } = {}): P
       updatedAt: h.updated_at,
     });
   }
-  return out.sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name));
+  // A scoped caller (API token, user with server limits) sees only its servers and apps.
+  const shown = visible(ctx, out, (r) =>
+    r.kind === 'compose' ? { server: r.server, app: r.name } : { server: r.server },
+  );
+  return shown.sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name));
 }
 
 /** The entry and version an app runs, and whether the catalog has a newer one (the dashboard's Upgrade). */

@@ -154,3 +154,18 @@ export type CatalogInputView = z.infer<typeof catalogInputViewSchema>;
 export type CatalogEntryDetail = z.infer<typeof catalogEntryDetailSchema>;
 export type CatalogStackView = z.infer<typeof catalogStackViewSchema>;
 export type CatalogOutputs = z.infer<typeof catalogOutputsSchema>;
+
+/** What `catalog installed` lists: apps installed from compose entries and host entries run on servers. */
+export const catalogInstalledSchema = z
+  .object({
+    name: z.string().meta({ description: 'the app name, or the entry id of a host entry' }),
+    entry: z.string(),
+    version: z.string(),
+    kind: z.enum(['compose', 'host']),
+    server: z.string(),
+    status: z.string(),
+    domain: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'CatalogInstalled' });
+export type CatalogInstalled = z.infer<typeof catalogInstalledSchema>;
