@@ -7,9 +7,10 @@ FILE=${SWAP_PATH:-/swapfile}
 if swapon --show=NAME --noheadings 2>/dev/null | grep -qxF "$FILE"; then
   swapoff "$FILE" || { echo "swapoff $FILE failed (not enough free memory to take its pages back?)" >&2; exit 3; }
 fi
-if grep -qE "^$FILE[[:space:]]" /etc/fstab; then
-  grep -vE "^$FILE[[:space:]]" /etc/fstab > /etc/fstab.infrakt-tmp
-  cat /etc/fstab.infrakt-tmp > /etc/fstab && rm -f /etc/fstab.infrakt-tmp || exit 3
+if awk -v f="$FILE" '$1 == f { found = 1 } END { exit !found }' /etc/fstab; then
+  # Rewritten atomically, every other line as it was.
+  awk -v f="$FILE" '$1 != f' /etc/fstab > /etc/fstab.infrakt-tmp || exit 3
+  chmod 644 /etc/fstab.infrakt-tmp && mv -f /etc/fstab.infrakt-tmp /etc/fstab || exit 3
 fi
 rm -f "$FILE" || exit 3
 if [ -e /etc/sysctl.d/60-infrakt-swap.conf ]; then

@@ -6,8 +6,9 @@ set -uo pipefail
 conf=/etc/systemd/timesyncd.conf.d/60-infrakt.conf
 if [ -e "$conf" ]; then
   rm -f "$conf" || exit 3
-  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
-    systemctl try-restart systemd-timesyncd || exit 3
+  # Only a running timesyncd has the old list loaded (it may be absent, or skip itself in a container).
+  if command -v systemctl >/dev/null && systemctl is-active --quiet systemd-timesyncd 2>/dev/null; then
+    systemctl restart systemd-timesyncd || exit 3
   fi
 fi
 echo "time sync settings of infrakt removed (the distribution's NTP servers apply)"
