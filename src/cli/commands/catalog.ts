@@ -100,6 +100,13 @@ export function registerCatalogCommands(catalog: Command): void {
           ? 'check.sh: a run on a server already in this state reports "unchanged"'
           : 'no check.sh: every run installs again',
       );
+    if (d.kind === 'host')
+      out(
+        'removal',
+        d.removable
+          ? 'uninstall.sh: infrakt catalog uninstall removes it'
+          : 'no uninstall.sh: infrakt cannot remove it (undo it by hand)',
+      );
     if (d.dockerSocket !== 'none')
       out(
         'docker',

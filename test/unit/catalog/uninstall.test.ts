@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinCatalogDir, loadCatalog } from '../../../src/adapters/catalog/catalog-dir.js';
 import { type InfraktError, isInfraktError } from '../../../src/core/errors.js';
-import { openCatalogDir } from '../../../src/services/catalog/catalog-index.js';
+import { entryDetail, findEntry, openCatalog, openCatalogDir } from '../../../src/services/catalog/catalog-index.js';
 import { hostScripts } from '../../../src/services/catalog/host-run.js';
 import { prepareCatalogUninstall } from '../../../src/services/catalog/uninstall.js';
 import { REPO_ROOT } from '../../harness/cli.js';
@@ -172,6 +172,18 @@ describe('built-in host entries', () => {
     const hosts = cat.entries.filter((e) => e.manifest.kind === 'host');
     expect(hosts.length).toBeGreaterThanOrEqual(5);
     for (const e of hosts) expect([e.manifest.id, hostScripts(e).uninstall]).toEqual([e.manifest.id, 'uninstall.sh']);
+  });
+
+  it('catalog show / the API say whether an entry can be removed', () => {
+    const cat = openCatalog({ catalogDirs });
+    const removable = (id: string) => entryDetail(cat, findEntry(cat, id)).removable;
+    expect(['node-exporter', 'swapfile', 'hostconf', 'webapp', 'hostcodes'].map(removable)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 

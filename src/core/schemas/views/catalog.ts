@@ -56,6 +56,12 @@ export const catalogEntryDetailSchema = catalogEntrySummarySchema
     dockerSocketReason: z.string().nullable(),
     upgradeNotes: z.string().nullable(),
     idempotencyCheck: z.boolean(),
+    removable: z
+      .boolean()
+      .meta({
+        description:
+          '`catalog uninstall` can remove an install: always for apps, with an uninstall script for host entries',
+      }),
   })
   .meta({ id: 'CatalogEntry' });
 
