@@ -56,12 +56,10 @@ export const catalogEntryDetailSchema = catalogEntrySummarySchema
     dockerSocketReason: z.string().nullable(),
     upgradeNotes: z.string().nullable(),
     idempotencyCheck: z.boolean(),
-    removable: z
-      .boolean()
-      .meta({
-        description:
-          '`catalog uninstall` can remove an install: always for apps, with an uninstall script for host entries',
-      }),
+    removable: z.boolean().meta({
+      description:
+        '`catalog uninstall` can remove an install: always for apps, with an uninstall script for host entries',
+    }),
   })
   .meta({ id: 'CatalogEntry' });
 
