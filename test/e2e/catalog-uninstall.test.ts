@@ -153,6 +153,15 @@ describe.skipIf(!runIt)('catalog uninstall (built CLI, API, dashboard, systemd V
     expect((await runCli(['job', 'list', '--json'], { home })).stdout).toBe(jobsBefore);
     expect(await onVps(`test -e /var/tmp/ikt-hostcodes-${marker}.done && echo kept`)).toBe('kept');
     expect(await installed()).toContain('host:hostcodes');
+    // An unknown name and a bad --kind: worded, exit codes of their kind, nothing started.
+    const unknown = await cli('uninstall-unknown', ['catalog', 'uninstall', 'nothing-here', '--yes']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("nothing named 'nothing-here' is installed from the catalog");
+    expect(unknown.stderr).toContain('hint: see the names with: infrakt catalog installed');
+    const kind = await cli('uninstall-bad-kind', ['catalog', 'uninstall', 'hostcodes', '--kind', 'vm', '--yes']);
+    expect(kind.code).not.toBe(0);
+    expect(kind.stderr).toContain("--kind must be host or compose, not 'vm'");
+    expect((await runCli(['job', 'list', '--json'], { home })).stdout).toBe(jobsBefore);
     // Over the API: the same refusal, before a job exists.
     const res = await api('/api/catalog/installed/hostcodes?server=vps', { method: 'DELETE' });
     const body = (await res.json()) as { error: { code: string; message: string } };
@@ -220,6 +229,12 @@ describe.skipIf(!runIt)('catalog uninstall (built CLI, API, dashboard, systemd V
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Catalog' }).first().click();
     const row = page.locator('[data-installed="hostundo"]');
     await row.waitFor();
+    // hostcodes has no uninstall script: no Remove button, the row says so.
+    const codes = page.locator('[data-installed="hostcodes"]');
+    await expect(codes.locator('[data-not-removable]').textContent()).resolves.toBe(
+      'no uninstall script: remove by hand',
+    );
+    await expect(codes.getByRole('button', { name: /Remove/ }).count()).resolves.toBe(0);
     await row.getByRole('button', { name: 'Remove hostundo from vps' }).click();
     const dialog = page.getByRole('dialog');
     const confirm = dialog.getByRole('button', { name: 'Remove', exact: true });

@@ -24,7 +24,7 @@ export function catalogUninstallRoutes(api: Api, deps: RouteDeps, catalogDirs: r
       request: { query: serverQuery },
       responses: { 200: json(z.array(catalogInstalledSchema), 'Installed entries'), ...REMOTE_ERRORS },
     }),
-    async (c) => c.json(await listInstalled(c.var.ctx, { server: c.req.valid('query').server }), 200),
+    async (c) => c.json(await listInstalled(c.var.ctx, { server: c.req.valid('query').server, catalogDirs }), 200),
   );
 
   api.openapi(

@@ -31,10 +31,10 @@ export interface CatalogUninstallTarget {
 export async function findInstalled(
   ctx: Ctx,
   name: string,
-  opts: Pick<CatalogUninstallOptions, 'server' | 'kind'> = {},
+  opts: Pick<CatalogUninstallOptions, 'server' | 'kind' | 'catalogDirs'> = {},
 ): Promise<CatalogUninstallTarget> {
   if (opts.server) await getServerRow(ctx, opts.server);
-  const rows = (await listInstalled(ctx, opts.server ? { server: opts.server } : {})).filter(
+  const rows = (await listInstalled(ctx, { server: opts.server, catalogDirs: opts.catalogDirs })).filter(
     (r) => r.name === name && (!opts.kind || r.kind === opts.kind),
   );
   if (rows.length === 0)

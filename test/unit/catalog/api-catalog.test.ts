@@ -157,10 +157,12 @@ describe('catalog API', () => {
       })
       .execute();
     const list = await body(await f.req('/api/catalog/installed?server=s1'));
-    expect(list.map((r: { kind: string; name: string; entry: string }) => `${r.kind}:${r.name}:${r.entry}`)).toEqual([
-      'compose:cache:webapp',
-      'host:hostcodes:hostcodes',
-    ]);
+    expect(
+      list.map(
+        (r: { kind: string; name: string; entry: string; removable: boolean }) =>
+          `${r.kind}:${r.name}:${r.entry}:${r.removable ? 'removable' : 'by hand'}`,
+      ),
+    ).toEqual(['compose:cache:webapp:removable', 'host:hostcodes:hostcodes:by hand']);
     const jobsBefore = (await f.ctx.jobs.list()).length;
     const unknown = await f.req('/api/catalog/installed/nothing-here', { method: 'DELETE' });
     expect([unknown.status, (await body(unknown)).error.code]).toEqual([404, 'NOT_FOUND']);

@@ -53,7 +53,11 @@ export function CatalogInstalledList() {
                   <StatusBadge status={r.status} />
                 </td>
                 <td className={`${tdClass} text-right`}>
-                  {admin ? (
+                  {admin && !r.removable ? (
+                    <span className="text-xs text-zinc-500 dark:text-zinc-400" data-not-removable>
+                      no uninstall script: remove by hand
+                    </span>
+                  ) : admin ? (
                     <Button
                       variant="danger"
                       busy={jobs.busy === `Remove ${r.name}`}

@@ -170,6 +170,10 @@ export const catalogInstalledSchema = z
     status: z.string(),
     domain: z.string().nullable(),
     updatedAt: z.string(),
+    removable: z.boolean().meta({
+      description:
+        'catalog uninstall can remove it: apps always, host entries when their version has an uninstall script',
+    }),
   })
   .meta({ id: 'CatalogInstalled' });
 export type CatalogInstalled = z.infer<typeof catalogInstalledSchema>;
