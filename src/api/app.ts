@@ -38,6 +38,7 @@ import { autoDeployRoutes } from './routes/auto-deploy.js';
 import { backupTargetRoutes } from './routes/backup-targets.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { catalogOutputRoutes } from './routes/catalog-outputs.js';
+import { catalogUninstallRoutes } from './routes/catalog-uninstall.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { cronRoutes } from './routes/cron.js';
 import { databaseRoutes } from './routes/databases.js';
@@ -269,6 +270,7 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   databaseRoutes(api, deps);
   backupTargetRoutes(api, deps);
   jobRoutes(api, deps);
+  catalogUninstallRoutes(api, deps, opts.catalogDirs);
   catalogRoutes(api, deps, opts.catalogDirs);
   catalogOutputRoutes(api, opts.catalogDirs);
   authRoutes(api, { limiter, clientAddress, sessions, isSecure });

@@ -141,6 +141,10 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'infrakt catalog upgrade ghost --to 5.2.0',
     'infrakt catalog upgrade ghost --domain blog.example.com   # or --no-domain',
   ],
+  'catalog uninstall': [
+    'infrakt catalog uninstall node-exporter --server web-1',
+    'infrakt catalog uninstall ghost --yes   # its named volumes are kept; --volumes removes them',
+  ],
   'catalog outputs': ['infrakt catalog outputs ghost', 'infrakt catalog outputs ghost --reveal   # secret values too'],
   'catalog stack list': ['infrakt catalog stack list'],
   'catalog stack install': ['infrakt catalog stack install monitoring --server web-1 --yes'],

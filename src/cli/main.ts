@@ -9,6 +9,7 @@ import { registerBackupTargetCommands } from './commands/backup-targets.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCatalogInstallCommands } from './commands/catalog-install.js';
+import { registerCatalogUninstallCommands } from './commands/catalog-uninstall.js';
 import { registerClusterAppCommands } from './commands/cluster-app-ops.js';
 import { registerClusterCommands } from './commands/clusters.js';
 import { registerCompletionCommand } from './commands/completion.js';
@@ -98,6 +99,7 @@ export function buildProgram(): Command {
   const catalog = program.command('catalog').description('one-click apps, host installers and stacks from manifests');
   registerCatalogCommands(catalog);
   registerCatalogInstallCommands(catalog);
+  registerCatalogUninstallCommands(catalog);
   registerJobCommands(program.command('job').description('inspect, follow and cancel jobs'));
   registerLockCommands(program.command('lock').description('list and break app/server locks'));
   registerCompletionCommand(program);

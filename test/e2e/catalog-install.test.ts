@@ -219,8 +219,15 @@ describe('catalog install / upgrade / rollback / uninstall (built CLI, sshd, Doc
     expect((await get(env.httpPort, domain)).status).toBe(200);
   });
 
-  it('uninstall (app destroy) leaves no container, volume, network, directory or route', async () => {
-    await env.ok(['app', 'destroy', app, '--force']);
+  it('catalog uninstall --volumes leaves no container, volume, network, directory or route', async () => {
+    // No terminal and no --yes: refused before anything runs.
+    const asked = await env.cli(['catalog', 'uninstall', app, ...dirArgs]);
+    expect(asked.code).not.toBe(0);
+    expect(asked.stderr).toMatch(/needs confirmation/);
+    expect(docker('ps', '-q', '--filter', `label=infrakt.app=${app}`)).not.toBe('');
+    const r = await env.ok(['catalog', 'uninstall', app, '--volumes', '--yes', ...dirArgs]);
+    expect(r.stdout).toContain(`uninstalled app ${app} (webapp)`);
+    expect(docker('volume', 'ls', '-q', '--filter', `label=infrakt.volume-of=${app}`)).toBe('');
     expect(docker('ps', '-aq', '--filter', `label=infrakt.app=${app}`)).toBe('');
     expect(docker('volume', 'ls', '-q', '--filter', `label=infrakt.app=${app}`)).toBe('');
     expect(docker('network', 'ls', '-q', '--filter', `name=${app}`)).toBe('');

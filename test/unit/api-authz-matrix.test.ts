@@ -88,6 +88,8 @@ describe('route permissions', () => {
       'GET /api/audit',
       // Allowing an app privileged compose options hands out root on its server.
       'PUT /api/apps/:name/privileges',
+      // Uninstalling runs a script as root on the server, or destroys an app.
+      'DELETE /api/catalog/installed/:name',
     ]) {
       expect([k, ROUTE_PERMISSIONS[k]]).toEqual([k, 'admin']);
     }

@@ -185,6 +185,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'POST /api/catalog/:id/install': 'admin',
   'POST /api/catalog/stacks/:name/install': 'admin',
   'POST /api/catalog/installs/:id/outputs': 'admin',
+  'GET /api/catalog/installed': 'read',
+  'DELETE /api/catalog/installed/:name': 'admin',
 };
 
 export const routeKey = (method: string, path: string): string => `${method.toUpperCase()} ${path}`;

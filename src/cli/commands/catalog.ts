@@ -100,6 +100,13 @@ export function registerCatalogCommands(catalog: Command): void {
           ? 'check.sh: a run on a server already in this state reports "unchanged"'
           : 'no check.sh: every run installs again',
       );
+    if (d.kind === 'host')
+      out(
+        'removal',
+        d.removable
+          ? 'uninstall.sh: infrakt catalog uninstall removes it'
+          : 'no uninstall.sh: infrakt cannot remove it (undo it by hand)',
+      );
     if (d.dockerSocket !== 'none')
       out(
         'docker',
@@ -150,22 +157,32 @@ export function registerCatalogCommands(catalog: Command): void {
         });
     });
 
-  catalog
-    .command('installed')
-    .description('apps installed from the catalog and host entries run on servers')
-    .option('--server <server>', 'only this server')
-    .option('--json', 'print as JSON')
-    .action(async (o) => {
-      await withCtx(async (ctx) => {
-        const rows = await listInstalled(ctx, { server: o.server });
-        if (o.json) return printJson(rows);
-        printTable(
-          ['NAME', 'ENTRY', 'VERSION', 'KIND', 'SERVER', 'STATUS', 'DOMAIN'],
-          rows.map((r) => [r.name, r.entry, r.version, r.kind, r.server, status(r.status), dash(r.domain)]),
-          'nothing installed from the catalog yet — see: infrakt catalog list',
-        );
-      });
+  catalogDirOption(
+    catalog
+      .command('installed')
+      .description('apps installed from the catalog and host entries run on servers')
+      .option('--server <server>', 'only this server')
+      .option('--json', 'print as JSON'),
+  ).action(async (o) => {
+    await withCtx(async (ctx) => {
+      const rows = await listInstalled(ctx, { server: o.server, catalogDirs: o.catalogDir });
+      if (o.json) return printJson(rows);
+      printTable(
+        ['NAME', 'ENTRY', 'VERSION', 'KIND', 'SERVER', 'STATUS', 'DOMAIN', 'REMOVE'],
+        rows.map((r) => [
+          r.name,
+          r.entry,
+          r.version,
+          r.kind,
+          r.server,
+          status(r.status),
+          dash(r.domain),
+          r.removable ? 'catalog uninstall' : c.dim('by hand (no uninstall.sh)'),
+        ]),
+        'nothing installed from the catalog yet — see: infrakt catalog list',
+      );
     });
+  });
 
   catalogDirOption(
     catalog

@@ -129,6 +129,7 @@ export function entryDetail(cat: Catalog, e: CatalogEntry): CatalogEntryDetail {
     dockerSocketReason: m.docker_socket?.reason ?? null,
     upgradeNotes: m.upgrade_notes ?? null,
     idempotencyCheck: Boolean(e.scripts?.[m.check_script ?? 'check.sh']),
+    removable: m.kind === 'compose' || Boolean(e.scripts?.[m.uninstall_script ?? 'uninstall.sh']),
   };
 }
 

@@ -1,23 +1,19 @@
-import type { AppCatalogStatus } from '../../core/schemas/views/catalog.js';
+import type { AppCatalogStatus, CatalogInstalled } from '../../core/schemas/views/catalog.js';
 import { resolveApp } from '../apps/apps.js';
 import { getServerRow } from '../servers/servers.js';
+import { visible } from '../shared/access.js';
 import type { Ctx } from '../shared/context.js';
 import { catalogSettings } from './app-records.js';
 import { type CatalogOptions, compareVersions, openCatalog, versionsOf } from './catalog-index.js';
+import { hostScripts } from './host-run.js';
 
-export interface InstalledView {
-  name: string;
-  entry: string;
-  version: string;
-  kind: 'compose' | 'host';
-  server: string;
-  status: string;
-  domain: string | null;
-  updatedAt: string;
-}
+export type InstalledView = CatalogInstalled;
 
 /** Apps whose settings name a catalog entry, then host entries run on servers. */
-export async function listInstalled(ctx: Ctx, opts: { server?: string } = {}): Promise<InstalledView[]> {
+export async function listInstalled(
+  ctx: Ctx,
+  opts: CatalogOptions & { server?: string | undefined } = {},
+): Promise<InstalledView[]> {
   const server = opts.server ? await getServerRow(ctx, opts.server) : null;
   let apps = ctx.store.db
     .selectFrom('apps')
@@ -45,9 +41,13 @@ export async function listInstalled(ctx: Ctx, opts: { server?: string } = {}): P
       status: a.status,
       domain: a.domain,
       updatedAt: a.updated_at,
+      removable: true,
     });
   }
-  for (const h of await hosts.execute()) {
+  const hostRows = await hosts.execute();
+  const cat = hostRows.length ? openCatalog(opts) : null;
+  for (const h of hostRows) {
+    const entry = cat ? versionsOf(cat, h.entry_id).find((e) => e.manifest.version === h.version) : undefined;
     out.push({
       name: h.entry_id,
       entry: h.entry_id,
@@ -57,9 +57,14 @@ export async function listInstalled(ctx: Ctx, opts: { server?: string } = {}): P
       status: h.status,
       domain: null,
       updatedAt: h.updated_at,
+      removable: entry !== undefined && hostScripts(entry).uninstall !== null,
     });
   }
-  return out.sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name));
+  // A scoped caller (API token, user with server limits) sees only its servers and apps.
+  const shown = visible(ctx, out, (r) =>
+    r.kind === 'compose' ? { server: r.server, app: r.name } : { server: r.server },
+  );
+  return shown.sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name));
 }
 
 /** The entry and version an app runs, and whether the catalog has a newer one (the dashboard's Upgrade). */

@@ -133,6 +133,54 @@ describe('catalog API', () => {
     expect((await f.ctx.jobs.list()).length).toBe(0);
   });
 
+  it('installed list and uninstall: refusals answer before any job (unknown 404, no uninstall.sh 501, --volumes on a host entry 400)', async () => {
+    // s1 and the catalog app 'cache' exist from the outputs test above; a host entry without uninstall.sh joins.
+    const server = await f.ctx.store.db
+      .selectFrom('servers')
+      .select('id')
+      .where('name', '=', 's1')
+      .executeTakeFirstOrThrow();
+    const now = '2026-01-01T00:00:00Z';
+    await f.ctx.store.db
+      .insertInto('catalog_host_installs')
+      .values({
+        server_id: server.id,
+        entry_id: 'hostcodes',
+        version: '1',
+        status: 'installed',
+        exit_code: 0,
+        job_id: null,
+        values_json: JSON.stringify({ mode: 'ok', marker: 'm' }),
+        values_sealed: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const list = await body(await f.req('/api/catalog/installed?server=s1'));
+    expect(
+      list.map(
+        (r: { kind: string; name: string; entry: string; removable: boolean }) =>
+          `${r.kind}:${r.name}:${r.entry}:${r.removable ? 'removable' : 'by hand'}`,
+      ),
+    ).toEqual(['compose:cache:webapp:removable', 'host:hostcodes:hostcodes:by hand']);
+    const jobsBefore = (await f.ctx.jobs.list()).length;
+    const unknown = await f.req('/api/catalog/installed/nothing-here', { method: 'DELETE' });
+    expect([unknown.status, (await body(unknown)).error.code]).toEqual([404, 'NOT_FOUND']);
+    const noScript = await f.req('/api/catalog/installed/hostcodes?server=s1', { method: 'DELETE' });
+    const refused = await body(noScript);
+    expect([noScript.status, refused.error.code, refused.error.message]).toEqual([
+      501,
+      'UNSUPPORTED',
+      'hostcodes 1 has no uninstall script: infrakt cannot remove it',
+    ]);
+    const volumes = await f.req('/api/catalog/installed/hostcodes?volumes=true', { method: 'DELETE' });
+    expect(volumes.status).toBe(400);
+    const badKind = await f.req('/api/catalog/installed/cache?kind=other', { method: 'DELETE' });
+    expect(badKind.status).toBe(400);
+    expect((await f.ctx.jobs.list()).length).toBe(jobsBefore);
+    expect((await body(await f.req('/api/catalog/installed'))).length).toBe(2);
+  });
+
   it('is documented in the OpenAPI document', async () => {
     const doc = await body(await f.req('/api/openapi.json'));
     for (const p of [
@@ -144,8 +192,11 @@ describe('catalog API', () => {
       '/api/apps/{name}/catalog/outputs',
       '/api/apps/{name}/catalog/outputs/reveal',
       '/api/catalog/stacks/{name}/install',
+      '/api/catalog/installed',
+      '/api/catalog/installed/{name}',
     ])
       expect(Object.keys(doc.paths)).toContain(p);
     expect(Object.keys(doc.paths['/api/catalog/{id}/install'].post.responses)).toContain('202');
+    expect(Object.keys(doc.paths['/api/catalog/installed/{name}'].delete.responses)).toContain('202');
   });
 });

@@ -28,6 +28,7 @@ import type {
   BackupTargetView,
   CatalogEntryDetail,
   CatalogEntrySummary,
+  CatalogInstalled,
   CatalogOutputs,
   CatalogStackView,
   ChannelCreated,
@@ -237,6 +238,12 @@ export const endpoints = {
   installCatalog: (id: string, body: Record<string, unknown>) =>
     api.post<JobAccepted>(`/api/catalog/${e(id)}/install`, body),
   catalogStacks: (signal?: AbortSignal) => api.get<CatalogStackView[]>('/api/catalog/stacks', { signal }),
+  catalogInstalled: (signal?: AbortSignal) => api.get<CatalogInstalled[]>('/api/catalog/installed', { signal }),
+  /** A host entry runs its uninstall script; an app is destroyed (named volumes kept). */
+  uninstallCatalog: (i: Pick<CatalogInstalled, 'name' | 'kind' | 'server'>) =>
+    api.del<JobAccepted>(
+      `/api/catalog/installed/${e(i.name)}?${new URLSearchParams({ server: i.server, kind: i.kind }).toString()}`,
+    ),
   installStack: (name: string, body: { server: string; prefix?: string; values: Record<string, string> }) =>
     api.post<JobAccepted>(`/api/catalog/stacks/${e(name)}/install`, body),
   appAuth: (name: string, signal?: AbortSignal) => api.get<AppAuthView>(`/api/apps/${e(name)}/auth`, { signal }),

@@ -74,7 +74,11 @@ export type {
   UserUpdateInput as UserUpdateRequest,
 } from '../../../src/core/schemas/team.js';
 export type { AppAuthBody, AppAuthView, AppPrivilegesView } from '../../../src/core/schemas/views/apps.js';
-export type { AppCatalogOutputs, AppCatalogStatus } from '../../../src/core/schemas/views/catalog.js';
+export type {
+  AppCatalogOutputs,
+  AppCatalogStatus,
+  CatalogInstalled,
+} from '../../../src/core/schemas/views/catalog.js';
 export type {
   ApprovalView,
   AuditEntry,

@@ -173,6 +173,11 @@ function Installer({ entry }: { entry: CatalogEntryDetail }) {
             <ShieldAlert aria-hidden className="size-4" /> This app gets full control of this server.
           </p>
         ) : null}
+        {entry.removable ? null : (
+          <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400" data-not-removable>
+            This installer has no uninstall script: infrakt cannot remove it later; undo it on the server by hand.
+          </p>
+        )}
         {submitError ? (
           <div className="mt-3">
             <ErrorState error={submitError} />

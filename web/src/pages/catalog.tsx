@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { endpoints } from '../api/endpoints.js';
 import type { CatalogEntrySummary } from '../api/types.js';
+import { CatalogInstalledList } from '../components/catalog-installed.js';
 import { CatalogStacks } from '../components/stack-install.js';
 import { Empty, QueryState } from '../components/states.js';
 import { PageHeader } from '../components/ui.js';
@@ -59,6 +60,7 @@ export default function CatalogPage() {
   return (
     <>
       <PageHeader title="Catalog" subtitle="One-click apps deployed like any app, and installers run on the server" />
+      <CatalogInstalledList />
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <input
           type="search"

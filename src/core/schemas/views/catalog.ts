@@ -56,6 +56,10 @@ export const catalogEntryDetailSchema = catalogEntrySummarySchema
     dockerSocketReason: z.string().nullable(),
     upgradeNotes: z.string().nullable(),
     idempotencyCheck: z.boolean(),
+    removable: z.boolean().meta({
+      description:
+        '`catalog uninstall` can remove an install: always for apps, with an uninstall script for host entries',
+    }),
   })
   .meta({ id: 'CatalogEntry' });
 
@@ -154,3 +158,22 @@ export type CatalogInputView = z.infer<typeof catalogInputViewSchema>;
 export type CatalogEntryDetail = z.infer<typeof catalogEntryDetailSchema>;
 export type CatalogStackView = z.infer<typeof catalogStackViewSchema>;
 export type CatalogOutputs = z.infer<typeof catalogOutputsSchema>;
+
+/** What `catalog installed` lists: apps installed from compose entries and host entries run on servers. */
+export const catalogInstalledSchema = z
+  .object({
+    name: z.string().meta({ description: 'the app name, or the entry id of a host entry' }),
+    entry: z.string(),
+    version: z.string(),
+    kind: z.enum(['compose', 'host']),
+    server: z.string(),
+    status: z.string(),
+    domain: z.string().nullable(),
+    updatedAt: z.string(),
+    removable: z.boolean().meta({
+      description:
+        'catalog uninstall can remove it: apps always, host entries when their version has an uninstall script',
+    }),
+  })
+  .meta({ id: 'CatalogInstalled' });
+export type CatalogInstalled = z.infer<typeof catalogInstalledSchema>;
