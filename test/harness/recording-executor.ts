@@ -35,16 +35,28 @@ interface BatchedPart {
   afterIndex: number | null;
 }
 
+/** A word as `render` quotes it (`'…'` with `'\''` for a quote inside), back to its text. */
+function unquote(word: string): string {
+  if (!word.startsWith("'")) return word;
+  return word.slice(1, -1).replaceAll("'\\''", "'");
+}
+
+/** The scaffolding of concurrent parts: the temp dir, the background starts, the cleanup (not parts). */
+const CONCURRENT_SCAFFOLD = /^(__bd=\$\(mktemp |if \[ -n "\$__bd" \]; then \{ sh -c |\[ -n "\$__bd" \] && rm -rf )/;
+/** A concurrent part's body: its output from the background job, or the part itself run in place. */
+const CONCURRENT_BODY = /; else sh -c (.+) < \/dev\/null; __c\d+=\$\?; fi$/s;
+
 /** The parts of a `batch()` script, recognised by its shape (printf begin, sh -c part, raw end), or null. */
 function batchOf(cmd: Cmd): { nonce: string; parts: BatchedPart[] } | null {
   if (cmd.kind !== 'seq') return null;
   let nonce = '';
   const parts: BatchedPart[] = [];
+  const items = cmd.parts.filter((c) => !(c.kind === 'raw' && CONCURRENT_SCAFFOLD.test(c.text)));
   let i = 0;
-  while (i < cmd.parts.length) {
+  while (i < items.length) {
     let triple: Cmd[];
     let afterIndex: number | null = null;
-    const item = cmd.parts[i]!;
+    const item = items[i]!;
     // A part that runs after another: `[ "$__s<i>" = 0 ] && { begin; sh -c …; end; }`.
     const [test, framed] = item.kind === 'and' ? item.parts : [];
     if (test?.kind === 'raw' && framed?.kind === 'seq') {
@@ -54,7 +66,7 @@ function batchOf(cmd: Cmd): { nonce: string; parts: BatchedPart[] } | null {
       triple = [...framed.parts];
       i += 1;
     } else {
-      triple = cmd.parts.slice(i, i + 3);
+      triple = items.slice(i, i + 3);
       i += 3;
     }
     if (triple.length !== 3) return null;
@@ -63,6 +75,11 @@ function batchOf(cmd: Cmd): { nonce: string; parts: BatchedPart[] } | null {
     const m = /^([a-f0-9]+):begin:(.+)$/.exec(String(begin.argv[2]));
     if (!m) return null;
     nonce = m[1]!;
+    const concurrent = body.kind === 'raw' ? CONCURRENT_BODY.exec(body.text) : null;
+    if (concurrent) {
+      parts.push({ name: m[2]!, text: unquote(concurrent[1]!), stdin: false, afterIndex });
+      continue;
+    }
     const stdin = body.kind === 'exec';
     const sh = body.kind === 'redirect' ? body.cmd : body;
     if (sh.kind !== 'exec' || sh.argv[0] !== 'sh' || sh.argv[1] !== '-c') return null;

@@ -2,6 +2,9 @@
 // status and stdout come back apart, whatever the parts print (frame-like text, no trailing newline,
 // binary), an `exit` ends only its part, only the stdin part reads stdin, and secrets are refused.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchStream, batch, exec, parseBatch, pipe, raw, render, seq } from '../../src/core/cmd/index.js';
 import { secret } from '../../src/core/secret.js';
@@ -95,6 +98,62 @@ describe('batch', () => {
     expect(seen).toEqual(parseBatch(out, NONCE));
     expect(live).toContain('lines:x');
   });
+
+  it('a concurrent part runs beside the parts before its turn; results, statuses and `after` as for any part', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'ikt-batch-'));
+    try {
+      const flag = join(tmp, 'flag');
+      // `waits`, the first part, can only see the flag if `creates`, a concurrent part after it, runs meanwhile.
+      const waits = raw(
+        `i=0; while [ ! -f ${flag} ]; do i=$((i+1)); [ $i -gt 200 ] && exit 9; sleep 0.05; done; echo saw it`,
+      );
+      const parts = [
+        { name: 'waits', cmd: waits },
+        { name: 'binary', cmd: exec('printf', '\\001\\377\\000z'), concurrent: true },
+        { name: 'creates', cmd: seq(exec('touch', flag), exec('echo', 'made')), concurrent: true },
+        { name: 'fails', cmd: seq(exec('echo', 'out'), exec('exit', '4')), concurrent: true },
+        { name: 'follows', cmd: exec('echo', 'after creates'), after: 'creates' },
+        { name: 'skipped', cmd: exec('echo', 'never'), after: 'fails' },
+      ];
+      const run = (env: Record<string, string>) => {
+        const r = spawnSync('/bin/sh', ['-c', render(batch(parts, NONCE))], {
+          encoding: 'latin1',
+          env: { ...process.env, ...env },
+        });
+        return { code: r.status, got: parseBatch(r.stdout, NONCE) };
+      };
+      const work = mkdtempSync(join(tmp, 'work-'));
+      const r = run({ TMPDIR: work });
+      expect(r.code).toBe(0);
+      expect(r.got.get('waits')).toEqual({ exitCode: 0, stdout: 'saw it\n' });
+      expect(r.got.get('binary')).toEqual({ exitCode: 0, stdout: '\x01\xff\x00z' });
+      expect(r.got.get('fails')).toEqual({ exitCode: 4, stdout: 'out\n' });
+      expect(r.got.get('creates')).toEqual({ exitCode: 0, stdout: 'made\n' });
+      expect(r.got.get('follows')).toEqual({ exitCode: 0, stdout: 'after creates\n' });
+      expect(r.got.has('skipped')).toBe(false);
+      // The outputs' temp dir is gone with the script.
+      expect(readdirSync(work)).toEqual([]);
+      // No temp dir to be had: each concurrent part runs at its turn, so the waiting one now times out.
+      rmSync(flag);
+      const inline = run({ TMPDIR: join(tmp, 'missing') });
+      expect(inline.got.get('waits')?.exitCode).toBe(9);
+      expect(inline.got.get('fails')).toEqual({ exitCode: 4, stdout: 'out\n' });
+      expect(inline.got.get('creates')?.exitCode).toBe(0);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    expect(() => batch([{ name: 'a', cmd: exec('cat'), stdin: true, concurrent: true }], NONCE)).toThrow(/concurrent/);
+    expect(() =>
+      batch(
+        [
+          { name: 'a', cmd: exec('true') },
+          { name: 'b', cmd: exec('true'), after: 'a', concurrent: true },
+        ],
+        NONCE,
+      ),
+    ).toThrow(/concurrent/);
+    expect(() => batch([{ name: 'a', cmd: exec('echo', secret('pw')), concurrent: true }], NONCE)).toThrow(/secret/);
+  }, 60_000);
 
   it('a script cut short leaves the parts that did not finish out', () => {
     const out = parseBatch(`${NONCE}:begin:a\nok\n${NONCE}:end:0\n${NONCE}:begin:b\nhalf`, NONCE);

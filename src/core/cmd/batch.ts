@@ -13,6 +13,12 @@ export interface BatchPart {
    * wait), else it is skipped and absent from the results.
    */
   readonly after?: string;
+  /**
+   * Starts with the script, beside the parts before it (its output kept in a temp file until its turn): for slow
+   * independent reads (a `docker` listing). Reads no stdin and follows no part. Where no temp dir can be made it
+   * runs at its turn like any part.
+   */
+  readonly concurrent?: boolean;
 }
 
 export interface BatchResult {
@@ -36,13 +42,43 @@ export function batch(parts: readonly BatchPart[], nonce: string): Cmd {
   const index = new Map<string, number>();
   // Parts that a later part runs after keep their status in a variable of the script (`__s<index>`).
   const kept = new Set(parts.flatMap((p) => (p.after === undefined ? [] : [p.after])));
+  for (const p of parts) {
+    if (p.concurrent && (p.stdin || p.after !== undefined))
+      throw new Error(`batch(): concurrent part '${p.name}' may neither read stdin nor follow another part`);
+    if (secretsOf(p.cmd).length > 0) throw new Error(`batch(): part '${p.name}' carries a secret`);
+  }
+  const concurrent = parts.flatMap((p, i) => (p.concurrent ? [i] : []));
+  // raw: the temp dir's name and the background jobs' pids live in variables of the script (names from indexes).
+  const start: Cmd[] =
+    concurrent.length === 0
+      ? []
+      : [
+          raw('__bd=$(mktemp -d 2>/dev/null) || __bd='),
+          ...concurrent.map((i) =>
+            raw(
+              `if [ -n "$__bd" ]; then { sh -c ${quote(render(parts[i]!.cmd))} < /dev/null > "$__bd/o${i}"; echo "$?" > "$__bd/s${i}"; } & __p${i}=$!; fi`,
+            ),
+          ),
+        ];
+  const cleanup: Cmd[] = concurrent.length === 0 ? [] : [raw('[ -n "$__bd" ] && rm -rf "$__bd"; :')];
   return seq(
+    ...start,
     ...parts.flatMap((p, i): Cmd[] => {
       if (!NAME.test(p.name) || index.has(p.name)) throw new Error(`batch(): bad or repeated part name '${p.name}'`);
       if (p.after !== undefined && !index.has(p.after))
         throw new Error(`batch(): part '${p.name}' runs after '${p.after}', which is not an earlier part`);
       index.set(p.name, i);
-      if (secretsOf(p.cmd).length > 0) throw new Error(`batch(): part '${p.name}' carries a secret`);
+      if (p.concurrent) {
+        // Its output and status as the background job left them (or the part itself, without a temp dir).
+        const status = `\${__c${i}:-255}`;
+        return [
+          exec('printf', '%s\\n', `${nonce}:begin:${p.name}`),
+          raw(
+            `if [ -n "$__bd" ]; then wait "$__p${i}"; cat "$__bd/o${i}"; __c${i}=$(cat "$__bd/s${i}" 2>/dev/null); else sh -c ${quote(render(p.cmd))} < /dev/null; __c${i}=$?; fi`,
+          ),
+          raw(`${kept.has(p.name) ? `__s${i}=${status}; ` : ''}printf '\\n%s:end:%s\\n' ${quote(nonce)} "${status}"`),
+        ];
+      }
       const run = exec('sh', '-c', render(p.cmd));
       // raw: `"$?"` must reach the shell unquoted (the status of the part just run); the nonce is checked hex.
       const end = kept.has(p.name)
@@ -57,6 +93,7 @@ export function batch(parts: readonly BatchPart[], nonce: string): Cmd {
       // raw: a test of the status variable kept above (its name is built from an index).
       return [and(raw(`[ "$__s${index.get(p.after)}" = 0 ]`), seq(...framed))];
     }),
+    ...cleanup,
   );
 }
 

@@ -92,11 +92,12 @@ describe('docker builders', () => {
         join(dir, 'docker'),
         [
           '#!/bin/sh',
-          `printf '%s|' "$@" >> ${log}; echo >> ${log}`,
+          // One write per call: the two listings run side by side.
+          `line=$(printf '%s|' "$@"); printf '%s\\n' "$line" >> ${log}`,
           'case "$1" in',
           '  ps) printf "web-r1 c1\\nweb-r3 c3\\nweb-r2 c2a\\nweb-r2 c2b\\nweb-rx cx\\nweb-r3x c3x\\n" ;;',
           '  network) [ "$2" = ls ] && printf "web-r2 n2\\nweb-r9 n9\\nweb-r3 n3\\nwebapp-r1 na\\nweb-r1-x nx\\n" ;;',
-          '  stop) [ -n "${FAIL_STOP:-}" ] && exit 1 ;;',
+          '  stop) [ -n "$FAIL_STOP" ] && exit 1 ;;',
           'esac',
           'exit 0',
         ].join('\n'),
