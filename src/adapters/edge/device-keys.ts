@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { utils } from 'ssh2';
 import { InfraktError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 import { readRegularFile } from '../local/bounded-file.js';
 import { readKeyFile } from '../local/key-file.js';
 import { hostKeyFromLine } from '../ssh/host-key.js';
+import { ssh2 } from '../ssh/ssh2-module.js';
 
 export interface DeviceKeys {
   /** The device's tunnel login (ed25519): private part only in the bootstrap script. */
@@ -22,8 +22,8 @@ const keyLine = (pub: string) => pub.trim().split(/\s+/).slice(0, 2).join(' ');
 
 /** Two fresh key pairs for one edge device (ssh2 writes the OpenSSH private key format). */
 export function generateDeviceKeys(device: string): DeviceKeys {
-  const tunnel = utils.generateKeyPairSync('ed25519', { comment: `infrakt-edge:${device}` });
-  const host = utils.generateKeyPairSync('ecdsa', { bits: 384, comment: `infrakt-edge-host:${device}` });
+  const tunnel = ssh2().utils.generateKeyPairSync('ed25519', { comment: `infrakt-edge:${device}` });
+  const host = ssh2().utils.generateKeyPairSync('ecdsa', { bits: 384, comment: `infrakt-edge-host:${device}` });
   const hostInfo = hostKeyFromLine(keyLine(host.public));
   if (!hostInfo) throw new Error('generated host key did not parse');
   return {
@@ -49,7 +49,7 @@ export function publicKeyOf(keyPath: string, passphrase?: string): string {
         .split('\n')[0] ?? '';
     if (hostKeyFromLine(keyLine(line))) return line.trim();
   }
-  const parsed = utils.parseKey(readKeyFile(keyPath), passphrase);
+  const parsed = ssh2().utils.parseKey(readKeyFile(keyPath), passphrase);
   if (parsed instanceof Error) {
     throw new InfraktError('SSH_AUTH', `cannot read the public key of ${keyPath}: ${parsed.message}`, {
       hint: `put its public key next to it as ${pub}, or set INFRAKT_SSH_PASSPHRASE`,

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { InfraktError } from '../../core/errors.js';
 import { readKeyFile } from '../local/key-file.js';
+import { ssh2 } from './ssh2-module.js';
 
 export interface SshAuth {
   readonly privateKey?: Buffer;
@@ -28,7 +28,7 @@ export const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 function loadKey(path: string, src: AuthSource, server: string): SshAuth {
   // Non-blocking, regular files only, size-bounded: a FIFO given as a key must not hang the process.
   const data = readKeyFile(path, server);
-  const parsed = ssh2.utils.parseKey(data, src.passphrase);
+  const parsed = ssh2().utils.parseKey(data, src.passphrase);
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted/i.test(parsed.message);
     if (encrypted && !src.passphrase && src.agentSocket) {

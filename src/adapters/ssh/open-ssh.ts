@@ -1,10 +1,10 @@
-import ssh2 from 'ssh2';
 import { InfraktError } from '../../core/errors.js';
 import type { SshAuth } from './auth.js';
 import { mapConnectError } from './errors.js';
 import { expectedHostKey, type HostKeyInfo, hostKeyFromBlob, preferHostKeyType } from './host-key.js';
 import { type EarlySocket, preconnect } from './preconnect.js';
 import { SshExecutor } from './ssh-executor.js';
+import { ssh2 } from './ssh2-module.js';
 
 export interface SshConnectOptions {
   /** Server name, for messages and the re-trust hint. */
@@ -52,7 +52,7 @@ export function openSsh(o: SshConnectOptions): Promise<SshExecutor> {
   const prefer = pinned ? preferHostKeyType(pinned.type) : null;
   let presented: HostKeyInfo | null = null;
   let mismatch: { expected: string; presented: HostKeyInfo } | null = null;
-  const client = new ssh2.Client();
+  const client = new (ssh2().Client)();
 
   return new Promise<SshExecutor>((resolve, reject) => {
     let done = false;

@@ -125,3 +125,27 @@ export function renderCaddyfile(input: CaddyConfigInput): string {
     '',
   ].join('\n');
 }
+
+/**
+ * A rendered Caddyfile without the upstreams a deploy's switch left behind its new one (`drainingPorts`): they take
+ * no traffic and go with the next change of the config, so a file that differs from the render only by them is in
+ * sync with it (`proxy status`, the inventory's drift check).
+ */
+export function withoutDrainingUpstreams(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\t+)reverse_proxy (127\.0\.0\.1:\d+)(?: 127\.0\.0\.1:\d+)+ \{$/.exec(lines[i]!);
+    if (!m) {
+      out.push(lines[i]!);
+      continue;
+    }
+    out.push(`${m[1]}reverse_proxy ${m[2]} {`);
+    if (lines[i + 1] === `${m[1]}\tlb_policy first`) i++;
+  }
+  return out.join('\n');
+}
+
+/** Whether the Caddyfile on a server is the one rendered from the state (draining upstreams aside). */
+export const caddyfileInSync = (onServer: string, rendered: string): boolean =>
+  onServer === rendered || withoutDrainingUpstreams(onServer) === rendered;

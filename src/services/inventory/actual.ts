@@ -1,4 +1,5 @@
 import type { AppRow, ServerRow } from '../../adapters/store/schema.js';
+import { caddyfileInSync } from '../../core/caddy/render.js';
 import type { CatalogManifest } from '../../core/catalog/manifest-schema.js';
 import { caddyPaths } from '../../core/commands/caddy.js';
 import { toInfraktError } from '../../core/errors.js';
@@ -244,7 +245,7 @@ export async function observeServer(
       ...(checked ? { hostChecks: checked } : {}),
       apps: liveApps,
       databasesRunning,
-      proxyInSync: caddyfile === null ? !hasRoutes : caddyfile === rendered,
+      proxyInSync: caddyfile === null ? !hasRoutes : caddyfileInSync(caddyfile, rendered),
     };
   } catch (e) {
     const err = toInfraktError(e);

@@ -1,5 +1,6 @@
 import type { ServerRow } from '../../adapters/store/schema.js';
 import { peerCertificate } from '../../adapters/tls/peer-certificate.js';
+import { caddyfileInSync } from '../../core/caddy/render.js';
 import { caddyPaths } from '../../core/commands/caddy.js';
 import { InfraktError, notFound } from '../../core/errors.js';
 import type { Executor } from '../../core/executor.js';
@@ -234,7 +235,7 @@ export async function proxyStatus(ctx: Ctx, serverName: string): Promise<ProxySt
       running,
       adminAddress,
       configPath: paths.config,
-      inSync: have === want,
+      inSync: have !== null && caddyfileInSync(have, want),
       routes,
       certificates,
     };

@@ -1,10 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { renderCaddyfile } from '../../../src/core/caddy/render.js';
+import { caddyfileInSync, renderCaddyfile, withoutDrainingUpstreams } from '../../../src/core/caddy/render.js';
 import { proxySettingsSchema } from '../../../src/core/schemas/server.js';
 
 const prod = proxySettingsSchema.parse({});
 
 describe('renderCaddyfile', () => {
+  it('a config that differs from the render only by draining upstreams is in sync with it (auth routes too)', () => {
+    const routes = [
+      { domain: 'a.example.com', upstreamPort: 49160 },
+      {
+        domain: 'b.example.com',
+        upstreamPort: 49154,
+        auth: { type: 'forward' as const, url: 'https://auth.example.com/outpost/' },
+      },
+    ];
+    const want = renderCaddyfile({ proxy: prod, routes });
+    const draining = renderCaddyfile({
+      proxy: prod,
+      routes: routes.map((r) => ({ ...r, drainingPorts: [40001, 40002] })),
+    });
+    expect(draining).not.toBe(want);
+    expect(withoutDrainingUpstreams(draining)).toBe(want);
+    expect(caddyfileInSync(draining, want)).toBe(true);
+    expect(caddyfileInSync(want, want)).toBe(true);
+    // Anything else that differs is drift.
+    expect(caddyfileInSync(draining.replace('49160', '49161'), want)).toBe(false);
+    expect(caddyfileInSync(want.replace('lb_try_duration 5s', 'lb_try_duration 1s'), want)).toBe(false);
+  });
+
   it("keeps a draining release's upstream behind the new one, never chosen (lb_policy first)", () => {
     const text = renderCaddyfile({
       proxy: prod,
