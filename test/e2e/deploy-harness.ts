@@ -3,8 +3,10 @@
 // (every container/volume/network/image labelled with this server's root, Caddy by its pidfile).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type CliResult, cleanupHomes, makeInfraktHome, registerHarnessServer, runCli } from '../harness/cli.js';
 import { freePort, type SshdHost, type StartSshdOptions, startSshd, stopAllSshd } from '../harness/sshd.js';
 
@@ -23,6 +25,21 @@ export interface DeployEnv {
   /** Runs the CLI and throws with its output unless it exits 0. */
   ok(args: readonly string[]): Promise<CliResult>;
   close(): Promise<void>;
+}
+
+/**
+ * Builds `tag` from a Dockerfile (FROM a local test image: nothing is pulled) with `files` beside it in the context
+ * (name → content, executable). Remove it with `docker rmi` when done.
+ */
+export function buildTestImage(tag: string, dockerfile: string, files: Record<string, string> = {}): void {
+  const dir = mkdtempSync(join(tmpdir(), 'ikt-image-'));
+  try {
+    writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o755 });
+    execFileSync(DOCKER, ['build', '--quiet', '--tag', tag, dir], { stdio: 'ignore' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function docker(...args: string[]): string {

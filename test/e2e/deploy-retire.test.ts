@@ -2,11 +2,17 @@
 // ignores SIGTERM as PID 1 (busybox httpd here) still stops at once; --no-init and --stop-timeout are applied
 // to the next release; the job records round trips, one SSH handshake and the moment it served.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeployEnv, DOCKER, deployEnv, docker, get, rand, removeAppImages } from './deploy-harness.js';
+import {
+  buildTestImage,
+  type DeployEnv,
+  DOCKER,
+  deployEnv,
+  docker,
+  get,
+  rand,
+  removeAppImages,
+} from './deploy-harness.js';
 
 interface JobJson {
   id: string;
@@ -38,13 +44,7 @@ describe('retirement with init and a per-app stop timeout (built CLI, sshd, Dock
   const inspect = (fmt: string) => docker('inspect', '--format', fmt, container());
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ikt-stubborn-'));
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      'FROM infrakt-test/web:1\nENTRYPOINT ["httpd", "-f", "-p", "3000", "-h", "/www"]\n',
-    );
-    execFileSync(DOCKER, ['build', '--quiet', '--tag', image, dir], { stdio: 'ignore' });
-    rmSync(dir, { recursive: true, force: true });
+    buildTestImage(image, 'FROM infrakt-test/web:1\nENTRYPOINT ["httpd", "-f", "-p", "3000", "-h", "/www"]\n');
     env = await deployEnv();
     await env.ok([
       'app',

@@ -47,6 +47,9 @@ export function appLayout(root: string, app: string): AppLayout {
 
 /** Each release is its own compose project so that it can start beside the one serving. */
 export const releaseProject = (app: string, release: number): string => `${app}-r${release}`;
+/** Whether a compose project is one of `app`'s releases (`<app>-r<N>`, as `releaseProject` names them). */
+export const isReleaseProject = (app: string, project: string): boolean =>
+  project.startsWith(`${app}-r`) && /^\d+$/.test(project.slice(app.length + 2));
 /** The in-place part of a compose app (databases, workers …): one stable project. */
 export const servicesProject = (app: string): string => `${app}-svc`;
 /** Network shared by the stable services and every release of a compose app. */

@@ -9,6 +9,7 @@ import type { StepHandle } from '../../../../core/jobs.js';
 import {
   builtImage,
   currentMarker,
+  isReleaseProject,
   releaseProject,
   releasesToPrune,
   servicesProject,
@@ -30,6 +31,8 @@ export interface Retirement {
   readonly parts: BatchPart[];
   /** Release projects known to run before this release (from `prepare server`). */
   readonly known: readonly string[];
+  /** Of those, the ones not named like a release (`<app>-r<N>`): stopped on their own, the sweep only knows that pattern. */
+  readonly others: readonly string[];
   readonly prune: readonly number[];
   readonly unlock: { released: () => void } | null;
   readonly marker: { content: string; staged: string } | null;
@@ -61,9 +64,7 @@ export function retirement(run: ReleaseRun, o: { withSwitch: boolean; drainingPo
   const ports = o.drainingPorts ?? [];
   const afterDrain = drains ? { after: 'drain' } : {};
   const { adminAddress } = serverSettings(run.server).proxy;
-  // A project not named like a release (`<app>-r<N>`) is stopped on its own: the sweep only knows that pattern.
-  const release = new RegExp(`^${app.name}-r[0-9]+$`);
-  const others = known.filter((p) => !release.test(p));
+  const others = known.filter((p) => !isReleaseProject(app.name, p));
   const marker = run.prepared
     ? {
         content: currentMarker(run.release, run.prepared.details.service || 'app'),
@@ -111,6 +112,7 @@ export function retirement(run: ReleaseRun, o: { withSwitch: boolean; drainingPo
   return {
     parts,
     known,
+    others,
     prune,
     unlock,
     marker,
@@ -205,17 +207,15 @@ function report(run: ReleaseRun, s: StepHandle, r: Retirement, results: Map<stri
   // The sweep prints the projects it found (docker's own output goes nowhere); it fails as a whole.
   const sweep = results.get('retire');
   const swept = sweep?.exitCode === 0;
-  const prefix = `${run.app.name}-r`;
   const found = (sweep?.stdout ?? '')
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l.startsWith(prefix) && /^\d+$/.test(l.slice(prefix.length)));
-  const others = r.known.filter((p) => !(p.startsWith(prefix) && /^\d+$/.test(p.slice(prefix.length))));
+    .filter((l) => isReleaseProject(run.app.name, l));
   const retired = [
-    ...(swept ? r.known.filter((p) => !others.includes(p)) : []),
-    ...others.filter((_, i) => ok(`stop-${i}`)),
+    ...(swept ? r.known.filter((p) => !r.others.includes(p)) : []),
+    ...r.others.filter((_, i) => ok(`stop-${i}`)),
   ];
-  for (const [i, p] of others.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
+  for (const [i, p] of r.others.entries()) if (!ok(`stop-${i}`)) s.log(`could not stop ${p}`, 'stderr');
   const orphans = found.filter((p) => !r.known.includes(p));
   if (!swept)
     s.log(
