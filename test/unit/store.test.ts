@@ -532,3 +532,38 @@ describe('upgrading a database that has jobs to the teams migration', () => {
     ]);
   });
 });
+
+describe('SQLite transactions beside another process', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => removeDir(dir));
+
+  it('a transaction that reads, then writes, holds while another connection writes (BEGIN IMMEDIATE)', async () => {
+    const file = join(dir, 'state.db');
+    const a = openStore(file);
+    const b = openStore(file);
+    try {
+      a.raw.exec('CREATE TABLE t (x INTEGER)');
+      // The other process waits for the write lock; here it is on the same thread, so it gives up quickly.
+      b.raw.pragma('busy_timeout = 50');
+      let otherWriter: unknown = null;
+      await a.db.transaction().execute(async (trx) => {
+        await sql`SELECT count(*) FROM t`.execute(trx);
+        try {
+          b.raw.prepare('INSERT INTO t VALUES (1)').run();
+        } catch (e) {
+          otherWriter = e;
+        }
+        // A deferred transaction fails here with "database is locked" once the other write went through.
+        await sql`INSERT INTO t VALUES (2)`.execute(trx);
+      });
+      expect((otherWriter as { code?: string } | null)?.code).toBe('SQLITE_BUSY');
+      expect(a.raw.prepare('SELECT x FROM t').all()).toEqual([{ x: 2 }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

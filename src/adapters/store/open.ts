@@ -2,7 +2,16 @@ import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import { InfraktError } from '../../core/errors.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -48,7 +57,7 @@ export function openStore(file: string): SqliteStore {
       cause: e,
     });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
   return {
     dialect: 'sqlite',
     db,
@@ -73,6 +82,28 @@ export function openStore(file: string): SqliteStore {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Kysely begins SQLite transactions DEFERRED: one that reads and then writes while another process (`infrakt
+ * serve` beside a CLI) writes fails at once with "database is locked", because SQLite cannot wait out a lock
+ * upgrade. BEGIN IMMEDIATE takes the write lock at the start, where busy_timeout waits for it.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 /**
