@@ -108,16 +108,18 @@ describe('web terminal over the API (sshd, Docker)', () => {
     await term.until('the echo', () => term.output().includes('marker-42 [hello from env]'));
     // docker sets the exec's pty size just after the program starts, so a command typed at once can see 0x0:
     // ask again until the size asked for at open has arrived (it never does if the size is lost).
-    const deadline = Date.now() + 60_000;
-    while (!/\b30 100\b/.test(term.output())) {
-      if (Date.now() > deadline)
-        throw new Error(`the open size never arrived; terminal: ${JSON.stringify(term.output())}`);
-      term.type('stty size\n');
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
+    const sizeArrives = async (size: RegExp, what: string) => {
+      const deadline = Date.now() + 60_000;
+      while (!size.test(term.output())) {
+        if (Date.now() > deadline) throw new Error(`${what} never arrived; terminal: ${JSON.stringify(term.output())}`);
+        term.type('stty size\n');
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+    };
+    await sizeArrives(/\b30 100\b/, 'the open size');
+    // docker applies a resize to the exec asynchronously too: the same patience.
     term.ws.send(JSON.stringify({ type: 'resize', cols: 132, rows: 43 }));
-    term.type('stty size\n');
-    await term.until('the new size', () => /\b43 132\b/.test(term.output()));
+    await sizeArrives(/\b43 132\b/, 'the new size');
     term.type('exit 3\n');
     await term.closed;
     expect(term.control.at(-1)).toEqual({ type: 'exit', code: 3 });
