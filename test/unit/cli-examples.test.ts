@@ -50,8 +50,8 @@ function infraktArgs(example: string): string[] {
 }
 
 /** The real program with every action replaced by one that records which command ran. */
-function recordingProgram(): { program: Command; ran: string[] } {
-  const program = buildProgram();
+async function recordingProgram(): Promise<{ program: Command; ran: string[] }> {
+  const program = await buildProgram();
   const ran: string[] = [];
   const silent = { writeOut: () => undefined, writeErr: () => undefined };
   program.configureOutput(silent);
@@ -64,7 +64,7 @@ function recordingProgram(): { program: Command; ran: string[] } {
   return { program, ran };
 }
 
-const leaves = leafCommands(buildProgram());
+const leaves = leafCommands(await buildProgram());
 
 describe('help examples', () => {
   it('every command has one to three examples, and every example is of a command', () => {
@@ -82,7 +82,7 @@ describe('help examples', () => {
     for (const example of EXAMPLES[path] ?? []) {
       expect(help).toContain(`  ${example}\n`);
       const args = infraktArgs(example);
-      const { program, ran } = recordingProgram();
+      const { program, ran } = await recordingProgram();
       // As main() does: after db and catalog, program options are not parsed (their --version is the thing's).
       if (args[0] === 'db' || args[0] === 'catalog') program.enablePositionalOptions();
       await program.parseAsync(['node', 'infrakt', ...args]).catch((e) => {
@@ -104,7 +104,7 @@ describe('help examples', () => {
 
   it('a broken example would be caught: a missing required option and a bad value fail to parse', async () => {
     for (const bad of ['infrakt db create --name pg --type postgres', 'infrakt job list --limit many']) {
-      const { program, ran } = recordingProgram();
+      const { program, ran } = await recordingProgram();
       await expect(program.parseAsync(['node', 'infrakt', ...infraktArgs(bad)])).rejects.toThrow();
       expect(ran).toEqual([]);
     }
