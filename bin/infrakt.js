@@ -3,19 +3,22 @@
 // third of every start-up and Node 20 has no compile cache of its own (module.enableCompileCache is 22+).
 // The cache is keyed by the bundle's build id (and V8 itself rejects other Node versions or flags); a
 // missing, stale or rejected cache is rewritten atomically at exit. Without a writable dist/ it just runs.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// This file is CommonJS (bin/package.json): an ES-module entry would start Node's ESM loader first, ~6 ms
+// of every start for nothing.
+'use strict';
+const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { join } = require('node:path');
+const vm = require('node:vm');
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const dist = join(__dirname, '..', 'dist');
 const file = join(dist, 'cli.js');
 const cacheFile = join(dist, 'cli.js.v8cache');
 
 let source;
 try {
-  source = readFileSync(file, 'utf8');
+  // The bundle is ASCII (esbuild escapes the rest, scripts/build.mjs): latin1 reads it without UTF-8 decoding.
+  source = readFileSync(file, 'latin1');
 } catch {
   process.stderr.write('error: infrakt is not built yet\nhint: run `npm install` (it builds) or `npm run build`\n');
   process.exit(1);
@@ -49,5 +52,5 @@ if (buildId && (cachedData === undefined || script.cachedDataRejected)) {
     }
   });
 }
-const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(file), module, file, dist);
+const module_ = { exports: {} };
+script.runInThisContext()(module_.exports, Module.createRequire(file), module_, file, dist);

@@ -108,13 +108,17 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
 /**
  * better-sqlite3 finds its addon through `bindings`, which probes a dozen paths on every start (~6 ms of
- * CLI start-up); hand it the file where npm builds it, and fall back to the probing if it isn't there.
+ * CLI start-up); hand it the file where npm builds it. Anywhere else `bindings` probes, but from
+ * better-sqlite3's own folder: the CLI bundle carries better-sqlite3's JavaScript (scripts/build.mjs), and
+ * `bindings` would otherwise search from the file that calls it, dist/cli.js.
  */
 function addonPath(): string | undefined {
   try {
-    const lib = createRequire(import.meta.url).resolve('better-sqlite3');
-    const addon = join(dirname(lib), '..', 'build', 'Release', 'better_sqlite3.node');
-    return existsSync(addon) ? addon : undefined;
+    const root = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3')), '..');
+    const addon = join(root, 'build', 'Release', 'better_sqlite3.node');
+    if (existsSync(addon)) return addon;
+    const bindings = createRequire(join(root, 'package.json'))('bindings');
+    return bindings({ bindings: 'better_sqlite3.node', module_root: root, path: true }) as string;
   } catch {
     return undefined;
   }
