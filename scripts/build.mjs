@@ -1,7 +1,7 @@
 // Builds the CLI bundle (esbuild) and the web dashboard (vite) into dist/.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 
@@ -30,6 +30,10 @@ const zodEnglishOnly = {
 if (only !== 'web') {
   // Leftovers of the former ESM/code-split layout.
   rmSync('dist/chunks', { recursive: true, force: true });
+  // Code caches of the previous build (bin/infrakt.js): never valid for a new one.
+  for (const f of existsSync('dist') ? readdirSync('dist') : []) {
+    if (f.endsWith('.v8cache')) rmSync(`dist/${f}`, { force: true });
+  }
   await build({
     entryPoints: { cli: 'src/cli/index.ts' },
     outdir: 'dist',

@@ -447,24 +447,38 @@ describe('damaged or foreign state gives clear errors', () => {
 
 describe('launcher code cache (bin/infrakt.js)', () => {
   const dist = join(ROOT, 'dist');
-  const cacheFile = join(dist, 'cli.js.v8cache');
+  // The shared cache, or a command's own (each command evaluates only its group's modules).
+  const cacheOf = (command?: string) => join(dist, command ? `cli.js.${command}.v8cache` : 'cli.js.v8cache');
   const buildId = () => /^\/\* infrakt-build:([\w-]+) \*\//.exec(readFileSync(join(dist, 'cli.js'), 'utf8'))?.[1];
-  const cacheId = () => readFileSync(cacheFile).subarray(0, 36).toString();
+  const cacheId = (file: string) => readFileSync(file).subarray(0, 36).toString();
 
   it('is written for the current build and survives stale or corrupt caches', () => {
     const home = homeFor('launcher');
     const id = buildId();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     ok(infrakt(home, ['--version']));
-    expect(cacheId()).toBe(id);
+    expect(cacheId(cacheOf())).toBe(id);
     for (const bad of [
       Buffer.from(`not-this-build\n${'x'.repeat(5000)}`),
       Buffer.from(`${id}\n${'garbage'.repeat(999)}`),
     ]) {
-      writeFileSync(cacheFile, bad);
+      for (const file of [cacheOf(), cacheOf('server')]) writeFileSync(file, bad);
       expect(json(ok(infrakt(home, ['server', 'list', '--json'])))).toEqual([]);
-      expect(cacheId()).toBe(id);
-      expect(readFileSync(cacheFile).length).toBeGreaterThan(10_000);
+      // The command's own cache is rewritten; the shared one too when it was the one read (no own cache of this build).
+      expect(cacheId(cacheOf('server'))).toBe(id);
+      expect(readFileSync(cacheOf('server')).length).toBeGreaterThan(10_000);
+      if (!bad.toString().startsWith(id ?? '-')) expect(cacheId(cacheOf())).toBe(id);
     }
+  });
+
+  it('a command keeps its own cache, written by a successful run only; a mistyped one gets none', () => {
+    const home = homeFor('launcher');
+    const id = buildId();
+    rmSync(cacheOf('lock'), { force: true });
+    ok(infrakt(home, ['lock', 'list']));
+    expect(cacheId(cacheOf('lock'))).toBe(id);
+    const typo = `lockz-${randomBytes(3).toString('hex').replace(/\d/g, 'q')}`;
+    expect(infrakt(home, [typo, 'list']).code).not.toBe(0);
+    expect(existsSync(cacheOf(typo))).toBe(false);
   });
 });
