@@ -1,7 +1,7 @@
 // A catalog app whose compose file needs privileged options (the Docker socket, host namespaces): an admin's
 // install or upgrade records exactly the classes it needs as the app's allowance (shown by `app show` like a
 // hand-set one, audited), so a deployer's later rollback passes the check; anyone below admin is refused before a
-// job or an app exists. Over a recording executor (the deploy's commands), a real SQLite store and the real job
+// job or an app exists; `infrakt apply` of a `catalog:` entry records the same. Over a recording executor (the deploy's commands), a real SQLite store and the real job
 // runner. The built-in entries are the real catalog; the upgrade uses entries written to a temp catalog folder.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ import { prepareRollback } from '../../../src/services/apps/rollback.js';
 import { listAudit } from '../../../src/services/audit/audit-log.js';
 import { prepareCatalogInstall } from '../../../src/services/catalog/install.js';
 import { prepareCatalogUpgrade } from '../../../src/services/catalog/upgrade.js';
+import { applyInventory } from '../../../src/services/inventory/apply.js';
+import { planInventory } from '../../../src/services/inventory/plan.js';
 import { registerServer } from '../../../src/services/servers/servers.js';
 import type { Ctx } from '../../../src/services/shared/context.js';
 import { runPlan } from '../../../src/services/shared/job-plan.js';
@@ -179,6 +181,29 @@ describe('catalog installs and the privileged-compose allowance (recording execu
     const up = await runPlan(ctx, await prepareCatalogUpgrade(ctx, 'sockapp', { to: '2', catalogDirs: [catalogDir] }));
     expect(up).toMatchObject({ from: '1', to: '2', release: 2 });
     expect(await allowedPrivileges(ctx, id)).toEqual(['cap_add', 'docker_socket']);
+  });
+
+  it('infrakt apply of a catalog entry does what the CLI install does: the allowance is recorded', async () => {
+    const file = join(catalogDir, 'infrakt.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'servers:',
+        '  box: { host: 127.0.0.1, root: /srv/ikt }',
+        'catalog:',
+        '  sock:',
+        '    server: box',
+        '    entry: sockapp',
+        '    version: "2"',
+        '',
+      ].join('\n'),
+    );
+    const plan = await planInventory(ctx, file, { live: false, catalogDirs: [catalogDir] });
+    expect(plan.plan.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['create catalog sock']);
+    const report = await applyInventory(ctx, plan);
+    expect([report.done, report.failed]).toEqual([1, 0]);
+    expect(await allowedPrivileges(ctx, (await appRow('sock')).id)).toEqual(['docker_socket']);
   });
 
   it('a failed upgrade puts the allowance back as it was', async () => {
