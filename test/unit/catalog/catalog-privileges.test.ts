@@ -1,8 +1,9 @@
 // A catalog app whose compose file needs privileged options (the Docker socket, host namespaces): an admin's
 // install or upgrade records exactly the classes it needs as the app's allowance (shown by `app show` like a
 // hand-set one, audited), so a deployer's later rollback passes the check; anyone below admin is refused before a
-// job or an app exists; `infrakt apply` of a `catalog:` entry records the same. Over a recording executor (the deploy's commands), a real SQLite store and the real job
-// runner. The built-in entries are the real catalog; the upgrade uses entries written to a temp catalog folder.
+// job or an app exists; `infrakt apply` of a `catalog:` entry records the same. Over a recording executor (the
+// deploy's commands), a real SQLite store and the real job runner. The built-in entries are the real catalog; the
+// upgrade uses entries written to a temp catalog folder.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
