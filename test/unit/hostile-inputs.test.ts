@@ -133,3 +133,61 @@ describe('over the API', () => {
     expect(await body(await f.req('/api/apps/api/env'))).toEqual([]);
   });
 });
+
+describe('bodies of the wrong shape (every route that takes one)', () => {
+  /** Routes with a path filled for the fixture's server web-1 and app api. */
+  const filled = (fx: ApiFixture) =>
+    registeredApiRoutes(fx.app)
+      .filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && !r.path.endsWith('/forget'))
+      .map((r) => ({
+        ...r,
+        url: r.path
+          .replace(/^\/api\/servers\/:name/, '/api/servers/web-1')
+          .replace(/^\/api\/apps\/:name/, '/api/apps/api')
+          .replace(/:[a-zA-Z]+/g, 'x'),
+      }));
+
+  it('a JSON body that is not an object, or has wrong types, is a 4xx without internals, never a 500', async () => {
+    f = apiFixture();
+    await f.req('/api/servers', { method: 'POST', json: { name: 'web-1', host: '203.0.113.5' } });
+    await f.req('/api/apps', { method: 'POST', json: { server: 'web-1', name: 'api', image: 'nginx' } });
+    const bad: string[] = [];
+    for (const r of filled(f)) {
+      for (const json of [null, [], 'x', 7, true, { name: 1, server: [], vars: 'x', image: 5, port: 'x' }]) {
+        const res = await f.req(r.url, { method: r.method, json });
+        const text = await res.text();
+        if (res.status >= 500 || /\n\s+at |node_modules|SqliteError/.test(text))
+          bad.push(`${r.method} ${r.path} ${JSON.stringify(json)} -> ${res.status} ${text.slice(0, 120)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('an unknown field is refused naming it, and changes nothing (a misspelt field never looks applied)', async () => {
+    f = apiFixture();
+    await f.req('/api/servers', { method: 'POST', json: { name: 'web-1', host: '203.0.113.5' } });
+    await f.req('/api/apps', { method: 'POST', json: { server: 'web-1', name: 'api', image: 'nginx' } });
+    const before = JSON.stringify(await body(await f.req('/api/servers/web-1')));
+    const cases: [string, string, unknown, string][] = [
+      ['PUT', '/api/servers/web-1/proxy/settings', { proxyTLS: 'off' }, 'proxyTLS'],
+      ['PATCH', '/api/servers/web-1/settings', { acmeEmail: 'ops@example.com', acme_email: 'x' }, 'acme_email'],
+      ['PATCH', '/api/servers/web-1', { port: 2222, hots: '203.0.113.9' }, 'hots'],
+      ['PATCH', '/api/apps/api', { imagee: 'nginx:2' }, 'imagee'],
+      ['POST', '/api/apps', { server: 'web-1', name: 'api2', image: 'nginx', domians: ['a.example.com'] }, 'domians'],
+      ['POST', '/api/servers', { name: 'web-2', host: '203.0.113.6', fingerprnt: 'SHA256:x' }, 'fingerprnt'],
+      ['POST', '/api/apps/api/deploy', { comit: 'abc' }, 'comit'],
+    ];
+    for (const [method, path, json, field] of cases) {
+      const res = await f.req(path, { method, json });
+      const b = await body(res);
+      expect([path, res.status, b.error?.code]).toEqual([path, 400, 'VALIDATION']);
+      expect(b.error.details.issues).toContainEqual({ field, message: 'unknown field' });
+    }
+    expect(JSON.stringify(await body(await f.req('/api/servers/web-1')))).toBe(before);
+    expect((await body(await f.req('/api/servers'))).map((s: { name: string }) => s.name)).toEqual(['web-1']);
+    expect((await body(await f.req('/api/apps'))).map((a: { name: string; image: string }) => [a.name])).toEqual([
+      ['api'],
+    ]);
+    expect((await body(await f.req('/api/jobs'))).length).toBe(0);
+  });
+});
