@@ -1,7 +1,8 @@
 // The README is the user's manual: its tables must render. A blank line inside a table ends it, and
 // the rows after it then show as literal text with pipes (issue 11, item 16).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { infraktArgs, parseAsCli } from '../helpers/cli-parse.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -44,5 +45,46 @@ describe('README tables', () => {
       t.rows.filter((r) => cells(r) !== cells(t.rows[0]!)).map((r) => `table at line ${t.line}: ${r}`),
     );
     expect(bad).toEqual([]);
+  });
+});
+
+/** Shell lines of the README's and docs' ```bash blocks that run infrakt (`npx infrakt …`, `… | npx infrakt …`). */
+function readmeCommandLines(): { file: string; line: string }[] {
+  const out: { file: string; line: string }[] = [];
+  for (const file of ['README.md', ...readdirSync(new URL('../../docs/', import.meta.url)).map((f) => `docs/${f}`)]) {
+    if (!file.endsWith('.md')) continue;
+    const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    let lang: string | null = null;
+    for (const l of text.split('\n')) {
+      if (l.startsWith('```')) {
+        lang = lang === null ? l.slice(3).trim() : null;
+        continue;
+      }
+      if ((lang === 'bash' || lang === 'sh') && /(^|\|\s*)(npx )?infrakt /.test(l)) out.push({ file, line: l });
+    }
+  }
+  return out;
+}
+
+const asTyped = (line: string) => line.replace(/(^|\|\s*)npx infrakt /, '$1infrakt ');
+
+describe('README commands', () => {
+  const lines = readmeCommandLines();
+
+  it('there are commands to check', () => {
+    expect(lines.length).toBeGreaterThan(10);
+  });
+
+  // A user copies these as written: each must be a valid call of one command (options and values as the CLI
+  // knows them today), parsed by the real CLI parser with the actions replaced by a recorder.
+  it.each(lines.map((l) => [l.file, l.line]))('%s: %s', async (_file, line) => {
+    const ran = await parseAsCli(infraktArgs(asTyped(line))).catch((e) => {
+      throw new Error(`does not parse: ${line}\n  ${(e as Error).message}`);
+    });
+    expect(ran).toHaveLength(1);
+  });
+
+  it('a line with an option the CLI does not know would be caught', async () => {
+    await expect(parseAsCli(infraktArgs('infrakt server add --name a --host h --keyfile k'))).rejects.toThrow();
   });
 });
