@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { anonymousPrincipal, type Principal } from '../core/access.js';
 import { InfraktError } from '../core/errors.js';
+import { firstPerField } from '../core/schemas/parse.js';
 import { governedJobs } from '../services/governance/governed-jobs.js';
 import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
@@ -115,14 +116,16 @@ export const API_DESCRIPTION =
   SSE_DESCRIPTION;
 
 function validationFrom(error: z.ZodError, target: string): InfraktError {
-  const issues = error.issues.flatMap(
-    (i) =>
-      unknownFieldIssues(i) ?? [
-        {
-          field: i.path.length ? i.path.map(String).join('.') : target,
-          message: i.message,
-        },
-      ],
+  const issues = firstPerField(
+    error.issues.flatMap(
+      (i) =>
+        unknownFieldIssues(i) ?? [
+          {
+            field: i.path.length ? i.path.map(String).join('.') : target,
+            message: i.message,
+          },
+        ],
+    ),
   );
   const first = issues[0];
   return new InfraktError('VALIDATION', first ? `invalid ${first.field}: ${first.message}` : `invalid ${target}`, {

@@ -5,8 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { readComposeFile } from '../../src/cli/options.js';
-import { remoteRootSchema } from '../../src/core/schemas/common.js';
+import type { InfraktError } from '../../src/core/errors.js';
+import { memorySchema } from '../../src/core/schemas/app-settings.js';
+import { portSchema, remoteRootSchema } from '../../src/core/schemas/common.js';
+import { parseInput } from '../../src/core/schemas/parse.js';
 import { proxySettingsSchema } from '../../src/core/schemas/server.js';
 import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
 
@@ -189,5 +193,38 @@ describe('bodies of the wrong shape (every route that takes one)', () => {
       ['api'],
     ]);
     expect((await body(await f.req('/api/jobs'))).length).toBe(0);
+  });
+});
+
+describe('one bad value is one problem', () => {
+  // A value failing its format used to fail every check after it too: `--memory lots` said "3 problems" and listed
+  // "must be at least 6m" and "is larger than any server" beside the real one.
+  it('the CLI parse names the field once, with no "N problems" hint', () => {
+    const schema = z.object({ memory: memorySchema.optional(), port: portSchema.optional() });
+    const err = (() => {
+      try {
+        parseInput(schema, { memory: 'lots' });
+      } catch (e) {
+        return e as InfraktError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.code).toBe('VALIDATION');
+    expect(err.message).toBe('invalid memory: must be a size such as 512m or 2g (units b, k, m, g)');
+    expect(err.details?.issues).toHaveLength(1);
+    expect(err.hint).toBeUndefined();
+  });
+
+  it('the API lists the field once, with no "N problems" hint', async () => {
+    f = apiFixture();
+    await f.req('/api/servers', { method: 'POST', json: { name: 'web-1', host: '203.0.113.5' } });
+    await f.req('/api/apps', { method: 'POST', json: { server: 'web-1', name: 'api', image: 'nginx' } });
+    const res = await f.req('/api/apps/api', { method: 'PATCH', json: { memory: 'lots' } });
+    expect(res.status).toBe(400);
+    const { error } = await body(res);
+    expect(error.details.issues).toEqual([
+      { field: 'memory', message: 'must be a size such as 512m or 2g (units b, k, m, g)' },
+    ]);
+    expect(error.hint).toBeUndefined();
   });
 });
