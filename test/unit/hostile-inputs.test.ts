@@ -12,6 +12,7 @@ import { memorySchema } from '../../src/core/schemas/app-settings.js';
 import { portSchema, remoteRootSchema } from '../../src/core/schemas/common.js';
 import { parseInput } from '../../src/core/schemas/parse.js';
 import { proxySettingsSchema } from '../../src/core/schemas/server.js';
+import { infraktArgs, parseAsCli } from '../helpers/cli-parse.js';
 import { type ApiFixture, apiFixture, body, registeredApiRoutes } from './api-fixture.js';
 
 let f: ApiFixture | undefined;
@@ -227,4 +228,29 @@ describe('one bad value is one problem', () => {
     ]);
     expect(error.hint).toBeUndefined();
   });
+});
+
+describe('counts on the command line', () => {
+  // A negative, zero or non-numeric count was taken as "everything" (`audit list --limit abc` listed it all).
+  it.each([
+    'infrakt job list --limit -5',
+    'infrakt job list --limit 0',
+    'infrakt job list --limit 501',
+    'infrakt audit list --limit abc',
+    'infrakt audit list --limit -2',
+    'infrakt app logs web --lines -5',
+    'infrakt app logs web --lines 0',
+    'infrakt app deployments web --limit -1',
+    'infrakt notify deliveries --limit -3',
+    'infrakt app webhook deliveries web --limit 0',
+  ])('%s is refused before anything runs', async (line) => {
+    await expect(parseAsCli(infraktArgs(line))).rejects.toThrow(/whole number/);
+  });
+
+  it.each(['infrakt job list --limit 500', 'infrakt audit list --limit 1', 'infrakt app logs web --lines 5000'])(
+    '%s is accepted',
+    async (line) => {
+      expect(await parseAsCli(infraktArgs(line))).toHaveLength(1);
+    },
+  );
 });
