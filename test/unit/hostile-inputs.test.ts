@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { readComposeFile } from '../../src/cli/options.js';
 import type { InfraktError } from '../../src/core/errors.js';
-import { memorySchema } from '../../src/core/schemas/app-settings.js';
+import { healthCheckSchema } from '../../src/core/schemas/app.js';
+import { domainListSchema, memorySchema, volumeListSchema } from '../../src/core/schemas/app-settings.js';
 import { portSchema, remoteRootSchema } from '../../src/core/schemas/common.js';
 import { parseInput } from '../../src/core/schemas/parse.js';
 import { proxySettingsSchema } from '../../src/core/schemas/server.js';
@@ -227,6 +228,29 @@ describe('one bad value is one problem', () => {
       { field: 'memory', message: 'must be a size such as 512m or 2g (units b, k, m, g)' },
     ]);
     expect(error.hint).toBeUndefined();
+  });
+});
+
+describe('repeatable options and long values', () => {
+  it('a bad entry of a list names the option and the entry ("domain.1", not "1")', () => {
+    expect(() => parseInput(domainListSchema, ['ok.example.com', 'bad domain'], 'domain')).toThrow(
+      /^invalid domain\.1: must be a fully qualified host name/,
+    );
+    expect(() => parseInput(volumeListSchema, ['../../etc:/x'], 'volume')).toThrow(/^invalid volume\.0: /);
+  });
+
+  it('a health path longer than 2048 characters is refused (CLI and API alike), and nothing changes', async () => {
+    expect(() => parseInput(healthCheckSchema, { path: `/${'a'.repeat(5000)}` }, 'health')).toThrow(
+      /^invalid path: must be at most 2048 characters/,
+    );
+    f = apiFixture();
+    await f.req('/api/servers', { method: 'POST', json: { name: 'web-1', host: '203.0.113.5' } });
+    await f.req('/api/apps', { method: 'POST', json: { server: 'web-1', name: 'api', image: 'nginx' } });
+    const before = JSON.stringify(await body(await f.req('/api/apps/api')));
+    const res = await f.req('/api/apps/api', { method: 'PATCH', json: { healthPath: `/${'a'.repeat(5000)}` } });
+    expect(res.status).toBe(400);
+    expect((await body(res)).error.message).toMatch(/2048/);
+    expect(JSON.stringify(await body(await f.req('/api/apps/api')))).toBe(before);
   });
 });
 

@@ -22,8 +22,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
   if (result.success) return result.data;
   const issues = firstPerField(
     result.error.issues.map((i) => {
-      const field = i.path.length ? i.path.join('.') : what;
-      return { field, message: i.message };
+      // A list parsed on its own (`--domain a --domain b`) has paths [0], [1]: name the input too ("domain.0").
+      const path = typeof i.path[0] === 'number' ? [what, ...i.path] : i.path;
+      return { field: path.length ? path.join('.') : what, message: i.message };
     }),
   );
   const first = issues[0];
