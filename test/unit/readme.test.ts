@@ -2,6 +2,8 @@
 // the rows after it then show as literal text with pipes (issue 11, item 16).
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { leafCommands } from '../../src/cli/examples.js';
+import { buildProgram } from '../../src/cli/main.js';
 import { infraktArgs, parseAsCli } from '../helpers/cli-parse.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -86,5 +88,41 @@ describe('README commands', () => {
 
   it('a line with an option the CLI does not know would be caught', async () => {
     await expect(parseAsCli(infraktArgs('infrakt server add --name a --host h --keyfile k'))).rejects.toThrow();
+  });
+});
+
+describe('README command tables', () => {
+  const leaves = leafCommands(buildProgram());
+  const paths = [...leaves.keys()];
+
+  /** `(command, options)` of each code span in a table row's first cell that starts with a command. */
+  function tableSpans(): { code: string; path: string; options: string[] }[] {
+    const out: { code: string; path: string; options: string[] }[] = [];
+    for (const row of readme.split('\n').filter((l) => l.startsWith('| `'))) {
+      const cell = row.split(/(?<!\\)\|/)[1] ?? '';
+      for (const m of cell.matchAll(/`([^`]+)`/g)) {
+        const code = m[1]!.replace(/^infrakt /, '');
+        let path = '';
+        for (const w of code.split(/\s+/)) {
+          const next = path ? `${path} ${w}` : w;
+          if (!paths.some((p) => p === next || p.startsWith(`${next} `))) break;
+          path = next;
+        }
+        if (leaves.has(path))
+          out.push({ code, path, options: [...code.matchAll(/(?<![\w-])(--?[a-zA-Z][\w-]*)/g)].map((o) => o[1]!) });
+      }
+    }
+    return out;
+  }
+
+  it('every option a table row shows exists on that command', () => {
+    const spans = tableSpans();
+    expect(spans.length).toBeGreaterThan(100);
+    const unknown = spans.flatMap(({ code, path, options }) => {
+      const cmd = leaves.get(path)!;
+      const known = new Set(['--help', '-h', ...cmd.options.flatMap((o) => [o.long, o.short].filter(Boolean))]);
+      return options.filter((o) => !known.has(o)).map((o) => `${path}: ${o} in \`${code}\``);
+    });
+    expect(unknown).toEqual([]);
   });
 });
