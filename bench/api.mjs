@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,14 +28,30 @@ const cpuMs = (pid) => {
 const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Registers servers and apps straight into the store (the API under test only reads them). */
-function seed(root, db) {
+/** A loopback port nothing listens on: the serve's monitor round gets "connection refused" at once. */
+function closedLoopbackPort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => resolve(port));
+      });
+  });
+}
+
+/**
+ * Registers servers and apps straight into the store (the API under test only reads them). The servers are
+ * 127.0.0.1 on a closed port: `serve`'s monitor checks every server at start, and a bench sends nothing
+ * beyond loopback.
+ */
+function seed(root, db, sshPort) {
   const Database = createRequire(join(root, 'package.json'))('better-sqlite3');
   const conn = new Database(db);
   const now = new Date().toISOString();
   const addServer = conn.prepare(
     `INSERT INTO servers (name, host, port, user, root_dir, status, settings_json, created_at, updated_at)
-     VALUES (?, ?, 22, 'root', '/opt/infrakt', 'active', '{}', ?, ?)`,
+     VALUES (?, '127.0.0.1', ?, 'root', '/opt/infrakt', 'active', '{}', ?, ?)`,
   );
   const addApp = conn.prepare(
     `INSERT INTO apps (server_id, name, app_type, domain, port, image, status, settings_json, created_at, updated_at)
@@ -42,7 +59,7 @@ function seed(root, db) {
   );
   conn.transaction(() => {
     for (let s = 0; s < SERVERS; s++) {
-      const id = addServer.run(`web-${s}`, `203.0.113.${s + 1}`, now, now).lastInsertRowid;
+      const id = addServer.run(`web-${s}`, sshPort, now, now).lastInsertRowid;
       for (let a = 0; a < APPS / SERVERS; a++) addApp.run(id, `app-${s}-${a}`, `app-${s}-${a}.example.com`, now, now);
     }
   })();
@@ -95,7 +112,7 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
   try {
     const init = spawnSync(process.execPath, [join(root, 'bin', 'infrakt.js'), 'init'], { env, encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
-    seed(root, join(home, 'infrakt.db'));
+    seed(root, join(home, 'infrakt.db'), await closedLoopbackPort());
 
     const s = startServe(root, env);
     child = s.child;
