@@ -2,7 +2,7 @@
 // under load from a second process on loopback (autocannon): p50/p99 latency (target p99 ≤ 10 ms) and req/s.
 //
 //   node bench/api.mjs            (or: npm run bench -- api)
-//   BENCH_DURATION=10 BENCH_CONNECTIONS=1,4,10
+//   BENCH_DURATION=10 BENCH_CONNECTIONS=1,4,10 BENCH_SETTLE=60 (also the RSS after that many idle seconds; 0: skip)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -118,8 +118,17 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
     child = s.child;
     const url = await s.url;
     const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
+    const listening = Date.now();
     await sleep(2000); // let start-up garbage settle before calling it idle
     const idle = rssMb(child.pid);
+    // The target is judged on the 2 s figure; V8 shrinks its young generation only in a memory-reducing GC,
+    // which its memory reducer starts once the process has been idle a while: shown for what serve settles at.
+    const settleS = Number(process.env.BENCH_SETTLE ?? 60);
+    let settled = null;
+    if (settleS > 2) {
+      await sleep(Math.max(0, listening + settleS * 1000 - Date.now()));
+      settled = rssMb(child.pid);
+    }
 
     const apps = await (await fetch(`${url}/api/apps`, { headers: { 'X-API-Key': key } })).json();
     if (apps.length !== APPS) throw new Error(`expected ${APPS} apps, got ${apps.length}`);
@@ -133,7 +142,7 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
 
     const f = (n) => n.toFixed(2);
     process.stdout.write(
-      `infrakt serve idle RSS: ${f(idle)} MB (target ≤ ${TARGET_RSS_MB} MB); after load: ${f(loaded)} MB\n`,
+      `infrakt serve idle RSS: ${f(idle)} MB 2 s after listening (target ≤ ${TARGET_RSS_MB} MB)${settled === null ? '' : `, ${f(settled)} MB after ${settleS} s idle`}; after load: ${f(loaded)} MB\n`,
     );
     process.stdout.write(
       `GET /api/apps with ${APPS} apps (${Math.round(JSON.stringify(apps).length / 1024)} KiB), ${duration} s each, autocannon from a second process:\n`,
@@ -151,7 +160,7 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
     process.stdout.write(
       `${ok ? 'OK' : 'MISSED'}: idle RSS ${f(idle)} MB, p99 ${single.p99} ms at ${single.connections} connection(s) (target ≤ ${TARGET_P99_MS} ms)\n`,
     );
-    return { ok, idleRssMb: idle, loadedRssMb: loaded, results };
+    return { ok, idleRssMb: idle, settledRssMb: settled, loadedRssMb: loaded, results };
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
