@@ -160,9 +160,15 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
   refuseUnknownBodyFields(api);
 
   api.use('/api/*', async (c, next) => {
-    await next();
+    // Set before the route answers: Hono applies them to the response it builds. A header set on a finished
+    // response makes Hono rebuild it from `res.body`, a stream, which copies a Uint8Array body (a cached
+    // 300 KiB list) on every request and writes it chunk by chunk. Afterwards only where a route built its own
+    // response with other values: these two always win, as before.
     c.header('Cache-Control', 'no-store');
     c.header('X-Content-Type-Options', 'nosniff');
+    await next();
+    if (c.res.headers.get('Cache-Control') !== 'no-store') c.header('Cache-Control', 'no-store');
+    if (c.res.headers.get('X-Content-Type-Options') !== 'nosniff') c.header('X-Content-Type-Options', 'nosniff');
   });
   if (opts.corsOrigins?.length) {
     const allowed = new Set(opts.corsOrigins);
