@@ -2,10 +2,11 @@
 // under load from a second process on loopback (autocannon): p50/p99 latency (target p99 ≤ 10 ms) and req/s.
 //
 //   node bench/api.mjs            (or: npm run bench -- api)
-//   BENCH_DURATION=10 BENCH_CONNECTIONS=1,4,10
+//   BENCH_DURATION=10 BENCH_CONNECTIONS=1,4,10 BENCH_SETTLE=60 (also the RSS after that many idle seconds; 0: skip)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,14 +28,30 @@ const cpuMs = (pid) => {
 const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Registers servers and apps straight into the store (the API under test only reads them). */
-function seed(root, db) {
+/** A loopback port nothing listens on: the serve's monitor round gets "connection refused" at once. */
+function closedLoopbackPort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => resolve(port));
+      });
+  });
+}
+
+/**
+ * Registers servers and apps straight into the store (the API under test only reads them). The servers are
+ * 127.0.0.1 on a closed port: `serve`'s monitor checks every server at start, and a bench sends nothing
+ * beyond loopback.
+ */
+function seed(root, db, sshPort) {
   const Database = createRequire(join(root, 'package.json'))('better-sqlite3');
   const conn = new Database(db);
   const now = new Date().toISOString();
   const addServer = conn.prepare(
     `INSERT INTO servers (name, host, port, user, root_dir, status, settings_json, created_at, updated_at)
-     VALUES (?, ?, 22, 'root', '/opt/infrakt', 'active', '{}', ?, ?)`,
+     VALUES (?, '127.0.0.1', ?, 'root', '/opt/infrakt', 'active', '{}', ?, ?)`,
   );
   const addApp = conn.prepare(
     `INSERT INTO apps (server_id, name, app_type, domain, port, image, status, settings_json, created_at, updated_at)
@@ -42,7 +59,7 @@ function seed(root, db) {
   );
   conn.transaction(() => {
     for (let s = 0; s < SERVERS; s++) {
-      const id = addServer.run(`web-${s}`, `203.0.113.${s + 1}`, now, now).lastInsertRowid;
+      const id = addServer.run(`web-${s}`, sshPort, now, now).lastInsertRowid;
       for (let a = 0; a < APPS / SERVERS; a++) addApp.run(id, `app-${s}-${a}`, `app-${s}-${a}.example.com`, now, now);
     }
   })();
@@ -95,14 +112,23 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
   try {
     const init = spawnSync(process.execPath, [join(root, 'bin', 'infrakt.js'), 'init'], { env, encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
-    seed(root, join(home, 'infrakt.db'));
+    seed(root, join(home, 'infrakt.db'), await closedLoopbackPort());
 
     const s = startServe(root, env);
     child = s.child;
     const url = await s.url;
     const key = readFileSync(join(home, 'api_key'), 'utf8').trim();
+    const listening = Date.now();
     await sleep(2000); // let start-up garbage settle before calling it idle
     const idle = rssMb(child.pid);
+    // The target is judged on the 2 s figure; V8 shrinks its young generation only in a memory-reducing GC,
+    // which its memory reducer starts once the process has been idle a while: shown for what serve settles at.
+    const settleS = Number(process.env.BENCH_SETTLE ?? 60);
+    let settled = null;
+    if (settleS > 2) {
+      await sleep(Math.max(0, listening + settleS * 1000 - Date.now()));
+      settled = rssMb(child.pid);
+    }
 
     const apps = await (await fetch(`${url}/api/apps`, { headers: { 'X-API-Key': key } })).json();
     if (apps.length !== APPS) throw new Error(`expected ${APPS} apps, got ${apps.length}`);
@@ -116,7 +142,7 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
 
     const f = (n) => n.toFixed(2);
     process.stdout.write(
-      `infrakt serve idle RSS: ${f(idle)} MB (target ≤ ${TARGET_RSS_MB} MB); after load: ${f(loaded)} MB\n`,
+      `infrakt serve idle RSS: ${f(idle)} MB 2 s after listening (target ≤ ${TARGET_RSS_MB} MB)${settled === null ? '' : `, ${f(settled)} MB after ${settleS} s idle`}; after load: ${f(loaded)} MB\n`,
     );
     process.stdout.write(
       `GET /api/apps with ${APPS} apps (${Math.round(JSON.stringify(apps).length / 1024)} KiB), ${duration} s each, autocannon from a second process:\n`,
@@ -134,7 +160,7 @@ export async function run({ root = fileURLToPath(new URL('..', import.meta.url))
     process.stdout.write(
       `${ok ? 'OK' : 'MISSED'}: idle RSS ${f(idle)} MB, p99 ${single.p99} ms at ${single.connections} connection(s) (target ≤ ${TARGET_P99_MS} ms)\n`,
     );
-    return { ok, idleRssMb: idle, loadedRssMb: loaded, results };
+    return { ok, idleRssMb: idle, settledRssMb: settled, loadedRssMb: loaded, results };
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { anonymousPrincipal, type Principal } from '../core/access.js';
 import { InfraktError } from '../core/errors.js';
+import { firstPerField } from '../core/schemas/parse.js';
 import { governedJobs } from '../services/governance/governed-jobs.js';
 import { localServerRefused } from '../services/servers/servers.js';
 import type { Ctx } from '../services/shared/context.js';
@@ -63,6 +64,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { dashboardHandler } from './static.js';
+import { refuseUnknownBodyFields, unknownFieldIssues } from './strict-bodies.js';
 import { TerminalTickets } from './terminal-tickets.js';
 
 export interface ApiOptions {
@@ -114,10 +116,17 @@ export const API_DESCRIPTION =
   SSE_DESCRIPTION;
 
 function validationFrom(error: z.ZodError, target: string): InfraktError {
-  const issues = error.issues.map((i) => ({
-    field: i.path.length ? i.path.map(String).join('.') : target,
-    message: i.message,
-  }));
+  const issues = firstPerField(
+    error.issues.flatMap(
+      (i) =>
+        unknownFieldIssues(i) ?? [
+          {
+            field: i.path.length ? i.path.map(String).join('.') : target,
+            message: i.message,
+          },
+        ],
+    ),
+  );
   const first = issues[0];
   return new InfraktError('VALIDATION', first ? `invalid ${first.field}: ${first.message}` : `invalid ${target}`, {
     details: { issues },
@@ -148,11 +157,18 @@ export function createApiApp(ctx: Ctx, opts: ApiOptions): Api {
     },
   });
   api.onError(errorHandler((err) => log(`error ${err.code}: ${err.message}`)));
+  refuseUnknownBodyFields(api);
 
   api.use('/api/*', async (c, next) => {
-    await next();
+    // Set before the route answers: Hono applies them to the response it builds. A header set on a finished
+    // response makes Hono rebuild it from `res.body`, a stream, which copies a Uint8Array body (a cached
+    // 300 KiB list) on every request and writes it chunk by chunk. Afterwards only where a route built its own
+    // response with other values: these two always win, as before.
     c.header('Cache-Control', 'no-store');
     c.header('X-Content-Type-Options', 'nosniff');
+    await next();
+    if (c.res.headers.get('Cache-Control') !== 'no-store') c.header('Cache-Control', 'no-store');
+    if (c.res.headers.get('X-Content-Type-Options') !== 'nosniff') c.header('X-Content-Type-Options', 'nosniff');
   });
   if (opts.corsOrigins?.length) {
     const allowed = new Set(opts.corsOrigins);

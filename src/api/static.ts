@@ -29,27 +29,19 @@ export const DASHBOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
-interface Cached {
-  mtimeMs: number;
-  body: Buffer;
-}
-
 /**
  * Serves the built dashboard (dist/web): files by path, anything else that looks like a page
  * falls back to index.html (client-side routes). `/api/*` never reaches here.
+ * Files are read from disk on each request (the OS keeps them in its page cache), never held by the process:
+ * `infrakt serve` runs for months, and browsers keep the hashed assets forever anyway.
  */
 export function dashboardHandler(root: string) {
   const base = resolve(root);
-  const cache = new Map<string, Cached>();
 
   async function load(file: string): Promise<Buffer | null> {
     const st = await stat(file).catch(() => null);
     if (!st?.isFile()) return null;
-    const hit = cache.get(file);
-    if (hit && hit.mtimeMs === st.mtimeMs) return hit.body;
-    const body = await readFile(file);
-    cache.set(file, { mtimeMs: st.mtimeMs, body });
-    return body;
+    return readFile(file).catch(() => null);
   }
 
   /** The file's response, or null (→ the caller's 404). */

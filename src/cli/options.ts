@@ -10,6 +10,15 @@ export function intOption(value: string): number {
   return Number.parseInt(value, 10);
 }
 
+/** A count (`--limit`, `--lines`): a whole number from 1 to `max` (a negative or zero count used to mean "all"). */
+export const countOption =
+  (max: number) =>
+  (value: string): number => {
+    const n = intOption(value);
+    if (n < 1 || n > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+    return n;
+  };
+
 /** Reads a compose file given on the command line (its content is stored with the app). */
 export function readComposeFile(path: string): string {
   // A regular file of at most 1 MB (the limit apps are stored with): never a FIFO or a device.

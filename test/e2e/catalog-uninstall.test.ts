@@ -1,6 +1,7 @@
 // `catalog uninstall` end to end on a real systemd VPS (the fresh-VPS container over SSH) with the built CLI,
 // `infrakt serve` and Chromium: the built-in node-exporter installed and uninstalled through the CLI (package,
-// service and port gone), an entry without uninstall.sh refused before anything runs, a failing uninstall.sh
+// service and port gone) and on a server that had it before (package, settings file and service stay as they
+// were, also after a second install), an entry without uninstall.sh refused before anything runs, a failing uninstall.sh
 // keeping the record and naming its exit code (CLI and API), then the removal through the API and through the
 // dashboard's Remove button, each time checked on the server and in `catalog installed`.
 import { readFileSync } from 'node:fs';
@@ -131,6 +132,50 @@ describe.skipIf(!runIt)('catalog uninstall (built CLI, API, dashboard, systemd V
     expect(await onVps('curl -fsS -o /dev/null http://127.0.0.1:9100/metrics && echo up || echo down')).toBe('down');
     expect(await onVps('test -e /etc/default/prometheus-node-exporter && echo kept || echo gone')).toBe('gone');
     expect(await installed()).not.toContain('host:node-exporter');
+  });
+
+  it('node-exporter the server had: installed twice and uninstalled, its package, settings and service stay', async () => {
+    // The server's own exporter, on another port with its own settings file.
+    const own = 'ARGS="--web.listen-address=127.0.0.1:9101"';
+    await onVps(
+      `DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus-node-exporter >/dev/null 2>&1; echo '${own}' > /etc/default/prometheus-node-exporter && systemctl enable prometheus-node-exporter 2>/dev/null && systemctl restart prometheus-node-exporter`,
+    );
+    const pkg = 'dpkg -s prometheus-node-exporter 2>/dev/null | grep -q "^Status: install ok installed"';
+    expect(await onVps(`${pkg} && echo installed || echo removed`)).toBe('installed');
+    const serving = async (port: number) => {
+      const until = Date.now() + 30_000;
+      for (;;) {
+        if ((await onVps(`curl -fsS -o /dev/null http://127.0.0.1:${port}/metrics && echo up || echo down`)) === 'up')
+          return 'up';
+        if (Date.now() > until) return 'down';
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    expect(await serving(9101)).toBe('up');
+    const before = await onVps('sha256sum /etc/default/prometheus-node-exporter');
+
+    const inst = await cli('install-node-exporter-had', ['catalog', 'install', 'node-exporter', '--server', 'vps'], []);
+    expect(inst.code, inst.stderr + inst.stdout).toBe(0);
+    expect(await onVps('grep -c "Managed by infrakt" /etc/default/prometheus-node-exporter')).toBe('1');
+    // A second install with other values runs install.sh again; the record keeps the server's own file.
+    const again = await cli(
+      'reinstall-node-exporter-had',
+      ['catalog', 'install', 'node-exporter', '--server', 'vps', '--set', 'collectors=systemd'],
+      [],
+    );
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    expect(await onVps('grep -c -- "--collector.systemd" /etc/default/prometheus-node-exporter')).toBe('1');
+
+    const un = await cli('uninstall-node-exporter-had', ['catalog', 'uninstall', 'node-exporter', '--yes'], []);
+    expect(un.code, un.stderr + un.stdout).toBe(0);
+    expect(await onVps(`${pkg} && echo installed || echo removed`)).toBe('installed');
+    expect(await onVps('sha256sum /etc/default/prometheus-node-exporter')).toBe(before);
+    expect(await onVps('systemctl is-enabled prometheus-node-exporter')).toBe('enabled');
+    expect(await serving(9101)).toBe('up');
+    expect(await onVps('curl -fsS -o /dev/null http://127.0.0.1:9100/metrics && echo up || echo down')).toBe('down');
+    expect(await onVps('test -e /var/lib/infrakt/catalog/node-exporter && echo kept || echo gone')).toBe('gone');
+    expect(await installed()).not.toContain('host:node-exporter');
+    await onVps('DEBIAN_FRONTEND=noninteractive apt-get purge -y -q prometheus-node-exporter >/dev/null 2>&1');
   });
 
   it('an entry without uninstall.sh is refused before anything runs; its record and files stay', async () => {

@@ -121,4 +121,11 @@ describe('errors a user can act on', () => {
     expect((await cli('app', 'create', '--server', 'later', '--name', 'pem', '--image', 'nginx:alpine')).code).toBe(0);
     expect((await cli('env', 'set', 'pem', 'KEY=-----BEGIN KEY-----\nabc\n-----END KEY-----\n')).code).toBe(0);
   });
+
+  it('secret set refuses a bad name before it asks for the value', async () => {
+    const r = await cli('secret', 'set', 'bad name');
+    expect(r.code).toBe(EXIT_CODES.VALIDATION);
+    expect(r.stderr).toMatch(/invalid secret name/);
+    expect(r.stderr).not.toMatch(/no value of secret/);
+  });
 });

@@ -5,6 +5,8 @@
 // the same commit deploys, and `privileged: true` is still refused. Then a plain release follows and the admin
 // revokes the allowance: a rollback to the socket release by the deployer token is refused naming the field (the
 // plain release keeps serving), while the admin's rollback to it is accepted, as the admin's deploy of it would be.
+// Last, a catalog entry whose compose file mounts the socket, installed by the admin through the CLI, gets exactly
+// that allowance (app show), so the deployer token's rollback of it succeeds.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,6 +154,7 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
     await env?.close();
     removeAppImages(app);
     removeAppImages(`${app}-pr-7`);
+    removeAppImages(`${app}-cat`);
     if (repo) rmSync(repo, { recursive: true, force: true });
   });
 
@@ -280,5 +283,23 @@ describe('privileged options in a repository compose file (infrakt serve, sshd, 
     expect((await get(env.httpPort, `${app}.test`)).body).toContain('version=v2');
     expect(await current()).toBe(socketRelease.source);
     expect(socketMounted()).toBe(true);
+  }, 300_000);
+
+  it("a catalog entry mounting the socket, installed by the admin, is allowed it: the deployer's rollback goes through", async () => {
+    const cat = `${app}-cat`;
+    await env.ok([
+      ...['catalog', 'install', 'sockweb', '--server', env.server, '--name', cat, '--domain', `${cat}.test`],
+      ...['--catalog-dir', join(REPO_ROOT, 'test', 'fixtures', 'catalog-privileged'), '--yes'],
+    ]);
+    const shown = JSON.parse((await env.ok(['app', 'show', cat, '--json'])).stdout);
+    expect(shown.settings.privileges).toEqual(['docker_socket']);
+    expect((await env.ok(['app', 'show', cat])).stdout).toMatch(/privileges\s+docker_socket/);
+    await env.ok(['app', 'deploy', cat]);
+    const byToken = await api(`/api/apps/${cat}/rollback`, { method: 'POST', auth: deployer, json: { release: 1 } });
+    expect(byToken.status).toBe(202);
+    const done = await ended(byToken.body.jobId);
+    expect([done.status, done.error?.message]).toEqual(['succeeded', undefined]);
+    expect((await get(env.httpPort, `${cat}.test`)).body).toContain('version=v1');
+    await env.ok(['app', 'destroy', cat, '--yes']);
   }, 300_000);
 });

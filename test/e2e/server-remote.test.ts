@@ -116,6 +116,13 @@ describe.skipIf(!available)('server commands over real sshd (built CLI)', () => 
     const ssh = await cli(['server', 'ssh', 'web-1', '--', 'echo', 'should-not-run']);
     expect(ssh.code).not.toBe(0);
     expect(ssh.stdout).not.toContain('should-not-run');
+    // The fleet command names the host and how to accept its new key, too; nothing ran there.
+    const fleet = await cli(['server', 'exec', '--server', 'web-1', '--', 'echo', 'should-not-run']);
+    expect(fleet.code).not.toBe(0);
+    expect(fleet.stdout).not.toContain('should-not-run');
+    expect(fleet.stderr).toContain('web-1: HOST_KEY_MISMATCH');
+    expect(fleet.stderr).toContain('hint: if the server was really reinstalled');
+    expect(fleet.stderr).toContain('infrakt server trust web-1');
 
     // Without a TTY, trust shows old and new and asks for --fingerprint/--yes.
     const ask = await cli(['server', 'trust', 'web-1']);

@@ -334,6 +334,21 @@ describe('web dashboard in Chromium', () => {
     const old = sshd.fingerprint;
     await sshd.restartWithNewHostKey();
     expect(sshd.fingerprint).not.toBe(old);
+    // A job on that server fails before anything is sent, and its page says what happened and how to accept the
+    // new key (the job's error code and hint, as for any refused request).
+    const reload = await fetch(`${served.base}/api/servers/${SERVER}/proxy/reload`, {
+      method: 'POST',
+      headers: { 'X-API-Key': served.key },
+    });
+    expect(reload.status).toBe(202);
+    const { jobId } = (await reload.json()) as { jobId: string };
+    await page.goto(`${served.base}/jobs/${jobId}`);
+    const failed = page.locator('[data-job-status="failed"]');
+    await failed.waitFor({ timeout: 60_000 });
+    const alert = failed.getByRole('alert');
+    await alert.getByText('[HOST_KEY_MISMATCH]').waitFor();
+    await alert.getByText(`infrakt server trust ${SERVER}`).waitFor();
+    expect(await alert.textContent()).toContain(`got ${sshd.fingerprint}`);
     await page.getByRole('link', { name: 'Servers' }).first().click();
     await page.getByRole('link', { name: SERVER, exact: true }).click();
     await page.getByRole('button', { name: 'Test', exact: true }).click();

@@ -24,13 +24,15 @@ export interface ServeOptions {
   /** Also wait until the output matches this (e.g. /reverse proxy/: the watchers have started). */
   readonly ready?: RegExp;
   readonly timeoutMs?: number;
+  /** Node options before the CLI, e.g. `--heapsnapshot-signal=SIGUSR2` (Node's own, not V8 flags). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export async function startServe(home: string, opts: ServeOptions = {}): Promise<Served> {
   let out = '';
   const child = spawn(
     process.execPath,
-    [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
+    [...(opts.nodeArgs ?? []), CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
     { cwd: REPO_ROOT, env: { ...process.env, INFRAKT_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const collect = (b: Buffer) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,16 @@ describe('dashboard files at /', () => {
     const api = await f.req('/api/nothing-here');
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('files are read from disk on each request, not held in memory (same size and mtime, new bytes served)', async () => {
+    const file = join(web, 'assets', 'chunk-Kk77Jj66.js');
+    writeFileSync(file, 'console.log("a")');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(await (await f.app.request('/assets/chunk-Kk77Jj66.js')).text()).toBe('console.log("a")');
+    writeFileSync(file, 'console.log("b")');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(await (await f.app.request('/assets/chunk-Kk77Jj66.js')).text()).toBe('console.log("b")');
   });
 
   it('HEAD works for files', async () => {

@@ -127,7 +127,10 @@ describe('runJob (CLI progress)', () => {
     expect(text.startsWith('\x1b[?25l')).toBe(true);
     expect(text.endsWith('\x1b[?25h')).toBe(true);
     const last = strip(text.slice(text.lastIndexOf('\x1b[0J')));
-    expect(last).toMatch(/^✓ pull \(2\d\dms\)\n✓ start \(\d+ms\)\n$/);
+    const final = /^✓ pull \((\d+)ms\)\n✓ start \(\d+ms\)\n$/.exec(last);
+    expect(final, last).not.toBeNull();
+    // A lower bound only: the step waited 250 ms, and a busy machine may take longer to resume it.
+    expect(Number(final?.[1])).toBeGreaterThanOrEqual(240);
   });
 
   it('Ctrl-C cancels the job; the command fails with CANCELLED', async () => {

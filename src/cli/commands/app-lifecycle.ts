@@ -8,7 +8,7 @@ import {
   prepareStop,
 } from '../../services/apps/app-lifecycle.js';
 import { withCtx } from '../context.js';
-import { intOption } from '../options.js';
+import { countOption } from '../options.js';
 import { c, printJson, success } from '../output.js';
 import { runPlanCli } from '../progress.js';
 import { confirmByName } from '../prompt.js';
@@ -19,7 +19,7 @@ export function registerAppLifecycleCommands(app: Command): void {
     .command('logs <name>')
     .description('show the logs of the current release')
     .option('--server <server>', 'server of the app')
-    .option('--lines <n>', 'how many lines from the end', intOption, 100)
+    .option('--lines <n>', 'how many lines from the end (1-1000000)', countOption(1_000_000), 100)
     .option('-f, --follow', 'keep streaming new lines (Ctrl-C to stop)')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {

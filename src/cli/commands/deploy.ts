@@ -4,7 +4,7 @@ import { listDeployments } from '../../services/apps/releases.js';
 import { prepareRollback } from '../../services/apps/rollback.js';
 import { clusterDeployPlan, clusterRollbackPlan } from '../../services/clusters/cluster-app-ops.js';
 import { withCtx } from '../context.js';
-import { intOption } from '../options.js';
+import { countOption, intOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
 import { printClusterResult, printRelease } from '../print-release.js';
 import { runPlanCli } from '../progress.js';
@@ -61,7 +61,7 @@ export function registerDeployCommands(app: Command): void {
     .command('deployments <name>')
     .description('release history: id, source (image digest / git commit / compose hash), times, status, who')
     .option('--server <server>', 'server of the app')
-    .option('--limit <n>', 'how many', intOption, 20)
+    .option('--limit <n>', 'how many (1-500)', countOption(500), 20)
     .option('--json', 'print as JSON')
     .action(async (name: string, o) => {
       await withCtx(async (ctx) => {

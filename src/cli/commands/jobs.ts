@@ -7,7 +7,7 @@ import { silentSteps } from '../../services/jobs/job-output.js';
 import { resolveJobRef } from '../../services/jobs/job-ref.js';
 import { getServerRow } from '../../services/servers/servers.js';
 import { withCtx } from '../context.js';
-import { intOption } from '../options.js';
+import { countOption } from '../options.js';
 import { c, dash, printJson, printTable, status } from '../output.js';
 import { duration } from '../progress-render.js';
 import { groupSteps, notRunLine } from '../step-groups.js';
@@ -32,7 +32,7 @@ export function registerJobCommands(job: Command): void {
     .option('--status <status>', `only jobs in this state (${JOB_STATUSES.join(', ')})`)
     .option('--app <app>', 'only jobs of this app')
     .option('--server <server>', 'only jobs of this server (or, with --app, the server of the app)')
-    .option('--limit <n>', 'how many', intOption, 30)
+    .option('--limit <n>', 'how many (1-500)', countOption(500), 30)
     .option('--json', 'print as JSON')
     .action(async (o) => {
       if (o.status && !JOB_STATUSES.includes(o.status)) {

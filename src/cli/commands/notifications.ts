@@ -5,7 +5,7 @@ import { CHANNEL_TYPES, type ChannelAddInput, NOTIFY_EVENTS } from '../../core/s
 import { addChannel, listChannels, removeChannel } from '../../services/notifications/channels.js';
 import { listNotifyDeliveries, testChannel } from '../../services/notifications/deliveries.js';
 import { withCtx } from '../context.js';
-import { intOption } from '../options.js';
+import { countOption, intOption } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
 import { confirm } from '../prompt.js';
 import { readSecretInput } from '../secret-input.js';
@@ -150,7 +150,7 @@ export function registerNotifyCommands(notify: Command): void {
     .command('deliveries')
     .description('the delivery log, newest first: event, channel, status, attempts, last error')
     .option('--channel <name>', 'only this channel')
-    .option('--limit <n>', 'how many', intOption, 30)
+    .option('--limit <n>', 'how many (1-500)', countOption(500), 30)
     .option('--json', 'print as JSON')
     .action(async (o) => {
       await withCtx(async (ctx) => {

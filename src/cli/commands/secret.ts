@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { parseInput } from '../../core/schemas/parse.js';
+import { secretNameSchema } from '../../core/schemas/secret.js';
 import { deleteSecret, getSecret, listSecrets, setSecret } from '../../services/secrets/secrets.js';
 import { withCtx } from '../context.js';
 import { c, printJson, printTable, success } from '../output.js';
@@ -10,6 +12,8 @@ export function registerSecretCommands(secret: Command): void {
     .description('store a named secret (value from stdin or a hidden prompt), encrypted like env values')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o) => {
+      // The name first: nobody should type a secret to learn then that its name was refused.
+      parseInput(secretNameSchema, name, 'secret name');
       const value = await readSecretInput(`value of secret ${name}`);
       await withCtx(async (ctx) => {
         const r = await setSecret(ctx, name, value);

@@ -156,6 +156,9 @@ export function registerServe(program: Command): void {
               'Serve it through a TLS reverse proxy or an SSH tunnel instead.',
           );
         }
+        // Start-up garbage is collected once now (see startup-gc.ts), not whenever V8 gets round to it.
+        const { collectStartupGarbage } = await import('../../api/startup-gc.js');
+        void collectStartupGarbage();
         await new Promise<void>((resolve) => {
           const stop = (sig: string) => {
             info(`${sig}: shutting down (running jobs are marked interrupted on the next start)`);

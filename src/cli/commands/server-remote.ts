@@ -202,6 +202,8 @@ export function registerServerRemoteCommands(server: Command): void {
           for (const r of failed) {
             const why = r.error ? `${r.error.code}: ${r.error.message}` : `exit ${r.exitCode}`;
             process.stderr.write(`${ce.red('✗')} ${r.server}: ${why}\n`);
+            // What to do about it (a changed host key: how to accept the new one), as any single-server command says.
+            if (r.error?.hint) process.stderr.write(`  ${ce.dim(`hint: ${r.error.hint}`)}\n`);
           }
           process.stderr.write(
             `${results.length - failed.length}/${results.length} servers ok${failed.length ? `, ${failed.length} failed` : ''}\n`,

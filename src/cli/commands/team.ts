@@ -7,6 +7,7 @@ import { listAudit, verifyAudit } from '../../services/audit/audit-log.js';
 import { createToken, listTokens, revokeToken } from '../../services/tokens/tokens.js';
 import { addUser, listUsers, removeUser, setPassword, updateUser } from '../../services/users/users.js';
 import { withCtx } from '../context.js';
+import { countOption } from '../options.js';
 import { c, dash, info, printJson, printTable, success } from '../output.js';
 import { confirm } from '../prompt.js';
 import { readSecretInput } from '../read-secret.js';
@@ -189,7 +190,7 @@ export function registerAuditCommands(audit: Command): void {
     .option('--target <target>', 'e.g. web, s1/web')
     .option('--action <action>', 'e.g. "POST /api/apps/:name/deploy", app.create')
     .option('--since <iso>', 'entries at or after this time, e.g. 2026-01-31T00:00:00Z')
-    .option('--limit <n>', 'at most this many (default 100)', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most this many (default 100, at most 10000)', countOption(10_000))
     .option('--json', 'print as JSON')
     .action(async (o) => {
       if (o.since && Number.isNaN(Date.parse(o.since)))

@@ -3,7 +3,7 @@ import type { WebhookView } from '../../core/schemas/views/webhooks.js';
 import { listWebhookDeliveries } from '../../services/webhooks/deliveries.js';
 import { disableWebhook, enableWebhook, rotateWebhook, showWebhook } from '../../services/webhooks/hooks.js';
 import { withCtx } from '../context.js';
-import { intOption } from '../options.js';
+import { countOption } from '../options.js';
 import { c, dash, printJson, printTable, status, success } from '../output.js';
 
 function printHook(v: WebhookView, o: { baseUrl?: string }): void {
@@ -90,7 +90,7 @@ export function registerWebhookCommands(app: Command): void {
   hook
     .command('deliveries <app>')
     .description('the delivery log, newest first: event, ref, commit, outcome, job')
-    .option('--limit <n>', 'how many', intOption, 30)
+    .option('--limit <n>', 'how many (1-200)', countOption(200), 30)
     .option('--server <server>', 'server of the app')
     .option('--json', 'print as JSON')
     .action(async (name: string, o) => {

@@ -71,6 +71,7 @@ export const gitUrlSchema = z
 export const healthCheckSchema = z.object({
   path: z
     .string()
+    .max(2048, 'must be at most 2048 characters')
     .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'must be a URL path starting with "/"')
     .default('/'),
   intervalMs: z.coerce.number().int().min(100).max(60_000).default(1000),

@@ -146,3 +146,65 @@ export async function rollbackComposeCheck(ctx: Ctx, app: Pick<AppRow, 'id'>, re
     instead: 'roll back to a release without it, let an admin roll back',
   };
 }
+
+/** The classes a compose file needs an allowance for, each once, in the order of PRIVILEGE_CLASSES. */
+export function neededPrivileges(content: string): PrivilegeClass[] {
+  const found = privilegedComposeFindings(parseComposeFile(content));
+  return PRIVILEGE_CLASSES.filter((c) => found.some((f) => f.class === c));
+}
+
+/**
+ * A catalog entry's compose file that needs privileged options may be installed or upgraded by an admin only:
+ * refused for anyone below before a job exists, naming the fields (the install would record the allowance,
+ * which only an admin may grant).
+ */
+export function assertCatalogComposeAllowed(ctx: Ctx, content: string, entry: string, app: string): void {
+  if (isAdmin(ctx)) return;
+  const found = privilegedComposeFindings(parseComposeFile(content));
+  if (found.length === 0) return;
+  const classes = PRIVILEGE_CLASSES.filter((c) => found.some((f) => f.class === c));
+  throw new InfraktError(
+    'FORBIDDEN',
+    `${principalOf(ctx).name} may not install ${entry} as ${app}: its compose file sets ${found[0]!.field}${
+      found.length > 1
+        ? ` (also: ${found
+            .slice(1)
+            .map((f) => f.field)
+            .join(', ')})`
+        : ''
+    }, which gives root on the server`,
+    {
+      hint: `an admin installs it, which allows ${classes.join(',')} for the app`,
+      details: { fields: found.map((f) => f.field), classes, need: 'admin', have: principalOf(ctx).level },
+    },
+  );
+}
+
+/**
+ * An admin's catalog install or upgrade allows the app exactly the classes the entry's compose file needs, on top
+ * of what the app already had (an upgrade keeps the classes of the releases it can roll back to), so a deployer's
+ * later rollback or redeploy of it passes the check as after a hand-set `--allow-privileged`. Audited like one.
+ * Returns the classes added (none when nothing was needed or all were allowed already).
+ */
+export async function allowCatalogPrivileges(
+  ctx: Ctx,
+  app: AppRow,
+  target: string,
+  needed: readonly PrivilegeClass[],
+  entry: string,
+): Promise<PrivilegeClass[]> {
+  if (needed.length === 0) return [];
+  assertLevel(ctx, 'admin', 'allow privileged compose options');
+  const before = await allowedPrivileges(ctx, app.id);
+  const added = needed.filter((c) => !before.includes(c));
+  if (added.length === 0) return [];
+  const allowed = PRIVILEGE_CLASSES.filter((c) => before.includes(c) || needed.includes(c));
+  await writeAllowance(ctx, app, allowed);
+  await audit(ctx, 'app.privileges', target, { allowed, added, removed: [], by: `catalog ${entry}` });
+  return added;
+}
+
+/** Puts an app's allowance back as it was (a failed catalog upgrade). */
+export async function restoreAllowance(ctx: Ctx, app: AppRow, allowed: readonly PrivilegeClass[]): Promise<void> {
+  await writeAllowance(ctx, app, allowed);
+}

@@ -9,6 +9,7 @@ import { parseInput } from '../../core/schemas/parse.js';
 import { Secret } from '../../core/secret.js';
 import { createApp, updateApp } from '../apps/apps.js';
 import { runRelease } from '../apps/deploy/run-release.js';
+import { allowCatalogPrivileges, assertCatalogComposeAllowed, neededPrivileges } from '../apps/privileges.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -77,6 +78,10 @@ export async function prepareComposeInstall(
   if (clash) throw new InfraktError('CONFLICT', `domain ${domain} is already used by app '${clash.name}'`);
   const rendered = renderEntry(m, resolved.values, { app: name, server: server.name, domain });
   const template = entry.template!;
+  // Privileged options (the Docker socket, host namespaces …): an admin's install allows exactly those classes for
+  // the app; anyone below is refused here, before a job or an app exists.
+  assertCatalogComposeAllowed(ctx, template, m.id, name);
+  const needed = neededPrivileges(template);
   return {
     spec: {
       kind: 'catalog.install',
@@ -119,9 +124,18 @@ export async function prepareComposeInstall(
           settings_json: JSON.stringify({ ...(JSON.parse(row.settings_json) as object), catalog }),
         });
         await writeEnv(ctx, row.id, rendered.env);
+        const allowed = await allowCatalogPrivileges(
+          ctx,
+          row,
+          `${server.name}/${name}`,
+          needed,
+          `${m.id} ${m.version}`,
+        );
         await audit(ctx, 'catalog.install', `${server.name}/${name}`, { entry: m.id, version: m.version });
         s.detail(
-          `${m.id} ${m.version} as compose app ${name}; ${Object.keys(rendered.env).length} variable(s) encrypted`,
+          `${m.id} ${m.version} as compose app ${name}; ${Object.keys(rendered.env).length} variable(s) encrypted${
+            allowed.length ? `; allowed ${allowed.join(', ')} (what its compose file needs)` : ''
+          }`,
         );
         return row;
       });

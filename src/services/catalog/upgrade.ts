@@ -11,6 +11,13 @@ import { resolveApp, updateApp } from '../apps/apps.js';
 import type { DeployResult } from '../apps/deploy/deploy-app.js';
 import { runRelease } from '../apps/deploy/run-release.js';
 import { decryptedEnv } from '../apps/env.js';
+import {
+  allowCatalogPrivileges,
+  allowedPrivileges,
+  assertCatalogComposeAllowed,
+  neededPrivileges,
+  restoreAllowance,
+} from '../apps/privileges.js';
 import { sha256 } from '../apps/release-source.js';
 import { applyStep } from '../proxy/proxy.js';
 import { audit } from '../shared/audit.js';
@@ -82,6 +89,9 @@ export async function prepareCatalogUpgrade(
   const rendered = renderEntry(m, resolved.values, { app: app.name, server: server.name, domain });
   const route = m.routes[0]!;
   const template = entry.template!;
+  // As for an install: the new version's privileged options are allowed by an admin's upgrade, refused below.
+  assertCatalogComposeAllowed(ctx, template, m.id, app.name);
+  const needed = neededPrivileges(template);
   return {
     spec: appJobSpec(app, server, 'catalog.upgrade', {
       params: { app: app.name, entry: m.id, from: installed.version, to: m.version },
@@ -104,6 +114,7 @@ export async function prepareCatalogUpgrade(
         domain: app.domain,
         env: await envSnapshot(ctx, app.id),
         routes: await ctx.store.db.selectFrom('proxy_routes').selectAll().where('app_id', '=', app.id).execute(),
+        allowed: await allowedPrivileges(ctx, app.id),
       };
       await job.step('apply new version', async (s) => {
         const settings = JSON.parse(app.settings_json || '{}') as Record<string, unknown>;
@@ -122,13 +133,22 @@ export async function prepareCatalogUpgrade(
           }),
         });
         await writeEnv(ctx, app.id, rendered.env);
+        const allowed = await allowCatalogPrivileges(
+          ctx,
+          app,
+          `${server.name}/${app.name}`,
+          needed,
+          `${m.id} ${m.version}`,
+        );
         if (domainChanged) {
           // The old domain's route goes now; the deploy routes the new one once the new release is healthy.
           await updateApp(ctx, app.id, { domain });
           await ctx.store.db.deleteFrom('proxy_routes').where('app_id', '=', app.id).execute();
         }
         s.detail(
-          `${m.id} ${installed.version} → ${m.version}${domainChanged ? `; domain ${app.domain ?? '-'} → ${domain ?? '-'}` : ''}`,
+          `${m.id} ${installed.version} → ${m.version}${domainChanged ? `; domain ${app.domain ?? '-'} → ${domain ?? '-'}` : ''}${
+            allowed.length ? `; allowed ${allowed.join(', ')} (what its compose file needs)` : ''
+          }`,
         );
       });
       let deployed: DeployResult;
@@ -149,6 +169,7 @@ export async function prepareCatalogUpgrade(
             domain: before.domain,
           });
           await restoreEnv(ctx, app.id, before.env);
+          await restoreAllowance(ctx, app, before.allowed);
           if (domainChanged) await restoreRoutes(ctx, app.id, before.routes);
           s.detail(`record restored to ${m.id} ${installed.version}`);
         });

@@ -2,9 +2,10 @@ import type { CpuTicks } from '../../core/commands/server-sample.js';
 import { toInfraktError } from '../../core/errors.js';
 import type { Damping } from '../../core/plans/flap.js';
 import type { Ctx } from '../shared/context.js';
-import { checkApp } from './app-checks.js';
+import { checkApp, watched } from './app-checks.js';
 import { DEFAULT_HISTORY_HOURS } from './history.js';
 import { checkServer } from './server-checks.js';
+import { forgetApps } from './states.js';
 
 export interface MonitorOptions {
   /** Deadline of one probe or one server round trip. */
@@ -49,15 +50,22 @@ export class Monitor {
     const apps = await ctx.store.db.selectFrom('apps').selectAll().orderBy('name').execute();
     const byId = new Map(servers.map((s) => [s.id, s]));
     const report: MonitorReport = { servers: servers.length, apps: 0, errors: [] };
+    const unwatched: number[] = [];
     const work: (() => Promise<void>)[] = [
       ...servers.map((s) => () => checkServer(ctx, s, this.cpuTicks, this.o)),
       ...apps.flatMap((a) => {
         const server = byId.get(a.server_id);
         if (!server) return [];
         report.apps++;
+        if (!watched(a)) {
+          unwatched.push(a.id);
+          return [];
+        }
         return [() => checkApp(ctx, a, server, this.o)];
       }),
     ];
+    // Apps not watched start afresh when they come back (checkApp's `forget`), all in one go.
+    await forgetApps(ctx, unwatched).catch((e) => report.errors.push(toInfraktError(e).message));
     const worker = async () => {
       for (let w = work.shift(); w; w = work.shift()) {
         // A check that throws (e.g. the store is busy) is reported; it never stops the round.

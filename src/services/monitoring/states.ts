@@ -52,6 +52,23 @@ export async function forget(ctx: Pick<Ctx, 'store'>, t: Target): Promise<void> 
   await ctx.store.db.deleteFrom('monitor_states').where(column(t), '=', idOf(t)).execute();
 }
 
+/**
+ * `forget` for many apps in a few statements: a monitor round meets every app that is not watched (never
+ * deployed, stopped), and one delete each cost the round — and the start of `infrakt serve` — a statement
+ * per app.
+ */
+export async function forgetApps(ctx: Pick<Ctx, 'store'>, appIds: readonly number[]): Promise<void> {
+  for (let i = 0; i < appIds.length; i += FORGET_CHUNK) {
+    await ctx.store.db
+      .deleteFrom('monitor_states')
+      .where('app_id', 'in', appIds.slice(i, i + FORGET_CHUNK))
+      .execute();
+  }
+}
+
+// Well under SQLite's (and Postgres') limit of bound parameters per statement.
+const FORGET_CHUNK = 500;
+
 export async function setAlarms(ctx: Pick<Ctx, 'store'>, serverId: number, alarms: Record<string, unknown>) {
   await ctx.store.db
     .updateTable('monitor_states')

@@ -111,4 +111,69 @@ describe('monitor round', () => {
     expect(h.samples[0]).toMatchObject({ memPercent: 10, diskPercent: 10, load1: 0.1 });
     expect(connects).toBe(4);
   });
+
+  it('apps not watched (never deployed, stopped) lose their monitor state in the round, in batches', async () => {
+    const server = await ctx.store.db
+      .selectFrom('servers')
+      .select('id')
+      .where('name', '=', 'srv')
+      .executeTakeFirstOrThrow();
+    const now = new Date().toISOString();
+    // More than one batch of 500; every app had a state from when it was watched.
+    const apps = Array.from({ length: 1100 }, (_, i) => ({
+      server_id: server.id,
+      name: `idle-${i}`,
+      app_type: 'image',
+      domain: `idle-${i}.example.com`,
+      port: 3000,
+      git_repo: null,
+      branch: null,
+      image: 'nginx:alpine',
+      status: i % 2 ? 'stopped' : 'created',
+      settings_json: '{}',
+      current_release: i % 2 ? 1 : null,
+      created_at: now,
+      updated_at: now,
+    }));
+    for (let i = 0; i < apps.length; i += 200)
+      await ctx.store.db
+        .insertInto('apps')
+        .values(apps.slice(i, i + 200))
+        .execute();
+    const ids = (await ctx.store.db.selectFrom('apps').select('id').where('name', 'like', 'idle-%').execute()).map(
+      (a) => a.id,
+    );
+    for (let i = 0; i < ids.length; i += 200) {
+      await ctx.store.db
+        .insertInto('monitor_states')
+        .values(
+          ids.slice(i, i + 200).map((id) => ({
+            app_id: id,
+            server_id: null,
+            state: 'up' as const,
+            streak: 0,
+            changed_at: now,
+            checked_at: now,
+            last_error: null,
+            alarms_json: '{}',
+          })),
+        )
+        .execute();
+    }
+    // A statement per app made the round at serve's start 1,000 deletes (and megabytes of garbage): count them.
+    let stateDeletes = 0;
+    const db = ctx.store.db.withPlugin({
+      transformQuery: ({ node }) => {
+        if (node.kind === 'DeleteQueryNode' && JSON.stringify(node).includes('"monitor_states"')) stateDeletes++;
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    });
+    const report = await new Monitor(DEFAULT_MONITOR).round({ ...ctx, store: { ...ctx.store, db } });
+    expect(report).toMatchObject({ apps: 1100, errors: [] });
+    expect(stateDeletes).toBe(3);
+    const left = await ctx.store.db.selectFrom('monitor_states').select(['app_id', 'server_id']).execute();
+    expect(left.filter((s) => s.app_id !== null)).toEqual([]);
+    expect(left.filter((s) => s.server_id === server.id)).toHaveLength(1);
+  });
 });

@@ -37,6 +37,17 @@ export class ApiError extends Error {
 
 export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
 
+/**
+ * An error carried inside an answer rather than as a refusal — a failed job, a failed server check, a stream's or
+ * terminal's error event — as an ApiError, so views show its code and hint (e.g. how to accept a changed host key)
+ * like those of any refused request. Status 0: no HTTP refusal.
+ */
+export function carriedError(e: unknown, fallbackMessage = 'failed'): ApiError {
+  const o = e && typeof e === 'object' ? (e as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  return new ApiError(0, str(o.code) ?? 'ERROR', str(o.message) ?? fallbackMessage, str(o.hint));
+}
+
 const FALLBACK_CODES: Record<number, string> = {
   400: 'VALIDATION',
   401: 'UNAUTHORIZED',

@@ -1,5 +1,6 @@
 import { Pause, Play, Search } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { carriedError } from '../api/client.js';
 import { api, endpoints } from '../api/endpoints.js';
 import { type AppLogLine, filterLines, parseLogEvent } from '../lib/log-lines.js';
 import { ErrorState } from './states.js';
@@ -34,7 +35,7 @@ export function AppLogs({ app }: { app: string }) {
             onEvent: (ev) => {
               if (ev.id) last = ev.id;
               if (ev.event === 'error') {
-                setError(Object.assign(new Error('log stream error'), safeJson(ev.data)?.error ?? {}));
+                setError(carriedError(safeJson(ev.data)?.error, 'log stream error'));
                 return;
               }
               if (ev.event === 'end') return;

@@ -1,6 +1,7 @@
 import { ExternalLink } from 'lucide-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { carriedError } from '../api/client.js';
 import type { JobAccepted } from '../api/types.js';
 import type { JobState } from '../lib/job-state.js';
 import { Dialog } from './dialog.js';
@@ -27,7 +28,7 @@ export function JobDialog({
       toast.success(`${title}: done`, j.target);
       onSucceeded?.();
     } else if (j.status === 'cancelled') toast.info(`${title}: cancelled`, j.target);
-    else toast.error(`${title}: failed`, j.error ? Object.assign(new Error(j.error.message), j.error) : undefined);
+    else toast.error(`${title}: failed`, j.error ? carriedError(j.error) : undefined);
   };
   return (
     <Dialog open={jobId !== null} onClose={onClose} title={title} wide>

@@ -1,5 +1,6 @@
 import { Ban, CheckCircle2, Circle, CircleDashed, Loader2, MinusCircle, XCircle } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { carriedError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import type { JobStep } from '../api/types.js';
 import { formatDuration, formatTime } from '../lib/format.js';
@@ -119,7 +120,7 @@ export function JobView({
           </Button>
         ) : null}
       </div>
-      {job.error ? <ErrorState error={Object.assign(new Error(job.error.message), job.error)} /> : null}
+      {job.error ? <ErrorState error={carriedError(job.error)} /> : null}
       <div className={`grid gap-3 ${compact ? '' : 'lg:grid-cols-[minmax(14rem,1fr)_2fr]'}`}>
         <div>
           <h3 className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">Steps</h3>

@@ -3,6 +3,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { Plug, Unplug } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
+import { carriedError } from '../api/client.js';
 import type { TerminalServerMessage, TerminalTicket } from '../api/types.js';
 import { FormError } from './form-parts.js';
 import { Button } from './ui.js';
@@ -92,7 +93,7 @@ export default function WebTerminal({
           setPhase({ state: 'ended', message: `The session ended (exit ${msg.code}).` });
         } else if (msg.type === 'error') {
           ended = true;
-          setPhase({ state: 'failed', error: Object.assign(new Error(msg.error.message), msg.error) });
+          setPhase({ state: 'failed', error: carriedError(msg.error) });
         }
       };
       ws.onclose = () => {

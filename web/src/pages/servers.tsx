@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Plus, RadioTower } from 'lucide-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { carriedError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import type { ServerView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
@@ -31,10 +32,7 @@ export function ServerActions({ server, onRemoved }: { server: ServerView; onRem
           `${r.system ?? ''} · ${r.durationMs} ms${r.pinned ? ` · host key pinned: ${r.fingerprint}` : ''}`,
         );
       } else {
-        toast.error(
-          `${server.name}: ${r.status.replaceAll('_', ' ')}`,
-          r.error ? Object.assign(new Error(r.error.message), r.error) : undefined,
-        );
+        toast.error(`${server.name}: ${r.status.replaceAll('_', ' ')}`, r.error ? carriedError(r.error) : undefined);
       }
     } catch (e) {
       toast.error(`Could not test ${server.name}`, e);
