@@ -4,8 +4,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './sshd.js';
+
+export { freePort };
 
 export const CADDY_BIN = process.env.INFRAKT_TEST_CADDY ?? 'caddy';
 
@@ -35,22 +37,11 @@ export interface CaddyInstance {
   stop(): Promise<void>;
 }
 
-/** A port free on 127.0.0.1 right now (listen on :0, read, close). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? done(addr.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
+/** Several free loopback ports, all different (the harness's `freePort` never hands one out twice). */
 async function distinctFreePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
+  const ports: number[] = [];
+  while (ports.length < n) ports.push(await freePort());
+  return ports;
 }
 
 export interface CaddyGlobals {

@@ -132,17 +132,26 @@ export function getClientKeys(): ClientKeys {
   return clientKeys;
 }
 
-/** A free loopback TCP port (listen on :0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+/** Ports this process handed out: the kernel may offer a just-closed one again, and callers take several in a row. */
+const handedOut = new Set<number>();
+
+/** A free loopback TCP port (listen on :0, read it, close), never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const addr = srv.address();
+        const got = typeof addr === 'object' && addr ? addr.port : 0;
+        srv.close(() => resolve(got));
+      });
     });
-  });
+    if (port > 0 && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 function sshdConfig(
