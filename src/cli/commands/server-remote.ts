@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { InfraktError } from '../../core/errors.js';
+import { ERROR_CODES, type ErrorCode, InfraktError } from '../../core/errors.js';
 import type { ServerStatusReport } from '../../core/schemas/views/servers.js';
 import { relayOfServer } from '../../services/edge/devices.js';
 import { execToSecret } from '../../services/secrets/exec-to-secret.js';
@@ -210,9 +210,19 @@ export function registerServerRemoteCommands(server: Command): void {
           );
         }
         if (failed.length > 0) {
-          throw new InfraktError('COMMAND_FAILED', `${failed.length} of ${results.length} servers failed`, {
-            details: { failed: failed.map((r) => r.server) },
-          });
+          // Every host failed with the same infrakt error (a changed host key, nothing reachable): that code and its
+          // exit code, as a single-server command gives. Any host ok, mixed causes, or commands that exited
+          // non-zero: COMMAND_FAILED.
+          const codes = new Set(failed.map((r) => r.error?.code));
+          const shared = failed.length === results.length && codes.size === 1 ? failed[0]?.error : undefined;
+          const code = (ERROR_CODES as readonly string[]).includes(shared?.code ?? '')
+            ? (shared?.code as ErrorCode)
+            : 'COMMAND_FAILED';
+          throw new InfraktError(
+            code,
+            `${failed.length} of ${results.length} servers failed${code !== 'COMMAND_FAILED' ? ` (${code})` : ''}`,
+            { details: { failed: failed.map((r) => r.server) } },
+          );
         }
       });
     });
