@@ -149,33 +149,30 @@ export async function rollbackComposeCheck(ctx: Ctx, app: Pick<AppRow, 'id'>, re
 
 /** The classes a compose file needs an allowance for, each once, in the order of PRIVILEGE_CLASSES. */
 export function neededPrivileges(content: string): PrivilegeClass[] {
-  const found = privilegedComposeFindings(parseComposeFile(content));
-  return PRIVILEGE_CLASSES.filter((c) => found.some((f) => f.class === c));
+  return classesOf(privilegedComposeFindings(parseComposeFile(content)));
 }
+
+const classesOf = (found: readonly { class: PrivilegeClass }[]): PrivilegeClass[] =>
+  PRIVILEGE_CLASSES.filter((c) => found.some((f) => f.class === c));
 
 /**
  * A catalog entry's compose file that needs privileged options may be installed or upgraded by an admin only:
  * refused for anyone below before a job exists, naming the fields (the install would record the allowance,
- * which only an admin may grant).
+ * which only an admin may grant). Returns the classes it needs (in PRIVILEGE_CLASSES order), for the allowance.
  */
-export function assertCatalogComposeAllowed(ctx: Ctx, content: string, entry: string, app: string): void {
-  if (isAdmin(ctx)) return;
+export function catalogComposePrivileges(ctx: Ctx, content: string, entry: string, app: string): PrivilegeClass[] {
   const found = privilegedComposeFindings(parseComposeFile(content));
-  if (found.length === 0) return;
-  const classes = PRIVILEGE_CLASSES.filter((c) => found.some((f) => f.class === c));
+  const classes = classesOf(found);
+  if (found.length === 0 || isAdmin(ctx)) return classes;
+  const fields = found.map((f) => f.field);
   throw new InfraktError(
     'FORBIDDEN',
-    `${principalOf(ctx).name} may not install ${entry} as ${app}: its compose file sets ${found[0]!.field}${
-      found.length > 1
-        ? ` (also: ${found
-            .slice(1)
-            .map((f) => f.field)
-            .join(', ')})`
-        : ''
+    `${principalOf(ctx).name} may not install ${entry} as ${app}: its compose file sets ${fields[0]}${
+      fields.length > 1 ? ` (also: ${fields.slice(1).join(', ')})` : ''
     }, which gives root on the server`,
     {
       hint: `an admin installs it, which allows ${classes.join(',')} for the app`,
-      details: { fields: found.map((f) => f.field), classes, need: 'admin', have: principalOf(ctx).level },
+      details: { fields, classes, need: 'admin', have: principalOf(ctx).level },
     },
   );
 }

@@ -9,7 +9,7 @@ import { parseInput } from '../../core/schemas/parse.js';
 import { Secret } from '../../core/secret.js';
 import { createApp, updateApp } from '../apps/apps.js';
 import { runRelease } from '../apps/deploy/run-release.js';
-import { allowCatalogPrivileges, assertCatalogComposeAllowed, neededPrivileges } from '../apps/privileges.js';
+import { allowCatalogPrivileges, catalogComposePrivileges } from '../apps/privileges.js';
 import { getServerRow } from '../servers/servers.js';
 import { audit } from '../shared/audit.js';
 import type { Ctx } from '../shared/context.js';
@@ -80,8 +80,7 @@ export async function prepareComposeInstall(
   const template = entry.template!;
   // Privileged options (the Docker socket, host namespaces …): an admin's install allows exactly those classes for
   // the app; anyone below is refused here, before a job or an app exists.
-  assertCatalogComposeAllowed(ctx, template, m.id, name);
-  const needed = neededPrivileges(template);
+  const needed = catalogComposePrivileges(ctx, template, m.id, name);
   return {
     spec: {
       kind: 'catalog.install',

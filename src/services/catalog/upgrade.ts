@@ -14,8 +14,7 @@ import { decryptedEnv } from '../apps/env.js';
 import {
   allowCatalogPrivileges,
   allowedPrivileges,
-  assertCatalogComposeAllowed,
-  neededPrivileges,
+  catalogComposePrivileges,
   restoreAllowance,
 } from '../apps/privileges.js';
 import { sha256 } from '../apps/release-source.js';
@@ -90,8 +89,7 @@ export async function prepareCatalogUpgrade(
   const route = m.routes[0]!;
   const template = entry.template!;
   // As for an install: the new version's privileged options are allowed by an admin's upgrade, refused below.
-  assertCatalogComposeAllowed(ctx, template, m.id, app.name);
-  const needed = neededPrivileges(template);
+  const needed = catalogComposePrivileges(ctx, template, m.id, app.name);
   return {
     spec: appJobSpec(app, server, 'catalog.upgrade', {
       params: { app: app.name, entry: m.id, from: installed.version, to: m.version },

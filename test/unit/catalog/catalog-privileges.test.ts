@@ -8,7 +8,6 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
-import type { Principal } from '../../../src/core/access.js';
 import { appSettingsView } from '../../../src/services/apps/app-settings-view.js';
 import { resolveApp } from '../../../src/services/apps/apps.js';
 import { prepareDeploy } from '../../../src/services/apps/deploy/deploy-app.js';
@@ -23,22 +22,8 @@ import { registerServer } from '../../../src/services/servers/servers.js';
 import type { Ctx } from '../../../src/services/shared/context.js';
 import { runPlan } from '../../../src/services/shared/job-plan.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
+import { deployer, ssAllBut } from '../../helpers/deploy-fixtures.js';
 import { openTestState, type TestState, tempDir } from '../../helpers/state.js';
-
-const ssAllBut = (...free: number[]) =>
-  Array.from({ length: 10000 }, (_, i) => 20000 + i)
-    .filter((p) => !free.includes(p))
-    .map((p) => `LISTEN 0 4096 127.0.0.1:${p} 0.0.0.0:*`)
-    .join('\n');
-
-const deployer: Principal = {
-  kind: 'token',
-  id: 'token:ci',
-  name: 'token ci',
-  level: 'deploy',
-  servers: null,
-  apps: null,
-};
 
 /** A user catalog entry `sockapp` in versions 1 (plain) and 2 (the Docker socket mounted). */
 function writeSockApp(dir: string) {

@@ -12,17 +12,12 @@ import { registerServer } from '../../../src/services/servers/servers.js';
 import type { Ctx } from '../../../src/services/shared/context.js';
 import { runPlan } from '../../../src/services/shared/job-plan.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
+import { ssAllBut } from '../../helpers/deploy-fixtures.js';
 import { openTestState, type TestState } from '../../helpers/state.js';
 
 const SECRET = 'sup3r-s3cret-value';
 
 /** `ss -Htan` output with every port of the release range listening except `free`. */
-const ssAllBut = (...free: number[]) =>
-  Array.from({ length: 10000 }, (_, i) => 20000 + i)
-    .filter((p) => !free.includes(p))
-    .map((p) => `LISTEN 0 4096 127.0.0.1:${p} 0.0.0.0:*`)
-    .join('\n');
-
 describe('deployApp (recording executor, real store)', () => {
   let state: TestState;
   let jobs: JobRunner;

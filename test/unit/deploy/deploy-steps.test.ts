@@ -36,18 +36,13 @@ import { runPlan } from '../../../src/services/shared/job-plan.js';
 import { appLockName } from '../../../src/services/shared/lock-on-server.js';
 import { withServer } from '../../../src/services/shared/server-session.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
+import { ssAllBut } from '../../helpers/deploy-fixtures.js';
 import { openTestState, type TestState } from '../../helpers/state.js';
 
 const SECRET = 'sup3r-s3cret-value';
 const health = { path: '/health', intervalMs: 100, timeoutMs: 1000 };
 
 /** `ss -Htan` output with every port of the release range listening except `free`. */
-const ssAllBut = (...free: number[]) =>
-  Array.from({ length: 10000 }, (_, i) => 20000 + i)
-    .filter((p) => !free.includes(p))
-    .map((p) => `LISTEN 0 4096 127.0.0.1:${p} 0.0.0.0:*`)
-    .join('\n');
-
 const STACK = `
 services:
   web:

@@ -5,7 +5,6 @@
 // written or started, and release 2 stays current — while an admin's rollback goes through.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobRunner, type JobRunner } from '../../../src/adapters/jobs/runner.js';
-import type { Principal } from '../../../src/core/access.js';
 import { prepareAppUpdate } from '../../../src/services/apps/app-update.js';
 import { createApp, resolveApp } from '../../../src/services/apps/apps.js';
 import { prepareDeploy } from '../../../src/services/apps/deploy/deploy-app.js';
@@ -16,6 +15,7 @@ import { registerServer } from '../../../src/services/servers/servers.js';
 import type { Ctx } from '../../../src/services/shared/context.js';
 import { runPlan } from '../../../src/services/shared/job-plan.js';
 import { RecordingExecutor } from '../../harness/recording-executor.js';
+import { deployer, ssAllBut } from '../../helpers/deploy-fixtures.js';
 import { openTestState, type TestState } from '../../helpers/state.js';
 
 const SOCKET_FIELD = 'services.web.volumes[0] (/var/run/docker.sock)';
@@ -23,21 +23,6 @@ const file = (extra: string) =>
   `services:\n  web:\n    image: infrakt-test/web:1\n    expose: ["3000"]\n${extra}  cache:\n    image: infrakt-test/redis:7\n`;
 const WITH_SOCKET = file('    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]\n');
 const PLAIN = file('');
-
-const ssAllBut = (...free: number[]) =>
-  Array.from({ length: 10000 }, (_, i) => 20000 + i)
-    .filter((p) => !free.includes(p))
-    .map((p) => `LISTEN 0 4096 127.0.0.1:${p} 0.0.0.0:*`)
-    .join('\n');
-
-const deployer: Principal = {
-  kind: 'token',
-  id: 'token:ci',
-  name: 'token ci',
-  level: 'deploy',
-  servers: null,
-  apps: null,
-};
 
 describe('rollback re-checks privileged compose options (recording executor, real store and job runner)', () => {
   let state: TestState;
